@@ -1,0 +1,68 @@
+"""The web application: JSON API under /api/v1, server-rendered pages, /healthz."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import plotly
+from fastapi import FastAPI, Request
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import FileResponse, JSONResponse
+
+from shieldwall import __version__, problems
+from shieldwall.assistance import api as assistance_api
+from shieldwall.assistance import pages as assistance_pages
+from shieldwall.clock import Clock
+from shieldwall.context import Context
+from shieldwall.db import database_status
+from shieldwall.settings import Settings, get_settings
+
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Shieldwall",
+        version=__version__,
+        summary="The working platform of a security partnership between an alliance and a partner",
+    )
+    app.state.context = Context.from_url(settings.database_url, clock)
+    problems.install(app)
+    app.include_router(assistance_api.router)
+    app.include_router(assistance_pages.router)
+
+    @app.get("/healthz", tags=["operations"], responses=problems.problem_responses())
+    def healthz(request: Request) -> JSONResponse:
+        ctx: Context = request.app.state.context
+        db = database_status(ctx.engine)
+        code = 200 if db["status"] == "ok" else 503
+        return JSONResponse(
+            {"status": db["status"], "version": __version__, "database": db}, status_code=code
+        )
+
+    @app.get("/static/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> FileResponse:
+        # Served from the installed plotly package; never copied into the repository.
+        return FileResponse(
+            PLOTLY_JS,
+            media_type="text/javascript",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
+    @app.get("/static/shieldwall.css", include_in_schema=False)
+    def stylesheet() -> FileResponse:
+        return FileResponse(STATIC / "shieldwall.css", media_type="text/css")
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title, version=app.version, summary=app.summary, routes=app.routes
+            )
+            app.openapi_schema = problems.problem_openapi(schema)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

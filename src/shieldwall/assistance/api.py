@@ -1,0 +1,452 @@
+"""JSON routes of the assistance ledger; thin: parse, call one service, read one view."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, status
+
+from shieldwall.access.model import Actor
+from shieldwall.assistance import queries
+from shieldwall.assistance.model import (
+    AssistanceKind,
+    DeliveryState,
+    EntryType,
+    OfferState,
+    RequestStatus,
+)
+from shieldwall.assistance.schemas import (
+    AreaOut,
+    CommitIn,
+    CorrectionIn,
+    DelegationOut,
+    DeliveryIn,
+    DeliveryOut,
+    EntryOut,
+    OfferIn,
+    OfferOut,
+    Page,
+    ReasonIn,
+    RequestIn,
+    RequestOut,
+    Summary,
+    to_cents,
+)
+from shieldwall.context import Context
+from shieldwall.errors import InvalidInput
+from shieldwall.problems import problem_responses
+
+router = APIRouter(prefix="/api/v1")
+
+Id = Annotated[int, Path(ge=1, le=2**62)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Send the same key again to get the first result instead of a duplicate",
+    ),
+]
+Offset = Annotated[int, Query(ge=0, le=10**9)]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+Code = Annotated[str | None, Query(max_length=80)]
+
+
+def context(request: Request) -> Context:
+    ctx: Context = request.app.state.context
+    return ctx
+
+
+def actor(_request: Request) -> Actor:
+    return Actor("api")
+
+
+Ctx = Annotated[Context, Depends(context)]
+Who = Annotated[Actor, Depends(actor)]
+
+
+# ---- council and catalogue -------------------------------------------------------------------
+
+
+@router.get(
+    "/delegations",
+    response_model=list[DelegationOut],
+    tags=["council"],
+    responses=problem_responses(),
+)
+def list_delegations(ctx: Ctx) -> list[dict[str, object]]:
+    with ctx.reading() as s:
+        return queries.list_delegations(s)
+
+
+@router.get(
+    "/catalogue", response_model=list[AreaOut], tags=["catalogue"], responses=problem_responses()
+)
+def get_catalogue(ctx: Ctx) -> list[dict[str, object]]:
+    with ctx.reading() as s:
+        return queries.catalogue(s)
+
+
+# ---- requests --------------------------------------------------------------------------------
+
+
+@router.get(
+    "/requests", response_model=list[RequestOut], tags=["requests"], responses=problem_responses()
+)
+def list_requests(
+    ctx: Ctx,
+    status_: Annotated[
+        str | None,
+        Query(alias="status", max_length=40, description="open, partially covered, covered, …"),
+    ] = None,
+    area: Code = None,
+    partner: Code = None,
+    addressed_to: Code = None,
+) -> list[dict[str, object]]:
+    if status_ is not None and status_ not in {s.value for s in RequestStatus}:
+        raise InvalidInput("status", f"use one of {', '.join(s.value for s in RequestStatus)}")
+    with ctx.reading() as s:
+        views = queries.list_requests(
+            s, status=status_, area=area, partner=partner, addressed_to=addressed_to
+        )
+        return [v.as_dict() for v in views]
+
+
+@router.post(
+    "/requests",
+    response_model=RequestOut,
+    status_code=status.HTTP_201_CREATED,
+    tags=["requests"],
+    responses=problem_responses(409),
+)
+def file_request(body: RequestIn, ctx: Ctx, who: Who, key: IdempotencyKey = None) -> object:
+    request_id = ctx.assistance.file_request(
+        who,
+        partner=body.partner,
+        title=body.title,
+        area=body.area,
+        item=body.item,
+        quantity=body.quantity,
+        value_cents=to_cents(body.value_eur),
+        priority=body.priority.value,
+        need_by=body.need_by,
+        justification=body.justification,
+        addressees=body.addressees,
+        idempotency_key=key,
+    )
+    with ctx.reading() as s:
+        return queries.get_request(s, request_id).as_dict()
+
+
+@router.get(
+    "/requests/{request_id}",
+    response_model=RequestOut,
+    tags=["requests"],
+    responses=problem_responses(404),
+)
+def get_request(request_id: Id, ctx: Ctx) -> object:
+    with ctx.reading() as s:
+        return queries.get_request(s, request_id).as_dict()
+
+
+@router.post(
+    "/requests/{request_id}/withdraw",
+    response_model=RequestOut,
+    tags=["requests"],
+    responses=problem_responses(404, 409),
+)
+def withdraw_request(request_id: Id, body: ReasonIn, ctx: Ctx, who: Who) -> object:
+    ctx.assistance.withdraw_request(who, request_id, body.reason)
+    with ctx.reading() as s:
+        return queries.get_request(s, request_id).as_dict()
+
+
+@router.post(
+    "/requests/{request_id}/close",
+    response_model=RequestOut,
+    tags=["requests"],
+    responses=problem_responses(404, 409),
+)
+def close_request(request_id: Id, body: ReasonIn, ctx: Ctx, who: Who) -> object:
+    ctx.assistance.close_request(who, request_id, body.reason)
+    with ctx.reading() as s:
+        return queries.get_request(s, request_id).as_dict()
+
+
+# ---- offers ----------------------------------------------------------------------------------
+
+
+@router.get(
+    "/offers", response_model=Page[OfferOut], tags=["offers"], responses=problem_responses()
+)
+def list_offers(
+    ctx: Ctx,
+    member: Code = None,
+    state: OfferState | None = None,
+    kind: AssistanceKind | None = None,
+    request_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    offset: Offset = 0,
+    limit: Limit = 100,
+) -> dict[str, object]:
+    with ctx.reading() as s:
+        total, items = queries.list_offers(
+            s,
+            member=member,
+            state=state.value if state else None,
+            request_id=request_id,
+            kind=kind.value if kind else None,
+            offset=offset,
+            limit=limit,
+        )
+    return {"total": total, "offset": offset, "limit": limit, "items": items}
+
+
+@router.post(
+    "/offers",
+    response_model=OfferOut,
+    status_code=status.HTTP_201_CREATED,
+    tags=["offers"],
+    responses=problem_responses(409),
+)
+def make_offer(body: OfferIn, ctx: Ctx, who: Who, key: IdempotencyKey = None) -> object:
+    offer_id = ctx.assistance.make_offer(
+        who,
+        member=body.member,
+        kind=body.kind.value,
+        quantity=body.quantity,
+        partner=body.partner,
+        request_id=body.request_id,
+        area=body.area,
+        item=body.item,
+        value_cents=to_cents(body.value_eur),
+        description=body.description,
+        conditions=body.conditions,
+        idempotency_key=key,
+    )
+    with ctx.reading() as s:
+        return queries.get_offer(s, offer_id)
+
+
+@router.get(
+    "/offers/{offer_id}", response_model=OfferOut, tags=["offers"], responses=problem_responses(404)
+)
+def get_offer(offer_id: Id, ctx: Ctx) -> object:
+    with ctx.reading() as s:
+        return queries.get_offer(s, offer_id)
+
+
+def _offer_after(ctx: Context, offer_id: int) -> object:
+    with ctx.reading() as s:
+        return queries.get_offer(s, offer_id)
+
+
+@router.post(
+    "/offers/{offer_id}/accept",
+    response_model=OfferOut,
+    tags=["offers"],
+    responses=problem_responses(404, 409),
+)
+def accept_offer(offer_id: Id, ctx: Ctx, who: Who) -> object:
+    ctx.assistance.accept(who, offer_id)
+    return _offer_after(ctx, offer_id)
+
+
+@router.post(
+    "/offers/{offer_id}/decline",
+    response_model=OfferOut,
+    tags=["offers"],
+    responses=problem_responses(404, 409),
+)
+def decline_offer(offer_id: Id, body: ReasonIn, ctx: Ctx, who: Who) -> object:
+    ctx.assistance.decline(who, offer_id, body.reason)
+    return _offer_after(ctx, offer_id)
+
+
+@router.post(
+    "/offers/{offer_id}/withdraw",
+    response_model=OfferOut,
+    tags=["offers"],
+    responses=problem_responses(404, 409),
+)
+def withdraw_offer(offer_id: Id, body: ReasonIn, ctx: Ctx, who: Who) -> object:
+    ctx.assistance.withdraw(who, offer_id, body.reason)
+    return _offer_after(ctx, offer_id)
+
+
+@router.post(
+    "/offers/{offer_id}/commit",
+    response_model=OfferOut,
+    tags=["offers"],
+    responses=problem_responses(404, 409),
+)
+def commit_offer(offer_id: Id, ctx: Ctx, who: Who, body: CommitIn | None = None) -> object:
+    ctx.assistance.commit(who, offer_id, body.quantity if body else None)
+    return _offer_after(ctx, offer_id)
+
+
+@router.post(
+    "/offers/{offer_id}/cancel",
+    response_model=OfferOut,
+    tags=["offers"],
+    responses=problem_responses(404, 409),
+)
+def cancel_offer(offer_id: Id, body: ReasonIn, ctx: Ctx, who: Who) -> object:
+    ctx.assistance.cancel(who, offer_id, body.reason)
+    return _offer_after(ctx, offer_id)
+
+
+# ---- deliveries ------------------------------------------------------------------------------
+
+
+@router.post(
+    "/offers/{offer_id}/deliveries",
+    response_model=DeliveryOut,
+    status_code=status.HTTP_201_CREATED,
+    tags=["deliveries"],
+    responses=problem_responses(404, 409),
+)
+def record_delivery(
+    offer_id: Id, body: DeliveryIn, ctx: Ctx, who: Who, key: IdempotencyKey = None
+) -> object:
+    delivery_id = ctx.assistance.record_delivery(
+        who,
+        offer_id,
+        quantity=body.quantity,
+        delivered_on=body.delivered_on,
+        note=body.note,
+        idempotency_key=key,
+    )
+    with ctx.reading() as s:
+        return queries.get_delivery(s, delivery_id)
+
+
+@router.get(
+    "/deliveries",
+    response_model=list[DeliveryOut],
+    tags=["deliveries"],
+    responses=problem_responses(),
+)
+def list_deliveries(
+    ctx: Ctx,
+    offer_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    state: DeliveryState | None = None,
+) -> list[dict[str, object]]:
+    with ctx.reading() as s:
+        return queries.list_deliveries(s, offer_id=offer_id, state=state.value if state else None)
+
+
+@router.get(
+    "/deliveries/{delivery_id}",
+    response_model=DeliveryOut,
+    tags=["deliveries"],
+    responses=problem_responses(404),
+)
+def get_delivery(delivery_id: Id, ctx: Ctx) -> object:
+    with ctx.reading() as s:
+        return queries.get_delivery(s, delivery_id)
+
+
+@router.post(
+    "/deliveries/{delivery_id}/confirm",
+    response_model=DeliveryOut,
+    tags=["deliveries"],
+    responses=problem_responses(404, 409),
+)
+def confirm_delivery(delivery_id: Id, ctx: Ctx, who: Who) -> object:
+    ctx.assistance.confirm_delivery(who, delivery_id)
+    with ctx.reading() as s:
+        return queries.get_delivery(s, delivery_id)
+
+
+@router.post(
+    "/deliveries/{delivery_id}/reject",
+    response_model=DeliveryOut,
+    tags=["deliveries"],
+    responses=problem_responses(404, 409),
+)
+def reject_delivery(delivery_id: Id, body: ReasonIn, ctx: Ctx, who: Who) -> object:
+    ctx.assistance.reject_delivery(who, delivery_id, body.reason)
+    with ctx.reading() as s:
+        return queries.get_delivery(s, delivery_id)
+
+
+# ---- ledger ----------------------------------------------------------------------------------
+
+Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+
+
+def entry_filter(
+    member: Code = None,
+    kind: AssistanceKind | None = None,
+    area: Code = None,
+    item: Code = None,
+    request_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    offer_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    entry_type: EntryType | None = None,
+    month_from: Month = None,
+    month_to: Month = None,
+) -> queries.EntryFilter:
+    return queries.EntryFilter(
+        member=member,
+        kind=kind.value if kind else None,
+        area=area,
+        item=item,
+        request_id=request_id,
+        offer_id=offer_id,
+        entry_type=entry_type.value if entry_type else None,
+        month_from=month_from,
+        month_to=month_to,
+    )
+
+
+Filter = Annotated[queries.EntryFilter, Depends(entry_filter)]
+
+
+@router.get(
+    "/ledger/entries", response_model=Page[EntryOut], tags=["ledger"], responses=problem_responses()
+)
+def list_entries(ctx: Ctx, where: Filter, offset: Offset = 0, limit: Limit = 100) -> object:
+    with ctx.reading() as s:
+        total, items = queries.list_entries(s, where, offset=offset, limit=limit)
+    return {"total": total, "offset": offset, "limit": limit, "items": items}
+
+
+@router.post(
+    "/ledger/corrections",
+    response_model=EntryOut,
+    status_code=201,
+    tags=["ledger"],
+    responses=problem_responses(404, 409),
+)
+def correct_ledger(body: CorrectionIn, ctx: Ctx, who: Who, key: IdempotencyKey = None) -> object:
+    entry_id = ctx.assistance.correct(
+        who,
+        body.offer_id,
+        measure=body.measure.value,
+        quantity_delta=body.quantity_delta,
+        value_delta_cents=to_cents(body.value_delta_eur) or 0,
+        reason=body.reason,
+        occurred_on=body.occurred_on,
+        idempotency_key=key,
+    )
+    with ctx.reading() as s:
+        return queries.get_entry(s, entry_id)
+
+
+@router.get(
+    "/ledger/summary", response_model=Summary, tags=["ledger"], responses=problem_responses()
+)
+def ledger_summary(
+    ctx: Ctx,
+    where: Filter,
+    group_by: Annotated[
+        str,
+        Query(
+            max_length=200,
+            description=f"Comma-separated keys from: {', '.join(queries.GROUP_KEYS)}",
+        ),
+    ] = "",
+) -> object:
+    keys = queries.parse_group_by(group_by)
+    with ctx.reading() as s:
+        return {"group_by": keys, "rows": queries.ledger_summary(s, keys, where)}

@@ -1,0 +1,237 @@
+"""Rules of the assistance ledger, in plain Python with no I/O.
+
+An offer moves offered → accepted or declined → committed → delivered (in partial deliveries,
+each confirmed by the partner); it may be withdrawn before commitment or cancelled after it.
+Every quantity and value the platform reports is derived from ledger entries, and per offer
+0 ≤ delivered ≤ committed ≤ offered always holds, in quantity and in value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
+from enum import StrEnum
+
+from shieldwall.errors import IllegalTransition, InvalidInput, RuleViolation
+
+
+class AssistanceKind(StrEnum):
+    ARM = "arm"
+    TRAIN = "train"
+    EQUIP = "equip"
+    FINANCE = "finance"
+
+
+class OfferState(StrEnum):
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    COMMITTED = "committed"
+    DELIVERED = "delivered"
+    WITHDRAWN = "withdrawn"
+    CANCELLED = "cancelled"
+
+
+class OfferAction(StrEnum):
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    WITHDRAW = "withdraw"
+    COMMIT = "commit"
+    RECORD_DELIVERY = "record a delivery against"
+    CANCEL = "cancel"
+
+
+# action → (states it may start from, state it leads to; None = decided by the balances)
+OFFER_TRANSITIONS: dict[OfferAction, tuple[frozenset[OfferState], OfferState | None]] = {
+    OfferAction.ACCEPT: (frozenset({OfferState.OFFERED}), OfferState.ACCEPTED),
+    OfferAction.DECLINE: (frozenset({OfferState.OFFERED}), OfferState.DECLINED),
+    OfferAction.WITHDRAW: (
+        frozenset({OfferState.OFFERED, OfferState.ACCEPTED}),
+        OfferState.WITHDRAWN,
+    ),
+    OfferAction.COMMIT: (frozenset({OfferState.ACCEPTED}), OfferState.COMMITTED),
+    OfferAction.RECORD_DELIVERY: (frozenset({OfferState.COMMITTED}), None),
+    OfferAction.CANCEL: (frozenset({OfferState.COMMITTED}), OfferState.CANCELLED),
+}
+
+
+def transition(record: str, current: str, action: OfferAction) -> OfferState | None:
+    """The state ``action`` leads to from ``current``, or IllegalTransition naming both."""
+    allowed, target = OFFER_TRANSITIONS[action]
+    if OfferState(current) not in allowed:
+        raise IllegalTransition(record, current, action.value)
+    return target
+
+
+class DeliveryState(StrEnum):
+    RECORDED = "recorded"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
+class RequestState(StrEnum):
+    ACTIVE = "active"
+    WITHDRAWN = "withdrawn"
+    CLOSED = "closed"
+
+
+class RequestStatus(StrEnum):
+    OPEN = "open"
+    PARTIALLY_COVERED = "partially covered"
+    COVERED = "covered"
+    WITHDRAWN = "withdrawn"
+    CLOSED = "closed"
+
+
+class Priority(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class Measure(StrEnum):
+    OFFERED = "offered"
+    COMMITTED = "committed"
+    DELIVERED = "delivered"
+
+
+class EntryType(StrEnum):
+    OFFERED = "offered"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+    COMMITTED = "committed"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    CORRECTION = "correction"
+
+
+MEASURES: tuple[Measure, ...] = (Measure.OFFERED, Measure.COMMITTED, Measure.DELIVERED)
+
+
+@dataclass(frozen=True)
+class Amount:
+    quantity: int = 0
+    value_cents: int = 0
+
+    def __add__(self, other: Amount) -> Amount:
+        return Amount(self.quantity + other.quantity, self.value_cents + other.value_cents)
+
+    def __neg__(self) -> Amount:
+        return Amount(-self.quantity, -self.value_cents)
+
+
+@dataclass(frozen=True)
+class Balances:
+    """An offer's balances, derived from its ledger entries."""
+
+    offered: Amount = Amount()
+    committed: Amount = Amount()
+    delivered: Amount = Amount()
+
+    def of(self, measure: Measure) -> Amount:
+        return {
+            Measure.OFFERED: self.offered,
+            Measure.COMMITTED: self.committed,
+            Measure.DELIVERED: self.delivered,
+        }[measure]
+
+    def moved(self, measure: Measure, delta: Amount) -> Balances:
+        return Balances(
+            offered=self.offered + delta if measure == Measure.OFFERED else self.offered,
+            committed=self.committed + delta if measure == Measure.COMMITTED else self.committed,
+            delivered=self.delivered + delta if measure == Measure.DELIVERED else self.delivered,
+        )
+
+
+@dataclass(frozen=True)
+class Movement:
+    """A ledger entry to be written: which fact, which balance, by how much."""
+
+    entry_type: EntryType
+    measure: Measure
+    delta: Amount
+
+
+def check_balances(b: Balances, pending_quantity: int = 0) -> None:
+    """0 ≤ delivered ≤ committed ≤ offered, in quantity and value; pending deliveries fit too."""
+    for label, lower, upper in (
+        ("delivered", Amount(), b.delivered),
+        ("committed", b.delivered, b.committed),
+        ("offered", b.committed, b.offered),
+    ):
+        if upper.quantity < lower.quantity or upper.value_cents < lower.value_cents:
+            raise RuleViolation(
+                f"{label} would fall below what it must cover "
+                f"(offered {b.offered.quantity}, committed {b.committed.quantity}, "
+                f"delivered {b.delivered.quantity}; values in cents {b.offered.value_cents}, "
+                f"{b.committed.value_cents}, {b.delivered.value_cents})",
+                rule="delivered ≤ committed ≤ offered",
+            )
+    if b.delivered.quantity + pending_quantity > b.committed.quantity:
+        raise RuleViolation(
+            f"deliveries would exceed the commitment: committed {b.committed.quantity}, "
+            f"delivered {b.delivered.quantity}, awaiting confirmation {pending_quantity}",
+            rule="delivered ≤ committed",
+        )
+
+
+def pro_rata_cents(total_cents: int, total_quantity: int, quantity: int) -> int:
+    """The value of ``quantity`` units of an offer worth ``total_cents`` for ``total_quantity``.
+
+    Rounded half-even, and used on cumulative quantities so partial steps add up exactly.
+    """
+    if total_quantity <= 0:
+        return 0
+    exact = Decimal(total_cents) * Decimal(quantity) / Decimal(total_quantity)
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+def value_step(total_cents: int, total_quantity: int, before_qty: int, after_qty: int) -> int:
+    return pro_rata_cents(total_cents, total_quantity, after_qty) - pro_rata_cents(
+        total_cents, total_quantity, before_qty
+    )
+
+
+def settled_state(current: OfferState, b: Balances) -> OfferState:
+    """After a delivery or a correction, a committed offer is delivered once fully delivered."""
+    if current in (OfferState.COMMITTED, OfferState.DELIVERED):
+        fully = b.committed.quantity > 0 and b.delivered.quantity >= b.committed.quantity
+        return OfferState.DELIVERED if fully else OfferState.COMMITTED
+    return current
+
+
+def require_positive(field: str, value: int) -> None:
+    if value <= 0:
+        raise InvalidInput(field, "must be a positive whole number")
+
+
+def request_status(
+    state: str, requested: Amount, committed: Amount, by_quantity: bool
+) -> RequestStatus:
+    """Open / partially covered / covered from coverage; withdrawn and closed are explicit."""
+    if state == RequestState.WITHDRAWN:
+        return RequestStatus.WITHDRAWN
+    if state == RequestState.CLOSED:
+        return RequestStatus.CLOSED
+    need, got = (
+        (requested.quantity, committed.quantity)
+        if by_quantity
+        else (requested.value_cents, committed.value_cents)
+    )
+    if got <= 0:
+        return RequestStatus.OPEN
+    if got >= need:
+        return RequestStatus.COVERED
+    return RequestStatus.PARTIALLY_COVERED
+
+
+def coverage_ratio(requested: Amount, committed: Amount, by_quantity: bool) -> float:
+    need, got = (
+        (requested.quantity, committed.quantity)
+        if by_quantity
+        else (requested.value_cents, committed.value_cents)
+    )
+    if need <= 0:
+        return 0.0
+    return got / need

@@ -1,0 +1,672 @@
+"""The consolidated views: one query layer for the API, the CLI, the pages and the exports.
+
+Everything here is derived from ledger entries (DESIGN rule 1); nothing is stored as a balance.
+Aggregation runs in the database on ids; names are attached afterwards from the small
+reference tables, so a summary over a million entries is one GROUP BY.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy.orm import Session
+
+from shieldwall.assistance import model
+from shieldwall.assistance.model import Amount
+from shieldwall.assistance.tables import (
+    AssistanceRequest,
+    CapabilityArea,
+    CapabilityItem,
+    Delivery,
+    LedgerEntry,
+    Offer,
+    RequestAddressee,
+)
+from shieldwall.audit.tables import AuditRecord
+from shieldwall.council.tables import Delegation
+from shieldwall.errors import InvalidInput, NotFound
+
+# The dimensions a summary may be grouped by, and the entry column behind each.
+GROUP_KEYS: dict[str, Any] = {
+    "member": LedgerEntry.member_id,
+    "partner": LedgerEntry.partner_id,
+    "kind": LedgerEntry.kind,
+    "area": LedgerEntry.area_id,
+    "item": LedgerEntry.item_id,
+    "month": LedgerEntry.month,
+    "request": LedgerEntry.request_id,
+}
+
+MEASURE_COLUMNS = (
+    "offered_eur",
+    "committed_eur",
+    "delivered_eur",
+    "offered_quantity",
+    "committed_quantity",
+    "delivered_quantity",
+)
+
+
+def parse_group_by(text: str | Sequence[str] | None) -> list[str]:
+    """``"member,kind"`` → ``["member", "kind"]``; unknown keys name themselves in the error."""
+    if text is None:
+        return []
+    parts = text.split(",") if isinstance(text, str) else list(text)
+    keys = [p.strip() for p in parts if p.strip()]
+    unknown = [k for k in keys if k not in GROUP_KEYS]
+    if unknown:
+        raise InvalidInput(
+            "group_by", f"unknown key {', '.join(unknown)}; use any of {', '.join(GROUP_KEYS)}"
+        )
+    if len(set(keys)) != len(keys):
+        raise InvalidInput("group_by", "a key is named twice")
+    return keys
+
+
+def measure_sums() -> list[ColumnElement[Any]]:
+    """SUM per measure, as conditional aggregates over one scan."""
+    columns: list[ColumnElement[Any]] = []
+    for unit, column in (("cents", LedgerEntry.value_cents), ("quantity", LedgerEntry.quantity)):
+        for m in model.MEASURES:
+            columns.append(
+                func.coalesce(
+                    func.sum(case((LedgerEntry.measure == m.value, column), else_=0)), 0
+                ).label(f"{m.value}_{unit}")
+            )
+    return columns
+
+
+@dataclass
+class EntryFilter:
+    member: str | None = None
+    kind: str | None = None
+    area: str | None = None
+    item: str | None = None
+    request_id: int | None = None
+    offer_id: int | None = None
+    entry_type: str | None = None
+    month_from: str | None = None
+    month_to: str | None = None
+
+    def apply(self, session: Session, stmt: Select[Any]) -> Select[Any]:
+        if self.member:
+            stmt = stmt.where(LedgerEntry.member_id == _delegation_id(session, self.member))
+        if self.kind:
+            stmt = stmt.where(LedgerEntry.kind == model.AssistanceKind(self.kind).value)
+        if self.area:
+            area_id = session.scalar(
+                select(CapabilityArea.id).where(CapabilityArea.code == self.area)
+            )
+            if area_id is None:
+                raise InvalidInput("area", f"no capability area {self.area!r}")
+            stmt = stmt.where(LedgerEntry.area_id == area_id)
+        if self.item:
+            item_id = session.scalar(
+                select(CapabilityItem.id).where(CapabilityItem.code == self.item)
+            )
+            if item_id is None:
+                raise InvalidInput("item", f"no catalogue item {self.item!r}")
+            stmt = stmt.where(LedgerEntry.item_id == item_id)
+        if self.request_id is not None:
+            stmt = stmt.where(LedgerEntry.request_id == self.request_id)
+        if self.offer_id is not None:
+            stmt = stmt.where(LedgerEntry.offer_id == self.offer_id)
+        if self.entry_type:
+            stmt = stmt.where(LedgerEntry.entry_type == model.EntryType(self.entry_type).value)
+        if self.month_from:
+            stmt = stmt.where(LedgerEntry.month >= _month(self.month_from, "month_from"))
+        if self.month_to:
+            stmt = stmt.where(LedgerEntry.month <= _month(self.month_to, "month_to"))
+        return stmt
+
+
+def _month(text: str, field_name: str) -> str:
+    try:
+        return dt.datetime.strptime(text, "%Y-%m").strftime("%Y-%m")
+    except ValueError:
+        raise InvalidInput(field_name, f"{text!r} is not a month like 2024-03") from None
+
+
+def _delegation_id(session: Session, code: str) -> int:
+    found = session.scalar(select(Delegation.id).where(Delegation.code == code.upper()))
+    if found is None:
+        raise InvalidInput("member", f"no delegation with code {code!r}")
+    return found
+
+
+@dataclass
+class Names:
+    """Codes and names of the reference tables, loaded once per view."""
+
+    delegations: dict[int, tuple[str, str]]
+    areas: dict[int, tuple[str, str]]
+    items: dict[int, tuple[str, str]]
+
+    @classmethod
+    def load(cls, session: Session) -> Names:
+        return cls(
+            delegations={
+                r.id: (r.code, r.name)
+                for r in session.execute(select(Delegation.id, Delegation.code, Delegation.name))
+            },
+            areas={
+                r.id: (r.code, r.name)
+                for r in session.execute(
+                    select(CapabilityArea.id, CapabilityArea.code, CapabilityArea.name)
+                )
+            },
+            items={
+                r.id: (r.code, r.name)
+                for r in session.execute(
+                    select(CapabilityItem.id, CapabilityItem.code, CapabilityItem.name)
+                )
+            },
+        )
+
+    def label(self, key: str, raw: Any) -> Any:
+        if raw is None:
+            return None
+        if key in ("member", "partner"):
+            return self.delegations[raw][0]
+        if key == "area":
+            return self.areas[raw][0]
+        if key == "item":
+            return self.items[raw][0]
+        return raw
+
+
+def cents_to_eur(cents: int) -> float:
+    return round(cents / 100, 2)
+
+
+def summary_statement(keys: list[str], session: Session, where: EntryFilter) -> Select[Any]:
+    dims = [GROUP_KEYS[k].label(k) for k in keys]
+    stmt = select(*dims, *measure_sums()).select_from(LedgerEntry)
+    stmt = where.apply(session, stmt)
+    if dims:
+        stmt = stmt.group_by(*[GROUP_KEYS[k] for k in keys]).order_by(
+            *[GROUP_KEYS[k] for k in keys]
+        )
+    return stmt
+
+
+def ledger_summary(
+    session: Session, group_by: str | Sequence[str] | None, where: EntryFilter | None = None
+) -> list[dict[str, Any]]:
+    """Offered, committed and delivered (EUR and quantity) grouped by any of GROUP_KEYS."""
+    keys = parse_group_by(group_by)
+    rows = session.execute(summary_statement(keys, session, where or EntryFilter())).all()
+    names = Names.load(session)
+    out = []
+    for row in rows:
+        mapping = row._mapping
+        record: dict[str, Any] = {k: names.label(k, mapping[k]) for k in keys}
+        for m in model.MEASURES:
+            record[f"{m.value}_eur"] = cents_to_eur(int(mapping[f"{m.value}_cents"]))
+        for m in model.MEASURES:
+            record[f"{m.value}_quantity"] = int(mapping[f"{m.value}_quantity"])
+        out.append(record)
+    return out
+
+
+def totals(session: Session) -> dict[str, Any]:
+    rows = ledger_summary(session, [])
+    return rows[0] if rows else {c: 0 for c in MEASURE_COLUMNS}
+
+
+# ---- requests ----------------------------------------------------------------------------------
+
+
+@dataclass
+class RequestView:
+    id: int
+    title: str
+    partner: str
+    area: str
+    area_name: str
+    item: str | None
+    item_name: str | None
+    unit: str | None
+    quantity: int | None
+    requested_eur: float
+    priority: str
+    need_by: dt.date | None
+    justification: str
+    addressees: list[str]
+    state: str
+    state_reason: str | None
+    status: str
+    filed_at: dt.datetime
+    illustrative: bool
+    offered: Amount = field(default_factory=Amount)
+    committed: Amount = field(default_factory=Amount)
+    delivered: Amount = field(default_factory=Amount)
+    coverage: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        by_quantity = self.item is not None
+        gap_q = max((self.quantity or 0) - self.committed.quantity, 0) if by_quantity else None
+        return {
+            "id": self.id,
+            "title": self.title,
+            "partner": self.partner,
+            "area": self.area,
+            "item": self.item,
+            "unit": self.unit,
+            "quantity": self.quantity,
+            "requested_eur": self.requested_eur,
+            "priority": self.priority,
+            "need_by": self.need_by,
+            "justification": self.justification,
+            "addressees": self.addressees,
+            "to_all_members": not self.addressees,
+            "state": self.state,
+            "state_reason": self.state_reason,
+            "status": self.status,
+            "filed_at": self.filed_at,
+            "illustrative": self.illustrative,
+            "offered_quantity": self.offered.quantity,
+            "committed_quantity": self.committed.quantity,
+            "delivered_quantity": self.delivered.quantity,
+            "offered_eur": cents_to_eur(self.offered.value_cents),
+            "committed_eur": cents_to_eur(self.committed.value_cents),
+            "delivered_eur": cents_to_eur(self.delivered.value_cents),
+            "gap_quantity": gap_q,
+            "gap_eur": cents_to_eur(
+                max(round(self.requested_eur * 100) - self.committed.value_cents, 0)
+            ),
+            "coverage": round(self.coverage, 4),
+        }
+
+
+def _balances_by(session: Session, column: Any, ids: list[int]) -> dict[int, dict[str, Amount]]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(column.label("key"), *measure_sums()).where(column.in_(ids)).group_by(column)
+    ).all()
+    out: dict[int, dict[str, Amount]] = {}
+    for r in rows:
+        m = r._mapping
+        out[m["key"]] = {
+            x.value: Amount(int(m[f"{x.value}_quantity"]), int(m[f"{x.value}_cents"]))
+            for x in model.MEASURES
+        }
+    return out
+
+
+def list_requests(
+    session: Session,
+    *,
+    status: str | None = None,
+    area: str | None = None,
+    partner: str | None = None,
+    addressed_to: str | None = None,
+) -> list[RequestView]:
+    stmt = select(AssistanceRequest).order_by(AssistanceRequest.id)
+    if area:
+        stmt = stmt.join(CapabilityArea, CapabilityArea.id == AssistanceRequest.area_id).where(
+            CapabilityArea.code == area
+        )
+    if partner:
+        stmt = stmt.where(AssistanceRequest.partner_id == _delegation_id(session, partner))
+    if addressed_to:
+        member_id = _delegation_id(session, addressed_to)
+        named = select(RequestAddressee.request_id).where(
+            RequestAddressee.delegation_id == member_id
+        )
+        stmt = stmt.where(
+            AssistanceRequest.to_all_members.is_(True) | AssistanceRequest.id.in_(named)
+        )
+    views = _request_views(session, list(session.scalars(stmt)))
+    if status:
+        wanted = model.RequestStatus(status)
+        views = [v for v in views if v.status == wanted]
+    return views
+
+
+def _request_views(session: Session, requests: list[AssistanceRequest]) -> list[RequestView]:
+    names = Names.load(session)
+    ids = [r.id for r in requests]
+    balances = _balances_by(session, LedgerEntry.request_id, ids)
+    addressees: dict[int, list[str]] = {}
+    if ids:
+        for request_id, delegation_id in session.execute(
+            select(RequestAddressee.request_id, RequestAddressee.delegation_id).where(
+                RequestAddressee.request_id.in_(ids)
+            )
+        ):
+            addressees.setdefault(request_id, []).append(names.delegations[delegation_id][0])
+    units = {r.id: r.unit for r in session.execute(select(CapabilityItem.id, CapabilityItem.unit))}
+    views = []
+    for r in requests:
+        b = balances.get(r.id, {})
+        offered = b.get("offered", Amount())
+        committed = b.get("committed", Amount())
+        delivered = b.get("delivered", Amount())
+        by_quantity = r.item_id is not None
+        requested = Amount(r.quantity or 0, r.value_cents)
+        views.append(
+            RequestView(
+                id=r.id,
+                title=r.title,
+                partner=names.delegations[r.partner_id][0],
+                area=names.areas[r.area_id][0],
+                area_name=names.areas[r.area_id][1],
+                item=names.items[r.item_id][0] if r.item_id else None,
+                item_name=names.items[r.item_id][1] if r.item_id else None,
+                unit=units.get(r.item_id) if r.item_id else "EUR",
+                quantity=r.quantity,
+                requested_eur=cents_to_eur(r.value_cents),
+                priority=r.priority,
+                need_by=r.need_by,
+                justification=r.justification,
+                addressees=sorted(addressees.get(r.id, [])),
+                state=r.state,
+                state_reason=r.state_reason,
+                status=model.request_status(r.state, requested, committed, by_quantity).value,
+                filed_at=r.filed_at,
+                illustrative=r.illustrative,
+                offered=offered,
+                committed=committed,
+                delivered=delivered,
+                coverage=model.coverage_ratio(requested, committed, by_quantity),
+            )
+        )
+    return views
+
+
+def get_request(session: Session, request_id: int) -> RequestView:
+    request = session.get(AssistanceRequest, request_id)
+    if request is None:
+        raise NotFound(f"request {request_id} does not exist")
+    return _request_views(session, [request])[0]
+
+
+# ---- offers ------------------------------------------------------------------------------------
+
+
+def _offer_dicts(session: Session, offers: list[Offer]) -> list[dict[str, Any]]:
+    names = Names.load(session)
+    balances = _balances_by(session, LedgerEntry.offer_id, [o.id for o in offers])
+    out = []
+    for o in offers:
+        b = balances.get(o.id, {})
+        offered = b.get("offered", Amount())
+        committed = b.get("committed", Amount())
+        delivered = b.get("delivered", Amount())
+        out.append(
+            {
+                "id": o.id,
+                "member": names.delegations[o.member_id][0],
+                "member_name": names.delegations[o.member_id][1],
+                "partner": names.delegations[o.partner_id][0],
+                "request_id": o.request_id,
+                "kind": o.kind,
+                "area": names.areas[o.area_id][0],
+                "item": names.items[o.item_id][0] if o.item_id else None,
+                "item_name": names.items[o.item_id][1] if o.item_id else None,
+                "description": o.description,
+                "quantity": o.quantity,
+                "value_eur": cents_to_eur(o.value_cents),
+                "conditions": o.conditions,
+                "state": o.state,
+                "state_reason": o.state_reason,
+                "offered_at": o.offered_at,
+                "source": o.source,
+                "illustrative": o.illustrative,
+                "offered_quantity": offered.quantity,
+                "committed_quantity": committed.quantity,
+                "delivered_quantity": delivered.quantity,
+                "offered_eur": cents_to_eur(offered.value_cents),
+                "committed_eur": cents_to_eur(committed.value_cents),
+                "delivered_eur": cents_to_eur(delivered.value_cents),
+            }
+        )
+    return out
+
+
+def list_offers(
+    session: Session,
+    *,
+    member: str | None = None,
+    state: str | None = None,
+    request_id: int | None = None,
+    kind: str | None = None,
+    offset: int = 0,
+    limit: int = 100,
+) -> tuple[int, list[dict[str, Any]]]:
+    stmt = select(Offer)
+    if member:
+        stmt = stmt.where(Offer.member_id == _delegation_id(session, member))
+    if state:
+        stmt = stmt.where(Offer.state == model.OfferState(state).value)
+    if request_id is not None:
+        stmt = stmt.where(Offer.request_id == request_id)
+    if kind:
+        stmt = stmt.where(Offer.kind == model.AssistanceKind(kind).value)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    offers = list(session.scalars(stmt.order_by(Offer.id).offset(offset).limit(limit)))
+    return int(total), _offer_dicts(session, offers)
+
+
+def get_offer(session: Session, offer_id: int) -> dict[str, Any]:
+    offer = session.get(Offer, offer_id)
+    if offer is None:
+        raise NotFound(f"offer {offer_id} does not exist")
+    return _offer_dicts(session, [offer])[0]
+
+
+def delivery_dict(d: Delivery) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "offer_id": d.offer_id,
+        "quantity": d.quantity,
+        "delivered_on": d.delivered_on,
+        "note": d.note,
+        "state": d.state,
+        "state_reason": d.state_reason,
+        "recorded_at": d.recorded_at,
+        "settled_at": d.settled_at,
+    }
+
+
+def list_deliveries(
+    session: Session, *, offer_id: int | None = None, state: str | None = None
+) -> list[dict[str, Any]]:
+    stmt = select(Delivery).order_by(Delivery.id)
+    if offer_id is not None:
+        stmt = stmt.where(Delivery.offer_id == offer_id)
+    if state:
+        stmt = stmt.where(Delivery.state == model.DeliveryState(state).value)
+    return [delivery_dict(d) for d in session.scalars(stmt)]
+
+
+def get_delivery(session: Session, delivery_id: int) -> dict[str, Any]:
+    d = session.get(Delivery, delivery_id)
+    if d is None:
+        raise NotFound(f"delivery {delivery_id} does not exist")
+    return delivery_dict(d)
+
+
+def offer_timeline(session: Session, offer_id: int) -> list[dict[str, Any]]:
+    """What happened to an offer, oldest first, from the audit log of the offer and deliveries."""
+    delivery_ids = [
+        str(i) for i in session.scalars(select(Delivery.id).where(Delivery.offer_id == offer_id))
+    ]
+    stmt = (
+        select(AuditRecord)
+        .where(
+            ((AuditRecord.record_type == "offer") & (AuditRecord.record_id == str(offer_id)))
+            | ((AuditRecord.record_type == "delivery") & AuditRecord.record_id.in_(delivery_ids))
+        )
+        .order_by(AuditRecord.id)
+    )
+    return [
+        {
+            "at": a.at,
+            "actor": a.actor,
+            "delegation": a.delegation,
+            "action": a.action,
+            "record": f"{a.record_type} {a.record_id}",
+        }
+        for a in session.scalars(stmt)
+    ]
+
+
+# ---- ledger ------------------------------------------------------------------------------------
+
+
+ENTRY_COLUMNS = (
+    "id",
+    "entry_type",
+    "measure",
+    "offer_id",
+    "delivery_id",
+    "request_id",
+    "member",
+    "partner",
+    "kind",
+    "area",
+    "item",
+    "quantity",
+    "value_eur",
+    "occurred_on",
+    "recorded_at",
+    "reason",
+)
+
+
+def entry_dict(e: LedgerEntry, names: Names) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "entry_type": e.entry_type,
+        "measure": e.measure,
+        "offer_id": e.offer_id,
+        "delivery_id": e.delivery_id,
+        "request_id": e.request_id,
+        "member": names.delegations[e.member_id][0],
+        "partner": names.delegations[e.partner_id][0],
+        "kind": e.kind,
+        "area": names.areas[e.area_id][0],
+        "item": names.items[e.item_id][0] if e.item_id else None,
+        "quantity": e.quantity,
+        "value_eur": cents_to_eur(e.value_cents),
+        "occurred_on": e.occurred_on,
+        "recorded_at": e.recorded_at,
+        "reason": e.reason,
+    }
+
+
+def get_entry(session: Session, entry_id: int) -> dict[str, Any]:
+    entry = session.get(LedgerEntry, entry_id)
+    if entry is None:
+        raise NotFound(f"ledger entry {entry_id} does not exist")
+    return entry_dict(entry, Names.load(session))
+
+
+def list_entries(
+    session: Session, where: EntryFilter, *, offset: int = 0, limit: int = 100
+) -> tuple[int, list[dict[str, Any]]]:
+    stmt = where.apply(session, select(LedgerEntry))
+    total = session.scalar(where.apply(session, select(func.count()).select_from(LedgerEntry))) or 0
+    names = Names.load(session)
+    entries = session.scalars(stmt.order_by(LedgerEntry.id).offset(offset).limit(limit))
+    return int(total), [entry_dict(e, names) for e in entries]
+
+
+def iter_entries(session: Session, where: EntryFilter) -> Any:
+    """All matching entries, streamed in id order (for exports)."""
+    names = Names.load(session)
+    stmt = where.apply(session, select(LedgerEntry)).order_by(LedgerEntry.id)
+    for e in session.scalars(stmt.execution_options(yield_per=2000)):
+        yield entry_dict(e, names)
+
+
+# ---- dashboard views ---------------------------------------------------------------------------
+
+
+def area_coverage(session: Session) -> list[dict[str, Any]]:
+    """Per capability area: what active requests ask for and what is committed against them."""
+    requests = [v for v in list_requests(session) if v.state == model.RequestState.ACTIVE]
+    areas = {a.code: a.name for a in session.scalars(select(CapabilityArea))}
+    by_area: dict[str, dict[str, Any]] = {
+        code: {
+            "area": code,
+            "name": name,
+            "requested_eur": 0.0,
+            "committed_eur": 0.0,
+            "delivered_eur": 0.0,
+            "requests": 0,
+        }
+        for code, name in areas.items()
+    }
+    for v in requests:
+        row = by_area[v.area]
+        row["requests"] += 1
+        row["requested_eur"] += v.requested_eur
+        # Coverage counts commitments up to what was asked: over-delivery on one request
+        # does not hide a gap on another.
+        row["committed_eur"] += min(cents_to_eur(v.committed.value_cents), v.requested_eur)
+        row["delivered_eur"] += min(cents_to_eur(v.delivered.value_cents), v.requested_eur)
+    out = []
+    for row in by_area.values():
+        req = row["requested_eur"]
+        row["coverage"] = round(row["committed_eur"] / req, 4) if req else None
+        row["requested_eur"] = round(req, 2)
+        row["committed_eur"] = round(row["committed_eur"], 2)
+        row["delivered_eur"] = round(row["delivered_eur"], 2)
+        out.append(row)
+    return sorted(out, key=lambda r: r["area"])
+
+
+def member_gaps(session: Session) -> list[dict[str, Any]]:
+    """Per member: committed vs delivered (EUR), the gap between them, and the delivered share."""
+    rows = ledger_summary(session, ["member"])
+    out = []
+    for r in rows:
+        gap = round(r["committed_eur"] - r["delivered_eur"], 2)
+        share = r["delivered_eur"] / r["committed_eur"] if r["committed_eur"] else None
+        out.append({**r, "gap_eur": gap, "delivered_share": share})
+    return sorted(out, key=lambda r: -r["committed_eur"])
+
+
+def list_delegations(session: Session) -> list[dict[str, Any]]:
+    return [
+        {"code": d.code, "name": d.name, "kind": d.kind, "joined_on": d.joined_on}
+        for d in session.scalars(select(Delegation).order_by(Delegation.kind, Delegation.code))
+    ]
+
+
+def catalogue(session: Session) -> list[dict[str, Any]]:
+    areas = list(session.scalars(select(CapabilityArea).order_by(CapabilityArea.code)))
+    items = list(session.scalars(select(CapabilityItem).order_by(CapabilityItem.code)))
+    by_area: dict[int, list[dict[str, Any]]] = {}
+    for i in items:
+        by_area.setdefault(i.area_id, []).append(
+            {
+                "code": i.code,
+                "name": i.name,
+                "unit": i.unit,
+                "reference_unit_value_eur": cents_to_eur(i.reference_unit_value_cents),
+                "price_date": i.price_date,
+                "tags": list(i.tags or []),
+            }
+        )
+    return [
+        {
+            "code": a.code,
+            "name": a.name,
+            "description": a.description,
+            "items": by_area.get(a.id, []),
+        }
+        for a in areas
+    ]
+
+
+def pending_deliveries(session: Session) -> list[dict[str, Any]]:
+    return list_deliveries(session, state=model.DeliveryState.RECORDED.value)

@@ -1,0 +1,219 @@
+"""Shapes of the assistance API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from shieldwall.assistance.model import AssistanceKind, EntryType, Measure, Priority
+
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Euros = Annotated[Decimal, Field(ge=0, le=Decimal("1e13"), decimal_places=2)]
+SignedEuros = Annotated[Decimal, Field(ge=Decimal("-1e13"), le=Decimal("1e13"), decimal_places=2)]
+Quantity = Annotated[int, Field(ge=1, le=10**12)]
+
+
+def to_cents(euros: Decimal | None) -> int | None:
+    return None if euros is None else int((euros * 100).to_integral_value())
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RequestIn(Strict):
+    partner: Code = Field(description="Code of the partner delegation filing the request")
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    area: Code | None = Field(None, description="Capability area code (or give an item)")
+    item: Code | None = Field(None, description="Catalogue item code")
+    quantity: Quantity | None = Field(None, description="Units of the item; required with item")
+    value_eur: Euros | None = Field(
+        None, description="Requested value; required for a whole-area request"
+    )
+    priority: Priority = Priority.MEDIUM
+    need_by: dt.date | None = None
+    justification: Reason
+    addressees: list[Code] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Member codes; empty means all members",
+    )
+
+
+class RequestOut(BaseModel):
+    id: int
+    title: str
+    partner: str
+    area: str
+    item: str | None
+    unit: str | None
+    quantity: int | None
+    requested_eur: float
+    priority: str
+    need_by: dt.date | None
+    justification: str
+    addressees: list[str]
+    to_all_members: bool
+    state: str
+    state_reason: str | None
+    status: str = Field(description="open, partially covered, covered, withdrawn or closed")
+    filed_at: dt.datetime
+    illustrative: bool
+    offered_quantity: int
+    committed_quantity: int
+    delivered_quantity: int
+    offered_eur: float
+    committed_eur: float
+    delivered_eur: float
+    gap_quantity: int | None
+    gap_eur: float
+    coverage: float
+
+
+class ReasonIn(Strict):
+    reason: Reason
+
+
+class OfferIn(Strict):
+    member: Code = Field(description="Code of the member delegation making the offer")
+    kind: AssistanceKind
+    quantity: Quantity
+    partner: Code | None = None
+    request_id: Annotated[int, Field(ge=1, le=2**62)] | None = None
+    area: Code | None = None
+    item: Code | None = None
+    value_eur: Euros | None = Field(
+        None, description="Total value; defaults to quantity × the item's reference unit value"
+    )
+    description: Annotated[str, StringConstraints(max_length=2000)] = ""
+    conditions: Annotated[str, StringConstraints(max_length=2000)] = ""
+
+
+class OfferOut(BaseModel):
+    id: int
+    member: str
+    member_name: str
+    partner: str
+    request_id: int | None
+    kind: str
+    area: str
+    item: str | None
+    item_name: str | None
+    description: str
+    quantity: int
+    value_eur: float
+    conditions: str
+    state: str
+    state_reason: str | None
+    offered_at: dt.datetime
+    source: str
+    illustrative: bool
+    offered_quantity: int
+    committed_quantity: int
+    delivered_quantity: int
+    offered_eur: float
+    committed_eur: float
+    delivered_eur: float
+
+
+class CommitIn(Strict):
+    quantity: Quantity | None = Field(None, description="Defaults to all that is offered")
+
+
+class DeliveryIn(Strict):
+    quantity: Quantity
+    delivered_on: dt.date | None = None
+    note: Annotated[str, StringConstraints(max_length=2000)] = ""
+
+
+class DeliveryOut(BaseModel):
+    id: int
+    offer_id: int
+    quantity: int
+    delivered_on: dt.date
+    note: str
+    state: str
+    state_reason: str | None
+    recorded_at: dt.datetime
+    settled_at: dt.datetime | None
+
+
+class CorrectionIn(Strict):
+    offer_id: Annotated[int, Field(ge=1, le=2**62)]
+    measure: Measure
+    quantity_delta: Annotated[int, Field(ge=-(10**12), le=10**12)] = 0
+    value_delta_eur: SignedEuros = Decimal(0)
+    reason: Reason
+    occurred_on: dt.date | None = None
+
+
+class EntryOut(BaseModel):
+    id: int
+    entry_type: EntryType
+    measure: Measure
+    offer_id: int
+    delivery_id: int | None
+    request_id: int | None
+    member: str
+    partner: str
+    kind: str
+    area: str
+    item: str | None
+    quantity: int
+    value_eur: float
+    occurred_on: dt.date
+    recorded_at: dt.datetime
+    reason: str | None
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    total: int
+    offset: int
+    limit: int
+    items: list[T]
+
+
+class SummaryRow(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    offered_eur: float
+    committed_eur: float
+    delivered_eur: float
+    offered_quantity: int
+    committed_quantity: int
+    delivered_quantity: int
+
+
+class Summary(BaseModel):
+    group_by: list[str]
+    rows: list[SummaryRow]
+
+
+class ItemOut(BaseModel):
+    code: str
+    name: str
+    unit: str
+    reference_unit_value_eur: float
+    price_date: dt.date
+    tags: list[str]
+
+
+class AreaOut(BaseModel):
+    code: str
+    name: str
+    description: str
+    items: list[ItemOut]
+
+
+class DelegationOut(BaseModel):
+    code: str
+    name: str
+    kind: str
+    joined_on: dt.date | None

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shieldwall.db import Base
+
+# Money is stored in euro cents as integers: sums are exact on every database.
+
+
+class CapabilityArea(Base):
+    __tablename__ = "capability_area"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class CapabilityItem(Base):
+    __tablename__ = "capability_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    area_id: Mapped[int] = mapped_column(ForeignKey("capability_area.id"), index=True)
+    unit: Mapped[str] = mapped_column(String(40))
+    reference_unit_value_cents: Mapped[int] = mapped_column(BigInteger)
+    price_date: Mapped[dt.date] = mapped_column(Date)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class AssistanceRequest(Base):
+    """The partner's request for assistance, to all members or to named members."""
+
+    __tablename__ = "assistance_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("delegation.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    area_id: Mapped[int] = mapped_column(ForeignKey("capability_area.id"), index=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("capability_item.id"))
+    quantity: Mapped[int | None] = mapped_column(BigInteger)
+    value_cents: Mapped[int] = mapped_column(BigInteger)
+    priority: Mapped[str] = mapped_column(String(16))
+    need_by: Mapped[dt.date | None] = mapped_column(Date)
+    justification: Mapped[str] = mapped_column(Text)
+    to_all_members: Mapped[bool] = mapped_column(Boolean)
+    # active | withdrawn | closed; open / partially covered / covered is derived from coverage.
+    state: Mapped[str] = mapped_column(String(16), default="active")
+    state_reason: Mapped[str | None] = mapped_column(Text)
+    filed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class RequestAddressee(Base):
+    __tablename__ = "request_addressee"
+
+    request_id: Mapped[int] = mapped_column(ForeignKey("assistance_request.id"), primary_key=True)
+    delegation_id: Mapped[int] = mapped_column(ForeignKey("delegation.id"), primary_key=True)
+
+
+class Offer(Base):
+    """A member's offer to arm, train, equip or finance the partner, tracked to delivery."""
+
+    __tablename__ = "offer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("delegation.id"), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("delegation.id"))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("assistance_request.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    area_id: Mapped[int] = mapped_column(ForeignKey("capability_area.id"))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("capability_item.id"))
+    description: Mapped[str] = mapped_column(Text, default="")
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    value_cents: Mapped[int] = mapped_column(BigInteger)
+    conditions: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(16))
+    state_reason: Mapped[str | None] = mapped_column(Text)
+    offered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    source: Mapped[str] = mapped_column(String(80), default="")
+    illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Delivery(Base):
+    """A partial delivery recorded by the member and confirmed (or rejected) by the partner."""
+
+    __tablename__ = "delivery"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offer.id"), index=True)
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    delivered_on: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(16))  # recorded | confirmed | rejected
+    state_reason: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    settled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LedgerEntry(Base):
+    """One immutable, dated fact about quantities and value. Never updated, never deleted.
+
+    ``measure`` is the balance the entry moves (offered, committed or delivered); quantity and
+    value are signed deltas. The dimensions of the offer are copied onto the entry so that the
+    consolidated views aggregate one table.
+    """
+
+    __tablename__ = "ledger_entry"
+    __table_args__ = (
+        Index("ix_ledger_entry_member_kind", "member_id", "kind"),
+        Index("ix_ledger_entry_month", "month"),
+    )
+
+    # BIGINT on PostgreSQL; INTEGER on SQLite, where only that is an auto-incrementing rowid.
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    entry_type: Mapped[str] = mapped_column(String(16))
+    measure: Mapped[str] = mapped_column(String(16))
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offer.id"), index=True)
+    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("delivery.id"))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("assistance_request.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("delegation.id"))
+    partner_id: Mapped[int] = mapped_column(ForeignKey("delegation.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    area_id: Mapped[int] = mapped_column(ForeignKey("capability_area.id"))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("capability_item.id"))
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    value_cents: Mapped[int] = mapped_column(BigInteger)
+    occurred_on: Mapped[dt.date] = mapped_column(Date)
+    month: Mapped[str] = mapped_column(String(7))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str | None] = mapped_column(Text)
+    corrects_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"))

@@ -1,0 +1,337 @@
+"""The ``shieldwall`` command line."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import sys
+from collections.abc import Iterable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import func, select
+
+from shieldwall.assistance import queries
+from shieldwall.assistance.tables import LedgerEntry
+from shieldwall.audit.service import verify_chain
+from shieldwall.clock import FixedClock
+from shieldwall.context import Context
+from shieldwall.db import database_status, migrate
+from shieldwall.errors import DomainError
+from shieldwall.settings import get_settings
+
+app = typer.Typer(
+    help="Shieldwall: requests, offers, commitments and deliveries of a security partnership.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+out = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="Database URL or SQLite file path [default: SHIELDWALL_DATABASE_URL]"
+    ),
+]
+
+
+def database_url(db: str | None) -> str:
+    if db is None:
+        return get_settings().database_url
+    return db if "://" in db else f"sqlite:///{db}"
+
+
+def fail(message: str, code: int = 1) -> None:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def ready_context(db: str | None) -> Context:
+    """A context on a database whose schema is current; a clear message otherwise."""
+    url = database_url(db)
+    ctx = Context.from_url(url)
+    status = database_status(ctx.engine)
+    if status["status"] != "ok":
+        fail(f"cannot reach the database at {ctx.engine.url.render_as_string()}")
+    if status.get("schema_revision") in (None, "none"):
+        fail("the database has no Shieldwall schema yet: run `shieldwall init` first")
+    return ctx
+
+
+@app.command()
+def init(db: DbOption = None) -> None:
+    """Create or upgrade the database schema (Alembic migrations)."""
+    url = database_url(db)
+    try:
+        migrate(url)
+    except Exception as exc:  # a one-line message, not a stack trace
+        fail(f"could not migrate the database: {type(exc).__name__}: {exc}".splitlines()[0])
+    out.print(f"Schema is current at {Context.from_url(url).engine.url.render_as_string()}")
+
+
+@app.command()
+def demo(
+    db: Annotated[Path, typer.Option("--db", help="SQLite file for the demo")] = Path(
+        "var/demo.db"
+    ),
+    host: Annotated[str, typer.Option(help="Address to serve on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on")] = 8000,
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the web app after building")
+    ] = True,
+) -> None:
+    """Build the NATO–Ukraine 2023–2024 demo database (afresh) and serve it."""
+    from shieldwall.demo import build_demo
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    url = f"sqlite:///{db}"
+    migrate(url)
+    ctx = Context.from_url(url, FixedClock(dt.datetime(2023, 7, 12, tzinfo=dt.UTC)))
+    counts = build_demo(ctx, progress=sys.stderr.isatty())
+    total = queries.totals(ctx.factory())
+    out.print(
+        f"Demo built in {db}: {counts['requests']} requests, {counts['kiel_offers']} offers from "
+        f"the Kiel tracker, {counts['illustrative_offers']} illustrative offers; "
+        f"committed €{total['committed_eur']:,.0f}, delivered €{total['delivered_eur']:,.0f}."
+    )
+    ctx.engine.dispose()
+    if serve_after:
+        _serve(url, host, port)
+
+
+def _serve(url: str, host: str, port: int) -> None:
+    import uvicorn
+
+    from shieldwall.app import create_app
+    from shieldwall.settings import Settings
+
+    application = create_app(Settings(database_url=url))
+    out.print(f"Serving Shieldwall on http://{host}:{port}/  (Ctrl+C to stop)")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+@app.command()
+def serve(
+    db: DbOption = None,
+    host: Annotated[str | None, typer.Option(help="Address [default: SHIELDWALL_HOST]")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [default: SHIELDWALL_PORT]")] = None,
+) -> None:
+    """Serve the web app and the API."""
+    settings = get_settings()
+    ctx = ready_context(db)
+    ctx.engine.dispose()
+    _serve(database_url(db), host or settings.host, port or settings.port)
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def _write_rows(rows: list[dict[str, Any]], columns: list[str], fmt: Format, title: str) -> None:
+    if fmt == Format.json:
+        sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
+    elif fmt == Format.csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        table = Table(title=title)
+        for c in columns:
+            table.add_column(c, justify="right" if c.endswith(("_eur", "_quantity")) else "left")
+        for r in rows:
+            table.add_row(
+                *[
+                    f"{r[c]:,.2f}"
+                    if c.endswith("_eur")
+                    else f"{r[c]:,}"
+                    if c.endswith("_quantity")
+                    else str(r[c] if r[c] is not None else "—")
+                    for c in columns
+                ]
+            )
+        out.print(table)
+
+
+GroupBy = Annotated[
+    str,
+    typer.Option("--group-by", help=f"Comma-separated keys from: {', '.join(queries.GROUP_KEYS)}"),
+]
+
+
+@app.command()
+def report(
+    group_by: GroupBy = "member,kind",
+    fmt: Annotated[Format, typer.Option("--format", help="table, csv or json")] = Format.table,
+    member: Annotated[str | None, typer.Option(help="Only this member (code)")] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="Only this kind: arm, train, equip, finance")
+    ] = None,
+    area: Annotated[str | None, typer.Option(help="Only this capability area (code)")] = None,
+    db: DbOption = None,
+) -> None:
+    """Print the consolidated view: offered, committed and delivered, in EUR and quantity."""
+    ctx = ready_context(db)
+    try:
+        keys = queries.parse_group_by(group_by)
+        with ctx.reading() as s:
+            rows = queries.ledger_summary(
+                s, keys, queries.EntryFilter(member=member, kind=kind, area=area)
+            )
+    except (DomainError, ValueError) as exc:
+        fail(str(exc))
+        return
+    _write_rows(
+        rows,
+        keys + list(queries.MEASURE_COLUMNS),
+        fmt,
+        f"Consolidated ledger by {', '.join(keys) or 'total'}",
+    )
+
+
+class ExportWhat(StrEnum):
+    entries = "entries"
+    summary = "summary"
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    json = "json"
+    xlsx = "xlsx"
+
+
+@app.command()
+def export(
+    output: Annotated[Path, typer.Argument(help="File to write (use - for standard output)")],
+    what: Annotated[ExportWhat, typer.Option(help="entries or summary")] = ExportWhat.entries,
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", help="csv, json or xlsx")
+    ] = ExportFormat.csv,
+    group_by: GroupBy = "member,kind",
+    db: DbOption = None,
+) -> None:
+    """Write ledger entries or a summary as CSV, JSON or XLSX."""
+    ctx = ready_context(db)
+    if fmt == ExportFormat.xlsx and str(output) == "-":
+        fail("XLSX cannot go to standard output: name a file")
+    try:
+        with ctx.reading() as s:
+            if what == ExportWhat.summary:
+                keys = queries.parse_group_by(group_by)
+                rows: Iterable[dict[str, Any]] = queries.ledger_summary(s, keys)
+                columns = keys + list(queries.MEASURE_COLUMNS)
+                total = None
+            else:
+                total = s.scalar(select(func.count()).select_from(LedgerEntry)) or 0
+                rows = queries.iter_entries(s, queries.EntryFilter())
+                columns = list(queries.ENTRY_COLUMNS)
+            written = _export(rows, columns, fmt, output, total)
+    except DomainError as exc:
+        fail(str(exc))
+        return
+    if str(output) != "-":
+        err.print(f"Wrote {written:,} {what.value} rows to {output}")
+
+
+def _export(
+    rows: Iterable[dict[str, Any]],
+    columns: list[str],
+    fmt: ExportFormat,
+    output: Path,
+    total: int | None,
+) -> int:
+    show = total is not None and str(output) != "-" and total > 10_000
+    progress = Progress(
+        TextColumn("Exporting"),
+        BarColumn(),
+        TextColumn("{task.completed:,}"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=not show,
+        transient=True,
+    )
+    count = 0
+    with progress:
+        task = progress.add_task("export", total=total)
+        if fmt == ExportFormat.xlsx:
+            from openpyxl import Workbook
+
+            book = Workbook(write_only=True)
+            sheet = book.create_sheet("ledger")
+            sheet.append(columns)
+            for r in rows:
+                sheet.append([_cell(r[c]) for c in columns])
+                count += 1
+                if count % 1000 == 0:
+                    progress.update(task, completed=count)
+            book.save(output)
+            return count
+        handle: io.TextIOBase | Any
+        handle = (
+            sys.stdout if str(output) == "-" else output.open("w", newline="", encoding="utf-8")
+        )
+        try:
+            if fmt == ExportFormat.csv:
+                writer = csv.DictWriter(
+                    handle, fieldnames=columns, lineterminator="\n", extrasaction="ignore"
+                )
+                writer.writeheader()
+                for r in rows:
+                    writer.writerow(r)
+                    count += 1
+                    if count % 1000 == 0:
+                        progress.update(task, completed=count)
+            else:
+                handle.write("[")
+                for r in rows:
+                    handle.write(
+                        ("," if count else "")
+                        + "\n"
+                        + json.dumps({c: r[c] for c in columns}, default=str)
+                    )
+                    count += 1
+                    if count % 1000 == 0:
+                        progress.update(task, completed=count)
+                handle.write("\n]\n")
+        finally:
+            if handle is not sys.stdout:
+                handle.close()
+    return count
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    return value
+
+
+@audit_app.command("verify")
+def audit_verify(db: DbOption = None) -> None:
+    """Check the audit chain; print OK or the first broken link (and exit non-zero)."""
+    ctx = ready_context(db)
+    with ctx.reading() as s:
+        count, broken = verify_chain(s)
+    if broken is None:
+        out.print(f"OK: {count:,} audit records, chain intact")
+        return
+    fail(
+        f"audit record {broken.record_id}: {broken.problem} ({count:,} records verified before it)"
+    )
+
+
+def main() -> None:
+    app()

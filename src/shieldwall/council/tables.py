@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Date, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shieldwall.db import Base
+
+
+class Delegation(Base):
+    """A state (ISO 3166 alpha-3 code) or the secretariat, seated in the council."""
+
+    __tablename__ = "delegation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(16))  # member | partner | secretariat
+    joined_on: Mapped[dt.date | None] = mapped_column(Date)
+    left_on: Mapped[dt.date | None] = mapped_column(Date)

@@ -1,0 +1,171 @@
+"""Fixtures: real SQLite files and a real PostgreSQL cluster, migrated by Alembic; the app
+served by uvicorn on 127.0.0.1; Debian's Chromium for the browser tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from shieldwall.access.model import Actor
+from shieldwall.app import create_app
+from shieldwall.clock import FixedClock
+from shieldwall.context import Context
+from shieldwall.db import migrate
+from shieldwall.settings import Settings
+from tests.liveserver import LiveServer
+from tests.pgcluster import Cluster
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--disable-sync",
+]
+SETUP = Actor("test-setup", "SEC")
+NOW = dt.datetime(2024, 4, 2, 12, 0, tzinfo=dt.UTC)
+
+
+# ---- databases -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    # No skip: if PostgreSQL cannot start, every PostgreSQL test errors and the suite fails.
+    cluster = Cluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_admin(pg_cluster: Cluster) -> Iterator[Engine]:
+    admin = create_engine(pg_cluster.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("CREATE DATABASE sw_template"))
+    migrate(pg_cluster.url("sw_template"))
+    yield admin
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    migrate(f"sqlite:///{path}")
+    return path
+
+
+_names = itertools.count()
+
+
+def _sqlite_copy(template: Path, directory: Path) -> str:
+    path = directory / "shieldwall.db"
+    shutil.copy(template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    return _sqlite_copy(sqlite_template, tmp_path)
+
+
+@pytest.fixture
+def pg_url(request: pytest.FixtureRequest, pg_cluster: Cluster) -> Iterator[str]:
+    admin: Engine = request.getfixturevalue("pg_admin")
+    name = f"sw_test_{next(_names)}"
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE sw_template"))
+    yield pg_cluster.url(name)
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    name = "sqlite_url" if request.param == "sqlite" else "pg_url"
+    url: str = request.getfixturevalue(name)
+    return url
+
+
+# ---- the platform --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def ctx(database_url: str, clock: FixedClock) -> Iterator[Context]:
+    context = Context.from_url(database_url, clock)
+    yield context
+    context.engine.dispose()
+
+
+def seed_council(context: Context) -> None:
+    """A small council and catalogue, enough for every rule."""
+    council, assistance = context.council, context.assistance
+    council.seat_delegation(SETUP, code="SEC", name="Secretariat", kind="secretariat")
+    council.seat_delegation(SETUP, code="UKR", name="Ukraine", kind="partner")
+    for code, name in (("DEU", "Germany"), ("USA", "United States"), ("FRA", "France"),
+                       ("POL", "Poland"), ("NOR", "Norway")):
+        council.seat_delegation(SETUP, code=code, name=name, kind="member")
+    council.seat_delegation(SETUP, code="SWE", name="Sweden", kind="member",
+                            joined_on=dt.date(2024, 3, 7))
+    assistance.add_area(SETUP, "air-defence", "Air defence")
+    assistance.add_area(SETUP, "artillery", "Artillery and long-range fires")
+    assistance.add_area(SETUP, "demining", "Demining")
+    assistance.add_item(SETUP, code="patriot", name="Patriot battery", area="air-defence",
+                        unit="battery", reference_unit_value_cents=1_000_000_000_00,
+                        price_date=dt.date(2023, 7, 1), tags=["patriot"])
+    assistance.add_item(SETUP, code="155mm-round", name="155mm round", area="artillery",
+                        unit="round", reference_unit_value_cents=3_500_00,
+                        price_date=dt.date(2023, 7, 1), tags=["155mm"])
+    assistance.add_item(SETUP, code="demining-kit", name="Demining kit", area="demining",
+                        unit="set", reference_unit_value_cents=250_000_00,
+                        price_date=dt.date(2023, 7, 1))
+
+
+@pytest.fixture
+def seeded(ctx: Context) -> Context:
+    seed_council(ctx)
+    return ctx
+
+
+@pytest.fixture
+def server(seeded: Context, clock: FixedClock) -> Iterator[LiveServer]:
+    app = create_app(Settings(database_url=seeded.engine.url.render_as_string(False)), clock)
+    with LiveServer(app) as live:
+        yield live
+    app.state.context.engine.dispose()
+
+
+@pytest.fixture
+def api(server: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        yield client
+
+
+def problem_of(response: httpx.Response, status: int) -> dict[str, Any]:
+    """Assert a problem+json answer with the given status and return its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["title"]
+    return body
+
+
+# ---- the browser ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict[str, Any]:
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} is missing: install Debian's chromium")
+    return {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
