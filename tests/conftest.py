@@ -25,8 +25,13 @@ from tests.pgcluster import Cluster
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
 ]
 SETUP = Actor("test-setup", "SEC")
 NOW = dt.datetime(2024, 4, 2, 12, 0, tzinfo=dt.UTC)
@@ -112,23 +117,49 @@ def seed_council(context: Context) -> None:
     council, assistance = context.council, context.assistance
     council.seat_delegation(SETUP, code="SEC", name="Secretariat", kind="secretariat")
     council.seat_delegation(SETUP, code="UKR", name="Ukraine", kind="partner")
-    for code, name in (("DEU", "Germany"), ("USA", "United States"), ("FRA", "France"),
-                       ("POL", "Poland"), ("NOR", "Norway")):
+    for code, name in (
+        ("DEU", "Germany"),
+        ("USA", "United States"),
+        ("FRA", "France"),
+        ("POL", "Poland"),
+        ("NOR", "Norway"),
+    ):
         council.seat_delegation(SETUP, code=code, name=name, kind="member")
-    council.seat_delegation(SETUP, code="SWE", name="Sweden", kind="member",
-                            joined_on=dt.date(2024, 3, 7))
+    council.seat_delegation(
+        SETUP, code="SWE", name="Sweden", kind="member", joined_on=dt.date(2024, 3, 7)
+    )
     assistance.add_area(SETUP, "air-defence", "Air defence")
     assistance.add_area(SETUP, "artillery", "Artillery and long-range fires")
     assistance.add_area(SETUP, "demining", "Demining")
-    assistance.add_item(SETUP, code="patriot", name="Patriot battery", area="air-defence",
-                        unit="battery", reference_unit_value_cents=1_000_000_000_00,
-                        price_date=dt.date(2023, 7, 1), tags=["patriot"])
-    assistance.add_item(SETUP, code="155mm-round", name="155mm round", area="artillery",
-                        unit="round", reference_unit_value_cents=3_500_00,
-                        price_date=dt.date(2023, 7, 1), tags=["155mm"])
-    assistance.add_item(SETUP, code="demining-kit", name="Demining kit", area="demining",
-                        unit="set", reference_unit_value_cents=250_000_00,
-                        price_date=dt.date(2023, 7, 1))
+    assistance.add_item(
+        SETUP,
+        code="patriot",
+        name="Patriot battery",
+        area="air-defence",
+        unit="battery",
+        reference_unit_value_cents=1_000_000_000_00,
+        price_date=dt.date(2023, 7, 1),
+        tags=["patriot"],
+    )
+    assistance.add_item(
+        SETUP,
+        code="155mm-round",
+        name="155mm round",
+        area="artillery",
+        unit="round",
+        reference_unit_value_cents=3_500_00,
+        price_date=dt.date(2023, 7, 1),
+        tags=["155mm"],
+    )
+    assistance.add_item(
+        SETUP,
+        code="demining-kit",
+        name="Demining kit",
+        area="demining",
+        unit="set",
+        reference_unit_value_cents=250_000_00,
+        price_date=dt.date(2023, 7, 1),
+    )
 
 
 @pytest.fixture

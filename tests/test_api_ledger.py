@@ -16,9 +16,16 @@ from tests.conftest import problem_of
 
 
 def file_patriot_request(api: httpx.Client, **extra: object) -> dict:
-    body = {"partner": "UKR", "title": "Patriot batteries", "item": "patriot", "quantity": 3,
-            "priority": "critical", "need_by": "2024-09-01",
-            "justification": "Protect cities", **extra}
+    body = {
+        "partner": "UKR",
+        "title": "Patriot batteries",
+        "item": "patriot",
+        "quantity": 3,
+        "priority": "critical",
+        "need_by": "2024-09-01",
+        "justification": "Protect cities",
+        **extra,
+    }
     response = api.post("/api/v1/requests", json=body)
     assert response.status_code == 201, response.text
     return response.json()
@@ -44,8 +51,10 @@ def test_offer_lifecycle_to_delivery(api: httpx.Client) -> None:
     assert request["status"] == "partially covered"
     assert request["gap_quantity"] == 1 and request["coverage"] == pytest.approx(2 / 3, 1e-3)
 
-    delivery = api.post(f"/api/v1/offers/{offer['id']}/deliveries",
-                        json={"quantity": 1, "delivered_on": "2024-03-30"}).json()
+    delivery = api.post(
+        f"/api/v1/offers/{offer['id']}/deliveries",
+        json={"quantity": 1, "delivered_on": "2024-03-30"},
+    ).json()
     assert delivery["state"] == "recorded"
     # Recorded is not delivered until the partner confirms.
     assert api.get(f"/api/v1/offers/{offer['id']}").json()["delivered_quantity"] == 0
@@ -58,7 +67,11 @@ def test_offer_lifecycle_to_delivery(api: httpx.Client) -> None:
 
     entries = api.get("/api/v1/ledger/entries", params={"offer_id": offer["id"]}).json()
     assert [e["entry_type"] for e in entries["items"]] == [
-        "offered", "committed", "delivered", "delivered"]
+        "offered",
+        "committed",
+        "delivered",
+        "delivered",
+    ]
     assert entries["items"][2]["occurred_on"] == "2024-03-30"
 
 
@@ -68,12 +81,14 @@ def test_partial_commit_and_cancel_keep_the_balances(api: httpx.Client) -> None:
     api.post(f"/api/v1/offers/{offer['id']}/commit", json={"quantity": 600})
     d = api.post(f"/api/v1/offers/{offer['id']}/deliveries", json={"quantity": 250}).json()
     # Cancelling with a delivery awaiting confirmation is refused whole.
-    refused = problem_of(api.post(f"/api/v1/offers/{offer['id']}/cancel",
-                                  json={"reason": "stocks"}), 409)
+    refused = problem_of(
+        api.post(f"/api/v1/offers/{offer['id']}/cancel", json={"reason": "stocks"}), 409
+    )
     assert "awaiting confirmation" in refused["detail"]
     api.post(f"/api/v1/deliveries/{d['id']}/confirm")
-    cancelled = api.post(f"/api/v1/offers/{offer['id']}/cancel",
-                         json={"reason": "Stocks needed at home"}).json()
+    cancelled = api.post(
+        f"/api/v1/offers/{offer['id']}/cancel", json={"reason": "Stocks needed at home"}
+    ).json()
     assert cancelled["state"] == "cancelled"
     assert cancelled["state_reason"] == "Stocks needed at home"
     assert cancelled["committed_quantity"] == 250 and cancelled["delivered_quantity"] == 250
@@ -84,15 +99,26 @@ def test_partial_commit_and_cancel_keep_the_balances(api: httpx.Client) -> None:
 def test_decline_and_withdraw_take_the_offer_off_the_table(api: httpx.Client) -> None:
     a = make_offer(api, member="POL", item="155mm-round", quantity=100)
     b = make_offer(api, member="USA", item="155mm-round", quantity=100)
-    assert api.post(f"/api/v1/offers/{a['id']}/decline",
-                    json={"reason": "Wrong calibre lot"}).json()["offered_quantity"] == 0
+    assert (
+        api.post(f"/api/v1/offers/{a['id']}/decline", json={"reason": "Wrong calibre lot"}).json()[
+            "offered_quantity"
+        ]
+        == 0
+    )
     api.post(f"/api/v1/offers/{b['id']}/accept")
     withdrawn = api.post(f"/api/v1/offers/{b['id']}/withdraw", json={"reason": "needed"}).json()
     assert withdrawn["state"] == "withdrawn" and withdrawn["offered_quantity"] == 0
     summary = api.get("/api/v1/ledger/summary").json()
-    assert summary["rows"] == [{
-        "offered_eur": 0.0, "committed_eur": 0.0, "delivered_eur": 0.0,
-        "offered_quantity": 0, "committed_quantity": 0, "delivered_quantity": 0}]
+    assert summary["rows"] == [
+        {
+            "offered_eur": 0.0,
+            "committed_eur": 0.0,
+            "delivered_eur": 0.0,
+            "offered_quantity": 0,
+            "committed_quantity": 0,
+            "delivered_quantity": 0,
+        }
+    ]
 
 
 def test_illegal_transition_is_409_naming_state_and_action(api: httpx.Client) -> None:
@@ -106,27 +132,41 @@ def test_illegal_transition_is_409_naming_state_and_action(api: httpx.Client) ->
 
 
 def test_unknown_ids_are_404(api: httpx.Client) -> None:
-    for method, path in (("GET", "/api/v1/offers/999"), ("POST", "/api/v1/offers/999/accept"),
-                         ("GET", "/api/v1/requests/999"), ("GET", "/api/v1/deliveries/999"),
-                         ("POST", "/api/v1/deliveries/999/confirm")):
+    for method, path in (
+        ("GET", "/api/v1/offers/999"),
+        ("POST", "/api/v1/offers/999/accept"),
+        ("GET", "/api/v1/requests/999"),
+        ("GET", "/api/v1/deliveries/999"),
+        ("POST", "/api/v1/deliveries/999/confirm"),
+    ):
         body = problem_of(api.request(method, path), 404)
         assert "999" in body["detail"]
 
 
 def test_validation_errors_name_the_fields_and_change_nothing(api: httpx.Client) -> None:
     before = api.get("/api/v1/ledger/entries").json()["total"]
-    body = problem_of(api.post("/api/v1/offers", json={"member": "DEU", "kind": "bribe",
-                                                        "quantity": 0}), 422)
+    body = problem_of(
+        api.post("/api/v1/offers", json={"member": "DEU", "kind": "bribe", "quantity": 0}), 422
+    )
     fields = {e["field"] for e in body["errors"]}
     assert {"kind", "quantity"} <= fields
-    body = problem_of(api.post("/api/v1/offers", json={"member": "XYZ", "kind": "arm",
-                                                        "quantity": 1, "item": "patriot"}), 422)
+    body = problem_of(
+        api.post(
+            "/api/v1/offers",
+            json={"member": "XYZ", "kind": "arm", "quantity": 1, "item": "patriot"},
+        ),
+        422,
+    )
     assert body["errors"][0]["field"] == "member"
-    body = problem_of(api.post("/api/v1/requests", json={
-        "partner": "UKR", "title": "x", "area": "demining", "justification": "why"}), 422)
+    body = problem_of(
+        api.post(
+            "/api/v1/requests",
+            json={"partner": "UKR", "title": "x", "area": "demining", "justification": "why"},
+        ),
+        422,
+    )
     assert body["errors"][0]["field"] == "value_eur"
-    body = problem_of(api.get("/api/v1/ledger/summary", params={"group_by": "member,colour"}),
-                      422)
+    body = problem_of(api.get("/api/v1/ledger/summary", params={"group_by": "member,colour"}), 422)
     assert "colour" in body["detail"] and body["errors"][0]["field"] == "group_by"
     body = problem_of(api.post("/api/v1/offers/1/decline", json={"reason": "  "}), 422)
     assert body["errors"][0]["field"] == "reason"
@@ -136,24 +176,50 @@ def test_validation_errors_name_the_fields_and_change_nothing(api: httpx.Client)
 def test_rules_of_requests_and_membership(api: httpx.Client, clock: FixedClock) -> None:
     named = file_patriot_request(api, addressees=["USA", "DEU"])
     assert named["to_all_members"] is False and named["addressees"] == ["DEU", "USA"]
-    body = problem_of(api.post("/api/v1/offers", json={
-        "member": "FRA", "kind": "arm", "quantity": 1, "request_id": named["id"]}), 409)
+    body = problem_of(
+        api.post(
+            "/api/v1/offers",
+            json={"member": "FRA", "kind": "arm", "quantity": 1, "request_id": named["id"]},
+        ),
+        409,
+    )
     assert "FRA" in body["detail"] and body["rule"]
-    body = problem_of(api.post("/api/v1/offers", json={
-        "member": "DEU", "kind": "arm", "quantity": 1, "request_id": named["id"],
-        "item": "155mm-round"}), 409)
+    body = problem_of(
+        api.post(
+            "/api/v1/offers",
+            json={
+                "member": "DEU",
+                "kind": "arm",
+                "quantity": 1,
+                "request_id": named["id"],
+                "item": "155mm-round",
+            },
+        ),
+        409,
+    )
     assert body["rule"] == "an offer against a request is in the request's area"
     clock.set(dt.datetime(2024, 1, 10, tzinfo=dt.UTC))
-    body = problem_of(api.post("/api/v1/offers", json={
-        "member": "SWE", "kind": "arm", "quantity": 1, "item": "patriot"}), 409)
+    body = problem_of(
+        api.post(
+            "/api/v1/offers",
+            json={"member": "SWE", "kind": "arm", "quantity": 1, "item": "patriot"},
+        ),
+        409,
+    )
     assert "not a member" in body["detail"] and "2024-01-10" in body["detail"]
     clock.set(dt.datetime(2024, 3, 8, tzinfo=dt.UTC))
     make_offer(api, member="SWE", item="patriot", quantity=1)
-    withdrawn = api.post(f"/api/v1/requests/{named['id']}/withdraw",
-                         json={"reason": "Covered bilaterally"}).json()
+    withdrawn = api.post(
+        f"/api/v1/requests/{named['id']}/withdraw", json={"reason": "Covered bilaterally"}
+    ).json()
     assert withdrawn["status"] == "withdrawn"
-    body = problem_of(api.post("/api/v1/offers", json={
-        "member": "USA", "kind": "arm", "quantity": 1, "request_id": named["id"]}), 409)
+    body = problem_of(
+        api.post(
+            "/api/v1/offers",
+            json={"member": "USA", "kind": "arm", "quantity": 1, "request_id": named["id"]},
+        ),
+        409,
+    )
     assert body["current_state"] == "withdrawn"
 
 
@@ -162,29 +228,46 @@ def test_deliveries_cannot_exceed_the_commitment(api: httpx.Client) -> None:
     api.post(f"/api/v1/offers/{offer['id']}/accept")
     api.post(f"/api/v1/offers/{offer['id']}/commit", json={"quantity": 5})
     api.post(f"/api/v1/offers/{offer['id']}/deliveries", json={"quantity": 4})
-    body = problem_of(api.post(f"/api/v1/offers/{offer['id']}/deliveries",
-                               json={"quantity": 2}), 409)
+    body = problem_of(
+        api.post(f"/api/v1/offers/{offer['id']}/deliveries", json={"quantity": 2}), 409
+    )
     assert body["rule"] == "delivered ≤ committed"
-    body = problem_of(api.post(f"/api/v1/offers/{offer['id']}/deliveries",
-                               json={"quantity": 1, "delivered_on": "2030-01-01"}), 422)
+    body = problem_of(
+        api.post(
+            f"/api/v1/offers/{offer['id']}/deliveries",
+            json={"quantity": 1, "delivered_on": "2030-01-01"},
+        ),
+        422,
+    )
     assert body["errors"][0]["field"] == "delivered_on"
     assert len(api.get("/api/v1/deliveries", params={"offer_id": offer["id"]}).json()) == 1
 
 
 def test_idempotency_key_creates_once(api: httpx.Client) -> None:
-    body = {"member": "NOR", "kind": "finance", "quantity": 1, "area": "demining",
-            "value_eur": "1250000.50"}
+    body = {
+        "member": "NOR",
+        "kind": "finance",
+        "quantity": 1,
+        "area": "demining",
+        "value_eur": "1250000.50",
+    }
     first = api.post("/api/v1/offers", json=body, headers={"Idempotency-Key": "nor-1"})
     again = api.post("/api/v1/offers", json=body, headers={"Idempotency-Key": "nor-1"})
     assert first.status_code == again.status_code == 201
     assert first.json()["id"] == again.json()["id"]
     assert first.json()["value_eur"] == 1_250_000.50
     assert api.get("/api/v1/offers", params={"member": "NOR"}).json()["total"] == 1
-    other = api.post("/api/v1/offers", json={**body, "quantity": 2},
-                     headers={"Idempotency-Key": "nor-1"})
+    other = api.post(
+        "/api/v1/offers", json={**body, "quantity": 2}, headers={"Idempotency-Key": "nor-1"}
+    )
     assert "nor-1" in problem_of(other, 422)["detail"]
-    request = {"partner": "UKR", "title": "Kits", "item": "demining-kit", "quantity": 5,
-               "justification": "fields"}
+    request = {
+        "partner": "UKR",
+        "title": "Kits",
+        "item": "demining-kit",
+        "quantity": 5,
+        "justification": "fields",
+    }
     r1 = api.post("/api/v1/requests", json=request, headers={"Idempotency-Key": "r"}).json()
     r2 = api.post("/api/v1/requests", json=request, headers={"Idempotency-Key": "r"}).json()
     assert r1["id"] == r2["id"] and len(api.get("/api/v1/requests").json()) == 1
@@ -194,19 +277,42 @@ def test_corrections_are_new_entries_and_keep_the_rules(api: httpx.Client) -> No
     offer = make_offer(api, member="DEU", item="155mm-round", quantity=100)
     api.post(f"/api/v1/offers/{offer['id']}/accept")
     api.post(f"/api/v1/offers/{offer['id']}/commit", json={})
-    fix = api.post("/api/v1/ledger/corrections", json={
-        "offer_id": offer["id"], "measure": "committed", "quantity_delta": -10,
-        "value_delta_eur": "-35000", "reason": "Ten rounds double-counted"})
+    fix = api.post(
+        "/api/v1/ledger/corrections",
+        json={
+            "offer_id": offer["id"],
+            "measure": "committed",
+            "quantity_delta": -10,
+            "value_delta_eur": "-35000",
+            "reason": "Ten rounds double-counted",
+        },
+    )
     assert fix.status_code == 201, fix.text
     assert fix.json()["entry_type"] == "correction" and fix.json()["quantity"] == -10
-    body = problem_of(api.post("/api/v1/ledger/corrections", json={
-        "offer_id": offer["id"], "measure": "offered", "quantity_delta": -95,
-        "reason": "too much"}), 409)
+    body = problem_of(
+        api.post(
+            "/api/v1/ledger/corrections",
+            json={
+                "offer_id": offer["id"],
+                "measure": "offered",
+                "quantity_delta": -95,
+                "reason": "too much",
+            },
+        ),
+        409,
+    )
     assert body["rule"] == "delivered ≤ committed ≤ offered"
-    problem_of(api.post("/api/v1/ledger/corrections", json={
-        "offer_id": offer["id"], "measure": "offered", "quantity_delta": 1}), 422)
-    types = [e["entry_type"] for e in api.get(
-        "/api/v1/ledger/entries", params={"offer_id": offer["id"]}).json()["items"]]
+    problem_of(
+        api.post(
+            "/api/v1/ledger/corrections",
+            json={"offer_id": offer["id"], "measure": "offered", "quantity_delta": 1},
+        ),
+        422,
+    )
+    types = [
+        e["entry_type"]
+        for e in api.get("/api/v1/ledger/entries", params={"offer_id": offer["id"]}).json()["items"]
+    ]
     assert types == ["offered", "committed", "correction"]
     assert api.get(f"/api/v1/offers/{offer['id']}").json()["committed_quantity"] == 90
 
@@ -222,16 +328,20 @@ def test_summary_groups_and_totals_match_entries(api: httpx.Client) -> None:
     by = {(r["member"], r["kind"]): r for r in rows}
     assert by[("DEU", "arm")]["committed_eur"] == 350_000
     assert by[("USA", "arm")]["offered_eur"] == 1_000_000_000
-    assert by[("USA", "train")]["offered_quantity"] == 5 and by[("USA", "train")]["offered_eur"] == 50
+    assert (
+        by[("USA", "train")]["offered_quantity"] == 5 and by[("USA", "train")]["offered_eur"] == 50
+    )
     entries = api.get("/api/v1/ledger/entries", params={"limit": 1000}).json()["items"]
     total = api.get("/api/v1/ledger/summary").json()["rows"][0]
     for measure in ("offered", "committed", "delivered"):
         assert total[f"{measure}_eur"] == pytest.approx(
-            sum(e["value_eur"] for e in entries if e["measure"] == measure))
+            sum(e["value_eur"] for e in entries if e["measure"] == measure)
+        )
     by_month = api.get("/api/v1/ledger/summary", params={"group_by": "month,area"}).json()
     assert {r["month"] for r in by_month["rows"]} == {"2024-04"}
-    filtered = api.get("/api/v1/ledger/summary",
-                       params={"group_by": "member", "kind": "train"}).json()["rows"]
+    filtered = api.get(
+        "/api/v1/ledger/summary", params={"group_by": "member", "kind": "train"}
+    ).json()["rows"]
     assert [r["member"] for r in filtered] == ["USA"]
 
 
@@ -247,8 +357,7 @@ def test_entries_are_paged_and_filtered(api: httpx.Client) -> None:
 
 
 def test_ledger_rows_cannot_be_updated_or_deleted(seeded: Context) -> None:
-    seeded.assistance.make_offer(SETUP_ACTOR, member="DEU", kind="arm", quantity=1,
-                                 item="patriot")
+    seeded.assistance.make_offer(SETUP_ACTOR, member="DEU", kind="arm", quantity=1, item="patriot")
     for statement in ("UPDATE ledger_entry SET quantity = 99", "DELETE FROM ledger_entry"):
         with pytest.raises(DBAPIError, match="append-only"), seeded.engine.begin() as conn:
             conn.execute(text(statement))
@@ -259,4 +368,3 @@ def test_healthz_reports_the_database(api: httpx.Client) -> None:
     assert body["status"] == "ok"
     assert body["database"]["schema_revision"] == "0001"
     assert body["database"]["backend"] in ("sqlite", "postgresql")
-
