@@ -7,10 +7,10 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import DateTime, String, UniqueConstraint, select
+from sqlalchemy import String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from shieldwall.db import Base
+from shieldwall.db import Base, UTCDateTime
 from shieldwall.errors import IdempotencyConflict
 
 
@@ -23,7 +23,7 @@ class IdempotencyRecord(Base):
     key: Mapped[str] = mapped_column(String(200))
     request_hash: Mapped[str] = mapped_column(String(64))
     resource_id: Mapped[int]
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 def fingerprint(payload: Any) -> str:

@@ -49,7 +49,7 @@ def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for the error statuses a route can answer."""
     return {
         code: {"model": Problem, "description": DESCRIPTIONS.get(code, "Error")}
-        for code in (*codes, 422)
+        for code in (400, *codes, 422)
     }
 
 

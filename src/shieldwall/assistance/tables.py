@@ -7,7 +7,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -16,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shieldwall.db import Base
+from shieldwall.db import Base, UTCDateTime
 
 # Money is stored in euro cents as integers: sums are exact on every database.
 
@@ -62,7 +61,7 @@ class AssistanceRequest(Base):
     # active | withdrawn | closed; open / partially covered / covered is derived from coverage.
     state: Mapped[str] = mapped_column(String(16), default="active")
     state_reason: Mapped[str | None] = mapped_column(Text)
-    filed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    filed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
@@ -91,7 +90,7 @@ class Offer(Base):
     conditions: Mapped[str] = mapped_column(Text, default="")
     state: Mapped[str] = mapped_column(String(16))
     state_reason: Mapped[str | None] = mapped_column(Text)
-    offered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    offered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     source: Mapped[str] = mapped_column(String(80), default="")
     illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -108,8 +107,8 @@ class Delivery(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     state: Mapped[str] = mapped_column(String(16))  # recorded | confirmed | rejected
     state_reason: Mapped[str | None] = mapped_column(Text)
-    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    settled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    settled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class LedgerEntry(Base):
@@ -142,6 +141,6 @@ class LedgerEntry(Base):
     value_cents: Mapped[int] = mapped_column(BigInteger)
     occurred_on: Mapped[dt.date] = mapped_column(Date)
     month: Mapped[str] = mapped_column(String(7))
-    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     reason: Mapped[str | None] = mapped_column(Text)
     corrects_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"))

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, String, Text
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shieldwall.db import Base
+from shieldwall.db import Base, UTCDateTime
 
 
 class AuditRecord(Base):
@@ -14,7 +14,7 @@ class AuditRecord(Base):
     __tablename__ = "audit_record"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     actor: Mapped[str] = mapped_column(String(120))
     delegation: Mapped[str | None] = mapped_column(String(8))
     action: Mapped[str] = mapped_column(String(64))

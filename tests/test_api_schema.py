@@ -1,0 +1,97 @@
+"""Schemathesis over the whole API: no server error, no undocumented status code, every
+response as documented (status, content type, body schema)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from shieldwall.access.model import Actor
+from shieldwall.app import create_app
+from shieldwall.clock import FixedClock
+from shieldwall.context import Context
+from shieldwall.settings import Settings
+from tests.conftest import NOW, seed_council
+from tests.liveserver import LiveServer
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+]
+
+
+def seed_ledger(ctx: Context) -> None:
+    """Records in every state, so that generated ids 1, 2, … reach real resources."""
+    who = Actor("schema-test")
+    a = ctx.assistance
+    request = a.file_request(
+        who,
+        partner="UKR",
+        title="Rounds",
+        area=None,
+        item="155mm-round",
+        quantity=1000,
+        value_cents=None,
+        priority="high",
+        need_by=None,
+        justification="front",
+    )
+    for member in ("DEU", "USA", "FRA", "POL"):
+        offer = a.make_offer(who, member=member, kind="arm", quantity=100, request_id=request)
+        a.accept(who, offer)
+        a.commit(who, offer)
+        a.record_delivery(who, offer, quantity=10)
+    a.make_offer(
+        who, member="NOR", kind="finance", quantity=1, area="demining", value_cents=100_000
+    )
+
+
+@pytest.fixture
+def api_schema(sqlite_url: str) -> Iterator[Any]:
+    clock = FixedClock(NOW)
+    ctx = Context.from_url(sqlite_url, clock)
+    seed_council(ctx)
+    seed_ledger(ctx)
+    app = create_app(Settings(database_url=sqlite_url), clock)
+    with LiveServer(app) as live:
+        yield schemathesis.openapi.from_url(f"{live.url}/openapi.json")
+    ctx.engine.dispose()
+    app.state.context.engine.dispose()
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_conforms_to_its_openapi(case: Any) -> None:
+    case.call_and_validate(checks=CHECKS)
+
+
+def test_openapi_documents_every_error_as_problem_json(sqlite_url: str) -> None:
+    app = create_app(Settings(database_url=sqlite_url), FixedClock(NOW))
+    spec = app.openapi()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            codes = set(operation["responses"])
+            assert "422" in codes, f"{method} {path} does not document 422"
+            if "{" in path:
+                assert "404" in codes, f"{method} {path} does not document 404"
+            for code, response in operation["responses"].items():
+                if int(code) >= 400:
+                    assert list(response["content"]) == ["application/problem+json"]
+    app.state.context.engine.dispose()
