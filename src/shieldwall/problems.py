@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -53,6 +53,25 @@ def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+def _wants_page(request: Request) -> bool:
+    """Pages get an HTML error page; the API (and any non-browser client) gets problem+json."""
+    if request.url.path.startswith(("/api/", "/healthz", "/openapi")):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def answer(
+    request: Request, status: int, title: str, detail: str | None = None, **extra: Any
+) -> Response:
+    if _wants_page(request):
+        from shieldwall.web import TEMPLATES
+
+        return TEMPLATES.TemplateResponse(
+            request, "error.html", {"title": title, "detail": detail}, status_code=status
+        )
+    return problem(status, title, detail, **extra)
+
+
 def problem(status: int, title: str, detail: str | None = None, **extra: Any) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     body.update({k: v for k, v in extra.items() if v is not None})
@@ -66,31 +85,35 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> str:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
-    async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-        return problem(exc.status, exc.title, exc.detail, **exc.extra)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        return answer(request, exc.status, exc.title, exc.detail, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         errors = [
             {"field": _location(e.get("loc", ())), "message": e.get("msg", "invalid")}
             for e in exc.errors()
         ]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-        return problem(422, "Invalid input", detail, errors=errors)
+        return answer(request, 422, "Invalid input", detail, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         title = DESCRIPTIONS.get(exc.status_code, "Error")
-        response = problem(exc.status_code, title, str(exc.detail))
+        if exc.status_code == 404 and exc.detail == "Not Found":
+            detail = f"there is nothing at {request.url.path}"
+        else:
+            detail = str(exc.detail)
+        response = answer(request, exc.status_code, title, detail)
         if exc.headers:
             response.headers.update(exc.headers)
         return response
 
     @app.exception_handler(Exception)
-    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    async def unexpected(request: Request, exc: Exception) -> Response:
         # Logged for the operators; the user gets no stack trace.
         log.exception("unexpected error", exc_info=exc)
-        return problem(500, "Internal error", "the server could not complete the request")
+        return answer(request, 500, "Internal error", "the server could not complete the request")
 
 
 def problem_openapi(schema: dict[str, Any]) -> dict[str, Any]:
