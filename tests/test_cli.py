@@ -1,0 +1,157 @@
+"""The ``shieldwall`` command line, run as a user runs it: a subprocess."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import create_engine, text
+
+from shieldwall.context import Context
+from tests.conftest import seed_council
+
+SHIELDWALL = [sys.executable, "-m", "shieldwall"]
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*SHIELDWALL, *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "200", **(env or {})},
+    )
+
+
+@pytest.fixture
+def ledger_db(sqlite_url: str, ctx_for_cli: Context) -> str:
+    return sqlite_url
+
+
+@pytest.fixture
+def ctx_for_cli(sqlite_url: str) -> Context:
+    from shieldwall.access.model import Actor
+    from shieldwall.clock import FixedClock
+    from tests.conftest import NOW
+
+    ctx = Context.from_url(sqlite_url, FixedClock(NOW))
+    seed_council(ctx)
+    who = Actor("cli-test")
+    a = ctx.assistance
+    o1 = a.make_offer(who, member="DEU", kind="arm", quantity=100, item="155mm-round")
+    a.accept(who, o1)
+    a.commit(who, o1)
+    d = a.record_delivery(who, o1, quantity=40)
+    a.confirm_delivery(who, d)
+    a.make_offer(
+        who, member="USA", kind="train", quantity=4, area="air-defence", value_cents=2_000_000_00
+    )
+    ctx.engine.dispose()
+    return ctx
+
+
+def test_init_creates_the_schema(tmp_path: Path) -> None:
+    db = tmp_path / "fresh.db"
+    result = run("init", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    assert "Schema is current" in result.stdout
+    with create_engine(f"sqlite:///{db}").connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_report_formats(ledger_db: str) -> None:
+    db = ledger_db.removeprefix("sqlite:///")
+    as_json = run("report", "--group-by", "member,kind", "--format", "json", "--db", db)
+    assert as_json.returncode == 0, as_json.stderr
+    rows = json.loads(as_json.stdout)
+    assert rows == [
+        {
+            "member": "DEU",
+            "kind": "arm",
+            "offered_eur": 350000.0,
+            "committed_eur": 350000.0,
+            "delivered_eur": 140000.0,
+            "offered_quantity": 100,
+            "committed_quantity": 100,
+            "delivered_quantity": 40,
+        },
+        {
+            "member": "USA",
+            "kind": "train",
+            "offered_eur": 2000000.0,
+            "committed_eur": 0.0,
+            "delivered_eur": 0.0,
+            "offered_quantity": 4,
+            "committed_quantity": 0,
+            "delivered_quantity": 0,
+        },
+    ]
+    as_csv = run("report", "--group-by", "member,kind", "--format", "csv", "--db", db)
+    table = list(csv.reader(io.StringIO(as_csv.stdout)))
+    assert table[0] == [
+        "member",
+        "kind",
+        "offered_eur",
+        "committed_eur",
+        "delivered_eur",
+        "offered_quantity",
+        "committed_quantity",
+        "delivered_quantity",
+    ]
+    assert table[1][:2] == ["DEU", "arm"] and len(table) == 3
+    as_table = run("report", "--group-by", "area", "--db", db)
+    assert as_table.returncode == 0
+    assert "artillery" in as_table.stdout and "350,000.00" in as_table.stdout
+
+
+def test_report_errors_are_one_line_and_non_zero(ledger_db: str, tmp_path: Path) -> None:
+    db = ledger_db.removeprefix("sqlite:///")
+    bad = run("report", "--group-by", "member,colour", "--db", db)
+    assert bad.returncode == 1
+    assert "colour" in bad.stderr and "Traceback" not in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1
+    unknown = run("report", "--member", "XYZ", "--db", db)
+    assert unknown.returncode == 1 and "XYZ" in unknown.stderr
+    empty = run("report", "--db", str(tmp_path / "nothing.db"))
+    assert empty.returncode == 1 and "shieldwall init" in empty.stderr
+    assert "Traceback" not in empty.stderr
+
+
+def test_export_entries_and_summaries(ledger_db: str, tmp_path: Path) -> None:
+    db = ledger_db.removeprefix("sqlite:///")
+    out = tmp_path / "entries.csv"
+    result = run("export", str(out), "--what", "entries", "--format", "csv", "--db", db)
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(out.open()))
+    assert [r["entry_type"] for r in rows] == ["offered", "committed", "delivered", "offered"]
+    assert rows[2]["value_eur"] == "140000.0" and rows[2]["member"] == "DEU"
+    as_json = run("export", "-", "--format", "json", "--db", db)
+    assert len(json.loads(as_json.stdout)) == 4
+    summary = run(
+        "export", "-", "--what", "summary", "--group-by", "kind", "--format", "json", "--db", db
+    )
+    assert {r["kind"] for r in json.loads(summary.stdout)} == {"arm", "train"}
+    xlsx = tmp_path / "entries.xlsx"
+    assert run("export", str(xlsx), "--format", "xlsx", "--db", db).returncode == 0
+    sheet = load_workbook(xlsx).active
+    assert sheet is not None and sheet.max_row == 5
+    refused = run("export", "-", "--format", "xlsx", "--db", db)
+    assert refused.returncode == 1 and "XLSX" in refused.stderr
+
+
+def test_demo_builds_without_serving(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    result = run("demo", "--db", str(db), "--no-serve")
+    assert result.returncode == 0, result.stderr
+    assert "Demo built" in result.stdout
+    report = run("report", "--group-by", "member", "--format", "json", "--db", str(db))
+    members = {r["member"] for r in json.loads(report.stdout)}
+    assert {"DEU", "USA", "SWE", "GBR"} <= members
