@@ -33,7 +33,22 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-SETUP = Actor("test-setup", "SEC")
+SETUP = Actor("system:test-setup", system=True)
+PASSWORD = "correct-horse-battery"
+# Users of the seeded council: username → (delegation, role).
+USERS = {
+    "sec": ("SEC", "chair"),
+    "sec-staff": ("SEC", "staff"),
+    "ukr": ("UKR", "head_of_delegation"),
+    "ukr-viewer": ("UKR", "viewer"),
+    "deu": ("DEU", "head_of_delegation"),
+    "deu-viewer": ("DEU", "viewer"),
+    "usa": ("USA", "officer"),
+    "fra": ("FRA", "officer"),
+    "pol": ("POL", "officer"),
+    "nor": ("NOR", "officer"),
+    "swe": ("SWE", "officer"),
+}
 NOW = dt.datetime(2024, 4, 2, 12, 0, tzinfo=dt.UTC)
 
 
@@ -50,10 +65,17 @@ def pg_cluster() -> Iterator[Cluster]:
 
 @pytest.fixture(scope="session")
 def pg_admin(pg_cluster: Cluster) -> Iterator[Engine]:
+    """Two template databases: sw_template (migrated, empty) and sw_seeded (plus a council,
+    a catalogue and users, hashed once per session rather than once per test)."""
     admin = create_engine(pg_cluster.url(), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text("CREATE DATABASE sw_template"))
     migrate(pg_cluster.url("sw_template"))
+    with admin.connect() as conn:
+        conn.execute(text("CREATE DATABASE sw_seeded TEMPLATE sw_template"))
+    context = Context.from_url(pg_cluster.url("sw_seeded"), FixedClock(NOW))
+    seed_council(context)
+    context.engine.dispose()
     yield admin
     admin.dispose()
 
@@ -62,6 +84,16 @@ def pg_admin(pg_cluster: Cluster) -> Iterator[Engine]:
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
     migrate(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def seeded_sqlite_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("seeded") / "seeded.db"
+    shutil.copy(sqlite_template, path)
+    context = Context.from_url(f"sqlite:///{path}", FixedClock(NOW))
+    seed_council(context)
+    context.engine.dispose()
     return path
 
 
@@ -76,15 +108,23 @@ def _sqlite_copy(template: Path, directory: Path) -> str:
 
 @pytest.fixture
 def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    """A migrated, empty SQLite database."""
     return _sqlite_copy(sqlite_template, tmp_path)
 
 
 @pytest.fixture
+def seeded_sqlite_url(seeded_sqlite_template: Path, tmp_path: Path) -> str:
+    """A SQLite database with the seeded council, catalogue and users."""
+    return _sqlite_copy(seeded_sqlite_template, tmp_path)
+
+
+@pytest.fixture
 def pg_url(request: pytest.FixtureRequest, pg_cluster: Cluster) -> Iterator[str]:
+    """A PostgreSQL database with the seeded council, catalogue and users."""
     admin: Engine = request.getfixturevalue("pg_admin")
     name = f"sw_test_{next(_names)}"
     with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE sw_template"))
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE sw_seeded"))
     yield pg_cluster.url(name)
     with admin.connect() as conn:
         conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
@@ -92,7 +132,8 @@ def pg_url(request: pytest.FixtureRequest, pg_cluster: Cluster) -> Iterator[str]
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest) -> str:
-    name = "sqlite_url" if request.param == "sqlite" else "pg_url"
+    """A seeded database, on SQLite and on PostgreSQL."""
+    name = "seeded_sqlite_url" if request.param == "sqlite" else "pg_url"
     url: str = request.getfixturevalue(name)
     return url
 
@@ -160,11 +201,19 @@ def seed_council(context: Context) -> None:
         reference_unit_value_cents=250_000_00,
         price_date=dt.date(2023, 7, 1),
     )
+    for username, (delegation, role) in USERS.items():
+        context.access.add_user(
+            SETUP, username=username, delegation=delegation, role=role, password=PASSWORD
+        )
+
+
+def actor(context: Context, username: str) -> Actor:
+    return context.access.actor_for(username)
 
 
 @pytest.fixture
 def seeded(ctx: Context) -> Context:
-    seed_council(ctx)
+    """The context over a seeded database (every ``database_url`` is seeded)."""
     return ctx
 
 
@@ -176,10 +225,55 @@ def server(seeded: Context, clock: FixedClock) -> Iterator[LiveServer]:
     app.state.context.engine.dispose()
 
 
+class Delegations:
+    """HTTP clients signed in as the seeded users: ``api.as_("deu").post(...)``."""
+
+    def __init__(self, server: LiveServer, context: Context) -> None:
+        self.server = server
+        self.context = context
+        self.clients: dict[str, httpx.Client] = {}
+        self.anonymous = httpx.Client(base_url=server.url, timeout=30)
+
+    def token(self, username: str) -> str:
+        secret, _info = self.context.access.issue_token(
+            actor(self.context, username),
+            kind="personal",
+            name="test",
+            scopes=actor(self.context, username).scopes,
+            expires_in=None,
+        )
+        return secret
+
+    def as_(self, username: str) -> httpx.Client:
+        if username not in self.clients:
+            self.clients[username] = httpx.Client(
+                base_url=self.server.url,
+                timeout=30,
+                headers={"Authorization": f"Bearer {self.token(username)}"},
+            )
+        return self.clients[username]
+
+    def close(self) -> None:
+        for client in [*self.clients.values(), self.anonymous]:
+            client.close()
+
+
 @pytest.fixture
-def api(server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, timeout=30) as client:
-        yield client
+def api(server: LiveServer, seeded: Context) -> Iterator[Delegations]:
+    delegations = Delegations(server, seeded)
+    yield delegations
+    delegations.close()
+
+
+def schema_head() -> str:
+    """The newest migration: what a freshly migrated database reports."""
+    from alembic.script import ScriptDirectory
+
+    from shieldwall.db import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None
+    return head
 
 
 def problem_of(response: httpx.Response, status: int) -> dict[str, Any]:

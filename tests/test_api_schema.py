@@ -17,13 +17,14 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from shieldwall.access.model import Actor
 from shieldwall.app import create_app
 from shieldwall.clock import FixedClock
 from shieldwall.context import Context
 from shieldwall.settings import Settings
-from tests.conftest import NOW, seed_council
+from tests.conftest import NOW, actor
 from tests.liveserver import LiveServer
+
+BEARER: dict[str, str] = {}  # the signed-in user's token for the current parametrisation
 
 CHECKS = [
     not_a_server_error,
@@ -36,10 +37,9 @@ CHECKS = [
 
 def seed_ledger(ctx: Context) -> None:
     """Records in every state, so that generated ids 1, 2, … reach real resources."""
-    who = Actor("schema-test")
     a = ctx.assistance
     request = a.file_request(
-        who,
+        actor(ctx, "ukr"),
         partner="UKR",
         title="Rounds",
         area=None,
@@ -50,24 +50,41 @@ def seed_ledger(ctx: Context) -> None:
         need_by=None,
         justification="front",
     )
+    ukr = actor(ctx, "ukr")
     for member in ("DEU", "USA", "FRA", "POL"):
+        who = actor(ctx, member.lower())
         offer = a.make_offer(who, member=member, kind="arm", quantity=100, request_id=request)
-        a.accept(who, offer)
+        a.accept(ukr, offer)
         a.commit(who, offer)
         a.record_delivery(who, offer, quantity=10)
     a.make_offer(
-        who, member="NOR", kind="finance", quantity=1, area="demining", value_cents=100_000
+        actor(ctx, "nor"),
+        member="NOR",
+        kind="finance",
+        quantity=1,
+        area="demining",
+        value_cents=100_000,
     )
 
 
+@pytest.fixture(params=["sec", "deu", "ukr"])
+def signed_in_as(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-def api_schema(sqlite_url: str) -> Iterator[Any]:
+def api_schema(seeded_sqlite_url: str, signed_in_as: str) -> Iterator[Any]:
     clock = FixedClock(NOW)
-    ctx = Context.from_url(sqlite_url, clock)
-    seed_council(ctx)
+    ctx = Context.from_url(seeded_sqlite_url, clock)
     seed_ledger(ctx)
-    app = create_app(Settings(database_url=sqlite_url), clock)
+    who = actor(ctx, signed_in_as)
+    # A password-flow token: the personal-token routes cannot revoke it mid-run.
+    secret, _info = ctx.access.issue_token(
+        who, kind="oauth", name="schemathesis", scopes=who.scopes, expires_in=None
+    )
+    app = create_app(Settings(database_url=seeded_sqlite_url), clock)
     with LiveServer(app) as live:
+        BEARER["token"] = secret
         yield schemathesis.openapi.from_url(f"{live.url}/openapi.json")
     ctx.engine.dispose()
     app.state.context.engine.dispose()
@@ -79,10 +96,11 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 @schema.parametrize()
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_openapi(case: Any) -> None:
-    case.call_and_validate(checks=CHECKS)
+    case.call_and_validate(headers={"Authorization": f"Bearer {BEARER['token']}"}, checks=CHECKS)
 
 
 def test_openapi_documents_every_error_as_problem_json(sqlite_url: str) -> None:
+    public = {"/api/v1/auth/token", "/api/v1/public/summary", "/healthz"}
     app = create_app(Settings(database_url=sqlite_url), FixedClock(NOW))
     spec = app.openapi()
     for path, operations in spec["paths"].items():
@@ -91,6 +109,8 @@ def test_openapi_documents_every_error_as_problem_json(sqlite_url: str) -> None:
             assert "422" in codes, f"{method} {path} does not document 422"
             if "{" in path:
                 assert "404" in codes, f"{method} {path} does not document 404"
+            if path not in public:
+                assert {"401", "403"} <= codes, f"{method} {path} does not document 401/403"
             for code, response in operation["responses"].items():
                 if int(code) >= 400:
                     assert list(response["content"]) == ["application/problem+json"]

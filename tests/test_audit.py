@@ -9,18 +9,17 @@ import sys
 import pytest
 from sqlalchemy import text
 
-from shieldwall.access.model import Actor
 from shieldwall.audit.service import verify_chain
 from shieldwall.context import Context
-from tests.conftest import seed_council
+from tests.conftest import actor
 
 
 @pytest.fixture
 def audited(ctx: Context) -> Context:
-    seed_council(ctx)
-    who = Actor("auditor-test", "DEU")
-    offer = ctx.assistance.make_offer(who, member="DEU", kind="arm", quantity=5, item="patriot")
-    ctx.assistance.accept(Actor("auditor-test", "UKR"), offer)
+    offer = ctx.assistance.make_offer(
+        actor(ctx, "deu"), member="DEU", kind="arm", quantity=5, item="patriot"
+    )
+    ctx.assistance.accept(actor(ctx, "ukr"), offer)
     return ctx
 
 
@@ -41,6 +40,9 @@ def test_untouched_log_verifies_and_records_every_change(audited: Context) -> No
     with audited.engine.connect() as conn:
         actions = [r[0] for r in conn.execute(text("SELECT action FROM audit_record ORDER BY id"))]
     assert actions[-2:] == ["offer.make", "offer.accept"]
+    with audited.engine.connect() as conn:
+        last = conn.execute(text("SELECT actor, delegation FROM audit_record ORDER BY id DESC"))
+        assert tuple(last.first() or ()) == ("ukr", "UKR")
     assert count == len(actions)
 
 

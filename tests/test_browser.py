@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -14,7 +14,7 @@ from shieldwall.app import create_app
 from shieldwall.clock import FixedClock
 from shieldwall.context import Context
 from shieldwall.db import migrate
-from shieldwall.demo import build_demo
+from shieldwall.demo import DEMO_PASSWORD, build_demo
 from shieldwall.settings import Settings
 from tests.liveserver import LiveServer
 
@@ -35,9 +35,19 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     app.state.context.engine.dispose()
 
 
+def sign_in(page: Page, base: str, username: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
 def test_dashboard_follows_a_request_to_its_offers(page: Page, demo_url: str) -> None:
     page.goto(demo_url)
+    expect(page).to_have_url(re.compile(r"/login\?next=/"))
+    sign_in(page, demo_url, "ukr")
     expect(page).to_have_title(re.compile("Dashboard"))
+    expect(page.locator("#whoami")).to_contain_text("ukr · UKR")
     expect(page.locator("#total-committed")).to_contain_text("bn")
     # Plotly drew both charts from the locally served plotly.min.js.
     expect(page.locator("#coverage-chart .main-svg").first).to_be_visible()
@@ -62,17 +72,71 @@ def test_dashboard_follows_a_request_to_its_offers(page: Page, demo_url: str) ->
     expect(page).to_have_url(re.compile(r"/requests/\d+$"))
 
 
+def test_a_member_sees_only_what_is_released_to_it(page: Page, demo_url: str) -> None:
+    # The interceptor request is addressed to USA, DEU and NLD: France does not see it, and
+    # the illustrative offers made to the partner alone are not in France's totals.
+    sign_in(page, demo_url, "fra")
+    page.goto(f"{demo_url}/requests")
+    expect(page.locator("#requests-table")).to_contain_text("155mm artillery ammunition")
+    expect(page.locator("#requests-table")).not_to_contain_text("PAC-3 interceptors")
+    sign_in_sec = page.context.browser.new_page() if page.context.browser else None
+    assert sign_in_sec is not None
+    sign_in(sign_in_sec, demo_url, "sec")
+    sign_in_sec.goto(f"{demo_url}/requests")
+    expect(sign_in_sec.locator("#requests-table")).to_contain_text("PAC-3 interceptors")
+    fra_total = page.goto(demo_url) and page.locator("#total-committed").inner_text()
+    sec_total = sign_in_sec.goto(demo_url) and sign_in_sec.locator("#total-committed").inner_text()
+    assert fra_total != sec_total
+    sign_in_sec.close()
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.locator("#message")).to_contain_text("signed out")
+    page.goto(f"{demo_url}/requests")
+    expect(page).to_have_url(re.compile(r"/login\?next=/requests"))
+
+
+def test_forged_post_without_csrf_is_refused(page: Page, demo_url: str) -> None:
+    sign_in(page, demo_url, "deu")
+    expect(page.locator("#whoami")).to_be_visible()
+    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+    # Another site's form can post the cookie (were SameSite not Strict) but not the token.
+    forged = httpx.post(f"{demo_url}/logout", cookies=cookies, follow_redirects=False)
+    assert forged.status_code == 403
+    page.reload()
+    expect(page.locator("#whoami")).to_contain_text("deu")  # still signed in
+    forged_login = httpx.post(
+        f"{demo_url}/login", data={"username": "deu", "password": DEMO_PASSWORD}
+    )
+    assert forged_login.status_code == 403 and "shieldwall_session" not in forged_login.cookies
+
+
+def test_repeated_failures_are_throttled_with_a_time(page: Page, demo_url: str) -> None:
+    for _ in range(5):
+        sign_in(page, demo_url, "pol", "not-the-password")
+        expect(page.locator("#error")).to_contain_text("Wrong username or password")
+    sign_in(page, demo_url, "pol")  # even the right password waits now
+    expect(page.locator("#error")).to_contain_text("Too many failed sign-ins")
+    expect(page.locator("#error")).to_contain_text("try again after")
+
+
 def test_requests_filter_and_empty_state(page: Page, demo_url: str) -> None:
+    sign_in(page, demo_url, "sec")
     page.goto(f"{demo_url}/requests?status=closed")
     expect(page.locator(".empty")).to_contain_text("No request is closed")
     page.get_by_role("link", name="Show all requests").click()
     expect(page.locator("#requests-table tbody tr").first).to_be_visible()
 
 
-def test_empty_platform_says_what_to_do(page: Page, sqlite_url: str, tmp_path: Path) -> None:
-    app = create_app(Settings(database_url=sqlite_url))
+def test_public_page_needs_no_sign_in(page: Page, demo_url: str) -> None:
+    page.goto(f"{demo_url}/public")
+    expect(page.locator("#public-committed")).to_contain_text("bn")
+    expect(page.locator("#public-members")).to_contain_text("DEU")
+
+
+def test_empty_platform_says_what_to_do(page: Page, seeded_sqlite_url: str) -> None:
+    app = create_app(Settings(database_url=seeded_sqlite_url))
     with LiveServer(app) as live:
-        page.goto(live.url)
+        sign_in(page, live.url, "sec", "correct-horse-battery")
         expect(page.locator(".empty")).to_contain_text("shieldwall demo")
         page.goto(f"{live.url}/offers")
         expect(page.locator(".empty")).to_contain_text("No offer has been made yet")

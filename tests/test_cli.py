@@ -14,8 +14,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import create_engine, text
 
+from shieldwall.clock import FixedClock
 from shieldwall.context import Context
-from tests.conftest import seed_council
+from tests.conftest import NOW, actor, schema_head
 
 SHIELDWALL = [sys.executable, "-m", "shieldwall"]
 
@@ -31,30 +32,25 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 
 
 @pytest.fixture
-def ledger_db(sqlite_url: str, ctx_for_cli: Context) -> str:
-    return sqlite_url
-
-
-@pytest.fixture
-def ctx_for_cli(sqlite_url: str) -> Context:
-    from shieldwall.access.model import Actor
-    from shieldwall.clock import FixedClock
-    from tests.conftest import NOW
-
-    ctx = Context.from_url(sqlite_url, FixedClock(NOW))
-    seed_council(ctx)
-    who = Actor("cli-test")
+def ledger_db(seeded_sqlite_url: str) -> str:
+    ctx = Context.from_url(seeded_sqlite_url, FixedClock(NOW))
+    deu, ukr = actor(ctx, "deu"), actor(ctx, "ukr")
     a = ctx.assistance
-    o1 = a.make_offer(who, member="DEU", kind="arm", quantity=100, item="155mm-round")
-    a.accept(who, o1)
-    a.commit(who, o1)
-    d = a.record_delivery(who, o1, quantity=40)
-    a.confirm_delivery(who, d)
+    o1 = a.make_offer(deu, member="DEU", kind="arm", quantity=100, item="155mm-round")
+    a.accept(ukr, o1)
+    a.commit(deu, o1)
+    d = a.record_delivery(deu, o1, quantity=40)
+    a.confirm_delivery(ukr, d)
     a.make_offer(
-        who, member="USA", kind="train", quantity=4, area="air-defence", value_cents=2_000_000_00
+        actor(ctx, "usa"),
+        member="USA",
+        kind="train",
+        quantity=4,
+        area="air-defence",
+        value_cents=2_000_000_00,
     )
     ctx.engine.dispose()
-    return ctx
+    return seeded_sqlite_url
 
 
 def test_init_creates_the_schema(tmp_path: Path) -> None:
@@ -63,7 +59,8 @@ def test_init_creates_the_schema(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Schema is current" in result.stdout
     with create_engine(f"sqlite:///{db}").connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        assert revision == schema_head()
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
 
 

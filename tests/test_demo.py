@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from shieldwall.access.model import SYSTEM
 from shieldwall.assistance import queries
 from shieldwall.assistance.tables import Offer
 from shieldwall.clock import FixedClock
@@ -44,7 +45,7 @@ def test_demo_carries_kiel_figures_and_membership(sqlite_url: str) -> None:
             o.offered_at.date()
             for o in s.scalars(select(Offer).where(Offer.member_id == sweden.id))
         ]
-        requests = queries.list_requests(s)
+        requests = queries.list_requests(s, SYSTEM)
         statuses = {r.status for r in requests}
     assert round(offered[0] / 100) == round(kiel_eur)
     assert offered[1] == kiel_count

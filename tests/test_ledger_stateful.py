@@ -31,7 +31,7 @@ from shieldwall.audit.tables import AuditRecord
 from shieldwall.clock import FixedClock
 from shieldwall.context import Context
 from shieldwall.errors import DomainError
-from tests.conftest import NOW, SETUP, seed_council
+from tests.conftest import NOW, SETUP
 
 MEMBERS = ["DEU", "USA", "FRA", "POL", "NOR", "SWE", "DEU", "USA", "UKR", "XXX"]
 ITEMS = ["patriot", "155mm-round", "demining-kit", None]
@@ -58,7 +58,6 @@ class LedgerMachine(RuleBasedStateMachine):
     def open_database(self) -> None:
         url, self.cleanup = self.new_database()
         self.ctx = Context.from_url(url, FixedClock(NOW))
-        seed_council(self.ctx)
         self.refusals = 0
 
     def teardown(self) -> None:
@@ -187,7 +186,7 @@ class LedgerMachine(RuleBasedStateMachine):
         if not hasattr(self, "ctx"):
             return
         with self.ctx.reading() as s:
-            _n, offers = queries.list_offers(s, limit=1000)
+            _n, offers = queries.list_offers(s, SETUP, limit=1000)
             pending = dict(
                 s.execute(
                     select(Delivery.offer_id, func.sum(Delivery.quantity))
@@ -217,7 +216,7 @@ class LedgerMachine(RuleBasedStateMachine):
                     ).group_by(LedgerEntry.measure)
                 )
             }
-            grouped = queries.ledger_summary(s, ["member", "kind", "area", "item"])
+            grouped = queries.ledger_summary(s, SETUP, ["member", "kind", "area", "item"])
         for measure in ("offered", "committed", "delivered"):
             q, v = raw.get(measure, (0, 0))
             assert sum(r[f"{measure}_quantity"] for r in grouped) == (q or 0)
@@ -232,12 +231,12 @@ RUN = settings(
 )
 
 
-def test_ledger_invariants_on_sqlite(sqlite_template: Path, tmp_path: Path) -> None:
+def test_ledger_invariants_on_sqlite(seeded_sqlite_template: Path, tmp_path: Path) -> None:
     counter = itertools.count()
 
     def new_database() -> tuple[str, Any]:
         path = tmp_path / f"machine-{next(counter)}.db"
-        shutil.copy(sqlite_template, path)
+        shutil.copy(seeded_sqlite_template, path)
         return f"sqlite:///{path}", lambda: path.unlink(missing_ok=True)
 
     LedgerMachine.new_database = staticmethod(new_database)
@@ -252,7 +251,7 @@ def test_ledger_invariants_on_postgresql(pg_admin: Engine, pg_cluster: Any) -> N
     def new_database() -> tuple[str, Any]:
         name = f"sw_machine_{next(counter)}"
         with pg_admin.connect() as conn:
-            conn.execute(text(f"CREATE DATABASE {name} TEMPLATE sw_template"))
+            conn.execute(text(f"CREATE DATABASE {name} TEMPLATE sw_seeded"))
 
         def drop() -> None:
             with pg_admin.connect() as conn:
@@ -265,10 +264,9 @@ def test_ledger_invariants_on_postgresql(pg_admin: Engine, pg_cluster: Any) -> N
     LedgerMachine.TestCase().runTest()
 
 
-def test_a_fixed_sequence_reaches_every_state(sqlite_url: str) -> None:
+def test_a_fixed_sequence_reaches_every_state(seeded_sqlite_url: str) -> None:
     """A sanity anchor for the machine: the valid path exists and is not always refused."""
-    ctx = Context.from_url(sqlite_url, FixedClock(NOW))
-    seed_council(ctx)
+    ctx = Context.from_url(seeded_sqlite_url, FixedClock(NOW))
     a = ctx.assistance
     offer = a.make_offer(SETUP, member="DEU", kind="arm", quantity=10, item="155mm-round")
     a.accept(SETUP, offer)
@@ -276,7 +274,7 @@ def test_a_fixed_sequence_reaches_every_state(sqlite_url: str) -> None:
     d = a.record_delivery(SETUP, offer, quantity=8)
     a.confirm_delivery(SETUP, d)
     with ctx.reading() as s:
-        assert queries.get_offer(s, offer)["state"] == "delivered"
+        assert queries.get_offer(s, SETUP, offer)["state"] == "delivered"
     ctx.engine.dispose()
 
 

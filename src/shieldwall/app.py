@@ -8,14 +8,19 @@ from typing import Any
 import plotly
 from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 
 from shieldwall import __version__, problems
+from shieldwall.access import api as access_api
+from shieldwall.access import pages as access_pages
+from shieldwall.access.web import LoginRequired
 from shieldwall.assistance import api as assistance_api
 from shieldwall.assistance import pages as assistance_pages
+from shieldwall.audit import api as audit_api
 from shieldwall.clock import Clock
 from shieldwall.context import Context
 from shieldwall.db import database_status
+from shieldwall.reports import public
 from shieldwall.settings import Settings, get_settings
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -29,12 +34,21 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         version=__version__,
         summary="The working platform of a security partnership between an alliance and a partner",
     )
-    app.state.context = Context.from_url(settings.database_url, clock)
+    app.state.context = Context.from_url(settings.database_url, clock, settings)
     problems.install(app)
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(_request: Request, exc: LoginRequired) -> RedirectResponse:
+        return RedirectResponse(exc.location, status_code=303)
+
+    app.include_router(access_api.router)
     app.include_router(assistance_api.router)
+    app.include_router(audit_api.router)
+    app.include_router(public.router)
+    app.include_router(access_pages.router)
     app.include_router(assistance_pages.router)
 
-    @app.get("/healthz", tags=["operations"], responses=problems.problem_responses())
+    @app.get("/healthz", tags=["operations"], responses=problems.problem_responses(public=True))
     def healthz(request: Request) -> JSONResponse:
         ctx: Context = request.app.state.context
         db = database_status(ctx.engine)

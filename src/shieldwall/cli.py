@@ -18,6 +18,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import func, select
 
+from shieldwall.access.model import Actor, Role
 from shieldwall.assistance import queries
 from shieldwall.assistance.tables import LedgerEntry
 from shieldwall.audit.service import verify_chain
@@ -35,9 +36,15 @@ app = typer.Typer(
 )
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+user_app = typer.Typer(help="User accounts: each belongs to one delegation.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
 
 out = Console()
 err = Console(stderr=True)
+
+# Whoever runs the CLI holds the database itself: an operator of the platform, who sees the
+# whole ledger and is named as such in the audit log.
+OPERATOR = Actor("system:cli", system=True)
 
 DbOption = Annotated[
     str | None,
@@ -93,7 +100,7 @@ def demo(
     ] = True,
 ) -> None:
     """Build the NATO–Ukraine 2023–2024 demo database (afresh) and serve it."""
-    from shieldwall.demo import build_demo
+    from shieldwall.demo import DEMO_PASSWORD, build_demo
 
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
@@ -101,11 +108,16 @@ def demo(
     migrate(url)
     ctx = Context.from_url(url, FixedClock(dt.datetime(2023, 7, 12, tzinfo=dt.UTC)))
     counts = build_demo(ctx, progress=sys.stderr.isatty())
-    total = queries.totals(ctx.factory())
+    total = queries.totals(ctx.factory(), OPERATOR)
     out.print(
         f"Demo built in {db}: {counts['requests']} requests, {counts['kiel_offers']} offers from "
         f"the Kiel tracker, {counts['illustrative_offers']} illustrative offers; "
         f"committed €{total['committed_eur']:,.0f}, delivered €{total['delivered_eur']:,.0f}."
+    )
+    out.print(
+        f"Sign in as [bold]ukr[/bold], [bold]deu[/bold], [bold]usa[/bold], … (one account per "
+        f"delegation, its lower-case code) or [bold]sec[/bold] (the chair), "
+        f"password [bold]{DEMO_PASSWORD}[/bold]. Demo accounts only: never use them elsewhere."
     )
     ctx.engine.dispose()
     if serve_after:
@@ -190,7 +202,7 @@ def report(
         keys = queries.parse_group_by(group_by)
         with ctx.reading() as s:
             rows = queries.ledger_summary(
-                s, keys, queries.EntryFilter(member=member, kind=kind, area=area)
+                s, OPERATOR, keys, queries.EntryFilter(member=member, kind=kind, area=area)
             )
     except (DomainError, ValueError) as exc:
         fail(str(exc))
@@ -232,12 +244,12 @@ def export(
         with ctx.reading() as s:
             if what == ExportWhat.summary:
                 keys = queries.parse_group_by(group_by)
-                rows: Iterable[dict[str, Any]] = queries.ledger_summary(s, keys)
+                rows: Iterable[dict[str, Any]] = queries.ledger_summary(s, OPERATOR, keys)
                 columns = keys + list(queries.MEASURE_COLUMNS)
                 total = None
             else:
                 total = s.scalar(select(func.count()).select_from(LedgerEntry)) or 0
-                rows = queries.iter_entries(s, queries.EntryFilter())
+                rows = queries.iter_entries(s, OPERATOR, queries.EntryFilter())
                 columns = list(queries.ENTRY_COLUMNS)
             written = _export(rows, columns, fmt, output, total)
     except DomainError as exc:
@@ -331,6 +343,96 @@ def audit_verify(db: DbOption = None) -> None:
     fail(
         f"audit record {broken.record_id}: {broken.problem} ({count:,} records verified before it)"
     )
+
+
+def _password(given: str | None, prompt: str) -> str:
+    if given is not None:
+        return given
+    if not sys.stdin.isatty():
+        fail("give --password, or run in a terminal to be asked for it")
+    value: str = typer.prompt(prompt, hide_input=True, confirmation_prompt=True)
+    return value
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="Sign-in name, e.g. j.smith")],
+    delegation: Annotated[str, typer.Option(help="Delegation code, e.g. DEU, UKR, SEC")],
+    role: Annotated[
+        str, typer.Option(help=f"One of: {', '.join(r.value for r in Role)}")
+    ] = Role.OFFICER.value,
+    name: Annotated[str, typer.Option(help="Display name")] = "",
+    password: Annotated[
+        str | None, typer.Option(help="Initial password (asked for when omitted)")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Create a user in a delegation."""
+    ctx = ready_context(db)
+    secret = _password(password, "Password")
+    try:
+        ctx.access.add_user(
+            OPERATOR,
+            username=username,
+            delegation=delegation,
+            role=role,
+            password=secret,
+            display_name=name,
+        )
+    except DomainError as exc:
+        fail(exc.detail)
+    out.print(f"User {username.lower()} added to {delegation.upper()} as {role}")
+
+
+@user_app.command("list")
+def user_list(db: DbOption = None) -> None:
+    """List users with their delegation, role and whether they are disabled."""
+    ctx = ready_context(db)
+    users = ctx.access.list_users()
+    if not users:
+        out.print("No users yet: add one with `shieldwall user add NAME --delegation CODE`")
+        return
+    table = Table(title="Users")
+    for column in ("username", "display_name", "delegation", "role", "disabled"):
+        table.add_column(column)
+    for u in users:
+        table.add_row(
+            u["username"],
+            u["display_name"],
+            u["delegation"],
+            u["role"],
+            "yes" if u["disabled"] else "",
+        )
+    out.print(table)
+
+
+@user_app.command("disable")
+def user_disable(username: str, db: DbOption = None) -> None:
+    """Disable a user: ends their sessions and revokes their tokens."""
+    ctx = ready_context(db)
+    try:
+        ctx.access.disable_user(OPERATOR, username)
+    except DomainError as exc:
+        fail(exc.detail)
+    out.print(f"User {username.lower()} disabled; sessions ended, tokens revoked")
+
+
+@user_app.command("reset-password")
+def user_reset_password(
+    username: str,
+    password: Annotated[
+        str | None, typer.Option(help="New password (asked for when omitted)")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Set a new password; the user's browser sessions end."""
+    ctx = ready_context(db)
+    secret = _password(password, "New password")
+    try:
+        ctx.access.reset_password(OPERATOR, username, secret)
+    except DomainError as exc:
+        fail(exc.detail)
+    out.print(f"Password of {username.lower()} reset")
 
 
 def main() -> None:

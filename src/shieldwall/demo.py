@@ -23,6 +23,7 @@ from shieldwall.importers.kiel import CATEGORY_AREAS, read_weapons, slug
 
 KIEL_WEAPONS = Path(__file__).parent / "data" / "kiel-ust-r29-weapons.csv"
 KIEL_SOURCE = "Kiel Institute, Ukraine Support Tracker R29 (weapons.csv); dates illustrative"
+DEMO_PASSWORD = "shieldwall-demo"
 PRICE_DATE = dt.date(2026, 8, 4)  # Kiel release 29
 
 MEMBERS: list[tuple[str, str, dt.date | None]] = [
@@ -143,7 +144,7 @@ def build_demo(
     if not isinstance(ctx.clock, FixedClock):
         raise TypeError("the demo dates its history: give the context a FixedClock")
     clock = ctx.clock
-    setup = Actor("demo", "SEC")
+    setup = Actor("system:demo", system=True)
     clock.set(_at(dt.date(2023, 7, 12), 9))
     ctx.council.seat_delegation(
         setup, code="SEC", name="NATO International Staff (secretariat)", kind="secretariat"
@@ -151,6 +152,18 @@ def build_demo(
     ctx.council.seat_delegation(setup, code="UKR", name="Ukraine", kind="partner")
     for code, name, joined in MEMBERS:
         ctx.council.seat_delegation(setup, code=code, name=name, kind="member", joined_on=joined)
+    # One demo account per delegation, named by its lower-case code (the chair is "sec").
+    for code, name in [("SEC", "Secretariat"), ("UKR", "Ukraine")] + [
+        (c, n) for c, n, _j in MEMBERS
+    ]:
+        ctx.access.add_user(
+            setup,
+            username=code.lower(),
+            delegation=code,
+            role="chair" if code == "SEC" else "head_of_delegation",
+            password=DEMO_PASSWORD,
+            display_name=f"{name} (demo account)",
+        )
     for code, name, description in AREAS:
         ctx.assistance.add_area(setup, code, name, description)
 
@@ -188,7 +201,7 @@ def build_demo(
             tags=[*tags, "illustrative"],
         )
 
-    ukr = Actor("demo", "UKR")
+    ukr = ctx.access.actor_for("ukr")
     steps: list[Step] = []
     requests: dict[str, int] = {}
 
@@ -217,6 +230,7 @@ def build_demo(
         priority="critical",
         need_by=dt.date(2024, 9, 1),
         justification="Seven batteries to protect cities and energy infrastructure.",
+        releasability="public",  # the ask for seven Patriot systems was made in public
     )
     file(
         "shells",
@@ -359,9 +373,10 @@ def build_demo(
         illustrative: bool = True,
         stop: str = "delivered",
         deliver_share: float = 1.0,
+        releasability: str | None = None,
     ) -> None:
         """Offer on ``day``, then walk the lifecycle as far as ``stop``."""
-        actor = Actor("demo", member)
+        actor = ctx.access.actor_for(member.lower())
         state: dict[str, int] = {}
         key = f"{member}-{item or area}-{day}"
 
@@ -379,6 +394,7 @@ def build_demo(
                 description=description,
                 source=source,
                 illustrative=illustrative,
+                releasability=releasability,
             )
             counts["illustrative_offers" if illustrative else "kiel_offers"] += 1
 
@@ -464,6 +480,7 @@ def build_demo(
             source=KIEL_SOURCE,
             illustrative=False,
             deliver_share=share,
+            releasability="public",  # Kiel publishes these figures
         )
 
     # Illustrative answers to the requests, in every state of the lifecycle.

@@ -57,3 +57,22 @@ class InvalidInput(DomainError):
 class IdempotencyConflict(DomainError):
     status = 422
     title = "Idempotency key reused"
+
+
+class NotAuthenticated(DomainError):
+    status = 401
+    title = "Not authenticated"
+
+
+class Forbidden(DomainError):
+    status = 403
+    title = "Not allowed"
+
+
+class Throttled(DomainError):
+    status = 429
+    title = "Too many failed sign-ins"
+
+    def __init__(self, detail: str, retry_after_seconds: int) -> None:
+        super().__init__(detail, retry_after=retry_after_seconds)
+        self.retry_after_seconds = retry_after_seconds

@@ -33,6 +33,7 @@ class Problem(BaseModel):
     current_state: str | None = None
     action: str | None = None
     rule: str | None = None
+    retry_after: int | None = None
 
 
 DESCRIPTIONS = {
@@ -41,15 +42,18 @@ DESCRIPTIONS = {
     403: "Not allowed",
     404: "No such record",
     409: "The record's state or a ledger rule does not allow this",
+    429: "Too many failed sign-ins: retry after the time given",
     422: "Invalid input: the fields named are wrong",
 }
 
 
-def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` for the error statuses a route can answer."""
+def problem_responses(*codes: int, public: bool = False) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the error statuses a route can answer. Routes that need a
+    signed-in reader also answer 401 (no or bad credentials) and 403 (not allowed)."""
+    always = (400, 422) if public else (400, 401, 403, 422)
     return {
         code: {"model": Problem, "description": DESCRIPTIONS.get(code, "Error")}
-        for code in (400, *codes, 422)
+        for code in sorted({*always, *codes})
     }
 
 
@@ -86,7 +90,12 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
-        return answer(request, exc.status, exc.title, exc.detail, **exc.extra)
+        response = answer(request, exc.status, exc.title, exc.detail, **exc.extra)
+        if exc.status == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"
+        if exc.status == 429 and "retry_after" in exc.extra:
+            response.headers["Retry-After"] = str(exc.extra["retry_after"])
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

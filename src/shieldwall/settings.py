@@ -15,6 +15,15 @@ class Settings(BaseSettings):
     port: int = 8000
     # Rows per page when a list endpoint is not told otherwise.
     page_size: int = 50
+    # Mark the session cookie Secure (set this when served over HTTPS).
+    secure_cookies: bool = False
+    # How long a browser session and an OAuth2 password-flow token last.
+    session_hours: int = 12
+    token_hours: int = 12
+    # Failed sign-ins allowed per account and per address within the window.
+    login_failures_per_account: int = 5
+    login_failures_per_address: int = 20
+    login_failure_window_minutes: int = 15
 
 
 @lru_cache

@@ -5,9 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+def _session(request: Request) -> dict[str, Any]:
+    """Every page knows who is signed in (for the header and the sign-out form)."""
+    from shieldwall.access.web import page_session
+
+    try:
+        return {"session": page_session(request)}
+    except Exception:  # an unreachable database must not hide the error page itself
+        return {"session": None}
+
+
+TEMPLATES = Jinja2Templates(
+    directory=str(Path(__file__).parent / "templates"), context_processors=[_session]
+)
 
 
 def eur(value: Any) -> str:

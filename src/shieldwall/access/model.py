@@ -1,16 +1,114 @@
-"""Who is acting (no I/O)."""
+"""Who is acting and who may see what (no I/O).
+
+Releasability is a ladder: each level adds readers to the one below it.
+
+    own         the record's delegation and the secretariat
+    partner     … plus the partner concerned
+    addressees  … plus the members a request is addressed to
+    members     … plus every member delegation
+    council     … plus every delegation of the council
+    public      … plus anyone, signed in or not
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    HEAD_OF_DELEGATION = "head_of_delegation"
+    OFFICER = "officer"
+    VIEWER = "viewer"
+    CHAIR = "chair"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+STATE_ROLES = frozenset({Role.HEAD_OF_DELEGATION, Role.OFFICER, Role.VIEWER})
+SECRETARIAT_ROLES = frozenset({Role.CHAIR, Role.STAFF, Role.ADMIN})
+# Roles that may change things for their delegation; viewers only read.
+ACTING_ROLES = frozenset({Role.HEAD_OF_DELEGATION, Role.OFFICER, Role.CHAIR, Role.STAFF})
+
+
+class Releasability(StrEnum):
+    OWN = "own"
+    PARTNER = "partner"
+    ADDRESSEES = "addressees"
+    MEMBERS = "members"
+    COUNCIL = "council"
+    PUBLIC = "public"
+
+    @property
+    def rank(self) -> int:
+        return RELEASABILITY_ORDER.index(self)
+
+
+RELEASABILITY_ORDER: tuple[Releasability, ...] = tuple(Releasability)
+
+
+class Scope(StrEnum):
+    READ = "read"
+    WRITE = "write"
+
+
+ALL_SCOPES = frozenset(Scope)
 
 
 @dataclass(frozen=True)
 class Actor:
-    """The person or process behind a change, and the delegation it acts for."""
+    """The person or process behind a read or a change, and the delegation it acts for.
+
+    A signed-in user has a delegation (member, partner or secretariat) and a role. ``system``
+    actors are processes of the platform itself (the demo builder, setup scripts): they act
+    outside the permission rules and are named as such in the audit log. The public has
+    neither delegation nor role.
+    """
 
     name: str
     delegation: str | None = None
+    delegation_id: int | None = None
+    delegation_kind: str | None = None
+    role: Role | None = None
+    user_id: int | None = None
+    scopes: frozenset[Scope] = ALL_SCOPES
+    system: bool = False
+
+    @property
+    def is_secretariat(self) -> bool:
+        return self.delegation_kind == "secretariat"
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.system or self.is_secretariat
+
+    @property
+    def may_write(self) -> bool:
+        return self.system or (self.role in ACTING_ROLES and Scope.WRITE in self.scopes)
 
 
-SYSTEM = Actor("system")
+SYSTEM = Actor("system", system=True)
+PUBLIC = Actor("public", scopes=frozenset({Scope.READ}))
+
+
+def may_see(
+    reader: Actor,
+    level: Releasability,
+    owner_id: int,
+    partner_id: int,
+    addressee_ids: frozenset[int] = frozenset(),
+) -> bool:
+    """The rule that the queries express in SQL; kept here so that it can be read and tested."""
+    if level == Releasability.PUBLIC or reader.sees_everything:
+        return True
+    if reader.delegation_id is None:
+        return False
+    if reader.delegation_id == owner_id:
+        return True
+    if reader.delegation_id == partner_id:
+        return level.rank >= Releasability.PARTNER.rank
+    if reader.delegation_id in addressee_ids:
+        return level.rank >= Releasability.ADDRESSEES.rank
+    if reader.delegation_kind == "member":
+        return level.rank >= Releasability.MEMBERS.rank
+    return level.rank >= Releasability.COUNCIL.rank

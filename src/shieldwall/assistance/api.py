@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, status
+from fastapi import APIRouter, Depends, Header, Path, Query, status
 
-from shieldwall.access.model import Actor
+from shieldwall.access.web import Ctx, Reader
 from shieldwall.assistance import queries
 from shieldwall.assistance.model import (
     AssistanceKind,
@@ -27,6 +27,7 @@ from shieldwall.assistance.schemas import (
     OfferOut,
     Page,
     ReasonIn,
+    ReleasabilityIn,
     RequestIn,
     RequestOut,
     Summary,
@@ -52,19 +53,6 @@ Limit = Annotated[int, Query(ge=1, le=1000)]
 Code = Annotated[str | None, Query(max_length=80)]
 
 
-def context(request: Request) -> Context:
-    ctx: Context = request.app.state.context
-    return ctx
-
-
-def actor(_request: Request) -> Actor:
-    return Actor("api")
-
-
-Ctx = Annotated[Context, Depends(context)]
-Who = Annotated[Actor, Depends(actor)]
-
-
 # ---- council and catalogue -------------------------------------------------------------------
 
 
@@ -74,7 +62,7 @@ Who = Annotated[Actor, Depends(actor)]
     tags=["council"],
     responses=problem_responses(),
 )
-def list_delegations(ctx: Ctx) -> list[dict[str, object]]:
+def list_delegations(ctx: Ctx, who: Reader) -> list[dict[str, object]]:
     with ctx.reading() as s:
         return queries.list_delegations(s)
 
@@ -82,7 +70,7 @@ def list_delegations(ctx: Ctx) -> list[dict[str, object]]:
 @router.get(
     "/catalogue", response_model=list[AreaOut], tags=["catalogue"], responses=problem_responses()
 )
-def get_catalogue(ctx: Ctx) -> list[dict[str, object]]:
+def get_catalogue(ctx: Ctx, who: Reader) -> list[dict[str, object]]:
     with ctx.reading() as s:
         return queries.catalogue(s)
 
@@ -95,6 +83,7 @@ def get_catalogue(ctx: Ctx) -> list[dict[str, object]]:
 )
 def list_requests(
     ctx: Ctx,
+    who: Reader,
     status_: Annotated[
         str | None,
         Query(alias="status", max_length=40, description="open, partially covered, covered, …"),
@@ -107,7 +96,7 @@ def list_requests(
         raise InvalidInput("status", f"use one of {', '.join(s.value for s in RequestStatus)}")
     with ctx.reading() as s:
         views = queries.list_requests(
-            s, status=status_, area=area, partner=partner, addressed_to=addressed_to
+            s, who, status=status_, area=area, partner=partner, addressed_to=addressed_to
         )
         return [v.as_dict() for v in views]
 
@@ -119,7 +108,7 @@ def list_requests(
     tags=["requests"],
     responses=problem_responses(409),
 )
-def file_request(body: RequestIn, ctx: Ctx, who: Who, key: IdempotencyKey = None) -> object:
+def file_request(body: RequestIn, ctx: Ctx, who: Reader, key: IdempotencyKey = None) -> object:
     request_id = ctx.assistance.file_request(
         who,
         partner=body.partner,
@@ -132,10 +121,11 @@ def file_request(body: RequestIn, ctx: Ctx, who: Who, key: IdempotencyKey = None
         need_by=body.need_by,
         justification=body.justification,
         addressees=body.addressees,
+        releasability=body.releasability.value if body.releasability else None,
         idempotency_key=key,
     )
     with ctx.reading() as s:
-        return queries.get_request(s, request_id).as_dict()
+        return queries.get_request(s, who, request_id).as_dict()
 
 
 @router.get(
@@ -144,9 +134,9 @@ def file_request(body: RequestIn, ctx: Ctx, who: Who, key: IdempotencyKey = None
     tags=["requests"],
     responses=problem_responses(404),
 )
-def get_request(request_id: Id, ctx: Ctx) -> object:
+def get_request(request_id: Id, ctx: Ctx, who: Reader) -> object:
     with ctx.reading() as s:
-        return queries.get_request(s, request_id).as_dict()
+        return queries.get_request(s, who, request_id).as_dict()
 
 
 @router.post(
@@ -155,10 +145,10 @@ def get_request(request_id: Id, ctx: Ctx) -> object:
     tags=["requests"],
     responses=problem_responses(404, 409),
 )
-def withdraw_request(request_id: Id, body: ReasonIn, ctx: Ctx, who: Who) -> object:
+def withdraw_request(request_id: Id, body: ReasonIn, ctx: Ctx, who: Reader) -> object:
     ctx.assistance.withdraw_request(who, request_id, body.reason)
     with ctx.reading() as s:
-        return queries.get_request(s, request_id).as_dict()
+        return queries.get_request(s, who, request_id).as_dict()
 
 
 @router.post(
@@ -167,10 +157,10 @@ def withdraw_request(request_id: Id, body: ReasonIn, ctx: Ctx, who: Who) -> obje
     tags=["requests"],
     responses=problem_responses(404, 409),
 )
-def close_request(request_id: Id, body: ReasonIn, ctx: Ctx, who: Who) -> object:
+def close_request(request_id: Id, body: ReasonIn, ctx: Ctx, who: Reader) -> object:
     ctx.assistance.close_request(who, request_id, body.reason)
     with ctx.reading() as s:
-        return queries.get_request(s, request_id).as_dict()
+        return queries.get_request(s, who, request_id).as_dict()
 
 
 # ---- offers ----------------------------------------------------------------------------------
@@ -181,6 +171,7 @@ def close_request(request_id: Id, body: ReasonIn, ctx: Ctx, who: Who) -> object:
 )
 def list_offers(
     ctx: Ctx,
+    who: Reader,
     member: Code = None,
     state: OfferState | None = None,
     kind: AssistanceKind | None = None,
@@ -191,6 +182,7 @@ def list_offers(
     with ctx.reading() as s:
         total, items = queries.list_offers(
             s,
+            who,
             member=member,
             state=state.value if state else None,
             request_id=request_id,
@@ -208,7 +200,7 @@ def list_offers(
     tags=["offers"],
     responses=problem_responses(409),
 )
-def make_offer(body: OfferIn, ctx: Ctx, who: Who, key: IdempotencyKey = None) -> object:
+def make_offer(body: OfferIn, ctx: Ctx, who: Reader, key: IdempotencyKey = None) -> object:
     offer_id = ctx.assistance.make_offer(
         who,
         member=body.member,
@@ -221,23 +213,24 @@ def make_offer(body: OfferIn, ctx: Ctx, who: Who, key: IdempotencyKey = None) ->
         value_cents=to_cents(body.value_eur),
         description=body.description,
         conditions=body.conditions,
+        releasability=body.releasability.value if body.releasability else None,
         idempotency_key=key,
     )
     with ctx.reading() as s:
-        return queries.get_offer(s, offer_id)
+        return queries.get_offer(s, who, offer_id)
 
 
 @router.get(
     "/offers/{offer_id}", response_model=OfferOut, tags=["offers"], responses=problem_responses(404)
 )
-def get_offer(offer_id: Id, ctx: Ctx) -> object:
+def get_offer(offer_id: Id, ctx: Ctx, who: Reader) -> object:
     with ctx.reading() as s:
-        return queries.get_offer(s, offer_id)
+        return queries.get_offer(s, who, offer_id)
 
 
-def _offer_after(ctx: Context, offer_id: int) -> object:
+def _offer_after(ctx: Context, who: Reader, offer_id: int) -> object:
     with ctx.reading() as s:
-        return queries.get_offer(s, offer_id)
+        return queries.get_offer(s, who, offer_id)
 
 
 @router.post(
@@ -246,9 +239,9 @@ def _offer_after(ctx: Context, offer_id: int) -> object:
     tags=["offers"],
     responses=problem_responses(404, 409),
 )
-def accept_offer(offer_id: Id, ctx: Ctx, who: Who) -> object:
+def accept_offer(offer_id: Id, ctx: Ctx, who: Reader) -> object:
     ctx.assistance.accept(who, offer_id)
-    return _offer_after(ctx, offer_id)
+    return _offer_after(ctx, who, offer_id)
 
 
 @router.post(
@@ -257,9 +250,9 @@ def accept_offer(offer_id: Id, ctx: Ctx, who: Who) -> object:
     tags=["offers"],
     responses=problem_responses(404, 409),
 )
-def decline_offer(offer_id: Id, body: ReasonIn, ctx: Ctx, who: Who) -> object:
+def decline_offer(offer_id: Id, body: ReasonIn, ctx: Ctx, who: Reader) -> object:
     ctx.assistance.decline(who, offer_id, body.reason)
-    return _offer_after(ctx, offer_id)
+    return _offer_after(ctx, who, offer_id)
 
 
 @router.post(
@@ -268,9 +261,9 @@ def decline_offer(offer_id: Id, body: ReasonIn, ctx: Ctx, who: Who) -> object:
     tags=["offers"],
     responses=problem_responses(404, 409),
 )
-def withdraw_offer(offer_id: Id, body: ReasonIn, ctx: Ctx, who: Who) -> object:
+def withdraw_offer(offer_id: Id, body: ReasonIn, ctx: Ctx, who: Reader) -> object:
     ctx.assistance.withdraw(who, offer_id, body.reason)
-    return _offer_after(ctx, offer_id)
+    return _offer_after(ctx, who, offer_id)
 
 
 @router.post(
@@ -279,9 +272,9 @@ def withdraw_offer(offer_id: Id, body: ReasonIn, ctx: Ctx, who: Who) -> object:
     tags=["offers"],
     responses=problem_responses(404, 409),
 )
-def commit_offer(offer_id: Id, ctx: Ctx, who: Who, body: CommitIn | None = None) -> object:
+def commit_offer(offer_id: Id, ctx: Ctx, who: Reader, body: CommitIn | None = None) -> object:
     ctx.assistance.commit(who, offer_id, body.quantity if body else None)
-    return _offer_after(ctx, offer_id)
+    return _offer_after(ctx, who, offer_id)
 
 
 @router.post(
@@ -290,9 +283,9 @@ def commit_offer(offer_id: Id, ctx: Ctx, who: Who, body: CommitIn | None = None)
     tags=["offers"],
     responses=problem_responses(404, 409),
 )
-def cancel_offer(offer_id: Id, body: ReasonIn, ctx: Ctx, who: Who) -> object:
+def cancel_offer(offer_id: Id, body: ReasonIn, ctx: Ctx, who: Reader) -> object:
     ctx.assistance.cancel(who, offer_id, body.reason)
-    return _offer_after(ctx, offer_id)
+    return _offer_after(ctx, who, offer_id)
 
 
 # ---- deliveries ------------------------------------------------------------------------------
@@ -306,7 +299,7 @@ def cancel_offer(offer_id: Id, body: ReasonIn, ctx: Ctx, who: Who) -> object:
     responses=problem_responses(404, 409),
 )
 def record_delivery(
-    offer_id: Id, body: DeliveryIn, ctx: Ctx, who: Who, key: IdempotencyKey = None
+    offer_id: Id, body: DeliveryIn, ctx: Ctx, who: Reader, key: IdempotencyKey = None
 ) -> object:
     delivery_id = ctx.assistance.record_delivery(
         who,
@@ -317,7 +310,7 @@ def record_delivery(
         idempotency_key=key,
     )
     with ctx.reading() as s:
-        return queries.get_delivery(s, delivery_id)
+        return queries.get_delivery(s, who, delivery_id)
 
 
 @router.get(
@@ -328,11 +321,14 @@ def record_delivery(
 )
 def list_deliveries(
     ctx: Ctx,
+    who: Reader,
     offer_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
     state: DeliveryState | None = None,
 ) -> list[dict[str, object]]:
     with ctx.reading() as s:
-        return queries.list_deliveries(s, offer_id=offer_id, state=state.value if state else None)
+        return queries.list_deliveries(
+            s, who, offer_id=offer_id, state=state.value if state else None
+        )
 
 
 @router.get(
@@ -341,9 +337,9 @@ def list_deliveries(
     tags=["deliveries"],
     responses=problem_responses(404),
 )
-def get_delivery(delivery_id: Id, ctx: Ctx) -> object:
+def get_delivery(delivery_id: Id, ctx: Ctx, who: Reader) -> object:
     with ctx.reading() as s:
-        return queries.get_delivery(s, delivery_id)
+        return queries.get_delivery(s, who, delivery_id)
 
 
 @router.post(
@@ -352,10 +348,10 @@ def get_delivery(delivery_id: Id, ctx: Ctx) -> object:
     tags=["deliveries"],
     responses=problem_responses(404, 409),
 )
-def confirm_delivery(delivery_id: Id, ctx: Ctx, who: Who) -> object:
+def confirm_delivery(delivery_id: Id, ctx: Ctx, who: Reader) -> object:
     ctx.assistance.confirm_delivery(who, delivery_id)
     with ctx.reading() as s:
-        return queries.get_delivery(s, delivery_id)
+        return queries.get_delivery(s, who, delivery_id)
 
 
 @router.post(
@@ -364,10 +360,10 @@ def confirm_delivery(delivery_id: Id, ctx: Ctx, who: Who) -> object:
     tags=["deliveries"],
     responses=problem_responses(404, 409),
 )
-def reject_delivery(delivery_id: Id, body: ReasonIn, ctx: Ctx, who: Who) -> object:
+def reject_delivery(delivery_id: Id, body: ReasonIn, ctx: Ctx, who: Reader) -> object:
     ctx.assistance.reject_delivery(who, delivery_id, body.reason)
     with ctx.reading() as s:
-        return queries.get_delivery(s, delivery_id)
+        return queries.get_delivery(s, who, delivery_id)
 
 
 # ---- ledger ----------------------------------------------------------------------------------
@@ -405,9 +401,11 @@ Filter = Annotated[queries.EntryFilter, Depends(entry_filter)]
 @router.get(
     "/ledger/entries", response_model=Page[EntryOut], tags=["ledger"], responses=problem_responses()
 )
-def list_entries(ctx: Ctx, where: Filter, offset: Offset = 0, limit: Limit = 100) -> object:
+def list_entries(
+    ctx: Ctx, who: Reader, where: Filter, offset: Offset = 0, limit: Limit = 100
+) -> object:
     with ctx.reading() as s:
-        total, items = queries.list_entries(s, where, offset=offset, limit=limit)
+        total, items = queries.list_entries(s, who, where, offset=offset, limit=limit)
     return {"total": total, "offset": offset, "limit": limit, "items": items}
 
 
@@ -418,7 +416,7 @@ def list_entries(ctx: Ctx, where: Filter, offset: Offset = 0, limit: Limit = 100
     tags=["ledger"],
     responses=problem_responses(404, 409),
 )
-def correct_ledger(body: CorrectionIn, ctx: Ctx, who: Who, key: IdempotencyKey = None) -> object:
+def correct_ledger(body: CorrectionIn, ctx: Ctx, who: Reader, key: IdempotencyKey = None) -> object:
     entry_id = ctx.assistance.correct(
         who,
         body.offer_id,
@@ -430,7 +428,7 @@ def correct_ledger(body: CorrectionIn, ctx: Ctx, who: Who, key: IdempotencyKey =
         idempotency_key=key,
     )
     with ctx.reading() as s:
-        return queries.get_entry(s, entry_id)
+        return queries.get_entry(s, who, entry_id)
 
 
 @router.get(
@@ -438,6 +436,7 @@ def correct_ledger(body: CorrectionIn, ctx: Ctx, who: Who, key: IdempotencyKey =
 )
 def ledger_summary(
     ctx: Ctx,
+    who: Reader,
     where: Filter,
     group_by: Annotated[
         str,
@@ -449,4 +448,29 @@ def ledger_summary(
 ) -> object:
     keys = queries.parse_group_by(group_by)
     with ctx.reading() as s:
-        return {"group_by": keys, "rows": queries.ledger_summary(s, keys, where)}
+        return {"group_by": keys, "rows": queries.ledger_summary(s, who, keys, where)}
+
+
+@router.post(
+    "/requests/{request_id}/releasability",
+    response_model=RequestOut,
+    tags=["requests"],
+    responses=problem_responses(403, 404, 409),
+)
+def widen_request(request_id: Id, body: ReleasabilityIn, ctx: Ctx, who: Reader) -> object:
+    """Release a request more widely (never narrower)."""
+    ctx.assistance.widen(who, "request", request_id, body.releasability.value)
+    with ctx.reading() as s:
+        return queries.get_request(s, who, request_id).as_dict()
+
+
+@router.post(
+    "/offers/{offer_id}/releasability",
+    response_model=OfferOut,
+    tags=["offers"],
+    responses=problem_responses(403, 404, 409),
+)
+def widen_offer(offer_id: Id, body: ReleasabilityIn, ctx: Ctx, who: Reader) -> object:
+    """Release an offer more widely (never narrower)."""
+    ctx.assistance.widen(who, "offer", offer_id, body.releasability.value)
+    return _offer_after(ctx, who, offer_id)

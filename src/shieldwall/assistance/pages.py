@@ -5,33 +5,32 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
+from shieldwall.access.web import Ctx, PageActor
 from shieldwall.assistance import queries
-from shieldwall.assistance.api import context
 from shieldwall.assistance.model import RequestStatus
-from shieldwall.context import Context
+from shieldwall.errors import NotFound
 from shieldwall.reports import charts
 from shieldwall.web import TEMPLATES
 
 router = APIRouter(include_in_schema=False)
-Ctx = Annotated[Context, Depends(context)]
 
 
 @router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request, ctx: Ctx) -> HTMLResponse:
+def dashboard(request: Request, ctx: Ctx, who: PageActor) -> HTMLResponse:
     with ctx.reading() as s:
-        totals = queries.totals(s)
-        coverage = queries.area_coverage(s)
-        members = queries.member_gaps(s)
+        totals = queries.totals(s, who)
+        coverage = queries.area_coverage(s, who)
+        members = queries.member_gaps(s, who)
         open_requests = [
             v.as_dict()
-            for v in queries.list_requests(s)
+            for v in queries.list_requests(s, who)
             if v.status in (RequestStatus.OPEN, RequestStatus.PARTIALLY_COVERED)
         ]
-        _n, awaiting = queries.list_offers(s, state="offered", limit=10)
-        pending = queries.pending_deliveries(s)
+        _n, awaiting = queries.list_offers(s, who, state="offered", limit=10)
+        pending = queries.pending_deliveries(s, who)
     open_requests.sort(
         key=lambda r: (
             ["critical", "high", "medium", "low"].index(r["priority"]),
@@ -58,11 +57,12 @@ def dashboard(request: Request, ctx: Ctx) -> HTMLResponse:
 def requests_page(
     request: Request,
     ctx: Ctx,
+    who: PageActor,
     status: Annotated[str | None, Query(max_length=40)] = None,
 ) -> HTMLResponse:
     wanted = status if status in {s.value for s in RequestStatus} else None
     with ctx.reading() as s:
-        views = [v.as_dict() for v in queries.list_requests(s, status=wanted)]
+        views = [v.as_dict() for v in queries.list_requests(s, who, status=wanted)]
     return TEMPLATES.TemplateResponse(
         request,
         "requests.html",
@@ -72,11 +72,11 @@ def requests_page(
 
 @router.get("/requests/{request_id}", response_class=HTMLResponse)
 def request_page(
-    request: Request, ctx: Ctx, request_id: Annotated[int, Path(ge=1, le=2**62)]
+    request: Request, ctx: Ctx, who: PageActor, request_id: Annotated[int, Path(ge=1, le=2**62)]
 ) -> HTMLResponse:
     with ctx.reading() as s:
-        view = queries.get_request(s, request_id).as_dict()
-        _n, offers = queries.list_offers(s, request_id=request_id, limit=1000)
+        view = queries.get_request(s, who, request_id).as_dict()
+        _n, offers = queries.list_offers(s, who, request_id=request_id, limit=1000)
     return TEMPLATES.TemplateResponse(request, "request_detail.html", {"r": view, "offers": offers})
 
 
@@ -84,11 +84,12 @@ def request_page(
 def offers_page(
     request: Request,
     ctx: Ctx,
+    who: PageActor,
     page: Annotated[int, Query(ge=1, le=10**6)] = 1,
 ) -> HTMLResponse:
     size = 50
     with ctx.reading() as s:
-        total, offers = queries.list_offers(s, offset=(page - 1) * size, limit=size)
+        total, offers = queries.list_offers(s, who, offset=(page - 1) * size, limit=size)
     return TEMPLATES.TemplateResponse(
         request,
         "offers.html",
@@ -98,16 +99,21 @@ def offers_page(
 
 @router.get("/offers/{offer_id}", response_class=HTMLResponse)
 def offer_page(
-    request: Request, ctx: Ctx, offer_id: Annotated[int, Path(ge=1, le=2**62)]
+    request: Request, ctx: Ctx, who: PageActor, offer_id: Annotated[int, Path(ge=1, le=2**62)]
 ) -> HTMLResponse:
     with ctx.reading() as s:
-        offer = queries.get_offer(s, offer_id)
-        deliveries = queries.list_deliveries(s, offer_id=offer_id)
+        offer = queries.get_offer(s, who, offer_id)
+        deliveries = queries.list_deliveries(s, who, offer_id=offer_id)
         _n, entries = queries.list_entries(
-            s, queries.EntryFilter(offer_id=offer_id), offset=0, limit=1000
+            s, who, queries.EntryFilter(offer_id=offer_id), offset=0, limit=1000
         )
         timeline = queries.offer_timeline(s, offer_id)
-        req = queries.get_request(s, offer["request_id"]).as_dict() if offer["request_id"] else None
+        req = None
+        if offer["request_id"]:
+            try:
+                req = queries.get_request(s, who, offer["request_id"]).as_dict()
+            except NotFound:  # the request was not released to this reader
+                req = None
     return TEMPLATES.TemplateResponse(
         request,
         "offer_detail.html",

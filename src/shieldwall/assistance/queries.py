@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session
 
+from shieldwall.access.model import Actor
+from shieldwall.access.visibility import visible_offer_ids, visible_offers, visible_requests
 from shieldwall.assistance import model
 from shieldwall.assistance.model import Amount
 from shieldwall.assistance.tables import (
@@ -183,10 +185,19 @@ def cents_to_eur(cents: int) -> float:
     return round(cents / 100, 2)
 
 
-def summary_statement(keys: list[str], session: Session, where: EntryFilter) -> Select[Any]:
+def visible_entries(reader: Actor, stmt: Select[Any]) -> Select[Any]:
+    """Entries inherit their offer's releasability; the secretariat sees the whole ledger."""
+    if reader.sees_everything:
+        return stmt
+    return stmt.where(LedgerEntry.offer_id.in_(visible_offer_ids(reader)))
+
+
+def summary_statement(
+    reader: Actor, keys: list[str], session: Session, where: EntryFilter
+) -> Select[Any]:
     dims = [GROUP_KEYS[k].label(k) for k in keys]
     stmt = select(*dims, *measure_sums()).select_from(LedgerEntry)
-    stmt = where.apply(session, stmt)
+    stmt = visible_entries(reader, where.apply(session, stmt))
     if dims:
         stmt = stmt.group_by(*[GROUP_KEYS[k] for k in keys]).order_by(
             *[GROUP_KEYS[k] for k in keys]
@@ -195,11 +206,15 @@ def summary_statement(keys: list[str], session: Session, where: EntryFilter) -> 
 
 
 def ledger_summary(
-    session: Session, group_by: str | Sequence[str] | None, where: EntryFilter | None = None
+    session: Session,
+    reader: Actor,
+    group_by: str | Sequence[str] | None,
+    where: EntryFilter | None = None,
 ) -> list[dict[str, Any]]:
-    """Offered, committed and delivered (EUR and quantity) grouped by any of GROUP_KEYS."""
+    """Offered, committed and delivered (EUR and quantity) grouped by any of GROUP_KEYS,
+    over the entries ``reader`` may see."""
     keys = parse_group_by(group_by)
-    rows = session.execute(summary_statement(keys, session, where or EntryFilter())).all()
+    rows = session.execute(summary_statement(reader, keys, session, where or EntryFilter())).all()
     names = Names.load(session)
     out = []
     for row in rows:
@@ -213,8 +228,8 @@ def ledger_summary(
     return out
 
 
-def totals(session: Session) -> dict[str, Any]:
-    rows = ledger_summary(session, [])
+def totals(session: Session, reader: Actor) -> dict[str, Any]:
+    rows = ledger_summary(session, reader, [])
     return rows[0] if rows else {c: 0 for c in MEASURE_COLUMNS}
 
 
@@ -242,6 +257,7 @@ class RequestView:
     status: str
     filed_at: dt.datetime
     illustrative: bool
+    releasability: str
     offered: Amount = field(default_factory=Amount)
     committed: Amount = field(default_factory=Amount)
     delivered: Amount = field(default_factory=Amount)
@@ -269,6 +285,7 @@ class RequestView:
             "status": self.status,
             "filed_at": self.filed_at,
             "illustrative": self.illustrative,
+            "releasability": self.releasability,
             "offered_quantity": self.offered.quantity,
             "committed_quantity": self.committed.quantity,
             "delivered_quantity": self.delivered.quantity,
@@ -283,11 +300,15 @@ class RequestView:
         }
 
 
-def _balances_by(session: Session, column: Any, ids: list[int]) -> dict[int, dict[str, Amount]]:
+def _balances_by(
+    session: Session, reader: Actor, column: Any, ids: list[int]
+) -> dict[int, dict[str, Amount]]:
     if not ids:
         return {}
     rows = session.execute(
-        select(column.label("key"), *measure_sums()).where(column.in_(ids)).group_by(column)
+        visible_entries(reader, select(column.label("key"), *measure_sums()))
+        .where(column.in_(ids))
+        .group_by(column)
     ).all()
     out: dict[int, dict[str, Amount]] = {}
     for r in rows:
@@ -301,13 +322,14 @@ def _balances_by(session: Session, column: Any, ids: list[int]) -> dict[int, dic
 
 def list_requests(
     session: Session,
+    reader: Actor,
     *,
     status: str | None = None,
     area: str | None = None,
     partner: str | None = None,
     addressed_to: str | None = None,
 ) -> list[RequestView]:
-    stmt = select(AssistanceRequest).order_by(AssistanceRequest.id)
+    stmt = select(AssistanceRequest).where(visible_requests(reader)).order_by(AssistanceRequest.id)
     if area:
         stmt = stmt.join(CapabilityArea, CapabilityArea.id == AssistanceRequest.area_id).where(
             CapabilityArea.code == area
@@ -322,17 +344,19 @@ def list_requests(
         stmt = stmt.where(
             AssistanceRequest.to_all_members.is_(True) | AssistanceRequest.id.in_(named)
         )
-    views = _request_views(session, list(session.scalars(stmt)))
+    views = _request_views(session, reader, list(session.scalars(stmt)))
     if status:
         wanted = model.RequestStatus(status)
         views = [v for v in views if v.status == wanted]
     return views
 
 
-def _request_views(session: Session, requests: list[AssistanceRequest]) -> list[RequestView]:
+def _request_views(
+    session: Session, reader: Actor, requests: list[AssistanceRequest]
+) -> list[RequestView]:
     names = Names.load(session)
     ids = [r.id for r in requests]
-    balances = _balances_by(session, LedgerEntry.request_id, ids)
+    balances = _balances_by(session, reader, LedgerEntry.request_id, ids)
     addressees: dict[int, list[str]] = {}
     if ids:
         for request_id, delegation_id in session.execute(
@@ -371,6 +395,7 @@ def _request_views(session: Session, requests: list[AssistanceRequest]) -> list[
                 status=model.request_status(r.state, requested, committed, by_quantity).value,
                 filed_at=r.filed_at,
                 illustrative=r.illustrative,
+                releasability=r.releasability,
                 offered=offered,
                 committed=committed,
                 delivered=delivered,
@@ -380,19 +405,23 @@ def _request_views(session: Session, requests: list[AssistanceRequest]) -> list[
     return views
 
 
-def get_request(session: Session, request_id: int) -> RequestView:
-    request = session.get(AssistanceRequest, request_id)
-    if request is None:
+def get_request(session: Session, reader: Actor, request_id: int) -> RequestView:
+    request = session.scalar(
+        select(AssistanceRequest).where(
+            AssistanceRequest.id == request_id, visible_requests(reader)
+        )
+    )
+    if request is None:  # unseen and absent look the same: existence is not disclosed
         raise NotFound(f"request {request_id} does not exist")
-    return _request_views(session, [request])[0]
+    return _request_views(session, reader, [request])[0]
 
 
 # ---- offers ------------------------------------------------------------------------------------
 
 
-def _offer_dicts(session: Session, offers: list[Offer]) -> list[dict[str, Any]]:
+def _offer_dicts(session: Session, reader: Actor, offers: list[Offer]) -> list[dict[str, Any]]:
     names = Names.load(session)
-    balances = _balances_by(session, LedgerEntry.offer_id, [o.id for o in offers])
+    balances = _balances_by(session, reader, LedgerEntry.offer_id, [o.id for o in offers])
     out = []
     for o in offers:
         b = balances.get(o.id, {})
@@ -419,6 +448,7 @@ def _offer_dicts(session: Session, offers: list[Offer]) -> list[dict[str, Any]]:
                 "offered_at": o.offered_at,
                 "source": o.source,
                 "illustrative": o.illustrative,
+                "releasability": o.releasability,
                 "offered_quantity": offered.quantity,
                 "committed_quantity": committed.quantity,
                 "delivered_quantity": delivered.quantity,
@@ -432,6 +462,7 @@ def _offer_dicts(session: Session, offers: list[Offer]) -> list[dict[str, Any]]:
 
 def list_offers(
     session: Session,
+    reader: Actor,
     *,
     member: str | None = None,
     state: str | None = None,
@@ -440,7 +471,7 @@ def list_offers(
     offset: int = 0,
     limit: int = 100,
 ) -> tuple[int, list[dict[str, Any]]]:
-    stmt = select(Offer)
+    stmt = select(Offer).where(visible_offers(reader))
     if member:
         stmt = stmt.where(Offer.member_id == _delegation_id(session, member))
     if state:
@@ -451,14 +482,14 @@ def list_offers(
         stmt = stmt.where(Offer.kind == model.AssistanceKind(kind).value)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     offers = list(session.scalars(stmt.order_by(Offer.id).offset(offset).limit(limit)))
-    return int(total), _offer_dicts(session, offers)
+    return int(total), _offer_dicts(session, reader, offers)
 
 
-def get_offer(session: Session, offer_id: int) -> dict[str, Any]:
-    offer = session.get(Offer, offer_id)
+def get_offer(session: Session, reader: Actor, offer_id: int) -> dict[str, Any]:
+    offer = session.scalar(select(Offer).where(Offer.id == offer_id, visible_offers(reader)))
     if offer is None:
         raise NotFound(f"offer {offer_id} does not exist")
-    return _offer_dicts(session, [offer])[0]
+    return _offer_dicts(session, reader, [offer])[0]
 
 
 def delivery_dict(d: Delivery) -> dict[str, Any]:
@@ -476,9 +507,11 @@ def delivery_dict(d: Delivery) -> dict[str, Any]:
 
 
 def list_deliveries(
-    session: Session, *, offer_id: int | None = None, state: str | None = None
+    session: Session, reader: Actor, *, offer_id: int | None = None, state: str | None = None
 ) -> list[dict[str, Any]]:
     stmt = select(Delivery).order_by(Delivery.id)
+    if not reader.sees_everything:
+        stmt = stmt.where(Delivery.offer_id.in_(visible_offer_ids(reader)))
     if offer_id is not None:
         stmt = stmt.where(Delivery.offer_id == offer_id)
     if state:
@@ -486,8 +519,12 @@ def list_deliveries(
     return [delivery_dict(d) for d in session.scalars(stmt)]
 
 
-def get_delivery(session: Session, delivery_id: int) -> dict[str, Any]:
-    d = session.get(Delivery, delivery_id)
+def get_delivery(session: Session, reader: Actor, delivery_id: int) -> dict[str, Any]:
+    d = session.scalar(
+        select(Delivery).where(
+            Delivery.id == delivery_id, Delivery.offer_id.in_(visible_offer_ids(reader))
+        )
+    )
     if d is None:
         raise NotFound(f"delivery {delivery_id} does not exist")
     return delivery_dict(d)
@@ -562,27 +599,38 @@ def entry_dict(e: LedgerEntry, names: Names) -> dict[str, Any]:
     }
 
 
-def get_entry(session: Session, entry_id: int) -> dict[str, Any]:
-    entry = session.get(LedgerEntry, entry_id)
+def get_entry(session: Session, reader: Actor, entry_id: int) -> dict[str, Any]:
+    entry = session.scalar(
+        visible_entries(reader, select(LedgerEntry)).where(LedgerEntry.id == entry_id)
+    )
     if entry is None:
         raise NotFound(f"ledger entry {entry_id} does not exist")
     return entry_dict(entry, Names.load(session))
 
 
 def list_entries(
-    session: Session, where: EntryFilter, *, offset: int = 0, limit: int = 100
+    session: Session, reader: Actor, where: EntryFilter, *, offset: int = 0, limit: int = 100
 ) -> tuple[int, list[dict[str, Any]]]:
-    stmt = where.apply(session, select(LedgerEntry))
-    total = session.scalar(where.apply(session, select(func.count()).select_from(LedgerEntry))) or 0
+    stmt = visible_entries(reader, where.apply(session, select(LedgerEntry)))
+    total = (
+        session.scalar(
+            visible_entries(
+                reader, where.apply(session, select(func.count()).select_from(LedgerEntry))
+            )
+        )
+        or 0
+    )
     names = Names.load(session)
     entries = session.scalars(stmt.order_by(LedgerEntry.id).offset(offset).limit(limit))
     return int(total), [entry_dict(e, names) for e in entries]
 
 
-def iter_entries(session: Session, where: EntryFilter) -> Any:
-    """All matching entries, streamed in id order (for exports)."""
+def iter_entries(session: Session, reader: Actor, where: EntryFilter) -> Any:
+    """All matching entries ``reader`` may see, streamed in id order (for exports)."""
     names = Names.load(session)
-    stmt = where.apply(session, select(LedgerEntry)).order_by(LedgerEntry.id)
+    stmt = visible_entries(reader, where.apply(session, select(LedgerEntry))).order_by(
+        LedgerEntry.id
+    )
     for e in session.scalars(stmt.execution_options(yield_per=2000)):
         yield entry_dict(e, names)
 
@@ -590,9 +638,9 @@ def iter_entries(session: Session, where: EntryFilter) -> Any:
 # ---- dashboard views ---------------------------------------------------------------------------
 
 
-def area_coverage(session: Session) -> list[dict[str, Any]]:
+def area_coverage(session: Session, reader: Actor) -> list[dict[str, Any]]:
     """Per capability area: what active requests ask for and what is committed against them."""
-    requests = [v for v in list_requests(session) if v.state == model.RequestState.ACTIVE]
+    requests = [v for v in list_requests(session, reader) if v.state == model.RequestState.ACTIVE]
     areas = {a.code: a.name for a in session.scalars(select(CapabilityArea))}
     by_area: dict[str, dict[str, Any]] = {
         code: {
@@ -624,9 +672,9 @@ def area_coverage(session: Session) -> list[dict[str, Any]]:
     return sorted(out, key=lambda r: r["area"])
 
 
-def member_gaps(session: Session) -> list[dict[str, Any]]:
+def member_gaps(session: Session, reader: Actor) -> list[dict[str, Any]]:
     """Per member: committed vs delivered (EUR), the gap between them, and the delivered share."""
-    rows = ledger_summary(session, ["member"])
+    rows = ledger_summary(session, reader, ["member"])
     out = []
     for r in rows:
         gap = round(r["committed_eur"] - r["delivered_eur"], 2)
@@ -668,5 +716,5 @@ def catalogue(session: Session) -> list[dict[str, Any]]:
     ]
 
 
-def pending_deliveries(session: Session) -> list[dict[str, Any]]:
-    return list_deliveries(session, state=model.DeliveryState.RECORDED.value)
+def pending_deliveries(session: Session, reader: Actor) -> list[dict[str, Any]]:
+    return list_deliveries(session, reader, state=model.DeliveryState.RECORDED.value)

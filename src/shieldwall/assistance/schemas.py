@@ -6,8 +6,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from shieldwall.access.model import Releasability
 from shieldwall.assistance.model import AssistanceKind, EntryType, Measure, Priority
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
@@ -15,6 +16,16 @@ Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, m
 Euros = Annotated[Decimal, Field(ge=0, le=Decimal("1e13"), decimal_places=2)]
 SignedEuros = Annotated[Decimal, Field(ge=Decimal("-1e13"), le=Decimal("1e13"), decimal_places=2)]
 Quantity = Annotated[int, Field(ge=1, le=10**12)]
+
+
+def _iso_date_only(value: object) -> object:
+    # Pydantic would read a number as seconds since 1970: a date must be written as one.
+    if not isinstance(value, str | dt.date):
+        raise ValueError("give a date as YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_only)]
 
 
 def to_cents(euros: Decimal | None) -> int | None:
@@ -35,12 +46,15 @@ class RequestIn(Strict):
         None, description="Requested value; required for a whole-area request"
     )
     priority: Priority = Priority.MEDIUM
-    need_by: dt.date | None = None
+    need_by: IsoDate | None = None
     justification: Reason
     addressees: list[Code] = Field(
         default_factory=list,
         max_length=100,
         description="Member codes; empty means all members",
+    )
+    releasability: Releasability | None = Field(
+        None, description="Who may see it; default addressees; may only widen the default"
     )
 
 
@@ -63,6 +77,7 @@ class RequestOut(BaseModel):
     status: str = Field(description="open, partially covered, covered, withdrawn or closed")
     filed_at: dt.datetime
     illustrative: bool
+    releasability: Releasability
     offered_quantity: int
     committed_quantity: int
     delivered_quantity: int
@@ -72,6 +87,10 @@ class RequestOut(BaseModel):
     gap_quantity: int | None
     gap_eur: float
     coverage: float
+
+
+class ReleasabilityIn(Strict):
+    releasability: Releasability
 
 
 class ReasonIn(Strict):
@@ -91,6 +110,9 @@ class OfferIn(Strict):
     )
     description: Annotated[str, StringConstraints(max_length=2000)] = ""
     conditions: Annotated[str, StringConstraints(max_length=2000)] = ""
+    releasability: Releasability | None = Field(
+        None, description="Who may see it; default partner; may only widen the default"
+    )
 
 
 class OfferOut(BaseModel):
@@ -112,6 +134,7 @@ class OfferOut(BaseModel):
     offered_at: dt.datetime
     source: str
     illustrative: bool
+    releasability: Releasability
     offered_quantity: int
     committed_quantity: int
     delivered_quantity: int
@@ -126,7 +149,7 @@ class CommitIn(Strict):
 
 class DeliveryIn(Strict):
     quantity: Quantity
-    delivered_on: dt.date | None = None
+    delivered_on: IsoDate | None = None
     note: Annotated[str, StringConstraints(max_length=2000)] = ""
 
 
@@ -148,7 +171,7 @@ class CorrectionIn(Strict):
     quantity_delta: Annotated[int, Field(ge=-(10**12), le=10**12)] = 0
     value_delta_eur: SignedEuros = Decimal(0)
     reason: Reason
-    occurred_on: dt.date | None = None
+    occurred_on: IsoDate | None = None
 
 
 class EntryOut(BaseModel):

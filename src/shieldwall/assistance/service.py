@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from shieldwall import idempotency
-from shieldwall.access.model import Actor
+from shieldwall.access.model import Actor, Releasability
+from shieldwall.access.visibility import visible_offers, visible_requests
 from shieldwall.assistance import model
 from shieldwall.assistance.model import (
     Amount,
@@ -26,6 +27,7 @@ from shieldwall.assistance.model import (
     OfferState,
     RequestState,
 )
+from shieldwall.assistance.policy import Action, require
 from shieldwall.assistance.tables import (
     AssistanceRequest,
     CapabilityArea,
@@ -102,6 +104,25 @@ def _snapshot(offer: Offer, balances: Balances) -> dict[str, Any]:
     }
 
 
+REQUEST_DEFAULT = Releasability.ADDRESSEES
+OFFER_DEFAULT = Releasability.PARTNER
+
+
+def widened(field: str, default: Releasability, asked: str | None) -> Releasability:
+    """The author may widen a record's releasability beyond its type's default, never narrow."""
+    if asked is None:
+        return default
+    try:
+        level = Releasability(asked)
+    except ValueError:
+        raise InvalidInput(
+            field, f"use one of {', '.join(r.value for r in Releasability)}"
+        ) from None
+    if level.rank < default.rank:
+        raise InvalidInput(field, f"may only widen the default ({default.value}), not narrow it")
+    return level
+
+
 def _reason(reason: str | None, field: str = "reason") -> str:
     if reason is None or not reason.strip():
         raise InvalidInput(field, "a reason is required")
@@ -116,6 +137,7 @@ class AssistanceService:
     # ---- catalogue -------------------------------------------------------------------------
 
     def add_area(self, actor: Actor, code: str, name: str, description: str = "") -> int:
+        require(actor, Action.EDIT_CATALOGUE)
         with transaction(self.factory) as s:
             if s.scalar(select(CapabilityArea.id).where(CapabilityArea.code == code)):
                 raise InvalidInput("code", f"capability area {code!r} already exists")
@@ -146,6 +168,7 @@ class AssistanceService:
         price_date: dt.date,
         tags: list[str] | None = None,
     ) -> int:
+        require(actor, Action.EDIT_CATALOGUE)
         with transaction(self.factory) as s:
             if s.scalar(select(CapabilityItem.id).where(CapabilityItem.code == code)):
                 raise InvalidInput("code", f"catalogue item {code!r} already exists")
@@ -196,11 +219,13 @@ class AssistanceService:
         justification: str,
         addressees: list[str] | None = None,
         illustrative: bool = False,
+        releasability: str | None = None,
         idempotency_key: str | None = None,
     ) -> int:
         payload = dict(locals())
         for dropped in ("self", "actor", "idempotency_key"):
             payload.pop(dropped)
+        level = widened("releasability", REQUEST_DEFAULT, releasability)
         with transaction(self.factory) as s:
             again = idempotency.replayed(s, "request", idempotency_key, payload)
             if again is not None:
@@ -209,6 +234,9 @@ class AssistanceService:
             partner_d = delegation_by_code(s, partner, "partner")
             if partner_d.kind != DelegationKind.PARTNER:
                 raise InvalidInput("partner", f"{partner_d.code} is not a partner of the council")
+            require(
+                actor, Action.FILE_REQUEST, owner_id=partner_d.id, record=f"for {partner_d.code}"
+            )
             if not justification.strip():
                 raise InvalidInput("justification", "say why the assistance is needed")
             item_row = item_by_code(s, item) if item else None
@@ -257,6 +285,7 @@ class AssistanceService:
                 state=RequestState.ACTIVE,
                 filed_at=now,
                 illustrative=illustrative,
+                releasability=level.value,
             )
             s.add(request)
             s.flush()
@@ -278,16 +307,21 @@ class AssistanceService:
                     "quantity": quantity,
                     "value_cents": value_cents,
                     "addressees": [d.code for d in named],
+                    "releasability": level.value,
                 },
             )
             return request.id
 
     def _end_request(self, actor: Actor, request_id: int, to: RequestState, reason: str) -> None:
         with transaction(self.factory) as s:
-            request = s.get(AssistanceRequest, request_id, with_for_update=True)
-            if request is None:
-                raise NotFound(f"request {request_id} does not exist")
+            request = self._load_request(s, actor, request_id)
             verb = "withdraw" if to == RequestState.WITHDRAWN else "close"
+            require(
+                actor,
+                Action.WITHDRAW_REQUEST if verb == "withdraw" else Action.CLOSE_REQUEST,
+                owner_id=request.partner_id,
+                record=f"request {request_id}",
+            )
             if request.state != RequestState.ACTIVE:
                 raise IllegalTransition(f"request {request_id}", request.state, verb)
             before = request.state
@@ -328,11 +362,13 @@ class AssistanceService:
         conditions: str = "",
         source: str = "",
         illustrative: bool = False,
+        releasability: str | None = None,
         idempotency_key: str | None = None,
     ) -> int:
         payload = dict(locals())
         for dropped in ("self", "actor", "idempotency_key"):
             payload.pop(dropped)
+        level = widened("releasability", OFFER_DEFAULT, releasability)
         with transaction(self.factory) as s:
             again = idempotency.replayed(s, "offer", idempotency_key, payload)
             if again is not None:
@@ -341,6 +377,7 @@ class AssistanceService:
             member_d = delegation_by_code(s, member, "member")
             if member_d.kind != DelegationKind.MEMBER:
                 raise InvalidInput("member", f"{member_d.code} is not a member delegation")
+            require(actor, Action.MAKE_OFFER, owner_id=member_d.id, record=f"for {member_d.code}")
             if not is_seated(member_d.joined_on, member_d.left_on, now.date()):
                 raise RuleViolation(
                     f"{member_d.code} is not a member of the council on {now.date()}",
@@ -350,7 +387,11 @@ class AssistanceService:
             kind_v = model.AssistanceKind(kind)
             request: AssistanceRequest | None = None
             if request_id is not None:
-                request = s.get(AssistanceRequest, request_id)
+                request = s.scalar(
+                    select(AssistanceRequest).where(
+                        AssistanceRequest.id == request_id, visible_requests(actor)
+                    )
+                )
                 if request is None:
                     raise InvalidInput("request_id", f"request {request_id} does not exist")
                 if request.state != RequestState.ACTIVE:
@@ -430,6 +471,7 @@ class AssistanceService:
                 offered_at=now,
                 source=source,
                 illustrative=illustrative,
+                releasability=level.value,
             )
             s.add(offer)
             s.flush()
@@ -484,11 +526,25 @@ class AssistanceService:
         s.flush()
         return entry
 
-    def _load_offer(self, s: Session, offer_id: int) -> Offer:
-        offer = s.get(Offer, offer_id, with_for_update=True)
+    def _load_offer(self, s: Session, actor: Actor, offer_id: int) -> Offer:
+        """The offer, locked for this transaction; 404 if it does not exist or is not
+        visible to ``actor`` (existence is not disclosed)."""
+        offer = s.scalar(
+            select(Offer).where(Offer.id == offer_id, visible_offers(actor)).with_for_update()
+        )
         if offer is None:
             raise NotFound(f"offer {offer_id} does not exist")
         return offer
+
+    def _load_request(self, s: Session, actor: Actor, request_id: int) -> AssistanceRequest:
+        request = s.scalar(
+            select(AssistanceRequest)
+            .where(AssistanceRequest.id == request_id, visible_requests(actor))
+            .with_for_update()
+        )
+        if request is None:
+            raise NotFound(f"request {request_id} does not exist")
+        return request
 
     def _act(
         self,
@@ -501,7 +557,16 @@ class AssistanceService:
     ) -> None:
         """Accept, decline, withdraw, commit or cancel an offer."""
         with transaction(self.factory) as s:
-            offer = self._load_offer(s, offer_id)
+            offer = self._load_offer(s, actor, offer_id)
+            require(
+                actor,
+                Action.ANSWER_OFFER
+                if action in (OfferAction.ACCEPT, OfferAction.DECLINE)
+                else Action.MANAGE_OFFER,
+                owner_id=offer.member_id,
+                partner_id=offer.partner_id,
+                record=f"offer {offer_id}",
+            )
             target = model.transition(f"offer {offer_id}", offer.state, action)
             assert target is not None
             now = self.clock.now()
@@ -598,7 +663,14 @@ class AssistanceService:
             again = idempotency.replayed(s, "delivery", idempotency_key, payload)
             if again is not None:
                 return again
-            offer = self._load_offer(s, offer_id)
+            offer = self._load_offer(s, actor, offer_id)
+            require(
+                actor,
+                Action.RECORD_DELIVERY,
+                owner_id=offer.member_id,
+                partner_id=offer.partner_id,
+                record=f"offer {offer_id}",
+            )
             model.transition(f"offer {offer_id}", offer.state, OfferAction.RECORD_DELIVERY)
             now = self.clock.now()
             model.require_positive("quantity", quantity)
@@ -637,10 +709,20 @@ class AssistanceService:
             delivery = s.get(Delivery, delivery_id, with_for_update=True)
             if delivery is None:
                 raise NotFound(f"delivery {delivery_id} does not exist")
+            try:
+                offer = self._load_offer(s, actor, delivery.offer_id)
+            except NotFound:
+                raise NotFound(f"delivery {delivery_id} does not exist") from None
             verb = "confirm" if confirm else "reject"
+            require(
+                actor,
+                Action.SETTLE_DELIVERY,
+                owner_id=offer.member_id,
+                partner_id=offer.partner_id,
+                record=f"delivery {delivery_id}",
+            )
             if delivery.state != DeliveryState.RECORDED:
                 raise IllegalTransition(f"delivery {delivery_id}", delivery.state, verb)
-            offer = self._load_offer(s, delivery.offer_id)
             now = self.clock.now()
             before = offer_balances(s, offer.id)
             snapshot = _snapshot(offer, before)
@@ -713,7 +795,14 @@ class AssistanceService:
             again = idempotency.replayed(s, "correction", idempotency_key, payload)
             if again is not None:
                 return again
-            offer = self._load_offer(s, offer_id)
+            offer = self._load_offer(s, actor, offer_id)
+            require(
+                actor,
+                Action.CORRECT_LEDGER,
+                owner_id=offer.member_id,
+                partner_id=offer.partner_id,
+                record=f"offer {offer_id}",
+            )
             now = self.clock.now()
             why = _reason(reason)
             if quantity_delta == 0 and value_delta_cents == 0:
@@ -745,3 +834,36 @@ class AssistanceService:
                 _snapshot(offer, after) | {"entry": entry.id, "reason": why},
             )
             return entry.id
+
+    # ---- releasability --------------------------------------------------------------------
+
+    def widen(self, actor: Actor, record_type: str, record_id: int, to: str) -> None:
+        """Release a request or an offer more widely. Never narrower: what was released stays."""
+        with transaction(self.factory) as s:
+            record: AssistanceRequest | Offer
+            if record_type == "request":
+                record = self._load_request(s, actor, record_id)
+                owner = record.partner_id
+            else:
+                record = self._load_offer(s, actor, record_id)
+                owner = record.member_id
+            require(
+                actor,
+                Action.WIDEN_RELEASABILITY,
+                owner_id=owner,
+                record=f"{record_type} {record_id}",
+            )
+            current = Releasability(record.releasability)
+            level = widened("releasability", current, to)
+            if level != current:
+                record.releasability = level.value
+                audit(
+                    s,
+                    actor,
+                    self.clock.now(),
+                    f"{record_type}.widen",
+                    record_type,
+                    record_id,
+                    {"releasability": current.value},
+                    {"releasability": level.value},
+                )

@@ -63,6 +63,7 @@ class AssistanceRequest(Base):
     state_reason: Mapped[str | None] = mapped_column(Text)
     filed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
+    releasability: Mapped[str] = mapped_column(String(16), default="addressees")
 
 
 class RequestAddressee(Base):
@@ -93,6 +94,7 @@ class Offer(Base):
     offered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     source: Mapped[str] = mapped_column(String(80), default="")
     illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
+    releasability: Mapped[str] = mapped_column(String(16), default="partner")
 
 
 class Delivery(Base):

@@ -1,0 +1,437 @@
+"""Users, sign-in, sessions and API tokens. Secrets are never stored or logged: only hashes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from shieldwall.access.model import (
+    ALL_SCOPES,
+    SECRETARIAT_ROLES,
+    STATE_ROLES,
+    Actor,
+    Role,
+    Scope,
+)
+from shieldwall.access.tables import ApiToken, LoginFailure, UserAccount, WebSession
+from shieldwall.audit.service import audit
+from shieldwall.clock import Clock
+from shieldwall.council.tables import Delegation
+from shieldwall.db import transaction
+from shieldwall.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound, Throttled
+from shieldwall.settings import Settings
+
+HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verified against when the username is unknown, so that both answers take as long.
+_UNKNOWN_USER_HASH = HASHER.hash(secrets.token_urlsafe(16))
+MIN_PASSWORD = 12
+WRONG_CREDENTIALS = "wrong username or password"
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def parse_scopes(text: str | list[str] | None) -> frozenset[Scope]:
+    if not text:
+        return ALL_SCOPES
+    parts = text.split() if isinstance(text, str) else text
+    try:
+        return frozenset(Scope(p) for p in parts)
+    except ValueError:
+        raise InvalidInput("scope", "use read, write or both") from None
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput("password", f"use at least {MIN_PASSWORD} characters")
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    actor: Actor
+    csrf_token: str
+    expires_at: dt.datetime
+
+
+def _actor_for(user: UserAccount, delegation: Delegation, scopes: frozenset[Scope]) -> Actor:
+    return Actor(
+        name=user.username,
+        delegation=delegation.code,
+        delegation_id=delegation.id,
+        delegation_kind=delegation.kind,
+        role=Role(user.role),
+        user_id=user.id,
+        scopes=scopes,
+    )
+
+
+class AccessService:
+    def __init__(self, factory: sessionmaker[Session], clock: Clock, settings: Settings) -> None:
+        self.factory = factory
+        self.clock = clock
+        self.settings = settings
+
+    # ---- users ---------------------------------------------------------------------------
+
+    def add_user(
+        self,
+        actor: Actor,
+        *,
+        username: str,
+        delegation: str,
+        role: str,
+        password: str,
+        display_name: str = "",
+    ) -> int:
+        username = username.strip().lower()
+        if not username or not username.replace("-", "").replace(".", "").isalnum():
+            raise InvalidInput("username", "use letters, digits, dots and hyphens")
+        try:
+            role_v = Role(role)
+        except ValueError:
+            raise InvalidInput("role", f"use one of {', '.join(r.value for r in Role)}") from None
+        _check_password(password)
+        with transaction(self.factory) as s:
+            d = s.scalar(select(Delegation).where(Delegation.code == delegation.upper()))
+            if d is None:
+                raise InvalidInput("delegation", f"no delegation with code {delegation!r}")
+            allowed = SECRETARIAT_ROLES if d.kind == "secretariat" else STATE_ROLES
+            if role_v not in allowed:
+                raise InvalidInput(
+                    "role",
+                    f"a {d.kind} delegation's users are "
+                    + ", ".join(sorted(r.value for r in allowed)),
+                )
+            if s.scalar(select(UserAccount.id).where(UserAccount.username == username)):
+                raise InvalidInput("username", f"{username} already exists")
+            now = self.clock.now()
+            user = UserAccount(
+                username=username,
+                display_name=display_name or username,
+                delegation_id=d.id,
+                role=role_v.value,
+                password_hash=HASHER.hash(password),
+                disabled=False,
+                created_at=now,
+                password_changed_at=now,
+            )
+            s.add(user)
+            s.flush()
+            audit(
+                s,
+                actor,
+                now,
+                "user.add",
+                "user",
+                user.id,
+                None,
+                {"username": username, "delegation": d.code, "role": role_v.value},
+            )
+            return user.id
+
+    def list_users(self) -> list[dict[str, Any]]:
+        with transaction(self.factory) as s:
+            rows = s.execute(
+                select(UserAccount, Delegation.code)
+                .join(Delegation, Delegation.id == UserAccount.delegation_id)
+                .order_by(Delegation.code, UserAccount.username)
+            ).all()
+            return [
+                {
+                    "username": u.username,
+                    "display_name": u.display_name,
+                    "delegation": code,
+                    "role": u.role,
+                    "disabled": u.disabled,
+                }
+                for u, code in rows
+            ]
+
+    def _user(self, s: Session, username: str) -> UserAccount:
+        user = s.scalar(select(UserAccount).where(UserAccount.username == username.lower()))
+        if user is None:
+            raise NotFound(f"no user {username!r}")
+        return user
+
+    def disable_user(self, actor: Actor, username: str) -> None:
+        with transaction(self.factory) as s:
+            user = self._user(s, username)
+            if user.disabled:
+                raise InvalidInput("username", f"{user.username} is already disabled")
+            user.disabled = True
+            now = self.clock.now()
+            # A disabled account keeps no way in: end its sessions and revoke its tokens.
+            for session in s.scalars(
+                select(WebSession).where(
+                    WebSession.user_id == user.id, WebSession.ended_at.is_(None)
+                )
+            ):
+                session.ended_at = now
+            for token in s.scalars(
+                select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            ):
+                token.revoked_at = now
+            audit(
+                s,
+                actor,
+                now,
+                "user.disable",
+                "user",
+                user.id,
+                {"disabled": False},
+                {"disabled": True},
+            )
+
+    def reset_password(self, actor: Actor, username: str, password: str) -> None:
+        _check_password(password)
+        with transaction(self.factory) as s:
+            user = self._user(s, username)
+            now = self.clock.now()
+            user.password_hash = HASHER.hash(password)
+            user.password_changed_at = now
+            for session in s.scalars(
+                select(WebSession).where(
+                    WebSession.user_id == user.id, WebSession.ended_at.is_(None)
+                )
+            ):
+                session.ended_at = now
+            audit(
+                s, actor, now, "user.reset_password", "user", user.id, None, {"password": "changed"}
+            )
+
+    # ---- sign-in ------------------------------------------------------------------------
+
+    def _throttle(self, s: Session, username: str, address: str) -> None:
+        now = self.clock.now()
+        window = dt.timedelta(minutes=self.settings.login_failure_window_minutes)
+        since = now - window
+        for column, key, limit, what in (
+            (
+                LoginFailure.username,
+                username,
+                self.settings.login_failures_per_account,
+                "this account",
+            ),
+            (
+                LoginFailure.address,
+                address,
+                self.settings.login_failures_per_address,
+                "this address",
+            ),
+        ):
+            count, oldest = s.execute(
+                select(func.count(), func.min(LoginFailure.at)).where(
+                    column == key, LoginFailure.at > since
+                )
+            ).one()
+            if count >= limit:
+                oldest_at = oldest if oldest.tzinfo else oldest.replace(tzinfo=dt.UTC)
+                retry_at = oldest_at + window
+                seconds = max(1, int((retry_at - now).total_seconds()) + 1)
+                raise Throttled(
+                    f"too many failed sign-ins for {what}; try again after "
+                    f"{retry_at:%H:%M} UTC (in {-(-seconds // 60)} min)",
+                    retry_after_seconds=seconds,
+                )
+
+    def authenticate(self, username: str, password: str, address: str) -> Actor:
+        """The signed-in actor, or NotAuthenticated / Throttled. Failures are recorded."""
+        username = username.strip().lower()[:80]
+        with transaction(self.factory) as s:
+            self._throttle(s, username, address)
+            row = s.execute(
+                select(UserAccount, Delegation)
+                .join(Delegation, Delegation.id == UserAccount.delegation_id)
+                .where(UserAccount.username == username)
+            ).first()
+            ok = False
+            stored = row[0].password_hash if row is not None else _UNKNOWN_USER_HASH
+            try:
+                ok = HASHER.verify(stored, password) and row is not None and not row[0].disabled
+            except (VerifyMismatchError, VerificationError, InvalidHashError):
+                ok = False
+            if ok and row is not None:
+                user, delegation = row
+                if HASHER.check_needs_rehash(user.password_hash):
+                    user.password_hash = HASHER.hash(password)
+                return _actor_for(user, delegation, ALL_SCOPES)
+        with transaction(self.factory) as s:
+            s.add(LoginFailure(username=username, address=address[:64], at=self.clock.now()))
+        raise NotAuthenticated(WRONG_CREDENTIALS)
+
+    def actor_for(self, username: str) -> Actor:
+        """The actor of an existing, enabled user, without a password: for the platform's
+        own processes (the demo builder), never for a request from outside."""
+        with transaction(self.factory) as s:
+            row = s.execute(
+                select(UserAccount, Delegation)
+                .join(Delegation, Delegation.id == UserAccount.delegation_id)
+                .where(UserAccount.username == username.lower(), UserAccount.disabled.is_(False))
+            ).first()
+            if row is None:
+                raise NotFound(f"no enabled user {username!r}")
+            return _actor_for(row[0], row[1], ALL_SCOPES)
+
+    # ---- browser sessions ---------------------------------------------------------------
+
+    def start_session(self, actor: Actor) -> tuple[str, SessionInfo]:
+        token = secrets.token_urlsafe(32)
+        csrf = secrets.token_urlsafe(32)
+        now = self.clock.now()
+        expires = now + dt.timedelta(hours=self.settings.session_hours)
+        assert actor.user_id is not None
+        with transaction(self.factory) as s:
+            s.add(
+                WebSession(
+                    token_hash=digest(token),
+                    csrf_token=csrf,
+                    user_id=actor.user_id,
+                    created_at=now,
+                    expires_at=expires,
+                )
+            )
+        return token, SessionInfo(actor, csrf, expires)
+
+    def session(self, token: str) -> SessionInfo | None:
+        """The live session behind a cookie; None when unknown, ended or expired."""
+        with transaction(self.factory) as s:
+            row = s.execute(
+                select(WebSession, UserAccount, Delegation)
+                .join(UserAccount, UserAccount.id == WebSession.user_id)
+                .join(Delegation, Delegation.id == UserAccount.delegation_id)
+                .where(WebSession.token_hash == digest(token))
+            ).first()
+            if row is None:
+                return None
+            web, user, delegation = row
+            if web.ended_at is not None or user.disabled or web.expires_at <= self.clock.now():
+                return None
+            return SessionInfo(
+                _actor_for(user, delegation, ALL_SCOPES), web.csrf_token, web.expires_at
+            )
+
+    def end_session(self, token: str) -> None:
+        with transaction(self.factory) as s:
+            web = s.scalar(select(WebSession).where(WebSession.token_hash == digest(token)))
+            if web is not None and web.ended_at is None:
+                web.ended_at = self.clock.now()
+
+    # ---- API tokens ---------------------------------------------------------------------
+
+    def issue_token(
+        self,
+        actor: Actor,
+        *,
+        kind: str,
+        name: str,
+        scopes: frozenset[Scope],
+        expires_in: dt.timedelta | None,
+    ) -> tuple[str, dict[str, Any]]:
+        """A new bearer token for ``actor``; the secret is returned once and never stored."""
+        if actor.user_id is None:
+            raise Forbidden("only a signed-in user holds tokens")
+        if not scopes <= actor.scopes:
+            raise Forbidden("a token cannot have more scopes than the credential issuing it")
+        prefix = "swo_" if kind == "oauth" else "swp_"
+        secret = prefix + secrets.token_urlsafe(32)
+        now = self.clock.now()
+        with transaction(self.factory) as s:
+            token = ApiToken(
+                token_hash=digest(secret),
+                prefix=secret[:10],
+                kind=kind,
+                name=name.strip()[:120] or kind,
+                scopes=" ".join(sorted(scopes)),
+                user_id=actor.user_id,
+                created_at=now,
+                expires_at=now + expires_in if expires_in else None,
+            )
+            s.add(token)
+            s.flush()
+            if kind == "personal":
+                audit(
+                    s,
+                    actor,
+                    now,
+                    "token.issue",
+                    "api_token",
+                    token.id,
+                    None,
+                    {"name": token.name, "scopes": token.scopes, "expires_at": token.expires_at},
+                )
+            return secret, self._token_dict(token)
+
+    @staticmethod
+    def _token_dict(t: ApiToken) -> dict[str, Any]:
+        return {
+            "id": t.id,
+            "name": t.name,
+            "kind": t.kind,
+            "prefix": t.prefix,
+            "scopes": t.scopes.split(),
+            "created_at": t.created_at,
+            "expires_at": t.expires_at,
+            "last_used_at": t.last_used_at,
+            "revoked_at": t.revoked_at,
+        }
+
+    def token_actor(self, secret: str) -> Actor | None:
+        with transaction(self.factory) as s:
+            row = s.execute(
+                select(ApiToken, UserAccount, Delegation)
+                .join(UserAccount, UserAccount.id == ApiToken.user_id)
+                .join(Delegation, Delegation.id == UserAccount.delegation_id)
+                .where(ApiToken.token_hash == digest(secret))
+            ).first()
+            if row is None:
+                return None
+            token, user, delegation = row
+            now = self.clock.now()
+            if token.revoked_at is not None or user.disabled:
+                return None
+            if token.expires_at is not None and token.expires_at <= now:
+                return None
+            token.last_used_at = now
+            return _actor_for(user, delegation, parse_scopes(token.scopes))
+
+    def list_tokens(self, actor: Actor) -> list[dict[str, Any]]:
+        with transaction(self.factory) as s:
+            return [
+                self._token_dict(t)
+                for t in s.scalars(
+                    select(ApiToken)
+                    .where(ApiToken.user_id == actor.user_id, ApiToken.kind == "personal")
+                    .order_by(ApiToken.id)
+                )
+            ]
+
+    def revoke_token(self, actor: Actor, token_id: int) -> dict[str, Any]:
+        with transaction(self.factory) as s:
+            token = s.get(ApiToken, token_id)
+            # Only personal access tokens are listed and revoked here; password-flow tokens
+            # simply expire.
+            if token is None or token.user_id != actor.user_id or token.kind != "personal":
+                raise NotFound(f"token {token_id} does not exist")
+            if token.revoked_at is None:
+                now = self.clock.now()
+                token.revoked_at = now
+                audit(
+                    s,
+                    actor,
+                    now,
+                    "token.revoke",
+                    "api_token",
+                    token.id,
+                    {"revoked": False},
+                    {"revoked": True},
+                )
+            return self._token_dict(token)

@@ -1,0 +1,119 @@
+"""Who is asking, for the API and the pages: bearer tokens, session cookies, CSRF."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+
+from shieldwall.access.model import PUBLIC, Actor, Scope
+from shieldwall.access.service import SessionInfo
+from shieldwall.context import Context
+from shieldwall.errors import Forbidden, NotAuthenticated
+
+SESSION_COOKIE = "shieldwall_session"
+LOGIN_CSRF_COOKIE = "shieldwall_login_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class LoginRequired(Exception):
+    """A page was asked for without a live session: the browser is sent to sign in."""
+
+    def __init__(self, next_path: str, expired: bool) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+        self.expired = expired
+
+    @property
+    def location(self) -> str:
+        flag = "&expired=1" if self.expired else ""
+        return f"/login?next={quote(self.next_path, safe='/')}{flag}"
+
+
+def context(request: Request) -> Context:
+    ctx: Context = request.app.state.context
+    return ctx
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _session(request: Request) -> SessionInfo | None:
+    cached: SessionInfo | None = getattr(request.state, "session", None)
+    if cached is not None:
+        return cached
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    info = context(request).access.session(cookie)
+    request.state.session = info
+    return info
+
+
+def current_actor(request: Request) -> Actor:
+    """The bearer token's user, else the session cookie's, else the public."""
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise NotAuthenticated("send the token as 'Authorization: Bearer <token>'")
+        actor = context(request).access.token_actor(token.strip())
+        if actor is None:
+            raise NotAuthenticated("the token is unknown, expired or revoked")
+        return actor
+    if request.cookies.get(SESSION_COOKIE):
+        info = _session(request)
+        if info is None:
+            raise NotAuthenticated("the session has expired or ended; sign in again")
+        if request.method not in SAFE_METHODS:
+            check_csrf(info, request.headers.get(CSRF_HEADER))
+        return info.actor
+    return PUBLIC
+
+
+def check_csrf(info: SessionInfo, sent: str | None) -> None:
+    if not sent or not hmac.compare_digest(sent, info.csrf_token):
+        raise Forbidden("the form is missing its CSRF token or it does not match; reload the page")
+
+
+def signed_in(request: Request) -> Actor:
+    """Any signed-in user whose credential may read; 401 for the public."""
+    actor = current_actor(request)
+    if actor.user_id is None:
+        raise NotAuthenticated(
+            "sign in: send 'Authorization: Bearer <token>' "
+            "(POST /api/v1/auth/token) or use a browser session"
+        )
+    if Scope.READ not in actor.scopes:
+        raise Forbidden("this token has no read scope")
+    return actor
+
+
+def anyone(request: Request) -> Actor:
+    """The public or a signed-in user: for the public routes."""
+    return current_actor(request)
+
+
+def page_actor(request: Request) -> Actor:
+    """For the pages: a live browser session, or a redirect to the sign-in page."""
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    cookie = request.cookies.get(SESSION_COOKIE)
+    info = _session(request) if cookie else None
+    if info is None:
+        raise LoginRequired(path, expired=bool(cookie))
+    return info.actor
+
+
+def page_session(request: Request) -> SessionInfo | None:
+    return _session(request) if request.cookies.get(SESSION_COOKIE) else None
+
+
+Ctx = Annotated[Context, Depends(context)]
+Reader = Annotated[Actor, Depends(signed_in)]
+Anyone = Annotated[Actor, Depends(anyone)]
+PageActor = Annotated[Actor, Depends(page_actor)]

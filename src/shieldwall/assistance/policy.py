@@ -1,0 +1,91 @@
+"""Who may do what with requests, offers, deliveries and the ledger — declared in one place.
+
+Each action names the relations to the record that allow it. Every actor must also hold an
+acting role (head of delegation, officer, chair, staff) and the write scope; viewers only read.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from shieldwall.access.model import Actor
+from shieldwall.errors import Forbidden
+
+
+class Relation(StrEnum):
+    """How the actor's delegation stands to a record."""
+
+    OWNER = "owner"  # the member making an offer; the partner filing a request
+    PARTNER = "partner"  # the partner an offer is made to
+    SECRETARIAT = "secretariat"
+    OTHER = "other"
+
+
+class Action(StrEnum):
+    FILE_REQUEST = "file a request"
+    WITHDRAW_REQUEST = "withdraw a request"
+    CLOSE_REQUEST = "close a request"
+    MAKE_OFFER = "make an offer"
+    ANSWER_OFFER = "accept or decline an offer"
+    MANAGE_OFFER = "withdraw, commit or cancel an offer"
+    RECORD_DELIVERY = "record a delivery"
+    SETTLE_DELIVERY = "confirm or reject a delivery"
+    CORRECT_LEDGER = "correct the ledger"
+    WIDEN_RELEASABILITY = "widen who may see a record"
+    EDIT_CATALOGUE = "edit the catalogue"
+
+
+ALLOWED: dict[Action, frozenset[Relation]] = {
+    Action.FILE_REQUEST: frozenset({Relation.OWNER}),
+    Action.WITHDRAW_REQUEST: frozenset({Relation.OWNER}),
+    Action.CLOSE_REQUEST: frozenset({Relation.OWNER, Relation.SECRETARIAT}),
+    Action.MAKE_OFFER: frozenset({Relation.OWNER}),
+    Action.ANSWER_OFFER: frozenset({Relation.PARTNER}),
+    Action.MANAGE_OFFER: frozenset({Relation.OWNER}),
+    Action.RECORD_DELIVERY: frozenset({Relation.OWNER}),
+    Action.SETTLE_DELIVERY: frozenset({Relation.PARTNER}),
+    Action.CORRECT_LEDGER: frozenset({Relation.SECRETARIAT}),
+    Action.WIDEN_RELEASABILITY: frozenset({Relation.OWNER}),
+    Action.EDIT_CATALOGUE: frozenset({Relation.SECRETARIAT}),
+}
+
+WHO: dict[Relation, str] = {
+    Relation.OWNER: "the delegation the record belongs to",
+    Relation.PARTNER: "the partner concerned",
+    Relation.SECRETARIAT: "the secretariat",
+}
+
+
+def relation(actor: Actor, owner_id: int | None, partner_id: int | None) -> Relation:
+    if actor.is_secretariat:
+        return Relation.SECRETARIAT
+    if actor.delegation_id is not None and actor.delegation_id == owner_id:
+        return Relation.OWNER
+    if actor.delegation_id is not None and actor.delegation_id == partner_id:
+        return Relation.PARTNER
+    return Relation.OTHER
+
+
+def allowed(actor: Actor, action: Action, owner_id: int | None, partner_id: int | None) -> bool:
+    if actor.system:
+        return True
+    if not actor.may_write:
+        return False
+    return relation(actor, owner_id, partner_id) in ALLOWED[action]
+
+
+def require(
+    actor: Actor,
+    action: Action,
+    *,
+    owner_id: int | None = None,
+    partner_id: int | None = None,
+    record: str = "",
+) -> None:
+    """Raise Forbidden, saying who may, unless ``actor`` may take ``action``."""
+    if allowed(actor, action, owner_id, partner_id):
+        return
+    who = " or ".join(WHO[r] for r in sorted(ALLOWED[action]))
+    reason = f"{actor.name} has read-only access" if not actor.may_write else f"only {who} may"
+    target = f" ({record})" if record else ""
+    raise Forbidden(f"{actor.delegation or actor.name} may not {action.value}{target}: {reason}")

@@ -1,0 +1,103 @@
+"""The audit log for the secretariat: JSON API and page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
+
+from shieldwall.access.schemas import AuditOut
+from shieldwall.access.web import Ctx, PageActor, Reader
+from shieldwall.assistance.schemas import Page
+from shieldwall.audit.queries import AuditFilter, list_audit
+from shieldwall.errors import InvalidInput
+from shieldwall.problems import problem_responses
+from shieldwall.web import TEMPLATES
+
+router = APIRouter()
+Text = Annotated[str | None, Query(max_length=120)]
+ISO_INSTANT = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?$"
+Instant = Annotated[
+    str | None,
+    Query(pattern=ISO_INSTANT, description="ISO 8601 date or date-time; UTC unless an offset"),
+]
+
+
+def _instant(text: str | None) -> dt.datetime | None:
+    if text is None:
+        return None
+    value = dt.datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def audit_filter(
+    actor: Text = None,
+    delegation: Text = None,
+    action: Text = None,
+    record_type: Text = None,
+    record_id: Text = None,
+    since: Instant = None,
+    until: Instant = None,
+) -> AuditFilter:
+    try:
+        since_at, until_at = _instant(since), _instant(until)
+    except ValueError as exc:
+        raise InvalidInput("since/until", str(exc)) from None
+    return AuditFilter(
+        actor=actor,
+        delegation=delegation,
+        action=action,
+        record_type=record_type,
+        record_id=record_id,
+        since=since_at,
+        until=until_at,
+    )
+
+
+Filter = Annotated[AuditFilter, Depends(audit_filter)]
+
+
+@router.get(
+    "/api/v1/audit",
+    response_model=Page[AuditOut],
+    tags=["audit"],
+    responses=problem_responses(401, 403),
+)
+def audit_log(
+    ctx: Ctx,
+    who: Reader,
+    where: Filter,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> dict[str, object]:
+    """Every state change, newest first (secretariat only)."""
+    with ctx.reading() as s:
+        total, items = list_audit(s, who, where, offset=offset, limit=limit)
+    return {"total": total, "offset": offset, "limit": limit, "items": items}
+
+
+@router.get("/audit", response_class=HTMLResponse, include_in_schema=False)
+def audit_page(
+    request: Request,
+    ctx: Ctx,
+    who: PageActor,
+    where: Filter,
+    page: Annotated[int, Query(ge=1, le=10**6)] = 1,
+) -> HTMLResponse:
+    size = 100
+    with ctx.reading() as s:
+        total, items = list_audit(s, who, where, offset=(page - 1) * size, limit=size)
+    return TEMPLATES.TemplateResponse(
+        request,
+        "audit.html",
+        {
+            "records": items,
+            "total": total,
+            "page": page,
+            "pages": max(1, -(-total // size)),
+            "where": where,
+            "who": who,
+        },
+    )
