@@ -112,3 +112,28 @@ def may_see(
     if reader.delegation_kind == "member":
         return level.rank >= Releasability.MEMBERS.rank
     return level.rank >= Releasability.COUNCIL.rank
+
+
+class Audience(StrEnum):
+    """Who may call a route at all, before any record-level rule."""
+
+    PUBLIC = "public"  # anyone, signed in or not
+    SIGNED_IN = "signed in"  # any signed-in user; 401 otherwise
+    SECRETARIAT = "secretariat"  # signed-in secretariat users; 403 for others
+    PAGE = "page"  # a browser session; otherwise a redirect to the sign-in page
+    PAGE_SECRETARIAT = "secretariat page"
+
+
+@dataclass(frozen=True)
+class RouteRule:
+    """One row of a feature's declared route policy.
+
+    ``record`` names the record a route reads or acts on (``offer``, ``request``,
+    ``delivery``): the reader must be able to see it (404 otherwise, existence undisclosed).
+    ``action`` names the permission a change needs (403 otherwise); its allowed relations are
+    declared beside the action in the feature's policy.
+    """
+
+    audience: Audience
+    record: str | None = None
+    action: str | None = None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from shieldwall.access.model import Actor
+from shieldwall.access.model import Actor, Audience, RouteRule
 from shieldwall.errors import Forbidden
 
 
@@ -89,3 +89,54 @@ def require(
     reason = f"{actor.name} has read-only access" if not actor.may_write else f"only {who} may"
     target = f" ({record})" if record else ""
     raise Forbidden(f"{actor.delegation or actor.name} may not {action.value}{target}: {reason}")
+
+
+_R = RouteRule
+_SIGNED_IN = Audience.SIGNED_IN
+# The routes of this feature, each with who may call it (checked route by route in the tests).
+ROUTES: dict[tuple[str, str], RouteRule] = {
+    ("GET", "/api/v1/delegations"): _R(_SIGNED_IN),
+    ("GET", "/api/v1/catalogue"): _R(_SIGNED_IN),
+    ("GET", "/api/v1/requests"): _R(_SIGNED_IN, "request"),
+    ("POST", "/api/v1/requests"): _R(_SIGNED_IN, None, Action.FILE_REQUEST),
+    ("GET", "/api/v1/requests/{request_id}"): _R(_SIGNED_IN, "request"),
+    ("POST", "/api/v1/requests/{request_id}/withdraw"): _R(
+        _SIGNED_IN, "request", Action.WITHDRAW_REQUEST
+    ),
+    ("POST", "/api/v1/requests/{request_id}/close"): _R(
+        _SIGNED_IN, "request", Action.CLOSE_REQUEST
+    ),
+    ("POST", "/api/v1/requests/{request_id}/releasability"): _R(
+        _SIGNED_IN, "request", Action.WIDEN_RELEASABILITY
+    ),
+    ("GET", "/api/v1/offers"): _R(_SIGNED_IN, "offer"),
+    ("POST", "/api/v1/offers"): _R(_SIGNED_IN, None, Action.MAKE_OFFER),
+    ("GET", "/api/v1/offers/{offer_id}"): _R(_SIGNED_IN, "offer"),
+    ("POST", "/api/v1/offers/{offer_id}/accept"): _R(_SIGNED_IN, "offer", Action.ANSWER_OFFER),
+    ("POST", "/api/v1/offers/{offer_id}/decline"): _R(_SIGNED_IN, "offer", Action.ANSWER_OFFER),
+    ("POST", "/api/v1/offers/{offer_id}/withdraw"): _R(_SIGNED_IN, "offer", Action.MANAGE_OFFER),
+    ("POST", "/api/v1/offers/{offer_id}/commit"): _R(_SIGNED_IN, "offer", Action.MANAGE_OFFER),
+    ("POST", "/api/v1/offers/{offer_id}/cancel"): _R(_SIGNED_IN, "offer", Action.MANAGE_OFFER),
+    ("POST", "/api/v1/offers/{offer_id}/releasability"): _R(
+        _SIGNED_IN, "offer", Action.WIDEN_RELEASABILITY
+    ),
+    ("POST", "/api/v1/offers/{offer_id}/deliveries"): _R(
+        _SIGNED_IN, "offer", Action.RECORD_DELIVERY
+    ),
+    ("GET", "/api/v1/deliveries"): _R(_SIGNED_IN, "delivery"),
+    ("GET", "/api/v1/deliveries/{delivery_id}"): _R(_SIGNED_IN, "delivery"),
+    ("POST", "/api/v1/deliveries/{delivery_id}/confirm"): _R(
+        _SIGNED_IN, "delivery", Action.SETTLE_DELIVERY
+    ),
+    ("POST", "/api/v1/deliveries/{delivery_id}/reject"): _R(
+        _SIGNED_IN, "delivery", Action.SETTLE_DELIVERY
+    ),
+    ("GET", "/api/v1/ledger/entries"): _R(_SIGNED_IN, "offer"),
+    ("GET", "/api/v1/ledger/summary"): _R(_SIGNED_IN, "offer"),
+    ("POST", "/api/v1/ledger/corrections"): _R(_SIGNED_IN, "offer", Action.CORRECT_LEDGER),
+    ("GET", "/"): _R(Audience.PAGE, "offer"),
+    ("GET", "/requests"): _R(Audience.PAGE, "request"),
+    ("GET", "/requests/{request_id}"): _R(Audience.PAGE, "request"),
+    ("GET", "/offers"): _R(Audience.PAGE, "offer"),
+    ("GET", "/offers/{offer_id}"): _R(Audience.PAGE, "offer"),
+}

@@ -1,0 +1,48 @@
+"""Every route of the app and who may call it: the features' declared tables, merged.
+
+A route that is not here fails the policy test, so a new route cannot ship without a rule.
+"""
+
+from __future__ import annotations
+
+from shieldwall.access.model import Audience, RouteRule
+from shieldwall.assistance.policy import ROUTES as ASSISTANCE
+
+_PUBLIC = RouteRule(Audience.PUBLIC)
+_SIGNED_IN = RouteRule(Audience.SIGNED_IN)
+
+ACCESS: dict[tuple[str, str], RouteRule] = {
+    ("POST", "/api/v1/auth/token"): _PUBLIC,
+    ("GET", "/api/v1/auth/me"): _SIGNED_IN,
+    ("GET", "/api/v1/auth/tokens"): _SIGNED_IN,
+    ("POST", "/api/v1/auth/tokens"): _SIGNED_IN,
+    ("DELETE", "/api/v1/auth/tokens/{token_id}"): _SIGNED_IN,
+    ("GET", "/login"): _PUBLIC,
+    ("POST", "/login"): _PUBLIC,
+    ("POST", "/logout"): RouteRule(Audience.PAGE),
+}
+AUDIT: dict[tuple[str, str], RouteRule] = {
+    ("GET", "/api/v1/audit"): RouteRule(Audience.SECRETARIAT),
+    ("GET", "/audit"): RouteRule(Audience.PAGE_SECRETARIAT),
+}
+REPORTS: dict[tuple[str, str], RouteRule] = {
+    ("GET", "/api/v1/public/summary"): _PUBLIC,
+    ("GET", "/public"): _PUBLIC,
+}
+OPERATIONS: dict[tuple[str, str], RouteRule] = {
+    ("GET", "/healthz"): _PUBLIC,
+    ("GET", "/openapi.json"): _PUBLIC,
+    ("GET", "/docs"): _PUBLIC,
+    ("GET", "/docs/oauth2-redirect"): _PUBLIC,
+    ("GET", "/redoc"): _PUBLIC,
+    ("GET", "/static/plotly.min.js"): _PUBLIC,
+    ("GET", "/static/shieldwall.css"): _PUBLIC,
+}
+
+ROUTES: dict[tuple[str, str], RouteRule] = {
+    **ASSISTANCE,
+    **ACCESS,
+    **AUDIT,
+    **REPORTS,
+    **OPERATIONS,
+}

@@ -1,0 +1,439 @@
+"""Who may see and do what, route by route, from the declared tables.
+
+The routes are enumerated from the app's router: a route without a declared rule fails here.
+Reads are checked record by record against the releasability ladder (``access.model.may_see``)
+and writes against the declared permissions (``assistance.policy.ALLOWED``), for every role.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.routing import iter_route_contexts
+
+from shieldwall.access.model import PUBLIC, Actor, Audience, Releasability, may_see
+from shieldwall.app import create_app
+from shieldwall.assistance import policy
+from shieldwall.assistance.policy import Action
+from shieldwall.context import Context
+from shieldwall.routes_policy import ROUTES
+from shieldwall.settings import Settings
+from tests.conftest import SETUP, USERS, Delegations, actor
+
+READERS = ["sec", "ukr", "ukr-viewer", "deu", "deu-viewer", "usa", "fra", "swe"]
+ACTORS = ["sec", "sec-staff", "ukr", "ukr-viewer", "deu", "deu-viewer", "usa", "fra"]
+
+
+def app_routes(url: str) -> set[tuple[str, str]]:
+    app = create_app(Settings(database_url=url))
+    found = {
+        (method, route.path)
+        for route in iter_route_contexts(app.routes)
+        for method in (route.methods or ())
+        if method != "HEAD"
+    }
+    app.state.context.engine.dispose()
+    return found
+
+
+def test_every_route_has_a_declared_rule(sqlite_url: str) -> None:
+    found = app_routes(sqlite_url)
+    assert found - ROUTES.keys() == set(), "routes without a declared rule"
+    assert ROUTES.keys() - found == set(), "declared rules without a route"
+
+
+def concrete(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "1", path)
+
+
+def test_signed_out_callers_get_401_or_the_sign_in_page(api: Delegations) -> None:
+    client = api.anonymous
+    for (method, path), rule in ROUTES.items():
+        response = client.request(method, concrete(path), follow_redirects=False)
+        where = f"{method} {path}"
+        if rule.audience in (Audience.SIGNED_IN, Audience.SECRETARIAT):
+            assert response.status_code == 401, where
+            assert response.headers["content-type"].startswith("application/problem+json")
+            assert response.headers["www-authenticate"] == "Bearer", where
+        elif rule.audience in (Audience.PAGE, Audience.PAGE_SECRETARIAT):
+            assert response.status_code == 303, where
+            assert response.headers["location"].startswith("/login"), where
+        elif (method, path) == ("POST", "/login"):
+            assert response.status_code == 403, "a sign-in post without its CSRF token"
+        else:
+            assert response.status_code not in (401, 403), where
+
+
+def test_secretariat_routes_per_role(api: Delegations) -> None:
+    for (method, path), rule in ROUTES.items():
+        if rule.audience != Audience.SECRETARIAT:
+            continue
+        for username, (delegation, _role) in USERS.items():
+            status = api.as_(username).request(method, concrete(path)).status_code
+            assert status == (200 if delegation == "SEC" else 403), (username, path)
+
+
+def test_bad_credentials_are_clear_401s(api: Delegations) -> None:
+    for header in ("Bearer not-a-token", "Basic dXNlcjpwYXNz", "Bearer"):
+        response = api.anonymous.get("/api/v1/offers", headers={"Authorization": header})
+        assert response.status_code == 401
+        body = response.json()
+        assert body["detail"] and "not-a-token" not in response.text
+    bad = api.anonymous.post(
+        "/api/v1/auth/token", data={"username": "deu", "password": "wrong-password-here"}
+    )
+    assert bad.status_code == 401 and bad.json()["detail"] == "wrong username or password"
+    assert "wrong-password-here" not in bad.text
+
+
+# ---- reads: the releasability ladder ------------------------------------------------------
+
+
+LEVELS = [
+    Releasability.PARTNER,
+    Releasability.ADDRESSEES,
+    Releasability.MEMBERS,
+    Releasability.COUNCIL,
+    Releasability.PUBLIC,
+]
+
+
+@pytest.fixture
+def released(seeded: Context) -> dict[str, Any]:
+    """A request addressed to DEU and USA, and DEU's offers against it at every level."""
+    ukr, deu = actor(seeded, "ukr"), actor(seeded, "deu")
+    a = seeded.assistance
+    request = a.file_request(
+        ukr,
+        partner="UKR",
+        title="Rounds",
+        area=None,
+        item="155mm-round",
+        quantity=10_000,
+        value_cents=None,
+        priority="high",
+        need_by=None,
+        justification="front",
+        addressees=["DEU", "USA"],
+    )
+    offers: dict[Releasability, int] = {}
+    for n, level in enumerate(LEVELS, start=1):
+        offer = a.make_offer(
+            deu,
+            member="DEU",
+            kind="arm",
+            quantity=10 * n,
+            request_id=request,
+            releasability=level.value,
+        )
+        a.accept(ukr, offer)
+        a.commit(deu, offer)
+        a.record_delivery(deu, offer, quantity=1)
+        offers[level] = offer
+    requests = {Releasability.ADDRESSEES: request}
+    for level in LEVELS[2:]:
+        requests[level] = a.file_request(
+            ukr,
+            partner="UKR",
+            title=f"Kits ({level.value})",
+            area=None,
+            item="demining-kit",
+            quantity=5,
+            value_cents=None,
+            priority="low",
+            need_by=None,
+            justification="fields",
+            addressees=["USA"],
+            releasability=level.value,
+        )
+    ids = {
+        d: seeded.access.actor_for(u).delegation_id
+        for u, d in (("deu", "DEU"), ("ukr", "UKR"), ("usa", "USA"))
+    }
+    return {"offers": offers, "requests": requests, "ids": ids}
+
+
+def offer_visible(reader: Actor, level: Releasability, ids: dict[str, int]) -> bool:
+    return may_see(
+        reader,
+        level,
+        owner_id=ids["DEU"],
+        partner_id=ids["UKR"],
+        addressee_ids=frozenset({ids["DEU"], ids["USA"]}),
+    )
+
+
+def test_reads_follow_releasability_everywhere(
+    api: Delegations, seeded: Context, released: dict[str, Any]
+) -> None:
+    offers, ids = released["offers"], released["ids"]
+    quantity = {level: 10 * n for n, level in enumerate(LEVELS, start=1)}
+    for username in [*READERS, None]:
+        reader = actor(seeded, username) if username else PUBLIC
+        client = api.as_(username) if username else api.anonymous
+        expected = {offers[lvl] for lvl in LEVELS if offer_visible(reader, lvl, ids)}
+        if username is None:
+            # The public reads nothing of the API but the public summary.
+            public = client.get("/api/v1/public/summary", params={"group_by": "kind"}).json()
+            assert (
+                sum(r["offered_quantity"] for r in public["rows"]) == quantity[Releasability.PUBLIC]
+            )
+            continue
+        for level, offer in offers.items():
+            status = client.get(f"/api/v1/offers/{offer}").status_code
+            assert status == (200 if offer in expected else 404), (username, level)
+        listed = {o["id"] for o in client.get("/api/v1/offers").json()["items"]}
+        assert listed == expected, username
+        entries = client.get("/api/v1/ledger/entries", params={"limit": 1000}).json()["items"]
+        assert {e["offer_id"] for e in entries} == expected, username
+        summary = client.get("/api/v1/ledger/summary").json()["rows"]
+        offered = sum(r["offered_quantity"] for r in summary)
+        assert offered == sum(quantity[lvl] for lvl in LEVELS if offers[lvl] in expected)
+        deliveries = client.get("/api/v1/deliveries").json()
+        assert {d["offer_id"] for d in deliveries} == expected, username
+        # A request's totals count only the offers its reader may see.
+        request = client.get(f"/api/v1/requests/{released['requests'][Releasability.ADDRESSEES]}")
+        if request.status_code == 200:
+            assert request.json()["committed_quantity"] == sum(
+                quantity[lvl] for lvl in LEVELS if offers[lvl] in expected
+            )
+        for level, request_id in released["requests"].items():
+            visible = may_see(
+                reader,
+                level,
+                owner_id=ids["UKR"],
+                partner_id=ids["UKR"],
+                addressee_ids=frozenset(
+                    {ids["DEU"], ids["USA"]} if level == Releasability.ADDRESSEES else {ids["USA"]}
+                ),
+            )
+            status = client.get(f"/api/v1/requests/{request_id}").status_code
+            assert status == (200 if visible else 404), (username, level)
+
+
+# ---- writes: the declared permissions -----------------------------------------------------
+
+
+def _offer(ctx: Context, state: str) -> int:
+    """A DEU offer to UKR, released to the council, brought to ``state``."""
+    a, deu, ukr = ctx.assistance, actor(ctx, "deu"), actor(ctx, "ukr")
+    offer = a.make_offer(
+        deu, member="DEU", kind="arm", quantity=5, item="155mm-round", releasability="council"
+    )
+    if state in ("accepted", "committed"):
+        a.accept(ukr, offer)
+    if state == "committed":
+        a.commit(deu, offer)
+    return offer
+
+
+def _delivery(ctx: Context) -> int:
+    offer = _offer(ctx, "committed")
+    return ctx.assistance.record_delivery(actor(ctx, "deu"), offer, quantity=1)
+
+
+def _request(ctx: Context) -> int:
+    return ctx.assistance.file_request(
+        actor(ctx, "ukr"),
+        partner="UKR",
+        title="Kits",
+        area=None,
+        item="demining-kit",
+        quantity=5,
+        value_cents=None,
+        priority="low",
+        need_by=None,
+        justification="fields",
+        releasability="council",
+    )
+
+
+Case = tuple[str, Action, Callable[[Context], tuple[str, dict[str, Any] | None]]]
+CASES: list[Case] = [
+    (
+        "file request",
+        Action.FILE_REQUEST,
+        lambda c: (
+            "/api/v1/requests",
+            {
+                "partner": "UKR",
+                "title": "t",
+                "item": "demining-kit",
+                "quantity": 1,
+                "justification": "j",
+            },
+        ),
+    ),
+    (
+        "withdraw request",
+        Action.WITHDRAW_REQUEST,
+        lambda c: (f"/api/v1/requests/{_request(c)}/withdraw", {"reason": "r"}),
+    ),
+    (
+        "close request",
+        Action.CLOSE_REQUEST,
+        lambda c: (f"/api/v1/requests/{_request(c)}/close", {"reason": "r"}),
+    ),
+    (
+        "widen request",
+        Action.WIDEN_RELEASABILITY,
+        lambda c: (f"/api/v1/requests/{_request(c)}/releasability", {"releasability": "public"}),
+    ),
+    (
+        "make an offer",
+        Action.MAKE_OFFER,
+        lambda c: (
+            "/api/v1/offers",
+            {"member": "DEU", "kind": "arm", "quantity": 1, "item": "patriot"},
+        ),
+    ),
+    (
+        "accept",
+        Action.ANSWER_OFFER,
+        lambda c: (f"/api/v1/offers/{_offer(c, 'offered')}/accept", None),
+    ),
+    (
+        "decline",
+        Action.ANSWER_OFFER,
+        lambda c: (f"/api/v1/offers/{_offer(c, 'offered')}/decline", {"reason": "r"}),
+    ),
+    (
+        "withdraw offer",
+        Action.MANAGE_OFFER,
+        lambda c: (f"/api/v1/offers/{_offer(c, 'offered')}/withdraw", {"reason": "r"}),
+    ),
+    (
+        "commit",
+        Action.MANAGE_OFFER,
+        lambda c: (f"/api/v1/offers/{_offer(c, 'accepted')}/commit", {}),
+    ),
+    (
+        "cancel",
+        Action.MANAGE_OFFER,
+        lambda c: (f"/api/v1/offers/{_offer(c, 'committed')}/cancel", {"reason": "r"}),
+    ),
+    (
+        "widen offer",
+        Action.WIDEN_RELEASABILITY,
+        lambda c: (
+            f"/api/v1/offers/{_offer(c, 'offered')}/releasability",
+            {"releasability": "public"},
+        ),
+    ),
+    (
+        "record delivery",
+        Action.RECORD_DELIVERY,
+        lambda c: (f"/api/v1/offers/{_offer(c, 'committed')}/deliveries", {"quantity": 1}),
+    ),
+    (
+        "confirm delivery",
+        Action.SETTLE_DELIVERY,
+        lambda c: (f"/api/v1/deliveries/{_delivery(c)}/confirm", None),
+    ),
+    (
+        "reject delivery",
+        Action.SETTLE_DELIVERY,
+        lambda c: (f"/api/v1/deliveries/{_delivery(c)}/reject", {"reason": "r"}),
+    ),
+    (
+        "correct ledger",
+        Action.CORRECT_LEDGER,
+        lambda c: (
+            "/api/v1/ledger/corrections",
+            {
+                "offer_id": _offer(c, "committed"),
+                "measure": "offered",
+                "quantity_delta": 1,
+                "reason": "r",
+            },
+        ),
+    ),
+]
+
+
+def test_every_write_route_is_covered_by_a_case() -> None:
+    covered = {case[1] for case in CASES}
+    declared = {Action(rule.action) for rule in ROUTES.values() if rule.action}
+    assert declared - {Action.EDIT_CATALOGUE} <= covered
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_writes_follow_the_declared_permissions(
+    api: Delegations, seeded: Context, case: Case
+) -> None:
+    _name, action, build = case
+    ids = {
+        code: actor(seeded, user).delegation_id for user, code in (("deu", "DEU"), ("ukr", "UKR"))
+    }
+    # Requests belong to the partner that files them; offers to the member that makes them.
+    owner = ids["UKR"] if "request" in _name else ids["DEU"]
+    for username in ACTORS:
+        who = actor(seeded, username)
+        path, body = build(seeded)
+        response = api.as_(username).post(path, json=body)
+        allowed = policy.allowed(who, action, owner, ids["UKR"])
+        if allowed:
+            assert response.status_code in (200, 201), (username, path, response.text)
+        else:
+            assert response.status_code == 403, (username, path, response.text)
+            assert response.json()["detail"].startswith(who.delegation or "")
+
+
+def test_tokens_are_scoped_revocable_and_shown_once(api: Delegations) -> None:
+    deu = api.as_("deu")
+    created = deu.post("/api/v1/auth/tokens", json={"name": "reporting", "scopes": ["read"]})
+    assert created.status_code == 201
+    secret, token_id = created.json()["token"], created.json()["id"]
+    listed = deu.get("/api/v1/auth/tokens").json()
+    assert all("token" not in t for t in listed) and token_id in [t["id"] for t in listed]
+    with httpx.Client(
+        base_url=api.server.url, headers={"Authorization": f"Bearer {secret}"}
+    ) as scoped:
+        assert scoped.get("/api/v1/auth/me").json()["scopes"] == ["read"]
+        assert scoped.get("/api/v1/offers").status_code == 200
+        refused = scoped.post(
+            "/api/v1/offers",
+            json={"member": "DEU", "kind": "arm", "quantity": 1, "item": "patriot"},
+        )
+        assert refused.status_code == 403 and "read-only" in refused.json()["detail"]
+        assert deu.delete(f"/api/v1/auth/tokens/{token_id}").json()["revoked_at"]
+        revoked = scoped.get("/api/v1/offers")
+        assert revoked.status_code == 401 and "revoked" in revoked.json()["detail"]
+    other = api.as_("usa").delete(f"/api/v1/auth/tokens/{token_id}")
+    assert other.status_code == 404
+
+
+def test_password_flow_token(api: Delegations, seeded: Context) -> None:
+    response = api.anonymous.post(
+        "/api/v1/auth/token", data={"username": "usa", "password": "correct-horse-battery"}
+    )
+    assert response.status_code == 200, response.text
+    token = response.json()["access_token"]
+    me = api.anonymous.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.json()["delegation"] == "USA"
+    seeded.access.disable_user(SETUP, "usa")
+    after = api.anonymous.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+    assert after.status_code == 401
+
+
+def test_failed_sign_ins_are_throttled_per_account(api: Delegations) -> None:
+    for _ in range(5):
+        bad = api.anonymous.post(
+            "/api/v1/auth/token", data={"username": "fra", "password": "not-it-at-all"}
+        )
+        assert bad.status_code == 401
+    blocked = api.anonymous.post(
+        "/api/v1/auth/token", data={"username": "fra", "password": "correct-horse-battery"}
+    )
+    assert blocked.status_code == 429
+    assert int(blocked.headers["retry-after"]) > 0
+    assert "try again after" in blocked.json()["detail"]
+    # Another account from the same address is not locked out by FRA's failures.
+    ok = api.anonymous.post(
+        "/api/v1/auth/token", data={"username": "nor", "password": "correct-horse-battery"}
+    )
+    assert ok.status_code == 200
