@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -72,6 +72,22 @@ def _actor_for(user: UserAccount, delegation: Delegation, scopes: frozenset[Scop
         user_id=user.id,
         scopes=scopes,
     )
+
+
+Credential = TypeVar("Credential", WebSession, ApiToken)
+
+
+def _holder(
+    s: Session, credential: type[Credential], secret: str
+) -> tuple[Credential, UserAccount, Delegation] | None:
+    """The credential whose secret hashes to ``secret``'s hash, with its user and delegation."""
+    row = s.execute(
+        select(credential, UserAccount, Delegation)
+        .join(UserAccount, UserAccount.id == credential.user_id)
+        .join(Delegation, Delegation.id == UserAccount.delegation_id)
+        .where(credential.token_hash == digest(secret))
+    ).first()
+    return None if row is None else (row[0], row[1], row[2])
 
 
 class AccessService:
@@ -304,12 +320,7 @@ class AccessService:
     def session(self, token: str) -> SessionInfo | None:
         """The live session behind a cookie; None when unknown, ended or expired."""
         with transaction(self.factory) as s:
-            row = s.execute(
-                select(WebSession, UserAccount, Delegation)
-                .join(UserAccount, UserAccount.id == WebSession.user_id)
-                .join(Delegation, Delegation.id == UserAccount.delegation_id)
-                .where(WebSession.token_hash == digest(token))
-            ).first()
+            row = _holder(s, WebSession, token)
             if row is None:
                 return None
             web, user, delegation = row
@@ -386,12 +397,7 @@ class AccessService:
 
     def token_actor(self, secret: str) -> Actor | None:
         with transaction(self.factory) as s:
-            row = s.execute(
-                select(ApiToken, UserAccount, Delegation)
-                .join(UserAccount, UserAccount.id == ApiToken.user_id)
-                .join(Delegation, Delegation.id == UserAccount.delegation_id)
-                .where(ApiToken.token_hash == digest(secret))
-            ).first()
+            row = _holder(s, ApiToken, secret)
             if row is None:
                 return None
             token, user, delegation = row
