@@ -193,6 +193,10 @@ def test_reads_follow_releasability_everywhere(
         summary = client.get("/api/v1/ledger/summary").json()["rows"]
         offered = sum(r["offered_quantity"] for r in summary)
         assert offered == sum(quantity[lvl] for lvl in LEVELS if offers[lvl] in expected)
+        exported = client.get("/api/v1/ledger/export.csv").text.splitlines()
+        assert exported[0].startswith("id,entry_type,measure,offer_id")
+        offer_column = exported[0].split(",").index("offer_id")
+        assert {int(line.split(",")[offer_column]) for line in exported[1:]} == expected
         deliveries = client.get("/api/v1/deliveries").json()
         assert {d["offer_id"] for d in deliveries} == expected, username
         # A request's totals count only the offers its reader may see.

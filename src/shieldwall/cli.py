@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -26,6 +25,7 @@ from shieldwall.clock import FixedClock
 from shieldwall.context import Context
 from shieldwall.db import database_status, migrate
 from shieldwall.errors import DomainError
+from shieldwall.reports.exports import csv_lines
 from shieldwall.settings import get_settings
 
 app = typer.Typer(
@@ -158,9 +158,7 @@ def _write_rows(rows: list[dict[str, Any]], columns: list[str], fmt: Format, tit
     if fmt == Format.json:
         sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
     elif fmt == Format.csv:
-        writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        sys.stdout.writelines(csv_lines(rows, columns))
     else:
         table = Table(title=title)
         for c in columns:
@@ -298,15 +296,12 @@ def _export(
         )
         try:
             if fmt == ExportFormat.csv:
-                writer = csv.DictWriter(
-                    handle, fieldnames=columns, lineterminator="\n", extrasaction="ignore"
-                )
-                writer.writeheader()
-                for r in rows:
-                    writer.writerow(r)
+                for line in csv_lines(rows, columns):
+                    handle.write(line)
                     count += 1
                     if count % 1000 == 0:
                         progress.update(task, completed=count)
+                count -= 1  # the header line is not a row
             else:
                 handle.write("[")
                 for r in rows:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, status
+from fastapi.responses import StreamingResponse
 
 from shieldwall.access.web import Ctx, Reader
 from shieldwall.assistance import queries
@@ -36,6 +38,7 @@ from shieldwall.assistance.schemas import (
 from shieldwall.context import Context
 from shieldwall.errors import InvalidInput
 from shieldwall.problems import problem_responses
+from shieldwall.reports.exports import csv_lines
 
 router = APIRouter(prefix="/api/v1")
 
@@ -474,3 +477,31 @@ def widen_offer(offer_id: Id, body: ReleasabilityIn, ctx: Ctx, who: Reader) -> o
     """Release an offer more widely (never narrower)."""
     ctx.assistance.widen(who, "offer", offer_id, body.releasability.value)
     return _offer_after(ctx, who, offer_id)
+
+
+@router.get(
+    "/ledger/export.csv",
+    tags=["ledger"],
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "The ledger entries the reader may see, as CSV",
+        },
+        **problem_responses(),
+    },
+)
+def export_entries(ctx: Ctx, who: Reader, where: Filter) -> StreamingResponse:
+    """Every ledger entry the reader may see (with the same filters as the list), as CSV."""
+    with ctx.reading() as s:  # bad filters fail here, before the download starts
+        queries.list_entries(s, who, where, offset=0, limit=1)
+
+    def lines() -> Iterator[str]:
+        with ctx.reading() as s:
+            yield from csv_lines(queries.iter_entries(s, who, where), list(queries.ENTRY_COLUMNS))
+
+    return StreamingResponse(
+        lines(),
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="ledger-entries.csv"'},
+    )

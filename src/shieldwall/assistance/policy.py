@@ -133,6 +133,7 @@ ROUTES: dict[tuple[str, str], RouteRule] = {
     ),
     ("GET", "/api/v1/ledger/entries"): _R(_SIGNED_IN, "offer"),
     ("GET", "/api/v1/ledger/summary"): _R(_SIGNED_IN, "offer"),
+    ("GET", "/api/v1/ledger/export.csv"): _R(_SIGNED_IN, "offer"),
     ("POST", "/api/v1/ledger/corrections"): _R(_SIGNED_IN, "offer", Action.CORRECT_LEDGER),
     ("GET", "/"): _R(Audience.PAGE, "offer"),
     ("GET", "/requests"): _R(Audience.PAGE, "request"),
