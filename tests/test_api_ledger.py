@@ -194,6 +194,34 @@ def test_validation_errors_name_the_fields_and_change_nothing(api: Delegations) 
         422,
     )
     assert body["errors"][0]["field"] == "releasability" and "widen" in body["detail"]
+    # JSON true is not a quantity, a number is not a date, and "5" is not a number.
+    for wrong, field in (
+        ({"quantity": True}, "quantity"),
+        ({"quantity": "5"}, "quantity"),
+        ({"quantity": 1, "value_eur": True}, "value_eur"),
+    ):
+        body = problem_of(
+            deu.post(
+                "/api/v1/offers", json={"member": "DEU", "kind": "arm", "item": "patriot", **wrong}
+            ),
+            422,
+        )
+        assert body["errors"][0]["field"] == field
+    body = problem_of(
+        api.as_("ukr").post(
+            "/api/v1/requests",
+            json={
+                "partner": "UKR",
+                "title": "x",
+                "item": "patriot",
+                "quantity": 1,
+                "need_by": 0,
+                "justification": "why",
+            },
+        ),
+        422,
+    )
+    assert body["errors"][0]["field"] == "need_by"
     assert sec.get("/api/v1/ledger/entries").json()["total"] == before
 
 

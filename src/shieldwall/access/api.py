@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Request, status
+from fastapi import APIRouter, Form, Request, status
 
 from shieldwall.access.model import Actor
 from shieldwall.access.schemas import MeOut, PersonalTokenIn, PersonalTokenOut, TokenInfo, TokenOut
 from shieldwall.access.service import parse_scopes
 from shieldwall.access.web import Ctx, Reader, client_address
+from shieldwall.params import RecordId
 from shieldwall.problems import problem_responses
 
 router = APIRouter(prefix="/api/v1/auth", tags=["access"])
@@ -85,7 +86,5 @@ def issue_token(body: PersonalTokenIn, ctx: Ctx, who: Reader) -> dict[str, objec
 @router.delete(
     "/tokens/{token_id}", response_model=TokenInfo, responses=problem_responses(401, 404)
 )
-def revoke_token(
-    token_id: Annotated[int, Path(ge=1, le=2**62)], ctx: Ctx, who: Reader
-) -> dict[str, object]:
+def revoke_token(token_id: RecordId, ctx: Ctx, who: Reader) -> dict[str, object]:
     return ctx.access.revoke_token(who, token_id)

@@ -28,7 +28,7 @@ class PersonalTokenIn(BaseModel):
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
     scopes: list[Scope] = Field(default_factory=lambda: [Scope.READ], min_length=1)
-    expires_in_days: Annotated[int, Field(ge=1, le=366)] | None = 90
+    expires_in_days: Annotated[int, Field(strict=True, ge=1, le=366)] | None = 90
 
 
 class TokenInfo(BaseModel):

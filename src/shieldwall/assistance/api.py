@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, status
+from fastapi import APIRouter, Depends, Header, Query, status
 from fastapi.responses import StreamingResponse
 
 from shieldwall.access.web import Ctx, Reader
@@ -37,12 +37,13 @@ from shieldwall.assistance.schemas import (
 )
 from shieldwall.context import Context
 from shieldwall.errors import InvalidInput
+from shieldwall.params import Limit, Offset, RecordId, RecordIdFilter
 from shieldwall.problems import problem_responses
 from shieldwall.reports.exports import csv_lines
 
 router = APIRouter(prefix="/api/v1")
 
-Id = Annotated[int, Path(ge=1, le=2**62)]
+Id = RecordId
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -51,8 +52,6 @@ IdempotencyKey = Annotated[
         description="Send the same key again to get the first result instead of a duplicate",
     ),
 ]
-Offset = Annotated[int, Query(ge=0, le=10**9)]
-Limit = Annotated[int, Query(ge=1, le=1000)]
 Code = Annotated[str | None, Query(max_length=80)]
 
 
@@ -178,7 +177,7 @@ def list_offers(
     member: Code = None,
     state: OfferState | None = None,
     kind: AssistanceKind | None = None,
-    request_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    request_id: RecordIdFilter = None,
     offset: Offset = 0,
     limit: Limit = 100,
 ) -> dict[str, object]:
@@ -325,7 +324,7 @@ def record_delivery(
 def list_deliveries(
     ctx: Ctx,
     who: Reader,
-    offer_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    offer_id: RecordIdFilter = None,
     state: DeliveryState | None = None,
 ) -> list[dict[str, object]]:
     with ctx.reading() as s:
@@ -379,8 +378,8 @@ def entry_filter(
     kind: AssistanceKind | None = None,
     area: Code = None,
     item: Code = None,
-    request_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
-    offer_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    request_id: RecordIdFilter = None,
+    offer_id: RecordIdFilter = None,
     entry_type: EntryType | None = None,
     month_from: Month = None,
     month_to: Month = None,

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from shieldwall.access.web import Ctx, PageActor
 from shieldwall.assistance import queries
 from shieldwall.assistance.model import RequestStatus
 from shieldwall.errors import NotFound
+from shieldwall.params import PageNumber, RecordId
 from shieldwall.reports import charts
 from shieldwall.web import TEMPLATES
 
@@ -71,9 +72,7 @@ def requests_page(
 
 
 @router.get("/requests/{request_id}", response_class=HTMLResponse)
-def request_page(
-    request: Request, ctx: Ctx, who: PageActor, request_id: Annotated[int, Path(ge=1, le=2**62)]
-) -> HTMLResponse:
+def request_page(request: Request, ctx: Ctx, who: PageActor, request_id: RecordId) -> HTMLResponse:
     with ctx.reading() as s:
         view = queries.get_request(s, who, request_id).as_dict()
         _n, offers = queries.list_offers(s, who, request_id=request_id, limit=1000)
@@ -85,7 +84,7 @@ def offers_page(
     request: Request,
     ctx: Ctx,
     who: PageActor,
-    page: Annotated[int, Query(ge=1, le=10**6)] = 1,
+    page: PageNumber = 1,
 ) -> HTMLResponse:
     size = 50
     with ctx.reading() as s:
@@ -98,9 +97,7 @@ def offers_page(
 
 
 @router.get("/offers/{offer_id}", response_class=HTMLResponse)
-def offer_page(
-    request: Request, ctx: Ctx, who: PageActor, offer_id: Annotated[int, Path(ge=1, le=2**62)]
-) -> HTMLResponse:
+def offer_page(request: Request, ctx: Ctx, who: PageActor, offer_id: RecordId) -> HTMLResponse:
     with ctx.reading() as s:
         offer = queries.get_offer(s, who, offer_id)
         deliveries = queries.list_deliveries(s, who, offer_id=offer_id)

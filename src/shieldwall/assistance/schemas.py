@@ -13,9 +13,23 @@ from shieldwall.assistance.model import AssistanceKind, EntryType, Measure, Prio
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-Euros = Annotated[Decimal, Field(ge=0, le=Decimal("1e13"), decimal_places=2)]
-SignedEuros = Annotated[Decimal, Field(ge=Decimal("-1e13"), le=Decimal("1e13"), decimal_places=2)]
-Quantity = Annotated[int, Field(ge=1, le=10**12)]
+
+
+def _no_bool(value: object) -> object:
+    # JSON true is not a number: without this, Pydantic would read it as 1.
+    if isinstance(value, bool):
+        raise ValueError("give a number, not true or false")
+    return value
+
+
+NotBool = BeforeValidator(_no_bool)
+Euros = Annotated[Decimal, NotBool, Field(ge=0, le=Decimal("1e13"), decimal_places=2)]
+SignedEuros = Annotated[
+    Decimal, NotBool, Field(ge=Decimal("-1e13"), le=Decimal("1e13"), decimal_places=2)
+]
+# Whole numbers in request bodies are strict: no booleans, no numeric strings, no 1.0.
+Quantity = Annotated[int, Field(strict=True, ge=1, le=10**12)]
+RecordId = Annotated[int, Field(strict=True, ge=1, le=2**62)]
 
 
 def _iso_date_only(value: object) -> object:
@@ -102,7 +116,7 @@ class OfferIn(Strict):
     kind: AssistanceKind
     quantity: Quantity
     partner: Code | None = None
-    request_id: Annotated[int, Field(ge=1, le=2**62)] | None = None
+    request_id: RecordId | None = None
     area: Code | None = None
     item: Code | None = None
     value_eur: Euros | None = Field(
@@ -166,9 +180,9 @@ class DeliveryOut(BaseModel):
 
 
 class CorrectionIn(Strict):
-    offer_id: Annotated[int, Field(ge=1, le=2**62)]
+    offer_id: RecordId
     measure: Measure
-    quantity_delta: Annotated[int, Field(ge=-(10**12), le=10**12)] = 0
+    quantity_delta: Annotated[int, Field(strict=True, ge=-(10**12), le=10**12)] = 0
     value_delta_eur: SignedEuros = Decimal(0)
     reason: Reason
     occurred_on: IsoDate | None = None

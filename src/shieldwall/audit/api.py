@@ -13,6 +13,7 @@ from shieldwall.access.web import Ctx, PageActor, Reader
 from shieldwall.assistance.schemas import Page
 from shieldwall.audit.queries import AuditFilter, list_audit
 from shieldwall.errors import InvalidInput
+from shieldwall.params import Limit, Offset, PageNumber
 from shieldwall.problems import problem_responses
 from shieldwall.web import TEMPLATES
 
@@ -69,8 +70,8 @@ def audit_log(
     ctx: Ctx,
     who: Reader,
     where: Filter,
-    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Offset = 0,
+    limit: Limit = 100,
 ) -> dict[str, object]:
     """Every state change, newest first (secretariat only)."""
     with ctx.reading() as s:
@@ -84,7 +85,7 @@ def audit_page(
     ctx: Ctx,
     who: PageActor,
     where: Filter,
-    page: Annotated[int, Query(ge=1, le=10**6)] = 1,
+    page: PageNumber = 1,
 ) -> HTMLResponse:
     size = 100
     with ctx.reading() as s:
