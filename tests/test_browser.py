@@ -36,6 +36,7 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def sign_in(page: Page, base: str, username: str, password: str = DEMO_PASSWORD) -> None:
+    page.context.clear_cookies()  # a signed-in browser is sent on from /login
     page.goto(f"{base}/login")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
@@ -147,3 +148,33 @@ def test_empty_platform_says_what_to_do(page: Page, seeded_sqlite_url: str) -> N
         assert response is not None and response.status == 404
         expect(page.locator("#error")).to_contain_text("nothing at /no-such-page")
     app.state.context.engine.dispose()
+
+
+def test_partner_and_member_walk_an_offer_to_delivery(page: Page, demo_url: str) -> None:
+    sign_in(page, demo_url, "ukr")
+    page.get_by_role("link", name=re.compile("NLD: PAC-3 MSE interceptor")).click()
+    expect(page.locator("h1")).to_contain_text("offered")
+    page.get_by_role("button", name="Accept the offer").click()
+    expect(page.locator("#done")).to_contain_text("Offer accepted.")
+    expect(page.locator("h1")).to_contain_text("accepted")
+    offer_url = page.url.split("?")[0]
+    # The partner cannot commit on the member's behalf: it is not even offered the button.
+    expect(page.get_by_role("button", name="Commit")).to_have_count(0)
+
+    sign_in(page, demo_url, "nld")
+    page.goto(offer_url)
+    page.get_by_role("button", name="Commit").click()
+    expect(page.locator("#done")).to_contain_text("Offer committed.")
+    actions = page.locator("#actions")
+    actions.get_by_placeholder("Quantity").fill("100")
+    actions.get_by_role("button", name="Record a delivery").click()
+    expect(page.locator("#error")).to_contain_text("deliveries would exceed the commitment")
+    page.locator("#actions").get_by_placeholder("Quantity").fill("4")
+    page.locator("#actions").get_by_role("button", name="Record a delivery").click()
+    expect(page.locator("#done")).to_contain_text("Delivery recorded")
+
+    sign_in(page, demo_url, "ukr")
+    page.goto(offer_url)
+    page.get_by_role("button", name="Confirm receipt").click()
+    expect(page.locator("#done")).to_contain_text("Delivery confirmed.")
+    expect(page.locator("#timeline")).to_contain_text("delivery.confirm")

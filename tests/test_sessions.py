@@ -207,3 +207,28 @@ def test_user_commands(seeded_sqlite_url: str) -> None:
     missing = cli("user", "disable", "nobody")
     assert missing.returncode == 1 and "nobody" in missing.stderr
     assert "Traceback" not in missing.stderr + again.stderr + short.stderr
+
+
+def test_offer_page_forms_need_their_csrf_token(
+    browser_like: httpx.Client, seeded: Context
+) -> None:
+    offer = seeded.assistance.make_offer(
+        actor(seeded, "deu"), member="DEU", kind="arm", quantity=1, item="patriot"
+    )
+    sign_in(browser_like, "ukr")
+    forged = browser_like.post(f"/offers/{offer}/act", data={"action": "accept"})
+    assert forged.status_code == 403
+    page = browser_like.get(f"/offers/{offer}")
+    assert "Accept the offer" in page.text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert csrf is not None
+    done = browser_like.post(
+        f"/offers/{offer}/act",
+        data={"action": "accept", "csrf_token": csrf.group(1)},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"].endswith("?done=accept")
+    again = browser_like.post(
+        f"/offers/{offer}/act", data={"action": "accept", "csrf_token": csrf.group(1)}
+    )
+    assert again.status_code == 409 and "cannot accept" in again.text

@@ -3,15 +3,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import datetime as dt
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from shieldwall.access.web import Ctx, PageActor
-from shieldwall.assistance import queries
-from shieldwall.assistance.model import RequestStatus
-from shieldwall.errors import NotFound
+from shieldwall.access.model import Actor, Releasability
+from shieldwall.access.web import Ctx, PageActor, check_csrf, page_session
+from shieldwall.assistance import policy, queries
+from shieldwall.assistance.model import OFFER_TRANSITIONS, OfferAction, OfferState, RequestStatus
+from shieldwall.assistance.policy import Action
+from shieldwall.errors import DomainError, InvalidInput, NotFound
 from shieldwall.params import PageNumber, RecordId
 from shieldwall.reports import charts
 from shieldwall.web import TEMPLATES
@@ -96,8 +99,51 @@ def offers_page(
     )
 
 
+def available_actions(who: Actor, offer: dict[str, Any]) -> set[str]:
+    """What the viewer may do to this offer now: its permissions and the offer's state."""
+    state = OfferState(offer["state"])
+    owner, partner = offer["member_id"], offer["partner_id"]
+    actions: set[str] = set()
+    for action, permission in (
+        (OfferAction.ACCEPT, Action.ANSWER_OFFER),
+        (OfferAction.DECLINE, Action.ANSWER_OFFER),
+        (OfferAction.WITHDRAW, Action.MANAGE_OFFER),
+        (OfferAction.COMMIT, Action.MANAGE_OFFER),
+        (OfferAction.CANCEL, Action.MANAGE_OFFER),
+        (OfferAction.RECORD_DELIVERY, Action.RECORD_DELIVERY),
+    ):
+        if state in OFFER_TRANSITIONS[action][0] and policy.allowed(
+            who, permission, owner, partner
+        ):
+            actions.add(action.name.lower())
+    if policy.allowed(who, Action.SETTLE_DELIVERY, owner, partner):
+        actions.add("settle")
+    if policy.allowed(who, Action.WIDEN_RELEASABILITY, owner, partner):
+        actions.add("widen")
+    return actions
+
+
 @router.get("/offers/{offer_id}", response_class=HTMLResponse)
-def offer_page(request: Request, ctx: Ctx, who: PageActor, offer_id: RecordId) -> HTMLResponse:
+def offer_page(
+    request: Request,
+    ctx: Ctx,
+    who: PageActor,
+    offer_id: RecordId,
+    done: Annotated[str | None, Query(max_length=40)] = None,
+) -> HTMLResponse:
+    return _offer_page(request, ctx, who, offer_id, done=done)
+
+
+def _offer_page(
+    request: Request,
+    ctx: Ctx,
+    who: Actor,
+    offer_id: int,
+    *,
+    done: str | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     with ctx.reading() as s:
         offer = queries.get_offer(s, who, offer_id)
         deliveries = queries.list_deliveries(s, who, offer_id=offer_id)
@@ -111,6 +157,8 @@ def offer_page(request: Request, ctx: Ctx, who: PageActor, offer_id: RecordId) -
                 req = queries.get_request(s, who, offer["request_id"]).as_dict()
             except NotFound:  # the request was not released to this reader
                 req = None
+    actions = available_actions(who, offer)
+    wider = [r.value for r in Releasability if r.rank > Releasability(offer["releasability"]).rank]
     return TEMPLATES.TemplateResponse(
         request,
         "offer_detail.html",
@@ -120,5 +168,94 @@ def offer_page(request: Request, ctx: Ctx, who: PageActor, offer_id: RecordId) -
             "entries": entries,
             "timeline": timeline,
             "req": req,
+            "actions": actions,
+            "wider": wider,
+            # The action panel shows when there is something to do besides settling deliveries.
+            "show_actions": bool(actions - {"settle", "widen"}) or ("widen" in actions and wider),
+            "done": done if done in DONE else None,
+            "done_text": DONE.get(done or ""),
+            "error": error,
         },
+        status_code=status_code,
     )
+
+
+DONE = {
+    "accept": "Offer accepted.",
+    "decline": "Offer declined.",
+    "withdraw": "Offer withdrawn.",
+    "commit": "Offer committed.",
+    "cancel": "Commitment cancelled.",
+    "record_delivery": "Delivery recorded; it counts once the partner confirms it.",
+    "confirm": "Delivery confirmed.",
+    "reject": "Delivery rejected.",
+    "widen": "Released more widely.",
+}
+
+
+@router.post("/offers/{offer_id}/act", response_class=HTMLResponse)
+def act_on_offer(
+    request: Request,
+    ctx: Ctx,
+    who: PageActor,
+    offer_id: RecordId,
+    action: Annotated[str, Form(max_length=40)],
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    quantity: Annotated[str, Form(max_length=20)] = "",
+    delivered_on: Annotated[str, Form(max_length=20)] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
+    delivery_id: Annotated[str, Form(max_length=20)] = "",
+    releasability: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """The offer page's forms: one transition per post, then back to the page."""
+    info = page_session(request)
+    assert info is not None  # PageActor guarantees a live session
+    check_csrf(info, csrf_token)
+    service = ctx.assistance
+    try:
+        if action == "accept":
+            service.accept(who, offer_id)
+        elif action == "decline":
+            service.decline(who, offer_id, reason)
+        elif action == "withdraw":
+            service.withdraw(who, offer_id, reason)
+        elif action == "commit":
+            service.commit(who, offer_id, _whole("quantity", quantity) if quantity else None)
+        elif action == "cancel":
+            service.cancel(who, offer_id, reason)
+        elif action == "record_delivery":
+            service.record_delivery(
+                who,
+                offer_id,
+                quantity=_whole("quantity", quantity),
+                delivered_on=_day("delivered_on", delivered_on) if delivered_on else None,
+                note=note,
+            )
+        elif action in ("confirm", "reject"):
+            delivery = _whole("delivery_id", delivery_id)
+            if action == "confirm":
+                service.confirm_delivery(who, delivery)
+            else:
+                service.reject_delivery(who, delivery, reason)
+        elif action == "widen":
+            service.widen(who, "offer", offer_id, releasability)
+        else:
+            raise InvalidInput("action", f"unknown action {action!r}")
+    except DomainError as exc:
+        # Show the page again, with what went wrong; nothing was changed.
+        return _offer_page(request, ctx, who, offer_id, error=exc.detail, status_code=exc.status)
+    return RedirectResponse(f"/offers/{offer_id}?done={action}", status_code=303)
+
+
+def _whole(field: str, text: str) -> int:
+    if not text.strip().isdigit():
+        raise InvalidInput(field, "give a whole number")
+    return int(text)
+
+
+def _day(field: str, text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(field, "give a date as YYYY-MM-DD") from None

@@ -140,4 +140,6 @@ ROUTES: dict[tuple[str, str], RouteRule] = {
     ("GET", "/requests/{request_id}"): _R(Audience.PAGE, "request"),
     ("GET", "/offers"): _R(Audience.PAGE, "offer"),
     ("GET", "/offers/{offer_id}"): _R(Audience.PAGE, "offer"),
+    # The offer page's forms; each action inside is checked like its API route.
+    ("POST", "/offers/{offer_id}/act"): _R(Audience.PAGE, "offer"),
 }

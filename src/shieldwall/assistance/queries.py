@@ -431,6 +431,8 @@ def _offer_dicts(session: Session, reader: Actor, offers: list[Offer]) -> list[d
         out.append(
             {
                 "id": o.id,
+                "member_id": o.member_id,
+                "partner_id": o.partner_id,
                 "member": names.delegations[o.member_id][0],
                 "member_name": names.delegations[o.member_id][1],
                 "partner": names.delegations[o.partner_id][0],
