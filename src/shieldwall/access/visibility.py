@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
 from shieldwall.access.model import Actor, Releasability
 from shieldwall.assistance.tables import AssistanceRequest, Offer, RequestAddressee
@@ -41,13 +41,13 @@ def _ladder(
     return or_(*clauses)
 
 
-def _named_addressee(reader: Actor, request_id: Any) -> ColumnElement[bool]:
-    assert reader.delegation_id is not None
-    return exists(
-        select(RequestAddressee.request_id).where(
-            RequestAddressee.request_id == request_id,
-            RequestAddressee.delegation_id == reader.delegation_id,
-        )
+def _named_requests(reader: Actor) -> Any:
+    """Ids of the requests that name the reader's delegation as an addressee.
+
+    Uncorrelated, so that the database hashes it once rather than probing it per row.
+    """
+    return select(RequestAddressee.request_id).where(
+        RequestAddressee.delegation_id == reader.delegation_id
     )
 
 
@@ -57,7 +57,7 @@ def _addressed_request(reader: Actor) -> ColumnElement[bool]:
         return false()
     return or_(
         AssistanceRequest.to_all_members.is_(True),
-        _named_addressee(reader, AssistanceRequest.id),
+        AssistanceRequest.id.in_(_named_requests(reader)),
     )
 
 
@@ -65,12 +65,8 @@ def _addressed_offer(reader: Actor) -> ColumnElement[bool]:
     """The reader is among the addressees of the request the offer answers."""
     if reader.delegation_id is None or reader.delegation_kind != "member":
         return false()
-    to_all = exists(
-        select(AssistanceRequest.id).where(
-            AssistanceRequest.id == Offer.request_id, AssistanceRequest.to_all_members.is_(True)
-        )
-    ).correlate(Offer)
-    return or_(to_all, _named_addressee(reader, Offer.request_id).correlate(Offer))
+    to_all = select(AssistanceRequest.id).where(AssistanceRequest.to_all_members.is_(True))
+    return or_(Offer.request_id.in_(to_all), Offer.request_id.in_(_named_requests(reader)))
 
 
 def visible_requests(reader: Actor) -> ColumnElement[bool]:
