@@ -55,20 +55,6 @@ RELEASABILITY = ["partner", "members", "public"]
 SECRETARIAT = Actor("bench-sec", "SEC", 999, "secretariat", Role.CHAIR)
 MEMBER = Actor("bench-m00", "M00", 2, "member", Role.OFFICER)
 
-MEMBER_FLOOR_SQL = """
-SELECT member_id, kind,
-       SUM(CASE WHEN measure = 'offered' THEN value_cents ELSE 0 END),
-       SUM(CASE WHEN measure = 'committed' THEN value_cents ELSE 0 END),
-       SUM(CASE WHEN measure = 'delivered' THEN value_cents ELSE 0 END),
-       SUM(CASE WHEN measure = 'offered' THEN quantity ELSE 0 END),
-       SUM(CASE WHEN measure = 'committed' THEN quantity ELSE 0 END),
-       SUM(CASE WHEN measure = 'delivered' THEN quantity ELSE 0 END)
-FROM ledger_entry
-WHERE offer_id IN (SELECT id FROM offer
-                   WHERE member_id = 2 OR releasability IN ('members', 'council', 'public'))
-GROUP BY member_id, kind
-"""
-
 FLOOR_SQL = """
 SELECT member_id, kind,
        SUM(CASE WHEN measure = 'offered' THEN value_cents ELSE 0 END),
@@ -80,6 +66,11 @@ SELECT member_id, kind,
 FROM ledger_entry
 GROUP BY member_id, kind
 """
+MEMBER_FLOOR_SQL = FLOOR_SQL.replace(
+    "FROM ledger_entry\n",
+    "FROM ledger_entry\nWHERE offer_id IN (SELECT id FROM offer WHERE member_id = 2 "
+    "OR releasability IN ('members', 'council', 'public'))\n",
+)
 
 
 def reference_rows(engine: Engine) -> None:
