@@ -232,3 +232,23 @@ def test_offer_page_forms_need_their_csrf_token(
         f"/offers/{offer}/act", data={"action": "accept", "csrf_token": csrf.group(1)}
     )
     assert again.status_code == 409 and "cannot accept" in again.text
+
+
+def test_failed_sign_ins_are_throttled_per_address(seeded_sqlite_url: str) -> None:
+    from shieldwall.errors import NotAuthenticated, Throttled
+    from shieldwall.settings import Settings
+    from tests.conftest import NOW
+
+    clock = FixedClock(NOW)
+    ctx = Context.from_url(seeded_sqlite_url, clock, Settings(login_failures_per_address=3))
+    for username in ("deu", "usa", "fra"):
+        with pytest.raises(NotAuthenticated):
+            ctx.access.authenticate(username, "wrong-password", "203.0.113.7")
+    with pytest.raises(Throttled, match="this address") as throttled:
+        ctx.access.authenticate("nor", PASSWORD, "203.0.113.7")
+    assert 0 < throttled.value.retry_after_seconds <= 15 * 60 + 1
+    # Another address is not affected, and the wait ends when the window has passed.
+    assert ctx.access.authenticate("nor", PASSWORD, "198.51.100.1").delegation == "NOR"
+    clock.advance(dt.timedelta(minutes=16))
+    assert ctx.access.authenticate("nor", PASSWORD, "203.0.113.7").delegation == "NOR"
+    ctx.engine.dispose()
