@@ -178,3 +178,38 @@ def test_partner_and_member_walk_an_offer_to_delivery(page: Page, demo_url: str)
     page.get_by_role("button", name="Confirm receipt").click()
     expect(page.locator("#done")).to_contain_text("Delivery confirmed.")
     expect(page.locator("#timeline")).to_contain_text("delivery.confirm")
+
+
+def test_partner_files_a_request_and_a_member_answers_it(page: Page, demo_url: str) -> None:
+    sign_in(page, demo_url, "ukr")
+    page.goto(f"{demo_url}/requests")
+    page.locator("#new-request").click()
+    form = page.locator("#request-form")
+    form.get_by_label("Title").fill("Counter-drone guns")
+    form.get_by_label("What").select_option("area:drones")
+    form.get_by_label("Why").fill("Shahed drones at night")
+    form.get_by_role("button", name="File the request").click()
+    # An area request needs a value: the form says so and keeps what was typed.
+    expect(page.locator("#error")).to_contain_text("value_eur")
+    expect(page.locator("#request-form").get_by_label("Title")).to_have_value("Counter-drone guns")
+    form = page.locator("#request-form")
+    form.get_by_label("Value in EUR").fill("25000000")
+    form.get_by_label("Addressed to").select_option(["DEU"])
+    form.get_by_role("button", name="File the request").click()
+    expect(page.locator("#done")).to_contain_text("Request filed")
+    request_url = page.url.split("?")[0]
+
+    sign_in(page, demo_url, "fra")
+    assert page.goto(request_url).status == 404  # type: ignore[union-attr]
+
+    sign_in(page, demo_url, "deu")
+    page.goto(request_url)
+    offer = page.locator("#offer-form")
+    offer.get_by_placeholder(re.compile("Quantity")).fill("40")
+    offer.get_by_placeholder(re.compile("Value in EUR")).fill("8000000")
+    offer.get_by_placeholder("Description").fill("Skynex guns")
+    offer.get_by_role("button", name="Make an offer").click()
+    expect(page.locator("#done")).to_contain_text("Offer made")
+    expect(page.locator("h1")).to_contain_text("Germany")
+    page.get_by_role("link", name=re.compile("Counter-drone guns")).click()
+    expect(page.locator("table.data")).to_contain_text("DEU")

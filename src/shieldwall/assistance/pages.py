@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -12,8 +14,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from shieldwall.access.model import Actor, Releasability
 from shieldwall.access.web import Ctx, PageActor, check_csrf, page_session
 from shieldwall.assistance import policy, queries
-from shieldwall.assistance.model import OFFER_TRANSITIONS, OfferAction, OfferState, RequestStatus
+from shieldwall.assistance.model import (
+    OFFER_TRANSITIONS,
+    AssistanceKind,
+    OfferAction,
+    OfferState,
+    Priority,
+    RequestStatus,
+)
 from shieldwall.assistance.policy import Action
+from shieldwall.assistance.service import OFFER_DEFAULT, REQUEST_DEFAULT
 from shieldwall.errors import DomainError, InvalidInput, NotFound
 from shieldwall.params import PageNumber, RecordId
 from shieldwall.reports import charts
@@ -74,12 +84,202 @@ def requests_page(
     )
 
 
+def _new_request_form(
+    request: Request,
+    ctx: Ctx,
+    who: Actor,
+    *,
+    values: dict[str, Any] | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    with ctx.reading() as s:
+        catalogue = queries.catalogue(s)
+        members = [d for d in queries.list_delegations(s) if d["kind"] == "member"]
+    return TEMPLATES.TemplateResponse(
+        request,
+        "request_new.html",
+        {
+            "catalogue": catalogue,
+            "members": members,
+            "v": values or {},
+            "error": error,
+            "may_file": who.delegation_kind == "partner" and who.may_write,
+            "priorities": [p.value for p in Priority],
+            "levels": [r.value for r in Releasability if r.rank >= REQUEST_DEFAULT.rank],
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/requests/new", response_class=HTMLResponse)
+def new_request_page(request: Request, ctx: Ctx, who: PageActor) -> HTMLResponse:
+    return _new_request_form(request, ctx, who)
+
+
+@router.post("/requests/new", response_class=HTMLResponse)
+async def file_request_form(request: Request, ctx: Ctx, who: PageActor) -> Response:
+    form = await request.form()
+    values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+    addressees = [str(a) for a in form.getlist("addressees")]
+    info = page_session(request)
+    assert info is not None
+    check_csrf(info, values.get("csrf_token"))
+    try:
+        what = values.get("what", "")
+        item = what.removeprefix("item:") if what.startswith("item:") else None
+        area = what.removeprefix("area:") if what.startswith("area:") else None
+        request_id = ctx.assistance.file_request(
+            who,
+            partner=who.delegation or "",
+            title=values.get("title", ""),
+            area=area,
+            item=item,
+            quantity=_whole("quantity", values["quantity"]) if values.get("quantity") else None,
+            value_cents=_cents("value_eur", values["value_eur"])
+            if values.get("value_eur")
+            else None,
+            priority=_choice("priority", values.get("priority", "medium"), Priority),
+            need_by=_day("need_by", values["need_by"]) if values.get("need_by") else None,
+            justification=values.get("justification", ""),
+            addressees=addressees,
+            releasability=values.get("releasability") or None,
+        )
+    except DomainError as exc:
+        return _new_request_form(
+            request,
+            ctx,
+            who,
+            values={**values, "addressees": addressees},
+            error=exc.detail,
+            status_code=exc.status,
+        )
+    return RedirectResponse(f"/requests/{request_id}?done=filed", status_code=303)
+
+
 @router.get("/requests/{request_id}", response_class=HTMLResponse)
-def request_page(request: Request, ctx: Ctx, who: PageActor, request_id: RecordId) -> HTMLResponse:
+def request_page(
+    request: Request,
+    ctx: Ctx,
+    who: PageActor,
+    request_id: RecordId,
+    done: Annotated[str | None, Query(max_length=40)] = None,
+) -> HTMLResponse:
+    return _request_page(request, ctx, who, request_id, done=done)
+
+
+REQUEST_DONE = {
+    "filed": "Request filed. The members it is addressed to see it now.",
+    "withdraw": "Request withdrawn.",
+    "close": "Request closed.",
+    "widen": "Released more widely.",
+}
+
+
+def _request_page(
+    request: Request,
+    ctx: Ctx,
+    who: Actor,
+    request_id: int,
+    *,
+    done: str | None = None,
+    error: str | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     with ctx.reading() as s:
         view = queries.get_request(s, who, request_id).as_dict()
         _n, offers = queries.list_offers(s, who, request_id=request_id, limit=1000)
-    return TEMPLATES.TemplateResponse(request, "request_detail.html", {"r": view, "offers": offers})
+    active = view["state"] == "active"
+    partner = view["partner_id"]
+    addressed = who.delegation_kind == "member" and (
+        view["to_all_members"] or who.delegation in view["addressees"]
+    )
+    return TEMPLATES.TemplateResponse(
+        request,
+        "request_detail.html",
+        {
+            "r": view,
+            "offers": offers,
+            "done_text": REQUEST_DONE.get(done or ""),
+            "error": error,
+            "v": values or {},
+            "may_offer": active and addressed and who.may_write,
+            "may_withdraw": active and policy.allowed(who, Action.WITHDRAW_REQUEST, partner, None),
+            "may_close": active and policy.allowed(who, Action.CLOSE_REQUEST, partner, None),
+            "wider": [
+                r.value for r in Releasability if r.rank > Releasability(view["releasability"]).rank
+            ]
+            if policy.allowed(who, Action.WIDEN_RELEASABILITY, partner, None)
+            else [],
+            "kinds": [k.value for k in AssistanceKind],
+            "levels": [r.value for r in Releasability if r.rank >= OFFER_DEFAULT.rank],
+        },
+        status_code=status_code,
+    )
+
+
+@router.post("/requests/{request_id}/act", response_class=HTMLResponse)
+async def act_on_request(
+    request: Request, ctx: Ctx, who: PageActor, request_id: RecordId
+) -> Response:
+    """The request page's forms: answer with an offer, withdraw, close, widen."""
+    form = await request.form()
+    values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+    info = page_session(request)
+    assert info is not None
+    check_csrf(info, values.get("csrf_token"))
+    action = values.get("action", "")
+    service = ctx.assistance
+    try:
+        if action == "offer":
+            offer_id = service.make_offer(
+                who,
+                member=who.delegation or "",
+                kind=_choice("kind", values.get("kind", ""), AssistanceKind),
+                quantity=_whole("quantity", values.get("quantity", "")),
+                request_id=request_id,
+                value_cents=_cents("value_eur", values["value_eur"])
+                if values.get("value_eur")
+                else None,
+                description=values.get("description", ""),
+                conditions=values.get("conditions", ""),
+                releasability=values.get("releasability") or None,
+            )
+            return RedirectResponse(f"/offers/{offer_id}?done=offered", status_code=303)
+        if action == "withdraw":
+            service.withdraw_request(who, request_id, values.get("reason", ""))
+        elif action == "close":
+            service.close_request(who, request_id, values.get("reason", ""))
+        elif action == "widen":
+            service.widen(who, "request", request_id, values.get("releasability", ""))
+        else:
+            raise InvalidInput("action", f"unknown action {action!r}")
+    except DomainError as exc:
+        return _request_page(
+            request, ctx, who, request_id, error=exc.detail, values=values, status_code=exc.status
+        )
+    return RedirectResponse(f"/requests/{request_id}?done={action}", status_code=303)
+
+
+def _cents(field: str, text: str) -> int:
+    try:
+        euros = Decimal(text.replace(",", "").strip())
+    except InvalidOperation:
+        raise InvalidInput(field, "give an amount in euros, like 1250000.50") from None
+    if not euros.is_finite() or euros < 0 or euros != euros.quantize(Decimal("0.01")):
+        raise InvalidInput(field, "give a positive amount with at most two decimals")
+    return int(euros * 100)
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def _choice(field: str, text: str, kind: type[E]) -> str:
+    try:
+        return kind(text).value
+    except ValueError:
+        raise InvalidInput(field, f"use one of {', '.join(k.value for k in kind)}") from None
 
 
 @router.get("/offers", response_class=HTMLResponse)
@@ -181,6 +381,7 @@ def _offer_page(
 
 
 DONE = {
+    "offered": "Offer made. The partner sees it and can accept or decline it.",
     "accept": "Offer accepted.",
     "decline": "Offer declined.",
     "withdraw": "Offer withdrawn.",

@@ -137,7 +137,11 @@ ROUTES: dict[tuple[str, str], RouteRule] = {
     ("POST", "/api/v1/ledger/corrections"): _R(_SIGNED_IN, "offer", Action.CORRECT_LEDGER),
     ("GET", "/"): _R(Audience.PAGE, "offer"),
     ("GET", "/requests"): _R(Audience.PAGE, "request"),
+    ("GET", "/requests/new"): _R(Audience.PAGE),
+    ("POST", "/requests/new"): _R(Audience.PAGE),
     ("GET", "/requests/{request_id}"): _R(Audience.PAGE, "request"),
+    # The request page's forms; each action inside is checked like its API route.
+    ("POST", "/requests/{request_id}/act"): _R(Audience.PAGE, "request"),
     ("GET", "/offers"): _R(Audience.PAGE, "offer"),
     ("GET", "/offers/{offer_id}"): _R(Audience.PAGE, "offer"),
     # The offer page's forms; each action inside is checked like its API route.

@@ -241,6 +241,7 @@ class RequestView:
     id: int
     title: str
     partner: str
+    partner_id: int
     area: str
     area_name: str
     item: str | None
@@ -270,6 +271,7 @@ class RequestView:
             "id": self.id,
             "title": self.title,
             "partner": self.partner,
+            "partner_id": self.partner_id,
             "area": self.area,
             "item": self.item,
             "unit": self.unit,
@@ -379,6 +381,7 @@ def _request_views(
                 id=r.id,
                 title=r.title,
                 partner=names.delegations[r.partner_id][0],
+                partner_id=r.partner_id,
                 area=names.areas[r.area_id][0],
                 area_name=names.areas[r.area_id][1],
                 item=names.items[r.item_id][0] if r.item_id else None,
