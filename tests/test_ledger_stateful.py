@@ -33,7 +33,8 @@ from shieldwall.context import Context
 from shieldwall.errors import DomainError
 from tests.conftest import NOW, SETUP
 
-MEMBERS = ["DEU", "USA", "FRA", "POL", "NOR", "SWE", "DEU", "USA", "UKR", "XXX"]
+# Valid members (some twice, to be drawn more often), the partner, and QQQ, which no one has.
+MEMBERS = ["DEU", "USA", "FRA", "POL", "NOR", "SWE", "DEU", "USA", "UKR", "QQQ"]
 ITEMS = ["patriot", "155mm-round", "demining-kit", None]
 quantities = st.integers(min_value=-2, max_value=40)
 reasons = st.sampled_from(["changed priorities", "changed priorities", "", "   "])
