@@ -160,13 +160,17 @@ def _write_rows(rows: list[dict[str, Any]], columns: list[str], fmt: Format, tit
     elif fmt == Format.csv:
         sys.stdout.writelines(csv_lines(rows, columns))
     else:
+        # Figures are never cut: a narrow terminal folds a cell rather than elide it, and
+        # piped output is not held to a terminal's width.
         table = Table(title=title)
         for c in columns:
-            table.add_column(c, justify="right" if c.endswith(("_eur", "_quantity")) else "left")
+            numeric = c.endswith(("_eur", "_quantity"))
+            header = c.replace("_eur", " EUR").replace("_quantity", " qty")
+            table.add_column(header, justify="right" if numeric else "left", overflow="fold")
         for r in rows:
             table.add_row(
                 *[
-                    f"{r[c]:,.2f}"
+                    f"{r[c]:,.0f}"
                     if c.endswith("_eur")
                     else f"{r[c]:,}"
                     if c.endswith("_quantity")
@@ -174,7 +178,8 @@ def _write_rows(rows: list[dict[str, Any]], columns: list[str], fmt: Format, tit
                     for c in columns
                 ]
             )
-        out.print(table)
+        console = out if out.is_terminal else Console(width=200)
+        console.print(table)
 
 
 GroupBy = Annotated[
