@@ -213,3 +213,24 @@ def test_partner_files_a_request_and_a_member_answers_it(page: Page, demo_url: s
     expect(page.locator("h1")).to_contain_text("Germany")
     page.get_by_role("link", name=re.compile("Counter-drone guns")).click()
     expect(page.locator("table.data")).to_contain_text("DEU")
+
+
+def test_offers_filter_by_state_and_export_what_you_see(page: Page, demo_url: str) -> None:
+    sign_in(page, demo_url, "fra")
+    page.goto(f"{demo_url}/offers")
+    page.locator("#offer-states").get_by_role("link", name="declined", exact=True).click()
+    expect(page.locator(".empty")).to_contain_text("No offer you may see is declined")
+    page.locator("#offer-states").get_by_role("link", name="delivered", exact=True).click()
+    expect(page.locator("table.data tbody tr").first).to_be_visible()
+    with page.expect_download() as download:
+        page.locator("#export-csv").click()
+    lines = open(download.value.path(), encoding="utf-8").read().splitlines()  # noqa: SIM115
+    assert lines[0].startswith("id,entry_type,measure,offer_id")
+    # France sees the public Kiel offers and its own, not the offers released to UKR alone.
+    members = {line.split(",")[6] for line in lines[1:]}
+    assert "FRA" in members and len(lines) > 100
+    api = httpx.get(
+        f"{demo_url}/api/v1/ledger/export.csv",
+        cookies={c["name"]: c["value"] for c in page.context.cookies()},
+    )
+    assert api.text.splitlines() == lines

@@ -288,14 +288,25 @@ def offers_page(
     ctx: Ctx,
     who: PageActor,
     page: PageNumber = 1,
+    state: Annotated[str | None, Query(max_length=40)] = None,
 ) -> HTMLResponse:
     size = 50
+    wanted = state if state in {s.value for s in OfferState} else None
     with ctx.reading() as s:
-        total, offers = queries.list_offers(s, who, offset=(page - 1) * size, limit=size)
+        total, offers = queries.list_offers(
+            s, who, state=wanted, offset=(page - 1) * size, limit=size
+        )
     return TEMPLATES.TemplateResponse(
         request,
         "offers.html",
-        {"offers": offers, "total": total, "page": page, "pages": max(1, -(-total // size))},
+        {
+            "offers": offers,
+            "total": total,
+            "page": page,
+            "pages": max(1, -(-total // size)),
+            "state": wanted,
+            "states": [s.value for s in OfferState],
+        },
     )
 
 
