@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -455,6 +454,3 @@ def test_healthz_reports_the_database(api: Delegations) -> None:
     assert body["status"] == "ok"
     assert body["database"]["schema_revision"] == schema_head()
     assert body["database"]["backend"] in ("sqlite", "postgresql")
-
-
-_ = httpx

@@ -23,7 +23,7 @@ from hypothesis.stateful import (
     multiple,
     rule,
 )
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import Engine, func, select, text
 
 from shieldwall.assistance import queries
 from shieldwall.assistance.tables import Delivery, LedgerEntry, Offer
@@ -277,6 +277,3 @@ def test_a_fixed_sequence_reaches_every_state(seeded_sqlite_url: str) -> None:
     with ctx.reading() as s:
         assert queries.get_offer(s, SETUP, offer)["state"] == "delivered"
     ctx.engine.dispose()
-
-
-_ = create_engine  # the PostgreSQL variant reuses the session's admin engine

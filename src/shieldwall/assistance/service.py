@@ -536,6 +536,21 @@ class AssistanceService:
             raise NotFound(f"offer {offer_id} does not exist")
         return offer
 
+    def _offer_for(
+        self, s: Session, actor: Actor, offer_id: int, permission: Action, record: str = ""
+    ) -> Offer:
+        """The offer, loaded as ``_load_offer`` does, once ``actor`` may take ``permission``
+        on it (403 otherwise, naming who may)."""
+        offer = self._load_offer(s, actor, offer_id)
+        require(
+            actor,
+            permission,
+            owner_id=offer.member_id,
+            partner_id=offer.partner_id,
+            record=record or f"offer {offer_id}",
+        )
+        return offer
+
     def _load_request(self, s: Session, actor: Actor, request_id: int) -> AssistanceRequest:
         request = s.scalar(
             select(AssistanceRequest)
@@ -557,15 +572,9 @@ class AssistanceService:
     ) -> None:
         """Accept, decline, withdraw, commit or cancel an offer."""
         with transaction(self.factory) as s:
-            offer = self._load_offer(s, actor, offer_id)
-            require(
-                actor,
-                Action.ANSWER_OFFER
-                if action in (OfferAction.ACCEPT, OfferAction.DECLINE)
-                else Action.MANAGE_OFFER,
-                owner_id=offer.member_id,
-                partner_id=offer.partner_id,
-                record=f"offer {offer_id}",
+            answer = action in (OfferAction.ACCEPT, OfferAction.DECLINE)
+            offer = self._offer_for(
+                s, actor, offer_id, Action.ANSWER_OFFER if answer else Action.MANAGE_OFFER
             )
             target = model.transition(f"offer {offer_id}", offer.state, action)
             assert target is not None
@@ -663,14 +672,7 @@ class AssistanceService:
             again = idempotency.replayed(s, "delivery", idempotency_key, payload)
             if again is not None:
                 return again
-            offer = self._load_offer(s, actor, offer_id)
-            require(
-                actor,
-                Action.RECORD_DELIVERY,
-                owner_id=offer.member_id,
-                partner_id=offer.partner_id,
-                record=f"offer {offer_id}",
-            )
+            offer = self._offer_for(s, actor, offer_id, Action.RECORD_DELIVERY)
             model.transition(f"offer {offer_id}", offer.state, OfferAction.RECORD_DELIVERY)
             now = self.clock.now()
             model.require_positive("quantity", quantity)
@@ -710,17 +712,16 @@ class AssistanceService:
             if delivery is None:
                 raise NotFound(f"delivery {delivery_id} does not exist")
             try:
-                offer = self._load_offer(s, actor, delivery.offer_id)
-            except NotFound:
+                offer = self._offer_for(
+                    s,
+                    actor,
+                    delivery.offer_id,
+                    Action.SETTLE_DELIVERY,
+                    record=f"delivery {delivery_id}",
+                )
+            except NotFound:  # a delivery of an offer one may not see does not exist either
                 raise NotFound(f"delivery {delivery_id} does not exist") from None
             verb = "confirm" if confirm else "reject"
-            require(
-                actor,
-                Action.SETTLE_DELIVERY,
-                owner_id=offer.member_id,
-                partner_id=offer.partner_id,
-                record=f"delivery {delivery_id}",
-            )
             if delivery.state != DeliveryState.RECORDED:
                 raise IllegalTransition(f"delivery {delivery_id}", delivery.state, verb)
             now = self.clock.now()
@@ -795,14 +796,7 @@ class AssistanceService:
             again = idempotency.replayed(s, "correction", idempotency_key, payload)
             if again is not None:
                 return again
-            offer = self._load_offer(s, actor, offer_id)
-            require(
-                actor,
-                Action.CORRECT_LEDGER,
-                owner_id=offer.member_id,
-                partner_id=offer.partner_id,
-                record=f"offer {offer_id}",
-            )
+            offer = self._offer_for(s, actor, offer_id, Action.CORRECT_LEDGER)
             now = self.clock.now()
             why = _reason(reason)
             if quantity_delta == 0 and value_delta_cents == 0:
