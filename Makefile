@@ -20,6 +20,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy src benchmarks
+	$(BIN)/lint-imports
 
 test: lint
 	$(BIN)/pytest

@@ -37,10 +37,11 @@ from shieldwall.assistance.tables import (
     CapabilityItem,
     Offer,
 )
-from shieldwall.clock import SystemClock
-from shieldwall.context import Context
-from shieldwall.council.tables import Delegation
-from shieldwall.db import migrate
+from shieldwall.delegations.tables import Delegation
+from shieldwall.kit.clock import SystemClock
+from shieldwall.kit.db import migrate
+from tests.platform import TestPlatform as Context
+from tests.platform import open_test_platform
 
 MEMBERS = 32
 ITEMS = 500
@@ -191,7 +192,7 @@ COLUMNS = [
 
 def build(url: str, total: int) -> Engine:
     migrate(url)
-    ctx = Context.from_url(url)
+    ctx = open_test_platform(url)
     engine = ctx.engine
     reference_rows(engine)
     rng = random.Random(total)

@@ -16,12 +16,13 @@ from sqlalchemy import Engine, create_engine, text
 
 from shieldwall.access.model import Actor
 from shieldwall.app import create_app
-from shieldwall.clock import FixedClock
-from shieldwall.context import Context
-from shieldwall.db import migrate
-from shieldwall.settings import Settings
+from shieldwall.kit.clock import FixedClock
+from shieldwall.kit.db import migrate
+from shieldwall.kit.settings import Settings
 from tests.liveserver import LiveServer
 from tests.pgcluster import Cluster
+from tests.platform import TestPlatform as Context
+from tests.platform import open_test_platform
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -73,7 +74,7 @@ def pg_admin(pg_cluster: Cluster) -> Iterator[Engine]:
     migrate(pg_cluster.url("sw_template"))
     with admin.connect() as conn:
         conn.execute(text("CREATE DATABASE sw_seeded TEMPLATE sw_template"))
-    context = Context.from_url(pg_cluster.url("sw_seeded"), FixedClock(NOW))
+    context = open_test_platform(pg_cluster.url("sw_seeded"), FixedClock(NOW))
     seed_council(context)
     context.engine.dispose()
     yield admin
@@ -91,7 +92,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def seeded_sqlite_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("seeded") / "seeded.db"
     shutil.copy(sqlite_template, path)
-    context = Context.from_url(f"sqlite:///{path}", FixedClock(NOW))
+    context = open_test_platform(f"sqlite:///{path}", FixedClock(NOW))
     seed_council(context)
     context.engine.dispose()
     return path
@@ -148,7 +149,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def ctx(database_url: str, clock: FixedClock) -> Iterator[Context]:
-    context = Context.from_url(database_url, clock)
+    context = open_test_platform(database_url, clock)
     yield context
     context.engine.dispose()
 
@@ -222,7 +223,7 @@ def server(seeded: Context, clock: FixedClock) -> Iterator[LiveServer]:
     app = create_app(Settings(database_url=seeded.engine.url.render_as_string(False)), clock)
     with LiveServer(app) as live:
         yield live
-    app.state.context.engine.dispose()
+    app.state.platform.engine.dispose()
 
 
 class Delegations:
@@ -269,7 +270,7 @@ def schema_head() -> str:
     """The newest migration: what a freshly migrated database reports."""
     from alembic.script import ScriptDirectory
 
-    from shieldwall.db import alembic_config
+    from shieldwall.kit.db import alembic_config
 
     head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
     assert head is not None

@@ -19,10 +19,10 @@ from shieldwall.access.model import PUBLIC, Actor, Audience, Releasability, may_
 from shieldwall.app import create_app
 from shieldwall.assistance import policy
 from shieldwall.assistance.policy import Action
-from shieldwall.context import Context
+from shieldwall.kit.settings import Settings
 from shieldwall.routes_policy import ROUTES
-from shieldwall.settings import Settings
 from tests.conftest import SETUP, USERS, Delegations, actor
+from tests.platform import TestPlatform as Context
 
 READERS = ["sec", "ukr", "ukr-viewer", "deu", "deu-viewer", "usa", "fra", "swe"]
 ACTORS = ["sec", "sec-staff", "ukr", "ukr-viewer", "deu", "deu-viewer", "usa", "fra"]
@@ -36,7 +36,7 @@ def app_routes(url: str) -> set[tuple[str, str]]:
         for method in (route.methods or ())
         if method != "HEAD"
     }
-    app.state.context.engine.dispose()
+    app.state.platform.engine.dispose()
     return found
 
 

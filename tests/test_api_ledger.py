@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from shieldwall.clock import FixedClock
-from shieldwall.context import Context
+from shieldwall.kit.clock import FixedClock
 from tests.conftest import Delegations, actor, problem_of, schema_head
+from tests.platform import TestPlatform as Context
 
 
 def file_patriot_request(api: Delegations, **extra: object) -> dict[str, Any]:

@@ -18,11 +18,12 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from shieldwall.app import create_app
-from shieldwall.clock import FixedClock
-from shieldwall.context import Context
-from shieldwall.settings import Settings
+from shieldwall.kit.clock import FixedClock
+from shieldwall.kit.settings import Settings
 from tests.conftest import NOW, actor
 from tests.liveserver import LiveServer
+from tests.platform import TestPlatform as Context
+from tests.platform import open_test_platform
 
 BEARER: dict[str, str] = {}  # the signed-in user's token for the current parametrisation
 
@@ -75,7 +76,7 @@ def signed_in_as(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def api_schema(seeded_sqlite_url: str, signed_in_as: str) -> Iterator[Any]:
     clock = FixedClock(NOW)
-    ctx = Context.from_url(seeded_sqlite_url, clock)
+    ctx = open_test_platform(seeded_sqlite_url, clock)
     seed_ledger(ctx)
     who = actor(ctx, signed_in_as)
     # A password-flow token: the personal-token routes cannot revoke it mid-run.
@@ -87,7 +88,7 @@ def api_schema(seeded_sqlite_url: str, signed_in_as: str) -> Iterator[Any]:
         BEARER["token"] = secret
         yield schemathesis.openapi.from_url(f"{live.url}/openapi.json")
     ctx.engine.dispose()
-    app.state.context.engine.dispose()
+    app.state.platform.engine.dispose()
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
@@ -114,4 +115,4 @@ def test_openapi_documents_every_error_as_problem_json(sqlite_url: str) -> None:
             for code, response in operation["responses"].items():
                 if int(code) >= 400:
                     assert list(response["content"]) == ["application/problem+json"]
-    app.state.context.engine.dispose()
+    app.state.platform.engine.dispose()

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import text
 
 from shieldwall.audit.service import verify_chain
-from shieldwall.context import Context
 from tests.conftest import actor
+from tests.platform import TestPlatform as Context
 
 
 @pytest.fixture

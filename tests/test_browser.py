@@ -11,12 +11,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from shieldwall.app import create_app
-from shieldwall.clock import FixedClock
-from shieldwall.context import Context
-from shieldwall.db import migrate
 from shieldwall.demo import DEMO_PASSWORD, build_demo
-from shieldwall.settings import Settings
+from shieldwall.kit.clock import FixedClock
+from shieldwall.kit.db import migrate
+from shieldwall.kit.settings import Settings
 from tests.liveserver import LiveServer
+from tests.platform import open_test_platform
 
 pytestmark = pytest.mark.browser
 
@@ -26,13 +26,13 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     url = f"sqlite:///{path}"
     migrate(url)
-    ctx = Context.from_url(url, FixedClock(dt.datetime(2023, 7, 12, tzinfo=dt.UTC)))
+    ctx = open_test_platform(url, FixedClock(dt.datetime(2023, 7, 12, tzinfo=dt.UTC)))
     build_demo(ctx, progress=False)
     ctx.engine.dispose()
     app = create_app(Settings(database_url=url))
     with LiveServer(app) as live:
         yield live.url
-    app.state.context.engine.dispose()
+    app.state.platform.engine.dispose()
 
 
 def sign_in(page: Page, base: str, username: str, password: str = DEMO_PASSWORD) -> None:
@@ -147,7 +147,7 @@ def test_empty_platform_says_what_to_do(page: Page, seeded_sqlite_url: str) -> N
         response = page.goto(f"{live.url}/no-such-page")
         assert response is not None and response.status == 404
         expect(page.locator("#error")).to_contain_text("nothing at /no-such-page")
-    app.state.context.engine.dispose()
+    app.state.platform.engine.dispose()
 
 
 def test_partner_and_member_walk_an_offer_to_delivery(page: Page, demo_url: str) -> None:

@@ -14,9 +14,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import create_engine, text
 
-from shieldwall.clock import FixedClock
-from shieldwall.context import Context
+from shieldwall.kit.clock import FixedClock
 from tests.conftest import NOW, actor, schema_head
+from tests.platform import open_test_platform
 
 SHIELDWALL = [sys.executable, "-m", "shieldwall"]
 
@@ -33,7 +33,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 
 @pytest.fixture
 def ledger_db(seeded_sqlite_url: str) -> str:
-    ctx = Context.from_url(seeded_sqlite_url, FixedClock(NOW))
+    ctx = open_test_platform(seeded_sqlite_url, FixedClock(NOW))
     deu, ukr = actor(ctx, "deu"), actor(ctx, "ukr")
     a = ctx.assistance
     o1 = a.make_offer(deu, member="DEU", kind="arm", quantity=100, item="155mm-round")

@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from shieldwall.access.model import SYSTEM
 from shieldwall.assistance import queries
 from shieldwall.assistance.tables import Offer
-from shieldwall.clock import FixedClock
-from shieldwall.context import Context
-from shieldwall.council.tables import Delegation
+from shieldwall.delegations.tables import Delegation
 from shieldwall.demo import KIEL_WEAPONS, MEMBERS, NAME_TO_CODE, build_demo
+from shieldwall.kit.clock import FixedClock
+from tests.platform import open_test_platform
 
 SHARED_WEAPONS = Path(__file__).resolve().parents[2] / "shared/data/kiel-ust-r29/weapons.csv"
 
@@ -25,7 +25,7 @@ def test_shipped_kiel_copy_is_unmodified() -> None:
 
 
 def test_demo_carries_kiel_figures_and_membership(sqlite_url: str) -> None:
-    ctx = Context.from_url(sqlite_url, FixedClock(dt.datetime(2023, 7, 12, tzinfo=dt.UTC)))
+    ctx = open_test_platform(sqlite_url, FixedClock(dt.datetime(2023, 7, 12, tzinfo=dt.UTC)))
     counts = build_demo(ctx, progress=False)
     with KIEL_WEAPONS.open() as handle:
         rows = [r for r in csv.DictReader(handle) if r["donor"] in NAME_TO_CODE]

@@ -28,10 +28,10 @@ from sqlalchemy import Engine, func, select, text
 from shieldwall.assistance import queries
 from shieldwall.assistance.tables import Delivery, LedgerEntry, Offer
 from shieldwall.audit.tables import AuditRecord
-from shieldwall.clock import FixedClock
-from shieldwall.context import Context
-from shieldwall.errors import DomainError
+from shieldwall.kit.clock import FixedClock
+from shieldwall.kit.errors import DomainError
 from tests.conftest import NOW, SETUP
+from tests.platform import open_test_platform
 
 # Valid members (some twice, to be drawn more often), the partner, and QQQ, which no one has.
 MEMBERS = ["DEU", "USA", "FRA", "POL", "NOR", "SWE", "DEU", "USA", "UKR", "QQQ"]
@@ -58,7 +58,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @initialize()
     def open_database(self) -> None:
         url, self.cleanup = self.new_database()
-        self.ctx = Context.from_url(url, FixedClock(NOW))
+        self.ctx = open_test_platform(url, FixedClock(NOW))
         self.refusals = 0
 
     def teardown(self) -> None:
@@ -267,7 +267,7 @@ def test_ledger_invariants_on_postgresql(pg_admin: Engine, pg_cluster: Any) -> N
 
 def test_a_fixed_sequence_reaches_every_state(seeded_sqlite_url: str) -> None:
     """A sanity anchor for the machine: the valid path exists and is not always refused."""
-    ctx = Context.from_url(seeded_sqlite_url, FixedClock(NOW))
+    ctx = open_test_platform(seeded_sqlite_url, FixedClock(NOW))
     a = ctx.assistance
     offer = a.make_offer(SETUP, member="DEU", kind="arm", quantity=10, item="155mm-round")
     a.accept(SETUP, offer)

@@ -14,7 +14,7 @@ from shieldwall.assistance.model import (
     OfferState,
     RequestStatus,
 )
-from shieldwall.errors import IllegalTransition, RuleViolation
+from shieldwall.kit.errors import IllegalTransition, RuleViolation
 
 
 def test_transitions_follow_the_lifecycle() -> None:

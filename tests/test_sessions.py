@@ -13,9 +13,10 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from shieldwall.clock import FixedClock
-from shieldwall.context import Context
+from shieldwall.kit.clock import FixedClock
 from tests.conftest import PASSWORD, Delegations, actor
+from tests.platform import TestPlatform as Context
+from tests.platform import open_test_platform
 
 
 def sign_in(client: httpx.Client, username: str, password: str = PASSWORD) -> httpx.Response:
@@ -235,20 +236,21 @@ def test_offer_page_forms_need_their_csrf_token(
 
 
 def test_failed_sign_ins_are_throttled_per_address(seeded_sqlite_url: str) -> None:
-    from shieldwall.errors import NotAuthenticated, Throttled
-    from shieldwall.settings import Settings
+    from shieldwall.access.service import sign_in
+    from shieldwall.kit.errors import NotAuthenticated, Throttled
+    from shieldwall.kit.settings import Settings
     from tests.conftest import NOW
 
     clock = FixedClock(NOW)
-    ctx = Context.from_url(seeded_sqlite_url, clock, Settings(login_failures_per_address=3))
+    ctx = open_test_platform(seeded_sqlite_url, clock, Settings(login_failures_per_address=3))
     for username in ("deu", "usa", "fra"):
         with pytest.raises(NotAuthenticated):
-            ctx.access.authenticate(username, "wrong-password", "203.0.113.7")
+            sign_in(ctx, username, "wrong-password", "203.0.113.7")
     with pytest.raises(Throttled, match="this address") as throttled:
-        ctx.access.authenticate("nor", PASSWORD, "203.0.113.7")
+        sign_in(ctx, "nor", PASSWORD, "203.0.113.7")
     assert 0 < throttled.value.retry_after_seconds <= 15 * 60 + 1
     # Another address is not affected, and the wait ends when the window has passed.
-    assert ctx.access.authenticate("nor", PASSWORD, "198.51.100.1").delegation == "NOR"
+    assert sign_in(ctx, "nor", PASSWORD, "198.51.100.1").delegation == "NOR"
     clock.advance(dt.timedelta(minutes=16))
-    assert ctx.access.authenticate("nor", PASSWORD, "203.0.113.7").delegation == "NOR"
+    assert sign_in(ctx, "nor", PASSWORD, "203.0.113.7").delegation == "NOR"
     ctx.engine.dispose()

@@ -10,18 +10,20 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 
-from shieldwall import __version__, problems
+from shieldwall import __version__
 from shieldwall.access import api as access_api
 from shieldwall.access import pages as access_pages
 from shieldwall.access.web import LoginRequired
 from shieldwall.assistance import api as assistance_api
 from shieldwall.assistance import pages as assistance_pages
 from shieldwall.audit import api as audit_api
-from shieldwall.clock import Clock
-from shieldwall.context import Context
-from shieldwall.db import database_status
-from shieldwall.reports import public
-from shieldwall.settings import Settings, get_settings
+from shieldwall.context import open_platform
+from shieldwall.kit import problems
+from shieldwall.kit.clock import Clock
+from shieldwall.kit.db import database_status
+from shieldwall.kit.settings import Settings, get_settings
+from shieldwall.kit.uow import Platform
+from shieldwall.reports import dashboard, public
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 STATIC = Path(__file__).parent / "static"
@@ -34,7 +36,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         version=__version__,
         summary="The working platform of a security partnership between an alliance and a partner",
     )
-    app.state.context = Context.from_url(settings.database_url, clock, settings)
+    app.state.platform = open_platform(settings.database_url, clock, settings)
     problems.install(app)
 
     @app.exception_handler(LoginRequired)
@@ -47,10 +49,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(public.router)
     app.include_router(access_pages.router)
     app.include_router(assistance_pages.router)
+    app.include_router(dashboard.router)
 
     @app.get("/healthz", tags=["operations"], responses=problems.problem_responses(public=True))
     def healthz(request: Request) -> JSONResponse:
-        ctx: Context = request.app.state.context
+        ctx: Platform = request.app.state.platform
         db = database_status(ctx.engine)
         code = 200 if db["status"] == "ok" else 503
         return JSONResponse(

@@ -6,27 +6,32 @@ import datetime as dt
 import io
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import func, select
 
 from shieldwall.access.model import Actor, Role
+from shieldwall.access.service import AccessService
+from shieldwall.app import create_app
 from shieldwall.assistance import queries
 from shieldwall.assistance.tables import LedgerEntry
 from shieldwall.audit.service import verify_chain
-from shieldwall.clock import FixedClock
-from shieldwall.context import Context
-from shieldwall.db import database_status, migrate
-from shieldwall.errors import DomainError
-from shieldwall.reports.exports import csv_lines
-from shieldwall.settings import get_settings
+from shieldwall.context import open_platform
+from shieldwall.demo import DEMO_PASSWORD, build_demo
+from shieldwall.kit.clock import FixedClock
+from shieldwall.kit.db import database_status, migrate
+from shieldwall.kit.errors import DomainError
+from shieldwall.kit.exports import csv_lines, json_lines, write_xlsx
+from shieldwall.kit.settings import Settings, get_settings
+from shieldwall.kit.uow import Platform
 
 app = typer.Typer(
     help="Shieldwall: requests, offers, commitments and deliveries of a security partnership.",
@@ -65,10 +70,10 @@ def fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def ready_context(db: str | None) -> Context:
+def ready_context(db: str | None) -> Platform:
     """A context on a database whose schema is current; a clear message otherwise."""
     url = database_url(db)
-    ctx = Context.from_url(url)
+    ctx = open_platform(url)
     status = database_status(ctx.engine)
     if status["status"] != "ok":
         fail(f"cannot reach the database at {ctx.engine.url.render_as_string()}")
@@ -85,7 +90,7 @@ def init(db: DbOption = None) -> None:
         migrate(url)
     except Exception as exc:  # a one-line message, not a stack trace
         fail(f"could not migrate the database: {type(exc).__name__}: {exc}".splitlines()[0])
-    out.print(f"Schema is current at {Context.from_url(url).engine.url.render_as_string()}")
+    out.print(f"Schema is current at {open_platform(url).engine.url.render_as_string()}")
 
 
 @app.command()
@@ -100,15 +105,14 @@ def demo(
     ] = True,
 ) -> None:
     """Build the NATO–Ukraine 2023–2024 demo database (afresh) and serve it."""
-    from shieldwall.demo import DEMO_PASSWORD, build_demo
-
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     url = f"sqlite:///{db}"
     migrate(url)
-    ctx = Context.from_url(url, FixedClock(dt.datetime(2023, 7, 12, tzinfo=dt.UTC)))
+    ctx = open_platform(url, FixedClock(dt.datetime(2023, 7, 12, tzinfo=dt.UTC)))
     counts = build_demo(ctx, progress=sys.stderr.isatty())
-    total = queries.totals(ctx.factory(), OPERATOR)
+    with ctx.reading() as s:
+        total = queries.totals(s, OPERATOR)
     out.print(
         f"Demo built in {db}: {counts['requests']} requests, {counts['kiel_offers']} offers from "
         f"the Kiel tracker, {counts['illustrative_offers']} illustrative offers; "
@@ -125,10 +129,6 @@ def demo(
 
 
 def _serve(url: str, host: str, port: int) -> None:
-    import uvicorn
-
-    from shieldwall.app import create_app
-    from shieldwall.settings import Settings
 
     application = create_app(Settings(database_url=url))
     out.print(f"Serving Shieldwall on http://{host}:{port}/  (Ctrl+C to stop)")
@@ -269,6 +269,7 @@ def _export(
     output: Path,
     total: int | None,
 ) -> int:
+    """Write the rows in ``fmt``; a progress bar on long exports to a file."""
     show = total is not None and str(output) != "-" and total > 10_000
     progress = Progress(
         TextColumn("Exporting"),
@@ -280,55 +281,32 @@ def _export(
         transient=True,
     )
     count = 0
+
+    def counted(source: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        nonlocal count
+        for row in source:
+            yield row
+            count += 1
+            if count % 1000 == 0:
+                progress.update(task, completed=count)
+
     with progress:
         task = progress.add_task("export", total=total)
         if fmt == ExportFormat.xlsx:
-            from openpyxl import Workbook
-
-            book = Workbook(write_only=True)
-            sheet = book.create_sheet("ledger")
-            sheet.append(columns)
-            for r in rows:
-                sheet.append([_cell(r[c]) for c in columns])
-                count += 1
-                if count % 1000 == 0:
-                    progress.update(task, completed=count)
-            book.save(output)
+            write_xlsx(counted(rows), columns, output)
             return count
+        writer = csv_lines if fmt == ExportFormat.csv else json_lines
         handle: io.TextIOBase | Any
         handle = (
             sys.stdout if str(output) == "-" else output.open("w", newline="", encoding="utf-8")
         )
         try:
-            if fmt == ExportFormat.csv:
-                for line in csv_lines(rows, columns):
-                    handle.write(line)
-                    count += 1
-                    if count % 1000 == 0:
-                        progress.update(task, completed=count)
-                count -= 1  # the header line is not a row
-            else:
-                handle.write("[")
-                for r in rows:
-                    handle.write(
-                        ("," if count else "")
-                        + "\n"
-                        + json.dumps({c: r[c] for c in columns}, default=str)
-                    )
-                    count += 1
-                    if count % 1000 == 0:
-                        progress.update(task, completed=count)
-                handle.write("\n]\n")
+            for line in writer(counted(rows), columns):
+                handle.write(line)
         finally:
             if handle is not sys.stdout:
                 handle.close()
     return count
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None)
-    return value
 
 
 @audit_app.command("verify")
@@ -371,14 +349,15 @@ def user_add(
     ctx = ready_context(db)
     secret = _password(password, "Password")
     try:
-        ctx.access.add_user(
-            OPERATOR,
-            username=username,
-            delegation=delegation,
-            role=role,
-            password=secret,
-            display_name=name,
-        )
+        with ctx.unit_of_work() as uow:
+            AccessService(uow).add_user(
+                OPERATOR,
+                username=username,
+                delegation=delegation,
+                role=role,
+                password=secret,
+                display_name=name,
+            )
     except DomainError as exc:
         fail(exc.detail)
     out.print(f"User {username.lower()} added to {delegation.upper()} as {role}")
@@ -388,7 +367,8 @@ def user_add(
 def user_list(db: DbOption = None) -> None:
     """List users with their delegation, role and whether they are disabled."""
     ctx = ready_context(db)
-    users = ctx.access.list_users()
+    with ctx.unit_of_work() as uow:
+        users = AccessService(uow).list_users()
     if not users:
         out.print("No users yet: add one with `shieldwall user add NAME --delegation CODE`")
         return
@@ -411,7 +391,8 @@ def user_disable(username: str, db: DbOption = None) -> None:
     """Disable a user: ends their sessions and revokes their tokens."""
     ctx = ready_context(db)
     try:
-        ctx.access.disable_user(OPERATOR, username)
+        with ctx.unit_of_work() as uow:
+            AccessService(uow).disable_user(OPERATOR, username)
     except DomainError as exc:
         fail(exc.detail)
     out.print(f"User {username.lower()} disabled; sessions ended, tokens revoked")
@@ -429,7 +410,8 @@ def user_reset_password(
     ctx = ready_context(db)
     secret = _password(password, "New password")
     try:
-        ctx.access.reset_password(OPERATOR, username, secret)
+        with ctx.unit_of_work() as uow:
+            AccessService(uow).reset_password(OPERATOR, username, secret)
     except DomainError as exc:
         fail(exc.detail)
     out.print(f"Password of {username.lower()} reset")

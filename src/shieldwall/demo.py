@@ -17,9 +17,12 @@ from pathlib import Path
 from rich.progress import Progress
 
 from shieldwall.access.model import Actor
-from shieldwall.clock import FixedClock
-from shieldwall.context import Context
+from shieldwall.access.service import AccessService
+from shieldwall.assistance.service import AssistanceService
+from shieldwall.delegations.service import DelegationService
 from shieldwall.importers.kiel import CATEGORY_AREAS, read_weapons, slug
+from shieldwall.kit.clock import FixedClock
+from shieldwall.kit.uow import Platform, UnitOfWork
 
 KIEL_WEAPONS = Path(__file__).parent / "data" / "kiel-ust-r29-weapons.csv"
 KIEL_SOURCE = "Kiel Institute, Ukraine Support Tracker R29 (weapons.csv); dates illustrative"
@@ -138,25 +141,33 @@ class Step:
 
 
 def build_demo(
-    ctx: Context, kiel_weapons: Path = KIEL_WEAPONS, progress: bool = True
+    platform: Platform, kiel_weapons: Path = KIEL_WEAPONS, progress: bool = True
 ) -> dict[str, int]:
-    """Seat the council, fill the catalogue and play 2023–2024 into the ledger, in date order."""
-    if not isinstance(ctx.clock, FixedClock):
-        raise TypeError("the demo dates its history: give the context a FixedClock")
-    clock = ctx.clock
+    """Seat the council, fill the catalogue and play 2023–2024 into the ledger, in date order,
+    as one unit of work: the demo is built whole or not at all."""
+    if not isinstance(platform.clock, FixedClock):
+        raise TypeError("the demo dates its history: give the platform a FixedClock")
+    with platform.unit_of_work() as uow:
+        return _play(uow, platform.clock, kiel_weapons, progress)
+
+
+def _play(uow: UnitOfWork, clock: FixedClock, kiel_weapons: Path, progress: bool) -> dict[str, int]:
+    delegations = DelegationService(uow)
+    access = AccessService(uow)
+    assistance = AssistanceService(uow)
     setup = Actor("system:demo", system=True)
     clock.set(_at(dt.date(2023, 7, 12), 9))
-    ctx.council.seat_delegation(
+    delegations.seat_delegation(
         setup, code="SEC", name="NATO International Staff (secretariat)", kind="secretariat"
     )
-    ctx.council.seat_delegation(setup, code="UKR", name="Ukraine", kind="partner")
+    delegations.seat_delegation(setup, code="UKR", name="Ukraine", kind="partner")
     for code, name, joined in MEMBERS:
-        ctx.council.seat_delegation(setup, code=code, name=name, kind="member", joined_on=joined)
+        delegations.seat_delegation(setup, code=code, name=name, kind="member", joined_on=joined)
     # One demo account per delegation, named by its lower-case code (the chair is "sec").
     for code, name in [("SEC", "Secretariat"), ("UKR", "Ukraine")] + [
         (c, n) for c, n, _j in MEMBERS
     ]:
-        ctx.access.add_user(
+        access.add_user(
             setup,
             username=code.lower(),
             delegation=code,
@@ -165,7 +176,7 @@ def build_demo(
             display_name=f"{name} (demo account)",
         )
     for code, name, description in AREAS:
-        ctx.assistance.add_area(setup, code, name, description)
+        assistance.add_area(setup, code, name, description)
 
     weapons = list(read_weapons(kiel_weapons))
     # Reference unit value of a Kiel item: its total value over its total count, all donors.
@@ -179,7 +190,7 @@ def build_demo(
         totals[code] = (area, unit, count + w.count, value + w.value_cents)
     names = {slug(w.weapon): w.weapon for w in weapons}
     for code, (area, unit, count, value) in sorted(totals.items()):
-        ctx.assistance.add_item(
+        assistance.add_item(
             setup,
             code=code,
             name=names[code],
@@ -190,7 +201,7 @@ def build_demo(
             tags=["kiel-ust"],
         )
     for code, name, area, unit, eur, tags in ITEMS:
-        ctx.assistance.add_item(
+        assistance.add_item(
             setup,
             code=code,
             name=name,
@@ -201,7 +212,7 @@ def build_demo(
             tags=[*tags, "illustrative"],
         )
 
-    ukr = ctx.access.actor_for("ukr")
+    ukr = access.actor_for("ukr")
     steps: list[Step] = []
     requests: dict[str, int] = {}
 
@@ -210,7 +221,7 @@ def build_demo(
 
     def file(key: str, day: dt.date, **fields: object) -> None:
         def run() -> None:
-            requests[key] = ctx.assistance.file_request(
+            requests[key] = assistance.file_request(
                 ukr,
                 partner="UKR",
                 illustrative=True,
@@ -376,12 +387,12 @@ def build_demo(
         releasability: str | None = None,
     ) -> None:
         """Offer on ``day``, then walk the lifecycle as far as ``stop``."""
-        actor = ctx.access.actor_for(member.lower())
+        actor = access.actor_for(member.lower())
         state: dict[str, int] = {}
         key = f"{member}-{item or area}-{day}"
 
         def offer() -> None:
-            state["id"] = ctx.assistance.make_offer(
+            state["id"] = assistance.make_offer(
                 actor,
                 member=member,
                 kind=kind,
@@ -405,7 +416,7 @@ def build_demo(
         if stop == "declined":
             add(
                 _at(accept_day, 11),
-                lambda: ctx.assistance.decline(
+                lambda: assistance.decline(
                     ukr, state["id"], "Not compatible with the systems in service"
                 ),
             )
@@ -413,16 +424,16 @@ def build_demo(
         if stop == "withdrawn":
             add(
                 _at(accept_day, 11),
-                lambda: ctx.assistance.withdraw(
+                lambda: assistance.withdraw(
                     actor, state["id"], "Stocks needed for national readiness"
                 ),
             )
             return
-        add(_at(accept_day, 11), lambda: ctx.assistance.accept(ukr, state["id"]))
+        add(_at(accept_day, 11), lambda: assistance.accept(ukr, state["id"]))
         if stop == "accepted":
             return
         commit_day = accept_day + dt.timedelta(days=14)
-        add(_at(commit_day, 12), lambda: ctx.assistance.commit(actor, state["id"]))
+        add(_at(commit_day, 12), lambda: assistance.commit(actor, state["id"]))
         if stop == "committed":
             return
         delivered = int(quantity * deliver_share)
@@ -441,7 +452,7 @@ def build_demo(
             def record(
                 b: int = batch, on: dt.date = record_day, h: dict[str, int] = holder
             ) -> None:
-                h["d"] = ctx.assistance.record_delivery(
+                h["d"] = assistance.record_delivery(
                     actor,
                     state["id"],
                     quantity=b,
@@ -454,7 +465,7 @@ def build_demo(
                 break
 
             def confirm(h: dict[str, int] = holder) -> None:
-                ctx.assistance.confirm_delivery(ukr, h["d"])
+                assistance.confirm_delivery(ukr, h["d"])
 
             add(_at(record_day + dt.timedelta(days=3), 14), confirm)
 

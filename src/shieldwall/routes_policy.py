@@ -26,6 +26,7 @@ AUDIT: dict[tuple[str, str], RouteRule] = {
     ("GET", "/audit"): RouteRule(Audience.PAGE_SECRETARIAT),
 }
 REPORTS: dict[tuple[str, str], RouteRule] = {
+    ("GET", "/"): RouteRule(Audience.PAGE, "offer"),
     ("GET", "/api/v1/public/summary"): _PUBLIC,
     ("GET", "/public"): _PUBLIC,
 }

@@ -1,11 +1,11 @@
-"""One place that loads every feature's tables so that the metadata is complete."""
+"""Every feature's tables, loaded so that the metadata is complete (for Alembic)."""
 
 from __future__ import annotations
 
+from shieldwall.access import tables as access_tables
+from shieldwall.assistance import tables as assistance_tables
+from shieldwall.audit import tables as audit_tables
+from shieldwall.delegations import tables as delegation_tables
+from shieldwall.kit import idempotency
 
-def import_all() -> None:
-    from shieldwall import idempotency as _idempotency  # noqa: F401
-    from shieldwall.access import tables as _access  # noqa: F401
-    from shieldwall.assistance import tables as _assistance  # noqa: F401
-    from shieldwall.audit import tables as _audit  # noqa: F401
-    from shieldwall.council import tables as _council  # noqa: F401
+MODULES = (idempotency, delegation_tables, access_tables, audit_tables, assistance_tables)

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Form, Request, status
 
 from shieldwall.access.model import Actor
 from shieldwall.access.schemas import MeOut, PersonalTokenIn, PersonalTokenOut, TokenInfo, TokenOut
-from shieldwall.access.service import parse_scopes
+from shieldwall.access.service import AccessService, parse_scopes, sign_in
 from shieldwall.access.web import Ctx, Reader, client_address
-from shieldwall.params import RecordId
-from shieldwall.problems import problem_responses
+from shieldwall.kit.params import RecordId
+from shieldwall.kit.problems import problem_responses
 
 router = APIRouter(prefix="/api/v1/auth", tags=["access"])
 
@@ -27,15 +27,16 @@ def password_token(
     grant_type: Annotated[str, Form(pattern="^password$")] = "password",
 ) -> dict[str, object]:
     """OAuth2 password flow: a bearer token for scripts, valid for SHIELDWALL_TOKEN_HOURS."""
-    actor = ctx.access.authenticate(username, password, client_address(request))
+    actor = sign_in(ctx, username, password, client_address(request))
     hours = ctx.settings.token_hours
-    secret, _info = ctx.access.issue_token(
-        actor,
-        kind="oauth",
-        name="password flow",
-        scopes=parse_scopes(scope),
-        expires_in=dt.timedelta(hours=hours),
-    )
+    with ctx.unit_of_work() as uow:
+        secret, _info = AccessService(uow).issue_token(
+            actor,
+            kind="oauth",
+            name="password flow",
+            scopes=parse_scopes(scope),
+            expires_in=dt.timedelta(hours=hours),
+        )
     return {
         "access_token": secret,
         "token_type": "bearer",
@@ -62,7 +63,8 @@ def me(who: Reader) -> dict[str, object]:
 @router.get("/tokens", response_model=list[TokenInfo], responses=problem_responses(401))
 def list_tokens(ctx: Ctx, who: Reader) -> list[dict[str, object]]:
     """Your personal access tokens (never their secrets)."""
-    return ctx.access.list_tokens(who)
+    with ctx.unit_of_work() as uow:
+        return AccessService(uow).list_tokens(who)
 
 
 @router.post(
@@ -73,13 +75,14 @@ def list_tokens(ctx: Ctx, who: Reader) -> list[dict[str, object]]:
 )
 def issue_token(body: PersonalTokenIn, ctx: Ctx, who: Reader) -> dict[str, object]:
     """A personal access token, scoped and revocable. The secret is in this answer only."""
-    secret, info = ctx.access.issue_token(
-        who,
-        kind="personal",
-        name=body.name,
-        scopes=frozenset(body.scopes),
-        expires_in=dt.timedelta(days=body.expires_in_days) if body.expires_in_days else None,
-    )
+    with ctx.unit_of_work() as uow:
+        secret, info = AccessService(uow).issue_token(
+            who,
+            kind="personal",
+            name=body.name,
+            scopes=frozenset(body.scopes),
+            expires_in=dt.timedelta(days=body.expires_in_days) if body.expires_in_days else None,
+        )
     return {**info, "token": secret}
 
 
@@ -87,4 +90,5 @@ def issue_token(body: PersonalTokenIn, ctx: Ctx, who: Reader) -> dict[str, objec
     "/tokens/{token_id}", response_model=TokenInfo, responses=problem_responses(401, 404)
 )
 def revoke_token(token_id: RecordId, ctx: Ctx, who: Reader) -> dict[str, object]:
-    return ctx.access.revoke_token(who, token_id)
+    with ctx.unit_of_work() as uow:
+        return AccessService(uow).revoke_token(who, token_id)

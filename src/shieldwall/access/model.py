@@ -15,6 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from shieldwall.delegations.model import DelegationKind
+from shieldwall.kit.errors import InvalidInput
+
 
 class Role(StrEnum):
     HEAD_OF_DELEGATION = "head_of_delegation"
@@ -27,6 +30,13 @@ class Role(StrEnum):
 
 STATE_ROLES = frozenset({Role.HEAD_OF_DELEGATION, Role.OFFICER, Role.VIEWER})
 SECRETARIAT_ROLES = frozenset({Role.CHAIR, Role.STAFF, Role.ADMIN})
+
+
+def roles_of(kind: DelegationKind) -> frozenset[Role]:
+    """The roles a user of a delegation of ``kind`` may hold."""
+    return SECRETARIAT_ROLES if kind == DelegationKind.SECRETARIAT else STATE_ROLES
+
+
 # Roles that may change things for their delegation; viewers only read.
 ACTING_ROLES = frozenset({Role.HEAD_OF_DELEGATION, Role.OFFICER, Role.CHAIR, Role.STAFF})
 
@@ -45,6 +55,22 @@ class Releasability(StrEnum):
 
 
 RELEASABILITY_ORDER: tuple[Releasability, ...] = tuple(Releasability)
+
+
+def widened(field: str, current: Releasability, asked: str | None) -> Releasability:
+    """A record may be released more widely than it is, never more narrowly: what was
+    released stays released."""
+    if asked is None:
+        return current
+    try:
+        level = Releasability(asked)
+    except ValueError:
+        raise InvalidInput(
+            field, f"use one of {', '.join(r.value for r in Releasability)}"
+        ) from None
+    if level.rank < current.rank:
+        raise InvalidInput(field, f"may only widen the default ({current.value}), not narrow it")
+    return level
 
 
 class Scope(StrEnum):
@@ -68,7 +94,7 @@ class Actor:
     name: str
     delegation: str | None = None
     delegation_id: int | None = None
-    delegation_kind: str | None = None
+    delegation_kind: DelegationKind | None = None
     role: Role | None = None
     user_id: int | None = None
     scopes: frozenset[Scope] = ALL_SCOPES
@@ -76,7 +102,7 @@ class Actor:
 
     @property
     def is_secretariat(self) -> bool:
-        return self.delegation_kind == "secretariat"
+        return self.delegation_kind == DelegationKind.SECRETARIAT
 
     @property
     def sees_everything(self) -> bool:
@@ -109,7 +135,7 @@ def may_see(
         return level.rank >= Releasability.PARTNER.rank
     if reader.delegation_id in addressee_ids:
         return level.rank >= Releasability.ADDRESSEES.rank
-    if reader.delegation_kind == "member":
+    if reader.delegation_kind == DelegationKind.MEMBER:
         return level.rank >= Releasability.MEMBERS.rank
     return level.rank >= Releasability.COUNCIL.rank
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from shieldwall.access.service import AccessService, sign_in
 from shieldwall.access.web import (
     CSRF_FIELD,
     LOGIN_CSRF_COOKIE,
@@ -17,8 +18,8 @@ from shieldwall.access.web import (
     client_address,
     page_session,
 )
-from shieldwall.errors import NotAuthenticated, Throttled
-from shieldwall.web import TEMPLATES
+from shieldwall.kit.errors import NotAuthenticated, Throttled
+from shieldwall.kit.templating import TEMPLATES
 
 router = APIRouter(include_in_schema=False)
 
@@ -58,7 +59,7 @@ def _login_form(
         token,
         httponly=True,
         samesite="strict",
-        secure=request.app.state.context.settings.secure_cookies,
+        secure=request.app.state.platform.settings.secure_cookies,
         path="/login",
     )
     return response
@@ -103,7 +104,7 @@ def login(
             error="The form had expired or was not sent from this page. Try again.",
         )
     try:
-        actor = ctx.access.authenticate(username, password, client_address(request))
+        actor = sign_in(ctx, username, password, client_address(request))
     except Throttled as exc:
         response = _login_form(
             request, target, error=exc.detail.capitalize() + ".", status_code=429, username=username
@@ -114,7 +115,8 @@ def login(
         return _login_form(
             request, target, error="Wrong username or password.", status_code=401, username=username
         )
-    token, _info = ctx.access.start_session(actor)
+    with ctx.unit_of_work() as uow:
+        token, _info = AccessService(uow).start_session(actor)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -138,7 +140,8 @@ def logout(
     if info is None:
         return RedirectResponse("/login", status_code=303)
     check_csrf(info, csrf_token)
-    ctx.access.end_session(request.cookies[SESSION_COOKIE])
+    with ctx.unit_of_work() as uow:
+        AccessService(uow).end_session(request.cookies[SESSION_COOKIE])
     response = RedirectResponse("/login?signed_out=1", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

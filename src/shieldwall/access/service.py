@@ -11,23 +11,21 @@ from typing import Any, TypeVar
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from shieldwall.access.model import (
     ALL_SCOPES,
-    SECRETARIAT_ROLES,
-    STATE_ROLES,
     Actor,
     Role,
     Scope,
+    roles_of,
 )
 from shieldwall.access.tables import ApiToken, LoginFailure, UserAccount, WebSession
-from shieldwall.audit.service import audit
-from shieldwall.clock import Clock
-from shieldwall.council.tables import Delegation
-from shieldwall.db import transaction
-from shieldwall.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound, Throttled
-from shieldwall.settings import Settings
+from shieldwall.delegations.model import DelegationKind
+from shieldwall.delegations.service import delegation_by_code
+from shieldwall.delegations.tables import Delegation
+from shieldwall.kit.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound, Throttled
+from shieldwall.kit.uow import Platform, UnitOfWork
 
 HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verified against when the username is unknown, so that both answers take as long.
@@ -67,7 +65,7 @@ def _actor_for(user: UserAccount, delegation: Delegation, scopes: frozenset[Scop
         name=user.username,
         delegation=delegation.code,
         delegation_id=delegation.id,
-        delegation_kind=delegation.kind,
+        delegation_kind=DelegationKind(delegation.kind),
         role=Role(user.role),
         user_id=user.id,
         scopes=scopes,
@@ -91,10 +89,10 @@ def _holder(
 
 
 class AccessService:
-    def __init__(self, factory: sessionmaker[Session], clock: Clock, settings: Settings) -> None:
-        self.factory = factory
-        self.clock = clock
-        self.settings = settings
+    """Use cases of access; each runs in the unit of work it is given."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
 
     # ---- users ---------------------------------------------------------------------------
 
@@ -116,61 +114,57 @@ class AccessService:
         except ValueError:
             raise InvalidInput("role", f"use one of {', '.join(r.value for r in Role)}") from None
         _check_password(password)
-        with transaction(self.factory) as s:
-            d = s.scalar(select(Delegation).where(Delegation.code == delegation.upper()))
-            if d is None:
-                raise InvalidInput("delegation", f"no delegation with code {delegation!r}")
-            allowed = SECRETARIAT_ROLES if d.kind == "secretariat" else STATE_ROLES
-            if role_v not in allowed:
-                raise InvalidInput(
-                    "role",
-                    f"a {d.kind} delegation's users are "
-                    + ", ".join(sorted(r.value for r in allowed)),
-                )
-            if s.scalar(select(UserAccount.id).where(UserAccount.username == username)):
-                raise InvalidInput("username", f"{username} already exists")
-            now = self.clock.now()
-            user = UserAccount(
-                username=username,
-                display_name=display_name or username,
-                delegation_id=d.id,
-                role=role_v.value,
-                password_hash=HASHER.hash(password),
-                disabled=False,
-                created_at=now,
-                password_changed_at=now,
+        s = self.uow.session
+        d = delegation_by_code(s, delegation, "delegation")
+        allowed = roles_of(DelegationKind(d.kind))
+        if role_v not in allowed:
+            raise InvalidInput(
+                "role",
+                f"a {d.kind} delegation's users are " + ", ".join(sorted(r.value for r in allowed)),
             )
-            s.add(user)
-            s.flush()
-            audit(
-                s,
-                actor,
-                now,
-                "user.add",
-                "user",
-                user.id,
-                None,
-                {"username": username, "delegation": d.code, "role": role_v.value},
-            )
-            return user.id
+        if s.scalar(select(UserAccount.id).where(UserAccount.username == username)):
+            raise InvalidInput("username", f"{username} already exists")
+        now = self.uow.clock.now()
+        user = UserAccount(
+            username=username,
+            display_name=display_name or username,
+            delegation_id=d.id,
+            role=role_v.value,
+            password_hash=HASHER.hash(password),
+            disabled=False,
+            created_at=now,
+            password_changed_at=now,
+        )
+        s.add(user)
+        s.flush()
+        self.uow.audit(
+            actor,
+            now,
+            "user.add",
+            "user",
+            user.id,
+            None,
+            {"username": username, "delegation": d.code, "role": role_v.value},
+        )
+        return user.id
 
     def list_users(self) -> list[dict[str, Any]]:
-        with transaction(self.factory) as s:
-            rows = s.execute(
-                select(UserAccount, Delegation.code)
-                .join(Delegation, Delegation.id == UserAccount.delegation_id)
-                .order_by(Delegation.code, UserAccount.username)
-            ).all()
-            return [
-                {
-                    "username": u.username,
-                    "display_name": u.display_name,
-                    "delegation": code,
-                    "role": u.role,
-                    "disabled": u.disabled,
-                }
-                for u, code in rows
-            ]
+        s = self.uow.session
+        rows = s.execute(
+            select(UserAccount, Delegation.code)
+            .join(Delegation, Delegation.id == UserAccount.delegation_id)
+            .order_by(Delegation.code, UserAccount.username)
+        ).all()
+        return [
+            {
+                "username": u.username,
+                "display_name": u.display_name,
+                "delegation": code,
+                "role": u.role,
+                "disabled": u.disabled,
+            }
+            for u, code in rows
+        ]
 
     def _user(self, s: Session, username: str) -> UserAccount:
         user = s.scalar(select(UserAccount).where(UserAccount.username == username.lower()))
@@ -179,68 +173,62 @@ class AccessService:
         return user
 
     def disable_user(self, actor: Actor, username: str) -> None:
-        with transaction(self.factory) as s:
-            user = self._user(s, username)
-            if user.disabled:
-                raise InvalidInput("username", f"{user.username} is already disabled")
-            user.disabled = True
-            now = self.clock.now()
-            # A disabled account keeps no way in: end its sessions and revoke its tokens.
-            for session in s.scalars(
-                select(WebSession).where(
-                    WebSession.user_id == user.id, WebSession.ended_at.is_(None)
-                )
-            ):
-                session.ended_at = now
-            for token in s.scalars(
-                select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-            ):
-                token.revoked_at = now
-            audit(
-                s,
-                actor,
-                now,
-                "user.disable",
-                "user",
-                user.id,
-                {"disabled": False},
-                {"disabled": True},
-            )
+        s = self.uow.session
+        user = self._user(s, username)
+        if user.disabled:
+            raise InvalidInput("username", f"{user.username} is already disabled")
+        user.disabled = True
+        now = self.uow.clock.now()
+        # A disabled account keeps no way in: end its sessions and revoke its tokens.
+        for session in s.scalars(
+            select(WebSession).where(WebSession.user_id == user.id, WebSession.ended_at.is_(None))
+        ):
+            session.ended_at = now
+        for token in s.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        ):
+            token.revoked_at = now
+        self.uow.audit(
+            actor,
+            now,
+            "user.disable",
+            "user",
+            user.id,
+            {"disabled": False},
+            {"disabled": True},
+        )
 
     def reset_password(self, actor: Actor, username: str, password: str) -> None:
         _check_password(password)
-        with transaction(self.factory) as s:
-            user = self._user(s, username)
-            now = self.clock.now()
-            user.password_hash = HASHER.hash(password)
-            user.password_changed_at = now
-            for session in s.scalars(
-                select(WebSession).where(
-                    WebSession.user_id == user.id, WebSession.ended_at.is_(None)
-                )
-            ):
-                session.ended_at = now
-            audit(
-                s, actor, now, "user.reset_password", "user", user.id, None, {"password": "changed"}
-            )
+        s = self.uow.session
+        user = self._user(s, username)
+        now = self.uow.clock.now()
+        user.password_hash = HASHER.hash(password)
+        user.password_changed_at = now
+        for session in s.scalars(
+            select(WebSession).where(WebSession.user_id == user.id, WebSession.ended_at.is_(None))
+        ):
+            session.ended_at = now
+        self.uow.audit(
+            actor, now, "user.reset_password", "user", user.id, None, {"password": "changed"}
+        )
 
     # ---- sign-in ------------------------------------------------------------------------
 
-    def _throttle(self, s: Session, username: str, address: str) -> None:
-        now = self.clock.now()
-        window = dt.timedelta(minutes=self.settings.login_failure_window_minutes)
+    def _throttle(self, s: Session, username: str, address: str, now: dt.datetime) -> None:
+        window = dt.timedelta(minutes=self.uow.settings.login_failure_window_minutes)
         since = now - window
         for column, key, limit, what in (
             (
                 LoginFailure.username,
                 username,
-                self.settings.login_failures_per_account,
+                self.uow.settings.login_failures_per_account,
                 "this account",
             ),
             (
                 LoginFailure.address,
                 address,
-                self.settings.login_failures_per_address,
+                self.uow.settings.login_failures_per_address,
                 "this address",
             ),
         ):
@@ -259,82 +247,82 @@ class AccessService:
                     retry_after_seconds=seconds,
                 )
 
-    def authenticate(self, username: str, password: str, address: str) -> Actor:
-        """The signed-in actor, or NotAuthenticated / Throttled. Failures are recorded."""
+    def authenticate(self, username: str, password: str, address: str) -> Actor | None:
+        """The signed-in actor, or None for wrong credentials (the failure is recorded in
+        this unit of work, which must commit: see ``sign_in``); Throttled when too many
+        failures came before."""
         username = username.strip().lower()[:80]
-        with transaction(self.factory) as s:
-            self._throttle(s, username, address)
-            row = s.execute(
-                select(UserAccount, Delegation)
-                .join(Delegation, Delegation.id == UserAccount.delegation_id)
-                .where(UserAccount.username == username)
-            ).first()
+        s = self.uow.session
+        now = self.uow.clock.now()
+        self._throttle(s, username, address, now)
+        row = s.execute(
+            select(UserAccount, Delegation)
+            .join(Delegation, Delegation.id == UserAccount.delegation_id)
+            .where(UserAccount.username == username)
+        ).first()
+        ok = False
+        stored = row[0].password_hash if row is not None else _UNKNOWN_USER_HASH
+        try:
+            ok = HASHER.verify(stored, password) and row is not None and not row[0].disabled
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
-            stored = row[0].password_hash if row is not None else _UNKNOWN_USER_HASH
-            try:
-                ok = HASHER.verify(stored, password) and row is not None and not row[0].disabled
-            except (VerifyMismatchError, VerificationError, InvalidHashError):
-                ok = False
-            if ok and row is not None:
-                user, delegation = row
-                if HASHER.check_needs_rehash(user.password_hash):
-                    user.password_hash = HASHER.hash(password)
-                return _actor_for(user, delegation, ALL_SCOPES)
-        with transaction(self.factory) as s:
-            s.add(LoginFailure(username=username, address=address[:64], at=self.clock.now()))
-        raise NotAuthenticated(WRONG_CREDENTIALS)
+        if ok and row is not None:
+            user, delegation = row
+            if HASHER.check_needs_rehash(user.password_hash):
+                user.password_hash = HASHER.hash(password)
+            return _actor_for(user, delegation, ALL_SCOPES)
+        s.add(LoginFailure(username=username, address=address[:64], at=now))
+        return None
 
     def actor_for(self, username: str) -> Actor:
         """The actor of an existing, enabled user, without a password: for the platform's
         own processes (the demo builder), never for a request from outside."""
-        with transaction(self.factory) as s:
-            row = s.execute(
-                select(UserAccount, Delegation)
-                .join(Delegation, Delegation.id == UserAccount.delegation_id)
-                .where(UserAccount.username == username.lower(), UserAccount.disabled.is_(False))
-            ).first()
-            if row is None:
-                raise NotFound(f"no enabled user {username!r}")
-            return _actor_for(row[0], row[1], ALL_SCOPES)
+        s = self.uow.session
+        row = s.execute(
+            select(UserAccount, Delegation)
+            .join(Delegation, Delegation.id == UserAccount.delegation_id)
+            .where(UserAccount.username == username.lower(), UserAccount.disabled.is_(False))
+        ).first()
+        if row is None:
+            raise NotFound(f"no enabled user {username!r}")
+        return _actor_for(row[0], row[1], ALL_SCOPES)
 
     # ---- browser sessions ---------------------------------------------------------------
 
     def start_session(self, actor: Actor) -> tuple[str, SessionInfo]:
         token = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(32)
-        now = self.clock.now()
-        expires = now + dt.timedelta(hours=self.settings.session_hours)
+        now = self.uow.clock.now()
+        expires = now + dt.timedelta(hours=self.uow.settings.session_hours)
         assert actor.user_id is not None
-        with transaction(self.factory) as s:
-            s.add(
-                WebSession(
-                    token_hash=digest(token),
-                    csrf_token=csrf,
-                    user_id=actor.user_id,
-                    created_at=now,
-                    expires_at=expires,
-                )
+        s = self.uow.session
+        s.add(
+            WebSession(
+                token_hash=digest(token),
+                csrf_token=csrf,
+                user_id=actor.user_id,
+                created_at=now,
+                expires_at=expires,
             )
+        )
         return token, SessionInfo(actor, csrf, expires)
 
     def session(self, token: str) -> SessionInfo | None:
         """The live session behind a cookie; None when unknown, ended or expired."""
-        with transaction(self.factory) as s:
-            row = _holder(s, WebSession, token)
-            if row is None:
-                return None
-            web, user, delegation = row
-            if web.ended_at is not None or user.disabled or web.expires_at <= self.clock.now():
-                return None
-            return SessionInfo(
-                _actor_for(user, delegation, ALL_SCOPES), web.csrf_token, web.expires_at
-            )
+        s = self.uow.session
+        row = _holder(s, WebSession, token)
+        if row is None:
+            return None
+        web, user, delegation = row
+        if web.ended_at is not None or user.disabled or web.expires_at <= self.uow.clock.now():
+            return None
+        return SessionInfo(_actor_for(user, delegation, ALL_SCOPES), web.csrf_token, web.expires_at)
 
     def end_session(self, token: str) -> None:
-        with transaction(self.factory) as s:
-            web = s.scalar(select(WebSession).where(WebSession.token_hash == digest(token)))
-            if web is not None and web.ended_at is None:
-                web.ended_at = self.clock.now()
+        s = self.uow.session
+        web = s.scalar(select(WebSession).where(WebSession.token_hash == digest(token)))
+        if web is not None and web.ended_at is None:
+            web.ended_at = self.uow.clock.now()
 
     # ---- API tokens ---------------------------------------------------------------------
 
@@ -354,32 +342,31 @@ class AccessService:
             raise Forbidden("a token cannot have more scopes than the credential issuing it")
         prefix = "swo_" if kind == "oauth" else "swp_"
         secret = prefix + secrets.token_urlsafe(32)
-        now = self.clock.now()
-        with transaction(self.factory) as s:
-            token = ApiToken(
-                token_hash=digest(secret),
-                prefix=secret[:10],
-                kind=kind,
-                name=name.strip()[:120] or kind,
-                scopes=" ".join(sorted(scopes)),
-                user_id=actor.user_id,
-                created_at=now,
-                expires_at=now + expires_in if expires_in else None,
+        now = self.uow.clock.now()
+        s = self.uow.session
+        token = ApiToken(
+            token_hash=digest(secret),
+            prefix=secret[:10],
+            kind=kind,
+            name=name.strip()[:120] or kind,
+            scopes=" ".join(sorted(scopes)),
+            user_id=actor.user_id,
+            created_at=now,
+            expires_at=now + expires_in if expires_in else None,
+        )
+        s.add(token)
+        s.flush()
+        if kind == "personal":
+            self.uow.audit(
+                actor,
+                now,
+                "token.issue",
+                "api_token",
+                token.id,
+                None,
+                {"name": token.name, "scopes": token.scopes, "expires_at": token.expires_at},
             )
-            s.add(token)
-            s.flush()
-            if kind == "personal":
-                audit(
-                    s,
-                    actor,
-                    now,
-                    "token.issue",
-                    "api_token",
-                    token.id,
-                    None,
-                    {"name": token.name, "scopes": token.scopes, "expires_at": token.expires_at},
-                )
-            return secret, self._token_dict(token)
+        return secret, self._token_dict(token)
 
     @staticmethod
     def _token_dict(t: ApiToken) -> dict[str, Any]:
@@ -396,48 +383,57 @@ class AccessService:
         }
 
     def token_actor(self, secret: str) -> Actor | None:
-        with transaction(self.factory) as s:
-            row = _holder(s, ApiToken, secret)
-            if row is None:
-                return None
-            token, user, delegation = row
-            now = self.clock.now()
-            if token.revoked_at is not None or user.disabled:
-                return None
-            if token.expires_at is not None and token.expires_at <= now:
-                return None
-            token.last_used_at = now
-            return _actor_for(user, delegation, parse_scopes(token.scopes))
+        s = self.uow.session
+        row = _holder(s, ApiToken, secret)
+        if row is None:
+            return None
+        token, user, delegation = row
+        now = self.uow.clock.now()
+        if token.revoked_at is not None or user.disabled:
+            return None
+        if token.expires_at is not None and token.expires_at <= now:
+            return None
+        token.last_used_at = now
+        return _actor_for(user, delegation, parse_scopes(token.scopes))
 
     def list_tokens(self, actor: Actor) -> list[dict[str, Any]]:
-        with transaction(self.factory) as s:
-            return [
-                self._token_dict(t)
-                for t in s.scalars(
-                    select(ApiToken)
-                    .where(ApiToken.user_id == actor.user_id, ApiToken.kind == "personal")
-                    .order_by(ApiToken.id)
-                )
-            ]
+        s = self.uow.session
+        return [
+            self._token_dict(t)
+            for t in s.scalars(
+                select(ApiToken)
+                .where(ApiToken.user_id == actor.user_id, ApiToken.kind == "personal")
+                .order_by(ApiToken.id)
+            )
+        ]
 
     def revoke_token(self, actor: Actor, token_id: int) -> dict[str, Any]:
-        with transaction(self.factory) as s:
-            token = s.get(ApiToken, token_id)
-            # Only personal access tokens are listed and revoked here; password-flow tokens
-            # simply expire.
-            if token is None or token.user_id != actor.user_id or token.kind != "personal":
-                raise NotFound(f"token {token_id} does not exist")
-            if token.revoked_at is None:
-                now = self.clock.now()
-                token.revoked_at = now
-                audit(
-                    s,
-                    actor,
-                    now,
-                    "token.revoke",
-                    "api_token",
-                    token.id,
-                    {"revoked": False},
-                    {"revoked": True},
-                )
-            return self._token_dict(token)
+        s = self.uow.session
+        token = s.get(ApiToken, token_id)
+        # Only personal access tokens are listed and revoked here; password-flow tokens
+        # simply expire.
+        if token is None or token.user_id != actor.user_id or token.kind != "personal":
+            raise NotFound(f"token {token_id} does not exist")
+        if token.revoked_at is None:
+            now = self.uow.clock.now()
+            token.revoked_at = now
+            self.uow.audit(
+                actor,
+                now,
+                "token.revoke",
+                "api_token",
+                token.id,
+                {"revoked": False},
+                {"revoked": True},
+            )
+        return self._token_dict(token)
+
+
+def sign_in(platform: Platform, username: str, password: str, address: str) -> Actor:
+    """Authenticate in a unit of work of its own, so that a failure stays recorded when the
+    caller is told NotAuthenticated."""
+    with platform.unit_of_work() as uow:
+        actor = AccessService(uow).authenticate(username, password, address)
+    if actor is None:
+        raise NotAuthenticated(WRONG_CREDENTIALS)
+    return actor

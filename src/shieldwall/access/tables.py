@@ -5,7 +5,7 @@ import datetime as dt
 from sqlalchemy import Boolean, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shieldwall.db import Base, UTCDateTime
+from shieldwall.kit.db import Base, UTCDateTime
 
 
 class UserAccount(Base):

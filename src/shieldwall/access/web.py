@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import hmac
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request
 
 from shieldwall.access.model import PUBLIC, Actor, Scope
-from shieldwall.access.service import SessionInfo
-from shieldwall.context import Context
-from shieldwall.errors import Forbidden, NotAuthenticated
+from shieldwall.access.service import AccessService, SessionInfo
+from shieldwall.kit.errors import Forbidden, NotAuthenticated
+from shieldwall.kit.templating import add_to_every_page
+from shieldwall.kit.uow import Platform
 
 SESSION_COOKIE = "shieldwall_session"
 LOGIN_CSRF_COOKIE = "shieldwall_login_csrf"
@@ -34,9 +35,9 @@ class LoginRequired(Exception):
         return f"/login?next={quote(self.next_path, safe='/')}{flag}"
 
 
-def context(request: Request) -> Context:
-    ctx: Context = request.app.state.context
-    return ctx
+def platform(request: Request) -> Platform:
+    found: Platform = request.app.state.platform
+    return found
 
 
 def client_address(request: Request) -> str:
@@ -50,7 +51,8 @@ def _session(request: Request) -> SessionInfo | None:
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
-    info = context(request).access.session(cookie)
+    with platform(request).unit_of_work() as uow:
+        info = AccessService(uow).session(cookie)
     request.state.session = info
     return info
 
@@ -62,7 +64,8 @@ def current_actor(request: Request) -> Actor:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise NotAuthenticated("send the token as 'Authorization: Bearer <token>'")
-        actor = context(request).access.token_actor(token.strip())
+        with platform(request).unit_of_work() as uow:
+            actor = AccessService(uow).token_actor(token.strip())
         if actor is None:
             raise NotAuthenticated("the token is unknown, expired or revoked")
         return actor
@@ -113,7 +116,18 @@ def page_session(request: Request) -> SessionInfo | None:
     return _session(request) if request.cookies.get(SESSION_COOKIE) else None
 
 
-Ctx = Annotated[Context, Depends(context)]
+def signed_in_user(request: Request) -> dict[str, Any]:
+    """Every page knows who is signed in (for the header and the sign-out form)."""
+    try:
+        return {"session": page_session(request)}
+    except Exception:  # an unreachable database must not hide the error page itself
+        return {"session": None}
+
+
+add_to_every_page(signed_in_user)
+
+
+Ctx = Annotated[Platform, Depends(platform)]
 Reader = Annotated[Actor, Depends(signed_in)]
 Anyone = Annotated[Actor, Depends(anyone)]
 PageActor = Annotated[Actor, Depends(page_actor)]

@@ -27,7 +27,6 @@ from shieldwall.assistance.schemas import (
     EntryOut,
     OfferIn,
     OfferOut,
-    Page,
     ReasonIn,
     ReleasabilityIn,
     RequestIn,
@@ -35,11 +34,12 @@ from shieldwall.assistance.schemas import (
     Summary,
     to_cents,
 )
-from shieldwall.context import Context
-from shieldwall.errors import InvalidInput
-from shieldwall.params import Limit, Offset, RecordId, RecordIdFilter
-from shieldwall.problems import problem_responses
-from shieldwall.reports.exports import csv_lines
+from shieldwall.assistance.service import AssistanceService
+from shieldwall.kit.errors import InvalidInput
+from shieldwall.kit.exports import csv_lines
+from shieldwall.kit.pagination import Page
+from shieldwall.kit.params import Limit, Offset, RecordId, RecordIdFilter
+from shieldwall.kit.problems import problem_responses
 
 router = APIRouter(prefix="/api/v1")
 
@@ -111,23 +111,23 @@ def list_requests(
     responses=problem_responses(409),
 )
 def file_request(body: RequestIn, ctx: Ctx, who: Reader, key: IdempotencyKey = None) -> object:
-    request_id = ctx.assistance.file_request(
-        who,
-        partner=body.partner,
-        title=body.title,
-        area=body.area,
-        item=body.item,
-        quantity=body.quantity,
-        value_cents=to_cents(body.value_eur),
-        priority=body.priority.value,
-        need_by=body.need_by,
-        justification=body.justification,
-        addressees=body.addressees,
-        releasability=body.releasability.value if body.releasability else None,
-        idempotency_key=key,
-    )
-    with ctx.reading() as s:
-        return queries.get_request(s, who, request_id).as_dict()
+    with ctx.unit_of_work() as uow:
+        request_id = AssistanceService(uow).file_request(
+            who,
+            partner=body.partner,
+            title=body.title,
+            area=body.area,
+            item=body.item,
+            quantity=body.quantity,
+            value_cents=to_cents(body.value_eur),
+            priority=body.priority.value,
+            need_by=body.need_by,
+            justification=body.justification,
+            addressees=body.addressees,
+            releasability=body.releasability.value if body.releasability else None,
+            idempotency_key=key,
+        )
+        return queries.get_request(uow.session, who, request_id).as_dict()
 
 
 @router.get(
@@ -148,9 +148,9 @@ def get_request(request_id: Id, ctx: Ctx, who: Reader) -> object:
     responses=problem_responses(404, 409),
 )
 def withdraw_request(request_id: Id, body: ReasonIn, ctx: Ctx, who: Reader) -> object:
-    ctx.assistance.withdraw_request(who, request_id, body.reason)
-    with ctx.reading() as s:
-        return queries.get_request(s, who, request_id).as_dict()
+    with ctx.unit_of_work() as uow:
+        AssistanceService(uow).withdraw_request(who, request_id, body.reason)
+        return queries.get_request(uow.session, who, request_id).as_dict()
 
 
 @router.post(
@@ -160,9 +160,9 @@ def withdraw_request(request_id: Id, body: ReasonIn, ctx: Ctx, who: Reader) -> o
     responses=problem_responses(404, 409),
 )
 def close_request(request_id: Id, body: ReasonIn, ctx: Ctx, who: Reader) -> object:
-    ctx.assistance.close_request(who, request_id, body.reason)
-    with ctx.reading() as s:
-        return queries.get_request(s, who, request_id).as_dict()
+    with ctx.unit_of_work() as uow:
+        AssistanceService(uow).close_request(who, request_id, body.reason)
+        return queries.get_request(uow.session, who, request_id).as_dict()
 
 
 # ---- offers ----------------------------------------------------------------------------------
@@ -203,34 +203,29 @@ def list_offers(
     responses=problem_responses(409),
 )
 def make_offer(body: OfferIn, ctx: Ctx, who: Reader, key: IdempotencyKey = None) -> object:
-    offer_id = ctx.assistance.make_offer(
-        who,
-        member=body.member,
-        kind=body.kind.value,
-        quantity=body.quantity,
-        partner=body.partner,
-        request_id=body.request_id,
-        area=body.area,
-        item=body.item,
-        value_cents=to_cents(body.value_eur),
-        description=body.description,
-        conditions=body.conditions,
-        releasability=body.releasability.value if body.releasability else None,
-        idempotency_key=key,
-    )
-    with ctx.reading() as s:
-        return queries.get_offer(s, who, offer_id)
+    with ctx.unit_of_work() as uow:
+        offer_id = AssistanceService(uow).make_offer(
+            who,
+            member=body.member,
+            kind=body.kind.value,
+            quantity=body.quantity,
+            partner=body.partner,
+            request_id=body.request_id,
+            area=body.area,
+            item=body.item,
+            value_cents=to_cents(body.value_eur),
+            description=body.description,
+            conditions=body.conditions,
+            releasability=body.releasability.value if body.releasability else None,
+            idempotency_key=key,
+        )
+        return queries.get_offer(uow.session, who, offer_id)
 
 
 @router.get(
     "/offers/{offer_id}", response_model=OfferOut, tags=["offers"], responses=problem_responses(404)
 )
 def get_offer(offer_id: Id, ctx: Ctx, who: Reader) -> object:
-    with ctx.reading() as s:
-        return queries.get_offer(s, who, offer_id)
-
-
-def _offer_after(ctx: Context, who: Reader, offer_id: int) -> object:
     with ctx.reading() as s:
         return queries.get_offer(s, who, offer_id)
 
@@ -242,8 +237,9 @@ def _offer_after(ctx: Context, who: Reader, offer_id: int) -> object:
     responses=problem_responses(404, 409),
 )
 def accept_offer(offer_id: Id, ctx: Ctx, who: Reader) -> object:
-    ctx.assistance.accept(who, offer_id)
-    return _offer_after(ctx, who, offer_id)
+    with ctx.unit_of_work() as uow:
+        AssistanceService(uow).accept(who, offer_id)
+        return queries.get_offer(uow.session, who, offer_id)
 
 
 @router.post(
@@ -253,8 +249,9 @@ def accept_offer(offer_id: Id, ctx: Ctx, who: Reader) -> object:
     responses=problem_responses(404, 409),
 )
 def decline_offer(offer_id: Id, body: ReasonIn, ctx: Ctx, who: Reader) -> object:
-    ctx.assistance.decline(who, offer_id, body.reason)
-    return _offer_after(ctx, who, offer_id)
+    with ctx.unit_of_work() as uow:
+        AssistanceService(uow).decline(who, offer_id, body.reason)
+        return queries.get_offer(uow.session, who, offer_id)
 
 
 @router.post(
@@ -264,8 +261,9 @@ def decline_offer(offer_id: Id, body: ReasonIn, ctx: Ctx, who: Reader) -> object
     responses=problem_responses(404, 409),
 )
 def withdraw_offer(offer_id: Id, body: ReasonIn, ctx: Ctx, who: Reader) -> object:
-    ctx.assistance.withdraw(who, offer_id, body.reason)
-    return _offer_after(ctx, who, offer_id)
+    with ctx.unit_of_work() as uow:
+        AssistanceService(uow).withdraw(who, offer_id, body.reason)
+        return queries.get_offer(uow.session, who, offer_id)
 
 
 @router.post(
@@ -275,8 +273,9 @@ def withdraw_offer(offer_id: Id, body: ReasonIn, ctx: Ctx, who: Reader) -> objec
     responses=problem_responses(404, 409),
 )
 def commit_offer(offer_id: Id, ctx: Ctx, who: Reader, body: CommitIn | None = None) -> object:
-    ctx.assistance.commit(who, offer_id, body.quantity if body else None)
-    return _offer_after(ctx, who, offer_id)
+    with ctx.unit_of_work() as uow:
+        AssistanceService(uow).commit(who, offer_id, body.quantity if body else None)
+        return queries.get_offer(uow.session, who, offer_id)
 
 
 @router.post(
@@ -286,8 +285,9 @@ def commit_offer(offer_id: Id, ctx: Ctx, who: Reader, body: CommitIn | None = No
     responses=problem_responses(404, 409),
 )
 def cancel_offer(offer_id: Id, body: ReasonIn, ctx: Ctx, who: Reader) -> object:
-    ctx.assistance.cancel(who, offer_id, body.reason)
-    return _offer_after(ctx, who, offer_id)
+    with ctx.unit_of_work() as uow:
+        AssistanceService(uow).cancel(who, offer_id, body.reason)
+        return queries.get_offer(uow.session, who, offer_id)
 
 
 # ---- deliveries ------------------------------------------------------------------------------
@@ -303,16 +303,16 @@ def cancel_offer(offer_id: Id, body: ReasonIn, ctx: Ctx, who: Reader) -> object:
 def record_delivery(
     offer_id: Id, body: DeliveryIn, ctx: Ctx, who: Reader, key: IdempotencyKey = None
 ) -> object:
-    delivery_id = ctx.assistance.record_delivery(
-        who,
-        offer_id,
-        quantity=body.quantity,
-        delivered_on=body.delivered_on,
-        note=body.note,
-        idempotency_key=key,
-    )
-    with ctx.reading() as s:
-        return queries.get_delivery(s, who, delivery_id)
+    with ctx.unit_of_work() as uow:
+        delivery_id = AssistanceService(uow).record_delivery(
+            who,
+            offer_id,
+            quantity=body.quantity,
+            delivered_on=body.delivered_on,
+            note=body.note,
+            idempotency_key=key,
+        )
+        return queries.get_delivery(uow.session, who, delivery_id)
 
 
 @router.get(
@@ -351,9 +351,9 @@ def get_delivery(delivery_id: Id, ctx: Ctx, who: Reader) -> object:
     responses=problem_responses(404, 409),
 )
 def confirm_delivery(delivery_id: Id, ctx: Ctx, who: Reader) -> object:
-    ctx.assistance.confirm_delivery(who, delivery_id)
-    with ctx.reading() as s:
-        return queries.get_delivery(s, who, delivery_id)
+    with ctx.unit_of_work() as uow:
+        AssistanceService(uow).confirm_delivery(who, delivery_id)
+        return queries.get_delivery(uow.session, who, delivery_id)
 
 
 @router.post(
@@ -363,9 +363,9 @@ def confirm_delivery(delivery_id: Id, ctx: Ctx, who: Reader) -> object:
     responses=problem_responses(404, 409),
 )
 def reject_delivery(delivery_id: Id, body: ReasonIn, ctx: Ctx, who: Reader) -> object:
-    ctx.assistance.reject_delivery(who, delivery_id, body.reason)
-    with ctx.reading() as s:
-        return queries.get_delivery(s, who, delivery_id)
+    with ctx.unit_of_work() as uow:
+        AssistanceService(uow).reject_delivery(who, delivery_id, body.reason)
+        return queries.get_delivery(uow.session, who, delivery_id)
 
 
 # ---- ledger ----------------------------------------------------------------------------------
@@ -419,18 +419,18 @@ def list_entries(
     responses=problem_responses(404, 409),
 )
 def correct_ledger(body: CorrectionIn, ctx: Ctx, who: Reader, key: IdempotencyKey = None) -> object:
-    entry_id = ctx.assistance.correct(
-        who,
-        body.offer_id,
-        measure=body.measure.value,
-        quantity_delta=body.quantity_delta,
-        value_delta_cents=to_cents(body.value_delta_eur) or 0,
-        reason=body.reason,
-        occurred_on=body.occurred_on,
-        idempotency_key=key,
-    )
-    with ctx.reading() as s:
-        return queries.get_entry(s, who, entry_id)
+    with ctx.unit_of_work() as uow:
+        entry_id = AssistanceService(uow).correct(
+            who,
+            body.offer_id,
+            measure=body.measure.value,
+            quantity_delta=body.quantity_delta,
+            value_delta_cents=to_cents(body.value_delta_eur) or 0,
+            reason=body.reason,
+            occurred_on=body.occurred_on,
+            idempotency_key=key,
+        )
+        return queries.get_entry(uow.session, who, entry_id)
 
 
 @router.get(
@@ -461,9 +461,9 @@ def ledger_summary(
 )
 def widen_request(request_id: Id, body: ReleasabilityIn, ctx: Ctx, who: Reader) -> object:
     """Release a request more widely (never narrower)."""
-    ctx.assistance.widen(who, "request", request_id, body.releasability.value)
-    with ctx.reading() as s:
-        return queries.get_request(s, who, request_id).as_dict()
+    with ctx.unit_of_work() as uow:
+        AssistanceService(uow).widen(who, "request", request_id, body.releasability.value)
+        return queries.get_request(uow.session, who, request_id).as_dict()
 
 
 @router.post(
@@ -474,8 +474,9 @@ def widen_request(request_id: Id, body: ReleasabilityIn, ctx: Ctx, who: Reader) 
 )
 def widen_offer(offer_id: Id, body: ReleasabilityIn, ctx: Ctx, who: Reader) -> object:
     """Release an offer more widely (never narrower)."""
-    ctx.assistance.widen(who, "offer", offer_id, body.releasability.value)
-    return _offer_after(ctx, who, offer_id)
+    with ctx.unit_of_work() as uow:
+        AssistanceService(uow).widen(who, "offer", offer_id, body.releasability.value)
+        return queries.get_offer(uow.session, who, offer_id)
 
 
 @router.get(

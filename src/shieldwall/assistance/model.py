@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 
-from shieldwall.errors import IllegalTransition, InvalidInput, RuleViolation
+from shieldwall.kit.errors import IllegalTransition, InvalidInput, RuleViolation
 
 
 class AssistanceKind(StrEnum):
@@ -88,6 +88,19 @@ class Priority(StrEnum):
     HIGH = "high"
     MEDIUM = "medium"
     LOW = "low"
+
+
+PRIORITY_ORDER: tuple[Priority, ...] = tuple(Priority)  # most urgent first
+
+
+def urgency(priority: str, need_by: object) -> tuple[int, str]:
+    """Sort key: most urgent priority first, then the earliest need-by date (none last)."""
+    return PRIORITY_ORDER.index(Priority(priority)), str(need_by or "9999")
+
+
+def awaits_cover(status: str) -> bool:
+    """A request still waits for offers while it is open or only partially covered."""
+    return status in (RequestStatus.OPEN, RequestStatus.PARTIALLY_COVERED)
 
 
 class Measure(StrEnum):
@@ -235,3 +248,75 @@ def coverage_ratio(requested: Amount, committed: Amount, by_quantity: bool) -> f
     if need <= 0:
         return 0.0
     return got / need
+
+
+def require_reason(reason: str | None, field: str = "reason") -> str:
+    """Declining, withdrawing, cancelling, rejecting, closing and correcting need a reason."""
+    if reason is None or not reason.strip():
+        raise InvalidInput(field, "a reason is required")
+    return reason.strip()
+
+
+def value_at_reference_price(quantity: int, unit_value_cents: int | None, field: str) -> int:
+    """A quantity of a catalogue item is worth its reference unit value times the quantity;
+    without an item there is no price to go by, so the value must be given."""
+    if unit_value_cents is None:
+        raise InvalidInput(field, "an offer without a catalogue item needs a value")
+    return quantity * unit_value_cents
+
+
+def require_not_negative(field: str, value: int) -> None:
+    if value < 0:
+        raise InvalidInput(field, "must not be negative")
+
+
+def offer_movement(
+    action: OfferAction, before: Balances, quantity: int | None = None
+) -> Movement | None:
+    """The ledger entry an answer or a change of heart writes, or None if it writes none.
+
+    Declining or withdrawing takes back what was offered; committing commits ``quantity`` (all
+    that is offered if not given) at its pro-rata value; cancelling takes back what was
+    committed and not yet delivered.
+    """
+    if action == OfferAction.DECLINE:
+        return Movement(EntryType.DECLINED, Measure.OFFERED, -before.offered)
+    if action == OfferAction.WITHDRAW:
+        return Movement(EntryType.WITHDRAWN, Measure.OFFERED, -before.offered)
+    if action == OfferAction.COMMIT:
+        qty = before.offered.quantity if quantity is None else quantity
+        require_positive("quantity", qty)
+        if qty > before.offered.quantity:
+            raise RuleViolation(
+                f"cannot commit {qty}: only {before.offered.quantity} offered",
+                rule="committed ≤ offered",
+            )
+        value = value_step(
+            before.offered.value_cents,
+            before.offered.quantity,
+            before.committed.quantity,
+            before.committed.quantity + qty,
+        )
+        return Movement(EntryType.COMMITTED, Measure.COMMITTED, Amount(qty, value))
+    if action == OfferAction.CANCEL:
+        undelivered = Amount(
+            before.committed.quantity - before.delivered.quantity,
+            before.committed.value_cents - before.delivered.value_cents,
+        )
+        return Movement(EntryType.CANCELLED, Measure.COMMITTED, -undelivered)
+    return None
+
+
+def delivery_movement(before: Balances, quantity: int) -> Movement:
+    """A confirmed delivery of ``quantity`` units, valued pro rata of the commitment."""
+    value = value_step(
+        before.committed.value_cents,
+        before.committed.quantity,
+        before.delivered.quantity,
+        before.delivered.quantity + quantity,
+    )
+    return Movement(EntryType.DELIVERED, Measure.DELIVERED, Amount(quantity, value))
+
+
+def needs_reason(action: OfferAction) -> bool:
+    return action in (OfferAction.DECLINE, OfferAction.WITHDRAW, OfferAction.CANCEL)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
@@ -22,49 +23,13 @@ from shieldwall.assistance.model import (
     Priority,
     RequestStatus,
 )
-from shieldwall.assistance.policy import Action
-from shieldwall.assistance.service import OFFER_DEFAULT, REQUEST_DEFAULT
-from shieldwall.errors import DomainError, InvalidInput, NotFound
-from shieldwall.params import PageNumber, RecordId
-from shieldwall.reports import charts
-from shieldwall.web import TEMPLATES
+from shieldwall.assistance.policy import OFFER_DEFAULT, REQUEST_DEFAULT, Action
+from shieldwall.assistance.service import AssistanceService
+from shieldwall.kit.errors import DomainError, InvalidInput, NotFound
+from shieldwall.kit.params import PageNumber, RecordId
+from shieldwall.kit.templating import TEMPLATES
 
 router = APIRouter(include_in_schema=False)
-
-
-@router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request, ctx: Ctx, who: PageActor) -> HTMLResponse:
-    with ctx.reading() as s:
-        totals = queries.totals(s, who)
-        coverage = queries.area_coverage(s, who)
-        members = queries.member_gaps(s, who)
-        open_requests = [
-            v.as_dict()
-            for v in queries.list_requests(s, who)
-            if v.status in (RequestStatus.OPEN, RequestStatus.PARTIALLY_COVERED)
-        ]
-        _n, awaiting = queries.list_offers(s, who, state="offered", limit=10)
-        pending = queries.pending_deliveries(s, who)
-    open_requests.sort(
-        key=lambda r: (
-            ["critical", "high", "medium", "low"].index(r["priority"]),
-            str(r["need_by"] or "9999"),
-        )
-    )
-    return TEMPLATES.TemplateResponse(
-        request,
-        "dashboard.html",
-        {
-            "totals": totals,
-            "coverage": coverage,
-            "members": members,
-            "open_requests": open_requests[:10],
-            "awaiting": awaiting,
-            "pending": pending,
-            "coverage_chart": charts.coverage_by_area(coverage),
-            "members_chart": charts.pledged_vs_delivered(members),
-        },
-    )
 
 
 @router.get("/requests", response_class=HTMLResponse)
@@ -129,22 +94,23 @@ async def file_request_form(request: Request, ctx: Ctx, who: PageActor) -> Respo
         what = values.get("what", "")
         item = what.removeprefix("item:") if what.startswith("item:") else None
         area = what.removeprefix("area:") if what.startswith("area:") else None
-        request_id = ctx.assistance.file_request(
-            who,
-            partner=who.delegation or "",
-            title=values.get("title", ""),
-            area=area,
-            item=item,
-            quantity=_whole("quantity", values["quantity"]) if values.get("quantity") else None,
-            value_cents=_cents("value_eur", values["value_eur"])
-            if values.get("value_eur")
-            else None,
-            priority=_choice("priority", values.get("priority", "medium"), Priority),
-            need_by=_day("need_by", values["need_by"]) if values.get("need_by") else None,
-            justification=values.get("justification", ""),
-            addressees=addressees,
-            releasability=values.get("releasability") or None,
-        )
+        with ctx.unit_of_work() as uow:
+            request_id = AssistanceService(uow).file_request(
+                who,
+                partner=who.delegation or "",
+                title=values.get("title", ""),
+                area=area,
+                item=item,
+                quantity=_whole("quantity", values["quantity"]) if values.get("quantity") else None,
+                value_cents=_cents("value_eur", values["value_eur"])
+                if values.get("value_eur")
+                else None,
+                priority=_choice("priority", values.get("priority", "medium"), Priority),
+                need_by=_day("need_by", values["need_by"]) if values.get("need_by") else None,
+                justification=values.get("justification", ""),
+                addressees=addressees,
+                releasability=values.get("releasability") or None,
+            )
     except DomainError as exc:
         return _new_request_form(
             request,
@@ -230,36 +196,46 @@ async def act_on_request(
     assert info is not None
     check_csrf(info, values.get("csrf_token"))
     action = values.get("action", "")
-    service = ctx.assistance
     try:
-        if action == "offer":
-            offer_id = service.make_offer(
-                who,
-                member=who.delegation or "",
-                kind=_choice("kind", values.get("kind", ""), AssistanceKind),
-                quantity=_whole("quantity", values.get("quantity", "")),
-                request_id=request_id,
-                value_cents=_cents("value_eur", values["value_eur"])
-                if values.get("value_eur")
-                else None,
-                description=values.get("description", ""),
-                conditions=values.get("conditions", ""),
-                releasability=values.get("releasability") or None,
-            )
-            return RedirectResponse(f"/offers/{offer_id}?done=offered", status_code=303)
-        if action == "withdraw":
-            service.withdraw_request(who, request_id, values.get("reason", ""))
-        elif action == "close":
-            service.close_request(who, request_id, values.get("reason", ""))
-        elif action == "widen":
-            service.widen(who, "request", request_id, values.get("releasability", ""))
-        else:
-            raise InvalidInput("action", f"unknown action {action!r}")
+        with ctx.unit_of_work() as uow:
+            offer_id = _request_form_action(AssistanceService(uow), who, request_id, values)
     except DomainError as exc:
         return _request_page(
             request, ctx, who, request_id, error=exc.detail, values=values, status_code=exc.status
         )
+    if offer_id is not None:
+        return RedirectResponse(f"/offers/{offer_id}?done=offered", status_code=303)
     return RedirectResponse(f"/requests/{request_id}?done={action}", status_code=303)
+
+
+def _request_form_action(
+    service: AssistanceService, who: Actor, request_id: int, values: dict[str, str]
+) -> int | None:
+    """Carry out one form of the request page; the id of the offer made, if one was."""
+    action = values.get("action", "")
+    if action == "offer":
+        return service.make_offer(
+            who,
+            member=who.delegation or "",
+            kind=_choice("kind", values.get("kind", ""), AssistanceKind),
+            quantity=_whole("quantity", values.get("quantity", "")),
+            request_id=request_id,
+            value_cents=_cents("value_eur", values["value_eur"])
+            if values.get("value_eur")
+            else None,
+            description=values.get("description", ""),
+            conditions=values.get("conditions", ""),
+            releasability=values.get("releasability") or None,
+        )
+    if action == "withdraw":
+        service.withdraw_request(who, request_id, values.get("reason", ""))
+    elif action == "close":
+        service.close_request(who, request_id, values.get("reason", ""))
+    elif action == "widen":
+        service.widen(who, "request", request_id, values.get("releasability", ""))
+    else:
+        raise InvalidInput("action", f"unknown action {action!r}")
+    return None
 
 
 def _cents(field: str, text: str) -> int:
@@ -424,40 +400,61 @@ def act_on_offer(
     info = page_session(request)
     assert info is not None  # PageActor guarantees a live session
     check_csrf(info, csrf_token)
-    service = ctx.assistance
+    form = OfferForm(action, reason, quantity, delivered_on, note, delivery_id, releasability)
     try:
-        if action == "accept":
-            service.accept(who, offer_id)
-        elif action == "decline":
-            service.decline(who, offer_id, reason)
-        elif action == "withdraw":
-            service.withdraw(who, offer_id, reason)
-        elif action == "commit":
-            service.commit(who, offer_id, _whole("quantity", quantity) if quantity else None)
-        elif action == "cancel":
-            service.cancel(who, offer_id, reason)
-        elif action == "record_delivery":
-            service.record_delivery(
-                who,
-                offer_id,
-                quantity=_whole("quantity", quantity),
-                delivered_on=_day("delivered_on", delivered_on) if delivered_on else None,
-                note=note,
-            )
-        elif action in ("confirm", "reject"):
-            delivery = _whole("delivery_id", delivery_id)
-            if action == "confirm":
-                service.confirm_delivery(who, delivery)
-            else:
-                service.reject_delivery(who, delivery, reason)
-        elif action == "widen":
-            service.widen(who, "offer", offer_id, releasability)
-        else:
-            raise InvalidInput("action", f"unknown action {action!r}")
+        with ctx.unit_of_work() as uow:
+            _offer_form_action(AssistanceService(uow), who, offer_id, form)
     except DomainError as exc:
         # Show the page again, with what went wrong; nothing was changed.
         return _offer_page(request, ctx, who, offer_id, error=exc.detail, status_code=exc.status)
     return RedirectResponse(f"/offers/{offer_id}?done={action}", status_code=303)
+
+
+@dataclass(frozen=True)
+class OfferForm:
+    """What one of the offer page's forms sent."""
+
+    action: str
+    reason: str
+    quantity: str
+    delivered_on: str
+    note: str
+    delivery_id: str
+    releasability: str
+
+
+def _offer_form_action(
+    service: AssistanceService, who: Actor, offer_id: int, form: OfferForm
+) -> None:
+    """Carry out one form of the offer page, as its API route would."""
+    action = form.action
+    if action == "accept":
+        service.accept(who, offer_id)
+    elif action == "decline":
+        service.decline(who, offer_id, form.reason)
+    elif action == "withdraw":
+        service.withdraw(who, offer_id, form.reason)
+    elif action == "commit":
+        quantity = _whole("quantity", form.quantity) if form.quantity else None
+        service.commit(who, offer_id, quantity)
+    elif action == "cancel":
+        service.cancel(who, offer_id, form.reason)
+    elif action == "record_delivery":
+        service.record_delivery(
+            who,
+            offer_id,
+            quantity=_whole("quantity", form.quantity),
+            delivered_on=_day("delivered_on", form.delivered_on) if form.delivered_on else None,
+            note=form.note,
+        )
+    elif action == "confirm":
+        service.confirm_delivery(who, _whole("delivery_id", form.delivery_id))
+    elif action == "reject":
+        service.reject_delivery(who, _whole("delivery_id", form.delivery_id), form.reason)
+    elif action == "widen":
+        service.widen(who, "offer", offer_id, form.releasability)
+    else:
+        raise InvalidInput("action", f"unknown action {action!r}")
 
 
 def _whole(field: str, text: str) -> int:

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from shieldwall.access.model import Actor, Audience, RouteRule
-from shieldwall.errors import Forbidden
+from shieldwall.access.model import Actor, Audience, Releasability, RouteRule
+from shieldwall.kit.errors import Forbidden
+
+# Who may see a record unless its author releases it more widely: a request its addressees
+# (and the partner who filed it), an offer the partner it is made to.
+REQUEST_DEFAULT = Releasability.ADDRESSEES
+OFFER_DEFAULT = Releasability.PARTNER
 
 
 class Relation(StrEnum):
@@ -135,7 +140,6 @@ ROUTES: dict[tuple[str, str], RouteRule] = {
     ("GET", "/api/v1/ledger/summary"): _R(_SIGNED_IN, "offer"),
     ("GET", "/api/v1/ledger/export.csv"): _R(_SIGNED_IN, "offer"),
     ("POST", "/api/v1/ledger/corrections"): _R(_SIGNED_IN, "offer", Action.CORRECT_LEDGER),
-    ("GET", "/"): _R(Audience.PAGE, "offer"),
     ("GET", "/requests"): _R(Audience.PAGE, "request"),
     ("GET", "/requests/new"): _R(Audience.PAGE),
     ("POST", "/requests/new"): _R(Audience.PAGE),

@@ -16,7 +16,6 @@ from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session
 
 from shieldwall.access.model import Actor
-from shieldwall.access.visibility import visible_offer_ids, visible_offers, visible_requests
 from shieldwall.assistance import model
 from shieldwall.assistance.model import Amount
 from shieldwall.assistance.tables import (
@@ -28,9 +27,10 @@ from shieldwall.assistance.tables import (
     Offer,
     RequestAddressee,
 )
+from shieldwall.assistance.visibility import readable_offer_ids, readable_offers, readable_requests
 from shieldwall.audit.tables import AuditRecord
-from shieldwall.council.tables import Delegation
-from shieldwall.errors import InvalidInput, NotFound
+from shieldwall.delegations.tables import Delegation
+from shieldwall.kit.errors import InvalidInput, NotFound
 
 # The dimensions a summary may be grouped by, and the entry column behind each.
 GROUP_KEYS: dict[str, Any] = {
@@ -189,7 +189,7 @@ def visible_entries(reader: Actor, stmt: Select[Any]) -> Select[Any]:
     """Entries inherit their offer's releasability; the secretariat sees the whole ledger."""
     if reader.sees_everything:
         return stmt
-    return stmt.where(LedgerEntry.offer_id.in_(visible_offer_ids(reader)))
+    return stmt.where(LedgerEntry.offer_id.in_(readable_offer_ids(reader)))
 
 
 def summary_statement(
@@ -331,7 +331,7 @@ def list_requests(
     partner: str | None = None,
     addressed_to: str | None = None,
 ) -> list[RequestView]:
-    stmt = select(AssistanceRequest).where(visible_requests(reader)).order_by(AssistanceRequest.id)
+    stmt = select(AssistanceRequest).where(readable_requests(reader)).order_by(AssistanceRequest.id)
     if area:
         stmt = stmt.join(CapabilityArea, CapabilityArea.id == AssistanceRequest.area_id).where(
             CapabilityArea.code == area
@@ -411,7 +411,7 @@ def _request_views(
 def get_request(session: Session, reader: Actor, request_id: int) -> RequestView:
     request = session.scalar(
         select(AssistanceRequest).where(
-            AssistanceRequest.id == request_id, visible_requests(reader)
+            AssistanceRequest.id == request_id, readable_requests(reader)
         )
     )
     if request is None:  # unseen and absent look the same: existence is not disclosed
@@ -476,7 +476,7 @@ def list_offers(
     offset: int = 0,
     limit: int = 100,
 ) -> tuple[int, list[dict[str, Any]]]:
-    stmt = select(Offer).where(visible_offers(reader))
+    stmt = select(Offer).where(readable_offers(reader))
     if member:
         stmt = stmt.where(Offer.member_id == _delegation_id(session, member))
     if state:
@@ -491,7 +491,7 @@ def list_offers(
 
 
 def get_offer(session: Session, reader: Actor, offer_id: int) -> dict[str, Any]:
-    offer = session.scalar(select(Offer).where(Offer.id == offer_id, visible_offers(reader)))
+    offer = session.scalar(select(Offer).where(Offer.id == offer_id, readable_offers(reader)))
     if offer is None:
         raise NotFound(f"offer {offer_id} does not exist")
     return _offer_dicts(session, reader, [offer])[0]
@@ -516,7 +516,7 @@ def list_deliveries(
 ) -> list[dict[str, Any]]:
     stmt = select(Delivery).order_by(Delivery.id)
     if not reader.sees_everything:
-        stmt = stmt.where(Delivery.offer_id.in_(visible_offer_ids(reader)))
+        stmt = stmt.where(Delivery.offer_id.in_(readable_offer_ids(reader)))
     if offer_id is not None:
         stmt = stmt.where(Delivery.offer_id == offer_id)
     if state:
@@ -527,7 +527,7 @@ def list_deliveries(
 def get_delivery(session: Session, reader: Actor, delivery_id: int) -> dict[str, Any]:
     d = session.scalar(
         select(Delivery).where(
-            Delivery.id == delivery_id, Delivery.offer_id.in_(visible_offer_ids(reader))
+            Delivery.id == delivery_id, Delivery.offer_id.in_(readable_offer_ids(reader))
         )
     )
     if d is None:

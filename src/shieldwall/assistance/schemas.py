@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
@@ -205,16 +205,6 @@ class EntryOut(BaseModel):
     occurred_on: dt.date
     recorded_at: dt.datetime
     reason: str | None
-
-
-T = TypeVar("T")
-
-
-class Page(BaseModel, Generic[T]):
-    total: int
-    offset: int
-    limit: int
-    items: list[T]
 
 
 class SummaryRow(BaseModel):

@@ -1,7 +1,8 @@
-"""Use cases of the assistance ledger: one transaction each, each audited.
+"""Use cases of the assistance ledger, each audited, each run in the unit of work it is given.
 
-Every operation checks the rules of ``model`` before it writes; a refused operation raises and
-its transaction rolls back whole, so it changes nothing.
+Every operation checks the rules of ``model`` and the permissions of ``policy`` before it
+writes; a refused operation raises, and the unit of work it runs in rolls back whole, so it
+changes nothing.
 """
 
 from __future__ import annotations
@@ -10,11 +11,9 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from shieldwall import idempotency
-from shieldwall.access.model import Actor, Releasability
-from shieldwall.access.visibility import visible_offers, visible_requests
+from shieldwall.access.model import Actor, Releasability, widened
 from shieldwall.assistance import model
 from shieldwall.assistance.model import (
     Amount,
@@ -27,7 +26,12 @@ from shieldwall.assistance.model import (
     OfferState,
     RequestState,
 )
-from shieldwall.assistance.policy import Action, require
+from shieldwall.assistance.policy import (
+    OFFER_DEFAULT,
+    REQUEST_DEFAULT,
+    Action,
+    require,
+)
 from shieldwall.assistance.tables import (
     AssistanceRequest,
     CapabilityArea,
@@ -37,19 +41,13 @@ from shieldwall.assistance.tables import (
     Offer,
     RequestAddressee,
 )
-from shieldwall.audit.service import audit
-from shieldwall.clock import Clock
-from shieldwall.council.model import DelegationKind, is_seated
-from shieldwall.council.tables import Delegation
-from shieldwall.db import transaction
-from shieldwall.errors import IllegalTransition, InvalidInput, NotFound, RuleViolation
-
-
-def delegation_by_code(session: Session, code: str, field: str) -> Delegation:
-    found = session.scalar(select(Delegation).where(Delegation.code == code.upper()))
-    if found is None:
-        raise InvalidInput(field, f"no delegation with code {code!r}")
-    return found
+from shieldwall.assistance.visibility import readable_offers, readable_requests
+from shieldwall.delegations.model import DelegationKind, is_seated
+from shieldwall.delegations.service import delegation_by_code, the_partners
+from shieldwall.delegations.tables import Delegation
+from shieldwall.kit import idempotency
+from shieldwall.kit.errors import IllegalTransition, InvalidInput, NotFound, RuleViolation
+from shieldwall.kit.uow import UnitOfWork
 
 
 def area_by_code(session: Session, code: str, field: str = "area") -> CapabilityArea:
@@ -67,6 +65,7 @@ def item_by_code(session: Session, code: str, field: str = "item") -> Capability
 
 
 def offer_balances(session: Session, offer_id: int) -> Balances:
+    """An offer's balances, summed from its ledger entries (DESIGN rule 1)."""
     rows = session.execute(
         select(
             LedgerEntry.measure,
@@ -104,57 +103,39 @@ def _snapshot(offer: Offer, balances: Balances) -> dict[str, Any]:
     }
 
 
-REQUEST_DEFAULT = Releasability.ADDRESSEES
-OFFER_DEFAULT = Releasability.PARTNER
-
-
-def widened(field: str, default: Releasability, asked: str | None) -> Releasability:
-    """The author may widen a record's releasability beyond its type's default, never narrow."""
-    if asked is None:
-        return default
-    try:
-        level = Releasability(asked)
-    except ValueError:
-        raise InvalidInput(
-            field, f"use one of {', '.join(r.value for r in Releasability)}"
-        ) from None
-    if level.rank < default.rank:
-        raise InvalidInput(field, f"may only widen the default ({default.value}), not narrow it")
-    return level
-
-
-def _reason(reason: str | None, field: str = "reason") -> str:
-    if reason is None or not reason.strip():
-        raise InvalidInput(field, "a reason is required")
-    return reason.strip()
+def _payload(arguments: dict[str, Any]) -> dict[str, Any]:
+    """What an idempotency key is bound to: the use case's arguments but who and the key."""
+    return {
+        k: v for k, v in arguments.items() if k not in ("self", "actor", "idempotency_key", "s")
+    }
 
 
 class AssistanceService:
-    def __init__(self, factory: sessionmaker[Session], clock: Clock) -> None:
-        self.factory = factory
-        self.clock = clock
+    """Use cases of the ledger; each runs in the unit of work it is given."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.s = uow.session
 
     # ---- catalogue -------------------------------------------------------------------------
 
     def add_area(self, actor: Actor, code: str, name: str, description: str = "") -> int:
         require(actor, Action.EDIT_CATALOGUE)
-        with transaction(self.factory) as s:
-            if s.scalar(select(CapabilityArea.id).where(CapabilityArea.code == code)):
-                raise InvalidInput("code", f"capability area {code!r} already exists")
-            area = CapabilityArea(code=code, name=name, description=description)
-            s.add(area)
-            s.flush()
-            audit(
-                s,
-                actor,
-                self.clock.now(),
-                "area.add",
-                "capability_area",
-                area.id,
-                None,
-                {"code": code, "name": name},
-            )
-            return area.id
+        if self.s.scalar(select(CapabilityArea.id).where(CapabilityArea.code == code)):
+            raise InvalidInput("code", f"capability area {code!r} already exists")
+        area = CapabilityArea(code=code, name=name, description=description)
+        self.s.add(area)
+        self.s.flush()
+        self.uow.audit(
+            actor,
+            self.uow.clock.now(),
+            "area.add",
+            "capability_area",
+            area.id,
+            None,
+            {"code": code, "name": name},
+        )
+        return area.id
 
     def add_item(
         self,
@@ -169,38 +150,35 @@ class AssistanceService:
         tags: list[str] | None = None,
     ) -> int:
         require(actor, Action.EDIT_CATALOGUE)
-        with transaction(self.factory) as s:
-            if s.scalar(select(CapabilityItem.id).where(CapabilityItem.code == code)):
-                raise InvalidInput("code", f"catalogue item {code!r} already exists")
-            if reference_unit_value_cents < 0:
-                raise InvalidInput("reference_unit_value_eur", "must not be negative")
-            item = CapabilityItem(
-                code=code,
-                name=name,
-                area_id=area_by_code(s, area).id,
-                unit=unit,
-                reference_unit_value_cents=reference_unit_value_cents,
-                price_date=price_date,
-                tags=sorted(set(tags or [])),
-            )
-            s.add(item)
-            s.flush()
-            audit(
-                s,
-                actor,
-                self.clock.now(),
-                "item.add",
-                "capability_item",
-                item.id,
-                None,
-                {
-                    "code": code,
-                    "area": area,
-                    "unit": unit,
-                    "reference_unit_value_cents": reference_unit_value_cents,
-                },
-            )
-            return item.id
+        if self.s.scalar(select(CapabilityItem.id).where(CapabilityItem.code == code)):
+            raise InvalidInput("code", f"catalogue item {code!r} already exists")
+        model.require_not_negative("reference_unit_value_eur", reference_unit_value_cents)
+        item = CapabilityItem(
+            code=code,
+            name=name,
+            area_id=area_by_code(self.s, area).id,
+            unit=unit,
+            reference_unit_value_cents=reference_unit_value_cents,
+            price_date=price_date,
+            tags=sorted(set(tags or [])),
+        )
+        self.s.add(item)
+        self.s.flush()
+        self.uow.audit(
+            actor,
+            self.uow.clock.now(),
+            "item.add",
+            "capability_item",
+            item.id,
+            None,
+            {
+                "code": code,
+                "area": area,
+                "unit": unit,
+                "reference_unit_value_cents": reference_unit_value_cents,
+            },
+        )
+        return item.id
 
     # ---- requests --------------------------------------------------------------------------
 
@@ -222,121 +200,120 @@ class AssistanceService:
         releasability: str | None = None,
         idempotency_key: str | None = None,
     ) -> int:
-        payload = dict(locals())
-        for dropped in ("self", "actor", "idempotency_key"):
-            payload.pop(dropped)
+        payload = _payload(locals())
         level = widened("releasability", REQUEST_DEFAULT, releasability)
-        with transaction(self.factory) as s:
-            again = idempotency.replayed(s, "request", idempotency_key, payload)
-            if again is not None:
-                return again
-            now = self.clock.now()
-            partner_d = delegation_by_code(s, partner, "partner")
-            if partner_d.kind != DelegationKind.PARTNER:
-                raise InvalidInput("partner", f"{partner_d.code} is not a partner of the council")
-            require(
-                actor, Action.FILE_REQUEST, owner_id=partner_d.id, record=f"for {partner_d.code}"
-            )
-            if not justification.strip():
-                raise InvalidInput("justification", "say why the assistance is needed")
-            item_row = item_by_code(s, item) if item else None
-            if item_row is not None:
-                area_row = s.get(CapabilityArea, item_row.area_id)
-                assert area_row is not None
-                if area and area != area_row.code:
-                    raise InvalidInput(
-                        "area", f"item {item} belongs to area {area_row.code}, not {area}"
-                    )
-                if quantity is None:
-                    raise InvalidInput("quantity", "a request for an item needs a quantity")
-                model.require_positive("quantity", quantity)
-                if value_cents is None:
-                    value_cents = quantity * item_row.reference_unit_value_cents
-            elif area:
-                area_row = area_by_code(s, area)
-                if value_cents is None:
-                    raise InvalidInput(
-                        "value_eur", "a request for a whole capability area needs a value in EUR"
-                    )
-            else:
-                raise InvalidInput("area", "name a capability area or a catalogue item")
-            if value_cents < 0:
-                raise InvalidInput("value_eur", "must not be negative")
-            named: list[Delegation] = []
-            for code in addressees or []:
-                d = delegation_by_code(s, code, "addressees")
-                if d.kind != DelegationKind.MEMBER:
-                    raise InvalidInput("addressees", f"{d.code} is not a member delegation")
-                if not is_seated(d.joined_on, d.left_on, now.date()):
-                    raise InvalidInput("addressees", f"{d.code} is not a member on {now.date()}")
-                if d not in named:
-                    named.append(d)
-            request = AssistanceRequest(
-                partner_id=partner_d.id,
-                title=title.strip() or "Untitled request",
-                area_id=area_row.id,
-                item_id=item_row.id if item_row else None,
-                quantity=quantity,
-                value_cents=value_cents,
-                priority=model.Priority(priority).value,
-                need_by=need_by,
-                justification=justification.strip(),
-                to_all_members=not named,
-                state=RequestState.ACTIVE,
-                filed_at=now,
-                illustrative=illustrative,
-                releasability=level.value,
-            )
-            s.add(request)
-            s.flush()
-            for d in named:
-                s.add(RequestAddressee(request_id=request.id, delegation_id=d.id))
-            idempotency.remember(s, "request", idempotency_key, payload, request.id, now)
-            audit(
-                s,
-                actor,
-                now,
-                "request.file",
-                "request",
-                request.id,
-                None,
-                {
-                    "partner": partner_d.code,
-                    "area": area_row.code,
-                    "item": item_row.code if item_row else None,
-                    "quantity": quantity,
-                    "value_cents": value_cents,
-                    "addressees": [d.code for d in named],
-                    "releasability": level.value,
-                },
-            )
-            return request.id
+        again = idempotency.replayed(self.s, "request", idempotency_key, payload)
+        if again is not None:
+            return again
+        now = self.uow.clock.now()
+        partner_d = delegation_by_code(self.s, partner, "partner")
+        if partner_d.kind != DelegationKind.PARTNER:
+            raise InvalidInput("partner", f"{partner_d.code} is not a partner of the council")
+        require(actor, Action.FILE_REQUEST, owner_id=partner_d.id, record=f"for {partner_d.code}")
+        if not justification.strip():
+            raise InvalidInput("justification", "say why the assistance is needed")
+        area_row, item_row, value_cents = self._what_is_requested(area, item, quantity, value_cents)
+        named = self._addressees(addressees or [], now.date())
+        request = AssistanceRequest(
+            partner_id=partner_d.id,
+            title=title.strip() or "Untitled request",
+            area_id=area_row.id,
+            item_id=item_row.id if item_row else None,
+            quantity=quantity,
+            value_cents=value_cents,
+            priority=model.Priority(priority).value,
+            need_by=need_by,
+            justification=justification.strip(),
+            to_all_members=not named,
+            state=RequestState.ACTIVE,
+            filed_at=now,
+            illustrative=illustrative,
+            releasability=level.value,
+        )
+        self.s.add(request)
+        self.s.flush()
+        self.s.add_all(RequestAddressee(request_id=request.id, delegation_id=d.id) for d in named)
+        idempotency.remember(self.s, "request", idempotency_key, payload, request.id, now)
+        filed = {
+            "partner": partner_d.code,
+            "area": area_row.code,
+            "item": item_row.code if item_row else None,
+            "quantity": quantity,
+            "value_cents": value_cents,
+            "addressees": [d.code for d in named],
+            "releasability": level.value,
+        }
+        self.uow.audit(actor, now, "request.file", "request", request.id, None, filed)
+        return request.id
+
+    def _what_is_requested(
+        self, area: str | None, item: str | None, quantity: int | None, value_cents: int | None
+    ) -> tuple[CapabilityArea, CapabilityItem | None, int]:
+        """The area, the item and the value of a request: an item request needs a quantity
+        and is valued at the reference price unless a value is given; an area request needs
+        a value."""
+        if item:
+            item_row = item_by_code(self.s, item)
+            area_row = self.s.get(CapabilityArea, item_row.area_id)
+            assert area_row is not None
+            if area and area != area_row.code:
+                raise InvalidInput(
+                    "area", f"item {item} belongs to area {area_row.code}, not {area}"
+                )
+            if quantity is None:
+                raise InvalidInput("quantity", "a request for an item needs a quantity")
+            model.require_positive("quantity", quantity)
+            if value_cents is None:
+                value_cents = quantity * item_row.reference_unit_value_cents
+        elif area:
+            item_row = None
+            area_row = area_by_code(self.s, area)
+            if value_cents is None:
+                raise InvalidInput(
+                    "value_eur", "a request for a whole capability area needs a value in EUR"
+                )
+        else:
+            raise InvalidInput("area", "name a capability area or a catalogue item")
+        model.require_not_negative("value_eur", value_cents)
+        return area_row, item_row, value_cents
+
+    def _addressees(self, codes: list[str], on: dt.date) -> list[Delegation]:
+        """The named members a request is addressed to, each seated on ``on``; none means
+        all members."""
+        named: list[Delegation] = []
+        for code in codes:
+            d = delegation_by_code(self.s, code, "addressees")
+            if d.kind != DelegationKind.MEMBER:
+                raise InvalidInput("addressees", f"{d.code} is not a member delegation")
+            if not is_seated(d.joined_on, d.left_on, on):
+                raise InvalidInput("addressees", f"{d.code} is not a member on {on}")
+            if d not in named:
+                named.append(d)
+        return named
 
     def _end_request(self, actor: Actor, request_id: int, to: RequestState, reason: str) -> None:
-        with transaction(self.factory) as s:
-            request = self._load_request(s, actor, request_id)
-            verb = "withdraw" if to == RequestState.WITHDRAWN else "close"
-            require(
-                actor,
-                Action.WITHDRAW_REQUEST if verb == "withdraw" else Action.CLOSE_REQUEST,
-                owner_id=request.partner_id,
-                record=f"request {request_id}",
-            )
-            if request.state != RequestState.ACTIVE:
-                raise IllegalTransition(f"request {request_id}", request.state, verb)
-            before = request.state
-            request.state = to
-            request.state_reason = _reason(reason)
-            audit(
-                s,
-                actor,
-                self.clock.now(),
-                f"request.{verb}",
-                "request",
-                request_id,
-                {"state": before},
-                {"state": to.value, "reason": request.state_reason},
-            )
+        request = self._load_request(actor, request_id)
+        verb = "withdraw" if to == RequestState.WITHDRAWN else "close"
+        require(
+            actor,
+            Action.WITHDRAW_REQUEST if verb == "withdraw" else Action.CLOSE_REQUEST,
+            owner_id=request.partner_id,
+            record=f"request {request_id}",
+        )
+        if request.state != RequestState.ACTIVE:
+            raise IllegalTransition(f"request {request_id}", request.state, verb)
+        before = request.state
+        request.state = to
+        request.state_reason = model.require_reason(reason)
+        self.uow.audit(
+            actor,
+            self.uow.clock.now(),
+            f"request.{verb}",
+            "request",
+            request_id,
+            {"state": before},
+            {"state": to.value, "reason": request.state_reason},
+        )
 
     def withdraw_request(self, actor: Actor, request_id: int, reason: str) -> None:
         self._end_request(actor, request_id, RequestState.WITHDRAWN, reason)
@@ -365,145 +342,144 @@ class AssistanceService:
         releasability: str | None = None,
         idempotency_key: str | None = None,
     ) -> int:
-        payload = dict(locals())
-        for dropped in ("self", "actor", "idempotency_key"):
-            payload.pop(dropped)
+        payload = _payload(locals())
         level = widened("releasability", OFFER_DEFAULT, releasability)
-        with transaction(self.factory) as s:
-            again = idempotency.replayed(s, "offer", idempotency_key, payload)
-            if again is not None:
-                return again
-            now = self.clock.now()
-            member_d = delegation_by_code(s, member, "member")
-            if member_d.kind != DelegationKind.MEMBER:
-                raise InvalidInput("member", f"{member_d.code} is not a member delegation")
-            require(actor, Action.MAKE_OFFER, owner_id=member_d.id, record=f"for {member_d.code}")
-            if not is_seated(member_d.joined_on, member_d.left_on, now.date()):
+        again = idempotency.replayed(self.s, "offer", idempotency_key, payload)
+        if again is not None:
+            return again
+        now = self.uow.clock.now()
+        member_d = self._offering_member(actor, member, now.date())
+        model.require_positive("quantity", quantity)
+        kind_v = model.AssistanceKind(kind)
+        request = self._answered_request(actor, request_id, member_d) if request_id else None
+        item_row, area_id = self._offered_item_and_area(request, item, area)
+        partner_id = self._offer_partner(request, partner)
+        if value_cents is None:
+            unit = item_row.reference_unit_value_cents if item_row else None
+            value_cents = model.value_at_reference_price(quantity, unit, "value_eur")
+        model.require_not_negative("value_eur", value_cents)
+        offer = Offer(
+            member_id=member_d.id,
+            partner_id=partner_id,
+            request_id=request.id if request else None,
+            kind=kind_v.value,
+            area_id=area_id,
+            item_id=item_row.id if item_row else None,
+            description=description,
+            quantity=quantity,
+            value_cents=value_cents,
+            conditions=conditions,
+            state=OfferState.OFFERED,
+            offered_at=now,
+            source=source,
+            illustrative=illustrative,
+            releasability=level.value,
+        )
+        self.s.add(offer)
+        self.s.flush()
+        offered = Movement(EntryType.OFFERED, Measure.OFFERED, Amount(quantity, value_cents))
+        self._post(offer, offered, now.date(), now)
+        idempotency.remember(self.s, "offer", idempotency_key, payload, offer.id, now)
+        after = _snapshot(offer, offer_balances(self.s, offer.id))
+        self.uow.audit(actor, now, "offer.make", "offer", offer.id, None, after)
+        return offer.id
+
+    def _offering_member(self, actor: Actor, member: str, on: dt.date) -> Delegation:
+        """The member delegation an offer is made for: the actor's own, seated on ``on``."""
+        member_d = delegation_by_code(self.s, member, "member")
+        if member_d.kind != DelegationKind.MEMBER:
+            raise InvalidInput("member", f"{member_d.code} is not a member delegation")
+        require(actor, Action.MAKE_OFFER, owner_id=member_d.id, record=f"for {member_d.code}")
+        if not is_seated(member_d.joined_on, member_d.left_on, on):
+            raise RuleViolation(
+                f"{member_d.code} is not a member of the council on {on}",
+                rule="only members make offers",
+            )
+        return member_d
+
+    def _answered_request(
+        self, actor: Actor, request_id: int, member_d: Delegation
+    ) -> AssistanceRequest:
+        """The active request an offer answers, addressed to the offering member."""
+        request = self.s.scalar(
+            select(AssistanceRequest).where(
+                AssistanceRequest.id == request_id, readable_requests(actor)
+            )
+        )
+        if request is None:
+            raise InvalidInput("request_id", f"request {request_id} does not exist")
+        if request.state != RequestState.ACTIVE:
+            raise IllegalTransition(f"request {request_id}", request.state, "answer")
+        if not request.to_all_members and not self.s.get(
+            RequestAddressee, (request.id, member_d.id)
+        ):
+            raise RuleViolation(
+                f"request {request_id} is addressed to named members, not {member_d.code}",
+                rule="offers answer requests addressed to the member",
+            )
+        return request
+
+    def _offered_item_and_area(
+        self, request: AssistanceRequest | None, item: str | None, area: str | None
+    ) -> tuple[CapabilityItem | None, int]:
+        """What is offered: an item (by default the request's) or a whole area. An offer
+        against a request is in the request's area, and offers the item it asks for."""
+        item_row = item_by_code(self.s, item) if item else None
+        if item_row is None and request is not None and request.item_id is not None:
+            item_row = self.s.get(CapabilityItem, request.item_id)
+        if item_row is not None:
+            area_id = item_row.area_id
+            if area is not None and area_by_code(self.s, area).id != area_id:
+                raise InvalidInput("area", f"item {item_row.code} is not in area {area}")
+        elif area is not None:
+            area_id = area_by_code(self.s, area).id
+        elif request is not None:
+            area_id = request.area_id
+        else:
+            raise InvalidInput("item", "name a catalogue item or a capability area")
+        if request is not None:
+            if area_id != request.area_id:
                 raise RuleViolation(
-                    f"{member_d.code} is not a member of the council on {now.date()}",
-                    rule="only members make offers",
+                    f"request {request.id} asks for another capability area",
+                    rule="an offer against a request is in the request's area",
                 )
-            model.require_positive("quantity", quantity)
-            kind_v = model.AssistanceKind(kind)
-            request: AssistanceRequest | None = None
-            if request_id is not None:
-                request = s.scalar(
-                    select(AssistanceRequest).where(
-                        AssistanceRequest.id == request_id, visible_requests(actor)
-                    )
+            if request.item_id is not None and (item_row is None or item_row.id != request.item_id):
+                raise RuleViolation(
+                    f"request {request.id} asks for a specific item",
+                    rule="an offer against an item request offers that item",
                 )
-                if request is None:
-                    raise InvalidInput("request_id", f"request {request_id} does not exist")
-                if request.state != RequestState.ACTIVE:
-                    raise IllegalTransition(f"request {request_id}", request.state, "answer")
-                if not request.to_all_members and not s.get(
-                    RequestAddressee, (request.id, member_d.id)
-                ):
-                    raise RuleViolation(
-                        f"request {request_id} is addressed to named members, not {member_d.code}",
-                        rule="offers answer requests addressed to the member",
-                    )
-            item_row = item_by_code(s, item) if item else None
-            if item_row is None and request is not None and request.item_id is not None:
-                item_row = s.get(CapabilityItem, request.item_id)
-            if item_row is not None:
-                area_id = item_row.area_id
-                if area is not None and area_by_code(s, area).id != area_id:
-                    raise InvalidInput("area", f"item {item_row.code} is not in area {area}")
-            elif area is not None:
-                area_id = area_by_code(s, area).id
-            elif request is not None:
-                area_id = request.area_id
-            else:
-                raise InvalidInput("item", "name a catalogue item or a capability area")
-            if request is not None:
-                if area_id != request.area_id:
-                    raise RuleViolation(
-                        f"request {request.id} asks for another capability area",
-                        rule="an offer against a request is in the request's area",
-                    )
-                if request.item_id is not None and (
-                    item_row is None or item_row.id != request.item_id
-                ):
-                    raise RuleViolation(
-                        f"request {request.id} asks for a specific item",
-                        rule="an offer against an item request offers that item",
-                    )
-                partner_id = request.partner_id
-                if (
-                    partner is not None
-                    and delegation_by_code(s, partner, "partner").id != partner_id
-                ):
-                    raise InvalidInput("partner", "differs from the partner who filed the request")
-            else:
-                if partner is None:
-                    partners = s.scalars(
-                        select(Delegation).where(Delegation.kind == DelegationKind.PARTNER)
-                    ).all()
-                    if len(partners) != 1:
-                        raise InvalidInput("partner", "name the partner the offer is for")
-                    partner_id = partners[0].id
-                else:
-                    partner_d = delegation_by_code(s, partner, "partner")
-                    if partner_d.kind != DelegationKind.PARTNER:
-                        raise InvalidInput("partner", f"{partner_d.code} is not a partner")
-                    partner_id = partner_d.id
-            if value_cents is None:
-                if item_row is None:
-                    raise InvalidInput(
-                        "value_eur", "an offer without a catalogue item needs a value"
-                    )
-                value_cents = quantity * item_row.reference_unit_value_cents
-            if value_cents < 0:
-                raise InvalidInput("value_eur", "must not be negative")
-            offer = Offer(
-                member_id=member_d.id,
-                partner_id=partner_id,
-                request_id=request.id if request else None,
-                kind=kind_v.value,
-                area_id=area_id,
-                item_id=item_row.id if item_row else None,
-                description=description,
-                quantity=quantity,
-                value_cents=value_cents,
-                conditions=conditions,
-                state=OfferState.OFFERED,
-                offered_at=now,
-                source=source,
-                illustrative=illustrative,
-                releasability=level.value,
-            )
-            s.add(offer)
-            s.flush()
-            self._post(
-                s,
-                offer,
-                Movement(EntryType.OFFERED, Measure.OFFERED, Amount(quantity, value_cents)),
-                now.date(),
-            )
-            idempotency.remember(s, "offer", idempotency_key, payload, offer.id, now)
-            audit(
-                s,
-                actor,
-                now,
-                "offer.make",
-                "offer",
-                offer.id,
-                None,
-                _snapshot(offer, offer_balances(s, offer.id)),
-            )
-            return offer.id
+        return item_row, area_id
+
+    def _offer_partner(self, request: AssistanceRequest | None, partner: str | None) -> int:
+        """The partner an offer is for: the request's, else the one named, else the council's
+        only partner."""
+        if request is not None:
+            if partner is not None and (
+                delegation_by_code(self.s, partner, "partner").id != request.partner_id
+            ):
+                raise InvalidInput("partner", "differs from the partner who filed the request")
+            return request.partner_id
+        if partner is None:
+            partners = the_partners(self.s)
+            if len(partners) != 1:
+                raise InvalidInput("partner", "name the partner the offer is for")
+            return partners[0].id
+        partner_d = delegation_by_code(self.s, partner, "partner")
+        if partner_d.kind != DelegationKind.PARTNER:
+            raise InvalidInput("partner", f"{partner_d.code} is not a partner")
+        return partner_d.id
 
     def _post(
         self,
-        s: Session,
         offer: Offer,
         movement: Movement,
         occurred_on: dt.date,
+        now: dt.datetime,
         *,
         delivery_id: int | None = None,
         reason: str | None = None,
     ) -> LedgerEntry:
+        """Append one ledger entry, carrying the offer's keys for the summaries."""
         entry = LedgerEntry(
             entry_type=movement.entry_type.value,
             measure=movement.measure.value,
@@ -519,29 +495,29 @@ class AssistanceService:
             value_cents=movement.delta.value_cents,
             occurred_on=occurred_on,
             month=occurred_on.strftime("%Y-%m"),
-            recorded_at=self.clock.now(),
+            recorded_at=now,
             reason=reason,
         )
-        s.add(entry)
-        s.flush()
+        self.s.add(entry)
+        self.s.flush()
         return entry
 
-    def _load_offer(self, s: Session, actor: Actor, offer_id: int) -> Offer:
+    def _load_offer(self, actor: Actor, offer_id: int) -> Offer:
         """The offer, locked for this transaction; 404 if it does not exist or is not
         visible to ``actor`` (existence is not disclosed)."""
-        offer = s.scalar(
-            select(Offer).where(Offer.id == offer_id, visible_offers(actor)).with_for_update()
+        offer = self.s.scalar(
+            select(Offer).where(Offer.id == offer_id, readable_offers(actor)).with_for_update()
         )
         if offer is None:
             raise NotFound(f"offer {offer_id} does not exist")
         return offer
 
     def _offer_for(
-        self, s: Session, actor: Actor, offer_id: int, permission: Action, record: str = ""
+        self, actor: Actor, offer_id: int, permission: Action, record: str = ""
     ) -> Offer:
         """The offer, loaded as ``_load_offer`` does, once ``actor`` may take ``permission``
         on it (403 otherwise, naming who may)."""
-        offer = self._load_offer(s, actor, offer_id)
+        offer = self._load_offer(actor, offer_id)
         require(
             actor,
             permission,
@@ -551,10 +527,10 @@ class AssistanceService:
         )
         return offer
 
-    def _load_request(self, s: Session, actor: Actor, request_id: int) -> AssistanceRequest:
-        request = s.scalar(
+    def _load_request(self, actor: Actor, request_id: int) -> AssistanceRequest:
+        request = self.s.scalar(
             select(AssistanceRequest)
-            .where(AssistanceRequest.id == request_id, visible_requests(actor))
+            .where(AssistanceRequest.id == request_id, readable_requests(actor))
             .with_for_update()
         )
         if request is None:
@@ -571,69 +547,40 @@ class AssistanceService:
         quantity: int | None = None,
     ) -> None:
         """Accept, decline, withdraw, commit or cancel an offer."""
-        with transaction(self.factory) as s:
-            answer = action in (OfferAction.ACCEPT, OfferAction.DECLINE)
-            offer = self._offer_for(
-                s, actor, offer_id, Action.ANSWER_OFFER if answer else Action.MANAGE_OFFER
+        answer = action in (OfferAction.ACCEPT, OfferAction.DECLINE)
+        permission = Action.ANSWER_OFFER if answer else Action.MANAGE_OFFER
+        offer = self._offer_for(actor, offer_id, permission)
+        target = model.transition(f"offer {offer_id}", offer.state, action)
+        assert target is not None
+        now = self.uow.clock.now()
+        before = offer_balances(self.s, offer.id)
+        snapshot = _snapshot(offer, before)
+        if model.needs_reason(action):
+            reason = model.require_reason(reason)
+        if action == OfferAction.CANCEL and pending_delivery_quantity(self.s, offer.id):
+            raise RuleViolation(
+                f"offer {offer_id} has deliveries awaiting confirmation; "
+                "confirm or reject them first",
+                rule="settle pending deliveries before cancelling",
             )
-            target = model.transition(f"offer {offer_id}", offer.state, action)
-            assert target is not None
-            now = self.clock.now()
-            before = offer_balances(s, offer.id)
-            snapshot = _snapshot(offer, before)
-            movement: Movement | None = None
-            if action in (OfferAction.DECLINE, OfferAction.WITHDRAW, OfferAction.CANCEL):
-                reason = _reason(reason)
-            if action == OfferAction.DECLINE:
-                movement = Movement(EntryType.DECLINED, Measure.OFFERED, -before.offered)
-            elif action == OfferAction.WITHDRAW:
-                movement = Movement(EntryType.WITHDRAWN, Measure.OFFERED, -before.offered)
-            elif action == OfferAction.COMMIT:
-                qty = before.offered.quantity if quantity is None else quantity
-                model.require_positive("quantity", qty)
-                if qty > before.offered.quantity:
-                    raise RuleViolation(
-                        f"cannot commit {qty}: only {before.offered.quantity} offered",
-                        rule="committed ≤ offered",
-                    )
-                value = model.value_step(
-                    before.offered.value_cents,
-                    before.offered.quantity,
-                    before.committed.quantity,
-                    before.committed.quantity + qty,
-                )
-                movement = Movement(EntryType.COMMITTED, Measure.COMMITTED, Amount(qty, value))
-            elif action == OfferAction.CANCEL:
-                if pending_delivery_quantity(s, offer.id):
-                    raise RuleViolation(
-                        f"offer {offer_id} has deliveries awaiting confirmation; "
-                        "confirm or reject them first",
-                        rule="settle pending deliveries before cancelling",
-                    )
-                undelivered = Amount(
-                    before.committed.quantity - before.delivered.quantity,
-                    before.committed.value_cents - before.delivered.value_cents,
-                )
-                movement = Movement(EntryType.CANCELLED, Measure.COMMITTED, -undelivered)
-            if movement is not None and (movement.delta.quantity or movement.delta.value_cents):
-                after = before.moved(movement.measure, movement.delta)
-                model.check_balances(after)
-                self._post(s, offer, movement, now.date(), reason=reason)
-            else:
-                after = before
-            offer.state = target.value
-            if reason is not None:
-                offer.state_reason = reason
-            audit(
-                s,
-                actor,
-                now,
-                f"offer.{action.name.lower()}",
-                "offer",
-                offer.id,
-                snapshot,
-                _snapshot(offer, after) | ({"reason": reason} if reason else {}),
-            )
+        movement = model.offer_movement(action, before, quantity)
+        after = before
+        if movement is not None and (movement.delta.quantity or movement.delta.value_cents):
+            after = before.moved(movement.measure, movement.delta)
+            model.check_balances(after)
+            self._post(offer, movement, now.date(), now, reason=reason)
+        offer.state = target.value
+        if reason is not None:
+            offer.state_reason = reason
+        self.uow.audit(
+            actor,
+            now,
+            f"offer.{action.name.lower()}",
+            "offer",
+            offer.id,
+            snapshot,
+            _snapshot(offer, after) | ({"reason": reason} if reason else {}),
+        )
 
     def accept(self, actor: Actor, offer_id: int) -> None:
         self._act(actor, offer_id, OfferAction.ACCEPT)
@@ -662,106 +609,85 @@ class AssistanceService:
         note: str = "",
         idempotency_key: str | None = None,
     ) -> int:
-        payload = {
-            "offer_id": offer_id,
-            "quantity": quantity,
-            "delivered_on": delivered_on,
-            "note": note,
-        }
-        with transaction(self.factory) as s:
-            again = idempotency.replayed(s, "delivery", idempotency_key, payload)
-            if again is not None:
-                return again
-            offer = self._offer_for(s, actor, offer_id, Action.RECORD_DELIVERY)
-            model.transition(f"offer {offer_id}", offer.state, OfferAction.RECORD_DELIVERY)
-            now = self.clock.now()
-            model.require_positive("quantity", quantity)
-            on = delivered_on or now.date()
-            if on > now.date():
-                raise InvalidInput("delivered_on", f"{on} is in the future")
-            balances = offer_balances(s, offer.id)
-            model.check_balances(balances, pending_delivery_quantity(s, offer.id) + quantity)
-            delivery = Delivery(
-                offer_id=offer.id,
-                quantity=quantity,
-                delivered_on=on,
-                note=note,
-                state=DeliveryState.RECORDED,
-                recorded_at=now,
-            )
-            s.add(delivery)
-            s.flush()
-            idempotency.remember(s, "delivery", idempotency_key, payload, delivery.id, now)
-            audit(
-                s,
-                actor,
-                now,
-                "delivery.record",
-                "delivery",
-                delivery.id,
-                None,
-                {"offer": offer.id, "quantity": quantity, "delivered_on": on.isoformat()},
-            )
-            return delivery.id
+        payload = _payload(locals())
+        again = idempotency.replayed(self.s, "delivery", idempotency_key, payload)
+        if again is not None:
+            return again
+        offer = self._offer_for(actor, offer_id, Action.RECORD_DELIVERY)
+        model.transition(f"offer {offer_id}", offer.state, OfferAction.RECORD_DELIVERY)
+        now = self.uow.clock.now()
+        model.require_positive("quantity", quantity)
+        on = delivered_on or now.date()
+        if on > now.date():
+            raise InvalidInput("delivered_on", f"{on} is in the future")
+        balances = offer_balances(self.s, offer.id)
+        model.check_balances(balances, pending_delivery_quantity(self.s, offer.id) + quantity)
+        delivery = Delivery(
+            offer_id=offer.id,
+            quantity=quantity,
+            delivered_on=on,
+            note=note,
+            state=DeliveryState.RECORDED,
+            recorded_at=now,
+        )
+        self.s.add(delivery)
+        self.s.flush()
+        idempotency.remember(self.s, "delivery", idempotency_key, payload, delivery.id, now)
+        self.uow.audit(
+            actor,
+            now,
+            "delivery.record",
+            "delivery",
+            delivery.id,
+            None,
+            {"offer": offer.id, "quantity": quantity, "delivered_on": on.isoformat()},
+        )
+        return delivery.id
 
     def _settle_delivery(
         self, actor: Actor, delivery_id: int, confirm: bool, reason: str | None
     ) -> None:
-        with transaction(self.factory) as s:
-            delivery = s.get(Delivery, delivery_id, with_for_update=True)
-            if delivery is None:
-                raise NotFound(f"delivery {delivery_id} does not exist")
-            try:
-                offer = self._offer_for(
-                    s,
-                    actor,
-                    delivery.offer_id,
-                    Action.SETTLE_DELIVERY,
-                    record=f"delivery {delivery_id}",
-                )
-            except NotFound:  # a delivery of an offer one may not see does not exist either
-                raise NotFound(f"delivery {delivery_id} does not exist") from None
-            verb = "confirm" if confirm else "reject"
-            if delivery.state != DeliveryState.RECORDED:
-                raise IllegalTransition(f"delivery {delivery_id}", delivery.state, verb)
-            now = self.clock.now()
-            before = offer_balances(s, offer.id)
-            snapshot = _snapshot(offer, before)
-            if confirm:
-                value = model.value_step(
-                    before.committed.value_cents,
-                    before.committed.quantity,
-                    before.delivered.quantity,
-                    before.delivered.quantity + delivery.quantity,
-                )
-                movement = Movement(
-                    EntryType.DELIVERED, Measure.DELIVERED, Amount(delivery.quantity, value)
-                )
-                after = before.moved(Measure.DELIVERED, movement.delta)
-                pending_others = pending_delivery_quantity(s, offer.id) - delivery.quantity
-                model.check_balances(after, pending_others)
-                self._post(s, offer, movement, delivery.delivered_on, delivery_id=delivery.id)
-                delivery.state = DeliveryState.CONFIRMED
-                offer.state = model.settled_state(OfferState(offer.state), after).value
-            else:
-                delivery.state = DeliveryState.REJECTED
-                delivery.state_reason = _reason(reason)
-                after = before
-            delivery.settled_at = now
-            audit(
-                s,
-                actor,
-                now,
-                f"delivery.{verb}",
-                "delivery",
-                delivery.id,
-                {"state": DeliveryState.RECORDED.value, "offer": snapshot},
-                {
-                    "state": delivery.state,
-                    "offer": _snapshot(offer, after),
-                    "reason": delivery.state_reason,
-                },
+        delivery = self.s.get(Delivery, delivery_id, with_for_update=True)
+        if delivery is None:
+            raise NotFound(f"delivery {delivery_id} does not exist")
+        try:
+            offer = self._offer_for(
+                actor, delivery.offer_id, Action.SETTLE_DELIVERY, record=f"delivery {delivery_id}"
             )
+        except NotFound:  # a delivery of an offer one may not see does not exist either
+            raise NotFound(f"delivery {delivery_id} does not exist") from None
+        verb = "confirm" if confirm else "reject"
+        if delivery.state != DeliveryState.RECORDED:
+            raise IllegalTransition(f"delivery {delivery_id}", delivery.state, verb)
+        now = self.uow.clock.now()
+        before = offer_balances(self.s, offer.id)
+        snapshot = _snapshot(offer, before)
+        after = before
+        if confirm:
+            movement = model.delivery_movement(before, delivery.quantity)
+            after = before.moved(Measure.DELIVERED, movement.delta)
+            pending_others = pending_delivery_quantity(self.s, offer.id) - delivery.quantity
+            model.check_balances(after, pending_others)
+            self._post(offer, movement, delivery.delivered_on, now, delivery_id=delivery.id)
+            delivery.state = DeliveryState.CONFIRMED
+            offer.state = model.settled_state(OfferState(offer.state), after).value
+        else:
+            delivery.state = DeliveryState.REJECTED
+            delivery.state_reason = model.require_reason(reason)
+        delivery.settled_at = now
+        self.uow.audit(
+            actor,
+            now,
+            f"delivery.{verb}",
+            "delivery",
+            delivery.id,
+            {"state": DeliveryState.RECORDED.value, "offer": snapshot},
+            {
+                "state": delivery.state,
+                "offer": _snapshot(offer, after),
+                "reason": delivery.state_reason,
+            },
+        )
 
     def confirm_delivery(self, actor: Actor, delivery_id: int) -> None:
         self._settle_delivery(actor, delivery_id, True, None)
@@ -784,80 +710,60 @@ class AssistanceService:
         idempotency_key: str | None = None,
     ) -> int:
         """Append a correcting entry; nothing already written is edited (DESIGN rule 1)."""
-        payload = {
-            "offer_id": offer_id,
-            "measure": measure,
-            "quantity_delta": quantity_delta,
-            "value_delta_cents": value_delta_cents,
-            "reason": reason,
-            "occurred_on": occurred_on,
-        }
-        with transaction(self.factory) as s:
-            again = idempotency.replayed(s, "correction", idempotency_key, payload)
-            if again is not None:
-                return again
-            offer = self._offer_for(s, actor, offer_id, Action.CORRECT_LEDGER)
-            now = self.clock.now()
-            why = _reason(reason)
-            if quantity_delta == 0 and value_delta_cents == 0:
-                raise InvalidInput("quantity_delta", "a correction must change something")
-            measure_v = Measure(measure)
-            before = offer_balances(s, offer.id)
-            after = before.moved(measure_v, Amount(quantity_delta, value_delta_cents))
-            model.check_balances(after, pending_delivery_quantity(s, offer.id))
-            entry = self._post(
-                s,
-                offer,
-                Movement(
-                    EntryType.CORRECTION, measure_v, Amount(quantity_delta, value_delta_cents)
-                ),
-                occurred_on or now.date(),
-                reason=why,
-            )
-            snapshot = _snapshot(offer, before)
-            offer.state = model.settled_state(OfferState(offer.state), after).value
-            idempotency.remember(s, "correction", idempotency_key, payload, entry.id, now)
-            audit(
-                s,
-                actor,
-                now,
-                "ledger.correct",
-                "offer",
-                offer.id,
-                snapshot,
-                _snapshot(offer, after) | {"entry": entry.id, "reason": why},
-            )
-            return entry.id
+        payload = _payload(locals())
+        again = idempotency.replayed(self.s, "correction", idempotency_key, payload)
+        if again is not None:
+            return again
+        offer = self._offer_for(actor, offer_id, Action.CORRECT_LEDGER)
+        now = self.uow.clock.now()
+        why = model.require_reason(reason)
+        if quantity_delta == 0 and value_delta_cents == 0:
+            raise InvalidInput("quantity_delta", "a correction must change something")
+        delta = Amount(quantity_delta, value_delta_cents)
+        measure_v = Measure(measure)
+        before = offer_balances(self.s, offer.id)
+        after = before.moved(measure_v, delta)
+        model.check_balances(after, pending_delivery_quantity(self.s, offer.id))
+        movement = Movement(EntryType.CORRECTION, measure_v, delta)
+        entry = self._post(offer, movement, occurred_on or now.date(), now, reason=why)
+        snapshot = _snapshot(offer, before)
+        offer.state = model.settled_state(OfferState(offer.state), after).value
+        idempotency.remember(self.s, "correction", idempotency_key, payload, entry.id, now)
+        self.uow.audit(
+            actor,
+            now,
+            "ledger.correct",
+            "offer",
+            offer.id,
+            snapshot,
+            _snapshot(offer, after) | {"entry": entry.id, "reason": why},
+        )
+        return entry.id
 
     # ---- releasability --------------------------------------------------------------------
 
     def widen(self, actor: Actor, record_type: str, record_id: int, to: str) -> None:
         """Release a request or an offer more widely. Never narrower: what was released stays."""
-        with transaction(self.factory) as s:
-            record: AssistanceRequest | Offer
-            if record_type == "request":
-                record = self._load_request(s, actor, record_id)
-                owner = record.partner_id
-            else:
-                record = self._load_offer(s, actor, record_id)
-                owner = record.member_id
-            require(
+        record: AssistanceRequest | Offer
+        if record_type == "request":
+            record = self._load_request(actor, record_id)
+            owner = record.partner_id
+        else:
+            record = self._load_offer(actor, record_id)
+            owner = record.member_id
+        require(
+            actor, Action.WIDEN_RELEASABILITY, owner_id=owner, record=f"{record_type} {record_id}"
+        )
+        current = Releasability(record.releasability)
+        level = widened("releasability", current, to)
+        if level != current:
+            record.releasability = level.value
+            self.uow.audit(
                 actor,
-                Action.WIDEN_RELEASABILITY,
-                owner_id=owner,
-                record=f"{record_type} {record_id}",
+                self.uow.clock.now(),
+                f"{record_type}.widen",
+                record_type,
+                record_id,
+                {"releasability": current.value},
+                {"releasability": level.value},
             )
-            current = Releasability(record.releasability)
-            level = widened("releasability", current, to)
-            if level != current:
-                record.releasability = level.value
-                audit(
-                    s,
-                    actor,
-                    self.clock.now(),
-                    f"{record_type}.widen",
-                    record_type,
-                    record_id,
-                    {"releasability": current.value},
-                    {"releasability": level.value},
-                )

@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shieldwall.db import Base, UTCDateTime
+from shieldwall.kit.db import Base, UTCDateTime
 
 # Money is stored in euro cents as integers: sums are exact on every database.
 

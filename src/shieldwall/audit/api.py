@@ -10,12 +10,12 @@ from fastapi.responses import HTMLResponse
 
 from shieldwall.access.schemas import AuditOut
 from shieldwall.access.web import Ctx, PageActor, Reader
-from shieldwall.assistance.schemas import Page
 from shieldwall.audit.queries import AuditFilter, list_audit
-from shieldwall.errors import InvalidInput
-from shieldwall.params import Limit, Offset, PageNumber
-from shieldwall.problems import problem_responses
-from shieldwall.web import TEMPLATES
+from shieldwall.kit.errors import InvalidInput
+from shieldwall.kit.pagination import Page
+from shieldwall.kit.params import Limit, Offset, PageNumber
+from shieldwall.kit.problems import problem_responses
+from shieldwall.kit.templating import TEMPLATES
 
 router = APIRouter()
 Text = Annotated[str | None, Query(max_length=120)]

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from shieldwall.access.model import Actor
 from shieldwall.audit.tables import AuditRecord
-from shieldwall.errors import Forbidden
+from shieldwall.kit.errors import Forbidden
 
 
 @dataclass

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from shieldwall.access.model import Actor
 from shieldwall.audit.tables import AuditRecord
+from shieldwall.kit.uow import Author
 
 GENESIS = "0" * 64
 
@@ -56,9 +56,29 @@ def _lock_chain(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(4242001)"))
 
 
-def audit(
+class HashChain:
+    """The audit trail every unit of work writes to (``kit.uow.AuditTrail``)."""
+
+    def record(
+        self,
+        session: Session,
+        author: Author,
+        at: dt.datetime,
+        action: str,
+        record_type: str,
+        record_id: int | str,
+        before: Any = None,
+        after: Any = None,
+    ) -> None:
+        append(session, author, at, action, record_type, record_id, before, after)
+
+
+HASH_CHAIN = HashChain()
+
+
+def append(
     session: Session,
-    actor: Actor,
+    author: Author,
     at: dt.datetime,
     action: str,
     record_type: str,
@@ -66,6 +86,7 @@ def audit(
     before: Any = None,
     after: Any = None,
 ) -> None:
+    """Append one record that links to the newest one by its hash."""
     _lock_chain(session)
     last = session.execute(
         select(AuditRecord.id, AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1)
@@ -74,8 +95,8 @@ def audit(
     record = AuditRecord(
         id=(last.id + 1) if last else 1,
         at=at,
-        actor=actor.name,
-        delegation=actor.delegation,
+        actor=author.name,
+        delegation=author.delegation,
         action=action,
         record_type=record_type,
         record_id=str(record_id),

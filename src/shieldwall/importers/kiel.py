@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from shieldwall.errors import InvalidInput
+from shieldwall.kit.errors import InvalidInput
 
 WEAPON = re.compile(r"^\s*(?P<name>.+?)\s*\((?P<count>\d+)\)\s*$")
 COLUMNS = {"donor", "category", "number_of_weapons", "monetary_value_eur", "weapons_list"}

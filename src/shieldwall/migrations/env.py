@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from alembic import context
 
-from shieldwall.db import Base, make_engine
-from shieldwall.tables import import_all
+from shieldwall import tables  # noqa: F401  (loads every feature's tables into the metadata)
+from shieldwall.kit.db import Base, make_engine
 
-import_all()
 config = context.config
 target_metadata = Base.metadata
 

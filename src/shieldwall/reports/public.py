@@ -11,9 +11,9 @@ from shieldwall.access.model import PUBLIC
 from shieldwall.access.web import Ctx, page_session
 from shieldwall.assistance import queries
 from shieldwall.assistance.schemas import Summary
-from shieldwall.problems import problem_responses
+from shieldwall.kit.problems import problem_responses
+from shieldwall.kit.templating import TEMPLATES
 from shieldwall.reports import charts
-from shieldwall.web import TEMPLATES
 
 router = APIRouter()
 

@@ -1,4 +1,4 @@
-"""Council membership rules (no I/O)."""
+"""Rules of seating (no I/O)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,13 @@ class DelegationKind(StrEnum):
     SECRETARIAT = "secretariat"
 
 
+def valid_code(code: str) -> bool:
+    """An ISO 3166 alpha-3 code, or a short code such as SEC: letters only, 2 to 8 of them."""
+    return code.isalpha() and 2 <= len(code) <= 8
+
+
 def is_seated(joined_on: dt.date | None, left_on: dt.date | None, on: dt.date) -> bool:
-    """Whether a delegation sits in the council on a given day."""
+    """Whether a delegation sits in the council on a given day (it leaves on ``left_on``)."""
     if joined_on is not None and on < joined_on:
         return False
     return left_on is None or on < left_on

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from shieldwall.db import Base, UTCDateTime
-from shieldwall.errors import IdempotencyConflict
+from shieldwall.kit.db import Base, UTCDateTime
+from shieldwall.kit.errors import IdempotencyConflict
 
 
 class IdempotencyRecord(Base):

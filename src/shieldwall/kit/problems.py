@@ -12,7 +12,8 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shieldwall.errors import DomainError
+from shieldwall.kit.errors import DomainError
+from shieldwall.kit.templating import TEMPLATES
 
 log = logging.getLogger("shieldwall")
 
@@ -68,8 +69,6 @@ def answer(
     request: Request, status: int, title: str, detail: str | None = None, **extra: Any
 ) -> Response:
     if _wants_page(request):
-        from shieldwall.web import TEMPLATES
-
         return TEMPLATES.TemplateResponse(
             request, "error.html", {"title": title, "detail": detail}, status_code=status
         )

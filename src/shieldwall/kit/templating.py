@@ -1,27 +1,21 @@
-"""Shared helpers of the server-rendered pages: templates and number formatting."""
+"""The server-rendered pages' templates and their number formatting."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
-
-def _session(request: Request) -> dict[str, Any]:
-    """Every page knows who is signed in (for the header and the sign-out form)."""
-    from shieldwall.access.web import page_session
-
-    try:
-        return {"session": page_session(request)}
-    except Exception:  # an unreachable database must not hide the error page itself
-        return {"session": None}
+# Context processors are added by the features that own what they put in every page (access
+# adds who is signed in), so that the kernel depends on none of them.
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
 
 
-TEMPLATES = Jinja2Templates(
-    directory=str(Path(__file__).parent / "templates"), context_processors=[_session]
-)
+def add_to_every_page(processor: Callable[[Request], dict[str, Any]]) -> None:
+    TEMPLATES.context_processors.append(processor)
 
 
 def eur(value: Any) -> str:

@@ -5,7 +5,7 @@ import datetime as dt
 from sqlalchemy import Date, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shieldwall.db import Base
+from shieldwall.kit.db import Base
 
 
 class Delegation(Base):

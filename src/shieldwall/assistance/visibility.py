@@ -1,0 +1,64 @@
+"""Which requests, offers, deliveries and ledger entries a reader may see, as SQL conditions.
+
+Built on the releasability ladder (``access.ladder``); put inside every query (DESIGN rule 4).
+Deliveries and ledger entries inherit the releasability of their offer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_, select
+
+from shieldwall.access.ladder import readable
+from shieldwall.access.model import Actor
+from shieldwall.assistance.tables import AssistanceRequest, Offer, RequestAddressee
+
+
+def _named_requests(reader: Actor) -> Any:
+    """Ids of the requests that name the reader's delegation as an addressee.
+
+    Uncorrelated, so that the database hashes it once rather than probing it per row.
+    """
+    return select(RequestAddressee.request_id).where(
+        RequestAddressee.delegation_id == reader.delegation_id
+    )
+
+
+def _addressed_request(reader: Actor) -> ColumnElement[bool]:
+    """The reader is among the addressees of the request being read."""
+    return or_(
+        AssistanceRequest.to_all_members.is_(True),
+        AssistanceRequest.id.in_(_named_requests(reader)),
+    )
+
+
+def _addressed_offer(reader: Actor) -> ColumnElement[bool]:
+    """The reader is among the addressees of the request the offer answers."""
+    to_all = select(AssistanceRequest.id).where(AssistanceRequest.to_all_members.is_(True))
+    return or_(Offer.request_id.in_(to_all), Offer.request_id.in_(_named_requests(reader)))
+
+
+def readable_requests(reader: Actor) -> ColumnElement[bool]:
+    return readable(
+        reader,
+        level=AssistanceRequest.releasability,
+        owner=AssistanceRequest.partner_id,
+        partner=AssistanceRequest.partner_id,
+        addressed=_addressed_request(reader),
+    )
+
+
+def readable_offers(reader: Actor) -> ColumnElement[bool]:
+    return readable(
+        reader,
+        level=Offer.releasability,
+        owner=Offer.member_id,
+        partner=Offer.partner_id,
+        addressed=_addressed_offer(reader),
+    )
+
+
+def readable_offer_ids(reader: Actor) -> Any:
+    """A subquery of the offers ``reader`` may see; entries and deliveries inherit it."""
+    return select(Offer.id).where(readable_offers(reader))

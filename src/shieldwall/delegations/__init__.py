@@ -1,0 +1,1 @@
+"""Who sits where: member, partner and secretariat delegations, with joining and leaving dates."""

@@ -1,0 +1,1 @@
+"""The shared kernel: what every feature uses and none owns."""

@@ -1,0 +1,107 @@
+"""The unit of work: one transaction that use cases of any feature run in, and commit as one.
+
+A use case never opens a transaction of its own. It is handed a ``UnitOfWork`` and does its
+reads, checks and writes in it; whoever opened the unit of work (a route, a CLI command, the
+demo builder) decides what belongs together. Leaving the ``with`` block commits; an exception
+rolls back everything, so a refused operation changes nothing (DESIGN rules 2 and 7).
+
+Every state change is audited in the same transaction (DESIGN rule 3). The kernel only knows
+that an audit trail exists; the audit feature supplies it when the platform is assembled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from shieldwall.kit.clock import Clock
+from shieldwall.kit.db import make_session_factory
+from shieldwall.kit.settings import Settings
+
+
+class Author(Protocol):
+    """Who made a change, as the audit trail records it."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def delegation(self) -> str | None: ...
+
+
+class AuditTrail(Protocol):
+    def record(
+        self,
+        session: Session,
+        author: Author,
+        at: dt.datetime,
+        action: str,
+        record_type: str,
+        record_id: int | str,
+        before: Any = None,
+        after: Any = None,
+    ) -> None:
+        """Append one record of a state change, in ``session``'s transaction."""
+        ...
+
+
+@dataclass
+class UnitOfWork:
+    """One transaction, the clock and settings it runs under, and the audit trail it writes."""
+
+    session: Session
+    clock: Clock
+    settings: Settings
+    trail: AuditTrail
+
+    def audit(
+        self,
+        author: Author,
+        at: dt.datetime,
+        action: str,
+        record_type: str,
+        record_id: int | str,
+        before: Any = None,
+        after: Any = None,
+    ) -> None:
+        self.trail.record(self.session, author, at, action, record_type, record_id, before, after)
+
+
+@dataclass
+class Platform:
+    """What a running Shieldwall holds: its database, its clock, its settings."""
+
+    engine: Engine
+    clock: Clock
+    settings: Settings
+    trail: AuditTrail
+    factory: sessionmaker[Session] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.factory = make_session_factory(self.engine)
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[UnitOfWork]:
+        """Commit when the block ends; roll back everything if it raises."""
+        session = self.factory()
+        try:
+            with session.begin():
+                yield UnitOfWork(session, self.clock, self.settings, self.trail)
+        finally:
+            session.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for queries; it never commits."""
+        session = self.factory()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()

@@ -1,0 +1,51 @@
+"""The platform as the tests drive it: each use case in a unit of work of its own, as a route
+or a CLI command runs it (``ctx.assistance.accept(actor, 3)`` opens, commits and closes one)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from shieldwall.access.service import AccessService
+from shieldwall.assistance.service import AssistanceService
+from shieldwall.context import open_platform
+from shieldwall.delegations.service import DelegationService
+from shieldwall.kit.clock import Clock
+from shieldwall.kit.settings import Settings
+from shieldwall.kit.uow import Platform, UnitOfWork
+
+
+class EachInOwnUnit:
+    """Calls a service's use cases, each in a fresh unit of work that commits when it returns."""
+
+    def __init__(self, platform: Platform, service: Callable[[UnitOfWork], object]) -> None:
+        self._platform = platform
+        self._service = service
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with self._platform.unit_of_work() as uow:
+                return getattr(self._service(uow), name)(*args, **kwargs)
+
+        return run
+
+
+class TestPlatform(Platform):
+    @property
+    def assistance(self) -> Any:
+        return EachInOwnUnit(self, AssistanceService)
+
+    @property
+    def access(self) -> Any:
+        return EachInOwnUnit(self, AccessService)
+
+    @property
+    def council(self) -> Any:
+        return EachInOwnUnit(self, DelegationService)
+
+
+def open_test_platform(
+    url: str, clock: Clock | None = None, settings: Settings | None = None
+) -> TestPlatform:
+    real = open_platform(url, clock, settings)
+    return TestPlatform(real.engine, real.clock, real.settings, real.trail)
