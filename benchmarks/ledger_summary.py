@@ -37,11 +37,9 @@ from shieldwall.assistance.tables import (
     CapabilityItem,
     Offer,
 )
+from shieldwall.delegations.model import DelegationKind
 from shieldwall.delegations.tables import Delegation
-from shieldwall.kit.clock import SystemClock
-from shieldwall.kit.db import migrate
-from tests.platform import TestPlatform as Context
-from tests.platform import open_test_platform
+from shieldwall.kit.db import make_engine, make_session_factory, migrate
 
 MEMBERS = 32
 ITEMS = 500
@@ -53,8 +51,8 @@ MEASURES = ["offered", "committed", "delivered"]
 RELEASABILITY = ["partner", "members", "public"]
 # The secretariat reads the whole ledger; a member reads its own offers and those released to
 # members or wider (no request is addressed in this ledger).
-SECRETARIAT = Actor("bench-sec", "SEC", 999, "secretariat", Role.CHAIR)
-MEMBER = Actor("bench-m00", "M00", 2, "member", Role.OFFICER)
+SECRETARIAT = Actor("bench-sec", "SEC", 999, DelegationKind.SECRETARIAT, Role.CHAIR)
+MEMBER = Actor("bench-m00", "M00", 2, DelegationKind.MEMBER, Role.OFFICER)
 
 FLOOR_SQL = """
 SELECT member_id, kind,
@@ -192,8 +190,7 @@ COLUMNS = [
 
 def build(url: str, total: int) -> Engine:
     migrate(url)
-    ctx = open_test_platform(url)
-    engine = ctx.engine
+    engine = make_engine(url)
     reference_rows(engine)
     rng = random.Random(total)
     offers = offer_rows(-(-total // ENTRIES_PER_OFFER), rng)
@@ -245,11 +242,11 @@ def measure(label: str, url: str, total: int, repeat: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     engine = build(url, total)
     built = time.perf_counter() - t0
-    ctx = Context(engine, clock=SystemClock())
+    factory = make_session_factory(engine)
 
     def app_path(reader: Actor) -> Callable[[], list[dict[str, Any]]]:
         def run() -> list[dict[str, Any]]:
-            with ctx.reading() as s:
+            with factory() as s:
                 return queries.ledger_summary(s, reader, ["member", "kind"])
 
         return run
