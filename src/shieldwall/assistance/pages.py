@@ -16,15 +16,15 @@ from shieldwall.access.model import Actor, Releasability
 from shieldwall.access.web import Ctx, PageActor, check_csrf, page_session
 from shieldwall.assistance import policy, queries
 from shieldwall.assistance.model import (
-    OFFER_TRANSITIONS,
     AssistanceKind,
-    OfferAction,
     OfferState,
     Priority,
+    RequestState,
     RequestStatus,
 )
 from shieldwall.assistance.policy import OFFER_DEFAULT, REQUEST_DEFAULT, Action
 from shieldwall.assistance.service import AssistanceService
+from shieldwall.delegations.model import DelegationKind
 from shieldwall.kit.errors import DomainError, InvalidInput, NotFound
 from shieldwall.kit.params import PageNumber, RecordId
 from shieldwall.kit.templating import TEMPLATES
@@ -45,7 +45,12 @@ def requests_page(
     return TEMPLATES.TemplateResponse(
         request,
         "requests.html",
-        {"requests": views, "status": wanted, "statuses": [s.value for s in RequestStatus]},
+        {
+            "requests": views,
+            "status": wanted,
+            "statuses": [s.value for s in RequestStatus],
+            "may_file": policy.may_file_request(who),
+        },
     )
 
 
@@ -60,7 +65,7 @@ def _new_request_form(
 ) -> HTMLResponse:
     with ctx.reading() as s:
         catalogue = queries.catalogue(s)
-        members = [d for d in queries.list_delegations(s) if d["kind"] == "member"]
+        members = [d for d in queries.list_delegations(s) if d["kind"] == DelegationKind.MEMBER]
     return TEMPLATES.TemplateResponse(
         request,
         "request_new.html",
@@ -69,7 +74,7 @@ def _new_request_form(
             "members": members,
             "v": values or {},
             "error": error,
-            "may_file": who.delegation_kind == "partner" and who.may_write,
+            "may_file": policy.may_file_request(who),
             "priorities": [p.value for p in Priority],
             "levels": [r.value for r in Releasability if r.rank >= REQUEST_DEFAULT.rank],
         },
@@ -156,11 +161,8 @@ def _request_page(
     with ctx.reading() as s:
         view = queries.get_request(s, who, request_id).as_dict()
         _n, offers = queries.list_offers(s, who, request_id=request_id, limit=1000)
-    active = view["state"] == "active"
+    active = view["state"] == RequestState.ACTIVE
     partner = view["partner_id"]
-    addressed = who.delegation_kind == "member" and (
-        view["to_all_members"] or who.delegation in view["addressees"]
-    )
     return TEMPLATES.TemplateResponse(
         request,
         "request_detail.html",
@@ -170,7 +172,9 @@ def _request_page(
             "done_text": REQUEST_DONE.get(done or ""),
             "error": error,
             "v": values or {},
-            "may_offer": active and addressed and who.may_write,
+            "may_offer": policy.may_answer_request(
+                who, active, view["to_all_members"], view["addressees"]
+            ),
             "may_withdraw": active and policy.allowed(who, Action.WITHDRAW_REQUEST, partner, None),
             "may_close": active and policy.allowed(who, Action.CLOSE_REQUEST, partner, None),
             "wider": [
@@ -286,30 +290,6 @@ def offers_page(
     )
 
 
-def available_actions(who: Actor, offer: dict[str, Any]) -> set[str]:
-    """What the viewer may do to this offer now: its permissions and the offer's state."""
-    state = OfferState(offer["state"])
-    owner, partner = offer["member_id"], offer["partner_id"]
-    actions: set[str] = set()
-    for action, permission in (
-        (OfferAction.ACCEPT, Action.ANSWER_OFFER),
-        (OfferAction.DECLINE, Action.ANSWER_OFFER),
-        (OfferAction.WITHDRAW, Action.MANAGE_OFFER),
-        (OfferAction.COMMIT, Action.MANAGE_OFFER),
-        (OfferAction.CANCEL, Action.MANAGE_OFFER),
-        (OfferAction.RECORD_DELIVERY, Action.RECORD_DELIVERY),
-    ):
-        if state in OFFER_TRANSITIONS[action][0] and policy.allowed(
-            who, permission, owner, partner
-        ):
-            actions.add(action.name.lower())
-    if policy.allowed(who, Action.SETTLE_DELIVERY, owner, partner):
-        actions.add("settle")
-    if policy.allowed(who, Action.WIDEN_RELEASABILITY, owner, partner):
-        actions.add("widen")
-    return actions
-
-
 @router.get("/offers/{offer_id}", response_class=HTMLResponse)
 def offer_page(
     request: Request,
@@ -344,7 +324,9 @@ def _offer_page(
                 req = queries.get_request(s, who, offer["request_id"]).as_dict()
             except NotFound:  # the request was not released to this reader
                 req = None
-    actions = available_actions(who, offer)
+    actions = policy.offer_actions(
+        who, OfferState(offer["state"]), offer["member_id"], offer["partner_id"]
+    )
     wider = [r.value for r in Releasability if r.rank > Releasability(offer["releasability"]).rank]
     return TEMPLATES.TemplateResponse(
         request,

@@ -9,6 +9,8 @@ from __future__ import annotations
 from enum import StrEnum
 
 from shieldwall.access.model import Actor, Audience, Releasability, RouteRule
+from shieldwall.assistance.model import OFFER_TRANSITIONS, OfferAction, OfferState
+from shieldwall.delegations.model import DelegationKind
 from shieldwall.kit.errors import Forbidden
 
 # Who may see a record unless its author releases it more widely: a request its addressees
@@ -94,6 +96,58 @@ def require(
     reason = f"{actor.name} has read-only access" if not actor.may_write else f"only {who} may"
     target = f" ({record})" if record else ""
     raise Forbidden(f"{actor.delegation or actor.name} may not {action.value}{target}: {reason}")
+
+
+# The permission each step of an offer's lifecycle needs.
+OFFER_PERMISSION: dict[OfferAction, Action] = {
+    OfferAction.ACCEPT: Action.ANSWER_OFFER,
+    OfferAction.DECLINE: Action.ANSWER_OFFER,
+    OfferAction.WITHDRAW: Action.MANAGE_OFFER,
+    OfferAction.COMMIT: Action.MANAGE_OFFER,
+    OfferAction.CANCEL: Action.MANAGE_OFFER,
+    OfferAction.RECORD_DELIVERY: Action.RECORD_DELIVERY,
+}
+
+
+def may_file_request(actor: Actor) -> bool:
+    """A partner delegation files requests for itself."""
+    return actor.delegation_kind == DelegationKind.PARTNER and allowed(
+        actor, Action.FILE_REQUEST, actor.delegation_id, None
+    )
+
+
+def is_addressee(actor: Actor, to_all_members: bool, addressees: list[str]) -> bool:
+    """A member is addressed by a request to all members, or to it by name."""
+    return actor.delegation_kind == DelegationKind.MEMBER and (
+        to_all_members or actor.delegation in addressees
+    )
+
+
+def may_answer_request(
+    actor: Actor, active: bool, to_all_members: bool, addressees: list[str]
+) -> bool:
+    """An addressed member answers an active request with an offer of its own."""
+    return (
+        active
+        and is_addressee(actor, to_all_members, addressees)
+        and allowed(actor, Action.MAKE_OFFER, actor.delegation_id, None)
+    )
+
+
+def offer_actions(actor: Actor, state: OfferState, owner_id: int, partner_id: int) -> set[str]:
+    """What ``actor`` may do to an offer now: the permission, and the state allowing it.
+    ``settle`` (confirm or reject deliveries) and ``widen`` depend on the permission only."""
+    actions = {
+        action.name.lower()
+        for action, permission in OFFER_PERMISSION.items()
+        if state in OFFER_TRANSITIONS[action][0]
+        and allowed(actor, permission, owner_id, partner_id)
+    }
+    if allowed(actor, Action.SETTLE_DELIVERY, owner_id, partner_id):
+        actions.add("settle")
+    if allowed(actor, Action.WIDEN_RELEASABILITY, owner_id, partner_id):
+        actions.add("widen")
+    return actions
 
 
 _R = RouteRule

@@ -28,6 +28,7 @@ from shieldwall.assistance.model import (
 )
 from shieldwall.assistance.policy import (
     OFFER_DEFAULT,
+    OFFER_PERMISSION,
     REQUEST_DEFAULT,
     Action,
     require,
@@ -547,9 +548,7 @@ class AssistanceService:
         quantity: int | None = None,
     ) -> None:
         """Accept, decline, withdraw, commit or cancel an offer."""
-        answer = action in (OfferAction.ACCEPT, OfferAction.DECLINE)
-        permission = Action.ANSWER_OFFER if answer else Action.MANAGE_OFFER
-        offer = self._offer_for(actor, offer_id, permission)
+        offer = self._offer_for(actor, offer_id, OFFER_PERMISSION[action])
         target = model.transition(f"offer {offer_id}", offer.state, action)
         assert target is not None
         now = self.uow.clock.now()
@@ -613,7 +612,7 @@ class AssistanceService:
         again = idempotency.replayed(self.s, "delivery", idempotency_key, payload)
         if again is not None:
             return again
-        offer = self._offer_for(actor, offer_id, Action.RECORD_DELIVERY)
+        offer = self._offer_for(actor, offer_id, OFFER_PERMISSION[OfferAction.RECORD_DELIVERY])
         model.transition(f"offer {offer_id}", offer.state, OfferAction.RECORD_DELIVERY)
         now = self.uow.clock.now()
         model.require_positive("quantity", quantity)
