@@ -31,6 +31,8 @@ class EachInOwnUnit:
 
 
 class TestPlatform(Platform):
+    __test__ = False  # a helper, not a test class
+
     @property
     def assistance(self) -> Any:
         return EachInOwnUnit(self, AssistanceService)

@@ -23,6 +23,7 @@ from shieldwall.access.service import AccessService
 from shieldwall.app import create_app
 from shieldwall.assistance import queries
 from shieldwall.assistance.tables import LedgerEntry
+from shieldwall.audit.anchors import anchor_problem, append_anchor, chain_head, read_anchors
 from shieldwall.audit.service import verify_chain
 from shieldwall.context import open_platform
 from shieldwall.demo import DEMO_PASSWORD, build_demo
@@ -45,7 +46,7 @@ user_app = typer.Typer(help="User accounts: each belongs to one delegation.", no
 app.add_typer(user_app, name="user")
 
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one line per message, however long
 
 # Whoever runs the CLI holds the database itself: an operator of the platform, who sees the
 # whole ledger and is named as such in the audit log.
@@ -310,17 +311,57 @@ def _export(
 
 
 @audit_app.command("verify")
-def audit_verify(db: DbOption = None) -> None:
+def audit_verify(
+    db: DbOption = None,
+    anchor: Annotated[
+        Path | None,
+        typer.Option(help="Anchor file: also check the chain still reaches its newest anchor"),
+    ] = None,
+) -> None:
     """Check the audit chain; print OK or the first broken link (and exit non-zero)."""
     ctx = ready_context(db)
+    try:
+        anchored = read_anchors(anchor)[-1:] if anchor is not None else []
+    except DomainError as exc:
+        fail(exc.detail)
     with ctx.reading() as s:
         count, broken = verify_chain(s)
-    if broken is None:
-        out.print(f"OK: {count:,} audit records, chain intact")
+        cut = anchor_problem(s, anchored[0]) if anchored else None
+    if broken is not None:
+        fail(
+            f"audit record {broken.record_id}: {broken.problem} "
+            f"({count:,} records verified before it)"
+        )
+    if cut is not None:
+        fail(cut)
+    reaches = f"; reaches the anchor of record {anchored[0].sequence}" if anchored else ""
+    if anchor is not None and not anchored:
+        reaches = f"; {anchor} holds no anchor yet"
+    out.print(f"OK: {count:,} audit records, chain intact{reaches}")
+
+
+@audit_app.command("anchor")
+def audit_anchor(
+    db: DbOption = None,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", help="Anchor file [default: SHIELDWALL_AUDIT_ANCHOR_FILE]"),
+    ] = None,
+) -> None:
+    """Append the chain's head (sequence, hash, time) to a file outside the database."""
+    ctx = ready_context(db)
+    path = file or Path(ctx.settings.audit_anchor_file)
+    with ctx.reading() as s:
+        _count, broken = verify_chain(s)
+        head = chain_head(s, ctx.clock.now())
+    if broken is not None:
+        fail(f"the chain is broken at audit record {broken.record_id}: not anchoring it")
+    if head is None:
+        fail("the audit log is empty: nothing to anchor yet")
         return
-    fail(
-        f"audit record {broken.record_id}: {broken.problem} ({count:,} records verified before it)"
-    )
+    append_anchor(path, head)
+    out.print(f"Anchored record {head.sequence} {head.hash} at {head.at:%Y-%m-%d %H:%M:%S} UTC")
+    err.print(f"appended to {path}")
 
 
 def _password(given: str | None, prompt: str) -> str:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
 
 from shieldwall.access.schemas import AuditOut
 from shieldwall.access.web import Ctx, PageActor, Reader
+from shieldwall.audit.anchors import anchor_problem, last_anchor
 from shieldwall.audit.queries import AuditFilter, list_audit
-from shieldwall.kit.errors import InvalidInput
+from shieldwall.kit.errors import DomainError, InvalidInput
 from shieldwall.kit.pagination import Page
 from shieldwall.kit.params import Limit, Offset, PageNumber
 from shieldwall.kit.problems import problem_responses
@@ -90,6 +93,7 @@ def audit_page(
     size = 100
     with ctx.reading() as s:
         total, items = list_audit(s, who, where, offset=(page - 1) * size, limit=size)
+        anchor = _anchor_status(s, Path(ctx.settings.audit_anchor_file))
     return TEMPLATES.TemplateResponse(
         request,
         "audit.html",
@@ -100,5 +104,17 @@ def audit_page(
             "pages": max(1, -(-total // size)),
             "where": where,
             "who": who,
+            "anchor": anchor,
         },
     )
+
+
+def _anchor_status(session: Session, path: Path) -> dict[str, object]:
+    """The newest anchor and whether the chain still reaches it, for the page."""
+    try:
+        anchor = last_anchor(path)
+    except DomainError as exc:
+        return {"anchor": None, "problem": exc.detail}
+    if anchor is None:
+        return {"anchor": None, "problem": None}
+    return {"anchor": anchor, "problem": anchor_problem(session, anchor)}

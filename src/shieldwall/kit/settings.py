@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     login_failures_per_account: int = 5
     login_failures_per_address: int = 20
     login_failure_window_minutes: int = 15
+    # Where `shieldwall audit anchor` appends the chain's head; keep it off the database host.
+    audit_anchor_file: str = "var/audit-anchors.txt"
 
 
 @lru_cache
