@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench serve clean
+.PHONY: demo test system-deps lint bench serve clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -22,7 +22,11 @@ lint: $(STAMP)
 	$(BIN)/mypy src benchmarks
 	$(BIN)/lint-imports
 
-test: lint
+# Debian's chromium and postgresql first: installed if missing and we may, else stop at once.
+system-deps:
+	@bash scripts/system-deps
+
+test: system-deps lint
 	$(BIN)/pytest
 
 bench: $(STAMP)
