@@ -19,7 +19,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/mypy src benchmarks
+	$(BIN)/mypy src tests benchmarks
 	$(BIN)/lint-imports
 
 # Debian's chromium and postgresql first: installed if missing and we may, else stop at once.
