@@ -36,4 +36,5 @@ serve: $(STAMP)
 	$(BIN)/shieldwall serve
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) var build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis \
+	  .schemathesis .import_linter_cache test-results
