@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench serve clean
+.PHONY: demo test system-deps lint bench serve clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -19,10 +19,14 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/mypy src benchmarks
+	$(BIN)/mypy src tests benchmarks
 	$(BIN)/lint-imports
 
-test: lint
+# Debian's chromium and postgresql first: installed if missing and we may, else stop at once.
+system-deps:
+	@bash scripts/system-deps
+
+test: system-deps lint
 	$(BIN)/pytest
 
 bench: $(STAMP)
@@ -32,4 +36,5 @@ serve: $(STAMP)
 	$(BIN)/shieldwall serve
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) var build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis \
+	  .schemathesis .import_linter_cache test-results

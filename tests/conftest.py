@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +25,7 @@ from tests.pgcluster import Cluster
 from tests.platform import TestPlatform as Context
 from tests.platform import open_test_platform
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("SHIELDWALL_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

@@ -1,10 +1,11 @@
 """The platform as the tests drive it: each use case in a unit of work of its own, as a route
-or a CLI command runs it (``ctx.assistance.accept(actor, 3)`` opens, commits and closes one)."""
+or a CLI command runs it (``ctx.assistance.accept(actor, 3)`` opens, commits and closes one).
+``ctx.assistance`` is typed as the service it stands for, so mypy checks every such call."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from shieldwall.access.service import AccessService
 from shieldwall.assistance.service import AssistanceService
@@ -13,6 +14,8 @@ from shieldwall.delegations.service import DelegationService
 from shieldwall.kit.clock import Clock
 from shieldwall.kit.settings import Settings
 from shieldwall.kit.uow import Platform, UnitOfWork
+
+S = TypeVar("S")
 
 
 class EachInOwnUnit:
@@ -30,20 +33,28 @@ class EachInOwnUnit:
         return run
 
 
+def each_in_own_unit(platform: Platform, service: Callable[[UnitOfWork], S]) -> S:
+    """The service as its callers see it, each of its use cases run in a unit of work of its own.
+
+    Only its methods may be used: an attribute of the service is not there. The cast is what lets
+    mypy check each call's arguments and result against the service's own signatures."""
+    return cast(S, EachInOwnUnit(platform, service))
+
+
 class TestPlatform(Platform):
     __test__ = False  # a helper, not a test class
 
     @property
-    def assistance(self) -> Any:
-        return EachInOwnUnit(self, AssistanceService)
+    def assistance(self) -> AssistanceService:
+        return each_in_own_unit(self, AssistanceService)
 
     @property
-    def access(self) -> Any:
-        return EachInOwnUnit(self, AccessService)
+    def access(self) -> AccessService:
+        return each_in_own_unit(self, AccessService)
 
     @property
-    def council(self) -> Any:
-        return EachInOwnUnit(self, DelegationService)
+    def council(self) -> DelegationService:
+        return each_in_own_unit(self, DelegationService)
 
 
 def open_test_platform(

@@ -4,7 +4,7 @@ response as documented (status, content type, body schema)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 import schemathesis
@@ -16,6 +16,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from shieldwall.app import create_app
 from shieldwall.kit.clock import FixedClock
@@ -24,6 +25,9 @@ from tests.conftest import NOW, actor
 from tests.liveserver import LiveServer
 from tests.platform import TestPlatform as Context
 from tests.platform import open_test_platform
+
+if TYPE_CHECKING:  # schemathesis names its case type only for type checkers
+    from schemathesis.specs.openapi.schemas import OpenApiCase
 
 BEARER: dict[str, str] = {}  # the signed-in user's token for the current parametrisation
 
@@ -74,7 +78,7 @@ def signed_in_as(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def api_schema(seeded_sqlite_url: str, signed_in_as: str) -> Iterator[Any]:
+def api_schema(seeded_sqlite_url: str, signed_in_as: str) -> Iterator[OpenApiSchema]:
     clock = FixedClock(NOW)
     ctx = open_test_platform(seeded_sqlite_url, clock)
     seed_ledger(ctx)
@@ -96,7 +100,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 @schema.parametrize()
 @settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
-def test_api_conforms_to_its_openapi(case: Any) -> None:
+def test_api_conforms_to_its_openapi(case: OpenApiCase) -> None:
     case.call_and_validate(headers={"Authorization": f"Bearer {BEARER['token']}"}, checks=CHECKS)
 
 

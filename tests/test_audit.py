@@ -9,7 +9,7 @@ import sys
 import pytest
 from sqlalchemy import text
 
-from shieldwall.audit.service import verify_chain
+from shieldwall.audit.service import ChainBreak, verify_chain
 from tests.conftest import actor
 from tests.platform import TestPlatform as Context
 
@@ -23,7 +23,7 @@ def audited(ctx: Context) -> Context:
     return ctx
 
 
-def verify(ctx: Context) -> tuple[int, object]:
+def verify(ctx: Context) -> tuple[int, ChainBreak | None]:
     with ctx.reading() as s:
         return verify_chain(s)
 

@@ -200,7 +200,8 @@ def test_partner_files_a_request_and_a_member_answers_it(page: Page, demo_url: s
     request_url = page.url.split("?")[0]
 
     sign_in(page, demo_url, "fra")
-    assert page.goto(request_url).status == 404  # type: ignore[union-attr]
+    hidden = page.goto(request_url)
+    assert hidden is not None and hidden.status == 404
 
     sign_in(page, demo_url, "deu")
     page.goto(request_url)

