@@ -24,7 +24,7 @@ from shieldwall.importers.kiel import CATEGORY_AREAS, read_weapons, slug
 from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.uow import Platform, UnitOfWork
 
-KIEL_WEAPONS = Path(__file__).parent / "data" / "kiel-ust-r29-weapons.csv"
+KIEL_WEAPONS = Path(__file__).parent.parent / "data" / "kiel-ust-r29-weapons.csv"
 KIEL_SOURCE = "Kiel Institute, Ukraine Support Tracker R29 (weapons.csv); dates illustrative"
 DEMO_PASSWORD = "shieldwall-demo"
 PRICE_DATE = dt.date(2026, 8, 4)  # Kiel release 29
