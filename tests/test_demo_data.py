@@ -92,7 +92,7 @@ def test_an_offer_reads_with_its_history(tmp_path: Path) -> None:
         ("declined_on = 2023-08-27\n", "needs a reason"),
         ("accepted_on = 2023-08-01\n", "out of order"),
         ("accepted_on = 2023-08-27\nwithdrawn_on = 2023-08-28\nreason = 'x'\n", "at most one"),
-        ("value_eur = true\n", "value_eur should be a int"),
+        ("value_eur = true\n", "value_eur: expected int, got True"),
     ],
 )
 def test_a_bad_offer_is_refused_naming_file_and_entry(

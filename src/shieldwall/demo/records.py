@@ -306,7 +306,7 @@ class Entry:
     def get(self, key: str, kind: type[T]) -> T | None:
         value = self.raw.pop(key, None)
         if value is not None and not _is_a(value, kind):
-            raise ValueError(f"{key} should be a {kind.__name__}, not {value!r}")
+            raise ValueError(f"{key}: expected {kind.__name__}, got {value!r}")
         return cast("T | None", value)
 
     def need(self, key: str, kind: type[T]) -> T:
