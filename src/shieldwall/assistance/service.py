@@ -207,10 +207,7 @@ class AssistanceService:
         if again is not None:
             return again
         now = self.uow.clock.now()
-        partner_d = delegation_by_code(self.s, partner, "partner")
-        if partner_d.kind != DelegationKind.PARTNER:
-            raise InvalidInput("partner", f"{partner_d.code} is not a partner of the council")
-        require(actor, Action.FILE_REQUEST, owner_id=partner_d.id, record=f"for {partner_d.code}")
+        partner_d = self._filing_partner(actor, partner)
         if not justification.strip():
             raise InvalidInput("justification", "say why the assistance is needed")
         area_row, item_row, value_cents = self._what_is_requested(area, item, quantity, value_cents)
@@ -246,6 +243,15 @@ class AssistanceService:
         }
         self.uow.audit(actor, now, "request.file", "request", request.id, None, filed)
         return request.id
+
+    def _filing_partner(self, actor: Actor, partner: str) -> Delegation:
+        """The partner a request is filed for: a partner of the council that ``actor`` may
+        file for."""
+        partner_d = delegation_by_code(self.s, partner, "partner")
+        if partner_d.kind != DelegationKind.PARTNER:
+            raise InvalidInput("partner", f"{partner_d.code} is not a partner of the council")
+        require(actor, Action.FILE_REQUEST, owner_id=partner_d.id, record=f"for {partner_d.code}")
+        return partner_d
 
     def _what_is_requested(
         self, area: str | None, item: str | None, quantity: int | None, value_cents: int | None

@@ -1,0 +1,26 @@
+"""The shipped demo: the NATO–Ukraine partnership of 2023–2024.
+
+Public facts: the 31 members of July 2023 and Sweden's accession (7 March 2024); heavy weapons
+by donor from the Kiel Institute's Ukraine Support Tracker (release 29, weapons.csv), whose
+counts and values are used as they are. Everything else — the requests, their dates, the
+illustrative offers and the delivery schedules — is invented and marked illustrative.
+
+The demo is data: delegations.csv, areas.csv, items.csv, requests.toml and offers.toml beside
+a short builder (builder.py); Kiel's file stays in shieldwall/data, unmodified.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from shieldwall.demo.builder import DEMO_PASSWORD, build_demo
+from shieldwall.demo.kiel import KIEL_WEAPONS, donor_codes
+from shieldwall.demo.records import read_seats
+
+_SEATS = read_seats()
+MEMBERS: list[tuple[str, str, dt.date | None]] = [
+    (s.code, s.name, s.joined_on) for s in _SEATS if s.kind == "member"
+]
+NAME_TO_CODE = donor_codes(_SEATS)  # Kiel's donor names of the members
+
+__all__ = ["DEMO_PASSWORD", "KIEL_WEAPONS", "MEMBERS", "NAME_TO_CODE", "build_demo"]
