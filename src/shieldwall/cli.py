@@ -111,7 +111,11 @@ def demo(
     url = f"sqlite:///{db}"
     migrate(url)
     ctx = open_platform(url, FixedClock(dt.datetime(2023, 7, 12, tzinfo=dt.UTC)))
-    counts = build_demo(ctx, progress=sys.stderr.isatty())
+    try:
+        counts = build_demo(ctx, progress=sys.stderr.isatty())
+    except DomainError as exc:  # a bad demo data file: name it, build nothing
+        fail(f"the demo could not be built: {exc.detail}")
+        return
     with ctx.reading() as s:
         total = queries.totals(s, OPERATOR)
     out.print(
