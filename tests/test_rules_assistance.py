@@ -5,6 +5,7 @@ answers written out by hand. No database: milliseconds."""
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 
 import pytest
 from hypothesis import given, settings
@@ -222,6 +223,17 @@ PRO_RATA: list[tuple[int, int, int, int]] = [
 @pytest.mark.parametrize(("total", "of", "quantity", "cents"), PRO_RATA)
 def test_pro_rata_cents(total: int, of: int, quantity: int, cents: int) -> None:
     assert model.pro_rata_cents(total, of, quantity) == cents
+
+
+def test_pro_rata_rounds_half_to_even_whatever_the_decimal_context() -> None:
+    """The rounding is the rule's, not the thread's: a caller that changed the decimal
+    context (to round half up, or down) gets the same cents."""
+    for rounding in (decimal.ROUND_HALF_UP, decimal.ROUND_DOWN, decimal.ROUND_CEILING):
+        with decimal.localcontext(rounding=rounding):
+            assert model.pro_rata_cents(5, 2, 1) == 2  # 2.5
+            assert model.pro_rata_cents(15, 2, 1) == 8  # 7.5
+            assert model.pro_rata_cents(1000, 3, 2) == 667  # 666.66…
+            assert model.pro_rata_cents(1000, 3, 1) == 333  # 333.33…
 
 
 # (total cents, total quantity, before, after) → the value of the step.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from shieldwall.access.model import PUBLIC, SYSTEM, Actor, Role, Scope
+from shieldwall.access.model import PUBLIC, SYSTEM, Actor, Releasability, Role, Scope
 from shieldwall.assistance import policy
 from shieldwall.assistance.policy import Action, Relation
 from shieldwall.delegations.model import DelegationKind
@@ -47,6 +47,13 @@ ACTORS: dict[str, Actor] = {
     "public": PUBLIC,
     "system": SYSTEM,
 }
+
+
+def test_who_sees_a_new_record() -> None:
+    """README: "Requests default to their addressees, offers to the partner"."""
+    assert policy.REQUEST_DEFAULT == Releasability.ADDRESSEES
+    assert policy.OFFER_DEFAULT == Releasability.PARTNER
+
 
 # ---- how an actor stands to a record --------------------------------------------------------
 
@@ -153,6 +160,9 @@ def test_a_member_may_not_accept_its_own_offer() -> None:
 # (actor, action, owner, partner, record) → the refusal's message, or None if allowed.
 REQUIRE: list[tuple[str, Action, int | None, int | None, str, str | None]] = [
     ("ukr", Action.ANSWER_OFFER, DEU, UKR, "offer 7", None),
+    ("deu", Action.MANAGE_OFFER, DEU, UKR, "offer 7", None),  # its own offer
+    ("ukr", Action.FILE_REQUEST, UKR, None, "for UKR", None),  # its own request
+    ("sec", Action.CLOSE_REQUEST, UKR, None, "request 3", None),
     ("sec", Action.CORRECT_LEDGER, None, None, "", None),
     (
         "deu",

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import pytest
 from sqlalchemy import (
+    Boolean,
     Column,
     ColumnElement,
     Connection,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     String,
     Table,
     create_engine,
+    or_,
     select,
 )
 
@@ -85,6 +87,7 @@ class Record(NamedTuple):
     owner: int
     partner: int
     addressees: frozenset[int]
+    to_all_members: bool = False
 
 
 # An offer: made by DEU to UKR, answering a request addressed to USA.
@@ -121,6 +124,23 @@ REQUEST_SEEN_BY: dict[str, Row] = {
 }
 # fmt: on
 
+# A request filed by UKR to all members: every member is an addressee, and only members are.
+REQUEST_TO_ALL = Record(owner=UKR, partner=UKR, addressees=frozenset(), to_all_members=True)
+# fmt: off
+REQUEST_TO_ALL_SEEN_BY: dict[str, Row] = {
+    #              own partner addressees members council public
+    "sec":        (Y,  Y,      Y,         Y,      Y,      Y),
+    "system":     (Y,  Y,      Y,         Y,      Y,      Y),
+    "public":     (N,  N,      N,         N,      N,      Y),
+    "ukr":        (Y,  Y,      Y,         Y,      Y,      Y),  # its own delegation
+    "deu":        (N,  N,      Y,         Y,      Y,      Y),  # every member is addressed
+    "deu-viewer": (N,  N,      Y,         Y,      Y,      Y),
+    "usa":        (N,  N,      Y,         Y,      Y,      Y),
+    "fra":        (N,  N,      Y,         Y,      Y,      Y),
+    "mda":        (N,  N,      N,         N,      Y,      Y),  # a partner is never addressed
+}
+# fmt: on
+
 # A record type that has no addressees (a feature passes no ``addressed`` condition): at
 # `addressees` only its delegation, the partner and the secretariat see it.
 # fmt: off
@@ -144,7 +164,7 @@ def levels_seen(row: Row) -> set[Releasability]:
 
 
 def test_the_tables_answer_for_every_reader() -> None:
-    for table in (OFFER_SEEN_BY, REQUEST_SEEN_BY, UNADDRESSED_SEEN_BY):
+    for table in (OFFER_SEEN_BY, REQUEST_SEEN_BY, REQUEST_TO_ALL_SEEN_BY, UNADDRESSED_SEEN_BY):
         assert table.keys() == READER.keys()
 
 
@@ -185,6 +205,7 @@ record_table = Table(
     Column("level", String, nullable=False),
     Column("owner_id", Integer, nullable=False),
     Column("partner_id", Integer, nullable=False),
+    Column("to_all_members", Boolean, nullable=False, default=False),
 )
 addressee_table = Table(
     "addressee",
@@ -195,22 +216,31 @@ addressee_table = Table(
 
 
 def addressed(reader: Actor) -> ColumnElement[bool]:
-    """The reader's delegation is among the record's addressees."""
-    return record_table.c.id.in_(
-        select(addressee_table.c.record_id).where(
-            addressee_table.c.delegation_id == reader.delegation_id
-        )
+    """The record is addressed to all members, or names the reader's delegation (as the
+    assistance feature describes its requests)."""
+    return or_(
+        record_table.c.to_all_members.is_(True),
+        record_table.c.id.in_(
+            select(addressee_table.c.record_id).where(
+                addressee_table.c.delegation_id == reader.delegation_id
+            )
+        ),
     )
 
 
 @pytest.fixture(scope="module")
 def db() -> Iterator[Connection]:
-    """An offer and a request at every level, in an in-memory SQLite database."""
+    """An offer, a request and a request to all members at every level, in an in-memory
+    SQLite database."""
     engine = create_engine("sqlite://")
     with engine.connect() as conn:
         metadata.create_all(conn)
         next_id = itertools.count(1)
-        for kind, record in (("offer", OFFER), ("request", REQUEST)):
+        for kind, record in (
+            ("offer", OFFER),
+            ("request", REQUEST),
+            ("request to all", REQUEST_TO_ALL),
+        ):
             for level in LEVELS:
                 record_id = next(next_id)
                 conn.execute(
@@ -220,6 +250,7 @@ def db() -> Iterator[Connection]:
                         level=level.value,
                         owner_id=record.owner,
                         partner_id=record.partner,
+                        to_all_members=record.to_all_members,
                     )
                 )
                 for delegation_id in record.addressees:
@@ -256,6 +287,12 @@ def test_readable_offers_in_sql(db: Connection, reader: str) -> None:
 @pytest.mark.parametrize("reader", list(READER))
 def test_readable_requests_in_sql(db: Connection, reader: str) -> None:
     assert readable_levels(db, READER[reader], "request") == levels_seen(REQUEST_SEEN_BY[reader])
+
+
+@pytest.mark.parametrize("reader", list(READER))
+def test_readable_requests_to_all_members_in_sql(db: Connection, reader: str) -> None:
+    seen = readable_levels(db, READER[reader], "request to all")
+    assert seen == levels_seen(REQUEST_TO_ALL_SEEN_BY[reader])
 
 
 @pytest.mark.parametrize("reader", list(READER))
