@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench serve clean
+.PHONY: demo test lint bench mutants serve clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -17,9 +17,9 @@ demo: $(STAMP)
 	$(BIN)/shieldwall demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/mypy src benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
+	$(BIN)/mypy src benchmarks tools
 	$(BIN)/lint-imports
 
 test: lint
@@ -28,8 +28,13 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ledger_summary.py
 
+# Mutation testing of the rules modules against the fast rule tests (minutes; not part of
+# `make test`): prints `mutation score: K/N killed (P%)` and fails under 90%.
+mutants: $(STAMP)
+	$(BIN)/python tools/mutation_score.py
+
 serve: $(STAMP)
 	$(BIN)/shieldwall serve
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis mutants
