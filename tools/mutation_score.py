@@ -3,13 +3,12 @@
 Runs mutmut (configured in pyproject.toml, [tool.mutmut]: the five rules modules, mutated;
 the fast rule tests, run against each mutant) from scratch, reads its results, leaves out the
 mutants listed in mutants-equivalent.toml (each with the reason it cannot change behaviour),
-and prints
+and prints every mutant that survived and is not listed (the first 25 with their diff), then
 
     mutation score: K/N killed (P%)
 
-then every mutant that survived and is not listed, with its diff. Exits 1 under 90%, or when
-the list of equivalent mutants is wrong (an entry that names no mutant, a different mutation,
-or a mutant the tests kill); 2 when mutmut itself fails.
+Exits 1 under 90%, or when the list of equivalent mutants is wrong (an entry that names no
+mutant, a different mutation, or a mutant the tests kill); 2 when mutmut itself fails.
 
 The previous run's `mutants/` directory is removed first: mutmut 3 keeps a mutant's verdict
 until the function it mutates changes, so a test added since would not be given its chance.
@@ -33,6 +32,7 @@ THRESHOLD_PERCENT = 90
 # mutmut's verdicts that count as killed: a test failed, or the mutant ran past its time limit
 # (it looped: the tests would never pass).
 KILLED = {"killed", "timeout"}
+SHOW_DIFFS = 25  # survivors shown with their diff; the rest by name (`mutmut show NAME`)
 
 
 @dataclass(frozen=True)
@@ -130,9 +130,10 @@ def main() -> int:
         f"listed as equivalent in {EQUIVALENT.name}, in {time.monotonic() - started:.0f} s"
     )
     survivors = sorted(name for name, status in scored.items() if status not in KILLED)
-    for name in survivors:
+    for n, name in enumerate(survivors):
         print(f"\nnot killed ({scored[name]}): {name}")
-        print(mutmut("show", name).rstrip())
+        if n < SHOW_DIFFS:
+            print(mutmut("show", name).rstrip())
     for problem in problems:
         print(f"{EQUIVALENT.name}: {problem}", file=sys.stderr)
     tenths = 1000 * killed // total  # rounded down, so that 89.96% never shows as 90.0%
