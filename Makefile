@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test system-deps lint bench serve clean
+.PHONY: demo test system-deps lint bench mutants serve clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -17,9 +17,9 @@ demo: $(STAMP)
 	$(BIN)/shieldwall demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/mypy src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
+	$(BIN)/mypy src tests benchmarks tools
 	$(BIN)/lint-imports
 
 # Debian's chromium and postgresql first: installed if missing and we may, else stop at once.
@@ -32,9 +32,14 @@ test: system-deps lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ledger_summary.py
 
+# Mutation testing of the rules modules against the fast rule tests (minutes; not part of
+# `make test`): prints `mutation score: K/N killed (P%)` and fails under 90%.
+mutants: $(STAMP)
+	$(BIN)/python tools/mutation_score.py
+
 serve: $(STAMP)
 	$(BIN)/shieldwall serve
 
 clean:
 	rm -rf $(VENV) var build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis \
-	  .schemathesis .import_linter_cache test-results
+	  .schemathesis .import_linter_cache test-results mutants

@@ -210,7 +210,8 @@ def seed_council(context: Context) -> None:
 
 
 def actor(context: Context, username: str) -> Actor:
-    return context.access.actor_for(username)
+    found: Actor = context.access.actor_for(username)
+    return found
 
 
 @pytest.fixture
@@ -237,6 +238,7 @@ class Delegations:
         self.anonymous = httpx.Client(base_url=server.url, timeout=30)
 
     def token(self, username: str) -> str:
+        secret: str
         secret, _info = self.context.access.issue_token(
             actor(self.context, username),
             kind="personal",

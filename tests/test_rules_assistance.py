@@ -1,0 +1,551 @@
+"""The assistance ledger's rules (``assistance.model``): state transitions, balances,
+pro-rata values, request status and coverage, the entries each action writes — with the
+answers written out by hand. No database: milliseconds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shieldwall.assistance import model
+from shieldwall.assistance.model import (
+    Amount,
+    Balances,
+    EntryType,
+    Measure,
+    Movement,
+    OfferAction,
+    OfferState,
+    RequestStatus,
+)
+from shieldwall.kit.errors import IllegalTransition, InvalidInput, RuleViolation
+
+# ---- the offer's life -----------------------------------------------------------------------
+
+# DESIGN "Words": offered → accepted or declined by the partner → committed → delivered in
+# partial deliveries; withdrawn before commitment or cancelled after it. Per action: the
+# states it may start from and the state it leads to (None: decided by what is delivered).
+# Every other (action, state) is refused.
+STATES = ("offered", "accepted", "declined", "committed", "delivered", "withdrawn", "cancelled")
+TRANSITIONS: dict[OfferAction, dict[str, str | None]] = {
+    OfferAction.ACCEPT: {"offered": "accepted"},
+    OfferAction.DECLINE: {"offered": "declined"},
+    OfferAction.WITHDRAW: {"offered": "withdrawn", "accepted": "withdrawn"},
+    OfferAction.COMMIT: {"accepted": "committed"},
+    OfferAction.RECORD_DELIVERY: {"committed": None},
+    OfferAction.CANCEL: {"committed": "cancelled"},
+}
+
+
+def test_the_transition_table_answers_for_every_action_and_state() -> None:
+    assert set(TRANSITIONS) == set(OfferAction)
+    assert set(STATES) == {s.value for s in OfferState}
+    assert all(set(t) <= set(STATES) for t in TRANSITIONS.values())
+
+
+@pytest.mark.parametrize("action", list(OfferAction))
+@pytest.mark.parametrize("state", STATES)
+def test_transition(action: OfferAction, state: str) -> None:
+    if state not in TRANSITIONS[action]:
+        with pytest.raises(IllegalTransition) as refused:
+            model.transition("offer 12", state, action)
+        assert refused.value.detail == f"cannot {action.value} offer 12: it is {state}"
+        assert refused.value.extra == {"current_state": state, "action": action.value}
+        return
+    answer = TRANSITIONS[action][state]
+    assert model.transition("offer 12", state, action) == answer
+
+
+def test_an_unknown_state_is_not_a_state() -> None:
+    with pytest.raises(ValueError):
+        model.transition("offer 12", "lost", OfferAction.ACCEPT)
+
+
+# Declining, withdrawing and cancelling need a reason; the others do not.
+NEEDS_REASON: dict[OfferAction, bool] = {
+    OfferAction.ACCEPT: False,
+    OfferAction.DECLINE: True,
+    OfferAction.WITHDRAW: True,
+    OfferAction.COMMIT: False,
+    OfferAction.RECORD_DELIVERY: False,
+    OfferAction.CANCEL: True,
+}
+
+
+@pytest.mark.parametrize("action", list(OfferAction))
+def test_needs_reason(action: OfferAction) -> None:
+    assert model.needs_reason(action) is NEEDS_REASON[action]
+
+
+# After a delivery or a correction: (state, committed qty, delivered qty) → state.
+SETTLED: list[tuple[OfferState, int, int, OfferState]] = [
+    (OfferState.COMMITTED, 3, 3, OfferState.DELIVERED),  # fully delivered
+    (OfferState.COMMITTED, 3, 4, OfferState.DELIVERED),
+    (OfferState.COMMITTED, 3, 2, OfferState.COMMITTED),  # partly
+    (OfferState.COMMITTED, 1, 0, OfferState.COMMITTED),
+    (OfferState.COMMITTED, 0, 0, OfferState.COMMITTED),  # nothing committed: not delivered
+    (OfferState.DELIVERED, 3, 3, OfferState.DELIVERED),
+    (OfferState.DELIVERED, 3, 2, OfferState.COMMITTED),  # a correction took a delivery back
+    (OfferState.DELIVERED, 0, 0, OfferState.COMMITTED),
+    (OfferState.CANCELLED, 3, 3, OfferState.CANCELLED),  # other states stay as they are
+    (OfferState.OFFERED, 0, 0, OfferState.OFFERED),
+    (OfferState.ACCEPTED, 3, 3, OfferState.ACCEPTED),
+    (OfferState.WITHDRAWN, 0, 0, OfferState.WITHDRAWN),
+    (OfferState.DECLINED, 0, 0, OfferState.DECLINED),
+]
+
+
+@pytest.mark.parametrize(("state", "committed", "delivered", "answer"), SETTLED)
+def test_settled_state(
+    state: OfferState, committed: int, delivered: int, answer: OfferState
+) -> None:
+    b = Balances(Amount(5, 500), Amount(committed, 100), Amount(delivered, 100))
+    assert model.settled_state(state, b) == answer
+
+
+# ---- amounts and balances -------------------------------------------------------------------
+
+
+def test_amounts_add_and_negate() -> None:
+    assert Amount(2, 300) + Amount(-1, 50) == Amount(1, 350)
+    assert Amount(2, 300) + Amount() == Amount(2, 300)
+    assert -Amount(2, 300) == Amount(-2, -300)
+    assert -Amount(0, -7) == Amount(0, 7)
+    assert Amount() == Amount(0, 0)
+
+
+B = Balances(Amount(10, 1000), Amount(5, 500), Amount(2, 200))
+
+
+def test_balances_of_each_measure() -> None:
+    assert B.of(Measure.OFFERED) == Amount(10, 1000)
+    assert B.of(Measure.COMMITTED) == Amount(5, 500)
+    assert B.of(Measure.DELIVERED) == Amount(2, 200)
+
+
+def test_a_movement_moves_one_balance() -> None:
+    d = Amount(1, 30)
+    assert B.moved(Measure.OFFERED, d) == Balances(Amount(11, 1030), B.committed, B.delivered)
+    assert B.moved(Measure.COMMITTED, d) == Balances(B.offered, Amount(6, 530), B.delivered)
+    assert B.moved(Measure.DELIVERED, d) == Balances(B.offered, B.committed, Amount(3, 230))
+    assert B.moved(Measure.COMMITTED, -d) == Balances(B.offered, Amount(4, 470), B.delivered)
+
+
+def A(q: int, v: int) -> Amount:
+    return Amount(q, v)
+
+
+# 0 ≤ delivered ≤ committed ≤ offered, in quantity and in value (DESIGN rule 2): balances →
+# None if they keep it, else which comparison breaks.
+ORDER_CASES: list[tuple[str, Balances, str | None]] = [
+    ("empty", Balances(), None),
+    ("in order", Balances(A(10, 100), A(5, 50), A(2, 20)), None),
+    ("all equal", Balances(A(10, 100), A(10, 100), A(10, 100)), None),
+    ("negative delivered quantity", Balances(A(10, 100), A(5, 50), A(-1, 0)), "delivered"),
+    ("negative delivered value", Balances(A(10, 100), A(5, 50), A(0, -1)), "delivered"),
+    ("delivered beyond committed", Balances(A(10, 100), A(4, 50), A(5, 50)), "committed"),
+    ("delivered value beyond", Balances(A(10, 100), A(5, 49), A(5, 50)), "committed"),
+    ("committed beyond offered", Balances(A(4, 100), A(5, 50), A(0, 0)), "offered"),
+    ("committed value beyond", Balances(A(10, 49), A(5, 50), A(0, 0)), "offered"),
+    ("offered below zero", Balances(A(-1, 0), A(0, 0), A(0, 0)), "offered"),
+]
+
+
+@pytest.mark.parametrize(("balances", "broken"), [(b, r) for _, b, r in ORDER_CASES])
+def test_check_balances(balances: Balances, broken: str | None) -> None:
+    if broken is None:
+        model.check_balances(balances)  # keeps the rule: does not raise
+        return
+    with pytest.raises(RuleViolation) as refused:
+        model.check_balances(balances)
+    assert refused.value.detail.startswith(f"{broken} would fall below what it must cover (")
+    assert refused.value.extra == {"rule": "delivered ≤ committed ≤ offered"}
+
+
+def test_a_broken_balance_is_reported_in_full() -> None:
+    with pytest.raises(RuleViolation) as refused:
+        model.check_balances(Balances(A(4, 100), A(5, 50), A(1, 7)))
+    assert refused.value.detail == (
+        "offered would fall below what it must cover (offered 4, committed 5, delivered 1; "
+        "values in cents 100, 50, 7)"
+    )
+
+
+# Deliveries awaiting confirmation must fit in the commitment too: (delivered, pending).
+PENDING: list[tuple[int, int, bool]] = [
+    (3, 0, True),
+    (3, 2, True),  # exactly the commitment of 5
+    (3, 3, False),
+    (5, 0, True),
+    (5, 1, False),
+    (0, 5, True),
+    (0, 6, False),
+]
+
+
+@pytest.mark.parametrize(("delivered", "pending", "fits"), PENDING)
+def test_pending_deliveries_fit_the_commitment(delivered: int, pending: int, fits: bool) -> None:
+    b = Balances(A(10, 1000), A(5, 500), A(delivered, 100 * delivered))
+    if fits:
+        model.check_balances(b, pending)  # fits: does not raise
+        return
+    with pytest.raises(RuleViolation) as refused:
+        model.check_balances(b, pending)
+    assert refused.value.detail == (
+        f"deliveries would exceed the commitment: committed 5, delivered {delivered}, "
+        f"awaiting confirmation {pending}"
+    )
+    assert refused.value.extra == {"rule": "delivered ≤ committed"}
+
+
+# ---- values pro rata -------------------------------------------------------------------------
+
+# (total cents, total quantity, quantity) → cents, rounded half to even.
+PRO_RATA: list[tuple[int, int, int, int]] = [
+    (1000, 10, 3, 300),
+    (1000, 10, 0, 0),
+    (1000, 10, 10, 1000),
+    (1000, 3, 1, 333),  # 333.33…
+    (1000, 3, 2, 667),  # 666.66…
+    (5, 2, 1, 2),  # 2.5 → 2 (half to even)
+    (15, 2, 1, 8),  # 7.5 → 8 (half to even)
+    (7, 1, 1, 7),
+    (7, 2, 1, 4),  # 3.5 → 4
+    (1000, 0, 1, 0),  # nothing to share
+    (1000, -1, 1, 0),
+]
+
+
+@pytest.mark.parametrize(("total", "of", "quantity", "cents"), PRO_RATA)
+def test_pro_rata_cents(total: int, of: int, quantity: int, cents: int) -> None:
+    assert model.pro_rata_cents(total, of, quantity) == cents
+
+
+def test_pro_rata_rounds_half_to_even_whatever_the_decimal_context() -> None:
+    """The rounding is the rule's, not the thread's: a caller that changed the decimal
+    context (to round half up, or down) gets the same cents."""
+    for rounding in (decimal.ROUND_HALF_UP, decimal.ROUND_DOWN, decimal.ROUND_CEILING):
+        with decimal.localcontext(rounding=rounding):
+            assert model.pro_rata_cents(5, 2, 1) == 2  # 2.5
+            assert model.pro_rata_cents(15, 2, 1) == 8  # 7.5
+            assert model.pro_rata_cents(1000, 3, 2) == 667  # 666.66…
+            assert model.pro_rata_cents(1000, 3, 1) == 333  # 333.33…
+
+
+# (total cents, total quantity, before, after) → the value of the step.
+STEPS: list[tuple[int, int, int, int, int]] = [
+    (1000, 3, 0, 1, 333),
+    (1000, 3, 1, 2, 334),
+    (1000, 3, 2, 3, 333),
+    (1000, 3, 0, 3, 1000),
+    (1000, 3, 1, 1, 0),
+    (5, 2, 0, 1, 2),
+    (5, 2, 1, 2, 3),
+    (1000, 0, 0, 1, 0),
+]
+
+
+@pytest.mark.parametrize(("total", "of", "before", "after", "cents"), STEPS)
+def test_value_step(total: int, of: int, before: int, after: int, cents: int) -> None:
+    assert model.value_step(total, of, before, after) == cents
+
+
+@settings(deadline=None)
+@given(
+    total=st.integers(0, 10**12),
+    quantity=st.integers(1, 10**6),
+    cuts=st.lists(st.integers(1, 10**6), max_size=20),
+)
+def test_commitments_and_deliveries_in_steps_add_up_exactly(
+    total: int, quantity: int, cuts: list[int]
+) -> None:
+    """Commit an offer in steps, then deliver it in the same steps: the committed value is
+    the offered value and the delivered value the committed one, to the cent."""
+    b = Balances(offered=Amount(quantity, total))
+    steps = [*cuts, quantity]
+    for cut in steps:
+        left = b.offered.quantity - b.committed.quantity
+        if left == 0:
+            break
+        move = model.offer_movement(OfferAction.COMMIT, b, min(cut, left))
+        assert move is not None
+        b = b.moved(move.measure, move.delta)
+        model.check_balances(b)
+    assert b.committed == Amount(quantity, total)
+    for cut in steps:
+        left = b.committed.quantity - b.delivered.quantity
+        if left == 0:
+            break
+        move = model.delivery_movement(b, min(cut, left))
+        b = b.moved(move.measure, move.delta)
+        model.check_balances(b)
+    assert b.delivered == Amount(quantity, total)
+    assert model.settled_state(OfferState.COMMITTED, b) == OfferState.DELIVERED
+
+
+# ---- the entries each action writes ----------------------------------------------------------
+
+OFFERED = Balances(offered=A(10, 1000))
+PART_COMMITTED = Balances(offered=A(3, 1000), committed=A(1, 333))
+PART_DELIVERED = Balances(offered=A(10, 1000), committed=A(6, 600), delivered=A(2, 150))
+
+# (action, balances before, quantity) → the entry written (None: no entry).
+MOVEMENTS: list[tuple[str, OfferAction, Balances, int | None, Movement | None]] = [
+    ("accept", OfferAction.ACCEPT, OFFERED, None, None),
+    ("record delivery", OfferAction.RECORD_DELIVERY, PART_DELIVERED, 1, None),
+    (
+        "decline takes back the offer",
+        OfferAction.DECLINE,
+        OFFERED,
+        None,
+        Movement(EntryType.DECLINED, Measure.OFFERED, A(-10, -1000)),
+    ),
+    (
+        "withdraw takes back the offer",
+        OfferAction.WITHDRAW,
+        OFFERED,
+        None,
+        Movement(EntryType.WITHDRAWN, Measure.OFFERED, A(-10, -1000)),
+    ),
+    (
+        "commit all that is offered",
+        OfferAction.COMMIT,
+        OFFERED,
+        None,
+        Movement(EntryType.COMMITTED, Measure.COMMITTED, A(10, 1000)),
+    ),
+    (
+        "commit part",
+        OfferAction.COMMIT,
+        OFFERED,
+        3,
+        Movement(EntryType.COMMITTED, Measure.COMMITTED, A(3, 300)),
+    ),
+    (
+        "commit exactly what is offered",
+        OfferAction.COMMIT,
+        OFFERED,
+        10,
+        Movement(EntryType.COMMITTED, Measure.COMMITTED, A(10, 1000)),
+    ),
+    (
+        "commit the next unit pro rata",
+        OfferAction.COMMIT,
+        PART_COMMITTED,
+        1,
+        Movement(EntryType.COMMITTED, Measure.COMMITTED, A(1, 334)),
+    ),
+    (
+        "cancel takes back what is not delivered",
+        OfferAction.CANCEL,
+        PART_DELIVERED,
+        None,
+        Movement(EntryType.CANCELLED, Measure.COMMITTED, A(-4, -450)),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("action", "before", "quantity", "written"),
+    [m[1:] for m in MOVEMENTS],
+    ids=[m[0] for m in MOVEMENTS],
+)
+def test_offer_movement(
+    action: OfferAction, before: Balances, quantity: int | None, written: Movement | None
+) -> None:
+    assert model.offer_movement(action, before, quantity) == written
+
+
+def test_a_commitment_must_be_of_something() -> None:
+    for quantity in (0, -1):
+        with pytest.raises(InvalidInput) as refused:
+            model.offer_movement(OfferAction.COMMIT, OFFERED, quantity)
+        assert refused.value.detail == "quantity: must be a positive whole number"
+    with pytest.raises(InvalidInput):
+        model.offer_movement(OfferAction.COMMIT, Balances(), None)  # nothing offered
+
+
+def test_a_commitment_may_not_exceed_the_offer() -> None:
+    with pytest.raises(RuleViolation) as refused:
+        model.offer_movement(OfferAction.COMMIT, OFFERED, 11)
+    assert refused.value.detail == "cannot commit 11: only 10 offered"
+    assert refused.value.extra == {"rule": "committed ≤ offered"}
+
+
+# A confirmed delivery, valued pro rata of the commitment: (quantity) → the entry written.
+COMMITTED_3 = Balances(offered=A(3, 1000), committed=A(3, 1000), delivered=A(1, 333))
+DELIVERIES: list[tuple[Balances, int, Amount]] = [
+    (COMMITTED_3, 1, A(1, 334)),
+    (COMMITTED_3, 2, A(2, 667)),
+    (Balances(offered=A(3, 1000), committed=A(3, 1000)), 1, A(1, 333)),
+    (Balances(offered=A(2, 5), committed=A(2, 5)), 1, A(1, 2)),
+    (Balances(offered=A(2, 5), committed=A(2, 5), delivered=A(1, 2)), 1, A(1, 3)),
+]
+
+
+@pytest.mark.parametrize(("before", "quantity", "delta"), DELIVERIES)
+def test_delivery_movement(before: Balances, quantity: int, delta: Amount) -> None:
+    written = model.delivery_movement(before, quantity)
+    assert written == Movement(EntryType.DELIVERED, Measure.DELIVERED, delta)
+
+
+# ---- requests -------------------------------------------------------------------------------
+
+ASKED = A(10, 1000)
+# (state, committed against it, counted by quantity?) → status.
+STATUSES: list[tuple[str, Amount, bool, RequestStatus]] = [
+    ("active", A(0, 0), True, RequestStatus.OPEN),
+    ("active", A(-1, 0), True, RequestStatus.OPEN),  # corrections took it all back
+    ("active", A(1, 0), True, RequestStatus.PARTIALLY_COVERED),
+    ("active", A(9, 0), True, RequestStatus.PARTIALLY_COVERED),
+    ("active", A(10, 0), True, RequestStatus.COVERED),
+    ("active", A(12, 0), True, RequestStatus.COVERED),
+    ("active", A(10, 0), False, RequestStatus.OPEN),  # by value: nothing yet
+    ("active", A(0, 1), False, RequestStatus.PARTIALLY_COVERED),
+    ("active", A(0, 999), False, RequestStatus.PARTIALLY_COVERED),
+    ("active", A(0, 1000), False, RequestStatus.COVERED),
+    ("withdrawn", A(10, 1000), True, RequestStatus.WITHDRAWN),
+    ("withdrawn", A(0, 0), True, RequestStatus.WITHDRAWN),
+    ("closed", A(0, 0), False, RequestStatus.CLOSED),
+    ("closed", A(10, 1000), True, RequestStatus.CLOSED),
+]
+
+
+@pytest.mark.parametrize(("state", "committed", "by_quantity", "status"), STATUSES)
+def test_request_status(
+    state: str, committed: Amount, by_quantity: bool, status: RequestStatus
+) -> None:
+    assert model.request_status(state, ASKED, committed, by_quantity) == status
+
+
+# (requested, committed, by quantity?) → the share covered.
+COVERAGE: list[tuple[Amount, Amount, bool, float]] = [
+    (A(10, 1000), A(4, 0), True, 0.4),
+    (A(10, 1000), A(4, 250), False, 0.25),
+    (A(10, 1000), A(15, 0), True, 1.5),
+    (A(1, 0), A(1, 0), True, 1.0),
+    (A(0, 1000), A(4, 0), True, 0.0),  # nothing asked in that unit
+    (A(10, 0), A(4, 500), False, 0.0),
+    (A(-1, 0), A(4, 0), True, 0.0),
+]
+
+
+@pytest.mark.parametrize(("requested", "committed", "by_quantity", "share"), COVERAGE)
+def test_coverage_ratio(
+    requested: Amount, committed: Amount, by_quantity: bool, share: float
+) -> None:
+    assert model.coverage_ratio(requested, committed, by_quantity) == share
+
+
+# Open and partially covered requests wait for offers; the others do not.
+AWAITS_COVER: dict[RequestStatus, bool] = {
+    RequestStatus.OPEN: True,
+    RequestStatus.PARTIALLY_COVERED: True,
+    RequestStatus.COVERED: False,
+    RequestStatus.WITHDRAWN: False,
+    RequestStatus.CLOSED: False,
+}
+
+
+@pytest.mark.parametrize("status", list(RequestStatus))
+def test_awaits_cover(status: RequestStatus) -> None:
+    assert model.awaits_cover(status.value) is AWAITS_COVER[status]
+
+
+# Most urgent priority first, then the earliest need-by date, a request without one last.
+URGENCY: list[tuple[str, object, tuple[int, str]]] = [
+    ("critical", None, (0, "9999")),
+    ("high", dt.date(2024, 5, 1), (1, "2024-05-01")),
+    ("medium", "2024-06-01", (2, "2024-06-01")),
+    ("low", None, (3, "9999")),
+]
+
+
+@pytest.mark.parametrize(("priority", "need_by", "key"), URGENCY)
+def test_urgency(priority: str, need_by: object, key: tuple[int, str]) -> None:
+    assert model.urgency(priority, need_by) == key
+
+
+def test_urgency_orders_requests() -> None:
+    requests = [
+        ("low", dt.date(2024, 1, 1)),
+        ("high", None),
+        ("high", dt.date(2024, 5, 1)),
+        ("critical", dt.date(2024, 12, 31)),
+        ("medium", None),
+    ]
+    ordered = sorted(requests, key=lambda r: model.urgency(*r))
+    assert ordered == [
+        ("critical", dt.date(2024, 12, 31)),
+        ("high", dt.date(2024, 5, 1)),
+        ("high", None),
+        ("medium", None),
+        ("low", dt.date(2024, 1, 1)),
+    ]
+
+
+# ---- input rules ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "ok"), [(1, True), (7, True), (0, False), (-1, False)])
+def test_require_positive(value: int, ok: bool) -> None:
+    if ok:
+        model.require_positive("quantity", value)  # does not raise
+        return
+    with pytest.raises(InvalidInput) as refused:
+        model.require_positive("quantity", value)
+    assert refused.value.detail == "quantity: must be a positive whole number"
+    assert refused.value.extra == {
+        "errors": [{"field": "quantity", "message": "must be a positive whole number"}]
+    }
+
+
+@pytest.mark.parametrize(("value", "ok"), [(0, True), (1, True), (-1, False), (-100, False)])
+def test_require_not_negative(value: int, ok: bool) -> None:
+    if ok:
+        model.require_not_negative("value_cents", value)  # does not raise
+        return
+    with pytest.raises(InvalidInput) as refused:
+        model.require_not_negative("value_cents", value)
+    assert refused.value.detail == "value_cents: must not be negative"
+    assert refused.value.extra == {
+        "errors": [{"field": "value_cents", "message": "must not be negative"}]
+    }
+
+
+# Declining, withdrawing, cancelling, rejecting, closing and correcting need a reason.
+REASONS: list[tuple[str | None, str | None]] = [
+    ("late", "late"),
+    ("  late \n", "late"),
+    ("a b", "a b"),
+    (None, None),
+    ("", None),
+    ("   ", None),
+    ("\t\n", None),
+]
+
+
+@pytest.mark.parametrize(("given_reason", "kept"), REASONS)
+def test_require_reason(given_reason: str | None, kept: str | None) -> None:
+    if kept is not None:
+        assert model.require_reason(given_reason) == kept
+        return
+    with pytest.raises(InvalidInput) as refused:
+        model.require_reason(given_reason)
+    assert refused.value.detail == "reason: a reason is required"
+    with pytest.raises(InvalidInput) as named:
+        model.require_reason(given_reason, "note")
+    assert named.value.extra == {"errors": [{"field": "note", "message": "a reason is required"}]}
+
+
+def test_value_at_reference_price() -> None:
+    assert model.value_at_reference_price(3, 350_000, "value_cents") == 1_050_000
+    assert model.value_at_reference_price(0, 350_000, "value_cents") == 0
+    assert model.value_at_reference_price(3, 0, "value_cents") == 0
+    with pytest.raises(InvalidInput) as refused:
+        model.value_at_reference_price(3, None, "value_eur")
+    assert refused.value.detail == "value_eur: an offer without a catalogue item needs a value"
