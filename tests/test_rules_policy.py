@@ -7,6 +7,7 @@ import pytest
 
 from shieldwall.access.model import PUBLIC, SYSTEM, Actor, Releasability, Role, Scope
 from shieldwall.assistance import policy
+from shieldwall.assistance.model import OfferState
 from shieldwall.assistance.policy import Action, Relation
 from shieldwall.delegations.model import DelegationKind
 from shieldwall.kit.errors import Forbidden
@@ -242,3 +243,96 @@ def test_require_defaults_to_no_record() -> None:
         policy.require(ACTORS["fra"], Action.EDIT_CATALOGUE)
     assert refused.value.detail == "FRA may not edit the catalogue: only the secretariat may"
     policy.require(ACTORS["sec"], Action.EDIT_CATALOGUE)  # allowed: does not raise
+
+
+# ---- what the pages ask the policy ----------------------------------------------------------
+
+# README: "The partner files … its requests"; viewers, read-only tokens, members, the
+# secretariat and the public file none (the system may, acting outside the rules, but it is
+# no partner delegation).
+MAY_FILE: dict[str, bool] = {
+    "ukr": True,
+    "ukr-officer": True,
+    "ukr-viewer": False,
+    "deu": False,
+    "deu-read-token": False,
+    "fra": False,
+    "sec": False,
+    "sec-admin": False,
+    "public": False,
+    "system": False,
+}
+
+
+@pytest.mark.parametrize(("who", "answer"), MAY_FILE.items())
+def test_may_file_request(who: str, answer: bool) -> None:
+    assert policy.may_file_request(ACTORS[who]) is answer
+
+
+# (actor, request to all members?, named addressees) → addressed?
+ADDRESSED: list[tuple[str, bool, list[str], bool]] = [
+    ("deu", True, [], True),  # to all members
+    ("deu", False, ["DEU"], True),  # to DEU by name
+    ("deu", False, ["FRA"], False),  # to others by name
+    ("fra", False, ["FRA", "DEU"], True),
+    ("ukr", True, [], False),  # the partner is never an addressee
+    ("ukr", False, ["UKR"], False),
+    ("sec", True, [], False),
+    ("public", True, [], False),
+]
+
+
+@pytest.mark.parametrize(("who", "to_all", "named", "answer"), ADDRESSED)
+def test_is_addressee(who: str, to_all: bool, named: list[str], answer: bool) -> None:
+    assert policy.is_addressee(ACTORS[who], to_all, named) is answer
+
+
+# README: "a member … answers requests addressed to it" — while the request is active, and
+# only with a role and a credential that may write.
+ANSWER: list[tuple[str, bool, bool, list[str], bool]] = [
+    ("deu", True, True, [], True),
+    ("deu-officer", True, False, ["DEU"], True),
+    ("deu", False, True, [], False),  # withdrawn or closed
+    ("deu", True, False, ["FRA"], False),  # not addressed
+    ("deu-viewer", True, True, [], False),
+    ("deu-read-token", True, True, [], False),
+    ("ukr", True, True, [], False),
+    ("sec", True, True, [], False),
+    ("public", True, True, [], False),
+]
+
+
+@pytest.mark.parametrize(("who", "active", "to_all", "named", "answer"), ANSWER)
+def test_may_answer_request(
+    who: str, active: bool, to_all: bool, named: list[str], answer: bool
+) -> None:
+    assert policy.may_answer_request(ACTORS[who], active, to_all, named) is answer
+
+
+# (actor, offer state) → the buttons of DEU's offer to UKR. README: the partner accepts or
+# declines (while offered) and confirms or rejects deliveries; the member withdraws (before
+# commitment), commits (once accepted), records deliveries and cancels (once committed), and
+# widens who sees it; the secretariat corrects the ledger, which is no button here.
+OFFER_ACTIONS: list[tuple[str, str, set[str]]] = [
+    ("ukr", "offered", {"accept", "decline", "settle"}),
+    ("ukr", "accepted", {"settle"}),
+    ("ukr", "committed", {"settle"}),
+    ("ukr-viewer", "offered", set()),
+    ("deu", "offered", {"withdraw", "widen"}),
+    ("deu", "accepted", {"withdraw", "commit", "widen"}),
+    ("deu", "committed", {"record_delivery", "cancel", "widen"}),
+    ("deu", "delivered", {"widen"}),
+    ("deu", "declined", {"widen"}),
+    ("deu", "withdrawn", {"widen"}),
+    ("deu", "cancelled", {"widen"}),
+    ("deu-viewer", "committed", set()),
+    ("deu-read-token", "accepted", set()),
+    ("fra", "offered", set()),
+    ("sec", "committed", set()),
+    ("public", "offered", set()),
+]
+
+
+@pytest.mark.parametrize(("who", "state", "answer"), OFFER_ACTIONS)
+def test_offer_actions(who: str, state: str, answer: set[str]) -> None:
+    assert policy.offer_actions(ACTORS[who], OfferState(state), DEU, UKR) == answer
