@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     login_failures_per_account: int = 5
     login_failures_per_address: int = 20
     login_failure_window_minutes: int = 15
+    # How long a change waits for the database's locks (SQLite's write lock, PostgreSQL's row
+    # locks) before it is refused with 503 and Retry-After.
+    busy_timeout_seconds: float = 10.0
 
 
 @lru_cache
