@@ -292,9 +292,9 @@ def test_confirm_raced_by_reject(api: Delegations, seeded: Context) -> None:
 # ---- requests --------------------------------------------------------------------------------
 
 
-def test_one_withdrawal_per_request(api: Delegations, seeded: Context) -> None:
-    request = seeded.assistance.file_request(
-        actor(seeded, "ukr"),
+def a_request(ctx: Context) -> int:
+    request: int = ctx.assistance.file_request(
+        actor(ctx, "ukr"),
         partner="UKR",
         title="Rounds",
         area=None,
@@ -305,6 +305,11 @@ def test_one_withdrawal_per_request(api: Delegations, seeded: Context) -> None:
         need_by=None,
         justification="the front",
     )
+    return request
+
+
+def test_one_withdrawal_per_request(api: Delegations, seeded: Context) -> None:
+    request = a_request(seeded)
     call = Call("ukr", f"/api/v1/requests/{request}/withdraw", {"reason": "covered elsewhere"})
     winners(race(api, [call] * N))
     with seeded.reading() as s:
@@ -312,6 +317,38 @@ def test_one_withdrawal_per_request(api: Delegations, seeded: Context) -> None:
             "withdrawn"
         )
     assert audited(seeded, "request.withdraw") == 1
+
+
+def test_no_offer_answers_a_request_after_its_withdrawal(api: Delegations, seeded: Context) -> None:
+    request = a_request(seeded)
+    calls = [
+        Call(
+            "deu",
+            "/api/v1/offers",
+            {"member": "DEU", "kind": "arm", "request_id": request, "quantity": 1},
+        )
+        if i % 2
+        else Call("ukr", f"/api/v1/requests/{request}/withdraw", {"reason": "covered elsewhere"})
+        for i in range(N)
+    ]
+    responses = race(api, calls)
+    statuses(responses)
+    for lost in (r for r in responses if r.status_code not in (200, 201)):
+        assert problem_of(lost, 409)["current_state"] == "withdrawn"
+    # The audit log is in commit order: every offer made against the request came before
+    # its withdrawal.
+    with seeded.reading() as s:
+        log = s.execute(
+            select(AuditRecord.action, AuditRecord.record_id)
+            .where(AuditRecord.action.in_(["offer.make", "request.withdraw"]))
+            .order_by(AuditRecord.id)
+        ).all()
+        answering = {str(o) for o in s.scalars(select(Offer.id).where(Offer.request_id == request))}
+    actions = [action for action, record in log if action != "offer.make" or record in answering]
+    assert actions.count("request.withdraw") == 1
+    assert actions[-1] == "request.withdraw", actions
+    made = sum(r.status_code == 201 for r in responses)
+    assert made == len(answering) == actions.count("offer.make")
 
 
 # ---- a database too busy to answer -----------------------------------------------------------

@@ -3,6 +3,13 @@
 Every operation checks the rules of ``model`` and the permissions of ``policy`` before it
 writes; a refused operation raises, and the unit of work it runs in rolls back whole, so it
 changes nothing.
+
+The checks run under the lock of what they check (DESIGN rule 2). On SQLite the unit of work
+holds the database's write lock from its start. On PostgreSQL each use case locks the rows it
+checks before it reads them: the offer (``FOR UPDATE``) before its state and balances; a
+delivery, then its offer, before settling it; a request (``FOR UPDATE``) before ending it and
+(``FOR SHARE``) before answering it. Locks are always taken in that order — delivery before
+offer, and the audit chain's lock last — so that two use cases never wait for each other.
 """
 
 from __future__ import annotations
@@ -401,11 +408,12 @@ class AssistanceService:
     def _answered_request(
         self, actor: Actor, request_id: int, member_d: Delegation
     ) -> AssistanceRequest:
-        """The active request an offer answers, addressed to the offering member."""
+        """The active request an offer answers, addressed to the offering member; locked
+        (shared) until the offer is made, so that it cannot be withdrawn or closed meanwhile."""
         request = self.s.scalar(
-            select(AssistanceRequest).where(
-                AssistanceRequest.id == request_id, readable_requests(actor)
-            )
+            select(AssistanceRequest)
+            .where(AssistanceRequest.id == request_id, readable_requests(actor))
+            .with_for_update(read=True)
         )
         if request is None:
             raise InvalidInput("request_id", f"request {request_id} does not exist")
