@@ -26,6 +26,7 @@ from shieldwall.app import create_app
 from shieldwall.assistance.tables import AssistanceRequest, Delivery, LedgerEntry, Offer
 from shieldwall.audit.service import verify_chain
 from shieldwall.audit.tables import AuditRecord
+from shieldwall.delegations.tables import Delegation
 from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.settings import Settings
 from tests.conftest import Delegations, actor, problem_of
@@ -349,6 +350,37 @@ def test_no_offer_answers_a_request_after_its_withdrawal(api: Delegations, seede
     assert actions[-1] == "request.withdraw", actions
     made = sum(r.status_code == 201 for r in responses)
     assert made == len(answering) == actions.count("offer.make")
+
+
+# ---- idempotency keys ------------------------------------------------------------------------
+
+OFFER = {"member": "DEU", "kind": "arm", "item": "155mm-round", "quantity": 7}
+
+
+def offers_of(ctx: Context, member_code: str) -> list[int]:
+    member = select(Delegation.id).where(Delegation.code == member_code).scalar_subquery()
+    with ctx.reading() as s:
+        return list(s.scalars(select(Offer.id).where(Offer.member_id == member).order_by(Offer.id)))
+
+
+def test_the_same_key_fifty_times_at_once_creates_once(api: Delegations, seeded: Context) -> None:
+    call = Call("deu", "/api/v1/offers", OFFER, {"Idempotency-Key": "deu-7-rounds"})
+    responses = race(api, [call] * 50)
+    assert statuses(responses) == Counter({201: 50})
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert offers_of(seeded, "DEU") == [responses[0].json()["id"]]
+    assert audited(seeded, "offer.make") == 1
+
+
+def test_the_same_delivery_key_at_once_records_once(api: Delegations, seeded: Context) -> None:
+    offer = a_committed_offer(seeded, quantity=10)
+    call = Call(
+        "deu", f"/api/v1/offers/{offer}/deliveries", {"quantity": 3}, {"Idempotency-Key": "d-1"}
+    )
+    responses = race(api, [call] * N)
+    assert statuses(responses) == Counter({201: N})
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert audited(seeded, "delivery.record") == 1
 
 
 # ---- a database too busy to answer -----------------------------------------------------------
