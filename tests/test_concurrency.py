@@ -22,6 +22,7 @@ import httpx
 from sqlalchemy import create_engine, func, select, text
 
 from shieldwall.access.model import ALL_SCOPES
+from shieldwall.access.tables import LoginFailure
 from shieldwall.app import create_app
 from shieldwall.assistance.tables import AssistanceRequest, Delivery, LedgerEntry, Offer
 from shieldwall.audit.service import verify_chain
@@ -29,7 +30,7 @@ from shieldwall.audit.tables import AuditRecord
 from shieldwall.delegations.tables import Delegation
 from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.settings import Settings
-from tests.conftest import Delegations, actor, problem_of
+from tests.conftest import PASSWORD, Delegations, actor, problem_of
 from tests.liveserver import LiveServer
 from tests.platform import TestPlatform as Context
 
@@ -381,6 +382,52 @@ def test_the_same_delivery_key_at_once_records_once(api: Delegations, seeded: Co
     assert statuses(responses) == Counter({201: N})
     assert len({r.json()["id"] for r in responses}) == 1
     assert audited(seeded, "delivery.record") == 1
+
+
+# ---- sign-in ---------------------------------------------------------------------------------
+
+
+def sign_in_burst(api: Delegations, username: str, password: str, n: int) -> list[httpx.Response]:
+    """``n`` password-flow sign-ins for ``username`` at once."""
+
+    async def sign_ins() -> list[httpx.Response]:
+        limits = httpx.Limits(max_connections=n)
+        async with httpx.AsyncClient(base_url=api.server.url, timeout=120, limits=limits) as c:
+            form = {"username": username, "password": password}
+            return list(
+                await asyncio.gather(*(c.post("/api/v1/auth/token", data=form) for _ in range(n)))
+            )
+
+    return run_async(sign_ins)
+
+
+def failures_of(ctx: Context, username: str) -> int:
+    with ctx.reading() as s:
+        return int(s.scalar(select(func.count()).where(LoginFailure.username == username)) or 0)
+
+
+def test_a_burst_of_wrong_passwords_gets_the_limit_of_checks(
+    api: Delegations, seeded: Context
+) -> None:
+    limit = seeded.settings.login_failures_per_account
+    responses = sign_in_burst(api, "deu", "not-the-password", 40)
+    counted = statuses(responses)
+    assert set(counted) <= {401, 429}, counted
+    assert counted[401] <= limit, counted
+    # Every real password check of a wrong password leaves one failure behind.
+    assert failures_of(seeded, "deu") == counted[401]
+    assert all(int(r.headers["Retry-After"]) > 0 for r in responses if r.status_code == 429)
+
+
+def test_right_passwords_at_once_sign_in_and_leave_no_failure(
+    api: Delegations, seeded: Context
+) -> None:
+    # Attempts under way count against the limit until their password proves right, so as
+    # many as the limit may be under way at once for one account.
+    limit = seeded.settings.login_failures_per_account
+    responses = sign_in_burst(api, "usa", PASSWORD, limit)
+    assert statuses(responses) == Counter({200: limit})
+    assert failures_of(seeded, "usa") == 0
 
 
 # ---- a database too busy to answer -----------------------------------------------------------
