@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from shieldwall.access.model import ALL_SCOPES
 from shieldwall.access.tables import LoginFailure
+from shieldwall.access.web import SESSION_COOKIE
 from shieldwall.app import create_app
 from shieldwall.assistance.tables import AssistanceRequest, Delivery, LedgerEntry, Offer
 from shieldwall.audit.service import verify_chain
@@ -469,3 +470,16 @@ def test_a_change_that_cannot_get_its_lock_answers_503(
     assert int(response.headers["Retry-After"]) >= 1
     assert body["retry_after"] >= 1 and "busy" in body["detail"]
     assert offer_state(seeded, offer) == "offered"
+
+
+def test_pages_are_read_while_a_writer_holds_the_lock(
+    seeded: Context, database_url: str, clock: FixedClock
+) -> None:
+    offer = an_offer(seeded)
+    cookie, _info = seeded.access.start_session(actor(seeded, "ukr"))
+    app = create_app(Settings(database_url=database_url, busy_timeout_seconds=0.2), clock)
+    with LiveServer(app) as live, held(database_url, offer):
+        # The session behind the cookie is looked up without the write lock.
+        page = httpx.get(f"{live.url}/", cookies={SESSION_COOKIE: cookie}, timeout=30)
+    app.state.platform.engine.dispose()
+    assert page.status_code == 200 and "Dashboard" in page.text

@@ -91,15 +91,18 @@ class Platform:
         self.writer = make_session_factory(self.engine, writes=True)
 
     @contextmanager
-    def unit_of_work(self) -> Iterator[UnitOfWork]:
+    def unit_of_work(self, *, writes: bool = True) -> Iterator[UnitOfWork]:
         """Commit when the block ends; roll back everything if it raises.
 
         The transaction is serialised with every other that could break the same rule: on
         SQLite it holds the database's write lock from its first statement (taken here, when
         it begins); on PostgreSQL the use case locks the rows it checks before it checks them.
         A lock not had within the busy timeout is ``Busy`` (503): nothing was changed.
+
+        ``writes=False`` is for a use case that only reads (looking up a browser session): it
+        takes no write lock, so, like ``reading``, it never waits for a writer.
         """
-        session = self.writer()
+        session = (self.writer if writes else self.factory)()
         try:
             with session.begin():
                 session.connection()  # BEGIN IMMEDIATE on SQLite: wait for the write lock now
