@@ -47,6 +47,7 @@ class Call:
     path: str
     body: dict[str, Any] | None = None
     headers: dict[str, str] | None = None
+    method: str = "POST"
 
 
 def run_async(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
@@ -67,7 +68,8 @@ def race(api: Delegations, calls: Sequence[Call]) -> list[httpx.Response]:
             return list(
                 await asyncio.gather(
                     *(
-                        c.post(
+                        c.request(
+                            call.method,
                             call.path,
                             json=call.body,
                             headers={"Authorization": auth[call.user], **(call.headers or {})},
@@ -352,6 +354,19 @@ def test_no_offer_answers_a_request_after_its_withdrawal(api: Delegations, seede
     assert actions[-1] == "request.withdraw", actions
     made = sum(r.status_code == 201 for r in responses)
     assert made == len(answering) == actions.count("offer.make")
+
+
+# ---- access ----------------------------------------------------------------------------------
+
+
+def test_one_revocation_per_token(api: Delegations, seeded: Context) -> None:
+    created = api.as_("deu").post("/api/v1/auth/tokens", json={"name": "ci", "scopes": ["read"]})
+    assert created.status_code == 201, created.text
+    call = Call("deu", f"/api/v1/auth/tokens/{created.json()['id']}", method="DELETE")
+    responses = race(api, [call] * N)
+    assert statuses(responses) == Counter({200: N})  # revoking a revoked token is no error
+    assert len({r.json()["revoked_at"] for r in responses}) == 1
+    assert audited(seeded, "token.revoke") == 1
 
 
 # ---- idempotency keys ------------------------------------------------------------------------

@@ -177,7 +177,10 @@ class AccessService:
         ]
 
     def _user(self, s: Session, username: str) -> UserAccount:
-        user = s.scalar(select(UserAccount).where(UserAccount.username == username.lower()))
+        """The user, locked until the unit of work ends: it is about to change."""
+        user = s.scalar(
+            select(UserAccount).where(UserAccount.username == username.lower()).with_for_update()
+        )
         if user is None:
             raise NotFound(f"no user {username!r}")
         return user
@@ -425,7 +428,7 @@ class AccessService:
 
     def revoke_token(self, actor: Actor, token_id: int) -> dict[str, Any]:
         s = self.uow.session
-        token = s.get(ApiToken, token_id)
+        token = s.get(ApiToken, token_id, with_for_update=True)  # revoked once, audited once
         # Only personal access tokens are listed and revoked here; password-flow tokens
         # simply expire.
         if token is None or token.user_id != actor.user_id or token.kind != "personal":
