@@ -294,6 +294,29 @@ def test_confirm_raced_by_reject(api: Delegations, seeded: Context) -> None:
     assert audited(seeded, "delivery.confirm") + audited(seeded, "delivery.reject") == 1
 
 
+def test_confirm_raced_by_cancel(api: Delegations, seeded: Context) -> None:
+    """Settling locks the delivery, then its offer; cancelling locks the offer and refuses
+    while a delivery awaits confirmation: no deadlock, and a cancellation only after it."""
+    offer, delivery = a_recorded_delivery(seeded)
+    calls = [
+        Call("ukr", f"/api/v1/deliveries/{delivery}/confirm")
+        if i % 2
+        else Call("deu", f"/api/v1/offers/{offer}/cancel", {"reason": "stocks are gone"})
+        for i in range(N)
+    ]
+    responses = race(api, calls)
+    statuses(responses)
+    confirmed = [r for r, c in zip(responses, calls, strict=True) if "confirm" in c.path]
+    cancelled = [r for r, c in zip(responses, calls, strict=True) if "cancel" in c.path]
+    assert sum(r.status_code == 200 for r in confirmed) == 1
+    assert sum(r.status_code == 200 for r in cancelled) <= 1
+    sums = balances_hold(seeded, offer)
+    assert sums["delivered"][0] == 4
+    if any(r.status_code == 200 for r in cancelled):
+        assert sums["committed"][0] == 4 and offer_state(seeded, offer) == "cancelled"
+    assert audited(seeded, "delivery.confirm") == 1
+
+
 # ---- requests --------------------------------------------------------------------------------
 
 
