@@ -549,3 +549,16 @@ def test_value_at_reference_price() -> None:
     with pytest.raises(InvalidInput) as refused:
         model.value_at_reference_price(3, None, "value_eur")
     assert refused.value.detail == "value_eur: an offer without a catalogue item needs a value"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t"])
+def test_a_request_without_a_justification_is_refused(text: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        model.require_justification(text)
+    assert refused.value.extra["errors"] == [
+        {"field": "justification", "message": "say why the assistance is needed"}
+    ]
+
+
+def test_a_justified_request_passes() -> None:
+    assert model.require_justification("Seven batteries to protect cities.") is None

@@ -13,6 +13,6 @@ def open_platform(
     url: str, clock: Clock | None = None, settings: Settings | None = None
 ) -> Platform:
     """The platform on the database at ``url``, auditing into the hash chain."""
-    return Platform(
-        make_engine(url), clock or SystemClock(), settings or get_settings(), HASH_CHAIN
-    )
+    settings = settings or get_settings()
+    engine = make_engine(url, settings.busy_timeout_seconds)
+    return Platform(engine, clock or SystemClock(), settings, HASH_CHAIN)

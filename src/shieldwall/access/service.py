@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from shieldwall.access.model import (
@@ -25,10 +25,11 @@ from shieldwall.delegations.model import DelegationKind
 from shieldwall.delegations.service import delegation_by_code
 from shieldwall.delegations.tables import Delegation
 from shieldwall.kit.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound, Throttled
+from shieldwall.kit.locks import lock_name
 from shieldwall.kit.uow import Platform, UnitOfWork
 
 HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Verified against when the username is unknown, so that both answers take as long.
+# Verified against when the username is unknown or disabled, so that every answer takes as long.
 _UNKNOWN_USER_HASH = HASHER.hash(secrets.token_urlsafe(16))
 MIN_PASSWORD = 12
 WRONG_CREDENTIALS = "wrong username or password"
@@ -51,6 +52,15 @@ def parse_scopes(text: str | list[str] | None) -> frozenset[Scope]:
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise InvalidInput("password", f"use at least {MIN_PASSWORD} characters")
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A sign-in under way: counted as a failed one until its password proves right."""
+
+    username: str
+    failure_id: int
+    password_hash: str  # the account's, or a stand-in's when there is no usable account
 
 
 @dataclass(frozen=True)
@@ -167,7 +177,10 @@ class AccessService:
         ]
 
     def _user(self, s: Session, username: str) -> UserAccount:
-        user = s.scalar(select(UserAccount).where(UserAccount.username == username.lower()))
+        """The user, locked until the unit of work ends: it is about to change."""
+        user = s.scalar(
+            select(UserAccount).where(UserAccount.username == username.lower()).with_for_update()
+        )
         if user is None:
             raise NotFound(f"no user {username!r}")
         return user
@@ -247,32 +260,38 @@ class AccessService:
                     retry_after_seconds=seconds,
                 )
 
-    def authenticate(self, username: str, password: str, address: str) -> Actor | None:
-        """The signed-in actor, or None for wrong credentials (the failure is recorded in
-        this unit of work, which must commit: see ``sign_in``); Throttled when too many
-        failures came before."""
-        username = username.strip().lower()[:80]
+    def attempt_sign_in(self, username: str, address: str) -> Attempt:
+        """Count the failed sign-ins before and record this attempt as one more, in one step
+        under a lock on the account's and the address's names: a burst of attempts gets at
+        most the limit of password checks. Throttled when the limit is reached."""
         s = self.uow.session
         now = self.uow.clock.now()
+        lock_name(s, "sign-in account", username)
+        lock_name(s, "sign-in address", address)
         self._throttle(s, username, address, now)
+        failure = LoginFailure(username=username, address=address, at=now)
+        s.add(failure)
+        s.flush()
+        user = s.scalar(select(UserAccount).where(UserAccount.username == username))
+        stored = _UNKNOWN_USER_HASH if user is None or user.disabled else user.password_hash
+        return Attempt(username, failure.id, stored)
+
+    def complete_sign_in(self, attempt: Attempt, password: str) -> Actor | None:
+        """The attempt's password proved right: it is no failure, and the actor signs in.
+        None if the account was disabled or its password changed meanwhile."""
+        s = self.uow.session
         row = s.execute(
             select(UserAccount, Delegation)
             .join(Delegation, Delegation.id == UserAccount.delegation_id)
-            .where(UserAccount.username == username)
+            .where(UserAccount.username == attempt.username)
         ).first()
-        ok = False
-        stored = row[0].password_hash if row is not None else _UNKNOWN_USER_HASH
-        try:
-            ok = HASHER.verify(stored, password) and row is not None and not row[0].disabled
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            ok = False
-        if ok and row is not None:
-            user, delegation = row
-            if HASHER.check_needs_rehash(user.password_hash):
-                user.password_hash = HASHER.hash(password)
-            return _actor_for(user, delegation, ALL_SCOPES)
-        s.add(LoginFailure(username=username, address=address[:64], at=now))
-        return None
+        if row is None or row[0].disabled or row[0].password_hash != attempt.password_hash:
+            return None
+        user, delegation = row
+        s.execute(delete(LoginFailure).where(LoginFailure.id == attempt.failure_id))
+        if HASHER.check_needs_rehash(user.password_hash):
+            user.password_hash = HASHER.hash(password)
+        return _actor_for(user, delegation, ALL_SCOPES)
 
     def actor_for(self, username: str) -> Actor:
         """The actor of an existing, enabled user, without a password: for the platform's
@@ -409,7 +428,7 @@ class AccessService:
 
     def revoke_token(self, actor: Actor, token_id: int) -> dict[str, Any]:
         s = self.uow.session
-        token = s.get(ApiToken, token_id)
+        token = s.get(ApiToken, token_id, with_for_update=True)  # revoked once, audited once
         # Only personal access tokens are listed and revoked here; password-flow tokens
         # simply expire.
         if token is None or token.user_id != actor.user_id or token.kind != "personal":
@@ -429,11 +448,28 @@ class AccessService:
         return self._token_dict(token)
 
 
+def _verified(stored: str, password: str) -> bool:
+    try:
+        return HASHER.verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
 def sign_in(platform: Platform, username: str, password: str, address: str) -> Actor:
-    """Authenticate in a unit of work of its own, so that a failure stays recorded when the
-    caller is told NotAuthenticated."""
+    """The signed-in actor; NotAuthenticated for wrong credentials, Throttled when too many
+    failures came before.
+
+    Each attempt is first recorded as a failure, counted against the limits atomically (see
+    ``attempt_sign_in``) and committed; the password is then checked outside any transaction,
+    so no lock is held while it is hashed; a right password withdraws the failure in a unit
+    of work of its own. A wrong one leaves it recorded, as does a crash in between.
+    """
+    username = username.strip().lower()[:80]
     with platform.unit_of_work() as uow:
-        actor = AccessService(uow).authenticate(username, password, address)
-    if actor is None:
-        raise NotAuthenticated(WRONG_CREDENTIALS)
-    return actor
+        attempt = AccessService(uow).attempt_sign_in(username, address[:64])
+    if _verified(attempt.password_hash, password):
+        with platform.unit_of_work() as uow:
+            actor = AccessService(uow).complete_sign_in(attempt, password)
+        if actor is not None:
+            return actor
+    raise NotAuthenticated(WRONG_CREDENTIALS)

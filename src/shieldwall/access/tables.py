@@ -60,7 +60,9 @@ class ApiToken(Base):
 
 
 class LoginFailure(Base):
-    """A failed sign-in, kept so that throttling survives restarts and spans processes."""
+    """A failed sign-in, kept so that throttling survives restarts and spans processes. An
+    attempt is recorded as one before its password is checked, and withdrawn if it was right
+    (``access.service.sign_in``)."""
 
     __tablename__ = "login_failure"
     __table_args__ = (

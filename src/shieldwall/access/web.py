@@ -51,7 +51,7 @@ def _session(request: Request) -> SessionInfo | None:
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
-    with platform(request).unit_of_work() as uow:
+    with platform(request).unit_of_work(writes=False) as uow:  # a lookup: no write lock
         info = AccessService(uow).session(cookie)
     request.state.session = info
     return info

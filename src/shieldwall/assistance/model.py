@@ -257,6 +257,12 @@ def require_reason(reason: str | None, field: str = "reason") -> str:
     return reason.strip()
 
 
+def require_justification(justification: str) -> None:
+    """A request says why the assistance is needed."""
+    if not justification.strip():
+        raise InvalidInput("justification", "say why the assistance is needed")
+
+
 def value_at_reference_price(quantity: int, unit_value_cents: int | None, field: str) -> int:
     """A quantity of a catalogue item is worth its reference unit value times the quantity;
     without an item there is no price to go by, so the value must be given."""

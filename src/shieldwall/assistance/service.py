@@ -3,6 +3,16 @@
 Every operation checks the rules of ``model`` and the permissions of ``policy`` before it
 writes; a refused operation raises, and the unit of work it runs in rolls back whole, so it
 changes nothing.
+
+The checks run under the lock of what they check (DESIGN rule 2). On SQLite the unit of work
+holds the database's write lock from its start. On PostgreSQL each use case locks the rows it
+checks before it reads them: the offer (``FOR UPDATE``) before its state and balances; a
+delivery, then its offer, before settling it; a request (``FOR UPDATE``) before ending it and
+(``FOR SHARE``) before answering it; an idempotency key (an advisory lock on its name, see
+``kit.idempotency``) once the user is known to be allowed the operation, before replaying or
+creating. No use case locks an offer before a delivery, or waits for a key while holding a
+row that a holder of that key will want, and the audit chain's lock always comes last: so two
+use cases never wait for each other in a circle.
 """
 
 from __future__ import annotations
@@ -104,6 +114,23 @@ def _snapshot(offer: Offer, balances: Balances) -> dict[str, Any]:
     }
 
 
+def _require_seated(member: Delegation, on: dt.date) -> None:
+    if not is_seated(member.joined_on, member.left_on, on):
+        raise RuleViolation(
+            f"{member.code} is not a member of the council on {on}",
+            rule="only members make offers",
+        )
+
+
+def _offer_value(item: CapabilityItem | None, quantity: int, value_cents: int | None) -> int:
+    """The value given, else the item's reference value of the quantity; never negative."""
+    if value_cents is None:
+        unit = item.reference_unit_value_cents if item else None
+        value_cents = model.value_at_reference_price(quantity, unit, "value_eur")
+    model.require_not_negative("value_eur", value_cents)
+    return value_cents
+
+
 def _payload(arguments: dict[str, Any]) -> dict[str, Any]:
     """What an idempotency key is bound to: the use case's arguments but who and the key."""
     return {
@@ -203,13 +230,12 @@ class AssistanceService:
     ) -> int:
         payload = _payload(locals())
         level = widened("releasability", REQUEST_DEFAULT, releasability)
-        again = idempotency.replayed(self.s, "request", idempotency_key, payload)
+        partner_d = self._filing_partner(actor, partner)
+        again = idempotency.replayed(self.s, actor.name, "request", idempotency_key, payload)
         if again is not None:
             return again
         now = self.uow.clock.now()
-        partner_d = self._filing_partner(actor, partner)
-        if not justification.strip():
-            raise InvalidInput("justification", "say why the assistance is needed")
+        model.require_justification(justification)
         area_row, item_row, value_cents = self._what_is_requested(area, item, quantity, value_cents)
         named = self._addressees(addressees or [], now.date())
         request = AssistanceRequest(
@@ -231,7 +257,8 @@ class AssistanceService:
         self.s.add(request)
         self.s.flush()
         self.s.add_all(RequestAddressee(request_id=request.id, delegation_id=d.id) for d in named)
-        idempotency.remember(self.s, "request", idempotency_key, payload, request.id, now)
+        key = idempotency_key
+        idempotency.remember(self.s, actor.name, "request", key, payload, request.id, now)
         filed = {
             "partner": partner_d.code,
             "area": area_row.code,
@@ -245,8 +272,7 @@ class AssistanceService:
         return request.id
 
     def _filing_partner(self, actor: Actor, partner: str) -> Delegation:
-        """The partner a request is filed for: a partner of the council that ``actor`` may
-        file for."""
+        """The partner a request is filed for, once ``actor`` may file for it."""
         partner_d = delegation_by_code(self.s, partner, "partner")
         if partner_d.kind != DelegationKind.PARTNER:
             raise InvalidInput("partner", f"{partner_d.code} is not a partner of the council")
@@ -351,20 +377,18 @@ class AssistanceService:
     ) -> int:
         payload = _payload(locals())
         level = widened("releasability", OFFER_DEFAULT, releasability)
-        again = idempotency.replayed(self.s, "offer", idempotency_key, payload)
+        member_d = self._offering_member(actor, member)
+        again = idempotency.replayed(self.s, actor.name, "offer", idempotency_key, payload)
         if again is not None:
             return again
         now = self.uow.clock.now()
-        member_d = self._offering_member(actor, member, now.date())
+        _require_seated(member_d, now.date())
         model.require_positive("quantity", quantity)
         kind_v = model.AssistanceKind(kind)
         request = self._answered_request(actor, request_id, member_d) if request_id else None
         item_row, area_id = self._offered_item_and_area(request, item, area)
         partner_id = self._offer_partner(request, partner)
-        if value_cents is None:
-            unit = item_row.reference_unit_value_cents if item_row else None
-            value_cents = model.value_at_reference_price(quantity, unit, "value_eur")
-        model.require_not_negative("value_eur", value_cents)
+        value_cents = _offer_value(item_row, quantity, value_cents)
         offer = Offer(
             member_id=member_d.id,
             partner_id=partner_id,
@@ -386,32 +410,28 @@ class AssistanceService:
         self.s.flush()
         offered = Movement(EntryType.OFFERED, Measure.OFFERED, Amount(quantity, value_cents))
         self._post(offer, offered, now.date(), now)
-        idempotency.remember(self.s, "offer", idempotency_key, payload, offer.id, now)
+        idempotency.remember(self.s, actor.name, "offer", idempotency_key, payload, offer.id, now)
         after = _snapshot(offer, offer_balances(self.s, offer.id))
         self.uow.audit(actor, now, "offer.make", "offer", offer.id, None, after)
         return offer.id
 
-    def _offering_member(self, actor: Actor, member: str, on: dt.date) -> Delegation:
-        """The member delegation an offer is made for: the actor's own, seated on ``on``."""
+    def _offering_member(self, actor: Actor, member: str) -> Delegation:
+        """The member delegation an offer is made for, once ``actor`` may make it (their own)."""
         member_d = delegation_by_code(self.s, member, "member")
         if member_d.kind != DelegationKind.MEMBER:
             raise InvalidInput("member", f"{member_d.code} is not a member delegation")
         require(actor, Action.MAKE_OFFER, owner_id=member_d.id, record=f"for {member_d.code}")
-        if not is_seated(member_d.joined_on, member_d.left_on, on):
-            raise RuleViolation(
-                f"{member_d.code} is not a member of the council on {on}",
-                rule="only members make offers",
-            )
         return member_d
 
     def _answered_request(
         self, actor: Actor, request_id: int, member_d: Delegation
     ) -> AssistanceRequest:
-        """The active request an offer answers, addressed to the offering member."""
+        """The active request an offer answers, addressed to the offering member; locked
+        (shared) until the offer is made, so that it cannot be withdrawn or closed meanwhile."""
         request = self.s.scalar(
-            select(AssistanceRequest).where(
-                AssistanceRequest.id == request_id, readable_requests(actor)
-            )
+            select(AssistanceRequest)
+            .where(AssistanceRequest.id == request_id, readable_requests(actor))
+            .with_for_update(read=True)
         )
         if request is None:
             raise InvalidInput("request_id", f"request {request_id} does not exist")
@@ -615,10 +635,10 @@ class AssistanceService:
         idempotency_key: str | None = None,
     ) -> int:
         payload = _payload(locals())
-        again = idempotency.replayed(self.s, "delivery", idempotency_key, payload)
+        offer = self._offer_for(actor, offer_id, OFFER_PERMISSION[OfferAction.RECORD_DELIVERY])
+        again = idempotency.replayed(self.s, actor.name, "delivery", idempotency_key, payload)
         if again is not None:
             return again
-        offer = self._offer_for(actor, offer_id, OFFER_PERMISSION[OfferAction.RECORD_DELIVERY])
         model.transition(f"offer {offer_id}", offer.state, OfferAction.RECORD_DELIVERY)
         now = self.uow.clock.now()
         model.require_positive("quantity", quantity)
@@ -637,7 +657,9 @@ class AssistanceService:
         )
         self.s.add(delivery)
         self.s.flush()
-        idempotency.remember(self.s, "delivery", idempotency_key, payload, delivery.id, now)
+        idempotency.remember(
+            self.s, actor.name, "delivery", idempotency_key, payload, delivery.id, now
+        )
         self.uow.audit(
             actor,
             now,
@@ -716,10 +738,10 @@ class AssistanceService:
     ) -> int:
         """Append a correcting entry; nothing already written is edited (DESIGN rule 1)."""
         payload = _payload(locals())
-        again = idempotency.replayed(self.s, "correction", idempotency_key, payload)
+        offer = self._offer_for(actor, offer_id, Action.CORRECT_LEDGER)
+        again = idempotency.replayed(self.s, actor.name, "correction", idempotency_key, payload)
         if again is not None:
             return again
-        offer = self._offer_for(actor, offer_id, Action.CORRECT_LEDGER)
         now = self.uow.clock.now()
         why = model.require_reason(reason)
         if quantity_delta == 0 and value_delta_cents == 0:
@@ -733,7 +755,9 @@ class AssistanceService:
         entry = self._post(offer, movement, occurred_on or now.date(), now, reason=why)
         snapshot = _snapshot(offer, before)
         offer.state = model.settled_state(OfferState(offer.state), after).value
-        idempotency.remember(self.s, "correction", idempotency_key, payload, entry.id, now)
+        idempotency.remember(
+            self.s, actor.name, "correction", idempotency_key, payload, entry.id, now
+        )
         self.uow.audit(
             actor,
             now,

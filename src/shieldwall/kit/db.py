@@ -7,12 +7,14 @@ The schema always comes from the Alembic migrations, in tests too.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import (
+    Connection,
     DateTime,
     Dialect,
     Engine,
@@ -23,6 +25,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING = {
@@ -62,13 +65,34 @@ class Base(DeclarativeBase):
 MIGRATIONS = Path(__file__).parent.parent / "migrations"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
+# An execution option of the engine that units of work run on: their transactions write.
+WRITES = "shieldwall_writes"
+# How long a transaction waits for a lock held by another before the database gives up.
+BUSY_TIMEOUT_SECONDS = 10.0
+
+
+def _sqlite_pragmas(busy_timeout_seconds: float) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite's own transaction handling begins a transaction only before the first
+        # write, so the checks before it would read outside any lock. Turn it off: the
+        # "begin" listener below says when and how each transaction begins.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_seconds * 1000)}")
+        cursor.close()
+
+    return on_connect
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """A unit of work takes SQLite's one write lock when it begins (BEGIN IMMEDIATE), so that
+    its checks and its writes are serialised with every other writer's (DESIGN rule 2);
+    ``busy_timeout`` makes it wait its turn. Reads begin deferred: in WAL mode they see a
+    consistent snapshot and never wait for a writer."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITES) else "BEGIN")
 
 
 def normalise_url(url: str) -> str:
@@ -79,7 +103,10 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, busy_timeout_seconds: float = BUSY_TIMEOUT_SECONDS) -> Engine:
+    """An engine on ``url``. A transaction waits at most ``busy_timeout_seconds`` for a lock
+    that another holds (SQLite's write lock, a PostgreSQL row or advisory lock); then the
+    database refuses it (``is_busy``)."""
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -87,13 +114,35 @@ def make_engine(url: str) -> Engine:
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_seconds))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    lock_timeout = f"-c lock_timeout={int(busy_timeout_seconds * 1000)}"
+    return create_engine(url, pool_pre_ping=True, connect_args={"options": lock_timeout})
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def make_session_factory(engine: Engine, *, writes: bool = False) -> sessionmaker[Session]:
+    """Sessions on ``engine``; with ``writes``, each transaction takes the write lock when it
+    begins on SQLite (PostgreSQL locks the rows a use case loads for update)."""
+    bind = engine.execution_options(**{WRITES: True}) if writes else engine
+    return sessionmaker(bind=bind, expire_on_commit=False)
+
+
+# SQLite: SQLITE_BUSY and SQLITE_LOCKED (extended codes keep the primary code in the low byte).
+_SQLITE_BUSY = frozenset({5, 6})
+# PostgreSQL: serialization_failure, deadlock_detected, lock_not_available.
+_PG_BUSY = frozenset({"40001", "40P01", "55P03"})
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether the database refused ``exc``'s statement only because other transactions held
+    what it needed for too long (a retry later may succeed), not because it was wrong."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    if code is not None:
+        return int(code) & 0xFF in _SQLITE_BUSY
+    return getattr(exc.orig, "sqlstate", None) in _PG_BUSY
 
 
 def alembic_config(url: str) -> Config:

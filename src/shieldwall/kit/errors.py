@@ -76,3 +76,15 @@ class Throttled(DomainError):
     def __init__(self, detail: str, retry_after_seconds: int) -> None:
         super().__init__(detail, retry_after=retry_after_seconds)
         self.retry_after_seconds = retry_after_seconds
+
+
+class Busy(DomainError):
+    """The database stayed locked by other changes for longer than a request may wait;
+    nothing was changed, and the same request may be sent again after ``retry_after``."""
+
+    status = 503
+    title = "Busy"
+
+    def __init__(self, detail: str, retry_after_seconds: int = 1) -> None:
+        super().__init__(detail, retry_after=retry_after_seconds)
+        self.retry_after_seconds = retry_after_seconds

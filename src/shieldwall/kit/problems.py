@@ -45,13 +45,15 @@ DESCRIPTIONS = {
     409: "The record's state or a ledger rule does not allow this",
     429: "Too many failed sign-ins: retry after the time given",
     422: "Invalid input: the fields named are wrong",
+    503: "The database is busy with other changes: nothing was changed; retry after the time given",
 }
 
 
 def problem_responses(*codes: int, public: bool = False) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for the error statuses a route can answer. Routes that need a
-    signed-in reader also answer 401 (no or bad credentials) and 403 (not allowed)."""
-    always = (400, 422) if public else (400, 401, 403, 422)
+    signed-in reader also answer 401 (no or bad credentials) and 403 (not allowed); any route
+    may answer 503 when the database is too busy to take its change."""
+    always = (400, 422, 503) if public else (400, 401, 403, 422, 503)
     return {
         code: {"model": Problem, "description": DESCRIPTIONS.get(code, "Error")}
         for code in sorted({*always, *codes})
@@ -92,7 +94,7 @@ def install(app: FastAPI) -> None:
         response = answer(request, exc.status, exc.title, exc.detail, **exc.extra)
         if exc.status == 401:
             response.headers["WWW-Authenticate"] = "Bearer"
-        if exc.status == 429 and "retry_after" in exc.extra:
+        if "retry_after" in exc.extra:  # 429 throttled, 503 busy
             response.headers["Retry-After"] = str(exc.extra["retry_after"])
         return response
 

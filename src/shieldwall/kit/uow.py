@@ -18,10 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shieldwall.kit.clock import Clock
-from shieldwall.kit.db import make_session_factory
+from shieldwall.kit.db import is_busy, make_session_factory
+from shieldwall.kit.errors import Busy
 from shieldwall.kit.settings import Settings
 
 
@@ -82,23 +84,42 @@ class Platform:
     settings: Settings
     trail: AuditTrail
     factory: sessionmaker[Session] = field(init=False)
+    writer: sessionmaker[Session] = field(init=False)
 
     def __post_init__(self) -> None:
         self.factory = make_session_factory(self.engine)
+        self.writer = make_session_factory(self.engine, writes=True)
 
     @contextmanager
-    def unit_of_work(self) -> Iterator[UnitOfWork]:
-        """Commit when the block ends; roll back everything if it raises."""
-        session = self.factory()
+    def unit_of_work(self, *, writes: bool = True) -> Iterator[UnitOfWork]:
+        """Commit when the block ends; roll back everything if it raises.
+
+        The transaction is serialised with every other that could break the same rule: on
+        SQLite it holds the database's write lock from its first statement (taken here, when
+        it begins); on PostgreSQL the use case locks the rows it checks before it checks them.
+        A lock not had within the busy timeout is ``Busy`` (503): nothing was changed.
+
+        ``writes=False`` is for a use case that only reads (looking up a browser session): it
+        takes no write lock, so, like ``reading``, it never waits for a writer.
+        """
+        session = (self.writer if writes else self.factory)()
         try:
             with session.begin():
+                session.connection()  # BEGIN IMMEDIATE on SQLite: wait for the write lock now
                 yield UnitOfWork(session, self.clock, self.settings, self.trail)
+        except DBAPIError as exc:
+            if is_busy(exc):
+                raise Busy(
+                    "the database is busy with other changes; nothing was changed, try again",
+                    retry_after_seconds=1,
+                ) from exc
+            raise
         finally:
             session.close()
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A session for queries; it never commits."""
+        """A session for queries; it never commits, and never waits for a writer."""
         session = self.factory()
         try:
             yield session
