@@ -560,5 +560,9 @@ def test_a_request_without_a_justification_is_refused(text: str) -> None:
     ]
 
 
-def test_a_justified_request_passes() -> None:
-    assert model.require_justification("Seven batteries to protect cities.") is None
+@pytest.mark.parametrize("text", ["x", "  Seven batteries to protect cities.  "])
+def test_a_justified_request_passes(text: str) -> None:
+    try:
+        model.require_justification(text)
+    except InvalidInput as refused:  # pragma: no cover - the failure this test exists to show
+        pytest.fail(f"a justified request was refused: {refused.detail}")
