@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import plotly
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 
@@ -21,6 +21,7 @@ from shieldwall.context import open_platform
 from shieldwall.kit import problems
 from shieldwall.kit.clock import Clock
 from shieldwall.kit.db import database_status
+from shieldwall.kit.params import plain_query
 from shieldwall.kit.settings import Settings, get_settings
 from shieldwall.kit.uow import Platform
 from shieldwall.reports import dashboard, public
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         title="Shieldwall",
         version=__version__,
         summary="The working platform of a security partnership between an alliance and a partner",
+        dependencies=[Depends(plain_query)],
     )
     app.state.platform = open_platform(settings.database_url, clock, settings)
     problems.install(app)

@@ -13,6 +13,7 @@ from shieldwall.access.service import AccessService, parse_scopes, sign_in
 from shieldwall.access.web import Ctx, Reader, client_address
 from shieldwall.kit.params import RecordId
 from shieldwall.kit.problems import problem_responses
+from shieldwall.kit.text import SingleLine
 
 router = APIRouter(prefix="/api/v1/auth", tags=["access"])
 
@@ -21,9 +22,9 @@ router = APIRouter(prefix="/api/v1/auth", tags=["access"])
 def password_token(
     request: Request,
     ctx: Ctx,
-    username: Annotated[str, Form(max_length=80)],
-    password: Annotated[str, Form(max_length=1000)],
-    scope: Annotated[str, Form(max_length=40)] = "read write",
+    username: Annotated[str, Form(max_length=80), SingleLine],
+    password: Annotated[str, Form(max_length=1000), SingleLine],
+    scope: Annotated[str, Form(max_length=40), SingleLine] = "read write",
     grant_type: Annotated[str, Form(pattern="^password$")] = "password",
 ) -> dict[str, object]:
     """OAuth2 password flow: a bearer token for scripts, valid for SHIELDWALL_TOKEN_HOURS."""

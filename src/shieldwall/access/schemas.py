@@ -6,6 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from shieldwall.access.model import Scope
+from shieldwall.kit.text import SingleLine
 
 
 class TokenOut(BaseModel):
@@ -26,7 +27,9 @@ class MeOut(BaseModel):
 class PersonalTokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), SingleLine
+    ]
     scopes: list[Scope] = Field(default_factory=lambda: [Scope.READ], min_length=1)
     expires_in_days: Annotated[int, Field(strict=True, ge=1, le=366)] | None = 90
 

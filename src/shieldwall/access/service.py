@@ -25,6 +25,7 @@ from shieldwall.delegations.model import DelegationKind
 from shieldwall.delegations.service import delegation_by_code
 from shieldwall.delegations.tables import Delegation
 from shieldwall.kit.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound, Throttled
+from shieldwall.kit.text import check_text
 from shieldwall.kit.uow import Platform, UnitOfWork
 
 HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -106,9 +107,10 @@ class AccessService:
         password: str,
         display_name: str = "",
     ) -> int:
-        username = username.strip().lower()
+        username = check_text("username", username.strip().lower(), max_length=80)
         if not username or not username.replace("-", "").replace(".", "").isalnum():
             raise InvalidInput("username", "use letters, digits, dots and hyphens")
+        check_text("name", display_name, max_length=200)
         try:
             role_v = Role(role)
         except ValueError:

@@ -40,6 +40,7 @@ from shieldwall.kit.exports import csv_lines
 from shieldwall.kit.pagination import Page
 from shieldwall.kit.params import Limit, Offset, RecordId, RecordIdFilter
 from shieldwall.kit.problems import problem_responses
+from shieldwall.kit.text import SingleLine
 
 router = APIRouter(prefix="/api/v1")
 
@@ -51,6 +52,7 @@ IdempotencyKey = Annotated[
         max_length=200,
         description="Send the same key again to get the first result instead of a duplicate",
     ),
+    SingleLine,
 ]
 Code = Annotated[str | None, Query(max_length=80)]
 

@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from shieldwall.access.model import Actor, Releasability
 from shieldwall.access.web import Ctx, PageActor, check_csrf, page_session
@@ -28,6 +29,7 @@ from shieldwall.delegations.model import DelegationKind
 from shieldwall.kit.errors import DomainError, InvalidInput, NotFound
 from shieldwall.kit.params import PageNumber, RecordId
 from shieldwall.kit.templating import TEMPLATES
+from shieldwall.kit.text import MultiLine, SingleLine, check_text
 
 router = APIRouter(include_in_schema=False)
 
@@ -87,15 +89,37 @@ def new_request_page(request: Request, ctx: Ctx, who: PageActor) -> HTMLResponse
     return _new_request_form(request, ctx, who)
 
 
+# Fields of the page forms that may hold several lines; every other field is one line. Their
+# lengths are those of the API's schemas: 2,000 characters for texts, 200 for the rest.
+MULTI_LINE_FIELDS = frozenset({"justification", "description", "conditions", "reason", "note"})
+TEXT_LENGTH, LINE_LENGTH = 2000, 200
+
+
+def _typed(form: FormData) -> dict[str, str]:
+    """A form's text fields as typed (shown again with an error)."""
+    return {k: v for k, v in form.multi_items() if isinstance(v, str)}
+
+
+def _checked(form: FormData) -> dict[str, str]:
+    """A form's text fields, each checked for control characters (``kit.text``)."""
+    checked: dict[str, str] = {}
+    for k, v in form.multi_items():
+        if isinstance(v, str):
+            multiline = k in MULTI_LINE_FIELDS
+            length = TEXT_LENGTH if multiline else LINE_LENGTH
+            checked[k] = check_text(k, v, multiline=multiline, max_length=length)
+    return checked
+
+
 @router.post("/requests/new", response_class=HTMLResponse)
 async def file_request_form(request: Request, ctx: Ctx, who: PageActor) -> Response:
     form = await request.form()
-    values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
-    addressees = [str(a) for a in form.getlist("addressees")]
     info = page_session(request)
     assert info is not None
-    check_csrf(info, values.get("csrf_token"))
+    check_csrf(info, str(form.get("csrf_token") or ""))
+    addressees = [str(a) for a in form.getlist("addressees")]
     try:
+        values = _checked(form)
         what = values.get("what", "")
         item = what.removeprefix("item:") if what.startswith("item:") else None
         area = what.removeprefix("area:") if what.startswith("area:") else None
@@ -121,7 +145,7 @@ async def file_request_form(request: Request, ctx: Ctx, who: PageActor) -> Respo
             request,
             ctx,
             who,
-            values={**values, "addressees": addressees},
+            values={**_typed(form), "addressees": addressees},
             error=exc.detail,
             status_code=exc.status,
         )
@@ -195,17 +219,23 @@ async def act_on_request(
 ) -> Response:
     """The request page's forms: answer with an offer, withdraw, close, widen."""
     form = await request.form()
-    values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
     info = page_session(request)
     assert info is not None
-    check_csrf(info, values.get("csrf_token"))
-    action = values.get("action", "")
+    check_csrf(info, str(form.get("csrf_token") or ""))
+    action = str(form.get("action") or "")
     try:
+        values = _checked(form)
         with ctx.unit_of_work() as uow:
             offer_id = _request_form_action(AssistanceService(uow), who, request_id, values)
     except DomainError as exc:
         return _request_page(
-            request, ctx, who, request_id, error=exc.detail, values=values, status_code=exc.status
+            request,
+            ctx,
+            who,
+            request_id,
+            error=exc.detail,
+            values=_typed(form),
+            status_code=exc.status,
         )
     if offer_id is not None:
         return RedirectResponse(f"/offers/{offer_id}?done=offered", status_code=303)
@@ -369,14 +399,14 @@ def act_on_offer(
     ctx: Ctx,
     who: PageActor,
     offer_id: RecordId,
-    action: Annotated[str, Form(max_length=40)],
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
-    reason: Annotated[str, Form(max_length=2000)] = "",
-    quantity: Annotated[str, Form(max_length=20)] = "",
-    delivered_on: Annotated[str, Form(max_length=20)] = "",
-    note: Annotated[str, Form(max_length=2000)] = "",
-    delivery_id: Annotated[str, Form(max_length=20)] = "",
-    releasability: Annotated[str, Form(max_length=20)] = "",
+    action: Annotated[str, Form(max_length=40), SingleLine],
+    csrf_token: Annotated[str, Form(max_length=200), SingleLine] = "",
+    reason: Annotated[str, Form(max_length=2000), MultiLine] = "",
+    quantity: Annotated[str, Form(max_length=20), SingleLine] = "",
+    delivered_on: Annotated[str, Form(max_length=20), SingleLine] = "",
+    note: Annotated[str, Form(max_length=2000), MultiLine] = "",
+    delivery_id: Annotated[str, Form(max_length=20), SingleLine] = "",
+    releasability: Annotated[str, Form(max_length=20), SingleLine] = "",
 ) -> Response:
     """The offer page's forms: one transition per post, then back to the page."""
     info = page_session(request)

@@ -10,9 +10,18 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 
 from shieldwall.access.model import Releasability
 from shieldwall.assistance.model import AssistanceKind, EntryType, Measure, Priority
+from shieldwall.kit.text import MultiLine, SingleLine
 
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Code = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), SingleLine
+]
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), SingleLine
+]
+Reason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), MultiLine
+]
+Note = Annotated[str, StringConstraints(max_length=2000), MultiLine]
 
 
 def _no_bool(value: object) -> object:
@@ -52,7 +61,7 @@ class Strict(BaseModel):
 
 class RequestIn(Strict):
     partner: Code = Field(description="Code of the partner delegation filing the request")
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    title: Title
     area: Code | None = Field(None, description="Capability area code (or give an item)")
     item: Code | None = Field(None, description="Catalogue item code")
     quantity: Quantity | None = Field(None, description="Units of the item; required with item")
@@ -122,8 +131,8 @@ class OfferIn(Strict):
     value_eur: Euros | None = Field(
         None, description="Total value; defaults to quantity × the item's reference unit value"
     )
-    description: Annotated[str, StringConstraints(max_length=2000)] = ""
-    conditions: Annotated[str, StringConstraints(max_length=2000)] = ""
+    description: Note = ""
+    conditions: Note = ""
     releasability: Releasability | None = Field(
         None, description="Who may see it; default partner; may only widen the default"
     )
@@ -164,7 +173,7 @@ class CommitIn(Strict):
 class DeliveryIn(Strict):
     quantity: Quantity
     delivered_on: IsoDate | None = None
-    note: Annotated[str, StringConstraints(max_length=2000)] = ""
+    note: Note = ""
 
 
 class DeliveryOut(BaseModel):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shieldwall.kit.errors import InvalidInput
+from shieldwall.kit.text import check_text
 
 WEAPON = re.compile(r"^\s*(?P<name>.+?)\s*\((?P<count>\d+)\)\s*$")
 COLUMNS = {"donor", "category", "number_of_weapons", "monetary_value_eur", "weapons_list"}
@@ -41,13 +42,18 @@ def slug(text: str) -> str:
 
 
 def read_weapons(path: Path) -> Iterator[WeaponLine]:
-    """One line per weapon type; the row's value is shared pro rata by count."""
+    """One line per weapon type; the row's value is shared pro rata by count. Text is held
+    to the platform's rules (``kit.text``): a bad row is refused, naming its line."""
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         missing = COLUMNS - set(reader.fieldnames or [])
         if missing:
             raise InvalidInput("weapons.csv", f"missing columns {', '.join(sorted(missing))}")
         for line_no, row in enumerate(reader, start=2):
+            for column in COLUMNS:
+                check_text(
+                    f"weapons.csv line {line_no} {column}", row[column] or "", max_length=2000
+                )
             try:
                 total_value = round(float(row["monetary_value_eur"]) * 100)
             except ValueError:
