@@ -35,6 +35,7 @@ from shieldwall.assistance.schemas import (
     to_cents,
 )
 from shieldwall.assistance.service import AssistanceService
+from shieldwall.kit.dates import MONTH_PATTERN
 from shieldwall.kit.errors import InvalidInput
 from shieldwall.kit.exports import csv_lines
 from shieldwall.kit.pagination import Page
@@ -372,7 +373,9 @@ def reject_delivery(delivery_id: Id, body: ReasonIn, ctx: Ctx, who: Reader) -> o
 
 # ---- ledger ----------------------------------------------------------------------------------
 
-Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+Month = Annotated[
+    str | None, Query(pattern=MONTH_PATTERN, description="YYYY-MM, from 1900-01 to 2199-12")
+]
 
 
 def entry_filter(

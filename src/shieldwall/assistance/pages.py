@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -26,6 +25,7 @@ from shieldwall.assistance.model import (
 from shieldwall.assistance.policy import OFFER_DEFAULT, REQUEST_DEFAULT, Action
 from shieldwall.assistance.service import AssistanceService
 from shieldwall.delegations.model import DelegationKind
+from shieldwall.kit.dates import parse_day
 from shieldwall.kit.errors import DomainError, InvalidInput, NotFound
 from shieldwall.kit.params import PageNumber, RecordId
 from shieldwall.kit.templating import TEMPLATES
@@ -135,7 +135,7 @@ async def file_request_form(request: Request, ctx: Ctx, who: PageActor) -> Respo
                 if values.get("value_eur")
                 else None,
                 priority=_choice("priority", values.get("priority", "medium"), Priority),
-                need_by=_day("need_by", values["need_by"]) if values.get("need_by") else None,
+                need_by=parse_day("need_by", values["need_by"]) if values.get("need_by") else None,
                 justification=values.get("justification", ""),
                 addressees=addressees,
                 releasability=values.get("releasability") or None,
@@ -456,7 +456,9 @@ def _offer_form_action(
             who,
             offer_id,
             quantity=_whole("quantity", form.quantity),
-            delivered_on=_day("delivered_on", form.delivered_on) if form.delivered_on else None,
+            delivered_on=parse_day("delivered_on", form.delivered_on)
+            if form.delivered_on
+            else None,
             note=form.note,
         )
     elif action == "confirm":
@@ -473,10 +475,3 @@ def _whole(field: str, text: str) -> int:
     if not text.strip().isdigit():
         raise InvalidInput(field, "give a whole number")
     return int(text)
-
-
-def _day(field: str, text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(field, "give a date as YYYY-MM-DD") from None

@@ -10,6 +10,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 
 from shieldwall.access.model import Releasability
 from shieldwall.assistance.model import AssistanceKind, EntryType, Measure, Priority
+from shieldwall.kit.dates import IsoDate
 from shieldwall.kit.text import MultiLine, SingleLine
 
 Code = Annotated[
@@ -39,16 +40,6 @@ SignedEuros = Annotated[
 # Whole numbers in request bodies are strict: no booleans, no numeric strings, no 1.0.
 Quantity = Annotated[int, Field(strict=True, ge=1, le=10**12)]
 RecordId = Annotated[int, Field(strict=True, ge=1, le=2**62)]
-
-
-def _iso_date_only(value: object) -> object:
-    # Pydantic would read a number as seconds since 1970: a date must be written as one.
-    if not isinstance(value, str | dt.date):
-        raise ValueError("give a date as YYYY-MM-DD")
-    return value
-
-
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_only)]
 
 
 def to_cents(euros: Decimal | None) -> int | None:

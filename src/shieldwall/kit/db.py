@@ -23,7 +23,11 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DontWrapMixin
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from shieldwall.kit.dates import instant_out_of_range
+from shieldwall.kit.errors import InvalidInput
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -34,8 +38,14 @@ NAMING = {
 }
 
 
+class InstantOutOfRange(InvalidInput, DontWrapMixin):
+    """An instant outside the supported dates reached a query: the caller's input, 422
+    (raised through SQLAlchemy as it is, not wrapped as a database error)."""
+
+
 class UTCDateTime(TypeDecorator[dt.datetime]):
-    """Timezone-aware UTC instants on every database (SQLite keeps no offset of its own)."""
+    """Timezone-aware UTC instants on every database (SQLite keeps no offset of its own),
+    within the supported dates (``kit.dates``)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -45,6 +55,9 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime: pass an aware UTC instant")
+        problem = instant_out_of_range(value)
+        if problem is not None:
+            raise InstantOutOfRange("instant", problem)
         return value.astimezone(dt.UTC)
 
     def process_result_value(
