@@ -27,7 +27,7 @@ from shieldwall.assistance.service import AssistanceService
 from shieldwall.delegations.model import DelegationKind
 from shieldwall.kit.dates import parse_day
 from shieldwall.kit.errors import DomainError, InvalidInput, NotFound
-from shieldwall.kit.params import PageNumber, RecordId
+from shieldwall.kit.params import PageNumber, RecordId, parse_record_id
 from shieldwall.kit.templating import TEMPLATES
 from shieldwall.kit.text import MultiLine, SingleLine, check_text
 
@@ -462,9 +462,9 @@ def _offer_form_action(
             note=form.note,
         )
     elif action == "confirm":
-        service.confirm_delivery(who, _whole("delivery_id", form.delivery_id))
+        service.confirm_delivery(who, parse_record_id("delivery_id", form.delivery_id))
     elif action == "reject":
-        service.reject_delivery(who, _whole("delivery_id", form.delivery_id), form.reason)
+        service.reject_delivery(who, parse_record_id("delivery_id", form.delivery_id), form.reason)
     elif action == "widen":
         service.widen(who, "offer", offer_id, form.releasability)
     else:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 from shieldwall.access.model import Releasability
 from shieldwall.assistance.model import AssistanceKind, EntryType, Measure, Priority
 from shieldwall.kit.dates import IsoDate
+from shieldwall.kit.params import RecordIdField as RecordId
 from shieldwall.kit.text import MultiLine, SingleLine
 
 Code = Annotated[
@@ -39,7 +40,6 @@ SignedEuros = Annotated[
 ]
 # Whole numbers in request bodies are strict: no booleans, no numeric strings, no 1.0.
 Quantity = Annotated[int, Field(strict=True, ge=1, le=10**12)]
-RecordId = Annotated[int, Field(strict=True, ge=1, le=2**62)]
 
 
 def to_cents(euros: Decimal | None) -> int | None:

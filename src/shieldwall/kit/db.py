@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import (
+    BigInteger,
     DateTime,
     Dialect,
     Engine,
+    Integer,
     MetaData,
     TypeDecorator,
     create_engine,
@@ -68,8 +70,15 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
+# Ids and every other whole-number column without a declared type are 64-bit: BIGINT on
+# PostgreSQL, INTEGER on SQLite (already 64-bit there, and only INTEGER PRIMARY KEY is the
+# auto-incrementing rowid). The API addresses ids up to 2^62 (``kit.params.MAX_ID``).
+ID = BigInteger().with_variant(Integer(), "sqlite")
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {int: ID}
 
 
 MIGRATIONS = Path(__file__).parent.parent / "migrations"
