@@ -32,9 +32,9 @@ from shieldwall.assistance.schemas import (
     RequestIn,
     RequestOut,
     Summary,
-    to_cents,
 )
 from shieldwall.assistance.service import AssistanceService
+from shieldwall.kit.amounts import to_cents
 from shieldwall.kit.dates import MONTH_PATTERN
 from shieldwall.kit.errors import InvalidInput
 from shieldwall.kit.exports import csv_lines

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
@@ -25,6 +24,7 @@ from shieldwall.assistance.model import (
 from shieldwall.assistance.policy import OFFER_DEFAULT, REQUEST_DEFAULT, Action
 from shieldwall.assistance.service import AssistanceService
 from shieldwall.delegations.model import DelegationKind
+from shieldwall.kit.amounts import parse_euros, parse_quantity
 from shieldwall.kit.dates import parse_day
 from shieldwall.kit.errors import DomainError, InvalidInput, NotFound
 from shieldwall.kit.params import PageNumber, RecordId, parse_record_id
@@ -130,8 +130,10 @@ async def file_request_form(request: Request, ctx: Ctx, who: PageActor) -> Respo
                 title=values.get("title", ""),
                 area=area,
                 item=item,
-                quantity=_whole("quantity", values["quantity"]) if values.get("quantity") else None,
-                value_cents=_cents("value_eur", values["value_eur"])
+                quantity=parse_quantity("quantity", values["quantity"])
+                if values.get("quantity")
+                else None,
+                value_cents=parse_euros("value_eur", values["value_eur"])
                 if values.get("value_eur")
                 else None,
                 priority=_choice("priority", values.get("priority", "medium"), Priority),
@@ -252,9 +254,9 @@ def _request_form_action(
             who,
             member=who.delegation or "",
             kind=_choice("kind", values.get("kind", ""), AssistanceKind),
-            quantity=_whole("quantity", values.get("quantity", "")),
+            quantity=parse_quantity("quantity", values.get("quantity", "")),
             request_id=request_id,
-            value_cents=_cents("value_eur", values["value_eur"])
+            value_cents=parse_euros("value_eur", values["value_eur"])
             if values.get("value_eur")
             else None,
             description=values.get("description", ""),
@@ -270,16 +272,6 @@ def _request_form_action(
     else:
         raise InvalidInput("action", f"unknown action {action!r}")
     return None
-
-
-def _cents(field: str, text: str) -> int:
-    try:
-        euros = Decimal(text.replace(",", "").strip())
-    except InvalidOperation:
-        raise InvalidInput(field, "give an amount in euros, like 1250000.50") from None
-    if not euros.is_finite() or euros < 0 or euros != euros.quantize(Decimal("0.01")):
-        raise InvalidInput(field, "give a positive amount with at most two decimals")
-    return int(euros * 100)
 
 
 E = TypeVar("E", bound=StrEnum)
@@ -447,7 +439,7 @@ def _offer_form_action(
     elif action == "withdraw":
         service.withdraw(who, offer_id, form.reason)
     elif action == "commit":
-        quantity = _whole("quantity", form.quantity) if form.quantity else None
+        quantity = parse_quantity("quantity", form.quantity) if form.quantity else None
         service.commit(who, offer_id, quantity)
     elif action == "cancel":
         service.cancel(who, offer_id, form.reason)
@@ -455,7 +447,7 @@ def _offer_form_action(
         service.record_delivery(
             who,
             offer_id,
-            quantity=_whole("quantity", form.quantity),
+            quantity=parse_quantity("quantity", form.quantity),
             delivered_on=parse_day("delivered_on", form.delivered_on)
             if form.delivered_on
             else None,
@@ -469,9 +461,3 @@ def _offer_form_action(
         service.widen(who, "offer", offer_id, form.releasability)
     else:
         raise InvalidInput("action", f"unknown action {action!r}")
-
-
-def _whole(field: str, text: str) -> int:
-    if not text.strip().isdigit():
-        raise InvalidInput(field, "give a whole number")
-    return int(text)

@@ -6,10 +6,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from shieldwall.access.model import Releasability
 from shieldwall.assistance.model import AssistanceKind, EntryType, Measure, Priority
+from shieldwall.kit.amounts import Euros, Quantity, QuantityDelta, SignedEuros
 from shieldwall.kit.dates import IsoDate
 from shieldwall.kit.params import RecordIdField as RecordId
 from shieldwall.kit.text import MultiLine, SingleLine
@@ -24,26 +25,6 @@ Reason = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), MultiLine
 ]
 Note = Annotated[str, StringConstraints(max_length=2000), MultiLine]
-
-
-def _no_bool(value: object) -> object:
-    # JSON true is not a number: without this, Pydantic would read it as 1.
-    if isinstance(value, bool):
-        raise ValueError("give a number, not true or false")
-    return value
-
-
-NotBool = BeforeValidator(_no_bool)
-Euros = Annotated[Decimal, NotBool, Field(ge=0, le=Decimal("1e13"), decimal_places=2)]
-SignedEuros = Annotated[
-    Decimal, NotBool, Field(ge=Decimal("-1e13"), le=Decimal("1e13"), decimal_places=2)
-]
-# Whole numbers in request bodies are strict: no booleans, no numeric strings, no 1.0.
-Quantity = Annotated[int, Field(strict=True, ge=1, le=10**12)]
-
-
-def to_cents(euros: Decimal | None) -> int | None:
-    return None if euros is None else int((euros * 100).to_integral_value())
 
 
 class Strict(BaseModel):
@@ -182,7 +163,7 @@ class DeliveryOut(BaseModel):
 class CorrectionIn(Strict):
     offer_id: RecordId
     measure: Measure
-    quantity_delta: Annotated[int, Field(strict=True, ge=-(10**12), le=10**12)] = 0
+    quantity_delta: QuantityDelta = 0
     value_delta_eur: SignedEuros = Decimal(0)
     reason: Reason
     occurred_on: IsoDate | None = None
