@@ -430,7 +430,7 @@ def user_reset_password(
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Set a new password; the user's browser sessions end."""
+    """Set a new password; the user's browser sessions end and their tokens are revoked."""
     plain({"USERNAME": username, "--password": password})
     ctx = ready_context(db)
     secret = _password(password, "New password")
@@ -439,7 +439,7 @@ def user_reset_password(
             AccessService(uow).reset_password(OPERATOR, username, secret)
     except DomainError as exc:
         fail(exc.detail)
-    out.print(f"Password of {username.lower()} reset")
+    out.print(f"Password of {username.lower()} reset; sessions ended, tokens revoked")
 
 
 def main() -> None:

@@ -30,8 +30,17 @@ class PersonalTokenIn(BaseModel):
     name: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), SingleLine
     ]
-    scopes: list[Scope] = Field(default_factory=lambda: [Scope.READ], min_length=1)
-    expires_in_days: Annotated[int, Field(strict=True, ge=1, le=366)] | None = 90
+    scopes: list[Scope] = Field(
+        default_factory=lambda: [Scope.READ],
+        min_length=1,
+        max_length=2,
+        description='["read"] or ["read", "write"]: write needs read',
+    )
+    expires_in_days: Annotated[int, Field(strict=True, ge=1, le=3650)] | None = Field(
+        None,
+        description="Days the token lives: at most SHIELDWALL_PERSONAL_TOKEN_MAX_DAYS (default "
+        "90); absent or null, that maximum",
+    )
 
 
 class TokenInfo(BaseModel):

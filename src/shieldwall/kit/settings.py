@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -24,6 +25,8 @@ class Settings(BaseSettings):
     login_failures_per_account: int = 5
     login_failures_per_address: int = 20
     login_failure_window_minutes: int = 15
+    # The longest a personal access token may live; asking for no expiry gets this.
+    personal_token_max_days: int = Field(default=90, ge=1, le=3650)
 
 
 @lru_cache
