@@ -55,6 +55,9 @@ def _login_form(
         },
         status_code=status_code,
     )
+    # Never kept by a cache or the browser's history: it carries a fresh CSRF token, and what
+    # was typed into it.
+    response.headers["Cache-Control"] = "no-store"
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
         token,

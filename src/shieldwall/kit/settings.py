@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     login_failure_window_minutes: int = 15
     # The longest a personal access token may live; asking for no expiry gets this.
     personal_token_max_days: int = Field(default=90, ge=1, le=3650)
+    # Request bodies larger than this are refused with 413 before they are parsed;
+    # multipart/form-data bodies (file uploads) have the larger limit.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
 
 
 @lru_cache
