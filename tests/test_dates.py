@@ -127,3 +127,21 @@ def test_page_forms_refuse_dates_outside_the_range(api: Delegations) -> None:
             },
         )
         assert filed.status_code == 422 and "1900-01-01" in filed.text, day
+
+
+def test_the_kernel_reads_instants_within_the_range() -> None:
+    """``kit.dates.parse_instant``: what the audit filters should parse with (their route
+    names the field then; until then the database layer refuses the instant, as ``instant``)."""
+    import datetime as dt
+
+    from shieldwall.kit.dates import parse_instant
+    from shieldwall.kit.errors import InvalidInput
+
+    assert parse_instant("since", "2024-03-01T12:00+01:00") == dt.datetime(
+        2024, 3, 1, 11, 0, tzinfo=dt.UTC
+    )
+    assert parse_instant("since", "2024-03-01") == dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
+    for text in ("9999-12-31T23:00-05:00", "0001-01-01T00:00+01:00", "yesterday", "2024-02-30"):
+        with pytest.raises(InvalidInput) as refused:
+            parse_instant("since", text)
+        assert refused.value.extra["errors"][0]["field"] == "since"
