@@ -10,9 +10,9 @@ correction, a catalogue item's unit value) holds at most
 and every offer's balances stay within them, so every ledger entry — the difference of two
 balances between 0 and the maximum — holds at most that much either way. The platform
 supports ledgers of up to MAX_LEDGER_ENTRIES = 2^31 − 1 = 2,147,483,647 entries, about two
-thousand times the benchmarked million. SQLite's ``SUM`` raises on a 64-bit overflow and
-PostgreSQL's is read into a Python int, so every total must stay exact below 2^63 − 1 ≈ 9.22 ×
-10^18 on SQLite:
+thousand times the benchmarked million. SQLite's ``SUM`` raises on a 64-bit overflow
+(above 2^63 − 1 ≈ 9.22 × 10^18); PostgreSQL sums BIGINT as NUMERIC, which does not overflow,
+and the app reads that into a Python int. So on SQLite:
 
 - Quantities: 2^31 entries × 10^9 ≈ 2.1 × 10^18 < 2^63. A plain ``SUM`` cannot overflow.
 - Money: maxima alone would have to keep entries × maximum below 2^63 — a ledger of ten
@@ -21,8 +21,8 @@ PostgreSQL's is read into a Python int, so every total must stay exact below 2^6
   each entry (0 ≤ low < 2^32) and the rest (``v >> 32``, at most ⌈10^14 / 2^32⌉ = 23,284 in
   magnitude). Over 2^31 − 1 entries the low halves sum to less than 2^31 × 2^32 = 2^63 and the
   high halves to less than 5 × 10^13; ``total`` puts them back together exactly in Python
-  (high × 2^32 + low, up to about 2.1 × 10^23 cents). PostgreSQL sums BIGINT as NUMERIC, which
-  does not overflow: there one ``SUM`` is exact, and is kept.
+  (high × 2^32 + low, up to about 2.1 × 10^23 cents). On PostgreSQL one ``SUM`` is exact and
+  is kept.
 """
 
 from __future__ import annotations
