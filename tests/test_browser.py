@@ -111,6 +111,19 @@ def test_forged_post_without_csrf_is_refused(page: Page, demo_url: str) -> None:
     assert forged_login.status_code == 403 and "shieldwall_session" not in forged_login.cookies
 
 
+def test_back_after_sign_out_does_not_show_the_signed_in_page(page: Page, demo_url: str) -> None:
+    sign_in(page, demo_url, "deu")
+    page.goto(f"{demo_url}/offers")
+    expect(page.locator("#whoami")).to_contain_text("deu")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.locator("#message")).to_contain_text("signed out")
+    page.go_back()
+    # The page was never stored (Cache-Control: no-store): Back asks again, and is sent to
+    # sign in.
+    expect(page).to_have_url(re.compile(r"/login\?next=/offers"))
+    expect(page.locator("#whoami")).to_have_count(0)
+
+
 def test_repeated_failures_are_throttled_with_a_time(page: Page, demo_url: str) -> None:
     for _ in range(5):
         sign_in(page, demo_url, "pol", "not-the-password")

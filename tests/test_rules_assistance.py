@@ -364,7 +364,7 @@ def test_a_commitment_must_be_of_something() -> None:
     for quantity in (0, -1):
         with pytest.raises(InvalidInput) as refused:
             model.offer_movement(OfferAction.COMMIT, OFFERED, quantity)
-        assert refused.value.detail == "quantity: must be a positive whole number"
+        assert refused.value.detail == "quantity: give at least 1"
     with pytest.raises(InvalidInput):
         model.offer_movement(OfferAction.COMMIT, Balances(), None)  # nothing offered
 
@@ -491,30 +491,54 @@ def test_urgency_orders_requests() -> None:
 # ---- input rules ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("value", "ok"), [(1, True), (7, True), (0, False), (-1, False)])
-def test_require_positive(value: int, ok: bool) -> None:
-    if ok:
-        model.require_positive("quantity", value)  # does not raise
-        return
-    with pytest.raises(InvalidInput) as refused:
-        model.require_positive("quantity", value)
-    assert refused.value.detail == "quantity: must be a positive whole number"
-    assert refused.value.extra == {
-        "errors": [{"field": "quantity", "message": "must be a positive whole number"}]
-    }
+# A quantity is a whole number from 1 to 10^9 per record; a value from 0 to €1 trillion
+# (10^14 cents) per record (README, "Limits").
+QUANTITIES: list[tuple[int, str | None]] = [
+    (1, None),
+    (7, None),
+    (10**9, None),
+    (0, "give at least 1"),
+    (-1, "give at least 1"),
+    (10**9 + 1, "1,000,000,001 is too many: the maximum is 1,000,000,000 per record"),
+]
 
 
-@pytest.mark.parametrize(("value", "ok"), [(0, True), (1, True), (-1, False), (-100, False)])
-def test_require_not_negative(value: int, ok: bool) -> None:
-    if ok:
-        model.require_not_negative("value_cents", value)  # does not raise
+@pytest.mark.parametrize(("value", "refusal"), QUANTITIES)
+def test_require_quantity(value: int, refusal: str | None) -> None:
+    if refusal is None:
+        try:
+            model.require_quantity("quantity", value)
+        except InvalidInput as wrong:  # pragma: no cover - the failure this test exists to show
+            pytest.fail(f"{value} was refused: {wrong.detail}")
         return
     with pytest.raises(InvalidInput) as refused:
-        model.require_not_negative("value_cents", value)
-    assert refused.value.detail == "value_cents: must not be negative"
-    assert refused.value.extra == {
-        "errors": [{"field": "value_cents", "message": "must not be negative"}]
-    }
+        model.require_quantity("quantity", value)
+    assert refused.value.extra == {"errors": [{"field": "quantity", "message": refusal}]}
+
+
+VALUES: list[tuple[int, bool]] = [
+    (0, True),
+    (1, True),
+    (10**14, True),
+    (-1, False),
+    (-100, False),
+    (10**14 + 1, False),
+]
+
+
+@pytest.mark.parametrize(("cents", "ok"), VALUES)
+def test_require_value(cents: int, ok: bool) -> None:
+    if ok:
+        try:
+            model.require_value("value_eur", cents)
+        except InvalidInput as wrong:  # pragma: no cover - the failure this test exists to show
+            pytest.fail(f"{cents} was refused: {wrong.detail}")
+        return
+    with pytest.raises(InvalidInput) as refused:
+        model.require_value("value_eur", cents)
+    message = refused.value.extra["errors"][0]["message"]
+    assert refused.value.extra["errors"][0]["field"] == "value_eur"
+    assert message == "must not be negative" if cents < 0 else "is too much" in message
 
 
 # Declining, withdrawing, cancelling, rejecting, closing and correcting need a reason.

@@ -6,14 +6,14 @@ from pathlib import Path
 from typing import Any
 
 import plotly
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 
 from shieldwall import __version__
 from shieldwall.access import api as access_api
 from shieldwall.access import pages as access_pages
-from shieldwall.access.web import LoginRequired
+from shieldwall.access.web import SESSION_COOKIE, LoginRequired
 from shieldwall.assistance import api as assistance_api
 from shieldwall.assistance import pages as assistance_pages
 from shieldwall.audit import api as audit_api
@@ -21,6 +21,8 @@ from shieldwall.context import open_platform
 from shieldwall.kit import problems
 from shieldwall.kit.clock import Clock
 from shieldwall.kit.db import database_status
+from shieldwall.kit.middleware import BodyLimit, NoStore
+from shieldwall.kit.params import plain_query
 from shieldwall.kit.settings import Settings, get_settings
 from shieldwall.kit.uow import Platform
 from shieldwall.reports import dashboard, public
@@ -29,15 +31,29 @@ PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 STATIC = Path(__file__).parent / "static"
 
 
+def _exchange_rules(app: FastAPI, settings: Settings) -> None:
+    """What holds for every exchange: no body passes its limit (413), and no answer to a
+    request with credentials is stored (``Cache-Control: no-store``; outermost, so on 413s
+    too). (No query parameter carries a control character: ``plain_query``, on every route.)"""
+    app.add_middleware(
+        BodyLimit,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+    app.add_middleware(NoStore, session_cookies=[SESSION_COOKIE])
+
+
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
         title="Shieldwall",
         version=__version__,
         summary="The working platform of a security partnership between an alliance and a partner",
+        dependencies=[Depends(plain_query)],
     )
     app.state.platform = open_platform(settings.database_url, clock, settings)
     problems.install(app)
+    _exchange_rules(app, settings)
 
     @app.exception_handler(LoginRequired)
     async def login_required(_request: Request, exc: LoginRequired) -> RedirectResponse:

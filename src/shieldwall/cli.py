@@ -32,6 +32,7 @@ from shieldwall.kit.db import database_status, migrate
 from shieldwall.kit.errors import DomainError
 from shieldwall.kit.exports import csv_lines, json_lines, write_xlsx
 from shieldwall.kit.settings import Settings, get_settings
+from shieldwall.kit.text import check_text
 from shieldwall.kit.uow import Platform
 
 app = typer.Typer(
@@ -67,8 +68,19 @@ def database_url(db: str | None) -> str:
 
 
 def fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    # One line, however narrow the terminal: an error message is never wrapped.
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def plain(values: dict[str, str | None]) -> None:
+    """Command-line text is held to the platform's rule (``kit.text``): no control
+    characters; otherwise a one-line error naming the argument or option."""
+    for name, value in values.items():
+        try:
+            check_text(name, value or "")
+        except DomainError as exc:
+            fail(exc.detail)
 
 
 def ready_context(db: str | None) -> Platform:
@@ -205,6 +217,7 @@ def report(
     db: DbOption = None,
 ) -> None:
     """Print the consolidated view: offered, committed and delivered, in EUR and quantity."""
+    plain({"--group-by": group_by, "--member": member, "--kind": kind, "--area": area})
     ctx = ready_context(db)
     try:
         keys = queries.parse_group_by(group_by)
@@ -245,6 +258,7 @@ def export(
     db: DbOption = None,
 ) -> None:
     """Write ledger entries or a summary as CSV, JSON or XLSX."""
+    plain({"--group-by": group_by})
     ctx = ready_context(db)
     if fmt == ExportFormat.xlsx and str(output) == "-":
         fail("XLSX cannot go to standard output: name a file")
@@ -391,6 +405,15 @@ def user_add(
     db: DbOption = None,
 ) -> None:
     """Create a user in a delegation."""
+    plain(
+        {
+            "USERNAME": username,
+            "--delegation": delegation,
+            "--role": role,
+            "--name": name,
+            "--password": password,
+        }
+    )
     ctx = ready_context(db)
     secret = _password(password, "Password")
     try:
@@ -434,6 +457,7 @@ def user_list(db: DbOption = None) -> None:
 @user_app.command("disable")
 def user_disable(username: str, db: DbOption = None) -> None:
     """Disable a user: ends their sessions and revokes their tokens."""
+    plain({"USERNAME": username})
     ctx = ready_context(db)
     try:
         with ctx.unit_of_work() as uow:
@@ -451,7 +475,8 @@ def user_reset_password(
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Set a new password; the user's browser sessions end."""
+    """Set a new password; the user's browser sessions end and their tokens are revoked."""
+    plain({"USERNAME": username, "--password": password})
     ctx = ready_context(db)
     secret = _password(password, "New password")
     try:
@@ -459,7 +484,7 @@ def user_reset_password(
             AccessService(uow).reset_password(OPERATOR, username, secret)
     except DomainError as exc:
         fail(exc.detail)
-    out.print(f"Password of {username.lower()} reset")
+    out.print(f"Password of {username.lower()} reset; sessions ended, tokens revoked")
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from shieldwall.access.service import AccessService, parse_scopes, sign_in
 from shieldwall.access.web import Ctx, Reader, client_address
 from shieldwall.kit.params import RecordId
 from shieldwall.kit.problems import problem_responses
+from shieldwall.kit.text import SingleLine
 
 router = APIRouter(prefix="/api/v1/auth", tags=["access"])
 
@@ -21,12 +22,13 @@ router = APIRouter(prefix="/api/v1/auth", tags=["access"])
 def password_token(
     request: Request,
     ctx: Ctx,
-    username: Annotated[str, Form(max_length=80)],
-    password: Annotated[str, Form(max_length=1000)],
-    scope: Annotated[str, Form(max_length=40)] = "read write",
+    username: Annotated[str, Form(max_length=80), SingleLine],
+    password: Annotated[str, Form(max_length=1000), SingleLine],
+    scope: Annotated[str, Form(max_length=40), SingleLine] = "read write",
     grant_type: Annotated[str, Form(pattern="^password$")] = "password",
 ) -> dict[str, object]:
-    """OAuth2 password flow: a bearer token for scripts, valid for SHIELDWALL_TOKEN_HOURS."""
+    """OAuth2 password flow: a bearer token for scripts, valid for SHIELDWALL_TOKEN_HOURS.
+    Scopes: ``read`` or ``read write`` (write needs read: ``write`` alone is refused)."""
     actor = sign_in(ctx, username, password, client_address(request))
     hours = ctx.settings.token_hours
     with ctx.unit_of_work() as uow:
@@ -62,7 +64,7 @@ def me(who: Reader) -> dict[str, object]:
 
 @router.get("/tokens", response_model=list[TokenInfo], responses=problem_responses(401))
 def list_tokens(ctx: Ctx, who: Reader) -> list[dict[str, object]]:
-    """Your personal access tokens (never their secrets)."""
+    """Your personal access tokens (never their secrets); needs the read scope."""
     with ctx.unit_of_work() as uow:
         return AccessService(uow).list_tokens(who)
 
@@ -74,7 +76,11 @@ def list_tokens(ctx: Ctx, who: Reader) -> list[dict[str, object]]:
     responses=problem_responses(401, 403),
 )
 def issue_token(body: PersonalTokenIn, ctx: Ctx, who: Reader) -> dict[str, object]:
-    """A personal access token, scoped and revocable. The secret is in this answer only."""
+    """A personal access token, scoped and revocable. The secret is in this answer only.
+
+    Needs a credential with the write scope. Scopes: ``["read"]`` or ``["read", "write"]``
+    (write needs read). It lives ``expires_in_days``, at most SHIELDWALL_PERSONAL_TOKEN_MAX_DAYS
+    (default 90); without ``expires_in_days``, that maximum."""
     with ctx.unit_of_work() as uow:
         secret, info = AccessService(uow).issue_token(
             who,
@@ -87,8 +93,9 @@ def issue_token(body: PersonalTokenIn, ctx: Ctx, who: Reader) -> dict[str, objec
 
 
 @router.delete(
-    "/tokens/{token_id}", response_model=TokenInfo, responses=problem_responses(401, 404)
+    "/tokens/{token_id}", response_model=TokenInfo, responses=problem_responses(401, 403, 404)
 )
 def revoke_token(token_id: RecordId, ctx: Ctx, who: Reader) -> dict[str, object]:
+    """Revoke one of your personal access tokens; needs the write scope."""
     with ctx.unit_of_work() as uow:
         return AccessService(uow).revoke_token(who, token_id)

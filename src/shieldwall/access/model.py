@@ -81,6 +81,20 @@ class Scope(StrEnum):
 ALL_SCOPES = frozenset(Scope)
 
 
+def coherent_scopes(field: str, scopes: frozenset[Scope]) -> frozenset[Scope]:
+    """A token reads, or reads and writes: every route reads before it writes (it must find
+    the record it acts on), so a write-only token could do nothing and is refused."""
+    if Scope.WRITE in scopes and Scope.READ not in scopes:
+        raise InvalidInput(field, "write needs read: ask for read, or for read and write")
+    return scopes
+
+
+def may_manage_tokens(scopes: frozenset[Scope]) -> bool:
+    """Making or revoking a token changes who holds access: it needs the write scope, so a
+    read-only token cannot mint itself a longer-lived or wider successor."""
+    return Scope.WRITE in scopes
+
+
 @dataclass(frozen=True)
 class Actor:
     """The person or process behind a read or a change, and the delegation it acts for.

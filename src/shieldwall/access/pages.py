@@ -20,6 +20,7 @@ from shieldwall.access.web import (
 )
 from shieldwall.kit.errors import NotAuthenticated, Throttled
 from shieldwall.kit.templating import TEMPLATES
+from shieldwall.kit.text import SingleLine
 
 router = APIRouter(include_in_schema=False)
 
@@ -54,6 +55,9 @@ def _login_form(
         },
         status_code=status_code,
     )
+    # Never kept by a cache or the browser's history: it carries a fresh CSRF token, and what
+    # was typed into it.
+    response.headers["Cache-Control"] = "no-store"
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
         token,
@@ -88,10 +92,10 @@ def login_page(
 def login(
     request: Request,
     ctx: Ctx,
-    username: Annotated[str, Form(max_length=80)] = "",
-    password: Annotated[str, Form(max_length=1000)] = "",
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
-    next: Annotated[str, Form(max_length=2000)] = "/",
+    username: Annotated[str, Form(max_length=80), SingleLine] = "",
+    password: Annotated[str, Form(max_length=1000), SingleLine] = "",
+    csrf_token: Annotated[str, Form(max_length=200), SingleLine] = "",
+    next: Annotated[str, Form(max_length=2000), SingleLine] = "/",
 ) -> Response:
     target = _safe_next(next)
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
@@ -134,7 +138,7 @@ def login(
 def logout(
     request: Request,
     ctx: Ctx,
-    csrf_token: Annotated[str, Form(alias=CSRF_FIELD, max_length=200)] = "",
+    csrf_token: Annotated[str, Form(alias=CSRF_FIELD, max_length=200), SingleLine] = "",
 ) -> Response:
     info = page_session(request)
     if info is None:

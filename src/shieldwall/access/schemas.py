@@ -6,6 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from shieldwall.access.model import Scope
+from shieldwall.kit.text import SingleLine
 
 
 class TokenOut(BaseModel):
@@ -26,9 +27,20 @@ class MeOut(BaseModel):
 class PersonalTokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-    scopes: list[Scope] = Field(default_factory=lambda: [Scope.READ], min_length=1)
-    expires_in_days: Annotated[int, Field(strict=True, ge=1, le=366)] | None = 90
+    name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), SingleLine
+    ]
+    scopes: list[Scope] = Field(
+        default_factory=lambda: [Scope.READ],
+        min_length=1,
+        max_length=2,
+        description='["read"] or ["read", "write"]: write needs read',
+    )
+    expires_in_days: Annotated[int, Field(strict=True, ge=1, le=3650)] | None = Field(
+        None,
+        description="Days the token lives: at most SHIELDWALL_PERSONAL_TOKEN_MAX_DAYS (default "
+        "90); absent or null, that maximum",
+    )
 
 
 class TokenInfo(BaseModel):

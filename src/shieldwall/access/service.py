@@ -18,6 +18,8 @@ from shieldwall.access.model import (
     Actor,
     Role,
     Scope,
+    coherent_scopes,
+    may_manage_tokens,
     roles_of,
 )
 from shieldwall.access.tables import ApiToken, LoginFailure, UserAccount, WebSession
@@ -26,6 +28,7 @@ from shieldwall.delegations.service import delegation_by_code
 from shieldwall.delegations.tables import Delegation
 from shieldwall.kit.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound, Throttled
 from shieldwall.kit.locks import lock_name
+from shieldwall.kit.text import check_text
 from shieldwall.kit.uow import Platform, UnitOfWork
 
 HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -116,9 +119,10 @@ class AccessService:
         password: str,
         display_name: str = "",
     ) -> int:
-        username = username.strip().lower()
+        username = check_text("username", username.strip().lower(), max_length=80)
         if not username or not username.replace("-", "").replace(".", "").isalnum():
             raise InvalidInput("username", "use letters, digits, dots and hyphens")
+        check_text("name", display_name, max_length=200)
         try:
             role_v = Role(role)
         except ValueError:
@@ -185,14 +189,10 @@ class AccessService:
             raise NotFound(f"no user {username!r}")
         return user
 
-    def disable_user(self, actor: Actor, username: str) -> None:
+    def _shut_out(self, user: UserAccount, now: dt.datetime) -> None:
+        """End every browser session and revoke every token of ``user``: after a disable or a
+        password reset, nothing issued before still lets anyone in."""
         s = self.uow.session
-        user = self._user(s, username)
-        if user.disabled:
-            raise InvalidInput("username", f"{user.username} is already disabled")
-        user.disabled = True
-        now = self.uow.clock.now()
-        # A disabled account keeps no way in: end its sessions and revoke its tokens.
         for session in s.scalars(
             select(WebSession).where(WebSession.user_id == user.id, WebSession.ended_at.is_(None))
         ):
@@ -201,6 +201,15 @@ class AccessService:
             select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
         ):
             token.revoked_at = now
+
+    def disable_user(self, actor: Actor, username: str) -> None:
+        s = self.uow.session
+        user = self._user(s, username)
+        if user.disabled:
+            raise InvalidInput("username", f"{user.username} is already disabled")
+        user.disabled = True
+        now = self.uow.clock.now()
+        self._shut_out(user, now)
         self.uow.audit(
             actor,
             now,
@@ -218,10 +227,8 @@ class AccessService:
         now = self.uow.clock.now()
         user.password_hash = HASHER.hash(password)
         user.password_changed_at = now
-        for session in s.scalars(
-            select(WebSession).where(WebSession.user_id == user.id, WebSession.ended_at.is_(None))
-        ):
-            session.ended_at = now
+        # Whoever knew the old password may have made tokens with it: they all go too.
+        self._shut_out(user, now)
         self.uow.audit(
             actor, now, "user.reset_password", "user", user.id, None, {"password": "changed"}
         )
@@ -354,11 +361,19 @@ class AccessService:
         scopes: frozenset[Scope],
         expires_in: dt.timedelta | None,
     ) -> tuple[str, dict[str, Any]]:
-        """A new bearer token for ``actor``; the secret is returned once and never stored."""
+        """A new bearer token for ``actor``; the secret is returned once and never stored.
+
+        Its scopes are read, or read and write; a personal token needs a credential that may
+        write, and lives at most ``personal_token_max_days`` (no expiry asked: that maximum).
+        """
         if actor.user_id is None:
             raise Forbidden("only a signed-in user holds tokens")
+        coherent_scopes("scope" if kind == "oauth" else "scopes", scopes)
         if not scopes <= actor.scopes:
             raise Forbidden("a token cannot have more scopes than the credential issuing it")
+        if kind == "personal" and not may_manage_tokens(actor.scopes):
+            raise Forbidden("making a token needs the write scope; this token is read-only")
+        expires_in = self._lifetime(kind, expires_in)
         prefix = "swo_" if kind == "oauth" else "swp_"
         secret = prefix + secrets.token_urlsafe(32)
         now = self.uow.clock.now()
@@ -371,7 +386,7 @@ class AccessService:
             scopes=" ".join(sorted(scopes)),
             user_id=actor.user_id,
             created_at=now,
-            expires_at=now + expires_in if expires_in else None,
+            expires_at=now + expires_in,
         )
         s.add(token)
         s.flush()
@@ -386,6 +401,22 @@ class AccessService:
                 {"name": token.name, "scopes": token.scopes, "expires_at": token.expires_at},
             )
         return secret, self._token_dict(token)
+
+    def _lifetime(self, kind: str, asked: dt.timedelta | None) -> dt.timedelta:
+        """How long a new token lives: what was asked, within the kind's maximum."""
+        settings = self.uow.settings
+        if kind != "personal":
+            return asked or dt.timedelta(hours=settings.token_hours)
+        longest = dt.timedelta(days=settings.personal_token_max_days)
+        if asked is None:
+            return longest
+        if asked > longest:
+            raise InvalidInput(
+                "expires_in_days",
+                f"a personal token lives at most {settings.personal_token_max_days} days "
+                "(SHIELDWALL_PERSONAL_TOKEN_MAX_DAYS)",
+            )
+        return asked
 
     @staticmethod
     def _token_dict(t: ApiToken) -> dict[str, Any]:
@@ -410,7 +441,9 @@ class AccessService:
         now = self.uow.clock.now()
         if token.revoked_at is not None or user.disabled:
             return None
-        if token.expires_at is not None and token.expires_at <= now:
+        # A token made before every token had an expiry lives as long as a new one may.
+        expires_at = token.expires_at or token.created_at + self._lifetime(token.kind, None)
+        if expires_at <= now:
             return None
         token.last_used_at = now
         return _actor_for(user, delegation, parse_scopes(token.scopes))
@@ -427,6 +460,8 @@ class AccessService:
         ]
 
     def revoke_token(self, actor: Actor, token_id: int) -> dict[str, Any]:
+        if not may_manage_tokens(actor.scopes):
+            raise Forbidden("revoking a token needs the write scope; this token is read-only")
         s = self.uow.session
         token = s.get(ApiToken, token_id, with_for_update=True)  # revoked once, audited once
         # Only personal access tokens are listed and revoked here; password-flow tokens

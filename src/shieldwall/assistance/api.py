@@ -32,14 +32,16 @@ from shieldwall.assistance.schemas import (
     RequestIn,
     RequestOut,
     Summary,
-    to_cents,
 )
 from shieldwall.assistance.service import AssistanceService
+from shieldwall.kit.amounts import to_cents
+from shieldwall.kit.dates import MONTH_PATTERN
 from shieldwall.kit.errors import InvalidInput
 from shieldwall.kit.exports import csv_lines
 from shieldwall.kit.pagination import Page
 from shieldwall.kit.params import Limit, Offset, RecordId, RecordIdFilter
 from shieldwall.kit.problems import problem_responses
+from shieldwall.kit.text import SingleLine
 
 router = APIRouter(prefix="/api/v1")
 
@@ -51,6 +53,7 @@ IdempotencyKey = Annotated[
         max_length=200,
         description="Send the same key again to get the first result instead of a duplicate",
     ),
+    SingleLine,
 ]
 Code = Annotated[str | None, Query(max_length=80)]
 
@@ -370,7 +373,9 @@ def reject_delivery(delivery_id: Id, body: ReasonIn, ctx: Ctx, who: Reader) -> o
 
 # ---- ledger ----------------------------------------------------------------------------------
 
-Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+Month = Annotated[
+    str | None, Query(pattern=MONTH_PATTERN, description="YYYY-MM, from 1900-01 to 2199-12")
+]
 
 
 def entry_filter(

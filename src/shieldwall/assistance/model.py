@@ -12,6 +12,15 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 
+from shieldwall.kit.amounts import (
+    MAX_QUANTITY,
+    MAX_VALUE_CENTS,
+    QUANTITY_LIMIT,
+    VALUE_LIMIT,
+    check_cents,
+    check_quantity,
+    euros_text,
+)
 from shieldwall.kit.errors import IllegalTransition, InvalidInput, RuleViolation
 
 
@@ -214,9 +223,30 @@ def settled_state(current: OfferState, b: Balances) -> OfferState:
     return current
 
 
-def require_positive(field: str, value: int) -> None:
-    if value <= 0:
-        raise InvalidInput(field, "must be a positive whole number")
+def require_quantity(field: str, value: int) -> None:
+    """A quantity is a positive whole number, at most what one record holds (kit.amounts)."""
+    check_quantity(field, value)
+
+
+def require_value(field: str, cents: int) -> None:
+    """A value is not negative, and at most what one record holds (kit.amounts)."""
+    check_cents(field, cents)
+
+
+def check_within_maxima(b: Balances, quantity_field: str, value_field: str) -> None:
+    """No offer's balance exceeds what one record may hold. With 0 ≤ delivered ≤ committed ≤
+    offered (``check_balances``), every ledger entry — the step between two balances — is
+    then within the maxima too, which is what keeps every total from overflowing."""
+    if b.offered.quantity > MAX_QUANTITY:
+        raise InvalidInput(
+            quantity_field,
+            f"would bring the offered quantity to {b.offered.quantity:,}: {QUANTITY_LIMIT}",
+        )
+    if b.offered.value_cents > MAX_VALUE_CENTS:
+        raise InvalidInput(
+            value_field,
+            f"would bring the offered value to {euros_text(b.offered.value_cents)}: {VALUE_LIMIT}",
+        )
 
 
 def request_status(
@@ -264,16 +294,19 @@ def require_justification(justification: str) -> None:
 
 
 def value_at_reference_price(quantity: int, unit_value_cents: int | None, field: str) -> int:
-    """A quantity of a catalogue item is worth its reference unit value times the quantity;
-    without an item there is no price to go by, so the value must be given."""
+    """A quantity of a catalogue item is worth its reference unit value times the quantity,
+    at most one record's maximum value (``quantity`` is named when it is more); without an
+    item there is no price to go by, so the value must be given (``field`` is named)."""
     if unit_value_cents is None:
         raise InvalidInput(field, "an offer without a catalogue item needs a value")
-    return quantity * unit_value_cents
-
-
-def require_not_negative(field: str, value: int) -> None:
-    if value < 0:
-        raise InvalidInput(field, "must not be negative")
+    value = quantity * unit_value_cents
+    if value > MAX_VALUE_CENTS:
+        raise InvalidInput(
+            "quantity",
+            f"{quantity:,} at the reference unit value of {euros_text(unit_value_cents)} is "
+            f"worth {euros_text(value)}: {VALUE_LIMIT}",
+        )
+    return value
 
 
 def offer_movement(
@@ -291,7 +324,7 @@ def offer_movement(
         return Movement(EntryType.WITHDRAWN, Measure.OFFERED, -before.offered)
     if action == OfferAction.COMMIT:
         qty = before.offered.quantity if quantity is None else quantity
-        require_positive("quantity", qty)
+        require_quantity("quantity", qty)
         if qty > before.offered.quantity:
             raise RuleViolation(
                 f"cannot commit {qty}: only {before.offered.quantity} offered",

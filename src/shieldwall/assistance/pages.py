@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from shieldwall.access.model import Actor, Releasability
 from shieldwall.access.web import Ctx, PageActor, check_csrf, page_session
@@ -25,9 +24,12 @@ from shieldwall.assistance.model import (
 from shieldwall.assistance.policy import OFFER_DEFAULT, REQUEST_DEFAULT, Action
 from shieldwall.assistance.service import AssistanceService
 from shieldwall.delegations.model import DelegationKind
+from shieldwall.kit.amounts import parse_euros, parse_quantity
+from shieldwall.kit.dates import parse_day
 from shieldwall.kit.errors import DomainError, InvalidInput, NotFound
-from shieldwall.kit.params import PageNumber, RecordId
+from shieldwall.kit.params import PageNumber, RecordId, parse_record_id
 from shieldwall.kit.templating import TEMPLATES
+from shieldwall.kit.text import MultiLine, SingleLine, check_text
 
 router = APIRouter(include_in_schema=False)
 
@@ -87,15 +89,37 @@ def new_request_page(request: Request, ctx: Ctx, who: PageActor) -> HTMLResponse
     return _new_request_form(request, ctx, who)
 
 
+# Fields of the page forms that may hold several lines; every other field is one line. Their
+# lengths are those of the API's schemas: 2,000 characters for texts, 200 for the rest.
+MULTI_LINE_FIELDS = frozenset({"justification", "description", "conditions", "reason", "note"})
+TEXT_LENGTH, LINE_LENGTH = 2000, 200
+
+
+def _typed(form: FormData) -> dict[str, str]:
+    """A form's text fields as typed (shown again with an error)."""
+    return {k: v for k, v in form.multi_items() if isinstance(v, str)}
+
+
+def _checked(form: FormData) -> dict[str, str]:
+    """A form's text fields, each checked for control characters (``kit.text``)."""
+    checked: dict[str, str] = {}
+    for k, v in form.multi_items():
+        if isinstance(v, str):
+            multiline = k in MULTI_LINE_FIELDS
+            length = TEXT_LENGTH if multiline else LINE_LENGTH
+            checked[k] = check_text(k, v, multiline=multiline, max_length=length)
+    return checked
+
+
 @router.post("/requests/new", response_class=HTMLResponse)
 async def file_request_form(request: Request, ctx: Ctx, who: PageActor) -> Response:
     form = await request.form()
-    values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
-    addressees = [str(a) for a in form.getlist("addressees")]
     info = page_session(request)
     assert info is not None
-    check_csrf(info, values.get("csrf_token"))
+    check_csrf(info, str(form.get("csrf_token") or ""))
+    addressees = [str(a) for a in form.getlist("addressees")]
     try:
+        values = _checked(form)
         what = values.get("what", "")
         item = what.removeprefix("item:") if what.startswith("item:") else None
         area = what.removeprefix("area:") if what.startswith("area:") else None
@@ -106,12 +130,14 @@ async def file_request_form(request: Request, ctx: Ctx, who: PageActor) -> Respo
                 title=values.get("title", ""),
                 area=area,
                 item=item,
-                quantity=_whole("quantity", values["quantity"]) if values.get("quantity") else None,
-                value_cents=_cents("value_eur", values["value_eur"])
+                quantity=parse_quantity("quantity", values["quantity"])
+                if values.get("quantity")
+                else None,
+                value_cents=parse_euros("value_eur", values["value_eur"])
                 if values.get("value_eur")
                 else None,
                 priority=_choice("priority", values.get("priority", "medium"), Priority),
-                need_by=_day("need_by", values["need_by"]) if values.get("need_by") else None,
+                need_by=parse_day("need_by", values["need_by"]) if values.get("need_by") else None,
                 justification=values.get("justification", ""),
                 addressees=addressees,
                 releasability=values.get("releasability") or None,
@@ -121,7 +147,7 @@ async def file_request_form(request: Request, ctx: Ctx, who: PageActor) -> Respo
             request,
             ctx,
             who,
-            values={**values, "addressees": addressees},
+            values={**_typed(form), "addressees": addressees},
             error=exc.detail,
             status_code=exc.status,
         )
@@ -195,17 +221,23 @@ async def act_on_request(
 ) -> Response:
     """The request page's forms: answer with an offer, withdraw, close, widen."""
     form = await request.form()
-    values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
     info = page_session(request)
     assert info is not None
-    check_csrf(info, values.get("csrf_token"))
-    action = values.get("action", "")
+    check_csrf(info, str(form.get("csrf_token") or ""))
+    action = str(form.get("action") or "")
     try:
+        values = _checked(form)
         with ctx.unit_of_work() as uow:
             offer_id = _request_form_action(AssistanceService(uow), who, request_id, values)
     except DomainError as exc:
         return _request_page(
-            request, ctx, who, request_id, error=exc.detail, values=values, status_code=exc.status
+            request,
+            ctx,
+            who,
+            request_id,
+            error=exc.detail,
+            values=_typed(form),
+            status_code=exc.status,
         )
     if offer_id is not None:
         return RedirectResponse(f"/offers/{offer_id}?done=offered", status_code=303)
@@ -222,9 +254,9 @@ def _request_form_action(
             who,
             member=who.delegation or "",
             kind=_choice("kind", values.get("kind", ""), AssistanceKind),
-            quantity=_whole("quantity", values.get("quantity", "")),
+            quantity=parse_quantity("quantity", values.get("quantity", "")),
             request_id=request_id,
-            value_cents=_cents("value_eur", values["value_eur"])
+            value_cents=parse_euros("value_eur", values["value_eur"])
             if values.get("value_eur")
             else None,
             description=values.get("description", ""),
@@ -240,16 +272,6 @@ def _request_form_action(
     else:
         raise InvalidInput("action", f"unknown action {action!r}")
     return None
-
-
-def _cents(field: str, text: str) -> int:
-    try:
-        euros = Decimal(text.replace(",", "").strip())
-    except InvalidOperation:
-        raise InvalidInput(field, "give an amount in euros, like 1250000.50") from None
-    if not euros.is_finite() or euros < 0 or euros != euros.quantize(Decimal("0.01")):
-        raise InvalidInput(field, "give a positive amount with at most two decimals")
-    return int(euros * 100)
 
 
 E = TypeVar("E", bound=StrEnum)
@@ -369,14 +391,14 @@ def act_on_offer(
     ctx: Ctx,
     who: PageActor,
     offer_id: RecordId,
-    action: Annotated[str, Form(max_length=40)],
-    csrf_token: Annotated[str, Form(max_length=200)] = "",
-    reason: Annotated[str, Form(max_length=2000)] = "",
-    quantity: Annotated[str, Form(max_length=20)] = "",
-    delivered_on: Annotated[str, Form(max_length=20)] = "",
-    note: Annotated[str, Form(max_length=2000)] = "",
-    delivery_id: Annotated[str, Form(max_length=20)] = "",
-    releasability: Annotated[str, Form(max_length=20)] = "",
+    action: Annotated[str, Form(max_length=40), SingleLine],
+    csrf_token: Annotated[str, Form(max_length=200), SingleLine] = "",
+    reason: Annotated[str, Form(max_length=2000), MultiLine] = "",
+    quantity: Annotated[str, Form(max_length=20), SingleLine] = "",
+    delivered_on: Annotated[str, Form(max_length=20), SingleLine] = "",
+    note: Annotated[str, Form(max_length=2000), MultiLine] = "",
+    delivery_id: Annotated[str, Form(max_length=20), SingleLine] = "",
+    releasability: Annotated[str, Form(max_length=20), SingleLine] = "",
 ) -> Response:
     """The offer page's forms: one transition per post, then back to the page."""
     info = page_session(request)
@@ -417,7 +439,7 @@ def _offer_form_action(
     elif action == "withdraw":
         service.withdraw(who, offer_id, form.reason)
     elif action == "commit":
-        quantity = _whole("quantity", form.quantity) if form.quantity else None
+        quantity = parse_quantity("quantity", form.quantity) if form.quantity else None
         service.commit(who, offer_id, quantity)
     elif action == "cancel":
         service.cancel(who, offer_id, form.reason)
@@ -425,28 +447,17 @@ def _offer_form_action(
         service.record_delivery(
             who,
             offer_id,
-            quantity=_whole("quantity", form.quantity),
-            delivered_on=_day("delivered_on", form.delivered_on) if form.delivered_on else None,
+            quantity=parse_quantity("quantity", form.quantity),
+            delivered_on=parse_day("delivered_on", form.delivered_on)
+            if form.delivered_on
+            else None,
             note=form.note,
         )
     elif action == "confirm":
-        service.confirm_delivery(who, _whole("delivery_id", form.delivery_id))
+        service.confirm_delivery(who, parse_record_id("delivery_id", form.delivery_id))
     elif action == "reject":
-        service.reject_delivery(who, _whole("delivery_id", form.delivery_id), form.reason)
+        service.reject_delivery(who, parse_record_id("delivery_id", form.delivery_id), form.reason)
     elif action == "widen":
         service.widen(who, "offer", offer_id, form.releasability)
     else:
         raise InvalidInput("action", f"unknown action {action!r}")
-
-
-def _whole(field: str, text: str) -> int:
-    if not text.strip().isdigit():
-        raise InvalidInput(field, "give a whole number")
-    return int(text)
-
-
-def _day(field: str, text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(field, "give a date as YYYY-MM-DD") from None

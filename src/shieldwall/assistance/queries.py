@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from shieldwall.access.model import Actor
@@ -30,6 +30,7 @@ from shieldwall.assistance.tables import (
 from shieldwall.assistance.visibility import readable_offer_ids, readable_offers, readable_requests
 from shieldwall.audit.tables import AuditRecord
 from shieldwall.delegations.tables import Delegation
+from shieldwall.kit.amounts import cents_sums, quantity_sums, total
 from shieldwall.kit.errors import InvalidInput, NotFound
 
 # The dimensions a summary may be grouped by, and the entry column behind each.
@@ -69,17 +70,23 @@ def parse_group_by(text: str | Sequence[str] | None) -> list[str]:
     return keys
 
 
-def measure_sums() -> list[ColumnElement[Any]]:
-    """SUM per measure, as conditional aggregates over one scan."""
+def measure_sums(dialect: str) -> list[ColumnElement[Any]]:
+    """Per measure, the sums of cents and of quantities, as conditional aggregates over one
+    scan, that cannot overflow (``kit.amounts``); read back with ``measure_totals``."""
     columns: list[ColumnElement[Any]] = []
-    for unit, column in (("cents", LedgerEntry.value_cents), ("quantity", LedgerEntry.quantity)):
-        for m in model.MEASURES:
-            columns.append(
-                func.coalesce(
-                    func.sum(case((LedgerEntry.measure == m.value, column), else_=0)), 0
-                ).label(f"{m.value}_{unit}")
-            )
+    for m in model.MEASURES:
+        where = LedgerEntry.measure == m.value
+        columns += cents_sums(LedgerEntry.value_cents, f"{m.value}_cents", dialect, where)
+        columns += quantity_sums(LedgerEntry.quantity, f"{m.value}_quantity", where)
     return columns
+
+
+def measure_totals(mapping: Any) -> dict[str, Amount]:
+    """measure → its exact total, from a row of ``measure_sums``."""
+    return {
+        m.value: Amount(total(mapping, f"{m.value}_quantity"), total(mapping, f"{m.value}_cents"))
+        for m in model.MEASURES
+    }
 
 
 @dataclass
@@ -196,7 +203,8 @@ def summary_statement(
     reader: Actor, keys: list[str], session: Session, where: EntryFilter
 ) -> Select[Any]:
     dims = [GROUP_KEYS[k].label(k) for k in keys]
-    stmt = select(*dims, *measure_sums()).select_from(LedgerEntry)
+    dialect = session.get_bind().dialect.name
+    stmt = select(*dims, *measure_sums(dialect)).select_from(LedgerEntry)
     stmt = visible_entries(reader, where.apply(session, stmt))
     if dims:
         stmt = stmt.group_by(*[GROUP_KEYS[k] for k in keys]).order_by(
@@ -220,10 +228,11 @@ def ledger_summary(
     for row in rows:
         mapping = row._mapping
         record: dict[str, Any] = {k: names.label(k, mapping[k]) for k in keys}
+        totals = measure_totals(mapping)
         for m in model.MEASURES:
-            record[f"{m.value}_eur"] = cents_to_eur(int(mapping[f"{m.value}_cents"]))
+            record[f"{m.value}_eur"] = cents_to_eur(totals[m.value].value_cents)
         for m in model.MEASURES:
-            record[f"{m.value}_quantity"] = int(mapping[f"{m.value}_quantity"])
+            record[f"{m.value}_quantity"] = totals[m.value].quantity
         out.append(record)
     return out
 
@@ -308,18 +317,13 @@ def _balances_by(
     if not ids:
         return {}
     rows = session.execute(
-        visible_entries(reader, select(column.label("key"), *measure_sums()))
+        visible_entries(
+            reader, select(column.label("key"), *measure_sums(session.get_bind().dialect.name))
+        )
         .where(column.in_(ids))
         .group_by(column)
     ).all()
-    out: dict[int, dict[str, Amount]] = {}
-    for r in rows:
-        m = r._mapping
-        out[m["key"]] = {
-            x.value: Amount(int(m[f"{x.value}_quantity"]), int(m[f"{x.value}_cents"]))
-            for x in model.MEASURES
-        }
-    return out
+    return {r._mapping["key"]: measure_totals(r._mapping) for r in rows}
 
 
 def list_requests(

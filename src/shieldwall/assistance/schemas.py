@@ -6,44 +6,25 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from shieldwall.access.model import Releasability
 from shieldwall.assistance.model import AssistanceKind, EntryType, Measure, Priority
+from shieldwall.kit.amounts import Euros, Quantity, QuantityDelta, SignedEuros
+from shieldwall.kit.dates import IsoDate
+from shieldwall.kit.params import RecordIdField as RecordId
+from shieldwall.kit.text import MultiLine, SingleLine
 
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-
-
-def _no_bool(value: object) -> object:
-    # JSON true is not a number: without this, Pydantic would read it as 1.
-    if isinstance(value, bool):
-        raise ValueError("give a number, not true or false")
-    return value
-
-
-NotBool = BeforeValidator(_no_bool)
-Euros = Annotated[Decimal, NotBool, Field(ge=0, le=Decimal("1e13"), decimal_places=2)]
-SignedEuros = Annotated[
-    Decimal, NotBool, Field(ge=Decimal("-1e13"), le=Decimal("1e13"), decimal_places=2)
+Code = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), SingleLine
 ]
-# Whole numbers in request bodies are strict: no booleans, no numeric strings, no 1.0.
-Quantity = Annotated[int, Field(strict=True, ge=1, le=10**12)]
-RecordId = Annotated[int, Field(strict=True, ge=1, le=2**62)]
-
-
-def _iso_date_only(value: object) -> object:
-    # Pydantic would read a number as seconds since 1970: a date must be written as one.
-    if not isinstance(value, str | dt.date):
-        raise ValueError("give a date as YYYY-MM-DD")
-    return value
-
-
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_only)]
-
-
-def to_cents(euros: Decimal | None) -> int | None:
-    return None if euros is None else int((euros * 100).to_integral_value())
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), SingleLine
+]
+Reason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), MultiLine
+]
+Note = Annotated[str, StringConstraints(max_length=2000), MultiLine]
 
 
 class Strict(BaseModel):
@@ -52,7 +33,7 @@ class Strict(BaseModel):
 
 class RequestIn(Strict):
     partner: Code = Field(description="Code of the partner delegation filing the request")
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    title: Title
     area: Code | None = Field(None, description="Capability area code (or give an item)")
     item: Code | None = Field(None, description="Catalogue item code")
     quantity: Quantity | None = Field(None, description="Units of the item; required with item")
@@ -122,8 +103,8 @@ class OfferIn(Strict):
     value_eur: Euros | None = Field(
         None, description="Total value; defaults to quantity × the item's reference unit value"
     )
-    description: Annotated[str, StringConstraints(max_length=2000)] = ""
-    conditions: Annotated[str, StringConstraints(max_length=2000)] = ""
+    description: Note = ""
+    conditions: Note = ""
     releasability: Releasability | None = Field(
         None, description="Who may see it; default partner; may only widen the default"
     )
@@ -164,7 +145,7 @@ class CommitIn(Strict):
 class DeliveryIn(Strict):
     quantity: Quantity
     delivered_on: IsoDate | None = None
-    note: Annotated[str, StringConstraints(max_length=2000)] = ""
+    note: Note = ""
 
 
 class DeliveryOut(BaseModel):
@@ -182,7 +163,7 @@ class DeliveryOut(BaseModel):
 class CorrectionIn(Strict):
     offer_id: RecordId
     measure: Measure
-    quantity_delta: Annotated[int, Field(strict=True, ge=-(10**12), le=10**12)] = 0
+    quantity_delta: QuantityDelta = 0
     value_delta_eur: SignedEuros = Decimal(0)
     reason: Reason
     occurred_on: IsoDate | None = None

@@ -57,6 +57,7 @@ from shieldwall.delegations.model import DelegationKind, is_seated
 from shieldwall.delegations.service import delegation_by_code, the_partners
 from shieldwall.delegations.tables import Delegation
 from shieldwall.kit import idempotency
+from shieldwall.kit.amounts import cents_sums, check_delta, quantity_sums, total
 from shieldwall.kit.errors import IllegalTransition, InvalidInput, NotFound, RuleViolation
 from shieldwall.kit.uow import UnitOfWork
 
@@ -76,17 +77,20 @@ def item_by_code(session: Session, code: str, field: str = "item") -> Capability
 
 
 def offer_balances(session: Session, offer_id: int) -> Balances:
-    """An offer's balances, summed from its ledger entries (DESIGN rule 1)."""
+    """An offer's balances, summed from its ledger entries (DESIGN rule 1), exactly."""
     rows = session.execute(
         select(
             LedgerEntry.measure,
-            func.coalesce(func.sum(LedgerEntry.quantity), 0),
-            func.coalesce(func.sum(LedgerEntry.value_cents), 0),
+            *quantity_sums(LedgerEntry.quantity, "quantity"),
+            *cents_sums(LedgerEntry.value_cents, "cents", session.get_bind().dialect.name),
         )
         .where(LedgerEntry.offer_id == offer_id)
         .group_by(LedgerEntry.measure)
     ).all()
-    amounts = {Measure(m): Amount(int(q), int(v)) for m, q, v in rows}
+    amounts = {
+        Measure(r.measure): Amount(total(r._mapping, "quantity"), total(r._mapping, "cents"))
+        for r in rows
+    }
     return Balances(
         offered=amounts.get(Measure.OFFERED, Amount()),
         committed=amounts.get(Measure.COMMITTED, Amount()),
@@ -127,7 +131,7 @@ def _offer_value(item: CapabilityItem | None, quantity: int, value_cents: int | 
     if value_cents is None:
         unit = item.reference_unit_value_cents if item else None
         value_cents = model.value_at_reference_price(quantity, unit, "value_eur")
-    model.require_not_negative("value_eur", value_cents)
+    model.require_value("value_eur", value_cents)
     return value_cents
 
 
@@ -180,7 +184,7 @@ class AssistanceService:
         require(actor, Action.EDIT_CATALOGUE)
         if self.s.scalar(select(CapabilityItem.id).where(CapabilityItem.code == code)):
             raise InvalidInput("code", f"catalogue item {code!r} already exists")
-        model.require_not_negative("reference_unit_value_eur", reference_unit_value_cents)
+        model.require_value("reference_unit_value_eur", reference_unit_value_cents)
         item = CapabilityItem(
             code=code,
             name=name,
@@ -295,9 +299,11 @@ class AssistanceService:
                 )
             if quantity is None:
                 raise InvalidInput("quantity", "a request for an item needs a quantity")
-            model.require_positive("quantity", quantity)
+            model.require_quantity("quantity", quantity)
             if value_cents is None:
-                value_cents = quantity * item_row.reference_unit_value_cents
+                value_cents = model.value_at_reference_price(
+                    quantity, item_row.reference_unit_value_cents, "value_eur"
+                )
         elif area:
             item_row = None
             area_row = area_by_code(self.s, area)
@@ -307,7 +313,7 @@ class AssistanceService:
                 )
         else:
             raise InvalidInput("area", "name a capability area or a catalogue item")
-        model.require_not_negative("value_eur", value_cents)
+        model.require_value("value_eur", value_cents)
         return area_row, item_row, value_cents
 
     def _addressees(self, codes: list[str], on: dt.date) -> list[Delegation]:
@@ -383,7 +389,7 @@ class AssistanceService:
             return again
         now = self.uow.clock.now()
         _require_seated(member_d, now.date())
-        model.require_positive("quantity", quantity)
+        model.require_quantity("quantity", quantity)
         kind_v = model.AssistanceKind(kind)
         request = self._answered_request(actor, request_id, member_d) if request_id else None
         item_row, area_id = self._offered_item_and_area(request, item, area)
@@ -641,7 +647,7 @@ class AssistanceService:
             return again
         model.transition(f"offer {offer_id}", offer.state, OfferAction.RECORD_DELIVERY)
         now = self.uow.clock.now()
-        model.require_positive("quantity", quantity)
+        model.require_quantity("quantity", quantity)
         on = delivered_on or now.date()
         if on > now.date():
             raise InvalidInput("delivered_on", f"{on} is in the future")
@@ -746,11 +752,13 @@ class AssistanceService:
         why = model.require_reason(reason)
         if quantity_delta == 0 and value_delta_cents == 0:
             raise InvalidInput("quantity_delta", "a correction must change something")
+        check_delta("quantity_delta", quantity_delta, "value_delta_eur", value_delta_cents)
         delta = Amount(quantity_delta, value_delta_cents)
         measure_v = Measure(measure)
         before = offer_balances(self.s, offer.id)
         after = before.moved(measure_v, delta)
         model.check_balances(after, pending_delivery_quantity(self.s, offer.id))
+        model.check_within_maxima(after, "quantity_delta", "value_delta_eur")
         movement = Movement(EntryType.CORRECTION, measure_v, delta)
         entry = self._post(offer, movement, occurred_on or now.date(), now, reason=why)
         snapshot = _snapshot(offer, before)

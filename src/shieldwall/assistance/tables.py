@@ -9,7 +9,6 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Index,
-    Integer,
     String,
     Text,
 )
@@ -127,8 +126,7 @@ class LedgerEntry(Base):
         Index("ix_ledger_entry_month", "month"),
     )
 
-    # BIGINT on PostgreSQL; INTEGER on SQLite, where only that is an auto-incrementing rowid.
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)  # 64-bit, as every id (kit.db.ID)
     entry_type: Mapped[str] = mapped_column(String(16))
     measure: Mapped[str] = mapped_column(String(16))
     offer_id: Mapped[int] = mapped_column(ForeignKey("offer.id"), index=True)

@@ -9,15 +9,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import (
+    BigInteger,
     Connection,
     DateTime,
     Dialect,
     Engine,
+    Integer,
     MetaData,
     TypeDecorator,
     create_engine,
@@ -25,8 +27,11 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DontWrapMixin
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from shieldwall.kit.dates import instant_out_of_range
+from shieldwall.kit.errors import InvalidInput
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -37,8 +42,14 @@ NAMING = {
 }
 
 
+class InstantOutOfRange(InvalidInput, DontWrapMixin):
+    """An instant outside the supported dates reached a query: the caller's input, 422
+    (raised through SQLAlchemy as it is, not wrapped as a database error)."""
+
+
 class UTCDateTime(TypeDecorator[dt.datetime]):
-    """Timezone-aware UTC instants on every database (SQLite keeps no offset of its own)."""
+    """Timezone-aware UTC instants on every database (SQLite keeps no offset of its own),
+    within the supported dates (``kit.dates``)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -48,6 +59,9 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime: pass an aware UTC instant")
+        problem = instant_out_of_range(value)
+        if problem is not None:
+            raise InstantOutOfRange("instant", problem)
         return value.astimezone(dt.UTC)
 
     def process_result_value(
@@ -58,8 +72,15 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
+# Ids and every other whole-number column without a declared type are 64-bit: BIGINT on
+# PostgreSQL, INTEGER on SQLite (already 64-bit there, and only INTEGER PRIMARY KEY is the
+# auto-incrementing rowid). The API addresses ids up to 2^62 (``kit.params.MAX_ID``).
+ID = BigInteger().with_variant(Integer(), "sqlite")
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {int: ID}
 
 
 MIGRATIONS = Path(__file__).parent.parent / "migrations"

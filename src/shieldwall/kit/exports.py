@@ -1,4 +1,11 @@
-"""Rows out as CSV, JSON or XLSX: the one set of writers the CLI, the API and the pages use."""
+"""Rows out as CSV, JSON or XLSX: the one set of writers the CLI, the API and the pages use.
+
+Text that a spreadsheet would run is never written as something it runs (OWASP, "CSV
+injection"): in CSV, a text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+return gets a leading ``'``, OWASP's rule, so that a spreadsheet reads it as text; in XLSX,
+every text cell is written as a string cell, so a reason like ``=HYPERLINK(…)`` stays text.
+Numbers, dates and instants are written as themselves.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +18,31 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(value: Any) -> Any:
+    """A text cell that a spreadsheet would read as a formula, prefixed with ``'``."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def csv_lines(rows: Iterable[dict[str, Any]], columns: list[str]) -> Iterator[str]:
-    """The header line, then one CSV line per row (keys not in ``columns`` are left out)."""
+    """The header line, then one CSV line per row (keys not in ``columns`` are left out).
+
+    Lines end in CRLF (RFC 4180): Python's writer quotes a field holding any character of the
+    line terminator, so a text with a line break or a lone CR stays one field of one row."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
+    writer = csv.DictWriter(
+        buffer, fieldnames=columns, lineterminator="\r\n", extrasaction="ignore"
+    )
     writer.writeheader()
     yield _drain(buffer)
     for row in rows:
-        writer.writerow(row)
+        writer.writerow({c: neutralised(row.get(c)) for c in columns})
         yield _drain(buffer)
 
 
@@ -41,10 +63,14 @@ def json_lines(rows: Iterable[dict[str, Any]], columns: list[str]) -> Iterator[s
     yield "\n]\n"
 
 
-def _xlsx_cell(value: Any) -> Any:
+def _xlsx_cell(sheet: Any, value: Any) -> Any:
     # Spreadsheets hold no time zone: instants are written as naive UTC.
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).replace(tzinfo=None)
+    if isinstance(value, str):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"  # text, whatever it starts with: never a formula
+        return cell
     return value
 
 
@@ -54,7 +80,7 @@ def write_xlsx(
     """One sheet: a header row, then the rows, streamed (write-only workbook)."""
     book = Workbook(write_only=True)
     ws = book.create_sheet(sheet)
-    ws.append(columns)
+    ws.append([_xlsx_cell(ws, c) for c in columns])
     for row in rows:
-        ws.append([_xlsx_cell(row[c]) for c in columns])
+        ws.append([_xlsx_cell(ws, row[c]) for c in columns])
     book.save(path)

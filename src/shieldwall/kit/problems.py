@@ -35,6 +35,7 @@ class Problem(BaseModel):
     action: str | None = None
     rule: str | None = None
     retry_after: int | None = None
+    max_bytes: int | None = None
 
 
 DESCRIPTIONS = {
@@ -43,6 +44,7 @@ DESCRIPTIONS = {
     403: "Not allowed",
     404: "No such record",
     409: "The record's state or a ledger rule does not allow this",
+    413: "The request body is larger than the limit named in max_bytes",
     429: "Too many failed sign-ins: retry after the time given",
     422: "Invalid input: the fields named are wrong",
     503: "The database is busy with other changes: nothing was changed; retry after the time given",
@@ -50,10 +52,11 @@ DESCRIPTIONS = {
 
 
 def problem_responses(*codes: int, public: bool = False) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` for the error statuses a route can answer. Routes that need a
-    signed-in reader also answer 401 (no or bad credentials) and 403 (not allowed); any route
-    may answer 503 when the database is too busy to take its change."""
-    always = (400, 422, 503) if public else (400, 401, 403, 422, 503)
+    """OpenAPI ``responses`` for the error statuses a route can answer. Any route may answer
+    413 (a request body over the limit) and 503 (the database too busy to take its change);
+    routes that need a signed-in reader also answer 401 (no or bad credentials) and 403 (not
+    allowed)."""
+    always = (400, 413, 422, 503) if public else (400, 401, 403, 413, 422, 503)
     return {
         code: {"model": Problem, "description": DESCRIPTIONS.get(code, "Error")}
         for code in sorted({*always, *codes})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,6 +30,12 @@ class Settings(BaseSettings):
     # How long a change waits for the database's locks (SQLite's write lock, PostgreSQL's row
     # locks) before it is refused with 503 and Retry-After.
     busy_timeout_seconds: float = 10.0
+    # The longest a personal access token may live; asking for no expiry gets this.
+    personal_token_max_days: int = Field(default=90, ge=1, le=3650)
+    # Request bodies larger than this are refused with 413 before they are parsed;
+    # multipart/form-data bodies (file uploads) have the larger limit.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
 
 
 @lru_cache

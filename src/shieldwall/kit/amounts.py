@@ -1,0 +1,188 @@
+"""Money and quantities: the one set of types the API, the page forms, the importers and the
+CLI share; their maxima; and sums over the ledger that cannot overflow.
+
+Money is held in euro cents, as integers. One record (a request, an offer, a delivery, a
+correction, a catalogue item's unit value) holds at most
+
+    MAX_QUANTITY    = 10^9 units
+    MAX_VALUE_CENTS = 10^14 cents  (€1,000,000,000,000.00: one trillion euros)
+
+and every offer's balances stay within them, so every ledger entry — the difference of two
+balances between 0 and the maximum — holds at most that much either way. The platform
+supports ledgers of up to MAX_LEDGER_ENTRIES = 2^31 − 1 = 2,147,483,647 entries, about two
+thousand times the benchmarked million. SQLite's ``SUM`` raises on a 64-bit overflow
+(above 2^63 − 1 ≈ 9.22 × 10^18); PostgreSQL sums BIGINT as NUMERIC, which does not overflow,
+and the app reads that into a Python int. So on SQLite:
+
+- Quantities: 2^31 entries × 10^9 ≈ 2.1 × 10^18 < 2^63. A plain ``SUM`` cannot overflow.
+- Money: maxima alone would have to keep entries × maximum below 2^63 — a ledger of ten
+  million entries would then allow €9.2bn per record, less than single pledges made in 2024
+  (€50bn). So on SQLite the cents are summed in two halves (``cents_sums``): the low 32 bits of
+  each entry (0 ≤ low < 2^32) and the rest (``v >> 32``, at most ⌈10^14 / 2^32⌉ = 23,284 in
+  magnitude). Over 2^31 − 1 entries the low halves sum to less than 2^31 × 2^32 = 2^63 and the
+  high halves to less than 5 × 10^13; ``total`` puts them back together exactly in Python
+  (high × 2^32 + low, up to about 2.1 × 10^23 cents). On PostgreSQL one ``SUM`` is exact and
+  is kept.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError, WithJsonSchema
+from sqlalchemy import ColumnElement, case, func, literal_column
+
+from shieldwall.kit.errors import InvalidInput
+
+MAX_QUANTITY = 10**9
+MAX_VALUE_CENTS = 10**14
+MAX_EUROS = Decimal(MAX_VALUE_CENTS) / 100
+MAX_LEDGER_ENTRIES = 2**31 - 1
+SPLIT_BITS = 32
+LOW_MASK = 2**SPLIT_BITS - 1
+
+
+def euros_text(cents: int) -> str:
+    """``123456`` → ``"€1,234.56"``, for messages."""
+    sign = "−" if cents < 0 else ""
+    whole, part = divmod(abs(cents), 100)
+    return f"{sign}€{whole:,}.{part:02d}"
+
+
+def _no_bool(value: object) -> object:
+    # JSON true is not a number: without this, Pydantic would read it as 1.
+    if isinstance(value, bool):
+        raise ValueError("give a number, not true or false")
+    return value
+
+
+NotBool = BeforeValidator(_no_bool)
+
+# Whole numbers in request bodies are strict: no booleans, no numeric strings, no 1.0.
+Quantity = Annotated[int, Field(strict=True, ge=1, le=MAX_QUANTITY)]
+QuantityDelta = Annotated[int, Field(strict=True, ge=-MAX_QUANTITY, le=MAX_QUANTITY)]
+
+
+def _euros_schema(minimum: Decimal) -> WithJsonSchema:
+    """The OpenAPI description of an amount in euros, its limits as JSON Schema keywords."""
+    bounds = {"minimum": float(minimum), "maximum": float(MAX_EUROS)}
+    return WithJsonSchema(
+        {
+            "anyOf": [{"type": "number", **bounds}, {"type": "string"}],
+            "description": f"Euros with at most two decimals, from {euros_text(int(minimum * 100))}"
+            f' to {euros_text(MAX_VALUE_CENTS)}, as a number or a string like "1250000.50"',
+        }
+    )
+
+
+# Amounts in euros with at most two decimals, as a JSON number or a string.
+Euros = Annotated[
+    Decimal, NotBool, Field(ge=0, le=MAX_EUROS, decimal_places=2), _euros_schema(Decimal(0))
+]
+SignedEuros = Annotated[
+    Decimal,
+    NotBool,
+    Field(ge=-MAX_EUROS, le=MAX_EUROS, decimal_places=2),
+    _euros_schema(-MAX_EUROS),
+]
+
+_EUROS: TypeAdapter[Decimal] = TypeAdapter(Euros)
+
+
+QUANTITY_LIMIT = f"the maximum is {MAX_QUANTITY:,} per record"
+VALUE_LIMIT = f"the maximum is {euros_text(MAX_VALUE_CENTS)} per record"
+
+
+def to_cents(euros: Decimal | None) -> int | None:
+    return None if euros is None else int((euros * 100).to_integral_value())
+
+
+def check_quantity(field: str, quantity: int, *, minimum: int = 1) -> int:
+    """``quantity`` if it lies in [minimum, MAX_QUANTITY]; InvalidInput naming the limit."""
+    if quantity < minimum:
+        raise InvalidInput(field, f"give at least {minimum}")
+    if quantity > MAX_QUANTITY:
+        raise InvalidInput(field, f"{quantity:,} is too many: {QUANTITY_LIMIT}")
+    return quantity
+
+
+def check_cents(field: str, cents: int, *, signed: bool = False) -> int:
+    """``cents`` if it lies within ±MAX_VALUE_CENTS (not below 0 unless ``signed``)."""
+    if cents < 0 and not signed:
+        raise InvalidInput(field, "must not be negative")
+    if abs(cents) > MAX_VALUE_CENTS:
+        raise InvalidInput(field, f"{euros_text(cents)} is too much: {VALUE_LIMIT}")
+    return cents
+
+
+def check_delta(quantity_field: str, quantity: int, value_field: str, cents: int) -> None:
+    """A correction moves a balance by at most one record's maximum either way."""
+    if abs(quantity) > MAX_QUANTITY:
+        raise InvalidInput(quantity_field, f"{quantity:,} is too large: {QUANTITY_LIMIT}")
+    check_cents(value_field, cents, signed=True)
+
+
+def parse_quantity(field: str, text: str) -> int:
+    """A quantity typed in a form or given to the CLI: digits only, within the maxima."""
+    digits = text.strip()
+    if not digits.isascii() or not digits.isdigit():
+        raise InvalidInput(field, "give a whole number, like 3")
+    if len(digits) > len(str(MAX_QUANTITY)):
+        raise InvalidInput(field, f"{digits[:16]}… is too many: {QUANTITY_LIMIT}")
+    return check_quantity(field, int(digits))
+
+
+def parse_euros(field: str, text: str) -> int:
+    """An amount in euros typed in a form, given to the CLI or read by an importer, in cents:
+    checked by the API's own ``Euros`` type (thousands separators allowed)."""
+    cleaned = text.replace(",", "").strip()
+    if len(cleaned) > 40:
+        raise InvalidInput(field, f"{cleaned[:16]}… is too long for an amount: {VALUE_LIMIT}")
+    try:
+        euros = _EUROS.validate_python(cleaned)
+    except ValidationError as exc:
+        kind = exc.errors()[0]["type"]
+        if kind == "less_than_equal":
+            raise InvalidInput(field, f"{cleaned} is too much: {VALUE_LIMIT}") from None
+        if kind == "greater_than_equal":
+            raise InvalidInput(field, "must not be negative") from None
+        raise InvalidInput(
+            field, "give an amount in euros with at most two decimals, like 1250000.50"
+        ) from None
+    cents = to_cents(euros)
+    assert cents is not None
+    return check_cents(field, cents)
+
+
+def _sum(expression: Any, label: str, where: ColumnElement[bool] | None) -> ColumnElement[Any]:
+    summed = expression if where is None else case((where, expression), else_=0)
+    return func.coalesce(func.sum(summed), 0).label(label)
+
+
+def quantity_sums(
+    expression: Any, label: str, where: ColumnElement[bool] | None = None
+) -> list[ColumnElement[Any]]:
+    """SUM of quantities (over the rows ``where`` holds): within the maxima, one ``SUM``
+    cannot overflow on either database. Read back with ``total``."""
+    return [_sum(expression, label, where)]
+
+
+def cents_sums(
+    expression: Any, label: str, dialect: str, where: ColumnElement[bool] | None = None
+) -> list[ColumnElement[Any]]:
+    """SUM of cents (over the rows ``where`` holds) that cannot overflow: on SQLite two
+    columns, ``<label>_hi`` and ``<label>_lo``; elsewhere one exact ``SUM``. Read back with
+    ``total``."""
+    if dialect != "sqlite":
+        return [_sum(expression, label, where)]
+    high = expression.op(">>")(literal_column(str(SPLIT_BITS)))
+    low = expression.op("&")(literal_column(str(LOW_MASK)))
+    return [_sum(high, f"{label}_hi", where), _sum(low, f"{label}_lo", where)]
+
+
+def total(row: Any, label: str) -> int:
+    """The exact total under ``label`` in a row of ``quantity_sums`` or ``cents_sums``."""
+    if label in row:
+        return int(row[label])
+    return (int(row[f"{label}_hi"]) << SPLIT_BITS) + int(row[f"{label}_lo"])
