@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from shieldwall.access.model import Actor
 from shieldwall.assistance.service import AssistanceService
 from shieldwall.assistance.tables import AssistanceRequest, LedgerEntry, Offer
 from shieldwall.audit.tables import AuditRecord
@@ -26,9 +27,11 @@ def counts(ctx: TestPlatform) -> tuple[int, int, int, int]:
         )
 
 
-def file_and_answer(service: AssistanceService, ctx: TestPlatform, quantity: int) -> int:
+def file_and_answer(
+    service: AssistanceService, partner: Actor, member: Actor, quantity: int
+) -> int:
     request_id = service.file_request(
-        actor(ctx, "ukr"),
+        partner,
         partner="UKR",
         title="Demining kits",
         area=None,
@@ -40,14 +43,15 @@ def file_and_answer(service: AssistanceService, ctx: TestPlatform, quantity: int
         justification="Fields to clear before sowing.",
     )
     return service.make_offer(
-        actor(ctx, "deu"), member="DEU", kind="equip", quantity=quantity, request_id=request_id
+        member, member="DEU", kind="equip", quantity=quantity, request_id=request_id
     )
 
 
 def test_two_use_cases_commit_as_one(ctx: TestPlatform) -> None:
     requests, offers, entries, audits = counts(ctx)
+    ukr, deu = actor(ctx, "ukr"), actor(ctx, "deu")  # looked up before the unit of work begins
     with ctx.unit_of_work() as uow:
-        offer_id = file_and_answer(AssistanceService(uow), ctx, quantity=4)
+        offer_id = file_and_answer(AssistanceService(uow), ukr, deu, quantity=4)
         # The route's read happens in the same transaction, before the commit.
         seen = uow.session.get(Offer, offer_id)
         assert seen is not None and seen.quantity == 4
@@ -56,8 +60,9 @@ def test_two_use_cases_commit_as_one(ctx: TestPlatform) -> None:
 
 def test_a_failing_second_use_case_leaves_nothing_of_the_first(ctx: TestPlatform) -> None:
     before = counts(ctx)
+    ukr, deu = actor(ctx, "ukr"), actor(ctx, "deu")
     with pytest.raises(InvalidInput, match="quantity"), ctx.unit_of_work() as uow:
-        file_and_answer(AssistanceService(uow), ctx, quantity=0)
+        file_and_answer(AssistanceService(uow), ukr, deu, quantity=0)
     assert counts(ctx) == before, "the request filed first was rolled back with the offer"
 
 
