@@ -12,6 +12,8 @@ from shieldwall.access.model import (
     Releasability,
     Role,
     Scope,
+    coherent_scopes,
+    may_manage_tokens,
     roles_of,
     widened,
 )
@@ -136,3 +138,46 @@ def test_the_public_and_the_system() -> None:
     assert (PUBLIC.delegation_id, PUBLIC.role, PUBLIC.system) == (None, None, False)
     assert SYSTEM.system is True
     assert SYSTEM.scopes == {Scope.READ, Scope.WRITE}
+
+
+# ---- token scopes (README, "Limits": write needs read; managing tokens needs write) ----------
+
+SCOPE_SETS: list[tuple[frozenset[Scope], bool]] = [
+    (frozenset({Scope.READ}), True),
+    (frozenset({Scope.READ, Scope.WRITE}), True),
+    (frozenset(), True),  # nothing asked: the caller gives the default before asking
+    (frozenset({Scope.WRITE}), False),
+]
+
+
+@pytest.mark.parametrize(("scopes", "coherent"), SCOPE_SETS)
+def test_coherent_scopes(scopes: frozenset[Scope], coherent: bool) -> None:
+    if coherent:
+        assert coherent_scopes("scopes", scopes) == scopes
+        return
+    with pytest.raises(InvalidInput) as refused:
+        coherent_scopes("scopes", scopes)
+    assert refused.value.extra == {
+        "errors": [
+            {"field": "scopes", "message": "write needs read: ask for read, or for read and write"}
+        ]
+    }
+
+
+def test_coherent_scopes_names_the_field_it_is_given() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        coherent_scopes("scope", frozenset({Scope.WRITE}))
+    assert refused.value.extra["errors"][0]["field"] == "scope"
+
+
+MANAGE: list[tuple[frozenset[Scope], bool]] = [
+    (frozenset({Scope.READ, Scope.WRITE}), True),
+    (frozenset({Scope.WRITE}), True),
+    (frozenset({Scope.READ}), False),
+    (frozenset(), False),
+]
+
+
+@pytest.mark.parametrize(("scopes", "answer"), MANAGE)
+def test_may_manage_tokens(scopes: frozenset[Scope], answer: bool) -> None:
+    assert may_manage_tokens(scopes) is answer

@@ -590,3 +590,82 @@ def test_a_justified_request_passes(text: str) -> None:
         model.require_justification(text)
     except InvalidInput as refused:  # pragma: no cover - the failure this test exists to show
         pytest.fail(f"a justified request was refused: {refused.detail}")
+
+
+# ---- no balance above one record's maxima (README, "Limits") ---------------------------------
+
+WITHIN: list[tuple[int, int, tuple[str, str] | None]] = [
+    (10**9, 10**14, None),
+    (1, 0, None),
+    (
+        10**9 + 1,
+        0,
+        (
+            "quantity",
+            "would bring the offered quantity to 1,000,000,001: "
+            "the maximum is 1,000,000,000 per record",
+        ),
+    ),
+    (
+        1,
+        10**14 + 1,
+        (
+            "value_eur",
+            "would bring the offered value to €1,000,000,000,000.01: "
+            "the maximum is €1,000,000,000,000.00 per record",
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("quantity", "cents", "refusal"), WITHIN)
+def test_check_within_maxima(quantity: int, cents: int, refusal: tuple[str, str] | None) -> None:
+    balances = Balances(offered=Amount(quantity, cents))
+    if refusal is None:
+        try:
+            model.check_within_maxima(balances, "quantity", "value_eur")
+        except InvalidInput as wrong:  # pragma: no cover - the failure this test exists to show
+            pytest.fail(f"within the maxima, refused: {wrong.detail}")
+        return
+    with pytest.raises(InvalidInput) as refused:
+        model.check_within_maxima(balances, "quantity", "value_eur")
+    field, message = refusal
+    assert refused.value.extra == {"errors": [{"field": field, "message": message}]}
+
+
+def test_check_within_maxima_looks_at_the_offered_balance_only() -> None:
+    """Committed and delivered never exceed offered (check_balances), so offered decides."""
+    balances = Balances(offered=Amount(1, 100), committed=Amount(1, 100))
+    model.check_within_maxima(balances, "q", "v")  # within: no error
+    with pytest.raises(InvalidInput) as refused:
+        model.check_within_maxima(Balances(offered=Amount(10**9 + 1, 0)), "q", "v")
+    assert refused.value.extra["errors"][0]["field"] == "q"
+
+
+REFERENCE: list[tuple[int, int | None, int | tuple[str, str]]] = [
+    (3, 250_000_00, 750_000_00),
+    (10**9, 100_000, 10**14),  # €1,000 each: exactly the maximum
+    (1, None, ("value_eur", "an offer without a catalogue item needs a value")),
+    (
+        10**9,
+        100_001,
+        (
+            "quantity",
+            "1,000,000,000 at the reference unit value of €1,000.01 is worth "
+            "€1,000,010,000,000.00: the maximum is €1,000,000,000,000.00 per record",
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("quantity", "unit", "answer"), REFERENCE)
+def test_value_at_reference_price_and_its_limit(
+    quantity: int, unit: int | None, answer: int | tuple[str, str]
+) -> None:
+    if isinstance(answer, int):
+        assert model.value_at_reference_price(quantity, unit, "value_eur") == answer
+        return
+    with pytest.raises(InvalidInput) as refused:
+        model.value_at_reference_price(quantity, unit, "value_eur")
+    field, message = answer
+    assert refused.value.extra == {"errors": [{"field": field, "message": message}]}
