@@ -28,30 +28,29 @@ def test_the_layers_are_kept() -> None:
     assert "1 kept, 0 broken" in result.stdout
 
 
-def test_access_importing_a_feature_breaks_the_layers(tmp_path: Path) -> None:
-    """Access knows no feature: an import of assistance from access fails the lint."""
+def _with_import(tmp_path: Path, module: str, statement: str) -> Path:
+    """A copy of the package in which ``module`` (a path under shieldwall/) also imports."""
     copy = tmp_path / "src"
     shutil.copytree(
         ROOT / "src" / "shieldwall",
         copy / "shieldwall",
         ignore=shutil.ignore_patterns("__pycache__"),
     )
-    model = copy / "shieldwall" / "access" / "model.py"
-    model.write_text(model.read_text() + "\nimport shieldwall.assistance  # noqa: E402\n")
+    source = copy / "shieldwall" / module
+    source.write_text(source.read_text() + f"\n{statement}  # noqa: E402\n")
+    return copy
+
+
+def test_access_importing_a_feature_breaks_the_layers(tmp_path: Path) -> None:
+    """Access knows no feature: an import of assistance from access fails the lint."""
+    copy = _with_import(tmp_path, "access/model.py", "import shieldwall.assistance")
     result = _lint_imports(copy)
     assert result.returncode != 0
     assert "shieldwall.access is not allowed to import shieldwall.assistance" in result.stdout
 
 
 def test_a_feature_importing_another_feature_breaks_the_layers(tmp_path: Path) -> None:
-    copy = tmp_path / "src"
-    shutil.copytree(
-        ROOT / "src" / "shieldwall",
-        copy / "shieldwall",
-        ignore=shutil.ignore_patterns("__pycache__"),
-    )
-    kiel = copy / "shieldwall" / "importers" / "kiel.py"
-    kiel.write_text(kiel.read_text() + "\nimport shieldwall.assistance.model  # noqa: E402\n")
+    copy = _with_import(tmp_path, "importers/kiel.py", "import shieldwall.assistance.model")
     result = _lint_imports(copy)
     assert result.returncode != 0
     assert "shieldwall.importers is not allowed to import shieldwall.assistance" in result.stdout

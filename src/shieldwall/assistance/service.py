@@ -234,7 +234,7 @@ class AssistanceService:
     ) -> int:
         payload = _payload(locals())
         level = widened("releasability", REQUEST_DEFAULT, releasability)
-        partner_d = self._filing_partner(actor, partner)
+        partner_d = self._acting_for(actor, partner, DelegationKind.PARTNER, Action.FILE_REQUEST)
         again = idempotency.replayed(self.s, actor.name, "request", idempotency_key, payload)
         if again is not None:
             return again
@@ -275,13 +275,18 @@ class AssistanceService:
         self.uow.audit(actor, now, "request.file", "request", request.id, None, filed)
         return request.id
 
-    def _filing_partner(self, actor: Actor, partner: str) -> Delegation:
-        """The partner a request is filed for, once ``actor`` may file for it."""
-        partner_d = delegation_by_code(self.s, partner, "partner")
-        if partner_d.kind != DelegationKind.PARTNER:
-            raise InvalidInput("partner", f"{partner_d.code} is not a partner of the council")
-        require(actor, Action.FILE_REQUEST, owner_id=partner_d.id, record=f"for {partner_d.code}")
-        return partner_d
+    def _acting_for(
+        self, actor: Actor, code: str, kind: DelegationKind, action: Action
+    ) -> Delegation:
+        """The delegation of ``kind`` that ``code`` names (the field is named after the kind),
+        once ``actor`` may take ``action`` for it: a partner files its own requests, a member
+        makes its own offers."""
+        field = kind.value
+        delegation = delegation_by_code(self.s, code, field)
+        if delegation.kind != kind:
+            raise InvalidInput(field, f"{delegation.code} is not a {kind.value} delegation")
+        require(actor, action, owner_id=delegation.id, record=f"for {delegation.code}")
+        return delegation
 
     def _what_is_requested(
         self, area: str | None, item: str | None, quantity: int | None, value_cents: int | None
@@ -383,7 +388,7 @@ class AssistanceService:
     ) -> int:
         payload = _payload(locals())
         level = widened("releasability", OFFER_DEFAULT, releasability)
-        member_d = self._offering_member(actor, member)
+        member_d = self._acting_for(actor, member, DelegationKind.MEMBER, Action.MAKE_OFFER)
         again = idempotency.replayed(self.s, actor.name, "offer", idempotency_key, payload)
         if again is not None:
             return again
@@ -420,14 +425,6 @@ class AssistanceService:
         after = _snapshot(offer, offer_balances(self.s, offer.id))
         self.uow.audit(actor, now, "offer.make", "offer", offer.id, None, after)
         return offer.id
-
-    def _offering_member(self, actor: Actor, member: str) -> Delegation:
-        """The member delegation an offer is made for, once ``actor`` may make it (their own)."""
-        member_d = delegation_by_code(self.s, member, "member")
-        if member_d.kind != DelegationKind.MEMBER:
-            raise InvalidInput("member", f"{member_d.code} is not a member delegation")
-        require(actor, Action.MAKE_OFFER, owner_id=member_d.id, record=f"for {member_d.code}")
-        return member_d
 
     def _answered_request(
         self, actor: Actor, request_id: int, member_d: Delegation
