@@ -27,7 +27,8 @@ EDGES = [
 @pytest.mark.parametrize("when", EDGES)
 def test_audit_filters_outside_the_supported_dates_are_422(api: Delegations, when: str) -> None:
     for name in ("since", "until"):
-        problem_of(api.as_("sec").get("/api/v1/audit", params={name: when}), 422)
+        body = problem_of(api.as_("sec").get("/api/v1/audit", params={name: when}), 422)
+        assert [e["field"] for e in body["errors"]] == [name], body
 
 
 def test_audit_filters_inside_the_supported_dates_answer(api: Delegations) -> None:

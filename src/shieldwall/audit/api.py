@@ -14,7 +14,8 @@ from shieldwall.access.schemas import AuditOut
 from shieldwall.access.web import Ctx, PageActor, Reader
 from shieldwall.audit.anchors import anchor_problem, last_anchor
 from shieldwall.audit.queries import AuditFilter, list_audit
-from shieldwall.kit.errors import DomainError, InvalidInput
+from shieldwall.kit.dates import parse_instant
+from shieldwall.kit.errors import DomainError
 from shieldwall.kit.pagination import Page
 from shieldwall.kit.params import Limit, Offset, PageNumber
 from shieldwall.kit.problems import problem_responses
@@ -29,11 +30,9 @@ Instant = Annotated[
 ]
 
 
-def _instant(text: str | None) -> dt.datetime | None:
-    if text is None:
-        return None
-    value = dt.datetime.fromisoformat(text)
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+def _instant(field: str, text: str | None) -> dt.datetime | None:
+    """The filter's instant, within the supported range; 422 naming ``field`` otherwise."""
+    return None if text is None else parse_instant(field, text)
 
 
 def audit_filter(
@@ -45,10 +44,7 @@ def audit_filter(
     since: Instant = None,
     until: Instant = None,
 ) -> AuditFilter:
-    try:
-        since_at, until_at = _instant(since), _instant(until)
-    except ValueError as exc:
-        raise InvalidInput("since/until", str(exc)) from None
+    since_at, until_at = _instant("since", since), _instant("until", until)
     return AuditFilter(
         actor=actor,
         delegation=delegation,

@@ -51,8 +51,9 @@ def parse_day(field: str, text: str) -> dt.date:
 
 
 def parse_instant(field: str, text: str) -> dt.datetime:
-    """An ISO 8601 date or date-time (UTC unless it has an offset), as an aware UTC instant
-    within the supported range."""
+    """An ISO 8601 date or date-time (UTC unless it has an offset), as an aware instant within
+    the supported range. The offset as written is kept: the range is a range of dates as
+    written, and the database layer converts to UTC when it stores or compares."""
     if not _ISO_INSTANT.match(text):
         raise InvalidInput(field, "give an ISO 8601 date or date-time, like 2024-03-01T12:00Z")
     try:
@@ -60,8 +61,7 @@ def parse_instant(field: str, text: str) -> dt.datetime:
     except ValueError as exc:
         raise InvalidInput(field, str(exc)) from None
     check_day(field, value.date())
-    aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    return aware.astimezone(dt.UTC)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def instant_out_of_range(at: dt.datetime) -> str | None:
