@@ -5,7 +5,8 @@ from __future__ import annotations
 from shieldwall.access import tables as access_tables
 from shieldwall.assistance import tables as assistance_tables
 from shieldwall.audit import tables as audit_tables
+from shieldwall.council import tables as council_tables
 from shieldwall.delegations import tables as delegation_tables
 from shieldwall.kit import idempotency
 
-MODULES = (idempotency, delegation_tables, access_tables, audit_tables, assistance_tables)
+MODULES = (idempotency, delegation_tables, access_tables, audit_tables, assistance_tables, council_tables)
