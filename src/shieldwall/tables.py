@@ -9,4 +9,11 @@ from shieldwall.council import tables as council_tables
 from shieldwall.delegations import tables as delegation_tables
 from shieldwall.kit import idempotency
 
-MODULES = (idempotency, delegation_tables, access_tables, audit_tables, assistance_tables, council_tables)
+MODULES = (
+    idempotency,
+    delegation_tables,
+    access_tables,
+    audit_tables,
+    assistance_tables,
+    council_tables,
+)
