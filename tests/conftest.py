@@ -157,7 +157,7 @@ def ctx(database_url: str, clock: FixedClock) -> Iterator[Context]:
 
 def seed_council(context: Context) -> None:
     """A small council and catalogue, enough for every rule."""
-    council, assistance = context.council, context.assistance
+    council, assistance = context.delegations, context.assistance
     council.seat_delegation(SETUP, code="SEC", name="Secretariat", kind="secretariat")
     council.seat_delegation(SETUP, code="UKR", name="Ukraine", kind="partner")
     for code, name in (

@@ -10,6 +10,7 @@ from typing import Any, TypeVar, cast
 from shieldwall.access.service import AccessService
 from shieldwall.assistance.service import AssistanceService
 from shieldwall.context import open_platform
+from shieldwall.council.service import CouncilService
 from shieldwall.delegations.service import DelegationService
 from shieldwall.kit.clock import Clock
 from shieldwall.kit.settings import Settings
@@ -53,8 +54,12 @@ class TestPlatform(Platform):
         return each_in_own_unit(self, AccessService)
 
     @property
-    def council(self) -> DelegationService:
+    def delegations(self) -> DelegationService:
         return each_in_own_unit(self, DelegationService)
+
+    @property
+    def council(self) -> CouncilService:
+        return each_in_own_unit(self, CouncilService)
 
 
 def open_test_platform(

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from shieldwall.access import permissions
 from shieldwall.access.model import PUBLIC, SYSTEM, Actor, Releasability, Role, Scope
+from shieldwall.access.permissions import Relation
 from shieldwall.assistance import policy
 from shieldwall.assistance.model import OfferState
-from shieldwall.assistance.policy import Action, Relation
+from shieldwall.assistance.policy import Action
 from shieldwall.delegations.model import DelegationKind
 from shieldwall.kit.errors import Forbidden
 
@@ -79,7 +81,7 @@ RELATIONS: list[tuple[str, int | None, int | None, Relation]] = [
 
 @pytest.mark.parametrize(("who", "owner", "partner", "answer"), RELATIONS)
 def test_relation(who: str, owner: int | None, partner: int | None, answer: Relation) -> None:
-    assert policy.relation(ACTORS[who], owner, partner) == answer
+    assert permissions.relation(ACTORS[who], owner, partner) == answer
 
 
 # ---- what each relation allows ---------------------------------------------------------------
@@ -127,7 +129,7 @@ def test_allowed_for_acting_users(action: Action) -> None:
     for relation, answer in zip(ORDER, MAY[action], strict=True):
         for who in IN_RELATION[relation]:
             actor = ACTORS[who]
-            assert policy.relation(actor, DEU, UKR) == relation
+            assert permissions.relation(actor, DEU, UKR) == relation
             assert policy.allowed(actor, action, DEU, UKR) is answer, (who, action)
 
 

@@ -18,6 +18,7 @@ from shieldwall.assistance import api as assistance_api
 from shieldwall.assistance import pages as assistance_pages
 from shieldwall.audit import api as audit_api
 from shieldwall.context import open_platform
+from shieldwall.council import api as council_api
 from shieldwall.kit import problems
 from shieldwall.kit.clock import Clock
 from shieldwall.kit.db import database_status
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     app.include_router(access_api.router)
     app.include_router(assistance_api.router)
+    app.include_router(council_api.router)
     app.include_router(audit_api.router)
     app.include_router(public.router)
     app.include_router(access_pages.router)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from shieldwall.access.model import Audience, RouteRule
 from shieldwall.assistance.policy import ROUTES as ASSISTANCE
+from shieldwall.council.policy import ROUTES as COUNCIL
 
 _PUBLIC = RouteRule(Audience.PUBLIC)
 _SIGNED_IN = RouteRule(Audience.SIGNED_IN)
@@ -42,6 +43,7 @@ OPERATIONS: dict[tuple[str, str], RouteRule] = {
 
 ROUTES: dict[tuple[str, str], RouteRule] = {
     **ASSISTANCE,
+    **COUNCIL,
     **ACCESS,
     **AUDIT,
     **REPORTS,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, status
+from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import StreamingResponse
 
 from shieldwall.access.web import Ctx, Reader
@@ -39,22 +39,12 @@ from shieldwall.kit.dates import MONTH_PATTERN
 from shieldwall.kit.errors import InvalidInput
 from shieldwall.kit.exports import csv_lines
 from shieldwall.kit.pagination import Page
-from shieldwall.kit.params import Limit, Offset, RecordId, RecordIdFilter
+from shieldwall.kit.params import IdempotencyKey, Limit, Offset, RecordId, RecordIdFilter
 from shieldwall.kit.problems import problem_responses
-from shieldwall.kit.text import SingleLine
 
 router = APIRouter(prefix="/api/v1")
 
 Id = RecordId
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=200,
-        description="Send the same key again to get the first result instead of a duplicate",
-    ),
-    SingleLine,
-]
 Code = Annotated[str | None, Query(max_length=80)]
 
 

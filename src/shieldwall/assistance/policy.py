@@ -9,23 +9,14 @@ from __future__ import annotations
 from enum import StrEnum
 
 from shieldwall.access.model import Actor, Audience, Releasability, RouteRule
+from shieldwall.access.permissions import Relation, permits, refusal
 from shieldwall.assistance.model import OFFER_TRANSITIONS, OfferAction, OfferState
 from shieldwall.delegations.model import DelegationKind
-from shieldwall.kit.errors import Forbidden
 
 # Who may see a record unless its author releases it more widely: a request its addressees
 # (and the partner who filed it), an offer the partner it is made to.
 REQUEST_DEFAULT = Releasability.ADDRESSEES
 OFFER_DEFAULT = Releasability.PARTNER
-
-
-class Relation(StrEnum):
-    """How the actor's delegation stands to a record."""
-
-    OWNER = "owner"  # the member making an offer; the partner filing a request
-    PARTNER = "partner"  # the partner an offer is made to
-    SECRETARIAT = "secretariat"
-    OTHER = "other"
 
 
 class Action(StrEnum):
@@ -56,29 +47,9 @@ ALLOWED: dict[Action, frozenset[Relation]] = {
     Action.EDIT_CATALOGUE: frozenset({Relation.SECRETARIAT}),
 }
 
-WHO: dict[Relation, str] = {
-    Relation.OWNER: "the delegation the record belongs to",
-    Relation.PARTNER: "the partner concerned",
-    Relation.SECRETARIAT: "the secretariat",
-}
-
-
-def relation(actor: Actor, owner_id: int | None, partner_id: int | None) -> Relation:
-    if actor.is_secretariat:
-        return Relation.SECRETARIAT
-    if actor.delegation_id is not None and actor.delegation_id == owner_id:
-        return Relation.OWNER
-    if actor.delegation_id is not None and actor.delegation_id == partner_id:
-        return Relation.PARTNER
-    return Relation.OTHER
-
 
 def allowed(actor: Actor, action: Action, owner_id: int | None, partner_id: int | None) -> bool:
-    if actor.system:
-        return True
-    if not actor.may_write:
-        return False
-    return relation(actor, owner_id, partner_id) in ALLOWED[action]
+    return permits(actor, ALLOWED[action], owner_id, partner_id)
 
 
 def require(
@@ -90,12 +61,8 @@ def require(
     record: str = "",
 ) -> None:
     """Raise Forbidden, saying who may, unless ``actor`` may take ``action``."""
-    if allowed(actor, action, owner_id, partner_id):
-        return
-    who = " or ".join(WHO[r] for r in sorted(ALLOWED[action]))
-    reason = f"{actor.name} has read-only access" if not actor.may_write else f"only {who} may"
-    target = f" ({record})" if record else ""
-    raise Forbidden(f"{actor.delegation or actor.name} may not {action.value}{target}: {reason}")
+    if not allowed(actor, action, owner_id, partner_id):
+        raise refusal(actor, action.value, ALLOWED[action], record)
 
 
 # The permission each step of an offer's lifecycle needs.

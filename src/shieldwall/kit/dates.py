@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from shieldwall.kit.errors import InvalidInput
@@ -90,4 +90,30 @@ IsoDate = Annotated[
     BeforeValidator(_iso_date_only),
     AfterValidator(_in_range),
     WithJsonSchema({"type": "string", "format": "date", "description": f"YYYY-MM-DD, {RANGE}"}),
+]
+
+
+def _instant(value: object) -> dt.datetime:
+    # A string in ISO 8601, as ``parse_instant`` reads it; a number is not an instant.
+    if isinstance(value, dt.datetime):
+        value = value.isoformat()
+    if not isinstance(value, str):
+        raise PydanticCustomError("instant", "give an ISO 8601 date-time, like 2024-03-01T12:00Z")
+    try:
+        return parse_instant("instant", value)
+    except InvalidInput as exc:
+        raise PydanticCustomError("instant", str(exc.extra["errors"][0]["message"])) from None
+
+
+# An instant in an API body: ISO 8601, UTC unless an offset is given, within the supported range.
+Instant = Annotated[
+    dt.datetime,
+    PlainValidator(_instant),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "description": f"ISO 8601, UTC unless an offset is given; {RANGE}",
+        }
+    ),
 ]

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Query, Request
+from fastapi import Header, Path, Query, Request
 from pydantic import BeforeValidator, Field
 
 from shieldwall.kit.errors import InvalidInput
-from shieldwall.kit.text import control_character_problem
+from shieldwall.kit.text import SingleLine, control_character_problem
 
 MAX_ID = 2**62
 
@@ -32,6 +32,16 @@ RecordIdField = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
 Offset = Annotated[int, Whole, Query(ge=0, le=10**9)]
 Limit = Annotated[int, Whole, Query(ge=1, le=1000)]
 PageNumber = Annotated[int, Whole, Query(ge=1, le=10**6)]
+# The client's idempotency key of a create (DESIGN rule 6).
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Send the same key again to get the first result instead of a duplicate",
+    ),
+    SingleLine,
+]
 
 
 def parse_record_id(field: str, text: str) -> int:

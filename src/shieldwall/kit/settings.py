@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     # multipart/form-data bodies (file uploads) have the larger limit.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    # The council's time limit from a request for crisis consultations to the meeting, in
+    # hours (the NATO-Ukraine Council's crisis meetings followed the request by 2 to 7 days).
+    crisis_consultation_hours: float = Field(default=168.0, gt=0, le=24 * 365)
 
 
 @lru_cache

@@ -1,0 +1,402 @@
+"""Reads of the council, each filtered by releasability inside its query (DESIGN rule 4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from shieldwall.access.model import Actor
+from shieldwall.assistance.tables import AssistanceRequest
+from shieldwall.assistance.visibility import readable_requests
+from shieldwall.council import model
+from shieldwall.council.model import MeetingState, ProposalState
+from shieldwall.council.policy import sits_at_the_table
+from shieldwall.council.service import position_history
+from shieldwall.council.tables import AgendaItem, Attendance, Meeting, Outcome, Position, Proposal
+from shieldwall.council.visibility import readable_meetings, readable_proposals
+from shieldwall.delegations.model import DelegationKind, is_seated
+from shieldwall.delegations.tables import Delegation
+from shieldwall.kit.errors import InvalidInput, NotFound
+from shieldwall.kit.inbox import Waiting
+
+
+def _codes(session: Session) -> dict[int, str]:
+    return {d_id: code for d_id, code in session.execute(select(Delegation.id, Delegation.code))}
+
+
+def _choice(field: str, value: str | None, enum: Any) -> str | None:
+    if value is None:
+        return None
+    try:
+        return str(enum(value).value)
+    except ValueError:
+        raise InvalidInput(field, f"use one of {', '.join(e.value for e in enum)}") from None
+
+
+def meeting_dict(m: Meeting, codes: dict[int, str], now: dt.datetime) -> dict[str, Any]:
+    state = MeetingState(m.state)
+    return {
+        "id": m.id,
+        "title": m.title,
+        "level": m.level,
+        "crisis": m.crisis,
+        "convened_by": codes[m.convened_by_id],
+        "convened_at": m.convened_at,
+        "reason": m.reason,
+        "hold_by": m.hold_by,
+        "state": m.state,
+        "starts_at": m.starts_at,
+        "place": m.place,
+        "time_zone": m.time_zone,
+        "chair": m.chair,
+        "held_at": m.held_at,
+        "held_in_time": None if m.held_at is None else model.held_in_time(m.hold_by, m.held_at),
+        "late": m.flagged_late_at is not None
+        or model.is_late(state, m.hold_by, now)
+        or (m.held_at is not None and not model.held_in_time(m.hold_by, m.held_at)),
+        "flagged_late_at": m.flagged_late_at,
+        "minutes": m.minutes,
+        "closed_at": m.closed_at,
+        "sources": m.sources.split() if m.sources else [],
+        "illustrative": m.illustrative,
+        "releasability": m.releasability,
+    }
+
+
+def list_meetings(
+    session: Session,
+    reader: Actor,
+    now: dt.datetime,
+    *,
+    state: str | None = None,
+    crisis: bool | None = None,
+    level: str | None = None,
+    offset: int = 0,
+    limit: int = 100,
+) -> tuple[int, list[dict[str, Any]]]:
+    stmt = select(Meeting).where(readable_meetings(reader))
+    if (state_v := _choice("state", state, MeetingState)) is not None:
+        stmt = stmt.where(Meeting.state == state_v)
+    if (level_v := _choice("level", level, model.MeetingLevel)) is not None:
+        stmt = stmt.where(Meeting.level == level_v)
+    if crisis is not None:
+        stmt = stmt.where(Meeting.crisis.is_(crisis))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    ordered = stmt.order_by(
+        func.coalesce(Meeting.starts_at, Meeting.convened_at).desc(), Meeting.id.desc()
+    )
+    codes = _codes(session)
+    rows = session.scalars(ordered.offset(offset).limit(limit))
+    return int(total), [meeting_dict(m, codes, now) for m in rows]
+
+
+def get_meeting(
+    session: Session, reader: Actor, meeting_id: int, now: dt.datetime
+) -> dict[str, Any]:
+    meeting = session.scalar(
+        select(Meeting).where(Meeting.id == meeting_id, readable_meetings(reader))
+    )
+    if meeting is None:
+        raise NotFound(f"meeting {meeting_id} does not exist")
+    codes = _codes(session)
+    view = meeting_dict(meeting, codes, now)
+    view["agenda"] = _agenda(session, reader, meeting.id)
+    view["attendance"] = [
+        {"delegation": codes[a.delegation_id], "represented_by": a.represented_by}
+        for a in session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id))
+    ]
+    view["attendance"].sort(key=lambda a: a["delegation"])
+    return view
+
+
+def _agenda(session: Session, reader: Actor, meeting_id: int) -> list[dict[str, Any]]:
+    """The agenda in order; a linked request or proposal is shown only to a reader who may
+    see it (the item's title is the meeting's, the record is its own)."""
+    visible_requests = select(AssistanceRequest.id).where(readable_requests(reader))
+    visible_proposals = select(Proposal.id).where(readable_proposals(reader))
+    items = session.scalars(
+        select(AgendaItem).where(AgendaItem.meeting_id == meeting_id).order_by(AgendaItem.position)
+    ).all()
+    requests = set(
+        session.scalars(
+            visible_requests.where(
+                AssistanceRequest.id.in_([i.request_id for i in items if i.request_id])
+            )
+        )
+    )
+    proposals = set(
+        session.scalars(
+            visible_proposals.where(
+                Proposal.id.in_([i.proposal_id for i in items if i.proposal_id])
+            )
+        )
+    )
+    return [
+        {
+            "id": i.id,
+            "position": i.position,
+            "title": i.title,
+            "request_id": i.request_id if i.request_id in requests else None,
+            "proposal_id": i.proposal_id if i.proposal_id in proposals else None,
+            "outcome": i.outcome,
+        }
+        for i in items
+    ]
+
+
+def proposal_dict(p: Proposal, codes: dict[int, str]) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "title": p.title,
+        "text": p.text,
+        "kind": p.kind,
+        "tabled_by": codes[p.tabled_by_id],
+        "tabled_at": p.tabled_at,
+        "state": p.state,
+        "silence_deadline": p.silence_deadline,
+        "state_reason": p.state_reason,
+        "illustrative": p.illustrative,
+        "releasability": p.releasability,
+    }
+
+
+def list_proposals(
+    session: Session,
+    reader: Actor,
+    *,
+    state: str | None = None,
+    offset: int = 0,
+    limit: int = 100,
+) -> tuple[int, list[dict[str, Any]]]:
+    stmt = select(Proposal).where(readable_proposals(reader))
+    if (state_v := _choice("state", state, ProposalState)) is not None:
+        stmt = stmt.where(Proposal.state == state_v)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    codes = _codes(session)
+    rows = session.scalars(
+        stmt.order_by(Proposal.tabled_at.desc(), Proposal.id.desc()).offset(offset).limit(limit)
+    )
+    return int(total), [proposal_dict(p, codes) for p in rows]
+
+
+def _seated_at_table(session: Session, on: dt.date) -> list[Delegation]:
+    """The delegations that take positions on ``on``: members and partners seated then."""
+    rows = session.scalars(
+        select(Delegation)
+        .where(Delegation.kind.in_([DelegationKind.MEMBER.value, DelegationKind.PARTNER.value]))
+        .order_by(Delegation.code)
+    )
+    return [d for d in rows if is_seated(d.joined_on, d.left_on, on)]
+
+
+def get_proposal(
+    session: Session, reader: Actor, proposal_id: int, now: dt.datetime
+) -> dict[str, Any]:
+    proposal = session.scalar(
+        select(Proposal).where(Proposal.id == proposal_id, readable_proposals(reader))
+    )
+    if proposal is None:
+        raise NotFound(f"proposal {proposal_id} does not exist")
+    view = proposal_dict(proposal, _codes(session))
+    history = position_history(session, proposal.id)
+    current = model.current_positions(history)
+    view["positions"] = [
+        _position_dict(p) for p in sorted(current.values(), key=lambda p: p.delegation)
+    ]
+    view["history"] = [_position_dict(p) for p in history]
+    view["objections"] = model.objections(current.values())
+    view["awaiting"] = [
+        d.code for d in _seated_at_table(session, now.date()) if d.code not in current
+    ]
+    outcome = session.scalar(select(Outcome).where(Outcome.proposal_id == proposal.id))
+    view["outcome"] = None if outcome is None else outcome_dict(outcome)
+    return view
+
+
+def _position_dict(p: model.StatedPosition) -> dict[str, Any]:
+    return {
+        "delegation": p.delegation,
+        "stance": p.stance.value,
+        "reason": p.reason,
+        "stated_at": p.stated_at,
+    }
+
+
+def outcome_dict(o: Outcome) -> dict[str, Any]:
+    return {
+        "proposal_id": o.proposal_id,
+        "adopted_text": o.adopted_text,
+        "procedure": o.procedure,
+        "meeting_id": o.meeting_id,
+        "decided_at": o.decided_at,
+        "review_on": o.review_on,
+    }
+
+
+def list_outcomes(session: Session, reader: Actor) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(Outcome, Proposal.title)
+        .join(Proposal, Proposal.id == Outcome.proposal_id)
+        .where(readable_proposals(reader))
+        .order_by(Outcome.decided_at.desc(), Outcome.id.desc())
+    ).all()
+    return [{**outcome_dict(o), "title": title} for o, title in rows]
+
+
+# ---- what is due: for the scheduler ------------------------------------------------------------
+
+
+def _ids(session: Session, stmt: Select[Any]) -> list[int]:
+    return list(session.scalars(stmt))
+
+
+def silences_due(session: Session, now: dt.datetime) -> list[int]:
+    """Proposals whose silence has held to its deadline and that are not yet adopted."""
+    return _ids(
+        session,
+        select(Proposal.id)
+        .where(
+            Proposal.state == ProposalState.UNDER_SILENCE.value,
+            Proposal.silence_deadline <= now,
+        )
+        .order_by(Proposal.silence_deadline, Proposal.id),
+    )
+
+
+def consultations_late(session: Session, now: dt.datetime) -> list[int]:
+    """Crisis consultations past their time limit, not held, and not yet flagged."""
+    return _ids(
+        session,
+        select(Meeting.id)
+        .where(
+            Meeting.state.in_([MeetingState.REQUESTED.value, MeetingState.SCHEDULED.value]),
+            Meeting.hold_by < now,
+            Meeting.flagged_late_at.is_(None),
+        )
+        .order_by(Meeting.hold_by, Meeting.id),
+    )
+
+
+def silences_within(session: Session, now: dt.datetime, horizon: dt.timedelta) -> list[int]:
+    """Proposals under silence whose deadline falls within ``horizon`` from now."""
+    return _ids(
+        session,
+        select(Proposal.id)
+        .where(
+            Proposal.state == ProposalState.UNDER_SILENCE.value,
+            Proposal.silence_deadline > now,
+            Proposal.silence_deadline <= now + horizon,
+        )
+        .order_by(Proposal.silence_deadline, Proposal.id),
+    )
+
+
+def delegations_without_position(
+    session: Session, proposal_id: int, on: dt.date
+) -> list[Delegation]:
+    stated = set(
+        session.scalars(select(Position.delegation_id).where(Position.proposal_id == proposal_id))
+    )
+    return [d for d in _seated_at_table(session, on) if d.id not in stated]
+
+
+# ---- what waits for a delegation -------------------------------------------------------------
+
+
+def waiting_for(session: Session, reader: Actor, now: dt.datetime) -> list[Waiting]:
+    """What the council asks of the reader's delegation now: meetings to attend, proposals
+    awaiting its position (with the silence deadline), and for the chair meetings to schedule
+    or close."""
+    if reader.delegation_id is None:
+        return []
+    lines = _meetings_waiting(session, reader, now)
+    if sits_at_the_table(reader.delegation_kind):
+        lines += _proposals_waiting(session, reader)
+    return lines
+
+
+def _meetings_waiting(session: Session, reader: Actor, now: dt.datetime) -> list[Waiting]:
+    lines: list[Waiting] = []
+    chair = reader.is_secretariat
+    states = [MeetingState.REQUESTED.value, MeetingState.SCHEDULED.value]
+    if chair:
+        states.append(MeetingState.HELD.value)
+    meetings = session.scalars(
+        select(Meeting).where(readable_meetings(reader), Meeting.state.in_(states))
+    )
+    for m in meetings:
+        link = f"/meetings/{m.id}"
+        what = f"{'Crisis consultation' if m.crisis else 'Meeting'} {m.id}: {m.title}"
+        if m.state == MeetingState.HELD.value:
+            lines.append(
+                Waiting(
+                    "meeting to close",
+                    what,
+                    "record minutes and outcomes, then close",
+                    link,
+                    "meeting",
+                    m.id,
+                    None,
+                    m.held_at,
+                )
+            )
+        elif m.state == MeetingState.REQUESTED.value and chair:
+            lines.append(
+                Waiting(
+                    "meeting to schedule",
+                    what,
+                    "schedule it",
+                    link,
+                    "meeting",
+                    m.id,
+                    m.hold_by,
+                    m.convened_at,
+                )
+            )
+        elif m.state == MeetingState.SCHEDULED.value or not chair:
+            due = m.starts_at or m.hold_by
+            lines.append(
+                Waiting(
+                    "meeting to attend",
+                    what,
+                    "attend" if m.starts_at else "attend once scheduled",
+                    link,
+                    "meeting",
+                    m.id,
+                    due,
+                    m.convened_at,
+                )
+            )
+    return lines
+
+
+def _proposals_waiting(session: Session, reader: Actor) -> list[Waiting]:
+    stated = select(Position.proposal_id).where(Position.delegation_id == reader.delegation_id)
+    proposals = session.scalars(
+        select(Proposal).where(
+            readable_proposals(reader),
+            Proposal.state.in_([s.value for s in model.OPEN_PROPOSALS]),
+            Proposal.id.not_in(stated),
+        )
+    )
+    lines = []
+    for p in proposals:
+        silence = p.state == ProposalState.UNDER_SILENCE.value
+        lines.append(
+            Waiting(
+                "proposal under silence" if silence else "proposal awaiting your position",
+                f"Proposal {p.id}: {p.title}",
+                "object before the deadline, or stay silent to agree"
+                if silence
+                else "state your position",
+                f"/proposals/{p.id}",
+                "proposal",
+                p.id,
+                p.silence_deadline if silence else None,
+                p.tabled_at,
+            )
+        )
+    return lines
