@@ -3,10 +3,12 @@
 CSV holds the flat lists (delegations, capability areas, catalogue items, and the council's real
 meetings in ``nuc_meetings.csv``, a verbatim copy of a hand-compiled public dataset); TOML holds
 what has structure (requests with their addressees, offers with their histories, and in
-``council.toml`` what the meetings file does not say plus the council's illustrative business). The readers are strict:
-a missing, unknown or mistyped column or key is an error naming the file and the entry, so that a
-typo fails the build instead of quietly changing the demo. Everything these files add beyond the
-membership of the council is invented, and the readers mark it illustrative whatever the file says.
+``council.toml`` what the meetings file does not say plus the council's illustrative business).
+The readers are strict: a missing, unknown or mistyped column or key is an error naming the file
+and the entry (a CSV row by its line), so that a typo fails the build instead of quietly changing
+the demo. Beyond the membership of the council and the council's meetings as the dataset
+records them, everything these files add is invented, and it is marked illustrative whatever the
+file says.
 """
 
 from __future__ import annotations
@@ -296,8 +298,9 @@ def _council_meeting(row: dict[str, str]) -> CouncilMeeting:
     except ValueError:
         raise ValueError(f"date: YYYY-MM-DD, not {row['date']!r}") from None
     topic, outcome = row["topic"].strip(), row["outcome"].strip()
-    return CouncilMeeting(on, row["level"], convener or None, row["crisis"] == "yes", topic,
-                          outcome, sources)
+    return CouncilMeeting(
+        on, row["level"], convener or None, row["crisis"] == "yes", topic, outcome, sources
+    )
 
 
 def read_council(path: Path = HERE / "council.toml") -> CouncilBusiness:
@@ -331,7 +334,9 @@ def read_council(path: Path = HERE / "council.toml") -> CouncilBusiness:
 
 def _crisis_request(entry: Entry) -> CrisisRequest:
     request = CrisisRequest(
-        entry.need("meeting", dt.date), entry.need("requested_on", dt.date), entry.need("basis", str)
+        entry.need("meeting", dt.date),
+        entry.need("requested_on", dt.date),
+        entry.need("basis", str),
     )
     if request.requested_on > request.meeting:
         raise ValueError("requested_on comes after the meeting")
@@ -357,7 +362,7 @@ def _demo_proposal(entry: Entry) -> DemoProposal:
     )
     if (proposal.circulated_on is None) != (proposal.silence_days is None):
         raise ValueError("give both circulated_on and silence_days, or neither")
-    days = [proposal.tabled_on, *(p.on for p in proposal.positions)]
+    days: list[dt.date | None] = [proposal.tabled_on, *(p.on for p in proposal.positions)]
     if not _in_order(days) or not _in_order([proposal.tabled_on, proposal.circulated_on]):
         raise ValueError("the positions follow the tabling, in date order")
     return proposal
