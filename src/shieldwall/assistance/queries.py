@@ -868,7 +868,9 @@ def _last_changes(session: Session, record_type: str, ids: list[int]) -> dict[in
         return {}
     rows = session.execute(
         select(AuditRecord.record_id, func.max(AuditRecord.at))
-        .where(AuditRecord.record_type == record_type, AuditRecord.record_id.in_(map(str, ids)))
+        .where(
+            AuditRecord.record_type == record_type, AuditRecord.record_id.in_([str(i) for i in ids])
+        )
         .group_by(AuditRecord.record_id)
     )
     return {int(record_id): at for record_id, at in rows}
@@ -926,13 +928,15 @@ def _deliveries_awaiting_steps(
             Delivery.state.in_([model.DeliveryState.RECORDED, model.DeliveryState.REJECTED]),
         )
     ).all()
-    last_recorded: dict[int, dt.datetime] = dict(
-        session.execute(
+    offer_ids = sorted({o.id for _d, o in rows})
+    last_recorded: dict[int, dt.datetime] = {
+        offer_id: recorded_at
+        for offer_id, recorded_at in session.execute(
             select(Delivery.offer_id, func.max(Delivery.recorded_at))
-            .where(Delivery.offer_id.in_({o.id for _d, o in rows}))
+            .where(Delivery.offer_id.in_(offer_ids))
             .group_by(Delivery.offer_id)
-        ).tuples()
-    )
+        )
+    }
     lines = []
     for d, o in rows:
         if d.state == model.DeliveryState.RECORDED:
