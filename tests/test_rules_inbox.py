@@ -289,7 +289,11 @@ REQUEST_AWAITS: dict[str, tuple[bool, bool, bool]] = {
     "fra":           (Y,   N,       N),
 }
 # fmt: on
-ADDRESSED = ((True, []), (False, ["DEU", "USA"]), (False, ["USA"]))
+ADDRESSED: tuple[tuple[bool, list[str]], ...] = (
+    (True, []),
+    (False, ["DEU", "USA"]),
+    (False, ["USA"]),
+)
 
 
 @pytest.mark.parametrize("name", list(REQUEST_AWAITS))
