@@ -122,6 +122,12 @@ PLURALS = [
     ("round", 2, "rounds"),
     ("155mm artillery round", 5000, "155mm artillery rounds"),
     ("day", 2, "days"),
+    ("key", 2, "keys"),
+    ("boy", 2, "boys"),
+    ("guy", 2, "guys"),
+    ("Kiy", 2, "Kiys"),  # no English noun ends in -iy, but i is a vowel all the same
+    ("Sky", 2, "Skies"),
+    ("spy", 3, "spies"),
     ("Y", 2, "Ys"),
     ("bus", 2, "buses"),
     ("box", 2, "boxes"),

@@ -34,23 +34,20 @@ def is_overdue(due_at: dt.datetime | None, now: dt.datetime) -> bool:
     return due_at is not None and now > due_at
 
 
+_Instant = tuple[bool, dt.datetime] | tuple[bool]
+
+
 def most_urgent_first(lines: Iterable[Waiting]) -> list[Waiting]:
     """The list in the order to work through it: lines with a deadline before those without;
     among them the earliest deadline first, so that the overdue come first (their deadlines
     have passed), the longest overdue at the top; then, as a tie-break and among lines without
     a deadline, what has waited longest (lines that do not say since when go last)."""
-    far = dt.datetime.max.replace(tzinfo=dt.UTC)
 
-    def key(w: Waiting) -> tuple[bool, dt.datetime, bool, dt.datetime, str, int, str]:
-        return (
-            w.due_at is None,
-            w.due_at or far,
-            w.since is None,
-            w.since or far,
-            w.record_type,
-            w.record_id,
-            w.kind,
-        )
+    def key(w: Waiting) -> tuple[_Instant, _Instant, str, int, str]:
+        # (False, instant) sorts before (True,): lines that say an instant before those that don't
+        deadline = (False, w.due_at) if w.due_at is not None else (True,)
+        waited = (False, w.since) if w.since is not None else (True,)
+        return (deadline, waited, w.record_type, w.record_id, w.kind)
 
     return sorted(lines, key=key)
 
