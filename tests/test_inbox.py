@@ -322,6 +322,39 @@ def test_a_line_never_names_a_record_its_reader_may_not_see(
     assert lines(api, "ukr") == []
 
 
+def test_the_councils_lines_join_the_ledgers_most_urgent_first(
+    api: Delegations, seeded: Context
+) -> None:
+    r = file_requests(seeded)
+    q = request_lines(r)
+    meeting = seeded.council.convene(
+        actor(seeded, "ukr"),
+        title="Air defence after the strikes on Kharkiv",
+        level="ambassadors",
+        crisis=True,
+        reason="strikes on energy infrastructure",
+        hold_within_hours=48,
+    )
+    deu = inbox(api, "deu")
+    # The crisis consultation must meet by 4 April 12:00, before the rounds are needed (10 April).
+    assert [(w["record_type"], w["record_id"], w["link"]) for w in deu] == [
+        ("meeting", meeting, f"/meetings/{meeting}"),
+        ("request", r.rounds, f"/requests/{r.rounds}"),
+        ("request", r.kits, f"/requests/{r.kits}"),
+    ]
+    assert deu[0]["kind"] == "meeting to attend"
+    assert deu[0]["due_at"] == "2024-04-04T12:00:00Z"
+    assert deu[0]["time_left_seconds"] == 2 * 86400
+    assert [(w["kind"], w["title"], w["action"], w["link"]) for w in deu[1:]] == [
+        q["rounds"],
+        q["kits"],
+    ]
+    # The chair schedules it; nothing in the ledger waits for the secretariat.
+    assert [(w["kind"], w["record_id"]) for w in inbox(api, "sec")] == [
+        ("meeting to schedule", meeting)
+    ]
+
+
 # ---- the landing page -------------------------------------------------------------------------
 
 
