@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from shieldwall.access.model import Audience, RouteRule
 from shieldwall.assistance.policy import ROUTES as ASSISTANCE
+from shieldwall.notifications.policy import ROUTES as NOTIFICATIONS
 
 _PUBLIC = RouteRule(Audience.PUBLIC)
 _SIGNED_IN = RouteRule(Audience.SIGNED_IN)
@@ -44,6 +45,7 @@ ROUTES: dict[tuple[str, str], RouteRule] = {
     **ASSISTANCE,
     **ACCESS,
     **AUDIT,
+    **NOTIFICATIONS,
     **REPORTS,
     **OPERATIONS,
 }
