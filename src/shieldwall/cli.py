@@ -556,8 +556,8 @@ def mail_send(db: DbOption = None) -> None:
             f"{status['pending']} mails are kept pending, none lost"
         )
     out.print(
-        f"Sent {done.sent}, failed {done.failed} (retried later); "
-        f"{status['pending']} pending, {status['failed']} of them failed before"
+        f"Sent {done.sent}, failed {done.failed}; pending now {status['pending']} "
+        f"({status['failed']} waiting for a retry)"
     )
 
 
@@ -599,7 +599,7 @@ def worker(
     ctx = ready_context(db)
     if once:
         round_ = run_jobs(ctx)
-        out.print(f"Ran {len(JOBS)} jobs: {_round_text(round_)}")
+        out.print(f"Ran the scheduled jobs once: {_round_text(round_)}")
         if round_.failed:
             raise typer.Exit(1)
         return
