@@ -98,7 +98,8 @@ def message_id(notification_id: int, created_at: dt.datetime, sender: str) -> st
     got it twice (a worker crashed after sending, before recording it) can drop the second.
     The instant tells apart two databases whose ids start alike; the sender's domain places
     it in the world."""
-    domain = sender.rpartition("@")[2] or "localhost"
+    _local, at, domain = sender.rpartition("@")
+    domain = domain if at and domain else "localhost"
     stamp = created_at.astimezone(dt.UTC).strftime("%Y%m%d%H%M%S")
     return f"<notification-{notification_id}.{stamp}@{domain}>"
 
