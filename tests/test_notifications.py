@@ -22,10 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from shieldwall.delegations.tables import Delegation
 from shieldwall.kit.clock import FixedClock
+from shieldwall.kit.errors import InvalidInput
 from shieldwall.kit.settings import Settings
 from shieldwall.notifications import queries
 from shieldwall.notifications.mail import SmtpSender, deliver, deliver_due
@@ -174,6 +176,17 @@ def test_a_keyed_notice_is_written_once_per_user(seeded: Context, smtp: SmtpServ
     assert Counter(keys) == {"proposal-7-reminder-24h": 3, "proposal-7-reminder-1h": 2}
 
 
+def test_notify_refuses_what_a_mail_header_cannot_carry(seeded: Context) -> None:
+    set_address(seeded, "deu", "deu@example.org")
+    for subject, kw in (("", {}), ("Offer\r\nBcc: spy@example.org", {}), ("Ok", {"key": "k\n"})):
+        with pytest.raises(InvalidInput) as refused:
+            notify(seeded, "DEU", subject=subject, **kw)
+        assert refused.value.extra["errors"][0]["field"] == ("key" if kw else "subject")
+    with seeded.reading() as s:
+        assert s.scalars(select(Notification.id)).all() == []
+    assert outbox(seeded) == []
+
+
 def test_disabled_users_are_not_notified(seeded: Context) -> None:
     seeded.access.disable_user(SETUP, "deu-viewer")
     assert notify(seeded, "DEU") == 1
@@ -260,6 +273,7 @@ from shieldwall.assistance.service import AssistanceService
 from shieldwall.context import open_platform
 from shieldwall.delegations.service import delegation_by_code
 from shieldwall.kit.clock import FixedClock
+from shieldwall.kit.errors import InvalidInput
 from shieldwall.notifications.service import NotificationService
 platform = open_platform(sys.argv[1], FixedClock(dt.datetime.fromisoformat(sys.argv[2])))
 with platform.unit_of_work() as uow:
@@ -279,6 +293,7 @@ CRASH_AFTER_CLAIM = """
 import datetime as dt, os, sys
 from shieldwall.context import open_platform
 from shieldwall.kit.clock import FixedClock
+from shieldwall.kit.errors import InvalidInput
 from shieldwall.notifications.mail import claim_due
 platform = open_platform(sys.argv[1], FixedClock(dt.datetime.fromisoformat(sys.argv[2])))
 print(len(claim_due(platform, 10)))

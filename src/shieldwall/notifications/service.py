@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from shieldwall.access.model import Actor
 from shieldwall.access.tables import UserAccount
-from shieldwall.kit.errors import Forbidden, NotFound
+from shieldwall.kit.errors import Forbidden, InvalidInput, NotFound
 from shieldwall.kit.text import check_text
 from shieldwall.kit.uow import UnitOfWork
 from shieldwall.notifications import queries
@@ -72,6 +72,8 @@ class NotificationService:
         for those who chose e-mail and have an address. With a ``key``, a user who already
         had it gets nothing new. How many notices were written."""
         subject = check_text("subject", subject.strip(), max_length=MAX_SUBJECT)
+        if not subject:
+            raise InvalidInput("subject", "a notification needs a subject")
         body = check_text("body", body, multiline=True, max_length=MAX_BODY)
         link = check_text("link", link, max_length=MAX_LINK)
         if key is not None:
