@@ -14,10 +14,9 @@ from shieldwall.assistance.visibility import readable_requests
 from shieldwall.council import model
 from shieldwall.council.model import MeetingState, ProposalState
 from shieldwall.council.policy import sits_at_the_table
-from shieldwall.council.service import position_history
+from shieldwall.council.service import position_history, seated_at_table
 from shieldwall.council.tables import AgendaItem, Attendance, Meeting, Outcome, Position, Proposal
 from shieldwall.council.visibility import readable_meetings, readable_proposals
-from shieldwall.delegations.model import DelegationKind, is_seated
 from shieldwall.delegations.tables import Delegation
 from shieldwall.kit.errors import InvalidInput, NotFound
 from shieldwall.kit.inbox import Waiting
@@ -183,16 +182,6 @@ def list_proposals(
     return int(total), [proposal_dict(p, codes) for p in rows]
 
 
-def _seated_at_table(session: Session, on: dt.date) -> list[Delegation]:
-    """The delegations that take positions on ``on``: members and partners seated then."""
-    rows = session.scalars(
-        select(Delegation)
-        .where(Delegation.kind.in_([DelegationKind.MEMBER.value, DelegationKind.PARTNER.value]))
-        .order_by(Delegation.code)
-    )
-    return [d for d in rows if is_seated(d.joined_on, d.left_on, on)]
-
-
 def get_proposal(
     session: Session, reader: Actor, proposal_id: int, now: dt.datetime
 ) -> dict[str, Any]:
@@ -210,7 +199,7 @@ def get_proposal(
     view["history"] = [_position_dict(p) for p in history]
     view["objections"] = model.objections(current.values())
     view["awaiting"] = [
-        d.code for d in _seated_at_table(session, now.date()) if d.code not in current
+        d.code for d in seated_at_table(session, now.date()) if d.code not in current
     ]
     outcome = session.scalar(select(Outcome).where(Outcome.proposal_id == proposal.id))
     view["outcome"] = None if outcome is None else outcome_dict(outcome)
@@ -301,7 +290,7 @@ def delegations_without_position(
     stated = set(
         session.scalars(select(Position.delegation_id).where(Position.proposal_id == proposal_id))
     )
-    return [d for d in _seated_at_table(session, on) if d.id not in stated]
+    return [d for d in seated_at_table(session, on) if d.id not in stated]
 
 
 # ---- what waits for a delegation -------------------------------------------------------------

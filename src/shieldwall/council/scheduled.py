@@ -7,7 +7,7 @@ downtime catches up on everything that fell due meanwhile — once.
 
 from __future__ import annotations
 
-from shieldwall.council import queries
+from shieldwall.council import model, queries
 from shieldwall.council.service import CouncilService
 from shieldwall.kit.scheduling import Job
 from shieldwall.kit.uow import Platform
@@ -35,7 +35,20 @@ def flag_late_consultations(platform: Platform) -> int:
     return flagged
 
 
+def remind_silent_delegations(platform: Platform) -> int:
+    """Remind the delegations without a position, 24 h and 1 h before a silence deadline."""
+    now = platform.clock.now()
+    with platform.reading() as s:
+        soon = queries.silences_within(s, now, model.REMINDERS[0][1])
+    sent = 0
+    for proposal_id in soon:
+        with platform.unit_of_work() as uow:
+            sent += CouncilService(uow).remind_silent(proposal_id)
+    return sent
+
+
 JOBS: list[Job] = [
-    Job("adopt proposals whose silence held", adopt_silences),
-    Job("flag crisis consultations not held in time", flag_late_consultations),
+    Job("adopt silences", adopt_silences),
+    Job("flag late consultations", flag_late_consultations),
+    Job("silence reminders", remind_silent_delegations),
 ]

@@ -58,6 +58,7 @@ from shieldwall.kit.errors import (
     RuleViolation,
 )
 from shieldwall.kit.uow import UnitOfWork
+from shieldwall.notifications.service import NotificationService
 
 
 @dataclass(frozen=True)
@@ -96,12 +97,46 @@ def position_history(session: Session, proposal_id: int) -> list[StatedPosition]
     return [StatedPosition(code, Stance(p.stance), p.reason, p.stated_at) for p, code in rows]
 
 
+def seated_at_table(session: Session, on: dt.date) -> list[Delegation]:
+    """The delegations that take positions on ``on``: members and partners seated then."""
+    rows = session.scalars(
+        select(Delegation)
+        .where(Delegation.kind.in_([DelegationKind.MEMBER.value, DelegationKind.PARTNER.value]))
+        .order_by(Delegation.code)
+    )
+    return [d for d in rows if is_seated(d.joined_on, d.left_on, on)]
+
+
+def secretariat_ids(session: Session) -> list[int]:
+    return list(
+        session.scalars(
+            select(Delegation.id).where(Delegation.kind == DelegationKind.SECRETARIAT.value)
+        )
+    )
+
+
+def _when(at: dt.datetime | None) -> str:
+    return "—" if at is None else at.astimezone(dt.UTC).strftime("%d %b %Y %H:%M UTC")
+
+
 class CouncilService:
     """Use cases of the council; each runs in the unit of work it is given."""
 
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
         self.s = uow.session
+
+    def _tell(self, delegation_ids: list[int], subject: str, body: str, link: str) -> None:
+        """Notify these delegations' users, in this transaction (the outbox): the notice
+        exists if and only if the change it tells of was committed."""
+        NotificationService(self.uow).notify(
+            delegation_ids=delegation_ids, subject=subject[:200], body=body, link=link
+        )
+
+    def _everyone(self) -> list[int]:
+        """The council's seated delegations and the secretariat."""
+        today = self.uow.clock.now().date()
+        return [d.id for d in seated_at_table(self.s, today)] + secretariat_ids(self.s)
 
     # ---- meetings ----------------------------------------------------------------------------
 
@@ -157,6 +192,14 @@ class CouncilService:
             self.s, actor.name, "meeting", idempotency_key, payload, meeting.id, now
         )
         self.uow.audit(actor, now, "meeting.convene", "meeting", meeting.id, None, _snap(meeting))
+        what = "Crisis consultation" if crisis else "Meeting"
+        limit = f" It must be held by {_when(meeting.hold_by)}." if meeting.hold_by else ""
+        self._tell(
+            [d for d in self._everyone() if d != convener.id],
+            f"{what} convened by {convener.code}: {meeting.title}",
+            f"{convener.name} convened the council at {level_v.value} level.{limit}",
+            f"/meetings/{meeting.id}",
+        )
         return meeting.id
 
     def _convener(self, actor: Actor, code: str | None) -> Delegation:
@@ -214,6 +257,12 @@ class CouncilService:
         meeting.chair = _title(chair, "chair") if chair.strip() else ""
         self.uow.audit(
             actor, now, "meeting.schedule", "meeting", meeting.id, before, _snap(meeting)
+        )
+        self._tell(
+            self._everyone(),
+            f"Meeting {meeting.id} scheduled: {meeting.title}",
+            f"{_when(starts_at)} (announced in {meeting.time_zone}), {meeting.place}.",
+            f"/meetings/{meeting.id}",
         )
 
     def add_agenda_item(self, actor: Actor, meeting_id: int, entry: AgendaEntry) -> int:
@@ -357,6 +406,12 @@ class CouncilService:
         meeting.flagged_late_at = now
         after = {"hold_by": meeting.hold_by, "state": meeting.state, "flagged_late_at": now}
         self.uow.audit(SYSTEM, now, "meeting.flag_late", "meeting", meeting.id, None, after)
+        self._tell(
+            [meeting.convened_by_id, *secretariat_ids(self.s)],
+            f"Crisis consultation {meeting.id} not held in time: {meeting.title}",
+            f"It was to be held by {_when(meeting.hold_by)} and has not been.",
+            f"/meetings/{meeting.id}",
+        )
         return True
 
     def load_meeting(self, actor: Actor, meeting_id: int) -> Meeting:
@@ -476,6 +531,13 @@ class CouncilService:
         self.s.flush()
         after = {**_psnap(proposal), "delegation": delegation.code, "stance": chosen.value}
         self.uow.audit(actor, now, "proposal.position", "proposal", proposal.id, before, after)
+        if under_silence and chosen == Stance.OBJECT:
+            self._tell(
+                self._everyone(),
+                f"{delegation.code} broke silence: {proposal.title}",
+                f"Its objection: {reason.strip()} The proposal returns to discussion.",
+                f"/proposals/{proposal.id}",
+            )
         return position.id
 
     def _position_taker(self, actor: Actor, proposal_id: int, on: dt.date) -> Delegation:
@@ -517,6 +579,12 @@ class CouncilService:
         proposal.state_reason = None
         after = _psnap(proposal)
         self.uow.audit(actor, now, "proposal.silence", "proposal", proposal.id, before, after)
+        self._tell(
+            self._everyone(),
+            f"Under silence until {_when(deadline)}: {proposal.title}",
+            "Adopted at the deadline unless a delegation objects, with a reason, before it.",
+            f"/proposals/{proposal.id}",
+        )
 
     def record_consensus(
         self,
@@ -584,7 +652,42 @@ class CouncilService:
         after = {**_psnap(proposal), "procedure": procedure.value, "decided_at": decided_at}
         now = self.uow.clock.now()
         self.uow.audit(actor, now, "proposal.adopt", "proposal", proposal.id, before, after)
+        how = "no objection by its deadline" if procedure == Procedure.SILENCE else "consensus"
+        self._tell(
+            self._everyone(),
+            f"Adopted: {proposal.title}",
+            f"Adopted by {how} on {_when(decided_at)}.",
+            f"/proposals/{proposal.id}",
+        )
         return outcome.id
+
+    def remind_silent(self, proposal_id: int) -> int:
+        """The scheduler's step: remind the delegations that have stated no position on a
+        proposal under silence, 24 h and 1 h before its deadline, each reminder once (keyed).
+        How many notices were written."""
+        now = self.uow.clock.now()
+        proposal = self.s.get(Proposal, proposal_id)
+        if proposal is None or proposal.state != ProposalState.UNDER_SILENCE:
+            return 0
+        assert proposal.silence_deadline is not None
+        mark = model.reminder_due(proposal.silence_deadline, now)
+        if mark is None:
+            return 0
+        stated = set(
+            self.s.scalars(
+                select(Position.delegation_id).where(Position.proposal_id == proposal.id)
+            )
+        )
+        silent = [d.id for d in seated_at_table(self.s, now.date()) if d.id not in stated]
+        deadline = proposal.silence_deadline.astimezone(dt.UTC).isoformat()
+        return NotificationService(self.uow).notify(
+            delegation_ids=silent,
+            subject=f"Silence ends in {mark}: {proposal.title}"[:200],
+            body=f"Adopted at {_when(proposal.silence_deadline)} unless a delegation objects "
+            "before it. Your delegation has stated no position.",
+            link=f"/proposals/{proposal.id}",
+            key=f"proposal:{proposal.id}:silence:{deadline}:{mark}",
+        )
 
     def withdraw_proposal(self, actor: Actor, proposal_id: int, reason: str) -> None:
         proposal = self.load_proposal(actor, proposal_id)
