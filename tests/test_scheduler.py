@@ -169,7 +169,8 @@ def test_worker_once_through_the_cli(seeded: Context, smtp: SmtpServer) -> None:
     assert done.returncode == 0, done.stderr
     assert (
         done.stdout.strip()
-        == "Ran the scheduled jobs once: adopt silences 0, flag late consultations 0, silence reminders 0, mail 1"
+        == "Ran the scheduled jobs once: adopt silences 0, flag late consultations 0, "
+        "silence reminders 0, mail 1"
     )
     assert len(smtp.collector.messages()) == 1
 
