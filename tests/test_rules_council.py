@@ -374,3 +374,82 @@ def test_proposal_actions() -> None:
     assert policy.proposal_actions(PARTNER, ProposalState.UNDER_SILENCE, DEU) == {"position"}
     assert policy.proposal_actions(MEMBER, ProposalState.ADOPTED, DEU) == set()
     assert policy.proposal_actions(VIEWER, ProposalState.IN_DISCUSSION, DEU) == set()
+
+
+# ---- the words of each refusal (what the user reads) -----------------------------------------
+
+
+def test_refusals_say_the_state_the_rule_and_who_may() -> None:
+    with pytest.raises(IllegalTransition) as illegal:
+        model.meeting_transition(MeetingState.CLOSED, MeetingAction.CLOSE, "meeting 7")
+    assert illegal.value.extra == {"current_state": "closed", "action": "close"}
+    with pytest.raises(RuleViolation) as lacking:
+        model.require_complete_record(None, ["A"])
+    assert lacking.value.detail == (
+        "a meeting closes only with its record: it lacks minutes; an outcome for agenda item 'A'"
+    )
+    assert lacking.value.extra == {
+        "rule": "closing a meeting needs its minutes and an outcome for each agenda item"
+    }
+    with pytest.raises(RuleViolation) as no_consensus:
+        model.require_consensus([_p("HUN", Stance.OBJECT, 1), _p("TUR", Stance.OBJECT, 2)])
+    assert no_consensus.value.detail == "no consensus: HUN, TUR object"
+    assert no_consensus.value.extra == {
+        "rule": "a proposal is adopted only when no objection stands"
+    }
+    with pytest.raises(InvalidInput) as future:
+        model.require_held_not_in_future(T0 + SECOND, T0)
+    assert future.value.detail == "held_at: a meeting cannot be recorded as held in the future"
+    with pytest.raises(RuleViolation) as ended:
+        model.require_silence_open(T0, T0)
+    assert ended.value.detail == (
+        "the silence procedure ended at 2024-04-02T12:00:00+00:00: "
+        "an objection must be lodged before the deadline"
+    )
+    assert ended.value.extra == {"rule": "silence is broken only before its deadline"}
+
+
+def test_forbidden_says_who_may() -> None:
+    with pytest.raises(Forbidden) as chair:
+        policy.require(MEMBER, Action.CHAIR, owner_id=DEU, record="meeting 3")
+    assert chair.value.detail == "X may not chair a meeting (meeting 3): only the secretariat may"
+    with pytest.raises(Forbidden) as viewer:
+        policy.require(VIEWER, Action.CONVENE, owner_id=DEU)
+    assert viewer.value.detail == "X may not convene the council: u has read-only access"
+    with pytest.raises(Forbidden) as other:
+        policy.require(MEMBER, Action.WITHDRAW_PROPOSAL, owner_id=UKR)
+    assert other.value.detail == (
+        "X may not withdraw a proposal: "
+        "only the delegation the record belongs to or the secretariat may"
+    )
+
+
+@pytest.mark.parametrize(
+    ("state", "starts_at", "chair", "step"),
+    [
+        (MeetingState.REQUESTED, None, True, ("meeting to schedule", "schedule it")),
+        (
+            MeetingState.REQUESTED,
+            None,
+            False,
+            ("meeting to attend", "attend once the chair schedules it"),
+        ),
+        (MeetingState.SCHEDULED, LATER, False, ("meeting to attend", "attend")),
+        (
+            MeetingState.SCHEDULED,
+            T0,
+            True,
+            ("meeting to record", "record it as held, or reschedule it"),
+        ),
+        (
+            MeetingState.HELD,
+            T0,
+            True,
+            ("meeting to close", "record minutes and outcomes, then close"),
+        ),
+    ],
+)
+def test_what_a_meeting_asks(
+    state: MeetingState, starts_at: dt.datetime | None, chair: bool, step: tuple[str, str]
+) -> None:
+    assert model.meeting_waits(state, starts_at, T0, chair=chair) == step
