@@ -19,6 +19,7 @@ from shieldwall.assistance import pages as assistance_pages
 from shieldwall.audit import api as audit_api
 from shieldwall.context import open_platform
 from shieldwall.council import api as council_api
+from shieldwall.council import pages as council_pages
 from shieldwall.kit import problems
 from shieldwall.kit.clock import Clock
 from shieldwall.kit.db import database_status
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(public.router)
     app.include_router(access_pages.router)
     app.include_router(assistance_pages.router)
+    app.include_router(council_pages.router)
     app.include_router(dashboard.router)
 
     @app.get("/healthz", tags=["operations"], responses=problems.problem_responses(public=True))
