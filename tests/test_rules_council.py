@@ -84,6 +84,13 @@ def test_meeting_level(text: str, level: MeetingLevel) -> None:
     assert model.meeting_level("level", text) == level
 
 
+def test_unstated_is_for_the_record_only() -> None:
+    assert model.meeting_level("level", "unstated", on_record=True) == MeetingLevel.UNSTATED
+    assert model.meeting_level("level", "summit", on_record=True) == MeetingLevel.SUMMIT
+    with pytest.raises(InvalidInput, match="level: use one of summit"):
+        model.meeting_level("level", "heads of state", on_record=True)
+
+
 @pytest.mark.parametrize("text", ["unstated", "", "heads of state", "ambassador"])
 def test_meeting_level_refused(text: str) -> None:
     with pytest.raises(InvalidInput) as refused:

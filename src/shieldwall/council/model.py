@@ -73,14 +73,14 @@ def meeting_transition(state: MeetingState, action: MeetingAction, meeting: str)
     return to or state
 
 
-def meeting_level(field: str, text: str) -> MeetingLevel:
-    """The level of a new meeting: one of the council's levels ("unstated" is for the record
-    of past meetings only)."""
+def meeting_level(field: str, text: str, *, on_record: bool = False) -> MeetingLevel:
+    """The level of a meeting: one of the council's levels. "unstated" is only for the record
+    of a past meeting whose level no source states (``on_record``), never for a new one."""
     try:
         level = MeetingLevel(text.strip().lower())
     except ValueError:
-        level = MeetingLevel.UNSTATED
-    if level == MeetingLevel.UNSTATED:
+        level = None
+    if level is None or (level == MeetingLevel.UNSTATED and not on_record):
         choices = ", ".join(lv.value for lv in NEW_MEETING_LEVELS)
         raise InvalidInput(field, f"use one of {choices}")
     return level

@@ -60,6 +60,7 @@ def meeting_dict(m: Meeting, codes: dict[int, str], now: dt.datetime) -> dict[st
         or (m.held_at is not None and not model.held_in_time(m.hold_by, m.held_at)),
         "flagged_late_at": m.flagged_late_at,
         "minutes": m.minutes,
+        "minutes_illustrative": m.minutes_illustrative,
         "closed_at": m.closed_at,
         "sources": m.sources.split() if m.sources else [],
         "illustrative": m.illustrative,

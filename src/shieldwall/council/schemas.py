@@ -111,6 +111,7 @@ class MeetingOut(BaseModel):
     late: bool
     flagged_late_at: dt.datetime | None
     minutes: str | None
+    minutes_illustrative: bool
     closed_at: dt.datetime | None
     sources: list[str]
     illustrative: bool

@@ -126,7 +126,8 @@ class CouncilService:
         within the council's time limit (``hold_within_hours`` shortens or lengthens it)."""
         payload = _payload(locals())
         payload["agenda"] = [vars(a) for a in agenda or []]
-        level_v = model.meeting_level("level", level)
+        # Only a system process (the demo, an import) writes the record of past meetings.
+        level_v = model.meeting_level("level", level, on_record=actor.system)
         released = widened("releasability", MEETING_DEFAULT, releasability)
         convener = self._convener(actor, convened_by)
         again = idempotency.replayed(self.s, actor.name, "meeting", idempotency_key, payload)
@@ -303,11 +304,9 @@ class CouncilService:
         )
         if not minutes.strip():
             raise InvalidInput("minutes", "the minutes cannot be empty")
-        before = {"minutes": meeting.minutes}
-        meeting.minutes = minutes.strip()
-        if illustrative:
-            meeting.illustrative = True
-        after = {"minutes": meeting.minutes}
+        before = {"minutes": meeting.minutes, "illustrative": meeting.minutes_illustrative}
+        meeting.minutes, meeting.minutes_illustrative = minutes.strip(), illustrative
+        after = {"minutes": meeting.minutes, "illustrative": illustrative}
         self.uow.audit(actor, now, "meeting.minutes", "meeting", meeting.id, before, after)
 
     def record_item_outcome(

@@ -38,6 +38,8 @@ class Meeting(Base):
     chair: Mapped[str] = mapped_column(String(200), default="")
     held_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     minutes: Mapped[str | None] = mapped_column(Text)
+    # Minutes written for the demo rather than taken from a source are marked as such.
+    minutes_illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     flagged_late_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     sources: Mapped[str] = mapped_column(Text, default="")

@@ -34,6 +34,7 @@ def upgrade() -> None:
     sa.Column('chair', sa.String(length=200), nullable=False),
     sa.Column('held_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('minutes', sa.Text(), nullable=True),
+    sa.Column('minutes_illustrative', sa.Boolean(), nullable=False),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('flagged_late_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('sources', sa.Text(), nullable=False),
