@@ -16,6 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
+from shieldwall.access.model import SYSTEM
 from shieldwall.audit.tables import AuditRecord
 from shieldwall.council.service import AgendaEntry
 from shieldwall.council.tables import AgendaItem, Meeting
@@ -502,3 +503,28 @@ def test_every_page_renders_for_partner_member_and_chair(
         assert "Traceback" not in page.text
         assert " utc" not in page.text
     assert "UTC" in b.get(f"/meetings/{meeting}").text
+
+
+def test_a_recorded_meeting_shows_its_sources_and_what_is_illustrative(
+    browsers: dict[str, Browser], seeded: Context
+) -> None:
+    # The record of a past meeting, as the demo writes it: a system process, a level no
+    # source states, its sources, and minutes written for the demo.
+    meeting: int = seeded.council.convene(
+        SYSTEM,
+        title="Consultations after the attack on Odesa",
+        level="unstated",
+        convened_by="UKR",
+        sources="https://www.nato.int/cps/en/natohq/news_217223.htm",
+    )
+    seeded.council.schedule(SYSTEM, meeting, starts_at=NOW, place="Brussels")
+    seeded.council.hold(SYSTEM, meeting, attendance={"UKR": ""}, held_at=NOW)
+    seeded.council.record_minutes(
+        SYSTEM, meeting, "Allies condemned the attack.", illustrative=True
+    )
+    page = browsers["fra"].get(f"/meetings/{meeting}")
+    assert '<a href="https://www.nato.int/cps/en/natohq/news_217223.htm"' in page.text
+    words = _text(page)
+    assert "Minutes illustrative These minutes are written for the demo" in words
+    assert "This meeting is invented for the demo" not in words
+    assert "Level unstated" in words
