@@ -70,6 +70,9 @@ def seed_ledger(ctx: Context) -> None:
         area="demining",
         value_cents=100_000,
     )
+    # A meeting and a proposal of the council, so that their routes reach real records too.
+    ctx.council.convene(ukr, title="Consultation", level="ambassadors", crisis=True, reason="r")
+    ctx.council.table_proposal(actor(ctx, "deu"), title="Statement", text="Allies condemn.")
 
 
 @pytest.fixture(params=["sec", "deu", "ukr"])

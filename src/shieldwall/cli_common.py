@@ -1,0 +1,104 @@
+"""What every ``shieldwall`` command shares: the database option, one-line errors, plain
+text arguments, and tables written as a table, CSV or JSON."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from shieldwall.access.model import Actor
+from shieldwall.context import open_platform
+from shieldwall.kit.db import database_status
+from shieldwall.kit.errors import DomainError
+from shieldwall.kit.exports import csv_lines
+from shieldwall.kit.settings import get_settings
+from shieldwall.kit.text import check_text
+from shieldwall.kit.uow import Platform
+
+out = Console()
+err = Console(stderr=True, soft_wrap=True)  # one line per message, however long
+
+# Whoever runs the CLI holds the database itself: an operator of the platform, who sees the
+# whole ledger and is named as such in the audit log.
+OPERATOR = Actor("system:cli", system=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="Database URL or SQLite file path [default: SHIELDWALL_DATABASE_URL]"
+    ),
+]
+
+
+def database_url(db: str | None) -> str:
+    if db is None:
+        return get_settings().database_url
+    return db if "://" in db else f"sqlite:///{db}"
+
+
+def fail(message: str, code: int = 1) -> None:
+    # One line, however narrow the terminal: an error message is never wrapped.
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def plain(values: dict[str, str | None]) -> None:
+    """Command-line text is held to the platform's rule (``kit.text``): no control
+    characters; otherwise a one-line error naming the argument or option."""
+    for name, value in values.items():
+        try:
+            check_text(name, value or "")
+        except DomainError as exc:
+            fail(exc.detail)
+
+
+def ready_context(db: str | None) -> Platform:
+    """A context on a database whose schema is current; a clear message otherwise."""
+    url = database_url(db)
+    ctx = open_platform(url)
+    status = database_status(ctx.engine)
+    if status["status"] != "ok":
+        fail(f"cannot reach the database at {ctx.engine.url.render_as_string()}")
+    if status.get("schema_revision") in (None, "none"):
+        fail("the database has no Shieldwall schema yet: run `shieldwall init` first")
+    return ctx
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def write_rows(rows: list[dict[str, Any]], columns: list[str], fmt: Format, title: str) -> None:
+    if fmt == Format.json:
+        sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
+    elif fmt == Format.csv:
+        sys.stdout.writelines(csv_lines(rows, columns))
+    else:
+        # Figures are never cut: a narrow terminal folds a cell rather than elide it, and
+        # piped output is not held to a terminal's width.
+        table = Table(title=title)
+        for c in columns:
+            numeric = c.endswith(("_eur", "_quantity"))
+            header = c.replace("_eur", " EUR").replace("_quantity", " qty")
+            table.add_column(header, justify="right" if numeric else "left", overflow="fold")
+        for r in rows:
+            table.add_row(
+                *[
+                    f"{r[c]:,.0f}"
+                    if c.endswith("_eur")
+                    else f"{r[c]:,}"
+                    if c.endswith("_quantity")
+                    else str(r[c] if r[c] is not None else "—")
+                    for c in columns
+                ]
+            )
+        console = out if out.is_terminal else Console(width=200)
+        console.print(table)
