@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize, expect
 
 from shieldwall.council import scheduled
 from shieldwall.kit.clock import FixedClock
@@ -22,7 +22,7 @@ from tests.platform import TestPlatform as Context
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 # Fields without a label that names them: what axe-core's "label" rule would report (no
 # axe-core package is installed in this environment, and nothing is fetched at run time).
