@@ -8,6 +8,7 @@ import itertools
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ from sqlalchemy import Engine, create_engine, text
 
 from shieldwall.access.model import Actor
 from shieldwall.app import create_app
+from shieldwall.demo import build_demo
+from shieldwall.demo.builder import COUNCIL_SEATED
 from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.db import migrate
 from shieldwall.kit.settings import Settings
@@ -52,6 +55,9 @@ USERS = {
     "swe": ("SWE", "officer"),
 }
 NOW = dt.datetime(2024, 4, 2, 12, 0, tzinfo=dt.UTC)
+# The demo's present in the tests: after its last meeting (12 February 2026), fixed so that the
+# dates the tests expect are too.
+DEMO_NOW = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
 
 
 # ---- databases -------------------------------------------------------------------------------
@@ -106,6 +112,26 @@ def _sqlite_copy(template: Path, directory: Path) -> str:
     path = directory / "shieldwall.db"
     shutil.copy(template, path)
     return f"sqlite:///{path}"
+
+
+@dataclass(frozen=True)
+class BuiltDemo:
+    path: Path  # a template: copy it before writing to it
+    counts: dict[str, int]  # what build_demo said it built
+
+    def copy(self, directory: Path) -> str:
+        return _sqlite_copy(self.path, directory)
+
+
+@pytest.fixture(scope="session")
+def demo_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> BuiltDemo:
+    """The whole demo, built once per session (it takes half a minute) at ``DEMO_NOW``."""
+    path = tmp_path_factory.mktemp("demo-template") / "demo.db"
+    shutil.copy(sqlite_template, path)
+    context = open_test_platform(f"sqlite:///{path}", FixedClock(COUNCIL_SEATED))
+    counts = build_demo(context, progress=False, now=DEMO_NOW)
+    context.engine.dispose()
+    return BuiltDemo(path, counts)
 
 
 @pytest.fixture

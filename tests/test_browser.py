@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterator
 
@@ -11,24 +10,17 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from shieldwall.app import create_app
-from shieldwall.demo import DEMO_PASSWORD, build_demo
-from shieldwall.kit.clock import FixedClock
-from shieldwall.kit.db import migrate
+from shieldwall.demo import DEMO_PASSWORD
 from shieldwall.kit.settings import Settings
+from tests.conftest import BuiltDemo
 from tests.liveserver import LiveServer
-from tests.platform import open_test_platform
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def demo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    url = f"sqlite:///{path}"
-    migrate(url)
-    ctx = open_test_platform(url, FixedClock(dt.datetime(2023, 7, 12, tzinfo=dt.UTC)))
-    build_demo(ctx, progress=False)
-    ctx.engine.dispose()
+def demo_url(demo_template: BuiltDemo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = demo_template.copy(tmp_path_factory.mktemp("demo"))
     app = create_app(Settings(database_url=url))
     with LiveServer(app) as live:
         yield live.url

@@ -17,7 +17,9 @@ from sqlalchemy import select
 
 from shieldwall.audit.tables import AuditRecord
 from shieldwall.council import scheduled
+from shieldwall.council.service import AgendaEntry
 from shieldwall.kit.clock import FixedClock
+from shieldwall.kit.errors import InvalidInput
 from tests.conftest import NOW, Delegations, actor, problem_of
 from tests.platform import TestPlatform as Context
 from tests.platform import open_test_platform
@@ -398,3 +400,15 @@ def test_every_council_change_is_audited(
     assert actions["proposal.silence"] == 1
     assert actions["proposal.adopt"] == 1
     assert meeting["id"]
+
+
+def test_the_service_refuses_overlong_names_naming_the_field(seeded: Context) -> None:
+    """Not only the API: a caller of the service (the CLI, an import) gets the same refusal."""
+    ukr = actor(seeded, "ukr")
+    with pytest.raises(InvalidInput) as refused:
+        seeded.council.convene(ukr, title="x" * 201, level="summit")
+    assert refused.value.detail == "title: at most 200 characters"
+    meeting = seeded.council.convene(ukr, title="x" * 200, level="summit")
+    with pytest.raises(InvalidInput) as refused:
+        seeded.council.add_agenda_item(ukr, meeting, AgendaEntry("y" * 201))
+    assert refused.value.detail == "agenda: at most 200 characters"

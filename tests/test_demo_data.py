@@ -11,10 +11,15 @@ from sqlalchemy import func, select
 from shieldwall.delegations.tables import Delegation
 from shieldwall.demo import build_demo, builder
 from shieldwall.demo.records import (
+    HERE,
+    MEETING_COLUMNS,
     Answer,
     Delivery,
     Lifecycle,
+    check_council,
     read_areas,
+    read_council,
+    read_council_meetings,
     read_items,
     read_offers,
     read_requests,
@@ -22,6 +27,7 @@ from shieldwall.demo.records import (
 )
 from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.errors import InvalidInput, RuleViolation
+from tests.conftest import DEMO_NOW
 from tests.platform import open_test_platform
 
 OFFER = """
@@ -152,4 +158,93 @@ def test_the_demo_is_built_whole_or_not_at_all(
         build_demo(ctx, progress=False)
     with ctx.reading() as s:
         assert s.scalar(select(func.count()).select_from(Delegation)) == 0
+    ctx.engine.dispose()
+
+
+# ---- the council -----------------------------------------------------------------------------
+
+MEETING = (
+    '2023-07-26,ambassadors,UKR,yes,"Black Sea consultation","NUC statement",'
+    "https://example.org/a https://example.org/b\n"
+)
+
+
+def _meetings(tmp_path: Path, *rows: str) -> Path:
+    path = tmp_path / "nuc_meetings.csv"
+    path.write_text(",".join(MEETING_COLUMNS) + "\n" + "".join(rows), encoding="utf-8")
+    return path
+
+
+def test_the_meetings_file_has_the_datasets_counts() -> None:
+    """30 meetings, 7 of them crisis meetings at Ukraine's request, 3 not confirmed held (the
+    dataset's README)."""
+    meetings = read_council_meetings()
+    assert len(meetings) == 30
+    crisis = [m for m in meetings if m.crisis]
+    assert len(crisis) == 7 and {m.convened_by for m in crisis} == {"UKR"}
+    assert [m.on for m in meetings if m.unconfirmed] == [
+        dt.date(2025, 6, 24),
+        dt.date(2026, 1, 22),
+        dt.date(2026, 2, 12),
+    ]
+    business = read_council()
+    check_council(meetings, business)
+    black_sea = next(r for r in business.requests if r.meeting == dt.date(2023, 7, 26))
+    assert black_sea.requested_on == dt.date(2023, 7, 22)  # the README's gap: 22 → 26 July
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (MEETING.replace("ambassadors", "envoys"), "level: use one of summit"),
+        (MEETING.replace(",yes,", ",maybe,"), "crisis: yes or no"),
+        (MEETING.replace("UKR", ""), "names in convened_by who asked for it"),
+        (MEETING.replace("https://example.org/a https://example.org/b", ""), "sources"),
+        (MEETING.replace("2023-07-26", "26/07/2023"), "date: YYYY-MM-DD"),
+        (MEETING.replace(',"NUC statement"', ""), "expected 7 fields"),
+    ],
+)
+def test_a_bad_meeting_row_is_refused_naming_file_and_line(
+    tmp_path: Path, row: str, message: str
+) -> None:
+    path = _meetings(tmp_path, MEETING.replace("07-26", "07-12").replace(",yes,", ",no,"), row)
+    with pytest.raises(InvalidInput) as refused:
+        read_council_meetings(path)
+    assert refused.value.detail.startswith("nuc_meetings.csv line 3: ")
+    assert message in refused.value.detail
+
+
+def test_meetings_out_of_date_order_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="one meeting a day, in date order"):
+        read_council_meetings(_meetings(tmp_path, MEETING, MEETING))
+
+
+def test_council_toml_must_cover_the_meetings_file(tmp_path: Path) -> None:
+    """A crisis meeting without its request day, a not-confirmed one missing from not_held, or
+    a bad proposal are refused, naming the file and the entry."""
+    meetings = read_council_meetings()
+    shipped = (HERE / "council.toml").read_text(encoding="utf-8")
+    path = tmp_path / "council.toml"
+    path.write_text(shipped.replace("meeting = 2023-07-26", "meeting = 2023-10-11"), "utf-8")
+    with pytest.raises(InvalidInput, match="crisis_request 1: no crisis meeting that day"):
+        check_council(meetings, read_council(path))
+    path.write_text(shipped.replace("meeting = 2026-01-22\n", "meeting = 2025-10-15\n"), "utf-8")
+    with pytest.raises(InvalidInput, match="list the meeting of 2026-01-22 under not_held"):
+        check_council(meetings, read_council(path))
+    path.write_text(
+        shipped.replace('stance = "object", on = 2023-09-15', 'stance = "object", on = 2023-09-11'),
+        "utf-8",
+    )
+    with pytest.raises(InvalidInput, match=r"council\.toml proposal 1: the positions follow"):
+        read_council(path)
+    path.write_text(shipped + "\n[extra]\nkey = 1\n", "utf-8")
+    with pytest.raises(InvalidInput, match=r"council.toml: unknown key\(s\) extra"):
+        read_council(path)
+
+
+def test_the_demos_present_comes_after_its_last_meeting(sqlite_url: str) -> None:
+    ctx = open_test_platform(sqlite_url, FixedClock(dt.datetime(2023, 7, 12, tzinfo=dt.UTC)))
+    with pytest.raises(InvalidInput, match=r"now: .*after its last meeting \(2026-02-12\)"):
+        build_demo(ctx, progress=False, now=dt.datetime(2026, 2, 12, 23, tzinfo=dt.UTC))
+    assert DEMO_NOW.date() > dt.date(2026, 2, 12)
     ctx.engine.dispose()

@@ -165,6 +165,32 @@ def test_closing_needs_the_record() -> None:
         model.require_complete_record("", ["A"])
 
 
+LATER = T0 + HOUR
+# (state, starts_at, chair?) → what waits, by hand from the README: the chair schedules,
+# records as held and closes; the others attend what is requested or still to come.
+WAITS: list[tuple[MeetingState, dt.datetime | None, bool, str | None]] = [
+    (MeetingState.REQUESTED, None, True, "meeting to schedule"),
+    (MeetingState.REQUESTED, None, False, "meeting to attend"),
+    (MeetingState.SCHEDULED, LATER, True, None),  # nothing yet for the chair
+    (MeetingState.SCHEDULED, LATER, False, "meeting to attend"),
+    (MeetingState.SCHEDULED, T0, True, "meeting to record"),  # it has started
+    (MeetingState.SCHEDULED, T0, False, None),  # past: the chair's to record, not theirs
+    (MeetingState.SCHEDULED, T0 - HOUR, False, None),
+    (MeetingState.HELD, T0 - HOUR, True, "meeting to close"),
+    (MeetingState.HELD, T0 - HOUR, False, None),
+    (MeetingState.CLOSED, T0 - HOUR, True, None),
+    (MeetingState.CLOSED, T0 - HOUR, False, None),
+]
+
+
+@pytest.mark.parametrize(("state", "starts_at", "chair", "kind"), WAITS)
+def test_meeting_waits(
+    state: MeetingState, starts_at: dt.datetime | None, chair: bool, kind: str | None
+) -> None:
+    step = model.meeting_waits(state, starts_at, T0, chair=chair)
+    assert (step[0] if step else None) == kind
+
+
 # ---- proposals -----------------------------------------------------------------------------
 
 

@@ -1,6 +1,6 @@
 """Mutation score of the rules modules: `make mutants`.
 
-Runs mutmut (configured in pyproject.toml, [tool.mutmut]: the five rules modules, mutated;
+Runs mutmut (configured in pyproject.toml, [tool.mutmut]: the rules modules, mutated;
 the fast rule tests, run against each mutant) from scratch, reads its results, leaves out the
 mutants listed in mutants-equivalent.toml (each with the reason it cannot change behaviour),
 and prints every mutant that survived and is not listed (the first 25 with their diff), then

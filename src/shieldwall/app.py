@@ -27,7 +27,7 @@ from shieldwall.kit.middleware import BodyLimit, NoStore
 from shieldwall.kit.params import plain_query
 from shieldwall.kit.settings import Settings, get_settings
 from shieldwall.kit.uow import Platform
-from shieldwall.reports import dashboard, public
+from shieldwall.reports import dashboard, inbox, public
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 STATIC = Path(__file__).parent / "static"
@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(council_api.router)
     app.include_router(audit_api.router)
     app.include_router(public.router)
+    app.include_router(inbox.router)
     app.include_router(access_pages.router)
     app.include_router(assistance_pages.router)
     app.include_router(council_pages.router)

@@ -79,7 +79,7 @@ def demo(
         bool, typer.Option("--serve/--no-serve", help="Serve the web app after building")
     ] = True,
 ) -> None:
-    """Build the NATO–Ukraine 2023–2024 demo database (afresh) and serve it."""
+    """Build the NATO–Ukraine demo database (afresh) and serve it."""
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     url = f"sqlite:///{db}"
@@ -96,6 +96,14 @@ def demo(
         f"Demo built in {db}: {counts['requests']} requests, {counts['kiel_offers']} offers from "
         f"the Kiel tracker, {counts['illustrative_offers']} illustrative offers; "
         f"committed €{total['committed_eur']:,.0f}, delivered €{total['delivered_eur']:,.0f}."
+    )
+    unheld = counts["meetings"] - counts["meetings_held"]
+    out.print(
+        f"Council: {counts['meetings']} real meetings of the NATO–Ukraine Council "
+        f"({counts['meetings_held']} held and closed with illustrative minutes, {unheld} not "
+        f"reported held and left scheduled); {counts['illustrative_consultations']} illustrative "
+        f"crisis consultation flagged late; {counts['illustrative_proposals']} illustrative "
+        "proposals."
     )
     out.print(
         f"Sign in as [bold]ukr[/bold], [bold]deu[/bold], [bold]usa[/bold], … (one account per "

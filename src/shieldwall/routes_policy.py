@@ -28,6 +28,9 @@ AUDIT: dict[tuple[str, str], RouteRule] = {
 }
 REPORTS: dict[tuple[str, str], RouteRule] = {
     ("GET", "/"): RouteRule(Audience.PAGE, "offer"),
+    # Lines about requests, offers and deliveries: each feature reads only what its reader
+    # may see, and says who is to act through its policy.
+    ("GET", "/api/v1/inbox"): _SIGNED_IN,
     ("GET", "/api/v1/public/summary"): _PUBLIC,
     ("GET", "/public"): _PUBLIC,
 }

@@ -8,6 +8,7 @@ Every quantity and value the platform reports is derived from ledger entries, an
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
@@ -359,3 +360,76 @@ def delivery_movement(before: Balances, quantity: int) -> Movement:
 
 def needs_reason(action: OfferAction) -> bool:
     return action in (OfferAction.DECLINE, OfferAction.WITHDRAW, OfferAction.CANCEL)
+
+
+# ---- what waits for a delegation ("needs you now") -------------------------------------------
+
+# Plurals that are not the noun plus -s; a noun that is its own plural maps to itself.
+_IRREGULAR_PLURALS = {"aircraft": "aircraft", "personnel": "personnel", "equipment": "equipment"}
+
+
+def plural(noun: str, count: int) -> str:
+    """``noun`` as it reads after ``count``: "1 battery", "3 batteries", "2 sets", "4 aircraft".
+
+    Only the last word changes ("Patriot battery" → "Patriot batteries"), and its case is kept.
+    """
+    if count == 1 or not noun:
+        return noun
+    head, _, last = noun.rpartition(" ")
+    prefix = f"{head} " if head else ""
+    lower = last.lower()
+    if lower in _IRREGULAR_PLURALS:
+        return prefix + last
+    if lower.endswith("y") and lower[-2:-1] not in ("a", "e", "i", "o", "u", ""):
+        return f"{prefix}{last[:-1]}ies"
+    if lower.endswith(("s", "x", "z", "ch", "sh")):
+        return f"{prefix}{last}es"
+    return f"{prefix}{last}s"
+
+
+def quantity_of(quantity: int, item_name: str, unit: str) -> str:
+    """A quantity of a catalogue item in words: "3 Patriot batteries" when the item's name ends
+    in its unit, else the name and the counted unit ("PAC-3 MSE interceptor, 4 missiles"); an
+    item counted in euros is a sum ("€2,000,000.00 of Budget support")."""
+    if unit.upper() == "EUR":
+        return f"{euros_text(quantity * 100)} of {item_name}"
+    if item_name.lower().endswith(unit.lower()):
+        return f"{quantity:,} {plural(item_name, quantity)}"
+    return f"{item_name}, {quantity:,} {plural(unit, quantity)}"
+
+
+def need_by_deadline(need_by: dt.date) -> dt.datetime:
+    """A need-by date is met if the assistance arrives that day: the deadline is its last
+    second, in UTC."""
+    return dt.datetime.combine(need_by, dt.time(23, 59, 59), tzinfo=dt.UTC)
+
+
+# An offer in one of these states still answers the request it was made against; a declined,
+# withdrawn or cancelled one no longer does, so the request waits for the member again.
+STANDING_OFFER_STATES = frozenset(
+    {OfferState.OFFERED, OfferState.ACCEPTED, OfferState.COMMITTED, OfferState.DELIVERED}
+)
+
+
+def answers_request(offer_state: str) -> bool:
+    """Whether a member's offer in ``offer_state`` answers the request it was made against."""
+    return OfferState(offer_state) in STANDING_OFFER_STATES
+
+
+def awaited_step(state: str) -> OfferAction | None:
+    """The step an offer in ``state`` waits for: an offered one the partner's answer, an
+    accepted one the member's commitment; in any other state the next step is nobody's due."""
+    return {OfferState.OFFERED: OfferAction.ACCEPT, OfferState.ACCEPTED: OfferAction.COMMIT}.get(
+        OfferState(state)
+    )
+
+
+def rejection_awaits_member(
+    offer_state: str, rejected_at: dt.datetime, last_recorded_at: dt.datetime | None
+) -> bool:
+    """A rejected delivery waits for its member until the member acts on the offer: it records
+    a delivery after the rejection, or the offer leaves the committed state (cancelled, or
+    delivered in full). ``last_recorded_at`` is when a delivery was last recorded on the offer."""
+    if OfferState(offer_state) != OfferState.COMMITTED:
+        return False
+    return last_recorded_at is None or last_recorded_at <= rejected_at

@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from shieldwall.access.model import Actor, Audience, Releasability, RouteRule
-from shieldwall.access.permissions import Relation, permits, refusal
+from shieldwall.access.permissions import Relation, permits, refusal, relation
 from shieldwall.assistance.model import OFFER_TRANSITIONS, OfferAction, OfferState
 from shieldwall.delegations.model import DelegationKind
 
@@ -46,6 +46,14 @@ ALLOWED: dict[Action, frozenset[Relation]] = {
     Action.WIDEN_RELEASABILITY: frozenset({Relation.OWNER}),
     Action.EDIT_CATALOGUE: frozenset({Relation.SECRETARIAT}),
 }
+
+
+def delegation_may(
+    actor: Actor, action: Action, owner_id: int | None, partner_id: int | None
+) -> bool:
+    """The actor's delegation stands to the record as ``action`` needs, whatever the actor's
+    role or token: what waits for a delegation waits for its viewers to read too."""
+    return relation(actor, owner_id, partner_id) in ALLOWED[action]
 
 
 def allowed(actor: Actor, action: Action, owner_id: int | None, partner_id: int | None) -> bool:
@@ -90,14 +98,22 @@ def is_addressee(actor: Actor, to_all_members: bool, addressees: list[str]) -> b
     )
 
 
+def request_awaits(actor: Actor, active: bool, to_all_members: bool, addressees: list[str]) -> bool:
+    """An active request waits for an offer from each member delegation it is addressed to
+    (its viewers see that too, though only its acting users may answer)."""
+    return (
+        active
+        and is_addressee(actor, to_all_members, addressees)
+        and delegation_may(actor, Action.MAKE_OFFER, actor.delegation_id, None)
+    )
+
+
 def may_answer_request(
     actor: Actor, active: bool, to_all_members: bool, addressees: list[str]
 ) -> bool:
     """An addressed member answers an active request with an offer of its own."""
-    return (
-        active
-        and is_addressee(actor, to_all_members, addressees)
-        and allowed(actor, Action.MAKE_OFFER, actor.delegation_id, None)
+    return request_awaits(actor, active, to_all_members, addressees) and allowed(
+        actor, Action.MAKE_OFFER, actor.delegation_id, None
     )
 
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from shieldwall.access.model import Actor
-from shieldwall.assistance import model
+from shieldwall.assistance import model, policy
 from shieldwall.assistance.model import Amount
 from shieldwall.assistance.tables import (
     AssistanceRequest,
@@ -30,8 +30,9 @@ from shieldwall.assistance.tables import (
 from shieldwall.assistance.visibility import readable_offer_ids, readable_offers, readable_requests
 from shieldwall.audit.tables import AuditRecord
 from shieldwall.delegations.tables import Delegation
-from shieldwall.kit.amounts import cents_sums, quantity_sums, total
+from shieldwall.kit.amounts import cents_sums, euros_text, quantity_sums, total
 from shieldwall.kit.errors import InvalidInput, NotFound
+from shieldwall.kit.inbox import Waiting
 
 # The dimensions a summary may be grouped by, and the entry column behind each.
 GROUP_KEYS: dict[str, Any] = {
@@ -727,3 +728,247 @@ def catalogue(session: Session) -> list[dict[str, Any]]:
 
 def pending_deliveries(session: Session, reader: Actor) -> list[dict[str, Any]]:
     return list_deliveries(session, reader, state=model.DeliveryState.RECORDED.value)
+
+
+# ---- what waits for a delegation ("needs you now") ---------------------------------------------
+
+# kind of line, and what the delegation is to do, for each step an offer or delivery waits for
+_OFFER_STEPS: dict[model.OfferAction, tuple[str, str]] = {
+    model.OfferAction.ACCEPT: ("offer awaiting your answer", "accept or decline"),
+    model.OfferAction.COMMIT: ("offer accepted, awaiting your commitment", "commit"),
+}
+
+
+def waiting_for(session: Session, reader: Actor, now: dt.datetime) -> list[Waiting]:
+    """What in the assistance ledger waits for the reader's delegation, one line each:
+
+    - the partner: offers made to it awaiting its answer; deliveries awaiting its confirmation;
+    - a member: active requests addressed to it, not yet covered, that no standing offer of its
+      own answers (due at the end of their need-by date); its accepted offers awaiting its
+      commitment; its deliveries the partner rejected, until it acts on the offer
+      (``model.rejection_awaits_member``).
+
+    Only records the reader may see are read (each query carries its releasability); who is to
+    act is the policy's answer (``policy.delegation_may``). A viewer or a read-only token sees
+    its delegation's lines, each saying it may only read. The secretariat has nothing waiting
+    here: what it may do in the ledger (close requests, correct it) it does when it decides to.
+    ``now`` is unused: the ledger's deadlines are dates that do not move with the clock.
+    """
+    if reader.delegation_id is None:
+        return []
+    names = Names.load(session)
+    units = {r.id: r.unit for r in session.execute(select(CapabilityItem.id, CapabilityItem.unit))}
+    return [
+        *_requests_awaiting_offers(session, reader, names, units),
+        *_offers_awaiting_steps(session, reader, names, units),
+        *_deliveries_awaiting_steps(session, reader, names, units),
+    ]
+
+
+def _to_do(
+    reader: Actor,
+    names: Names,
+    verb: str,
+    permission: policy.Action,
+    owner_id: int | None,
+    partner_id: int | None,
+) -> str:
+    """What to do, as the reader may read it: the verb for who may act; for a viewer or a
+    read-only token (the policy says no), the same duty named as its delegation's."""
+    if policy.allowed(reader, permission, owner_id, partner_id):
+        return verb
+    delegation = names.delegations[reader.delegation_id or 0][1]
+    return f"{delegation} to {verb} (you have read-only access)"
+
+
+def _what(
+    quantity: int | None,
+    item_id: int | None,
+    area_id: int,
+    value_cents: int,
+    names: Names,
+    units: dict[int, str],
+) -> str:
+    """What a request asks for or an offer gives: the item and quantity, else area and value."""
+    if item_id is not None and quantity is not None:
+        return model.quantity_of(quantity, names.items[item_id][1], units[item_id])
+    return f"{names.areas[area_id][1]} worth {euros_text(value_cents)}"
+
+
+def _party_to_offer(reader: Actor) -> ColumnElement[bool]:
+    """Offers the reader may see to which its delegation is a party (the member making it, or
+    the partner it is made to); which party is to act the policy says."""
+    return and_(
+        readable_offers(reader),
+        or_(Offer.member_id == reader.delegation_id, Offer.partner_id == reader.delegation_id),
+    )
+
+
+def _requests_awaiting_offers(
+    session: Session, reader: Actor, names: Names, units: dict[int, str]
+) -> list[Waiting]:
+    rows = {
+        r.id: r
+        for r in session.scalars(
+            select(AssistanceRequest).where(
+                readable_requests(reader), AssistanceRequest.state == model.RequestState.ACTIVE
+            )
+        )
+    }
+    views = [
+        v
+        for v in _request_views(session, reader, list(rows.values()))
+        if policy.request_awaits(
+            reader, v.state == model.RequestState.ACTIVE, not v.addressees, v.addressees
+        )
+        and model.awaits_cover(v.status)
+    ]
+    answered = {
+        request_id
+        for request_id, state in session.execute(
+            select(Offer.request_id, Offer.state).where(
+                readable_offers(reader),
+                Offer.member_id == reader.delegation_id,
+                Offer.request_id.in_([v.id for v in views]),
+            )
+        )
+        if model.answers_request(state)
+    }
+    lines = []
+    for v in views:
+        if v.id in answered:
+            continue
+        r = rows[v.id]
+        what = _what(r.quantity, r.item_id, r.area_id, r.value_cents, names, units)
+        lines.append(
+            Waiting(
+                kind="request addressed to you",
+                title=f"Request {v.id}: {what} for {names.delegations[r.partner_id][1]}",
+                action=_to_do(
+                    reader,
+                    names,
+                    "answer with an offer",
+                    policy.Action.MAKE_OFFER,
+                    reader.delegation_id,
+                    None,
+                ),
+                link=f"/requests/{v.id}",
+                record_type="request",
+                record_id=v.id,
+                due_at=model.need_by_deadline(v.need_by) if v.need_by else None,
+                since=v.filed_at,
+            )
+        )
+    return lines
+
+
+def _last_changes(session: Session, record_type: str, ids: list[int]) -> dict[int, dt.datetime]:
+    """When each record last changed state, from the audit log."""
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(AuditRecord.record_id, func.max(AuditRecord.at))
+        .where(
+            AuditRecord.record_type == record_type, AuditRecord.record_id.in_([str(i) for i in ids])
+        )
+        .group_by(AuditRecord.record_id)
+    )
+    return {int(record_id): at for record_id, at in rows}
+
+
+def _offers_awaiting_steps(
+    session: Session, reader: Actor, names: Names, units: dict[int, str]
+) -> list[Waiting]:
+    waiting = [s.value for s in model.OfferState if model.awaited_step(s) is not None]
+    offers = session.scalars(select(Offer).where(_party_to_offer(reader), Offer.state.in_(waiting)))
+    lines = []
+    for o in offers:
+        step = model.awaited_step(o.state)
+        if step is None:
+            continue
+        permission = policy.OFFER_PERMISSION[step]
+        if not policy.delegation_may(reader, permission, o.member_id, o.partner_id):
+            continue
+        kind, verb = _OFFER_STEPS[step]
+        what = _what(o.quantity, o.item_id, o.area_id, o.value_cents, names, units)
+        lines.append(
+            Waiting(
+                kind=kind,
+                title=f"{names.delegations[o.member_id][1]}: {what}",
+                action=_to_do(reader, names, verb, permission, o.member_id, o.partner_id),
+                link=f"/offers/{o.id}",
+                record_type="offer",
+                record_id=o.id,
+                since=o.offered_at,
+            )
+        )
+    accepted = [w.record_id for w in lines if w.kind == _OFFER_STEPS[model.OfferAction.COMMIT][0]]
+    changed = _last_changes(session, "offer", accepted)
+    # An accepted offer has waited since it was accepted, its last change of state.
+    return [replace(w, since=changed.get(w.record_id, w.since)) for w in lines]
+
+
+def _delivered(d: Delivery, o: Offer, names: Names, units: dict[int, str]) -> str:
+    """A delivery in words: its member, what it brought and when."""
+    if o.item_id is not None:
+        what = model.quantity_of(d.quantity, names.items[o.item_id][1], units[o.item_id])
+    else:
+        what = f"{names.areas[o.area_id][1]}, {d.quantity:,}"
+    return f"{names.delegations[o.member_id][1]}: {what} delivered on {d.delivered_on}"
+
+
+def _deliveries_awaiting_steps(
+    session: Session, reader: Actor, names: Names, units: dict[int, str]
+) -> list[Waiting]:
+    rows = session.execute(
+        select(Delivery, Offer)
+        .join(Offer, Offer.id == Delivery.offer_id)
+        .where(
+            _party_to_offer(reader),
+            Delivery.state.in_([model.DeliveryState.RECORDED, model.DeliveryState.REJECTED]),
+        )
+    ).all()
+    offer_ids = sorted({o.id for _d, o in rows})
+    last_recorded: dict[int, dt.datetime] = {
+        offer_id: recorded_at
+        for offer_id, recorded_at in session.execute(
+            select(Delivery.offer_id, func.max(Delivery.recorded_at))
+            .where(Delivery.offer_id.in_(offer_ids))
+            .group_by(Delivery.offer_id)
+        )
+    }
+    lines = []
+    for d, o in rows:
+        if d.state == model.DeliveryState.RECORDED:
+            permission = policy.Action.SETTLE_DELIVERY
+            kind, verb, title, since = (
+                "delivery awaiting your confirmation",
+                "confirm or reject delivery",
+                _delivered(d, o, names, units),
+                d.recorded_at,
+            )
+        else:
+            rejected_at = d.settled_at or d.recorded_at
+            if not model.rejection_awaits_member(o.state, rejected_at, last_recorded.get(o.id)):
+                continue
+            permission = policy.OFFER_PERMISSION[model.OfferAction.RECORD_DELIVERY]
+            kind, verb, title, since = (
+                "delivery rejected",
+                "record a new delivery",
+                f"{_delivered(d, o, names, units)}, rejected: {d.state_reason}",
+                rejected_at,
+            )
+        if not policy.delegation_may(reader, permission, o.member_id, o.partner_id):
+            continue
+        lines.append(
+            Waiting(
+                kind=kind,
+                title=title,
+                action=_to_do(reader, names, verb, permission, o.member_id, o.partner_id),
+                link=f"/offers/{o.id}",
+                record_type="delivery",
+                record_id=d.id,
+                since=since,
+            )
+        )
+    return lines

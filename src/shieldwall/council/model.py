@@ -127,6 +127,30 @@ def require_complete_record(minutes: str | None, items_without_outcome: Iterable
         )
 
 
+def meeting_waits(
+    state: MeetingState, starts_at: dt.datetime | None, now: dt.datetime, *, chair: bool
+) -> tuple[str, str] | None:
+    """What a meeting asks of a delegation now, as (what it is, what to do), or nothing.
+
+    The chair schedules what was requested, records as held (or reschedules) what has started,
+    and closes what was held. The others attend what is requested or still to come; a meeting
+    whose start has passed unrecorded waits for the chair, not for them."""
+    started = starts_at is not None and starts_at <= now
+    if chair:
+        return {
+            MeetingState.REQUESTED: ("meeting to schedule", "schedule it"),
+            MeetingState.SCHEDULED: ("meeting to record", "record it as held, or reschedule it")
+            if started
+            else None,
+            MeetingState.HELD: ("meeting to close", "record minutes and outcomes, then close"),
+        }.get(state)
+    if state == MeetingState.REQUESTED:
+        return ("meeting to attend", "attend once the chair schedules it")
+    if state == MeetingState.SCHEDULED and not started:
+        return ("meeting to attend", "attend")
+    return None
+
+
 # ---- proposals -------------------------------------------------------------------------------
 
 

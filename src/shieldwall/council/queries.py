@@ -328,57 +328,21 @@ def waiting_for(session: Session, reader: Actor, now: dt.datetime) -> list[Waiti
 
 
 def _meetings_waiting(session: Session, reader: Actor, now: dt.datetime) -> list[Waiting]:
-    lines: list[Waiting] = []
     chair = reader.is_secretariat
-    states = [MeetingState.REQUESTED.value, MeetingState.SCHEDULED.value]
-    if chair:
-        states.append(MeetingState.HELD.value)
+    states = [MeetingState.REQUESTED.value, MeetingState.SCHEDULED.value, MeetingState.HELD.value]
     meetings = session.scalars(
         select(Meeting).where(readable_meetings(reader), Meeting.state.in_(states))
     )
+    lines: list[Waiting] = []
     for m in meetings:
-        link = f"/meetings/{m.id}"
+        step = model.meeting_waits(MeetingState(m.state), m.starts_at, now, chair=chair)
+        if step is None:
+            continue
+        kind, action = step
+        due = m.starts_at if m.state == MeetingState.SCHEDULED.value else m.hold_by
         what = f"{'Crisis consultation' if m.crisis else 'Meeting'} {m.id}: {m.title}"
-        if m.state == MeetingState.HELD.value:
-            lines.append(
-                Waiting(
-                    "meeting to close",
-                    what,
-                    "record minutes and outcomes, then close",
-                    link,
-                    "meeting",
-                    m.id,
-                    None,
-                    m.held_at,
-                )
-            )
-        elif m.state == MeetingState.REQUESTED.value and chair:
-            lines.append(
-                Waiting(
-                    "meeting to schedule",
-                    what,
-                    "schedule it",
-                    link,
-                    "meeting",
-                    m.id,
-                    m.hold_by,
-                    m.convened_at,
-                )
-            )
-        elif m.state == MeetingState.SCHEDULED.value or not chair:
-            due = m.starts_at or m.hold_by
-            lines.append(
-                Waiting(
-                    "meeting to attend",
-                    what,
-                    "attend" if m.starts_at else "attend once scheduled",
-                    link,
-                    "meeting",
-                    m.id,
-                    due,
-                    m.convened_at,
-                )
-            )
+        since = m.held_at or m.convened_at
+        lines.append(Waiting(kind, what, action, f"/meetings/{m.id}", "meeting", m.id, due, since))
     return lines
 
 

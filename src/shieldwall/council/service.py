@@ -211,7 +211,7 @@ class CouncilService:
         meeting.state, meeting.starts_at = state.value, starts_at
         meeting.place = _title(place, "place")
         meeting.time_zone = time_zone(time_zone_name)
-        meeting.chair = chair.strip()
+        meeting.chair = _title(chair, "chair") if chair.strip() else ""
         self.uow.audit(
             actor, now, "meeting.schedule", "meeting", meeting.id, before, _snap(meeting)
         )
@@ -288,7 +288,9 @@ class CouncilService:
                 Attendance(
                     meeting_id=meeting.id,
                     delegation_id=delegation.id,
-                    represented_by=represented_by.strip(),
+                    represented_by=_title(represented_by, "attendance")
+                    if represented_by.strip()
+                    else "",
                 )
             )
         meeting.state, meeting.held_at = state.value, held_at
@@ -621,9 +623,13 @@ class CouncilService:
         return proposal
 
 
-def _title(text: str, field: str) -> str:
+def _title(text: str, field: str, longest: int = 200) -> str:
+    """A one-line name (title, place, agenda item): not empty, and within its column, so that
+    a caller other than the API (the CLI, an import) gets the same clear refusal."""
     if not text.strip():
         raise InvalidInput(field, "cannot be empty")
+    if len(text.strip()) > longest:
+        raise InvalidInput(field, f"at most {longest} characters")
     return text.strip()
 
 

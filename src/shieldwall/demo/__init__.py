@@ -1,12 +1,16 @@
-"""The shipped demo: the NATO–Ukraine partnership of 2023–2024.
+"""The shipped demo: the NATO–Ukraine partnership since 2023.
 
 Public facts: the 31 members of July 2023 and Sweden's accession (7 March 2024); heavy weapons
 by donor from the Kiel Institute's Ukraine Support Tracker (release 29, weapons.csv), whose
-counts and values are used as they are. Everything else — the requests, their dates, the
-illustrative offers and the delivery schedules — is invented and marked illustrative.
+counts and values are used as they are; the NATO–Ukraine Council's meetings of July 2023 to
+February 2026 as a public dataset records them (nuc_meetings.csv). Everything else — the
+requests, their dates, the illustrative offers and the delivery schedules, the minutes, the
+council's proposals and positions and a late crisis consultation — is invented and marked
+illustrative.
 
-The demo is data: delegations.csv, areas.csv, items.csv, requests.toml and offers.toml beside
-a short builder (builder.py); Kiel's file stays in shieldwall/data, unmodified.
+The demo is data: delegations.csv, areas.csv, items.csv, requests.toml, offers.toml,
+nuc_meetings.csv and council.toml beside a short builder (builder.py, timeline.py, council.py);
+Kiel's file stays in shieldwall/data, unmodified.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 """The demo builder: one function per part, fed by the data files beside it and Kiel's file.
 
 The council is seated, its accounts opened and the catalogue filled on the second day of the
-Vilnius summit; then the requests and offers are put on a timeline and played in date order.
+Vilnius summit; then the requests and offers, the council's real meetings and its illustrative
+business are put on a timeline and played in date order, up to the demo's present (by default
+the time of the build, so that a silence deadline is still ahead when the demo is served).
 Everything runs in one unit of work, so the demo is built whole or not at all.
 """
 
@@ -14,16 +16,28 @@ from pathlib import Path
 from shieldwall.access.model import Actor
 from shieldwall.access.service import AccessService
 from shieldwall.assistance.service import AssistanceService
+from shieldwall.council.service import CouncilService
 from shieldwall.delegations.service import DelegationService
+from shieldwall.demo.council import (
+    MeetingSteps,
+    ProposalSteps,
+    late_consultation,
+    live_silence,
+)
 from shieldwall.demo.kiel import KIEL_WEAPONS, kiel_items, kiel_lifecycles
 from shieldwall.demo.records import (
     Area,
+    CouncilBusiness,
+    CouncilMeeting,
     Item,
     Lifecycle,
     Request,
     Seat,
+    check_council,
     check_requests_named,
     read_areas,
+    read_council,
+    read_council_meetings,
     read_items,
     read_offers,
     read_requests,
@@ -42,21 +56,34 @@ COUNCIL_SEATED = dt.datetime(2023, 7, 12, 9, tzinfo=dt.UTC)
 
 
 def build_demo(
-    platform: Platform, kiel_weapons: Path = KIEL_WEAPONS, progress: bool = True
+    platform: Platform,
+    kiel_weapons: Path = KIEL_WEAPONS,
+    progress: bool = True,
+    now: dt.datetime | None = None,
 ) -> dict[str, int]:
-    """Seat the council, fill the catalogue and play 2023–2024 into the ledger, in date order,
-    as one unit of work: the demo is built whole or not at all."""
+    """Seat the council, fill the catalogue and play the history into the ledger and the
+    council's record, in date order up to ``now`` (the demo's present; by default the time of
+    the build), as one unit of work: the demo is built whole or not at all."""
     if not isinstance(platform.clock, FixedClock):
         raise TypeError("the demo dates its history: give the platform a FixedClock")
     # Every file is read before the database is touched: a bad one changes nothing.
     seats, areas, requests, offers = read_seats(), read_areas(), read_requests(), read_offers()
     check_requests_named(offers, requests)
+    meetings, business = read_council_meetings(), read_council()
+    check_council(meetings, business)
+    present = _present(now, meetings)
     partner = _partner(seats)
     weapons = list(read_weapons(kiel_weapons))
     kiel = kiel_lifecycles(weapons, seats, requests)
     catalogue = [*kiel_items(weapons), *read_items()]
     with platform.unit_of_work() as uow:
-        desk = Desk(DelegationService(uow), AccessService(uow), AssistanceService(uow), partner)
+        desk = Desk(
+            DelegationService(uow),
+            AccessService(uow),
+            AssistanceService(uow),
+            CouncilService(uow),
+            partner,
+        )
         platform.clock.set(COUNCIL_SEATED)
         _seat_council(desk, seats)
         _open_accounts(desk, seats)
@@ -65,13 +92,28 @@ def build_demo(
         filed = _file_requests(desk, timeline, requests)
         _make_offers(desk, timeline, kiel, filed)  # Kiel's counts and values, invented dates
         _make_offers(desk, timeline, offers, filed)  # invented, one in each state (offers.toml)
+        held = _record_meetings(desk, timeline, meetings, business)
+        _council_business(desk, timeline, business, present)
         timeline.play(platform.clock, progress)
     return {
         "requests": len(filed),
         "kiel_offers": len(kiel),
         "illustrative_offers": len(offers),
+        "meetings": len(meetings),
+        "meetings_held": held,
+        "illustrative_consultations": 1,
+        "illustrative_proposals": len(business.proposals) + 1,  # and the one under silence
         "steps": len(timeline),
     }
+
+
+def _present(now: dt.datetime | None, meetings: list[CouncilMeeting]) -> dt.datetime:
+    """The demo's present: after the last meeting of the record, to the minute."""
+    present = (now or dt.datetime.now(dt.UTC)).replace(second=0, microsecond=0)
+    last = max(m.on for m in meetings)
+    if present.date() <= last:
+        raise InvalidInput("now", f"the demo's present must come after its last meeting ({last})")
+    return present
 
 
 def _partner(seats: list[Seat]) -> str:
@@ -154,3 +196,26 @@ def _make_offers(
     """Put each offer on the timeline, with its answer, commitment and deliveries."""
     for life in lives:
         OfferSteps(desk, life, filed).schedule(timeline)
+
+
+def _record_meetings(
+    desk: Desk, timeline: Timeline, meetings: list[CouncilMeeting], business: CouncilBusiness
+) -> int:
+    """Put the council's real meetings on the timeline; how many will be recorded held."""
+    requests = {r.meeting: r for r in business.requests}
+    unheld = {u.meeting: u for u in business.not_held}
+    for meeting in meetings:
+        steps = MeetingSteps(desk, SETUP, meeting, requests.get(meeting.on), unheld.get(meeting.on))
+        steps.schedule(timeline)
+    return sum(1 for m in meetings if m.on not in unheld)
+
+
+def _council_business(
+    desk: Desk, timeline: Timeline, business: CouncilBusiness, present: dt.datetime
+) -> None:
+    """The council's illustrative business: the proposals with their positions, one under
+    silence at the demo's present, and a crisis consultation flagged late."""
+    for proposal in business.proposals:
+        ProposalSteps(desk, proposal).schedule(timeline)
+    live_silence(desk, timeline, business.live_silence, present)
+    late_consultation(desk, timeline, business.late_consultation, present)

@@ -1,10 +1,14 @@
 """The demo's records, as read from the data files beside this module.
 
-CSV holds the flat lists (delegations, capability areas, catalogue items); TOML holds what has
-structure (requests with their addressees, offers with their histories). The readers are strict:
-a missing, unknown or mistyped column or key is an error naming the file and the entry, so that a
-typo fails the build instead of quietly changing the demo. Everything these files add beyond the
-membership of the council is invented, and the readers mark it illustrative whatever the file says.
+CSV holds the flat lists (delegations, capability areas, catalogue items, and the council's real
+meetings in ``nuc_meetings.csv``, a verbatim copy of a hand-compiled public dataset); TOML holds
+what has structure (requests with their addressees, offers with their histories, and in
+``council.toml`` what the meetings file does not say plus the council's illustrative business).
+The readers are strict: a missing, unknown or mistyped column or key is an error naming the file
+and the entry (a CSV row by its line), so that a typo fails the build instead of quietly changing
+the demo. Beyond the membership of the council and the council's meetings as the dataset
+records them, everything these files add is invented, and it is marked illustrative whatever the
+file says.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast
 
+from shieldwall.council.model import MeetingLevel
 from shieldwall.kit.errors import InvalidInput
 
 HERE = Path(__file__).parent
@@ -159,6 +164,271 @@ def check_requests_named(offers: list[Lifecycle], requests: list[Request]) -> No
     for n, offer in enumerate(offers, start=1):
         if offer.request is not None and offer.request not in keys:
             raise InvalidInput(f"offers.toml offer {n}", f"no request has key {offer.request!r}")
+
+
+# ---- the council -------------------------------------------------------------------------------
+
+NOT_CONFIRMED = "NOT CONFIRMED HELD"  # how the dataset marks a meeting only in a programme
+MEETING_COLUMNS = ("date", "level", "convened_by", "crisis", "topic", "outcome", "sources")
+
+
+@dataclass(frozen=True)
+class CouncilMeeting:
+    """A real meeting of the NATO–Ukraine Council, as one row of the dataset records it."""
+
+    on: dt.date
+    level: str
+    convened_by: str | None  # the delegation a source says asked for it; None: none named
+    crisis: bool
+    topic: str
+    outcome: str
+    sources: tuple[str, ...]
+
+    @property
+    def unconfirmed(self) -> bool:
+        return NOT_CONFIRMED in self.outcome
+
+
+@dataclass(frozen=True)
+class CrisisRequest:
+    """When a crisis meeting was asked for (the meetings file gives only the day it met), and
+    on what basis: what the sources say, or the assumption made."""
+
+    meeting: dt.date
+    requested_on: dt.date
+    basis: str
+
+
+@dataclass(frozen=True)
+class NotHeld:
+    """A meeting of the file that no source reports as held, and why it is kept unheld."""
+
+    meeting: dt.date
+    status: str
+
+
+@dataclass(frozen=True)
+class Stated:
+    """A delegation's position on an illustrative proposal, on its day."""
+
+    delegation: str
+    stance: Literal["support", "abstain", "object"]
+    on: dt.date
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class DemoProposal:
+    """An illustrative proposal and the positions stated on it, in order; circulated under
+    silence on ``circulated_on`` for ``silence_days`` if given (no objection: adopted)."""
+
+    title: str
+    text: str
+    tabled_by: str
+    tabled_on: dt.date
+    positions: tuple[Stated, ...]
+    circulated_on: dt.date | None = None
+    silence_days: int | None = None
+
+
+@dataclass(frozen=True)
+class LiveSilence:
+    """A proposal under silence at the demo's present: dated back from that present, so
+    its deadline is still ahead whenever the demo is built."""
+
+    title: str
+    text: str
+    tabled_by: str
+    days_since_circulated: int
+    days_to_deadline: int
+    supporters: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LateConsultation:
+    """A crisis consultation asked for by the partner and not held in time: requested
+    ``days_since_request`` before the demo's present, scheduled for after its time limit."""
+
+    title: str
+    reason: str
+    level: str
+    days_since_request: int
+    starts_in_days: int
+
+
+@dataclass(frozen=True)
+class CouncilBusiness:
+    """What council.toml adds to the meetings file: the request days of its crisis meetings,
+    the meetings not reported held, and the council's illustrative business."""
+
+    requests: tuple[CrisisRequest, ...]
+    not_held: tuple[NotHeld, ...]
+    proposals: tuple[DemoProposal, ...]
+    live_silence: LiveSilence
+    late_consultation: LateConsultation
+
+
+def read_council_meetings(path: Path = HERE / "nuc_meetings.csv") -> list[CouncilMeeting]:
+    meetings = _read_csv(path, MEETING_COLUMNS, _council_meeting)
+    days = [m.on for m in meetings]
+    if days != sorted(set(days)):  # council.toml names a meeting by its day
+        raise InvalidInput(path.name, "one meeting a day, in date order")
+    return meetings
+
+
+def _council_meeting(row: dict[str, str]) -> CouncilMeeting:
+    levels = [lv.value for lv in MeetingLevel]
+    if row["level"] not in levels:
+        raise ValueError(f"level: use one of {', '.join(levels)}, not {row['level']!r}")
+    convener = row["convened_by"].strip()
+    if convener and not (len(convener) == 3 and convener.isalpha() and convener.isupper()):
+        raise ValueError(f"convened_by: a delegation's code or blank, not {convener!r}")
+    if row["crisis"] not in ("yes", "no"):
+        raise ValueError(f"crisis: yes or no, not {row['crisis']!r}")
+    if row["crisis"] == "yes" and not convener:
+        raise ValueError("a crisis meeting names in convened_by who asked for it")
+    sources = tuple(row["sources"].split())
+    if not sources or not all(s.startswith(("https://", "http://")) for s in sources):
+        raise ValueError("sources: one or more web addresses, separated by spaces")
+    for column in ("topic", "outcome"):
+        if not row[column].strip():
+            raise ValueError(f"{column} is empty")
+    try:
+        on = dt.date.fromisoformat(row["date"])
+    except ValueError:
+        raise ValueError(f"date: YYYY-MM-DD, not {row['date']!r}") from None
+    topic, outcome = row["topic"].strip(), row["outcome"].strip()
+    return CouncilMeeting(
+        on, row["level"], convener or None, row["crisis"] == "yes", topic, outcome, sources
+    )
+
+
+def read_council(path: Path = HERE / "council.toml") -> CouncilBusiness:
+    with path.open("rb") as handle:
+        try:
+            document = Entry(tomllib.load(handle))
+        except tomllib.TOMLDecodeError as exc:
+            raise InvalidInput(path.name, str(exc)) from None
+
+    def each(array: str, make: Callable[[Entry], T]) -> tuple[T, ...]:
+        entries = _made(path.name, lambda d: d.tables(array), document)
+        return tuple(
+            _made(f"{path.name} {array} {n}", lambda e: e.read(make), entry)
+            for n, entry in enumerate(entries, start=1)
+        )
+
+    def one(table: str, make: Callable[[Entry], T]) -> T:
+        entry = Entry(_made(path.name, lambda d: d.need(table, dict), document))
+        return _made(f"{path.name} {table}", lambda e: e.read(make), entry)
+
+    business = CouncilBusiness(
+        requests=each("crisis_request", _crisis_request),
+        not_held=each("not_held", _not_held),
+        proposals=each("proposal", _demo_proposal),
+        live_silence=one("live_silence", _live_silence),
+        late_consultation=one("late_consultation", _late_consultation),
+    )
+    _made(path.name, lambda d: d.read(lambda _: None), document)  # no unknown table
+    return business
+
+
+def _crisis_request(entry: Entry) -> CrisisRequest:
+    request = CrisisRequest(
+        entry.need("meeting", dt.date),
+        entry.need("requested_on", dt.date),
+        entry.need("basis", str),
+    )
+    if request.requested_on > request.meeting:
+        raise ValueError("requested_on comes after the meeting")
+    return request
+
+
+def _not_held(entry: Entry) -> NotHeld:
+    unheld = NotHeld(entry.need("meeting", dt.date), entry.need("status", str))
+    if not 0 < len(unheld.status) <= 100:  # it goes into the meeting's title
+        raise ValueError("status: say it in 1 to 100 characters")
+    return unheld
+
+
+def _demo_proposal(entry: Entry) -> DemoProposal:
+    proposal = DemoProposal(
+        title=entry.need("title", str),
+        text=entry.need("text", str),
+        tabled_by=entry.need("tabled_by", str),
+        tabled_on=entry.need("tabled_on", dt.date),
+        positions=tuple(p.read(_stated) for p in entry.tables("positions")),
+        circulated_on=entry.get("circulated_on", dt.date),
+        silence_days=entry.get("silence_days", int),
+    )
+    if (proposal.circulated_on is None) != (proposal.silence_days is None):
+        raise ValueError("give both circulated_on and silence_days, or neither")
+    days: list[dt.date | None] = [proposal.tabled_on, *(p.on for p in proposal.positions)]
+    if not _in_order(days) or not _in_order([proposal.tabled_on, proposal.circulated_on]):
+        raise ValueError("the positions follow the tabling, in date order")
+    return proposal
+
+
+def _stated(entry: Entry) -> Stated:
+    stances: dict[str, Literal["support", "abstain", "object"]] = {
+        "support": "support",
+        "abstain": "abstain",
+        "object": "object",
+    }
+    given = entry.need("stance", str)
+    if given not in stances:
+        raise ValueError(f"stance: support, abstain or object, not {given!r}")
+    reason = entry.get("reason", str) or ""
+    if given == "object" and not reason.strip():
+        raise ValueError("an objection needs a reason")
+    on = entry.need("on", dt.date)
+    return Stated(entry.need("delegation", str), stances[given], on, reason)
+
+
+def _live_silence(entry: Entry) -> LiveSilence:
+    silence = LiveSilence(
+        title=entry.need("title", str),
+        text=entry.need("text", str),
+        tabled_by=entry.need("tabled_by", str),
+        days_since_circulated=entry.need("days_since_circulated", int),
+        days_to_deadline=entry.need("days_to_deadline", int),
+        supporters=entry.strings("supporters"),
+    )
+    if silence.days_since_circulated < 1 or silence.days_to_deadline < 1:
+        raise ValueError("circulated a day or more ago, with a deadline a day or more ahead")
+    return silence
+
+
+def _late_consultation(entry: Entry) -> LateConsultation:
+    late = LateConsultation(
+        title=entry.need("title", str),
+        reason=entry.need("reason", str),
+        level=entry.need("level", str),
+        days_since_request=entry.need("days_since_request", int),
+        starts_in_days=entry.need("starts_in_days", int),
+    )
+    if late.days_since_request < 2 or late.starts_in_days < 1:
+        raise ValueError("requested two days or more ago, to meet a day or more from now")
+    return late
+
+
+def check_council(meetings: list[CouncilMeeting], business: CouncilBusiness) -> None:
+    """council.toml names meetings of the file: a request day for each crisis meeting and
+    for no other, and every meeting the file marks not confirmed held among the unheld."""
+    crisis = {m.on for m in meetings if m.crisis}
+    days = {m.on for m in meetings}
+    for n, request in enumerate(business.requests, start=1):
+        if request.meeting not in crisis:
+            raise InvalidInput(f"council.toml crisis_request {n}", "no crisis meeting that day")
+    missing = crisis - {r.meeting for r in business.requests}
+    if missing or len(business.requests) != len(crisis):
+        raise InvalidInput("council.toml", "give each crisis meeting one crisis_request")
+    for n, unheld in enumerate(business.not_held, start=1):
+        if unheld.meeting not in days:
+            raise InvalidInput(f"council.toml not_held {n}", "no meeting that day")
+    unconfirmed = {m.on for m in meetings if m.unconfirmed} - {u.meeting for u in business.not_held}
+    if unconfirmed:
+        first = min(unconfirmed).isoformat()
+        raise InvalidInput("council.toml", f"list the meeting of {first} under not_held")
 
 
 def _request(entry: Entry) -> Request:

@@ -17,6 +17,7 @@ from rich.progress import Progress
 from shieldwall.access.model import Actor
 from shieldwall.access.service import AccessService
 from shieldwall.assistance.service import AssistanceService
+from shieldwall.council.service import CouncilService
 from shieldwall.delegations.service import DelegationService
 from shieldwall.demo.records import Lifecycle
 from shieldwall.kit.clock import FixedClock
@@ -34,6 +35,7 @@ class Desk:
     delegations: DelegationService
     access: AccessService
     assistance: AssistanceService
+    council: CouncilService
     partner: str
 
     def actor(self, code: str) -> Actor:
@@ -56,7 +58,9 @@ class Timeline:
         return len(self.steps)
 
     def add(self, day: dt.date, hour: int, action: Callable[[], None]) -> None:
-        at = dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.UTC)
+        self.add_at(dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.UTC), action)
+
+    def add_at(self, at: dt.datetime, action: Callable[[], None]) -> None:
         self.steps.append(Step(at, len(self.steps), action))
 
     def play(self, clock: FixedClock, progress: bool) -> None:
@@ -68,7 +72,7 @@ class Timeline:
                 step.action()
             return
         with Progress(transient=True) as bar:
-            task = bar.add_task("Playing 2023–2024 into the ledger", total=len(steps))
+            task = bar.add_task("Playing the demo's history", total=len(steps))
             for step in steps:
                 clock.set(step.at)
                 step.action()

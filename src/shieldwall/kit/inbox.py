@@ -7,6 +7,7 @@ their lines into one list, most urgent first.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -26,3 +27,57 @@ class Waiting:
     def time_left(self, now: dt.datetime) -> dt.timedelta | None:
         """Negative once the deadline has passed; None without a deadline."""
         return None if self.due_at is None else self.due_at - now
+
+
+def is_overdue(due_at: dt.datetime | None, now: dt.datetime) -> bool:
+    """A deadline is missed once its instant has passed; at the instant itself it is still met."""
+    return due_at is not None and now > due_at
+
+
+_Instant = tuple[bool, dt.datetime] | tuple[bool]
+
+
+def most_urgent_first(lines: Iterable[Waiting]) -> list[Waiting]:
+    """The list in the order to work through it: lines with a deadline before those without;
+    among them the earliest deadline first, so that the overdue come first (their deadlines
+    have passed), the longest overdue at the top; then, as a tie-break and among lines without
+    a deadline, what has waited longest (lines that do not say since when go last)."""
+
+    def key(w: Waiting) -> tuple[_Instant, _Instant, str, int, str]:
+        # (False, instant) sorts before (True,): lines that say an instant before those that don't
+        deadline = (False, w.due_at) if w.due_at is not None else (True,)
+        waited = (False, w.since) if w.since is not None else (True,)
+        return (deadline, waited, w.record_type, w.record_id, w.kind)
+
+    return sorted(lines, key=key)
+
+
+_MINUTE = dt.timedelta(minutes=1)
+_HOUR = dt.timedelta(hours=1)
+_DAY = dt.timedelta(days=1)
+
+
+def _span(length: dt.timedelta) -> str:
+    """A length of time in its largest whole unit, rounded down: "2 days", "3 h", "5 min"."""
+    if length >= _DAY:
+        days = length // _DAY
+        return f"{days} day" if days == 1 else f"{days} days"
+    if length >= _HOUR:
+        return f"{length // _HOUR} h"
+    return f"{length // _MINUTE} min"
+
+
+def time_left_text(due_at: dt.datetime | None, now: dt.datetime) -> str | None:
+    """How the time to a deadline reads: "due in 5 days", "3 h left", "overdue by 2 days";
+    None without a deadline. Rounded down, so it never promises more time than is left."""
+    if due_at is None:
+        return None
+    left = due_at - now
+    if is_overdue(due_at, now):
+        late = -left
+        return "overdue by less than a minute" if late < _MINUTE else f"overdue by {_span(late)}"
+    if left >= _DAY:
+        return f"due in {_span(left)}"
+    if left < _MINUTE:
+        return "less than a minute left"
+    return f"{_span(left)} left"

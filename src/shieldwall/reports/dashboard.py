@@ -10,13 +10,16 @@ from shieldwall.assistance import queries
 from shieldwall.assistance.model import OfferState, awaits_cover, urgency
 from shieldwall.kit.templating import TEMPLATES
 from shieldwall.reports import charts
+from shieldwall.reports.inbox import line_dict, needs_you_now
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, ctx: Ctx, who: PageActor) -> HTMLResponse:
+    now = ctx.clock.now()
     with ctx.reading() as s:
+        needs = [line_dict(line, now) for line in needs_you_now(s, who, now)]
         totals = queries.totals(s, who)
         coverage = queries.area_coverage(s, who)
         members = queries.member_gaps(s, who)
@@ -30,6 +33,7 @@ def dashboard(request: Request, ctx: Ctx, who: PageActor) -> HTMLResponse:
         request,
         "dashboard.html",
         {
+            "needs": needs,
             "totals": totals,
             "coverage": coverage,
             "members": members,

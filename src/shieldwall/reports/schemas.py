@@ -1,0 +1,27 @@
+"""Shapes of the reports' API."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, Field
+
+
+class InboxLineOut(BaseModel):
+    """One line of "Needs you now": something that waits for the reader's delegation."""
+
+    kind: str = Field(description="What waits, e.g. 'offer awaiting your answer'")
+    title: str = Field(description="The record in words: member, item and quantity")
+    action: str = Field(
+        description="What to do, e.g. 'accept or decline'; for a reader who may only read, "
+        "whose delegation is to do it, marked '(you have read-only access)'"
+    )
+    link: str = Field(description="The page where it is done")
+    record_type: str = Field(description="request, offer, delivery, …")
+    record_id: int
+    due_at: dt.datetime | None = Field(None, description="The deadline (UTC), if there is one")
+    since: dt.datetime | None = Field(None, description="Since when it has waited (UTC)")
+    time_left_seconds: int | None = Field(
+        None, description="Seconds to the deadline, rounded down; negative once overdue"
+    )
+    overdue: bool = Field(description="The deadline has passed")
