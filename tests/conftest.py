@@ -27,6 +27,7 @@ from tests.liveserver import LiveServer
 from tests.pgcluster import Cluster
 from tests.platform import TestPlatform as Context
 from tests.platform import open_test_platform
+from tests.smtpserver import SmtpServer
 
 CHROMIUM = os.environ.get("SHIELDWALL_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -314,6 +315,26 @@ def problem_of(response: httpx.Response, status: int) -> dict[str, Any]:
     assert body["status"] == status
     assert body["title"]
     return body
+
+
+# ---- mail ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """A real SMTP server on 127.0.0.1 that keeps what it receives."""
+    with SmtpServer() as server:
+        yield server
+
+
+def smtp_env(server: SmtpServer) -> dict[str, str]:
+    """The settings, as environment variables, that send mail to ``server``."""
+    return {
+        "SHIELDWALL_SMTP_HOST": "127.0.0.1",
+        "SHIELDWALL_SMTP_PORT": str(server.port),
+        "SHIELDWALL_SMTP_SECURITY": "none",
+        "SHIELDWALL_MAIL_FROM": "council@shieldwall.test",
+    }
 
 
 # ---- the browser ---------------------------------------------------------------------------

@@ -27,6 +27,8 @@ from shieldwall.kit.middleware import BodyLimit, NoStore
 from shieldwall.kit.params import plain_query
 from shieldwall.kit.settings import Settings, get_settings
 from shieldwall.kit.uow import Platform
+from shieldwall.notifications import api as notifications_api
+from shieldwall.notifications import pages as notifications_pages
 from shieldwall.reports import dashboard, inbox, public
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -65,12 +67,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(assistance_api.router)
     app.include_router(council_api.router)
     app.include_router(audit_api.router)
+    app.include_router(notifications_api.router)
     app.include_router(public.router)
     app.include_router(inbox.router)
     app.include_router(access_pages.router)
     app.include_router(assistance_pages.router)
     app.include_router(council_pages.router)
     app.include_router(dashboard.router)
+    app.include_router(notifications_pages.router)
 
     @app.get("/healthz", tags=["operations"], responses=problems.problem_responses(public=True))
     def healthz(request: Request) -> JSONResponse:

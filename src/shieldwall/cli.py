@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
+import signal
 import sys
+import threading
 from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from pathlib import Path
@@ -43,6 +46,10 @@ from shieldwall.kit.db import migrate
 from shieldwall.kit.errors import DomainError
 from shieldwall.kit.exports import csv_lines, json_lines, write_xlsx
 from shieldwall.kit.settings import Settings, get_settings
+from shieldwall.notifications import queries as notification_queries
+from shieldwall.notifications.mail import deliver
+from shieldwall.notifications.service import NotificationService
+from shieldwall.scheduler import JOBS, Round, SchedulerThread, run_forever, run_jobs
 
 app = typer.Typer(
     help="Shieldwall: requests, offers, commitments and deliveries of a security partnership.",
@@ -55,6 +62,8 @@ app.add_typer(audit_app, name="audit")
 user_app = typer.Typer(help="User accounts: each belongs to one delegation.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(council_app, name="council")
+mail_app = typer.Typer(help="The outbox of notification mail.", no_args_is_help=True)
+app.add_typer(mail_app, name="mail")
 
 
 @app.command()
@@ -116,10 +125,27 @@ def demo(
 
 
 def _serve(url: str, host: str, port: int) -> None:
-
-    application = create_app(Settings(database_url=url))
-    out.print(f"Serving Shieldwall on http://{host}:{port}/  (Ctrl+C to stop)")
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    settings = Settings(database_url=url)
+    application = create_app(settings)
+    scheduler = None
+    if settings.run_scheduler:
+        # The deadlines and the mail run beside the app, on its platform; stopped once the
+        # server has shut down (Ctrl+C or SIGTERM), after the round under way.
+        scheduler = SchedulerThread(application.state.platform, settings.scheduler_interval_seconds)
+        scheduler.start()
+    where = f"http://{host}:{port}/"
+    with_scheduler = (
+        f"scheduler every {settings.scheduler_interval_seconds:g} s"
+        if scheduler
+        else "scheduler off (SHIELDWALL_RUN_SCHEDULER=false)"
+    )
+    out.print(f"Serving Shieldwall on {where}  ({with_scheduler}; Ctrl+C to stop)")
+    try:
+        uvicorn.run(application, host=host, port=port, log_level="warning")
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
+            out.print("Scheduler stopped")
 
 
 @app.command()
@@ -338,6 +364,9 @@ def user_add(
     password: Annotated[
         str | None, typer.Option(help="Initial password (asked for when omitted)")
     ] = None,
+    email: Annotated[
+        str | None, typer.Option(help="E-mail address for notifications (optional)")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Create a user in a delegation."""
@@ -348,12 +377,13 @@ def user_add(
             "--role": role,
             "--name": name,
             "--password": password,
+            "--email": email,
         }
     )
     ctx = ready_context(db)
     secret = _password(password, "Password")
     try:
-        with ctx.unit_of_work() as uow:
+        with ctx.unit_of_work() as uow:  # the user and their address, or neither
             AccessService(uow).add_user(
                 OPERATOR,
                 username=username,
@@ -362,9 +392,32 @@ def user_add(
                 password=secret,
                 display_name=name,
             )
+            if email:
+                NotificationService(uow).set_email(OPERATOR, username, email)
     except DomainError as exc:
         fail(exc.detail)
-    out.print(f"User {username.lower()} added to {delegation.upper()} as {role}")
+    mailed = f", notified at {email.strip()}" if email else ""
+    out.print(f"User {username.lower()} added to {delegation.upper()} as {role}{mailed}")
+
+
+@user_app.command("set-email")
+def user_set_email(
+    username: Annotated[str, typer.Argument(help="Sign-in name")],
+    address: Annotated[str, typer.Argument(help="E-mail address; '' (empty) clears it")],
+    db: DbOption = None,
+) -> None:
+    """Set (or clear) the address a user's notification mail goes to."""
+    plain({"USERNAME": username, "ADDRESS": address})
+    ctx = ready_context(db)
+    try:
+        with ctx.unit_of_work() as uow:
+            NotificationService(uow).set_email(OPERATOR, username, address.strip() or None)
+    except DomainError as exc:
+        fail(exc.detail)
+    if address.strip():
+        out.print(f"Notifications for {username.lower()} go to {address.strip()}")
+    else:
+        out.print(f"{username.lower()} has no address now: notified in the app only")
 
 
 @user_app.command("list")
@@ -421,6 +474,89 @@ def user_reset_password(
     except DomainError as exc:
         fail(exc.detail)
     out.print(f"Password of {username.lower()} reset; sessions ended, tokens revoked")
+
+
+# ---- mail and the scheduler ------------------------------------------------------------------
+
+
+@mail_app.command("send")
+def mail_send(db: DbOption = None) -> None:
+    """Send the notification mail that is due, once; print how many were sent and failed."""
+    ctx = ready_context(db)
+    done = deliver(ctx)
+    with ctx.reading() as s:
+        status = notification_queries.mail_status(s, ctx.clock.now())
+    if done.no_server:
+        fail(
+            "no SMTP host is configured (SHIELDWALL_SMTP_HOST): "
+            f"{status['pending']} mails are kept pending, none lost"
+        )
+    out.print(
+        f"Sent {done.sent}, failed {done.failed}; pending now {status['pending']} "
+        f"({status['failed']} waiting for a retry)"
+    )
+
+
+@mail_app.command("status")
+def mail_status(db: DbOption = None) -> None:
+    """How many mails are pending, due, failed (waiting for a retry) and sent."""
+    ctx = ready_context(db)
+    with ctx.reading() as s:
+        status = notification_queries.mail_status(s, ctx.clock.now())
+    server = ctx.settings.smtp_host
+    out.print(
+        f"pending {status['pending']} (due now {status['due']}, failed before "
+        f"{status['failed']}), sent {status['sent']}"
+    )
+    if server:
+        out.print(f"SMTP server: {server} ({ctx.settings.smtp_security})")
+    else:
+        out.print("No SMTP host configured (SHIELDWALL_SMTP_HOST): mail is kept pending")
+
+
+def _round_text(round_: Round) -> str:
+    done = ", ".join(f"{name} {count}" for name, count in round_.done.items()) or "no jobs"
+    failed = "".join(f"; {name} FAILED: {why}" for name, why in round_.failed.items())
+    return done + failed
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="Run every job once, then exit")] = False,
+    interval: Annotated[
+        float | None,
+        typer.Option(
+            min=0.1, help="Seconds between rounds [default: SHIELDWALL_SCHEDULER_INTERVAL_SECONDS]"
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Run the scheduler in the foreground: every feature's deadlines, and the mail."""
+    ctx = ready_context(db)
+    if once:
+        round_ = run_jobs(ctx)
+        out.print(f"Ran the scheduled jobs once: {_round_text(round_)}")
+        if round_.failed:
+            raise typer.Exit(1)
+        return
+    seconds = interval or ctx.settings.scheduler_interval_seconds
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # stop between rounds, as Ctrl+C
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
+    rounds = 0
+    with out.status(f"Scheduler: every {seconds:g} s", spinner="dots") as status:
+
+        def report(round_: Round) -> None:
+            nonlocal rounds
+            rounds += 1
+            at = ctx.clock.now().strftime("%H:%M:%S")
+            status.update(f"Scheduler round {rounds} at {at} UTC: {_round_text(round_)}")
+
+        try:
+            run_forever(ctx, stop, seconds, JOBS, report)
+        except KeyboardInterrupt:
+            stop.set()
+    out.print(f"Worker stopped after {rounds} rounds")
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from shieldwall.access.model import Audience, RouteRule
 from shieldwall.assistance.policy import ROUTES as ASSISTANCE
 from shieldwall.council.policy import ROUTES as COUNCIL
+from shieldwall.notifications.policy import ROUTES as NOTIFICATIONS
 
 _PUBLIC = RouteRule(Audience.PUBLIC)
 _SIGNED_IN = RouteRule(Audience.SIGNED_IN)
@@ -49,6 +50,7 @@ ROUTES: dict[tuple[str, str], RouteRule] = {
     **COUNCIL,
     **ACCESS,
     **AUDIT,
+    **NOTIFICATIONS,
     **REPORTS,
     **OPERATIONS,
 }

@@ -8,12 +8,14 @@ from shieldwall.audit import tables as audit_tables
 from shieldwall.council import tables as council_tables
 from shieldwall.delegations import tables as delegation_tables
 from shieldwall.kit import idempotency
+from shieldwall.notifications import tables as notification_tables
 
 MODULES = (
     idempotency,
     delegation_tables,
     access_tables,
     audit_tables,
+    notification_tables,
     assistance_tables,
     council_tables,
 )

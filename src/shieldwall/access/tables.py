@@ -22,6 +22,10 @@ class UserAccount(Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # Where notifications go: 'email' (and in the app) or 'in-app' only. Without an address
+    # a user is notified in the app only, whatever the preference.
+    email: Mapped[str | None] = mapped_column(String(254))
+    notify_by: Mapped[str] = mapped_column(String(16), default="email", server_default="email")
 
 
 class WebSession(Base):

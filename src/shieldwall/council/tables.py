@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shieldwall.kit.db import Base, UTCDateTime
@@ -56,7 +56,7 @@ class AgendaItem(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id"), index=True)
-    position: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int]
     title: Mapped[str] = mapped_column(String(200))
     request_id: Mapped[int | None] = mapped_column(ForeignKey("assistance_request.id"), index=True)
     proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id"), index=True)

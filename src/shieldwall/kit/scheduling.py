@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVarTuple
 
 from sqlalchemy import Select
 
 from shieldwall.kit.uow import Platform
 
-T = TypeVar("T", bound=tuple[Any, ...])
+# SQLAlchemy 2.1 types a select by its columns (``Select[Offer]``, ``Select[int, str]``).
+Ts = TypeVarTuple("Ts")
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class Job:
     run: Callable[[Platform], int]
 
 
-def leased(statement: Select[T]) -> Select[T]:
+def leased(statement: Select[*Ts]) -> Select[*Ts]:
     """``statement`` taking a lease on the rows it returns: locked for this transaction, and
     skipped (not waited for) by any other that asks for them. SQLite ignores the clause; there
     the unit of work's write lock serialises the workers."""

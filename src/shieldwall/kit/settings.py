@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -39,6 +40,29 @@ class Settings(BaseSettings):
     # The council's time limit from a request for crisis consultations to the meeting, in
     # hours (the NATO-Ukraine Council's crisis meetings followed the request by 2 to 7 days).
     crisis_consultation_hours: float = Field(default=168.0, gt=0, le=24 * 365)
+    # Mail (notifications). Without a host, mail is kept in the outbox, pending, until one is
+    # configured; nothing is lost. The port defaults by security: 25, 587 (starttls), 465 (tls).
+    smtp_host: str | None = None
+    smtp_port: int | None = Field(default=None, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "tls"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    mail_from: str = "shieldwall@localhost"
+    # Links in mail are made absolute with this (e.g. https://shieldwall.example.org).
+    base_url: str = ""
+    # A claimed mail is leased for this long: no other worker sends it meanwhile. It must
+    # exceed a batch's worst case (mail_batch_size × smtp_timeout_seconds).
+    mail_lease_seconds: int = Field(default=300, ge=10)
+    mail_batch_size: int = Field(default=20, ge=1, le=1000)
+    # The scheduler: how often it runs each feature's jobs, and whether `serve` runs it too.
+    scheduler_interval_seconds: float = Field(default=15.0, gt=0, le=86400)
+    run_scheduler: bool = True
+
+    @field_validator("smtp_host", "smtp_username", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
 
 @lru_cache

@@ -16,6 +16,16 @@ down_revision = '0003_ids'
 branch_labels = None
 depends_on = None
 
+MAX_ID = 2**62
+
+
+def _cap_sequences() -> None:
+    # Ids stop at 2^62, as the API addresses them (0004 did this for the earlier tables).
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for table in ("meeting", "agenda_item", "proposal", "position", "outcome"):
+        op.execute(f"ALTER SEQUENCE {table}_id_seq AS bigint MAXVALUE {MAX_ID}")
+
 
 def upgrade() -> None:
     op.create_table('meeting',
@@ -107,7 +117,7 @@ def upgrade() -> None:
     op.create_table('agenda_item',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('meeting_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('position', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('request_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('proposal_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
@@ -123,7 +133,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_agenda_item_meeting_id'), ['meeting_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_agenda_item_proposal_id'), ['proposal_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_agenda_item_request_id'), ['request_id'], unique=False)
-
+    _cap_sequences()
 
 
 def downgrade() -> None:
