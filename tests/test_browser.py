@@ -143,7 +143,8 @@ def test_empty_platform_says_what_to_do(page: Page, seeded_sqlite_url: str) -> N
     app = create_app(Settings(database_url=seeded_sqlite_url))
     with LiveServer(app) as live:
         sign_in(page, live.url, "sec", "correct-horse-battery")
-        expect(page.locator(".empty")).to_contain_text("shieldwall demo")
+        expect(page.locator("#nothing-needs-you")).to_have_text("Nothing needs you now.")
+        expect(page.locator("section.empty")).to_contain_text("shieldwall demo")
         page.goto(f"{live.url}/offers")
         expect(page.locator(".empty")).to_contain_text("No offer has been made yet")
         response = page.goto(f"{live.url}/offers/999")

@@ -19,6 +19,7 @@ from shieldwall.assistance import pages as assistance_pages
 from shieldwall.audit import api as audit_api
 from shieldwall.context import open_platform
 from shieldwall.council import api as council_api
+from shieldwall.council import pages as council_pages
 from shieldwall.kit import problems
 from shieldwall.kit.clock import Clock
 from shieldwall.kit.db import database_status
@@ -46,6 +47,23 @@ def _exchange_rules(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(NoStore, session_cookies=[SESSION_COOKIE])
 
 
+# The features' routers: the API's, then the pages'.
+ROUTERS = (
+    access_api.router,
+    assistance_api.router,
+    council_api.router,
+    audit_api.router,
+    notifications_api.router,
+    public.router,
+    inbox.router,
+    access_pages.router,
+    assistance_pages.router,
+    council_pages.router,
+    dashboard.router,
+    notifications_pages.router,
+)
+
+
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
@@ -62,17 +80,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     async def login_required(_request: Request, exc: LoginRequired) -> RedirectResponse:
         return RedirectResponse(exc.location, status_code=303)
 
-    app.include_router(access_api.router)
-    app.include_router(assistance_api.router)
-    app.include_router(council_api.router)
-    app.include_router(audit_api.router)
-    app.include_router(notifications_api.router)
-    app.include_router(public.router)
-    app.include_router(inbox.router)
-    app.include_router(access_pages.router)
-    app.include_router(assistance_pages.router)
-    app.include_router(dashboard.router)
-    app.include_router(notifications_pages.router)
+    for router in ROUTERS:
+        app.include_router(router)
 
     @app.get("/healthz", tags=["operations"], responses=problems.problem_responses(public=True))
     def healthz(request: Request) -> JSONResponse:

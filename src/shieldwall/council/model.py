@@ -29,6 +29,10 @@ class MeetingLevel(StrEnum):
     UNSTATED = "unstated"
 
 
+# The levels a new meeting may be convened at: every level but "unstated".
+NEW_MEETING_LEVELS = tuple(lv for lv in MeetingLevel if lv != MeetingLevel.UNSTATED)
+
+
 class MeetingState(StrEnum):
     REQUESTED = "requested"  # convened; the chair has not scheduled it yet
     SCHEDULED = "scheduled"
@@ -77,7 +81,7 @@ def meeting_level(field: str, text: str, *, on_record: bool = False) -> MeetingL
     except ValueError:
         level = None
     if level is None or (level == MeetingLevel.UNSTATED and not on_record):
-        choices = ", ".join(lv.value for lv in MeetingLevel if lv != MeetingLevel.UNSTATED)
+        choices = ", ".join(lv.value for lv in NEW_MEETING_LEVELS)
         raise InvalidInput(field, f"use one of {choices}")
     return level
 

@@ -78,6 +78,11 @@ def may_convene(actor: Actor) -> bool:
     )
 
 
+def may_table(actor: Actor) -> bool:
+    """A delegation tables proposals for itself (the chair for the secretariat)."""
+    return allowed(actor, Action.TABLE_PROPOSAL, actor.delegation_id)
+
+
 def may_state_position(actor: Actor, state: ProposalState) -> bool:
     return (
         state in (ProposalState.IN_DISCUSSION, ProposalState.UNDER_SILENCE)
@@ -117,6 +122,7 @@ def proposal_actions(actor: Actor, state: ProposalState, tabled_by_id: int) -> s
 
 _R = RouteRule
 _SIGNED_IN = Audience.SIGNED_IN
+_PAGE = Audience.PAGE
 # The routes of this feature, each with who may call it (checked route by route in the tests).
 ROUTES: dict[tuple[str, str], RouteRule] = {
     ("GET", "/api/v1/meetings"): _R(_SIGNED_IN, "meeting"),
@@ -148,4 +154,16 @@ ROUTES: dict[tuple[str, str], RouteRule] = {
         _SIGNED_IN, "proposal", Action.WITHDRAW_PROPOSAL
     ),
     ("GET", "/api/v1/outcomes"): _R(_SIGNED_IN, "proposal"),
+    # The pages. Each form of a record's page posts to its ``act`` route, and each action
+    # inside is checked by the service as its API route is.
+    ("GET", "/meetings"): _R(_PAGE, "meeting"),
+    ("GET", "/meetings/new"): _R(_PAGE),
+    ("POST", "/meetings/new"): _R(_PAGE, None, Action.CONVENE),
+    ("GET", "/meetings/{meeting_id}"): _R(_PAGE, "meeting"),
+    ("POST", "/meetings/{meeting_id}/act"): _R(_PAGE, "meeting"),
+    ("GET", "/proposals"): _R(_PAGE, "proposal"),
+    ("GET", "/proposals/new"): _R(_PAGE),
+    ("POST", "/proposals/new"): _R(_PAGE, None, Action.TABLE_PROPOSAL),
+    ("GET", "/proposals/{proposal_id}"): _R(_PAGE, "proposal"),
+    ("POST", "/proposals/{proposal_id}/act"): _R(_PAGE, "proposal"),
 }

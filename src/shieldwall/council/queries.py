@@ -43,6 +43,7 @@ def meeting_dict(m: Meeting, codes: dict[int, str], now: dt.datetime) -> dict[st
         "level": m.level,
         "crisis": m.crisis,
         "convened_by": codes[m.convened_by_id],
+        "convened_by_id": m.convened_by_id,  # for the policy's questions (pages)
         "convened_at": m.convened_at,
         "reason": m.reason,
         "hold_by": m.hold_by,
@@ -154,6 +155,7 @@ def proposal_dict(p: Proposal, codes: dict[int, str]) -> dict[str, Any]:
         "text": p.text,
         "kind": p.kind,
         "tabled_by": codes[p.tabled_by_id],
+        "tabled_by_id": p.tabled_by_id,  # for the policy's questions (pages)
         "tabled_at": p.tabled_at,
         "state": p.state,
         "silence_deadline": p.silence_deadline,
@@ -180,6 +182,12 @@ def list_proposals(
         stmt.order_by(Proposal.tabled_at.desc(), Proposal.id.desc()).offset(offset).limit(limit)
     )
     return int(total), [proposal_dict(p, codes) for p in rows]
+
+
+def seated_delegations(session: Session, on: dt.date) -> list[dict[str, str]]:
+    """The member and partner delegations seated on ``on``: who may attend and take
+    positions (the hold form's list)."""
+    return [{"code": d.code, "name": d.name} for d in seated_at_table(session, on)]
 
 
 def get_proposal(

@@ -1,0 +1,249 @@
+"""The council's journey in Debian's Chromium, driven by Playwright, on a phone-sized screen
+(390 px): Ukraine convenes a crisis consultation with two requests on its agenda; Germany and
+the United States find it under "Needs you now"; the chair schedules and holds it; they answer
+the requests with offers; the chair records the outcomes and minutes and closes it after
+confirming. A proposal circulated under silence is adopted once its deadline passes. On every
+council page: no console error, nothing wider than the screen, and a label for every field."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize, expect
+
+from shieldwall.council import scheduled
+from shieldwall.kit.clock import FixedClock
+from tests.conftest import NOW, PASSWORD, actor
+from tests.liveserver import LiveServer
+from tests.platform import TestPlatform as Context
+
+pytestmark = pytest.mark.browser
+
+PHONE: ViewportSize = {"width": 390, "height": 844}
+
+# Fields without a label that names them: what axe-core's "label" rule would report (no
+# axe-core package is installed in this environment, and nothing is fetched at run time).
+UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
+  .filter(el => el.type !== 'hidden')
+  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+  .map(el => el.name || el.id)"""
+WIDER_THAN_SCREEN = """() => [...document.querySelectorAll('body *')]
+  .filter(el => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+  .filter(el => !el.closest('.scroll'))
+  .map(el => el.tagName + (el.id ? '#' + el.id : ''))"""
+
+
+class Journey:
+    """One browser tab on a phone-sized screen, collecting console errors as it goes."""
+
+    def __init__(self, browser: Browser, base: str) -> None:
+        self.context = browser.new_context(viewport=PHONE)
+        self.page = self.context.new_page()
+        self.base = base
+        self.errors: list[str] = []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.errors.append(message.text)
+
+    def sign_in(self, username: str) -> Page:
+        page = self.page
+        self.context.clear_cookies()
+        page.goto(f"{self.base}/login")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.locator("#whoami")).to_contain_text(username)
+        return page
+
+    def check(self) -> None:
+        """The council page on screen: no console error, every field labelled, nothing
+        wider than the screen (wide tables scroll inside their own box)."""
+        page = self.page
+        page.wait_for_load_state("load")
+        assert self.errors == [], (page.url, self.errors)
+        assert page.evaluate(UNLABELLED) == [], page.url
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.url
+        assert page.evaluate(WIDER_THAN_SCREEN) == [], page.url
+
+
+@pytest.fixture
+def journey(browser: Browser, server: LiveServer) -> Iterator[Journey]:
+    walk = Journey(browser, server.url)
+    yield walk
+    walk.context.close()
+
+
+def _request(seeded: Context, title: str) -> int:
+    request: int = seeded.assistance.file_request(
+        actor(seeded, "ukr"),
+        partner="UKR",
+        title=title,
+        area=None,
+        item="patriot",
+        quantity=1,
+        value_cents=None,
+        priority="critical",
+        need_by=None,
+        justification="strikes on the power grid",
+        addressees=["DEU", "USA"],
+    )
+    return request
+
+
+def _convene(journey: Journey, kyiv: int, odesa: int) -> str:
+    """Ukraine convenes the crisis consultation; the meeting's address."""
+    page = journey.sign_in("ukr")
+    page.goto(f"{journey.base}/meetings")
+    journey.check()
+    page.locator("#convene").click()
+    journey.check()
+    expect(page.locator("#convene-rules")).to_contain_text("nobody can block it")
+    form = page.locator("#convene-form")
+    form.get_by_label("Title").fill("Air defence after the strikes of 1 April")
+    form.get_by_label("Level").select_option("ambassadors")
+    form.get_by_label(re.compile("^This is a crisis consultation")).check()
+    form.get_by_label(re.compile("^Reason")).fill("Massive missile strikes on the power grid")
+    form.get_by_label(f"#{kyiv} Patriot battery for Kyiv").check()
+    form.get_by_label(f"#{odesa} Patriot battery for Odesa").check()
+    form.get_by_role("button", name="Convene the council").click()
+    expect(page.locator("#done")).to_contain_text("Meeting convened")
+    expect(page.locator("#hold-by")).to_contain_text("2024-04-09 12:00 UTC")
+    journey.check()
+    return page.url.split("?")[0]
+
+
+def _members_see_it(journey: Journey, meeting_url: str) -> None:
+    """The members the requests are addressed to find the meeting under "Needs you now" on
+    their landing page, and among the crisis consultations."""
+    for username in ("deu", "usa"):
+        page = journey.sign_in(username)
+        expect(page).to_have_title(re.compile("Dashboard"))
+        needs = page.locator("section.needs-you")
+        waiting = needs.get_by_role("link", name=re.compile("Air defence after the strikes"))
+        expect(waiting).to_contain_text("Crisis consultation")
+        assert journey.errors == [], journey.errors
+        waiting.click()
+        expect(page).to_have_url(meeting_url)
+        journey.check()
+        page.goto(f"{journey.base}/meetings?crisis=yes")
+        journey.check()
+        row = page.locator("#meetings-table tbody tr").filter(has_text="Air defence")
+        expect(row).to_contain_text("crisis consultation")
+
+
+def _chair_schedules_and_holds(journey: Journey, meeting_url: str, clock: FixedClock) -> None:
+    page = journey.sign_in("sec")
+    page.goto(meeting_url)
+    journey.check()
+    form = page.locator("#schedule-form")
+    form.get_by_label(re.compile("^Starts at")).fill("2024-04-02T15:00")
+    form.get_by_label(re.compile("^Time zone")).fill("Europe/Brussels")
+    form.get_by_label(re.compile("^Place")).fill("NATO Headquarters, Brussels")
+    form.get_by_label("Chair").fill("Secretary General")
+    form.get_by_role("button", name="Schedule").click()
+    expect(page.locator("#done")).to_contain_text("Meeting scheduled.")
+    expect(page.locator("#when")).to_contain_text("2024-04-02 15:00 Europe/Brussels (13:00 UTC)")
+    journey.check()
+    # Half an hour into the meeting (a browser session lasts 12 hours on the same clock).
+    clock.set(dt.datetime(2024, 4, 2, 13, 30, tzinfo=dt.UTC))
+    page.reload()
+    form = page.locator("#hold-form")
+    for delegation in ("Ukraine (UKR)", "Germany (DEU)", "United States (USA)"):
+        form.get_by_label(delegation, exact=True).check()
+    form.get_by_label("Represented by (UKR)").fill("Minister of Foreign Affairs")
+    form.get_by_role("button", name="Record as held").click()
+    expect(page.locator("#done")).to_contain_text("Meeting recorded as held")
+    expect(page.locator("#hold-by")).to_contain_text("held in time")
+    expect(page.locator("#attendance")).to_contain_text("Minister of Foreign Affairs")
+    journey.check()
+
+
+def _members_offer(journey: Journey, meeting_url: str) -> None:
+    for username, item in (
+        ("deu", "Patriot battery for Kyiv"),
+        ("usa", "Patriot battery for Odesa"),
+    ):
+        page = journey.sign_in(username)
+        page.goto(meeting_url)
+        journey.check()
+        page.locator("#agenda").get_by_role("link", name=item).click()
+        offer = page.locator("#offer-form")
+        offer.get_by_placeholder(re.compile("Quantity")).fill("1")
+        offer.get_by_placeholder("Description").fill(f"Patriot battery from {username.upper()}")
+        offer.get_by_role("button", name="Make an offer").click()
+        expect(page.locator("#done")).to_contain_text("Offer made")
+        assert journey.errors == [], journey.errors
+
+
+def _chair_closes(journey: Journey, meeting_url: str) -> None:
+    page = journey.sign_in("sec")
+    page.goto(meeting_url)
+    for n, outcome in ((1, "DEU offered a battery for Kyiv"), (2, "USA offered one for Odesa")):
+        page.get_by_label(f"Outcome of item {n}").fill(outcome)
+        page.locator("form.outcome-form").nth(n - 1).get_by_role("button").click()
+        expect(page.locator("#done")).to_contain_text("Outcome of the agenda item recorded.")
+        journey.check()
+    page.get_by_label(re.compile("^Minutes of the meeting")).fill(
+        "Allies condemned the strikes.\nDEU and USA offered Patriot batteries."
+    )
+    page.get_by_role("button", name="Record the minutes").click()
+    expect(page.locator("#done")).to_contain_text("Minutes recorded.")
+    journey.check()
+    page.get_by_role("button", name="Close the meeting…").click()
+    expect(page.locator("#confirm-question")).to_contain_text("Close meeting")
+    journey.check()
+    page.get_by_role("button", name="Yes, close the meeting").click()
+    expect(page.locator("#done")).to_contain_text("Meeting closed")
+    expect(page.locator("h1")).to_contain_text("closed")
+    expect(page.locator("#minutes")).to_contain_text("DEU and USA offered Patriot batteries.")
+    expect(page.locator("#actions")).to_have_count(0)
+    journey.check()
+
+
+def _silence_adopts(journey: Journey, seeded: Context, clock: FixedClock) -> None:
+    page = journey.sign_in("deu")
+    page.goto(f"{journey.base}/proposals")
+    journey.check()
+    page.get_by_role("link", name="Table a proposal").click()
+    form = page.locator("#proposal-form")
+    form.get_by_label(re.compile("^Title")).fill("Statement on the strikes of 1 April")
+    form.get_by_label(re.compile("^Text to be decided")).fill("The council condemns the strikes.")
+    form.get_by_role("button", name="Table the proposal").click()
+    expect(page.locator("#done")).to_contain_text("Proposal tabled.")
+    journey.check()
+    proposal_url = page.url.split("?")[0]
+
+    page = journey.sign_in("sec")
+    page.goto(proposal_url)
+    page.get_by_label(re.compile("^Silence deadline")).fill("2024-04-05T12:00")
+    page.get_by_role("button", name="Circulate under silence").click()
+    expect(page.locator("#proposal-state")).to_have_text("under silence")
+    expect(page.locator("#silence-deadline")).to_contain_text("2024-04-05 12:00 UTC")
+    journey.check()
+
+    clock.set(dt.datetime(2024, 4, 5, 12, 0, 1, tzinfo=dt.UTC))
+    assert scheduled.adopt_silences(seeded) == 1
+    page = journey.sign_in("deu")  # days later: a new session
+    page.goto(proposal_url)
+    expect(page.locator("#proposal-state")).to_have_text("adopted")
+    expect(page.locator("#outcome")).to_contain_text("under the silence procedure")
+    expect(page.locator("#outcome")).to_contain_text("2024-04-05 12:00 UTC")
+    journey.check()
+
+
+def test_the_council_journey(journey: Journey, seeded: Context, clock: FixedClock) -> None:
+    assert clock.now() == NOW
+    kyiv = _request(seeded, "Patriot battery for Kyiv")
+    odesa = _request(seeded, "Patriot battery for Odesa")
+    meeting_url = _convene(journey, kyiv, odesa)
+    _members_see_it(journey, meeting_url)
+    _chair_schedules_and_holds(journey, meeting_url, clock)
+    _members_offer(journey, meeting_url)
+    _chair_closes(journey, meeting_url)
+    _silence_adopts(journey, seeded, clock)
