@@ -102,7 +102,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_openapi(case: OpenApiCase) -> None:
     case.call_and_validate(headers={"Authorization": f"Bearer {BEARER['token']}"}, checks=CHECKS)
 

@@ -7,44 +7,50 @@ downtime catches up on everything that fell due meanwhile — once.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
 from shieldwall.council import model, queries
 from shieldwall.council.service import CouncilService
 from shieldwall.kit.scheduling import Job
 from shieldwall.kit.uow import Platform
 
 
+def _each_due(
+    platform: Platform,
+    due: Callable[[Session, dt.datetime], list[int]],
+    step: Callable[[CouncilService, int], int],
+) -> int:
+    """Find what is due on the platform's clock, then take each in a unit of work of its own
+    (the step locks and re-checks it); how many took effect."""
+    with platform.reading() as s:
+        ids = due(s, platform.clock.now())
+    done = 0
+    for record_id in ids:
+        with platform.unit_of_work() as uow:
+            done += step(CouncilService(uow), record_id)
+    return done
+
+
 def adopt_silences(platform: Platform) -> int:
     """Adopt, as of their deadline, the proposals whose silence held."""
-    with platform.reading() as s:
-        due = queries.silences_due(s, platform.clock.now())
-    adopted = 0
-    for proposal_id in due:
-        with platform.unit_of_work() as uow:
-            adopted += CouncilService(uow).adopt_if_silence_held(proposal_id)
-    return adopted
+    return _each_due(platform, queries.silences_due, CouncilService.adopt_if_silence_held)
 
 
 def flag_late_consultations(platform: Platform) -> int:
     """Flag the crisis consultations not held within the council's time limit."""
-    with platform.reading() as s:
-        due = queries.consultations_late(s, platform.clock.now())
-    flagged = 0
-    for meeting_id in due:
-        with platform.unit_of_work() as uow:
-            flagged += CouncilService(uow).flag_if_late(meeting_id)
-    return flagged
+    return _each_due(platform, queries.consultations_late, CouncilService.flag_if_late)
 
 
 def remind_silent_delegations(platform: Platform) -> int:
     """Remind the delegations without a position, 24 h and 1 h before a silence deadline."""
-    now = platform.clock.now()
-    with platform.reading() as s:
-        soon = queries.silences_within(s, now, model.REMINDERS[0][1])
-    sent = 0
-    for proposal_id in soon:
-        with platform.unit_of_work() as uow:
-            sent += CouncilService(uow).remind_silent(proposal_id)
-    return sent
+
+    def within_a_day(s: Session, now: dt.datetime) -> list[int]:
+        return queries.silences_within(s, now, model.REMINDERS[0][1])
+
+    return _each_due(platform, within_a_day, CouncilService.remind_silent)
 
 
 JOBS: list[Job] = [

@@ -192,15 +192,18 @@ class CouncilService:
             self.s, actor.name, "meeting", idempotency_key, payload, meeting.id, now
         )
         self.uow.audit(actor, now, "meeting.convene", "meeting", meeting.id, None, _snap(meeting))
-        what = "Crisis consultation" if crisis else "Meeting"
+        self._tell_convened(meeting, convener)
+        return meeting.id
+
+    def _tell_convened(self, meeting: Meeting, convener: Delegation) -> None:
+        what = "Crisis consultation" if meeting.crisis else "Meeting"
         limit = f" It must be held by {_when(meeting.hold_by)}." if meeting.hold_by else ""
         self._tell(
             [d for d in self._everyone() if d != convener.id],
             f"{what} convened by {convener.code}: {meeting.title}",
-            f"{convener.name} convened the council at {level_v.value} level.{limit}",
+            f"{convener.name} convened the council at {meeting.level} level.{limit}",
             f"/meetings/{meeting.id}",
         )
-        return meeting.id
 
     def _convener(self, actor: Actor, code: str | None) -> Delegation:
         """The delegation convening: the actor's own (a member, the partner or the chair's
