@@ -26,8 +26,10 @@ lint: $(STAMP)
 system-deps:
 	@bash scripts/system-deps
 
+# Two worker processes (pytest-xdist), a test file to each at a time: each worker starts its
+# own PostgreSQL cluster and its own databases, so they share nothing.
 test: system-deps lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ledger_summary.py

@@ -21,7 +21,6 @@ from sqlalchemy import func, select
 
 from shieldwall.access.model import Role
 from shieldwall.access.service import AccessService
-from shieldwall.app import create_app
 from shieldwall.assistance import queries
 from shieldwall.assistance.tables import LedgerEntry
 from shieldwall.audit.anchors import anchor_problem, append_anchor, chain_head, read_anchors
@@ -125,6 +124,10 @@ def demo(
 
 
 def _serve(url: str, host: str, port: int) -> None:
+    # Imported here, not at the top: the web app's routes and pages take about a second to
+    # import, which every other command (each a process of its own) would pay for nothing.
+    from shieldwall.app import create_app
+
     settings = Settings(database_url=url)
     application = create_app(settings)
     scheduler = None
