@@ -453,3 +453,10 @@ def test_what_a_meeting_asks(
     state: MeetingState, starts_at: dt.datetime | None, chair: bool, step: tuple[str, str]
 ) -> None:
     assert model.meeting_waits(state, starts_at, T0, chair=chair) == step
+
+
+def test_who_tables_proposals() -> None:
+    assert policy.may_table(MEMBER)
+    assert policy.may_table(PARTNER)
+    assert policy.may_table(CHAIR)
+    assert not policy.may_table(VIEWER)

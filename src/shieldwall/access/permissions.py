@@ -50,7 +50,7 @@ def permits(
 
 
 def refusal(
-    actor: Actor, action: str, relations: frozenset[Relation], record: str = ""
+    actor: Actor, action: str, relations: frozenset[Relation], record: str
 ) -> Forbidden:
     """The 403 that says who may take ``action``, or that the actor only reads."""
     who = " or ".join(WHO[r] for r in sorted(relations))
