@@ -49,9 +49,7 @@ def permits(
     return relation(actor, owner_id, partner_id) in relations
 
 
-def refusal(
-    actor: Actor, action: str, relations: frozenset[Relation], record: str
-) -> Forbidden:
+def refusal(actor: Actor, action: str, relations: frozenset[Relation], record: str) -> Forbidden:
     """The 403 that says who may take ``action``, or that the actor only reads."""
     who = " or ".join(WHO[r] for r in sorted(relations))
     reason = f"{actor.name} has read-only access" if not actor.may_write else f"only {who} may"
