@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize, expect
 
 from shieldwall.council import scheduled
@@ -22,10 +23,12 @@ from tests.platform import TestPlatform as Context
 
 pytestmark = pytest.mark.browser
 
+# axe-core, from the axe-playwright-python package (never copied here): every page of the journey.
+AXE = Axe()
 PHONE: ViewportSize = {"width": 390, "height": 844}
 
-# Fields without a label that names them: what axe-core's "label" rule would report (no
-# axe-core package is installed in this environment, and nothing is fetched at run time).
+# Fields without a label that names them, checked directly (axe-core's "label" rule too, below),
+# so that a failure names the field.
 UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
   .filter(el => el.type !== 'hidden')
   .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
@@ -70,6 +73,8 @@ class Journey:
         assert page.evaluate(UNLABELLED) == [], page.url
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.url
         assert page.evaluate(WIDER_THAN_SCREEN) == [], page.url
+        audit = AXE.run(page)
+        assert audit.violations_count == 0, (page.url, audit.generate_report())
 
 
 @pytest.fixture
