@@ -241,6 +241,24 @@ def actor(context: Context, username: str) -> Actor:
     return found
 
 
+def patriot_request(context: Context, title: str, addressees: list[str]) -> int:
+    """UKR asks the named members for one Patriot battery: the council tests' request."""
+    request: int = context.assistance.file_request(
+        actor(context, "ukr"),
+        partner="UKR",
+        title=title,
+        area=None,
+        item="patriot",
+        quantity=1,
+        value_cents=None,
+        priority="critical",
+        need_by=None,
+        justification="strikes on the power grid",
+        addressees=addressees,
+    )
+    return request
+
+
 @pytest.fixture
 def seeded(ctx: Context) -> Context:
     """The context over a seeded database (every ``database_url`` is seeded)."""

@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize, exp
 
 from shieldwall.council import scheduled
 from shieldwall.kit.clock import FixedClock
-from tests.conftest import NOW, PASSWORD, actor
+from tests.conftest import NOW, PASSWORD, patriot_request
 from tests.liveserver import LiveServer
 from tests.platform import TestPlatform as Context
 
@@ -85,20 +85,7 @@ def journey(browser: Browser, server: LiveServer) -> Iterator[Journey]:
 
 
 def _request(seeded: Context, title: str) -> int:
-    request: int = seeded.assistance.file_request(
-        actor(seeded, "ukr"),
-        partner="UKR",
-        title=title,
-        area=None,
-        item="patriot",
-        quantity=1,
-        value_cents=None,
-        priority="critical",
-        need_by=None,
-        justification="strikes on the power grid",
-        addressees=["DEU", "USA"],
-    )
-    return request
+    return patriot_request(seeded, title, ["DEU", "USA"])
 
 
 def _convene(journey: Journey, kyiv: int, odesa: int) -> str:

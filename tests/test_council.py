@@ -20,7 +20,7 @@ from shieldwall.council import scheduled
 from shieldwall.council.service import AgendaEntry
 from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.errors import InvalidInput
-from tests.conftest import NOW, Delegations, actor, problem_of
+from tests.conftest import NOW, Delegations, actor, patriot_request, problem_of
 from tests.platform import TestPlatform as Context
 from tests.platform import open_test_platform
 
@@ -33,26 +33,9 @@ def _iso(at: dt.datetime) -> str:
     return at.isoformat().replace("+00:00", "Z")
 
 
-def _request(seeded: Context, title: str, addressees: list[str]) -> int:
-    request: int = seeded.assistance.file_request(
-        actor(seeded, "ukr"),
-        partner="UKR",
-        title=title,
-        area=None,
-        item="patriot",
-        quantity=1,
-        value_cents=None,
-        priority="critical",
-        need_by=None,
-        justification="strikes on the power grid",
-        addressees=addressees,
-    )
-    return request
-
-
 def _crisis(api: Delegations, seeded: Context, **extra: Any) -> dict[str, Any]:
-    first = _request(seeded, "Patriot battery for Kyiv", ["DEU", "USA"])
-    second = _request(seeded, "Patriot battery for Odesa", ["DEU", "USA"])
+    first = patriot_request(seeded, "Patriot battery for Kyiv", ["DEU", "USA"])
+    second = patriot_request(seeded, "Patriot battery for Odesa", ["DEU", "USA"])
     response = api.as_("ukr").post(
         "/api/v1/meetings",
         json={

@@ -21,7 +21,7 @@ from shieldwall.audit.tables import AuditRecord
 from shieldwall.council.service import AgendaEntry
 from shieldwall.council.tables import AgendaItem, Meeting
 from shieldwall.kit.clock import FixedClock
-from tests.conftest import NOW, PASSWORD, actor
+from tests.conftest import NOW, PASSWORD, actor, patriot_request
 from tests.liveserver import LiveServer
 from tests.platform import TestPlatform as Context
 
@@ -69,23 +69,6 @@ def browsers(server: LiveServer) -> Iterator[dict[str, Browser]]:
         b.client.close()
 
 
-def _request(seeded: Context, title: str, addressees: list[str]) -> int:
-    request: int = seeded.assistance.file_request(
-        actor(seeded, "ukr"),
-        partner="UKR",
-        title=title,
-        area=None,
-        item="patriot",
-        quantity=1,
-        value_cents=None,
-        priority="critical",
-        need_by=None,
-        justification="strikes on the power grid",
-        addressees=addressees,
-    )
-    return request
-
-
 def _meeting_id(response: httpx.Response) -> int:
     assert response.status_code == 303, response.text[:2000]
     found = re.match(r"/meetings/(\d+)\?done=", response.headers["location"])
@@ -114,8 +97,8 @@ def _audited(seeded: Context) -> int:
 def test_the_partner_convenes_a_crisis_consultation_from_the_form(
     browsers: dict[str, Browser], seeded: Context
 ) -> None:
-    kyiv = _request(seeded, "Patriot battery for Kyiv", ["DEU", "USA"])
-    odesa = _request(seeded, "Patriot battery for Odesa", ["DEU", "USA"])
+    kyiv = patriot_request(seeded, "Patriot battery for Kyiv", ["DEU", "USA"])
+    odesa = patriot_request(seeded, "Patriot battery for Odesa", ["DEU", "USA"])
     ukr = browsers["ukr"]
     form = ukr.get("/meetings/new")
     assert form.status_code == 200
@@ -286,7 +269,7 @@ def test_a_viewer_sees_the_pages_but_no_form(browsers: dict[str, Browser], seede
 def test_a_meeting_a_reader_may_not_see_is_not_found(
     browsers: dict[str, Browser], seeded: Context
 ) -> None:
-    request = _request(seeded, "Patriot battery for Kyiv", ["DEU", "USA"])
+    request = patriot_request(seeded, "Patriot battery for Kyiv", ["DEU", "USA"])
     meeting: int = seeded.council.convene(
         actor(seeded, "ukr"),
         title="Consultation",
@@ -473,7 +456,7 @@ def test_silence_and_withdrawal_from_the_page(
 def test_every_page_renders_for_partner_member_and_chair(
     browsers: dict[str, Browser], seeded: Context, username: str
 ) -> None:
-    request = _request(seeded, "Patriot battery for Kyiv", ["DEU", "USA"])
+    request = patriot_request(seeded, "Patriot battery for Kyiv", ["DEU", "USA"])
     meeting: int = seeded.council.convene(
         actor(seeded, "ukr"),
         title="Consultation",

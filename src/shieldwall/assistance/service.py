@@ -135,13 +135,6 @@ def _offer_value(item: CapabilityItem | None, quantity: int, value_cents: int | 
     return value_cents
 
 
-def _payload(arguments: dict[str, Any]) -> dict[str, Any]:
-    """What an idempotency key is bound to: the use case's arguments but who and the key."""
-    return {
-        k: v for k, v in arguments.items() if k not in ("self", "actor", "idempotency_key", "s")
-    }
-
-
 class AssistanceService:
     """Use cases of the ledger; each runs in the unit of work it is given."""
 
@@ -232,7 +225,7 @@ class AssistanceService:
         releasability: str | None = None,
         idempotency_key: str | None = None,
     ) -> int:
-        payload = _payload(locals())
+        payload = idempotency.payload_of(locals())
         level = widened("releasability", REQUEST_DEFAULT, releasability)
         partner_d = self._acting_for(actor, partner, DelegationKind.PARTNER, Action.FILE_REQUEST)
         again = idempotency.replayed(self.s, actor.name, "request", idempotency_key, payload)
@@ -386,7 +379,7 @@ class AssistanceService:
         releasability: str | None = None,
         idempotency_key: str | None = None,
     ) -> int:
-        payload = _payload(locals())
+        payload = idempotency.payload_of(locals())
         level = widened("releasability", OFFER_DEFAULT, releasability)
         member_d = self._acting_for(actor, member, DelegationKind.MEMBER, Action.MAKE_OFFER)
         again = idempotency.replayed(self.s, actor.name, "offer", idempotency_key, payload)
@@ -637,7 +630,7 @@ class AssistanceService:
         note: str = "",
         idempotency_key: str | None = None,
     ) -> int:
-        payload = _payload(locals())
+        payload = idempotency.payload_of(locals())
         offer = self._offer_for(actor, offer_id, OFFER_PERMISSION[OfferAction.RECORD_DELIVERY])
         again = idempotency.replayed(self.s, actor.name, "delivery", idempotency_key, payload)
         if again is not None:
@@ -740,7 +733,7 @@ class AssistanceService:
         idempotency_key: str | None = None,
     ) -> int:
         """Append a correcting entry; nothing already written is edited (DESIGN rule 1)."""
-        payload = _payload(locals())
+        payload = idempotency.payload_of(locals())
         offer = self._offer_for(actor, offer_id, Action.CORRECT_LEDGER)
         again = idempotency.replayed(self.s, actor.name, "correction", idempotency_key, payload)
         if again is not None:

@@ -12,14 +12,35 @@ from shieldwall.access.model import Actor
 from shieldwall.assistance.tables import AssistanceRequest
 from shieldwall.assistance.visibility import readable_requests
 from shieldwall.council import model
-from shieldwall.council.model import MeetingState, ProposalState
+from shieldwall.council.model import MeetingState, ProposalState, Stance, StatedPosition
 from shieldwall.council.policy import sits_at_the_table
-from shieldwall.council.service import position_history, seated_at_table
 from shieldwall.council.tables import AgendaItem, Attendance, Meeting, Outcome, Position, Proposal
 from shieldwall.council.visibility import readable_meetings, readable_proposals
+from shieldwall.delegations.model import DelegationKind, is_seated
 from shieldwall.delegations.tables import Delegation
 from shieldwall.kit.errors import InvalidInput, NotFound
 from shieldwall.kit.inbox import Waiting
+
+
+def position_history(session: Session, proposal_id: int) -> list[StatedPosition]:
+    """Every position stated on a proposal, in the order they were stated."""
+    rows = session.execute(
+        select(Position, Delegation.code)
+        .join(Delegation, Delegation.id == Position.delegation_id)
+        .where(Position.proposal_id == proposal_id)
+        .order_by(Position.stated_at, Position.id)
+    ).all()
+    return [StatedPosition(code, Stance(p.stance), p.reason, p.stated_at) for p, code in rows]
+
+
+def seated_at_table(session: Session, on: dt.date) -> list[Delegation]:
+    """The delegations that take positions on ``on``: members and partners seated then."""
+    rows = session.scalars(
+        select(Delegation)
+        .where(Delegation.kind.in_([DelegationKind.MEMBER.value, DelegationKind.PARTNER.value]))
+        .order_by(Delegation.code)
+    )
+    return [d for d in rows if is_seated(d.joined_on, d.left_on, on)]
 
 
 def _codes(session: Session) -> dict[int, str]:

@@ -28,7 +28,6 @@ from shieldwall.council.model import (
     ProposalKind,
     ProposalState,
     Stance,
-    StatedPosition,
 )
 from shieldwall.council.policy import (
     MEETING_DEFAULT,
@@ -37,6 +36,7 @@ from shieldwall.council.policy import (
     require,
     sits_at_the_table,
 )
+from shieldwall.council.queries import position_history, seated_at_table
 from shieldwall.council.tables import (
     AgendaItem,
     Attendance,
@@ -71,12 +71,6 @@ class AgendaEntry:
     proposal_id: int | None = None
 
 
-def _payload(arguments: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k: v for k, v in arguments.items() if k not in ("self", "actor", "idempotency_key", "s")
-    }
-
-
 def time_zone(name: str) -> str:
     """An IANA time zone name (``Europe/Brussels``), as the meeting is announced in it."""
     try:
@@ -84,27 +78,6 @@ def time_zone(name: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidInput("time_zone", f"no time zone {name!r}; use an IANA name") from None
     return name
-
-
-def position_history(session: Session, proposal_id: int) -> list[StatedPosition]:
-    """Every position stated on a proposal, in the order they were stated."""
-    rows = session.execute(
-        select(Position, Delegation.code)
-        .join(Delegation, Delegation.id == Position.delegation_id)
-        .where(Position.proposal_id == proposal_id)
-        .order_by(Position.stated_at, Position.id)
-    ).all()
-    return [StatedPosition(code, Stance(p.stance), p.reason, p.stated_at) for p, code in rows]
-
-
-def seated_at_table(session: Session, on: dt.date) -> list[Delegation]:
-    """The delegations that take positions on ``on``: members and partners seated then."""
-    rows = session.scalars(
-        select(Delegation)
-        .where(Delegation.kind.in_([DelegationKind.MEMBER.value, DelegationKind.PARTNER.value]))
-        .order_by(Delegation.code)
-    )
-    return [d for d in rows if is_seated(d.joined_on, d.left_on, on)]
 
 
 def secretariat_ids(session: Session) -> list[int]:
@@ -159,7 +132,7 @@ class CouncilService:
         """Convene a meeting. Nobody approves it and nobody can block it: any member or
         partner delegation (or the chair) convenes; a crisis consultation must then be held
         within the council's time limit (``hold_within_hours`` shortens or lengthens it)."""
-        payload = _payload(locals())
+        payload = idempotency.payload_of(locals())
         payload["agenda"] = [vars(a) for a in agenda or []]
         # Only a system process (the demo, an import) writes the record of past meetings.
         level_v = model.meeting_level("level", level, on_record=actor.system)
@@ -451,7 +424,7 @@ class CouncilService:
     ) -> int:
         """Table a draft decision or statement, for discussion; with ``meeting_id`` it is put
         on that meeting's agenda in the same transaction."""
-        payload = _payload(locals())
+        payload = idempotency.payload_of(locals())
         try:
             kind_v = ProposalKind(kind)
         except ValueError:

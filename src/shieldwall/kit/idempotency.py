@@ -38,6 +38,14 @@ class IdempotencyRecord(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
+def payload_of(arguments: dict[str, Any]) -> dict[str, Any]:
+    """What a key is bound to: a use case's arguments (its ``locals()`` on entry) but who sent
+    it, the key itself and the service."""
+    return {
+        k: v for k, v in arguments.items() if k not in ("self", "actor", "idempotency_key", "s")
+    }
+
+
 def fingerprint(payload: Any) -> str:
     return hashlib.sha256(
         json.dumps(payload, sort_keys=True, default=str).encode("utf-8")
