@@ -62,7 +62,10 @@ def test_every_invented_record_is_marked_illustrative() -> None:
     assert all(offer.illustrative for offer in read_offers())
     seats = read_seats()
     assert [s.kind for s in seats[:2]] == ["secretariat", "partner"]
-    assert len(seats) == 34
+    assert len(seats) == 37
+    # The EU, Japan and Ireland (outside the alliance) signed security agreements with Ukraine
+    # in 2024 (../shared/data/security-agreements-2024): contributors, not in the council.
+    assert [s.code for s in seats if s.kind == "contributor"] == ["EUU", "JPN", "IRL"]
 
 
 def test_the_illustrative_offers_show_every_state_of_the_lifecycle() -> None:

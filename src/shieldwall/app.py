@@ -20,6 +20,8 @@ from shieldwall.audit import api as audit_api
 from shieldwall.context import open_platform
 from shieldwall.council import api as council_api
 from shieldwall.council import pages as council_pages
+from shieldwall.guarantees import api as guarantees_api
+from shieldwall.guarantees import pages as guarantees_pages
 from shieldwall.kit import problems
 from shieldwall.kit.clock import Clock
 from shieldwall.kit.db import database_status
@@ -29,7 +31,7 @@ from shieldwall.kit.settings import Settings, get_settings
 from shieldwall.kit.uow import Platform
 from shieldwall.notifications import api as notifications_api
 from shieldwall.notifications import pages as notifications_pages
-from shieldwall.reports import dashboard, inbox, public
+from shieldwall.reports import burden, dashboard, inbox, public
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 STATIC = Path(__file__).parent / "static"
@@ -52,6 +54,7 @@ ROUTERS = (
     access_api.router,
     assistance_api.router,
     council_api.router,
+    guarantees_api.router,
     audit_api.router,
     notifications_api.router,
     public.router,
@@ -59,6 +62,8 @@ ROUTERS = (
     access_pages.router,
     assistance_pages.router,
     council_pages.router,
+    guarantees_pages.router,
+    burden.router,
     dashboard.router,
     notifications_pages.router,
 )
