@@ -15,6 +15,7 @@ from shieldwall.delegations.service import DelegationService
 from shieldwall.kit.clock import Clock
 from shieldwall.kit.settings import Settings
 from shieldwall.kit.uow import Platform, UnitOfWork
+from shieldwall.obligations.service import ObligationsService
 
 S = TypeVar("S")
 
@@ -60,6 +61,10 @@ class TestPlatform(Platform):
     @property
     def council(self) -> CouncilService:
         return each_in_own_unit(self, CouncilService)
+
+    @property
+    def obligations(self) -> ObligationsService:
+        return each_in_own_unit(self, ObligationsService)
 
 
 def open_test_platform(
