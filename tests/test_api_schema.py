@@ -3,6 +3,7 @@ response as documented (status, content type, body schema)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,7 @@ from shieldwall.app import create_app
 from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.settings import Settings
 from tests.conftest import NOW, actor
+from tests.guarantees_fixtures import instrument_with_obligation
 from tests.liveserver import LiveServer
 from tests.platform import TestPlatform as Context
 from tests.platform import open_test_platform
@@ -73,6 +75,12 @@ def seed_ledger(ctx: Context) -> None:
     # A meeting and a proposal of the council, so that their routes reach real records too.
     ctx.council.convene(ukr, title="Consultation", level="ambassadors", crisis=True, reason="r")
     ctx.council.table_proposal(actor(ctx, "deu"), title="Statement", text="Allies condemn.")
+    # An instrument whose duty to consult an armed attack opened, so that the obligations'
+    # routes do too.
+    instrument_with_obligation(ctx, "DEU")
+    ctx.obligations.declare_trigger(
+        ukr, kind="armed attack", occurred_at=NOW - dt.timedelta(hours=1), description="Strikes."
+    )
 
 
 @pytest.fixture(params=["sec", "deu", "ukr"])
