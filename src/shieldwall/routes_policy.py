@@ -8,6 +8,7 @@ from __future__ import annotations
 from shieldwall.access.model import Audience, RouteRule
 from shieldwall.assistance.policy import ROUTES as ASSISTANCE
 from shieldwall.council.policy import ROUTES as COUNCIL
+from shieldwall.envelope.policy import ROUTES as ENVELOPE
 from shieldwall.notifications.policy import ROUTES as NOTIFICATIONS
 
 _PUBLIC = RouteRule(Audience.PUBLIC)
@@ -48,6 +49,7 @@ OPERATIONS: dict[tuple[str, str], RouteRule] = {
 ROUTES: dict[tuple[str, str], RouteRule] = {
     **ASSISTANCE,
     **COUNCIL,
+    **ENVELOPE,
     **ACCESS,
     **AUDIT,
     **NOTIFICATIONS,
