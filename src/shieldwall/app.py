@@ -20,6 +20,8 @@ from shieldwall.audit import api as audit_api
 from shieldwall.context import open_platform
 from shieldwall.council import api as council_api
 from shieldwall.council import pages as council_pages
+from shieldwall.envelope import api as envelope_api
+from shieldwall.envelope import pages as envelope_pages
 from shieldwall.guarantees import api as guarantees_api
 from shieldwall.guarantees import pages as guarantees_pages
 from shieldwall.kit import problems
@@ -57,6 +59,7 @@ ROUTERS = (
     assistance_api.router,
     council_api.router,
     guarantees_api.router,
+    envelope_api.router,
     audit_api.router,
     notifications_api.router,
     obligations_api.router,
@@ -68,6 +71,7 @@ ROUTERS = (
     council_pages.router,
     guarantees_pages.router,
     burden.router,
+    envelope_pages.router,
     dashboard.router,
     notifications_pages.router,
     obligations_pages.router,
