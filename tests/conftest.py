@@ -54,6 +54,7 @@ USERS = {
     "pol": ("POL", "officer"),
     "nor": ("NOR", "officer"),
     "swe": ("SWE", "officer"),
+    "euu": ("EUU", "officer"),  # a contributor: outside the council
 }
 NOW = dt.datetime(2024, 4, 2, 12, 0, tzinfo=dt.UTC)
 # The demo's present in the tests: after its last meeting (12 February 2026), fixed so that the
@@ -198,6 +199,7 @@ def seed_council(context: Context) -> None:
     council.seat_delegation(
         SETUP, code="SWE", name="Sweden", kind="member", joined_on=dt.date(2024, 3, 7)
     )
+    council.seat_delegation(SETUP, code="EUU", name="European Union", kind="contributor")
     assistance.add_area(SETUP, "air-defence", "Air defence")
     assistance.add_area(SETUP, "artillery", "Artillery and long-range fires")
     assistance.add_area(SETUP, "demining", "Demining")

@@ -26,6 +26,7 @@ ROLES: dict[DelegationKind, set[str]] = {
     DelegationKind.MEMBER: {"head_of_delegation", "officer", "viewer"},
     DelegationKind.PARTNER: {"head_of_delegation", "officer", "viewer"},
     DelegationKind.SECRETARIAT: {"chair", "staff", "admin"},
+    DelegationKind.CONTRIBUTOR: {"head_of_delegation", "officer", "viewer"},  # a state's roles
 }
 
 

@@ -316,6 +316,8 @@ PARTNER = _actor(DelegationKind.PARTNER, UKR, Role.HEAD_OF_DELEGATION)
 MEMBER = _actor(DelegationKind.MEMBER, DEU, Role.OFFICER)
 VIEWER = _actor(DelegationKind.MEMBER, DEU, Role.VIEWER)
 CHAIR = _actor(DelegationKind.SECRETARIAT, SEC, Role.CHAIR)
+EUU = 4
+CONTRIBUTOR = _actor(DelegationKind.CONTRIBUTOR, EUU, Role.HEAD_OF_DELEGATION)
 
 
 def test_convening_cannot_be_blocked_any_seated_delegation_convenes() -> None:
@@ -460,3 +462,32 @@ def test_who_tables_proposals() -> None:
     assert policy.may_table(PARTNER)
     assert policy.may_table(CHAIR)
     assert not policy.may_table(VIEWER)
+    assert not policy.may_table(CONTRIBUTOR)  # outside the council
+
+
+def test_a_contributor_sits_outside_the_council() -> None:
+    """The EU and Japan hold instruments but do not sit in the council: they neither convene
+    it nor table proposals nor state positions, even for themselves."""
+    assert not policy.may_convene(CONTRIBUTOR)
+    assert not policy.may_state_position(CONTRIBUTOR, ProposalState.IN_DISCUSSION)
+    assert not policy.sits_at_the_table(DelegationKind.CONTRIBUTOR)
+    assert [k for k in DelegationKind if policy.in_the_council(k)] == [
+        DelegationKind.MEMBER,
+        DelegationKind.PARTNER,
+        DelegationKind.SECRETARIAT,
+    ]
+    assert not policy.in_the_council(None)
+    with pytest.raises(Forbidden) as refused:
+        policy.require_in_the_council(
+            CONTRIBUTOR, Action.CONVENE, DelegationKind.CONTRIBUTOR, "EUU"
+        )
+    assert refused.value.detail == (
+        "X may not convene the council for EUU: EUU does not sit in the council"
+    )
+    nameless = Actor("script", delegation_kind=DelegationKind.MEMBER, role=Role.OFFICER)
+    with pytest.raises(Forbidden, match=r"^script may not table a proposal for JPN: JPN does"):
+        policy.require_in_the_council(
+            nameless, Action.TABLE_PROPOSAL, DelegationKind.CONTRIBUTOR, "JPN"
+        )
+    for kind in (DelegationKind.MEMBER, DelegationKind.PARTNER, DelegationKind.SECRETARIAT):
+        policy.require_in_the_council(CHAIR, Action.CONVENE, kind, "XYZ")

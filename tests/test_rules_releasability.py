@@ -32,8 +32,8 @@ from shieldwall.access import ladder
 from shieldwall.access.model import PUBLIC, SYSTEM, Actor, Releasability, Role, may_see
 from shieldwall.delegations.model import DelegationKind
 
-# Delegations of a small council, by id.
-SEC, UKR, MDA, DEU, USA, FRA = 1, 2, 3, 4, 5, 6
+# Delegations of a small council, by id; EUU is a contributor outside it.
+SEC, UKR, MDA, DEU, USA, FRA, EUU = 1, 2, 3, 4, 5, 6, 7
 MEMBERS = (DEU, USA, FRA)
 
 
@@ -69,6 +69,14 @@ READER: dict[str, Actor] = {
     "deu-viewer": member("DEU", DEU, Role.VIEWER),  # roles do not change what one sees
     "usa": member("USA", USA),
     "fra": member("FRA", FRA),
+    # A contributor (the EU): outside the council, it reads its own records and public ones.
+    "euu": Actor(
+        "euu",
+        delegation="EUU",
+        delegation_id=EUU,
+        delegation_kind=DelegationKind.CONTRIBUTOR,
+        role=Role.OFFICER,
+    ),
 }
 
 LEVELS = (
@@ -104,6 +112,7 @@ OFFER_SEEN_BY: dict[str, Row] = {
     "usa":        (N,  N,      Y,         Y,      Y,      Y),  # an addressee
     "fra":        (N,  N,      N,         Y,      Y,      Y),  # another member
     "mda":        (N,  N,      N,         N,      Y,      Y),  # another delegation
+    "euu":        (N,  N,      N,         N,      N,      Y),  # outside the council
 }
 # fmt: on
 
@@ -121,6 +130,7 @@ REQUEST_SEEN_BY: dict[str, Row] = {
     "usa":        (N,  N,      N,         Y,      Y,      Y),  # another member
     "fra":        (N,  N,      N,         Y,      Y,      Y),
     "mda":        (N,  N,      N,         N,      Y,      Y),  # another delegation
+    "euu":        (N,  N,      N,         N,      N,      Y),
 }
 # fmt: on
 
@@ -138,6 +148,7 @@ REQUEST_TO_ALL_SEEN_BY: dict[str, Row] = {
     "usa":        (N,  N,      Y,         Y,      Y,      Y),
     "fra":        (N,  N,      Y,         Y,      Y,      Y),
     "mda":        (N,  N,      N,         N,      Y,      Y),  # a partner is never addressed
+    "euu":        (N,  N,      N,         N,      N,      Y),  # nor is a contributor
 }
 # fmt: on
 
@@ -155,6 +166,25 @@ UNADDRESSED_SEEN_BY: dict[str, Row] = {
     "usa":        (N,  N,      N,         Y,      Y,      Y),  # no one is addressed
     "fra":        (N,  N,      N,         Y,      Y,      Y),
     "mda":        (N,  N,      N,         N,      Y,      Y),
+    "euu":        (N,  N,      N,         N,      N,      Y),
+}
+# fmt: on
+
+# An offer (or an instrument) of the contributor EUU to UKR: its own at every level.
+CONTRIBUTED = Record(owner=EUU, partner=UKR, addressees=frozenset())
+# fmt: off
+CONTRIBUTED_SEEN_BY: dict[str, Row] = {
+    #              own partner addressees members council public
+    "sec":        (Y,  Y,      Y,         Y,      Y,      Y),
+    "system":     (Y,  Y,      Y,         Y,      Y,      Y),
+    "public":     (N,  N,      N,         N,      N,      Y),
+    "deu":        (N,  N,      N,         Y,      Y,      Y),  # a member, from `members` on
+    "deu-viewer": (N,  N,      N,         Y,      Y,      Y),
+    "ukr":        (N,  Y,      Y,         Y,      Y,      Y),  # the partner concerned
+    "usa":        (N,  N,      N,         Y,      Y,      Y),
+    "fra":        (N,  N,      N,         Y,      Y,      Y),
+    "mda":        (N,  N,      N,         N,      Y,      Y),
+    "euu":        (Y,  Y,      Y,         Y,      Y,      Y),  # its own
 }
 # fmt: on
 
@@ -164,7 +194,13 @@ def levels_seen(row: Row) -> set[Releasability]:
 
 
 def test_the_tables_answer_for_every_reader() -> None:
-    for table in (OFFER_SEEN_BY, REQUEST_SEEN_BY, REQUEST_TO_ALL_SEEN_BY, UNADDRESSED_SEEN_BY):
+    for table in (
+        OFFER_SEEN_BY,
+        REQUEST_SEEN_BY,
+        REQUEST_TO_ALL_SEEN_BY,
+        UNADDRESSED_SEEN_BY,
+        CONTRIBUTED_SEEN_BY,
+    ):
         assert table.keys() == READER.keys()
 
 
@@ -173,8 +209,8 @@ def test_the_tables_answer_for_every_reader() -> None:
 
 @pytest.mark.parametrize(
     ("record", "table"),
-    [(OFFER, OFFER_SEEN_BY), (REQUEST, REQUEST_SEEN_BY)],
-    ids=["offer", "request"],
+    [(OFFER, OFFER_SEEN_BY), (REQUEST, REQUEST_SEEN_BY), (CONTRIBUTED, CONTRIBUTED_SEEN_BY)],
+    ids=["offer", "request", "contributed"],
 )
 @pytest.mark.parametrize("reader", list(READER))
 def test_may_see(record: Record, table: dict[str, Row], reader: str) -> None:
@@ -240,6 +276,7 @@ def db() -> Iterator[Connection]:
             ("offer", OFFER),
             ("request", REQUEST),
             ("request to all", REQUEST_TO_ALL),
+            ("contributed", CONTRIBUTED),
         ):
             for level in LEVELS:
                 record_id = next(next_id)
@@ -296,6 +333,12 @@ def test_readable_requests_to_all_members_in_sql(db: Connection, reader: str) ->
 
 
 @pytest.mark.parametrize("reader", list(READER))
+def test_readable_contributed_in_sql(db: Connection, reader: str) -> None:
+    seen = readable_levels(db, READER[reader], "contributed", with_addressees=False)
+    assert seen == levels_seen(CONTRIBUTED_SEEN_BY[reader])
+
+
+@pytest.mark.parametrize("reader", list(READER))
 def test_readable_without_addressees_in_sql(db: Connection, reader: str) -> None:
     seen = readable_levels(db, READER[reader], "offer", with_addressees=False)
     assert seen == levels_seen(UNADDRESSED_SEEN_BY[reader])
@@ -333,6 +376,7 @@ MAY_BE_ADDRESSED: dict[str, bool] = {
     "deu-viewer": True,
     "usa": True,
     "fra": True,
+    "euu": False,
 }
 
 
@@ -367,7 +411,7 @@ def test_sql_and_python_agree_on_every_combination() -> None:
             for n in range(len(MEMBERS) + 1)
             for c in itertools.combinations(MEMBERS, n)
         ]
-        combos = itertools.product(LEVELS, (UKR, MDA, *MEMBERS), (UKR, MDA), subsets)
+        combos = itertools.product(LEVELS, (UKR, MDA, EUU, *MEMBERS), (UKR, MDA), subsets)
         for record_id, (level, owner, partner_id, addressees) in enumerate(combos, start=1):
             shapes[record_id] = (level, owner, partner_id, addressees)
             conn.execute(
@@ -385,7 +429,7 @@ def test_sql_and_python_agree_on_every_combination() -> None:
                         record_id=record_id, delegation_id=delegation_id
                     )
                 )
-        assert len(shapes) == 6 * 5 * 2 * 8
+        assert len(shapes) == 6 * 6 * 2 * 8
         for name, reader in READER.items():
             condition = ladder.readable(
                 reader,

@@ -53,8 +53,9 @@ def readable(
             addressed if addressed is not None and may_be_addressed(reader) else false(),
             at_least(level, Releasability.ADDRESSEES),
         ),
-        at_least(level, Releasability.COUNCIL),
     ]
+    if reader.delegation_kind != DelegationKind.CONTRIBUTOR:  # a contributor sits outside it
+        clauses.append(at_least(level, Releasability.COUNCIL))
     if reader.delegation_kind == DelegationKind.MEMBER:
         clauses.append(at_least(level, Releasability.MEMBERS))
     return or_(*clauses)

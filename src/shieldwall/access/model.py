@@ -8,6 +8,9 @@ Releasability is a ladder: each level adds readers to the one below it.
     members     … plus every member delegation
     council     … plus every delegation of the council
     public      … plus anyone, signed in or not
+
+A contributor (the EU, Japan: outside the alliance, supporting the partner) does not sit in
+the council: it sees its own records and public ones, nothing at ``members`` or ``council``.
 """
 
 from __future__ import annotations
@@ -151,6 +154,8 @@ def may_see(
         return level.rank >= Releasability.ADDRESSEES.rank
     if reader.delegation_kind == DelegationKind.MEMBER:
         return level.rank >= Releasability.MEMBERS.rank
+    if reader.delegation_kind == DelegationKind.CONTRIBUTOR:
+        return False  # outside the council: its own records and public ones only
     return level.rank >= Releasability.COUNCIL.rank
 
 

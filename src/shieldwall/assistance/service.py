@@ -118,6 +118,10 @@ def _snapshot(offer: Offer, balances: Balances) -> dict[str, Any]:
     }
 
 
+# Who makes offers: the alliance's members, and contributors outside it (the EU, Japan).
+OFFERING_KINDS = frozenset({DelegationKind.MEMBER, DelegationKind.CONTRIBUTOR})
+
+
 def _require_seated(member: Delegation, on: dt.date) -> None:
     if not is_seated(member.joined_on, member.left_on, on):
         raise RuleViolation(
@@ -273,11 +277,13 @@ class AssistanceService:
     ) -> Delegation:
         """The delegation of ``kind`` that ``code`` names (the field is named after the kind),
         once ``actor`` may take ``action`` for it: a partner files its own requests, a member
-        makes its own offers."""
+        makes its own offers (and so does a contributor, outside the alliance)."""
         field = kind.value
         delegation = delegation_by_code(self.s, code, field)
-        if delegation.kind != kind:
-            raise InvalidInput(field, f"{delegation.code} is not a {kind.value} delegation")
+        kinds = OFFERING_KINDS if kind == DelegationKind.MEMBER else {kind}
+        if delegation.kind not in kinds:
+            what = " or ".join(sorted(k.value for k in kinds))
+            raise InvalidInput(field, f"{delegation.code} is not a {what} delegation")
         require(actor, action, owner_id=delegation.id, record=f"for {delegation.code}")
         return delegation
 
@@ -423,7 +429,13 @@ class AssistanceService:
         self, actor: Actor, request_id: int, member_d: Delegation
     ) -> AssistanceRequest:
         """The active request an offer answers, addressed to the offering member; locked
-        (shared) until the offer is made, so that it cannot be withdrawn or closed meanwhile."""
+        (shared) until the offer is made, so that it cannot be withdrawn or closed meanwhile.
+        Requests are addressed to members: a contributor's offers answer none."""
+        if member_d.kind == DelegationKind.CONTRIBUTOR:
+            raise RuleViolation(
+                f"{member_d.code} is a contributor: requests are addressed to members",
+                rule="a contributor's offers answer no request",
+            )
         request = self.s.scalar(
             select(AssistanceRequest)
             .where(AssistanceRequest.id == request_id, readable_requests(actor))

@@ -20,6 +20,7 @@ from shieldwall.council.model import (
     ProposalState,
 )
 from shieldwall.delegations.model import DelegationKind
+from shieldwall.kit.errors import Forbidden
 
 # Meetings, agendas, proposals and positions are the council's business unless released wider.
 MEETING_DEFAULT = Releasability.COUNCIL
@@ -68,19 +69,37 @@ def require(actor: Actor, action: Action, *, owner_id: int | None = None, record
 
 def sits_at_the_table(kind: DelegationKind | None) -> bool:
     """Member and partner delegations convene, table and take positions for themselves; the
-    secretariat chairs."""
+    secretariat chairs. A contributor (the EU, Japan) sits outside the council."""
     return kind in SEATED_KINDS
 
 
+def in_the_council(kind: DelegationKind | None) -> bool:
+    """The council's delegations: those at the table and the secretariat that chairs it."""
+    return sits_at_the_table(kind) or kind == DelegationKind.SECRETARIAT
+
+
+def require_in_the_council(actor: Actor, action: Action, kind: DelegationKind, code: str) -> None:
+    """Raise Forbidden unless the delegation ``code`` (of ``kind``), for which ``actor`` would
+    take ``action``, is one of the council's: a contributor convenes and tables nothing."""
+    if not in_the_council(kind):
+        who = actor.delegation or actor.name
+        raise Forbidden(
+            f"{who} may not {action.value} for {code}: {code} does not sit in the council"
+        )
+
+
 def may_convene(actor: Actor) -> bool:
-    return (sits_at_the_table(actor.delegation_kind) or actor.is_secretariat) and allowed(
+    return in_the_council(actor.delegation_kind) and allowed(
         actor, Action.CONVENE, actor.delegation_id
     )
 
 
 def may_table(actor: Actor) -> bool:
-    """A delegation tables proposals for itself (the chair for the secretariat)."""
-    return allowed(actor, Action.TABLE_PROPOSAL, actor.delegation_id)
+    """A delegation of the council tables proposals for itself (the chair for the
+    secretariat)."""
+    return in_the_council(actor.delegation_kind) and allowed(
+        actor, Action.TABLE_PROPOSAL, actor.delegation_id
+    )
 
 
 def may_state_position(actor: Actor, state: ProposalState) -> bool:

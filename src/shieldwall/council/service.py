@@ -34,6 +34,7 @@ from shieldwall.council.policy import (
     PROPOSAL_DEFAULT,
     Action,
     require,
+    require_in_the_council,
     sits_at_the_table,
 )
 from shieldwall.council.queries import position_history, seated_at_table
@@ -187,8 +188,7 @@ class CouncilService:
             code = actor.delegation
         delegation = delegation_by_code(self.s, code, "convened_by")
         kind = DelegationKind(delegation.kind)
-        if not (sits_at_the_table(kind) or kind == DelegationKind.SECRETARIAT):
-            raise InvalidInput("convened_by", f"{delegation.code} does not sit in the council")
+        require_in_the_council(actor, Action.CONVENE, kind, delegation.code)
         require(actor, Action.CONVENE, owner_id=delegation.id, record=f"for {delegation.code}")
         if not is_seated(delegation.joined_on, delegation.left_on, self.uow.clock.now().date()):
             raise RuleViolation(
@@ -463,6 +463,8 @@ class CouncilService:
         if code is None:
             raise InvalidInput("tabled_by", "name the delegation that tables the proposal")
         delegation = delegation_by_code(self.s, code, "tabled_by")
+        kind = DelegationKind(delegation.kind)
+        require_in_the_council(actor, Action.TABLE_PROPOSAL, kind, delegation.code)
         require(actor, Action.TABLE_PROPOSAL, owner_id=delegation.id, record=f"for {code}")
         return delegation
 

@@ -10,6 +10,10 @@ class DelegationKind(StrEnum):
     MEMBER = "member"
     PARTNER = "partner"
     SECRETARIAT = "secretariat"
+    # A state or an organisation outside the alliance that supports the partner (the EU,
+    # Japan): it holds instruments and may make offers, but never sits in the council and is
+    # never among a request's addressees.
+    CONTRIBUTOR = "contributor"
 
 
 def valid_code(code: str) -> bool:

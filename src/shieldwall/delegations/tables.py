@@ -9,13 +9,14 @@ from shieldwall.kit.db import Base
 
 
 class Delegation(Base):
-    """A state (ISO 3166 alpha-3 code) or the secretariat, seated in the council."""
+    """A state (ISO 3166 alpha-3 code) or the secretariat, seated in the council; or a
+    contributor outside it (the EU, Japan) that supports the partner."""
 
     __tablename__ = "delegation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(8), unique=True)
     name: Mapped[str] = mapped_column(String(120))
-    kind: Mapped[str] = mapped_column(String(16))  # member | partner | secretariat
+    kind: Mapped[str] = mapped_column(String(16))  # member | partner | secretariat | contributor
     joined_on: Mapped[dt.date | None] = mapped_column(Date)
     left_on: Mapped[dt.date | None] = mapped_column(Date)

@@ -126,7 +126,8 @@ def _partner(seats: list[Seat]) -> str:
 
 
 def _seat_council(desk: Desk, seats: list[Seat]) -> None:
-    """The secretariat, the partner and the members, in the order of delegations.csv."""
+    """The secretariat, the partner and the members, in the order of delegations.csv; then the
+    contributors (the EU, Japan), who hold instruments but do not sit in the council."""
     for seat in seats:
         desk.delegations.seat_delegation(
             SETUP, code=seat.code, name=seat.name, kind=seat.kind, joined_on=seat.joined_on
