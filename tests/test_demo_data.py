@@ -62,11 +62,12 @@ def test_every_invented_record_is_marked_illustrative() -> None:
     assert all(offer.illustrative for offer in read_offers())
     seats = read_seats()
     assert [s.kind for s in seats[:2]] == ["secretariat", "partner"]
-    assert len(seats) == 36
-    # The EU and Japan sign instruments with the partner but do not sit in the council.
+    assert len(seats) == 37
+    # The EU, Japan and Ireland sign instruments with the partner but do not sit in the council.
     assert [(s.code, s.kind) for s in seats if s.kind == "contributor"] == [
         ("EUU", "contributor"),
         ("JPN", "contributor"),
+        ("IRL", "contributor"),
     ]
 
 

@@ -29,7 +29,7 @@ from shieldwall.demo.records import (
     read_csv,
     stated,
 )
-from shieldwall.guarantees.model import Category, Trigger, category
+from shieldwall.guarantees.model import Category, Trigger
 from shieldwall.kit.errors import InvalidInput
 
 EURO = "EUR"
@@ -352,13 +352,25 @@ def _later_years(entry: Entry) -> LaterYears:
         eur = e.need("eur", int)
         if eur <= 0:
             raise ValueError("eur: a positive amount")
-        return YearAmount(year, category("category", e.need("category", str)), eur)
+        return YearAmount(year, _category(e.need("category", str)), eur)
 
     amounts = tuple(a.read(amount) for a in entry.tables("amounts"))
     keys = [(a.year, a.category) for a in amounts]
     if not amounts or len(set(keys)) != len(keys):
         raise ValueError("amounts: one or more, one per year and category")
     return LaterYears(entry.need("signatory", str), amounts)
+
+
+def _category(text: str) -> Category:
+    """A category of the split; an illustrative year is split, never "not broken down"."""
+    names = ", ".join(c.value for c in Category if c is not Category.UNALLOCATED)
+    try:
+        given = Category(text)
+    except ValueError:
+        raise ValueError(f"category: {text!r} is not a category; use one of: {names}") from None
+    if given is Category.UNALLOCATED:
+        raise ValueError(f"category: an illustrative year is split; use one of: {names}")
+    return given
 
 
 def _report(entry: Entry) -> ReportClause:
