@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from shieldwall.demo.envelope_records import EnvelopePlan, check_envelope, read_envelope
 from shieldwall.demo.guarantee_records import (
     AGREEMENT_COLUMNS,
     RATE_COLUMNS,
@@ -23,8 +24,19 @@ from shieldwall.demo.guarantee_records import (
     read_rates,
     resolve_offer_links,
 )
-from shieldwall.demo.records import HERE, Lifecycle, read_offers, read_seats
+from shieldwall.demo.kiel import KIEL_WEAPONS, kiel_items, kiel_lifecycles
+from shieldwall.demo.records import (
+    HERE,
+    Item,
+    Lifecycle,
+    read_areas,
+    read_items,
+    read_offers,
+    read_requests,
+    read_seats,
+)
 from shieldwall.guarantees.model import Category, Trigger
+from shieldwall.importers.kiel import read_weapons
 from shieldwall.kit.errors import InvalidInput
 
 AGREEMENTS = HERE / "security_agreements_2024.csv"
@@ -258,3 +270,105 @@ def test_an_offer_link_names_exactly_one_demo_offer() -> None:
         resolve_offer_links((OfferLink("USA", "pac-3-interceptor", 2024),), [*offers, offers[0]])
     with pytest.raises(InvalidInput, match="offer_link 1: GBR's offers of 'f-16': 0 in the demo"):
         resolve_offer_links((OfferLink("GBR", "f-16", 2024),), offers)
+
+
+# ---- envelope.toml ----------------------------------------------------------------------------
+
+ENVELOPE = (HERE / "envelope.toml").read_text(encoding="utf-8")
+
+
+def _demo_offers() -> list[Lifecycle]:
+    seats, requests = read_seats(), read_requests()
+    return [*kiel_lifecycles(list(read_weapons(KIEL_WEAPONS)), seats, requests), *read_offers()]
+
+
+def _catalogue() -> list[Item]:
+    return [*kiel_items(list(read_weapons(KIEL_WEAPONS))), *read_items()]
+
+
+def _check_envelope(plan: EnvelopePlan) -> None:
+    check_envelope(plan, [a.code for a in read_areas()], _catalogue(), _demo_offers())
+
+
+def test_envelope_toml_reads_and_fits_the_catalogue_and_the_offers() -> None:
+    plan = read_envelope()
+    _check_envelope(plan)
+    packages = {p.code: p for p in plan.packages}
+    assert set(packages) == {
+        "patriot-battery",
+        "f-16-squadron",
+        "155mm-artillery-battalion",
+        "mine-countermeasures-group",
+        "fpv-drone-company",
+    }
+    patriot = {c.item: (c.kind, c.per_month) for c in packages["patriot-battery"].components}
+    assert patriot == {
+        "patriot-air-defense-battery": ("equip", False),
+        "pac-3-interceptor": ("arm", True),
+        "air-defence-crew-training": ("train", False),
+    }
+    assert all("Illustrative" in p.description for p in plan.packages)
+    [pending] = [d for d in plan.recent_deliveries if d.confirmed_after_days is None]
+    assert (pending.member, pending.item) == ("USA", "air-defence-crew-training")
+    assert all(t.days_after_present > 0 for t in plan.tranches)
+
+
+def _envelope(tmp_path: Path, text: str) -> EnvelopePlan:
+    path = tmp_path / "envelope.toml"
+    path.write_text(text, encoding="utf-8")
+    return read_envelope(path)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('kind = "train", per_unit = 3', 'kind = "crew", per_unit = 3', "package 1: kind: arm"),
+        ("per_unit = 3 }", "per_unit = 0 }", "package 1: per_unit: 1 or more"),
+        ("units_needed = 3\n", "units_needed = 0\n", "package 2: units_needed"),
+        ("twelve trained pilots. Illustrative", "twelve trained pilots.", "package 2: descr"),
+        ("days_before_present = 60\n", "days_before_present = 2\n", "recent_delivery 1: confi"),
+        (
+            "days_after_present = 20\n",
+            "days_after_presnt = 20\n",
+            "tranche 1: days_after_present is missing",
+        ),
+    ],
+)
+def test_a_bad_envelope_entry_is_refused_naming_file_and_entry(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    assert old in ENVELOPE
+    with pytest.raises(InvalidInput) as refused:
+        _envelope(tmp_path, ENVELOPE.replace(old, new, 1))
+    assert refused.value.detail.startswith("envelope.toml ")
+    assert message in refused.value.detail
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('area = "maritime"', 'area = "navy"', "package 4: no capability area 'navy'"),
+        ('item = "mcm-vessel", kind', 'item = "mcm-ship", kind', "package 4: no item 'mcm-ship'"),
+        ("quantity = 6_000\n", "quantity = 6_001\n", "recent_delivery 5: more than is left"),
+        ('member = "NLD"', 'member = "BEL"', "tranche 6: BEL's offers of 'patriot-air-defense-b"),
+        ('member = "GBR"', 'member = "BEL"', "tranche 9: BEL's offers of 'mcm-vessel': 0"),
+    ],
+)
+def test_envelope_toml_must_fit_the_catalogue_and_the_offers(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    with pytest.raises(InvalidInput, match=r"envelope\.toml ") as refused:
+        _check_envelope(_envelope(tmp_path, ENVELOPE.replace(old, new, 1)))
+    assert message in refused.value.detail
+
+
+def test_only_a_committed_offer_gets_deliveries_and_tranches(tmp_path: Path) -> None:
+    """Belgium's F-16 pilot training is accepted but not committed (offers.toml)."""
+    text = ENVELOPE.replace('member = "NOR"', 'member = "BEL"') + (
+        '\n[[tranche]]\nmember = "BEL"\nitem = "f-16-pilot-training"\nquantity = 1\n'
+        "days_after_present = 10\n"
+    )
+    with pytest.raises(
+        InvalidInput, match="tranche 11: BEL's offer of 'f-16-pilot-training' is not"
+    ):
+        _check_envelope(_envelope(tmp_path, text))
