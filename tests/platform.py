@@ -12,6 +12,7 @@ from shieldwall.assistance.service import AssistanceService
 from shieldwall.context import open_platform
 from shieldwall.council.service import CouncilService
 from shieldwall.delegations.service import DelegationService
+from shieldwall.guarantees.service import GuaranteesService
 from shieldwall.kit.clock import Clock
 from shieldwall.kit.settings import Settings
 from shieldwall.kit.uow import Platform, UnitOfWork
@@ -60,6 +61,10 @@ class TestPlatform(Platform):
     @property
     def council(self) -> CouncilService:
         return each_in_own_unit(self, CouncilService)
+
+    @property
+    def guarantees(self) -> GuaranteesService:
+        return each_in_own_unit(self, GuaranteesService)
 
 
 def open_test_platform(

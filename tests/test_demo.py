@@ -34,6 +34,8 @@ KIEL_WEAPONS_SHA256 = KIEL_WEAPONS.with_name(KIEL_WEAPONS.name + ".sha256")
 # The read-only sources, where CI lays `shared/` out beside the checkout.
 SHARED = Path(__file__).resolve().parents[2] / "shared/data"
 SHARED_WEAPONS = SHARED / "kiel-ust-r29/weapons.csv"
+KIEL_DATA_EXPLORER = KIEL_WEAPONS.with_name("kiel-ust-r29-data-explorer.csv")
+SHARED_DATA_EXPLORER = SHARED / "kiel-ust-r29/data_explorer.csv"
 MEETINGS = HERE / "nuc_meetings.csv"
 SHARED_MEETINGS = SHARED / "nato-ukraine-council/meetings.csv"
 
@@ -55,7 +57,12 @@ ANNOUNCED_ON_THE_DAY = {"2025-11-11", "2025-12-03"}
 
 
 @pytest.mark.parametrize(
-    ("shipped", "shared"), [(KIEL_WEAPONS, SHARED_WEAPONS), (MEETINGS, SHARED_MEETINGS)]
+    ("shipped", "shared"),
+    [
+        (KIEL_WEAPONS, SHARED_WEAPONS),
+        (KIEL_DATA_EXPLORER, SHARED_DATA_EXPLORER),
+        (MEETINGS, SHARED_MEETINGS),
+    ],
 )
 def test_shipped_copies_are_unmodified(shipped: Path, shared: Path) -> None:
     recorded, name = shipped.with_name(shipped.name + ".sha256").read_text().split()

@@ -9,7 +9,8 @@ import datetime as dt
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 
-from shieldwall.kit.errors import InvalidInput
+from shieldwall.council.model import ProposalState
+from shieldwall.kit.errors import InvalidInput, RuleViolation
 
 
 class Category(StrEnum):
@@ -115,3 +116,174 @@ def percent_fulfilled(delivered_cents: int, promised_cents: int) -> float | None
     if promised_cents <= 0:
         return None
     return round(100 * delivered_cents / promised_cents, 1)
+
+
+# ---- parsing what people type ----------------------------------------------------------------
+
+
+def _choice(field: str, text: str, kind: type[StrEnum]) -> str:
+    try:
+        return str(kind(text.strip().lower()).value)
+    except ValueError:
+        names = ", ".join(c.value for c in kind)
+        raise InvalidInput(field, f"{text!r} is not one of: {names}") from None
+
+
+def trigger(field: str, text: str) -> Trigger:
+    return Trigger(_choice(field, text, Trigger))
+
+
+def obligation_action(field: str, text: str) -> ObligationAction:
+    return ObligationAction(_choice(field, text, ObligationAction))
+
+
+class StepKind(StrEnum):
+    """A step on the partner's pathway to membership."""
+
+    MILESTONE = "milestone"  # something done, e.g. interoperability reached
+    CONDITION = "condition"  # something the allies set, e.g. reforms
+
+
+class StepStatus(StrEnum):
+    NOT_STARTED = "not started"
+    IN_PROGRESS = "in progress"
+    MET = "met"
+
+
+def step_kind(field: str, text: str) -> StepKind:
+    return StepKind(_choice(field, text, StepKind))
+
+
+def step_status(field: str, text: str) -> StepStatus:
+    return StepStatus(_choice(field, text, StepStatus))
+
+
+FIRST_YEAR, LAST_YEAR = 1900, 2199  # the platform's dates (kit.dates)
+MAX_AMOUNT_MINOR = 10**17  # a thousand trillion units of any currency, in hundredths
+MAX_WITHIN_HOURS = 24 * 366 * 2  # an obligation's deadline: at most two years
+MAX_NOTICE_MONTHS = 120
+MAX_DURATION_YEARS = 99
+MAX_UNITS_PER_EUR = Decimal(10**12)  # Numeric(18, 6): twelve digits before the point
+
+
+def year(field: str, value: int) -> int:
+    if not FIRST_YEAR <= value <= LAST_YEAR:
+        raise InvalidInput(field, f"give a year from {FIRST_YEAR} to {LAST_YEAR}")
+    return value
+
+
+def currency(field: str, text: str) -> str:
+    """An ISO 4217 code: three letters (``gbp`` is read as GBP)."""
+    code = text.strip().upper()
+    if len(code) != 3 or not (code.isascii() and code.isalpha()):
+        raise InvalidInput(field, f"{text!r} is not a currency: give its ISO 4217 code, like GBP")
+    return code
+
+
+def amount_minor(field: str, amount: Decimal) -> int:
+    """An amount in a currency, as the text states it, in hundredths: positive, with at most
+    two decimals."""
+    if not amount.is_finite() or amount <= 0:
+        raise InvalidInput(field, "give a positive amount")
+    minor = amount * 100
+    if minor != minor.to_integral_value():
+        raise InvalidInput(field, "give at most two decimals")
+    if minor > MAX_AMOUNT_MINOR:
+        raise InvalidInput(field, f"at most {MAX_AMOUNT_MINOR // 100:,} units")
+    return int(minor)
+
+
+def units_per_eur(field: str, rate: Decimal) -> Decimal:
+    """A rate: how many units of a currency buy one euro; positive, at most six decimals."""
+    if not rate.is_finite() or rate <= 0:
+        raise InvalidInput(field, "give a positive number of units to the euro")
+    if rate != rate.quantize(Decimal("0.000001"), ROUND_HALF_EVEN):
+        raise InvalidInput(field, "give at most six decimals")
+    if rate >= MAX_UNITS_PER_EUR:
+        raise InvalidInput(field, f"must be below {MAX_UNITS_PER_EUR:,}")
+    return rate
+
+
+def within_hours(field: str, hours: int) -> int:
+    if not 1 <= hours <= MAX_WITHIN_HOURS:
+        raise InvalidInput(field, f"give a number of hours from 1 to {MAX_WITHIN_HOURS:,}")
+    return hours
+
+
+def notice_months(field: str, months: int | None) -> int | None:
+    if months is not None and not 0 <= months <= MAX_NOTICE_MONTHS:
+        raise InvalidInput(field, f"give a number of months from 0 to {MAX_NOTICE_MONTHS}")
+    return months
+
+
+# ---- an instrument's term and its end --------------------------------------------------------
+
+
+def valid_until(
+    valid_from: dt.date, until: dt.date | None, duration_years: int | None
+) -> dt.date | None:
+    """The first day the instrument no longer binds by its term: as given, or ``duration_years``
+    after ``valid_from`` (``term_end``); both given must agree. None: open-ended."""
+    if duration_years is not None and not 1 <= duration_years <= MAX_DURATION_YEARS:
+        raise InvalidInput(
+            "duration_years", f"give a number of years from 1 to {MAX_DURATION_YEARS}"
+        )
+    end = term_end(valid_from, duration_years)
+    if until is not None and end is not None and until != end:
+        raise InvalidInput(
+            "valid_until",
+            f"{until} differs from {duration_years} years after {valid_from} ({end}): give one",
+        )
+    end = until or end
+    if end is not None and end <= valid_from:
+        raise InvalidInput("valid_until", f"must come after valid_from ({valid_from})")
+    return end
+
+
+def require_notice_may_be_given(
+    given_on: dt.date,
+    *,
+    signed_on: dt.date,
+    today: dt.date,
+    already_given_on: dt.date | None,
+    term_ends_on: dt.date | None,
+) -> None:
+    """A termination notice is given once, on a day from the signing to today, while the
+    instrument's term still runs."""
+    if already_given_on is not None:
+        raise RuleViolation(
+            f"notice was already given on {already_given_on}",
+            rule="a termination notice is given once",
+        )
+    if given_on < signed_on:
+        raise InvalidInput("given_on", f"{given_on} is before the signing ({signed_on})")
+    if given_on > today:
+        raise InvalidInput("given_on", f"{given_on} is in the future")
+    if term_ends_on is not None and given_on >= term_ends_on:
+        raise RuleViolation(
+            f"the instrument's term ended on {term_ends_on}",
+            rule="notice is given while the instrument binds",
+        )
+
+
+# ---- shares --------------------------------------------------------------------------------
+
+
+def share_percent(part_cents: int, total_cents: int) -> float | None:
+    """``part`` as a share of ``total``, in percent to one decimal; None with no total."""
+    if total_cents <= 0:
+        return None
+    return round(100 * part_cents / total_cents, 1)
+
+
+def percent_of_gdp(cents: int, gdp_eur_billion: Decimal | None) -> float | None:
+    """A sum in euro cents as a share of a GDP in EUR billion, in percent to three decimals;
+    None where there is no GDP (the EU's), never 0."""
+    if gdp_eur_billion is None or gdp_eur_billion <= 0:
+        return None
+    return round(float(Decimal(cents) / (gdp_eur_billion * 10**11) * 100), 3)
+
+
+def question_may_be_tabled(current_state: str | None) -> bool:
+    """A pathway step takes the invitation question once; again only after it was withdrawn."""
+    return current_state is None or current_state == ProposalState.WITHDRAWN

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, extract, func, select
@@ -11,13 +13,26 @@ from sqlalchemy.orm import Session
 
 from shieldwall.access.model import Actor
 from shieldwall.assistance.model import Measure
-from shieldwall.assistance.queries import measure_sums, measure_totals
-from shieldwall.assistance.tables import LedgerEntry
-from shieldwall.assistance.visibility import readable_offer_ids
+from shieldwall.assistance.queries import cents_to_eur, measure_sums, measure_totals
+from shieldwall.assistance.tables import LedgerEntry, Offer
+from shieldwall.assistance.visibility import readable_offer_ids, readable_offers
+from shieldwall.council.tables import Proposal
+from shieldwall.council.visibility import readable_proposals
+from shieldwall.delegations.model import DelegationKind
 from shieldwall.delegations.tables import Delegation
 from shieldwall.guarantees import model
-from shieldwall.guarantees.tables import Instrument, InstrumentAmount, InstrumentOffer
-from shieldwall.guarantees.visibility import readable_instruments
+from shieldwall.guarantees.tables import (
+    ExchangeRate,
+    Instrument,
+    InstrumentAmount,
+    InstrumentOffer,
+    Obligation,
+    PathwayStep,
+)
+from shieldwall.guarantees.visibility import readable_instruments, readable_pathway
+from shieldwall.importers.kiel import GDP_SOURCE, gdp_by_iso
+from shieldwall.kit.amounts import cents_sums, total
+from shieldwall.kit.errors import InvalidInput, NotFound
 
 
 @dataclass
@@ -108,3 +123,433 @@ def fulfilment(
         f.committed_eur_cents = totals[Measure.COMMITTED.value].value_cents
         f.delivered_eur_cents = totals[Measure.DELIVERED.value].value_cents
     return sorted(rows.values(), key=lambda f: (f.member, f.instrument_id, f.year))
+
+
+def fulfilment_dict(f: Fulfilment) -> dict[str, Any]:
+    return {
+        "year": f.year,
+        "promised_eur": cents_to_eur(f.promised_eur_cents),
+        "promised": [
+            {"currency": c, "amount": cents_to_eur(minor)}
+            for c, minor in sorted(f.promised_by_currency.items())
+        ],
+        "committed_eur": cents_to_eur(f.committed_eur_cents),
+        "delivered_eur": cents_to_eur(f.delivered_eur_cents),
+        "percent_fulfilled": f.percent_fulfilled,
+    }
+
+
+# ---- instruments ---------------------------------------------------------------------------
+
+
+def _codes(session: Session) -> dict[int, tuple[str, str]]:
+    rows = session.execute(select(Delegation.id, Delegation.code, Delegation.name))
+    return {d: (code, name) for d, code, name in rows}
+
+
+def _split(sources: str) -> list[str]:
+    return sources.split() if sources else []
+
+
+def instrument_dict(
+    i: Instrument, codes: dict[int, tuple[str, str]], today: dt.date
+) -> dict[str, Any]:
+    """An instrument's terms, with the day it ends and whether it binds ``today``: both by
+    ``model.ends_on`` and ``model.in_force`` (a termination notice is respected)."""
+    ends = model.ends_on(i.valid_until, i.notice_given_on, i.termination_notice_months)
+    return {
+        "id": i.id,
+        "member": codes[i.member_id][0],
+        "member_name": codes[i.member_id][1],
+        "member_id": i.member_id,  # for the policy's questions (pages)
+        "partner": codes[i.partner_id][0],
+        "partner_id": i.partner_id,
+        "title": i.title,
+        "signed_on": i.signed_on,
+        "place": i.place,
+        "valid_from": i.valid_from,
+        "valid_until": i.valid_until,
+        "duration_years": i.duration_years,
+        "until_accession": i.until_accession,
+        "termination_notice_months": i.termination_notice_months,
+        "notice_given_on": i.notice_given_on,
+        "notice_given_by": codes[i.notice_given_by_id][0] if i.notice_given_by_id else None,
+        "notice_takes_effect": model.notice_takes_effect(
+            i.notice_given_on, i.termination_notice_months
+        )
+        if i.notice_given_on
+        else None,
+        "ends_on": ends,
+        "in_force": model.in_force(
+            today, i.valid_from, i.valid_until, i.notice_given_on, i.termination_notice_months
+        ),
+        "notes": i.notes,
+        "sources": _split(i.sources),
+        "illustrative": i.illustrative,
+        "releasability": i.releasability,
+    }
+
+
+def _delegation_id(session: Session, field_name: str, code: str) -> int:
+    found = session.scalar(select(Delegation.id).where(Delegation.code == code.strip().upper()))
+    if found is None:
+        raise InvalidInput(field_name, f"no delegation with code {code!r}")
+    return found
+
+
+def list_instruments(
+    session: Session,
+    reader: Actor,
+    today: dt.date,
+    *,
+    member: str | None = None,
+    partner: str | None = None,
+    in_force_on: dt.date | None = None,
+    offset: int = 0,
+    limit: int = 100,
+) -> tuple[int, list[dict[str, Any]]]:
+    """The instruments ``reader`` may see, by signing date; ``in_force_on`` keeps those that
+    bind on that day (``model.in_force``)."""
+    stmt = select(Instrument).where(readable_instruments(reader))
+    if member:
+        stmt = stmt.where(Instrument.member_id == _delegation_id(session, "member", member))
+    if partner:
+        stmt = stmt.where(Instrument.partner_id == _delegation_id(session, "partner", partner))
+    rows = list(session.scalars(stmt.order_by(Instrument.signed_on, Instrument.id)))
+    if in_force_on is not None:
+        rows = [
+            i
+            for i in rows
+            if model.in_force(
+                in_force_on,
+                i.valid_from,
+                i.valid_until,
+                i.notice_given_on,
+                i.termination_notice_months,
+            )
+        ]
+    codes = _codes(session)
+    page = [instrument_dict(i, codes, today) for i in rows[offset : offset + limit]]
+    return len(rows), page
+
+
+def _amounts(session: Session, instrument_id: int) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(InstrumentAmount, ExchangeRate)
+        .outerjoin(ExchangeRate, ExchangeRate.id == InstrumentAmount.rate_id)
+        .where(InstrumentAmount.instrument_id == instrument_id)
+        .order_by(InstrumentAmount.year, InstrumentAmount.category)
+    ).all()
+    return [
+        {
+            "id": a.id,
+            "year": a.year,
+            "category": a.category,
+            "amount": cents_to_eur(a.amount_minor),
+            "currency": a.currency,
+            "eur": cents_to_eur(a.eur_cents),
+            "rate": None if r is None else rate_dict(r),
+            "basis": a.basis,
+            "sources": _split(a.sources),
+            "illustrative": a.illustrative,
+        }
+        for a, r in rows
+    ]
+
+
+def _obligations(session: Session, instrument_id: int) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(Obligation).where(Obligation.instrument_id == instrument_id).order_by(Obligation.id)
+    )
+    return [
+        {
+            "id": o.id,
+            "trigger": o.trigger,
+            "action": o.action,
+            "within_hours": o.within_hours,
+            "description": o.description,
+            "sources": _split(o.sources),
+            "illustrative": o.illustrative,
+        }
+        for o in rows
+    ]
+
+
+def linked_offers(session: Session, reader: Actor, instrument_id: int) -> list[dict[str, Any]]:
+    """The offers linked to the instrument that ``reader`` may see, with the year each counts
+    toward (None: each entry's own year)."""
+    rows = session.execute(
+        select(InstrumentOffer, Offer)
+        .join(Offer, Offer.id == InstrumentOffer.offer_id)
+        .where(InstrumentOffer.instrument_id == instrument_id, readable_offers(reader))
+        .order_by(Offer.id)
+    ).all()
+    return [
+        {
+            "offer_id": o.id,
+            "year": link.year,
+            "linked_at": link.linked_at,
+            "kind": o.kind,
+            "description": o.description,
+            "state": o.state,
+            "value_eur": cents_to_eur(o.value_cents),
+            "illustrative": o.illustrative,
+        }
+        for link, o in rows
+    ]
+
+
+def get_instrument(
+    session: Session, reader: Actor, instrument_id: int, today: dt.date
+) -> dict[str, Any]:
+    """An instrument with its amounts, obligations, linked offers and fulfilment per year."""
+    instrument = session.scalar(
+        select(Instrument).where(Instrument.id == instrument_id, readable_instruments(reader))
+    )
+    if instrument is None:
+        raise NotFound(f"instrument {instrument_id} does not exist")
+    view = instrument_dict(instrument, _codes(session), today)
+    view["amounts"] = _amounts(session, instrument.id)
+    view["obligations"] = _obligations(session, instrument.id)
+    view["offers"] = linked_offers(session, reader, instrument.id)
+    years = fulfilment(session, reader, instrument_id=instrument.id)
+    view["fulfilment"] = [fulfilment_dict(f) for f in years]
+    return view
+
+
+def linkable_offers(session: Session, reader: Actor, instrument_id: int) -> list[dict[str, Any]]:
+    """The offers ``reader`` may see that could fulfil the instrument: the same member and
+    partner, not linked to it yet."""
+    instrument = session.scalar(
+        select(Instrument).where(Instrument.id == instrument_id, readable_instruments(reader))
+    )
+    if instrument is None:
+        return []
+    linked = select(InstrumentOffer.offer_id).where(InstrumentOffer.instrument_id == instrument_id)
+    rows = session.scalars(
+        select(Offer)
+        .where(
+            Offer.member_id == instrument.member_id,
+            Offer.partner_id == instrument.partner_id,
+            Offer.id.not_in(linked),
+            readable_offers(reader),
+        )
+        .order_by(Offer.id)
+    )
+    return [
+        {"id": o.id, "description": o.description, "kind": o.kind, "state": o.state} for o in rows
+    ]
+
+
+# ---- exchange rates ------------------------------------------------------------------------
+
+
+def rate_dict(r: ExchangeRate) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "currency": r.currency,
+        "rate_on": r.rate_on,
+        "units_per_eur": float(r.units_per_eur),
+        "source": r.source,
+    }
+
+
+def list_rates(session: Session, currency: str | None = None) -> list[dict[str, Any]]:
+    """The dated reference rates (reference data: every signed-in reader sees them)."""
+    stmt = select(ExchangeRate)
+    if currency:
+        stmt = stmt.where(ExchangeRate.currency == model.currency("currency", currency))
+    rows = session.scalars(stmt.order_by(ExchangeRate.currency, ExchangeRate.rate_on))
+    return [rate_dict(r) for r in rows]
+
+
+# ---- burden-sharing ------------------------------------------------------------------------
+
+
+@dataclass
+class Burden:
+    """One member's (or contributor's) share: committed and delivered from the ledger (all
+    its readable offers), what its instruments promised, and its GDP (Kiel's, EUR billion)."""
+
+    member: str
+    name: str
+    kind: str
+    committed_eur_cents: int = 0
+    delivered_eur_cents: int = 0
+    promised_eur_cents: int = 0
+    gdp_eur_billion: Decimal | None = None
+    committed_share: float | None = None  # % of everyone's committed
+    delivered_share: float | None = None
+
+    @property
+    def committed_pct_gdp(self) -> float | None:
+        return model.percent_of_gdp(self.committed_eur_cents, self.gdp_eur_billion)
+
+    @property
+    def delivered_pct_gdp(self) -> float | None:
+        return model.percent_of_gdp(self.delivered_eur_cents, self.gdp_eur_billion)
+
+    @property
+    def delivered_of_promised(self) -> float | None:
+        return model.percent_fulfilled(self.delivered_eur_cents, self.promised_eur_cents)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "member": self.member,
+            "name": self.name,
+            "kind": self.kind,
+            "committed_eur": cents_to_eur(self.committed_eur_cents),
+            "delivered_eur": cents_to_eur(self.delivered_eur_cents),
+            "committed_share": self.committed_share,
+            "delivered_share": self.delivered_share,
+            "gdp_eur_billion": None
+            if self.gdp_eur_billion is None
+            else float(self.gdp_eur_billion),
+            "committed_pct_gdp": self.committed_pct_gdp,
+            "delivered_pct_gdp": self.delivered_pct_gdp,
+            "promised_eur": cents_to_eur(self.promised_eur_cents),
+            "delivered_of_promised": self.delivered_of_promised,
+        }
+
+
+@dataclass
+class BurdenSharing:
+    year: int | None
+    rows: list[Burden]
+    committed_eur_cents: int
+    delivered_eur_cents: int
+    promised_eur_cents: int
+    gdp_source: str = GDP_SOURCE
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "gdp_source": self.gdp_source,
+            "committed_eur": cents_to_eur(self.committed_eur_cents),
+            "delivered_eur": cents_to_eur(self.delivered_eur_cents),
+            "promised_eur": cents_to_eur(self.promised_eur_cents),
+            "rows": [r.as_dict() for r in self.rows],
+        }
+
+
+def _in_year(column: Any, year: int | None) -> list[ColumnElement[bool]]:
+    if year is None:
+        return []
+    return [column >= dt.date(year, 1, 1), column < dt.date(year + 1, 1, 1)]
+
+
+def _ledger_by_member(session: Session, reader: Actor, year: int | None) -> dict[int, Any]:
+    dialect = session.get_bind().dialect.name
+    rows = session.execute(
+        select(LedgerEntry.member_id, *measure_sums(dialect))
+        .where(
+            LedgerEntry.offer_id.in_(readable_offer_ids(reader)),
+            *_in_year(LedgerEntry.occurred_on, year),
+        )
+        .group_by(LedgerEntry.member_id)
+    )
+    return {r.member_id: measure_totals(r._mapping) for r in rows}
+
+
+def _promised_by_member(session: Session, reader: Actor, year: int | None) -> dict[int, int]:
+    where = [readable_instruments(reader)]
+    if year is not None:
+        where.append(InstrumentAmount.year == year)
+    dialect = session.get_bind().dialect.name
+    rows = session.execute(
+        select(Instrument.member_id, *cents_sums(InstrumentAmount.eur_cents, "p", dialect))
+        .join(Instrument, Instrument.id == InstrumentAmount.instrument_id)
+        .where(*where)
+        .group_by(Instrument.member_id)
+    )
+    return {r.member_id: total(r._mapping, "p") for r in rows}
+
+
+def burden_sharing(session: Session, reader: Actor, *, year: int | None = None) -> BurdenSharing:
+    """Per member and contributor, over the offers and instruments ``reader`` may see (in
+    ``year``, or over all years): committed and delivered (the ledger, every offer, linked to
+    an instrument or not), each as a share of everyone's, and as % of GDP (Kiel's ``gdp``;
+    none for the EU); and what its instruments promised, with delivered against it."""
+    if year is not None:
+        model.year("year", year)
+    ledger = _ledger_by_member(session, reader, year)
+    promised = _promised_by_member(session, reader, year)
+    gdp = gdp_by_iso()
+    rows: list[Burden] = []
+    signatories = session.scalars(
+        select(Delegation)
+        .where(Delegation.kind.in_([DelegationKind.MEMBER, DelegationKind.CONTRIBUTOR]))
+        .order_by(Delegation.code)
+    )
+    for d in signatories:
+        sums = ledger.get(d.id)
+        row = Burden(d.code, d.name, d.kind, gdp_eur_billion=gdp.get(d.code))
+        if sums is not None:
+            row.committed_eur_cents = sums[Measure.COMMITTED.value].value_cents
+            row.delivered_eur_cents = sums[Measure.DELIVERED.value].value_cents
+        row.promised_eur_cents = promised.get(d.id, 0)
+        if row.committed_eur_cents or row.delivered_eur_cents or row.promised_eur_cents:
+            rows.append(row)
+    committed = sum(r.committed_eur_cents for r in rows)
+    delivered = sum(r.delivered_eur_cents for r in rows)
+    for r in rows:
+        r.committed_share = model.share_percent(r.committed_eur_cents, committed)
+        r.delivered_share = model.share_percent(r.delivered_eur_cents, delivered)
+    rows.sort(key=lambda r: (-r.committed_eur_cents, -r.promised_eur_cents, r.member))
+    promised_total = sum(r.promised_eur_cents for r in rows)
+    return BurdenSharing(year, rows, committed, delivered, promised_total)
+
+
+# ---- the membership pathway ----------------------------------------------------------------
+
+
+def list_pathway(session: Session, reader: Actor) -> list[dict[str, Any]]:
+    """The pathway's steps ``reader`` may see, milestones and conditions, with the invitation
+    question's proposal and its state where the reader may see that proposal too."""
+    codes = _codes(session)
+    steps = list(
+        session.scalars(
+            select(PathwayStep)
+            .where(readable_pathway(reader))
+            .order_by(PathwayStep.due_on.is_(None), PathwayStep.due_on, PathwayStep.id)
+        )
+    )
+    wanted = [s.proposal_id for s in steps if s.proposal_id]
+    proposals = {
+        p.id: (p.title, p.state)
+        for p in session.scalars(
+            select(Proposal).where(Proposal.id.in_(wanted), readable_proposals(reader))
+        )
+    }
+    return [step_dict(s, codes, proposals) for s in steps]
+
+
+def step_dict(
+    s: PathwayStep, codes: dict[int, tuple[str, str]], proposals: dict[int, tuple[str, str]]
+) -> dict[str, Any]:
+    shown = proposals.get(s.proposal_id) if s.proposal_id else None
+    return {
+        "id": s.id,
+        "partner": codes[s.partner_id][0],
+        "partner_id": s.partner_id,
+        "kind": s.kind,
+        "title": s.title,
+        "description": s.description,
+        "status": s.status,
+        "evidence": s.evidence,
+        "due_on": s.due_on,
+        "updated_at": s.updated_at,
+        "proposal": None
+        if shown is None
+        else {"id": s.proposal_id, "title": shown[0], "state": shown[1]},
+        "sources": _split(s.sources),
+        "illustrative": s.illustrative,
+        "releasability": s.releasability,
+    }
+
+
+def get_step(session: Session, reader: Actor, step_id: int) -> dict[str, Any]:
+    for step in list_pathway(session, reader):
+        if step["id"] == step_id:
+            return step
+    raise NotFound(f"pathway step {step_id} does not exist")

@@ -1,15 +1,18 @@
-"""Kiel Institute Ukraine Support Tracker: heavy weapons by donor (weapons.csv).
+"""Kiel Institute Ukraine Support Tracker: heavy weapons by donor (weapons.csv), and each
+donor's GDP (data_explorer.csv, column ``gdp``).
 
-Each row is one donor and one category, with a count, a value in EUR and a list such as
-``"Iris-T SLM air defence system (14); Patriot air defense battery (5)"``.
+Each row of weapons.csv is one donor and one category, with a count, a value in EUR and a list
+such as ``"Iris-T SLM air defence system (14); Patriot air defense battery (5)"``.
 """
 
 from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import cache
 from pathlib import Path
 
 from shieldwall.kit.amounts import parse_euros, parse_quantity
@@ -78,3 +81,46 @@ def _shared(
             value = total_value * count // total_count if total_count else 0
         assigned += value
         yield WeaponLine(donor, category, name, count, value)
+
+
+# Kiel's data explorer (release 29), shipped unmodified beside the weapons file.
+KIEL_DATA_EXPLORER = (
+    Path(__file__).resolve().parent.parent / "data" / ("kiel-ust-r29-data-explorer.csv")
+)
+GDP_SOURCE = "Kiel Institute, Ukraine Support Tracker, Release 29 (04/2026), column gdp"
+
+
+def read_gdp(path: Path) -> dict[str, Decimal]:
+    """Each donor's GDP in EUR billion, by its ISO code, from Kiel's data_explorer.csv (one
+    row per donor and month, the same GDP on each). A donor with two different values is
+    refused, naming the line. A GDP of 0 — Kiel's row for the EU — is no GDP: left out."""
+    name = path.name
+    found: dict[str, Decimal] = {}
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"iso", "gdp"} - set(reader.fieldnames or [])
+        if missing:
+            raise InvalidInput(name, f"missing columns {', '.join(sorted(missing))}")
+        for line_no, row in enumerate(reader, start=2):
+            where = f"{name} line {line_no}"
+            iso = check_text(f"{where} iso", row["iso"] or "", max_length=8).strip()
+            gdp = _billions(f"{where} gdp", row["gdp"] or "")
+            if found.setdefault(iso, gdp) != gdp:
+                raise InvalidInput(f"{where} gdp", f"{iso} has two values, {found[iso]} and {gdp}")
+    return {iso: gdp for iso, gdp in found.items() if gdp > 0}
+
+
+def _billions(field: str, text: str) -> Decimal:
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise InvalidInput(field, f"{text[:20]!r} is not a number of EUR billion") from None
+    if not value.is_finite() or value < 0:
+        raise InvalidInput(field, f"{text[:20]!r} is not a number of EUR billion")
+    return value
+
+
+@cache
+def gdp_by_iso() -> Mapping[str, Decimal]:
+    """The shipped release's GDP by ISO code (EUR billion), read once."""
+    return read_gdp(KIEL_DATA_EXPLORER)
