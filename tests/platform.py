@@ -16,6 +16,7 @@ from shieldwall.guarantees.service import GuaranteesService
 from shieldwall.kit.clock import Clock
 from shieldwall.kit.settings import Settings
 from shieldwall.kit.uow import Platform, UnitOfWork
+from shieldwall.obligations.service import ObligationsService
 
 S = TypeVar("S")
 
@@ -65,6 +66,10 @@ class TestPlatform(Platform):
     @property
     def guarantees(self) -> GuaranteesService:
         return each_in_own_unit(self, GuaranteesService)
+
+    @property
+    def obligations(self) -> ObligationsService:
+        return each_in_own_unit(self, ObligationsService)
 
 
 def open_test_platform(

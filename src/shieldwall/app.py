@@ -29,7 +29,9 @@ from shieldwall.kit.settings import Settings, get_settings
 from shieldwall.kit.uow import Platform
 from shieldwall.notifications import api as notifications_api
 from shieldwall.notifications import pages as notifications_pages
-from shieldwall.reports import dashboard, inbox, public
+from shieldwall.obligations import api as obligations_api
+from shieldwall.obligations import pages as obligations_pages
+from shieldwall.reports import compliance, dashboard, inbox, public
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 STATIC = Path(__file__).parent / "static"
@@ -54,6 +56,8 @@ ROUTERS = (
     council_api.router,
     audit_api.router,
     notifications_api.router,
+    obligations_api.router,
+    compliance.router,
     public.router,
     inbox.router,
     access_pages.router,
@@ -61,6 +65,7 @@ ROUTERS = (
     council_pages.router,
     dashboard.router,
     notifications_pages.router,
+    obligations_pages.router,
 )
 
 

@@ -9,6 +9,7 @@ from shieldwall.access.model import Audience, RouteRule
 from shieldwall.assistance.policy import ROUTES as ASSISTANCE
 from shieldwall.council.policy import ROUTES as COUNCIL
 from shieldwall.notifications.policy import ROUTES as NOTIFICATIONS
+from shieldwall.obligations.policy import ROUTES as OBLIGATIONS
 
 _PUBLIC = RouteRule(Audience.PUBLIC)
 _SIGNED_IN = RouteRule(Audience.SIGNED_IN)
@@ -34,6 +35,11 @@ REPORTS: dict[tuple[str, str], RouteRule] = {
     ("GET", "/api/v1/inbox"): _SIGNED_IN,
     ("GET", "/api/v1/public/summary"): _PUBLIC,
     ("GET", "/public"): _PUBLIC,
+    # Compliance: per instrument and year, read through the features' queries, each inside
+    # its reader's releasability.
+    ("GET", "/api/v1/compliance"): _SIGNED_IN,
+    ("GET", "/api/v1/compliance/members"): _SIGNED_IN,
+    ("GET", "/compliance"): RouteRule(Audience.PAGE),
 }
 OPERATIONS: dict[tuple[str, str], RouteRule] = {
     ("GET", "/healthz"): _PUBLIC,
@@ -48,6 +54,7 @@ OPERATIONS: dict[tuple[str, str], RouteRule] = {
 ROUTES: dict[tuple[str, str], RouteRule] = {
     **ASSISTANCE,
     **COUNCIL,
+    **OBLIGATIONS,
     **ACCESS,
     **AUDIT,
     **NOTIFICATIONS,

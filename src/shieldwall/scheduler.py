@@ -20,6 +20,7 @@ from shieldwall.council import scheduled as council
 from shieldwall.kit.scheduling import Job
 from shieldwall.kit.uow import Platform
 from shieldwall.notifications import scheduled as notifications
+from shieldwall.obligations import scheduled as obligations
 
 log = logging.getLogger("shieldwall.scheduler")
 
@@ -27,6 +28,7 @@ log = logging.getLogger("shieldwall.scheduler")
 # notifications), then the mail that carries them.
 JOBS: list[Job] = [
     *council.JOBS,
+    *obligations.JOBS,
     *notifications.JOBS,
 ]
 

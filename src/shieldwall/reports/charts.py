@@ -73,3 +73,29 @@ def pledged_vs_delivered(rows: list[dict[str, Any]], top: int = 15) -> str | Non
     )
     fig.update_layout(barmode="group", yaxis_title="EUR", **LAYOUT)
     return str(fig.to_json())
+
+
+def promised_committed_delivered(rows: list[dict[str, Any]]) -> str | None:
+    """Per member, what its instruments promised beside what it committed and delivered
+    toward them (EUR; ``rows`` in cents, as the compliance report gives them)."""
+    rows = [
+        r
+        for r in rows
+        if r["promised_eur_cents"] or r["committed_eur_cents"] or r["delivered_eur_cents"]
+    ]
+    if not rows:
+        return None
+    members = [r["member"] for r in rows]
+    bars = (
+        ("Promised", "promised_eur_cents", "#c8ced6"),
+        ("Committed", "committed_eur_cents", "#2f6690"),
+        ("Delivered", "delivered_eur_cents", "#3a7d44"),
+    )
+    fig = go.Figure(
+        [
+            go.Bar(name=name, x=members, y=[r[key] / 100 for r in rows], marker_color=colour)
+            for name, key, colour in bars
+        ]
+    )
+    fig.update_layout(barmode="group", yaxis_title="EUR", **LAYOUT)
+    return str(fig.to_json())

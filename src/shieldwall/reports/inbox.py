@@ -16,13 +16,18 @@ from shieldwall.assistance import queries as assistance
 from shieldwall.council import queries as council
 from shieldwall.kit.inbox import Waiting, is_overdue, most_urgent_first, time_left_text
 from shieldwall.kit.problems import problem_responses
+from shieldwall.obligations import queries as obligations
 from shieldwall.reports.schemas import InboxLineOut
 
 Source = Callable[[Session, Actor, dt.datetime], list[Waiting]]
 
 # Every feature that says what waits for a delegation, each read inside the reader's
 # releasability by the feature itself: the one place a feature's lines plug in.
-SOURCES: tuple[Source, ...] = (assistance.waiting_for, council.waiting_for)
+SOURCES: tuple[Source, ...] = (
+    assistance.waiting_for,
+    council.waiting_for,
+    obligations.waiting_for,
+)
 
 router = APIRouter()
 

@@ -25,3 +25,35 @@ class InboxLineOut(BaseModel):
         None, description="Seconds to the deadline, rounded down; negative once overdue"
     )
     overdue: bool = Field(description="The deadline has passed")
+
+
+class _Compliance(BaseModel):
+    member: str
+    promised_eur_cents: int
+    promised_by_currency: dict[str, int] = Field(
+        description="What the texts state, per currency, in hundredths (e.g. GBP pence)"
+    )
+    committed_eur_cents: int
+    delivered_eur_cents: int
+    percent_fulfilled: float | None = Field(
+        description="Delivered as a share of the promise, in percent; none without a promise"
+    )
+    met: int = Field(description="Obligations met in time")
+    overdue: int = Field(description="Obligations whose deadline passed unmet (met late too)")
+    met_late: int = Field(description="Of the overdue, those met late since")
+    open: int = Field(description="Obligations still open, their deadline ahead")
+
+
+class ComplianceRowOut(_Compliance):
+    """One instrument's year: what it promised, what was committed and delivered toward it,
+    how its obligations stand."""
+
+    instrument_id: int
+    instrument: str
+    year: int
+
+
+class ComplianceMemberOut(_Compliance):
+    """One member over all its instruments you may see."""
+
+    instruments: int = Field(description="How many of its instruments you may see")

@@ -1,0 +1,394 @@
+"""HTML pages of obligation clocks: declaring an event, its page, the obligations and one
+obligation's page.
+
+Thin, as the council's pages are: a form is parsed, one ``ObligationsService`` use case runs in
+a unit of work, and the browser is sent (303) to the record with a one-line confirmation. A
+declaration is consequential, so it is tried first and rolled back, and its consequences —
+the obligations it opens, for whom and by when, and the consultation it convenes — are shown
+on a confirmation page before it is made. Which forms a page shows is asked of
+``obligations.policy``; after an error the form comes back with what was typed and the field
+named by its label.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from shieldwall.access.model import Actor, Releasability
+from shieldwall.access.web import Ctx, PageActor, check_csrf, page_session
+from shieldwall.council.pages import ZONES, FormError, local_instant, time_left
+from shieldwall.council.service import time_zone
+from shieldwall.delegations.model import DelegationKind
+from shieldwall.delegations.service import the_partners
+from shieldwall.guarantees.model import DECLARED_TRIGGERS, ObligationAction
+from shieldwall.kit.errors import DomainError, IdempotencyConflict, InvalidInput, NotFound
+from shieldwall.kit.params import PageNumber, RecordId
+from shieldwall.kit.templating import TEMPLATES
+from shieldwall.kit.text import check_text
+from shieldwall.kit.uow import Platform
+from shieldwall.obligations import policy, queries
+from shieldwall.obligations.model import Standing
+from shieldwall.obligations.service import ObligationsService
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 25
+Choice = Annotated[str | None, Query(max_length=40)]
+
+LABELS = {
+    "kind": "What happened",
+    "occurred_at": "When it occurred",
+    "time_zone": "Time zone",
+    "description": "Description",
+    "partner": "Partner",
+    "releasability": "Visible to",
+    "evidence": "Evidence",
+}
+TEXTS = {"description": 5000, "evidence": 5000}
+KINDS = sorted(k.value for k in DECLARED_TRIGGERS)
+
+
+def label(field: str) -> str:
+    return LABELS.get(field, field.replace("_", " ").capitalize())
+
+
+def form_error(exc: DomainError) -> FormError:
+    if isinstance(exc, IdempotencyConflict):
+        return FormError("This form was already sent once; open a fresh form to send another.")
+    errors = exc.extra.get("errors") if isinstance(exc, InvalidInput) else None
+    if errors:
+        field, message = str(errors[0]["field"]), str(errors[0]["message"])
+        return FormError(f"{label(field)}: {message}", field)
+    return FormError(exc.detail)
+
+
+async def _posted(request: Request) -> dict[str, str]:
+    """The form's text fields as typed, once its CSRF token is checked."""
+    form: FormData = await request.form()
+    info = page_session(request)
+    assert info is not None  # PageActor guarantees a live session
+    check_csrf(info, str(form.get("csrf_token") or ""))
+    return {k: v for k, v in form.multi_items() if isinstance(v, str)}
+
+
+def _checked(values: dict[str, str]) -> dict[str, str]:
+    """Each field held to the platform's text rule (``kit.text``) and its length."""
+    for k, v in values.items():
+        longest = TEXTS.get(k)
+        check_text(k, v, multiline=longest is not None, max_length=longest or 200)
+    return values
+
+
+def _view(item: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+    """A due item with its time left in words."""
+    settled = item["state"] in (Standing.MET, Standing.MET_LATE)
+    return {**item, "left": "" if settled else time_left(item["due_at"], now)}
+
+
+# ---- declaring an event --------------------------------------------------------------------
+
+
+def _declare_args(who: Actor, values: dict[str, str]) -> dict[str, Any]:
+    """The use case's arguments from the form (the instant read in the time zone typed)."""
+    zone = time_zone(values.get("time_zone", "").strip() or "UTC")
+    return {
+        "kind": values.get("kind", ""),
+        "occurred_at": local_instant("occurred_at", values.get("occurred_at", ""), zone),
+        "description": values.get("description", ""),
+        "partner": values.get("partner") or None,
+        "exercise": values.get("exercise") == "yes",
+        "releasability": values.get("releasability") or None,
+        "idempotency_key": values.get("idempotency_key") or None,
+    }
+
+
+def _partners(s: Session, who: Actor) -> list[dict[str, str]]:
+    """The partners ``who`` may declare for: its own delegation, or every one for the chair."""
+    partners = [{"code": d.code, "name": d.name} for d in the_partners(s)]
+    if who.delegation_kind == DelegationKind.PARTNER:
+        return [p for p in partners if p["code"] == who.delegation]
+    return partners
+
+
+def _declare_form(
+    request: Request,
+    ctx: Ctx,
+    who: Actor,
+    *,
+    values: dict[str, Any] | None = None,
+    error: FormError | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    with ctx.reading() as s:
+        partners = _partners(s, who)
+    now = ctx.clock.now()
+    fresh = {
+        "idempotency_key": secrets.token_urlsafe(18),
+        "occurred_at": f"{now:%Y-%m-%dT%H:%M}",
+        "time_zone": "UTC",
+    }
+    return TEMPLATES.TemplateResponse(
+        request,
+        "trigger_new.html",
+        {
+            "may_declare": policy.may_declare(who),
+            "kinds": KINDS,
+            "partners": partners,
+            "zones": ZONES,
+            "visibility": [r.value for r in Releasability if r.rank >= policy.TRIGGER_DEFAULT.rank],
+            "v": values or fresh,
+            "error": error,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/triggers/new", response_class=HTMLResponse)
+def new_trigger_page(request: Request, ctx: Ctx, who: PageActor) -> HTMLResponse:
+    return _declare_form(request, ctx, who)
+
+
+class _Tried(Exception):
+    """Raised to roll back a declaration that was only tried."""
+
+
+def preview(ctx: Platform, who: Actor, args: dict[str, Any]) -> dict[str, Any]:
+    """What the declaration would do — the trigger, its due items and its consultation, as
+    ``who`` would then see them — tried and rolled back; a DomainError says why it would not."""
+    seen: dict[str, Any] = {}
+    try:
+        with ctx.unit_of_work() as uow:
+            trigger_id = ObligationsService(uow).declare_trigger(who, **args)
+            seen.update(queries.get_trigger(uow.session, who, trigger_id, uow.clock.now()))
+            raise _Tried
+    except _Tried:
+        pass
+    return seen
+
+
+def consequences(t: dict[str, Any]) -> list[str]:
+    """The confirmation page's sentences: what the declaration opens and convenes."""
+    items = t["due_items"]
+    members = sorted({i["member"] for i in items})
+    lines = []
+    if items:
+        latest = max(i["due_at"] for i in items)
+        lines.append(
+            f"This opens {len(items)} obligation{'s' if len(items) != 1 else ''} for "
+            f"{', '.join(members)}, due by {latest:%Y-%m-%d %H:%M} UTC at the latest:"
+        )
+        lines += [
+            f"{i['member']}: {i['duty'].lower()} by {i['due_at']:%Y-%m-%d %H:%M} UTC "
+            f"({i['instrument']})"
+            for i in items
+        ]
+    else:
+        lines.append("This opens no obligation: no instrument in force binds a member to it.")
+    meeting = t["meeting"]
+    if meeting is not None and meeting["hold_by"] is not None:
+        lines.append(
+            "It convenes a crisis consultation of the council, to be held by "
+            f"{meeting['hold_by']:%Y-%m-%d %H:%M} UTC."
+        )
+    if t["exercise"]:
+        lines.append("It is an exercise, and is marked as one wherever it shows.")
+    return lines
+
+
+@router.post("/triggers/new", response_class=HTMLResponse)
+async def declare_form(request: Request, ctx: Ctx, who: PageActor) -> Response:
+    """Declare in two steps: the form is tried and its consequences shown; only the
+    confirmation declares."""
+    values = await _posted(request)
+    if values.get("change") == "yes":
+        return _declare_form(request, ctx, who, values=values)
+    try:
+        args = _declare_args(who, _checked(values))
+        if values.get("confirmed") != "yes":
+            seen = preview(ctx, who, args)
+            return _confirm(request, values, seen)
+        with ctx.unit_of_work() as uow:
+            trigger_id = ObligationsService(uow).declare_trigger(who, **args)
+    except DomainError as exc:
+        return _declare_form(
+            request, ctx, who, values=values, error=form_error(exc), status_code=exc.status
+        )
+    return RedirectResponse(f"/triggers/{trigger_id}?done=declared", status_code=303)
+
+
+def _confirm(request: Request, values: dict[str, str], seen: dict[str, Any]) -> HTMLResponse:
+    keep = ("kind", "occurred_at", "time_zone", "description", "partner", "exercise")
+    fields = {k: values[k] for k in (*keep, "releasability", "idempotency_key") if k in values}
+    return TEMPLATES.TemplateResponse(
+        request,
+        "trigger_confirm.html",
+        {
+            "question": f"Declare the {seen['kind']} on {seen['partner']} "
+            f"of {seen['occurred_at']:%Y-%m-%d %H:%M} UTC?",
+            "consequences": consequences(seen),
+            "exercise": seen["exercise"],
+            "fields": fields,
+        },
+    )
+
+
+# ---- triggers --------------------------------------------------------------------------------
+
+
+@router.get("/triggers", response_class=HTMLResponse)
+def triggers_page(request: Request, ctx: Ctx, who: PageActor, page: PageNumber = 1) -> HTMLResponse:
+    with ctx.reading() as s:
+        total, triggers = queries.list_triggers(
+            s, who, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+        )
+    return TEMPLATES.TemplateResponse(
+        request,
+        "triggers.html",
+        {
+            "triggers": triggers,
+            "total": total,
+            "page": page,
+            "pages": max(1, -(-total // PAGE_SIZE)),
+            "may_declare": policy.may_declare(who),
+        },
+    )
+
+
+@router.get("/triggers/{trigger_id}", response_class=HTMLResponse)
+def trigger_page(
+    request: Request, ctx: Ctx, who: PageActor, trigger_id: RecordId, done: Choice = None
+) -> HTMLResponse:
+    now = ctx.clock.now()
+    with ctx.reading() as s:
+        t = queries.get_trigger(s, who, trigger_id, now)
+    meeting = t["meeting"]
+    return TEMPLATES.TemplateResponse(
+        request,
+        "trigger_detail.html",
+        {
+            "t": t,
+            "items": [_view(i, now) for i in t["due_items"]],
+            "hold_left": time_left(meeting["hold_by"], now)
+            if meeting and meeting["hold_by"]
+            else "",
+            "done_text": "Event declared: the obligations' clocks have started, and the crisis "
+            "consultation is convened."
+            if done == "declared"
+            else None,
+        },
+    )
+
+
+# ---- obligations -----------------------------------------------------------------------------
+
+
+@router.get("/obligations", response_class=HTMLResponse)
+def obligations_page(
+    request: Request,
+    ctx: Ctx,
+    who: PageActor,
+    page: PageNumber = 1,
+    state: Choice = None,
+    member: Choice = None,
+) -> HTMLResponse:
+    now = ctx.clock.now()
+    shown = {
+        "state": state if state in {s.value for s in Standing} else None,
+        "member": member.strip().upper() if member and member.strip() else None,
+    }
+    with ctx.reading() as s:
+        members = queries.members_with_obligations(s, who)
+        if shown["member"] not in members:
+            shown["member"] = None
+        total, items = queries.list_due_items(
+            s,
+            who,
+            now,
+            state=shown["state"],
+            member=shown["member"],
+            offset=(page - 1) * PAGE_SIZE,
+            limit=PAGE_SIZE,
+        )
+    return TEMPLATES.TemplateResponse(
+        request,
+        "obligations.html",
+        {
+            "items": [_view(i, now) for i in items],
+            "filters": shown,
+            "query": urlencode({k: v for k, v in shown.items() if v}),
+            "states": [s.value for s in Standing],
+            "members": members,
+            "total": total,
+            "page": page,
+            "pages": max(1, -(-total // PAGE_SIZE)),
+        },
+    )
+
+
+@router.get("/obligations/{due_item_id}", response_class=HTMLResponse)
+def obligation_page(
+    request: Request, ctx: Ctx, who: PageActor, due_item_id: RecordId, done: Choice = None
+) -> HTMLResponse:
+    return _obligation_page(request, ctx, who, due_item_id, done=done == "met")
+
+
+def _obligation_page(
+    request: Request,
+    ctx: Ctx,
+    who: Actor,
+    due_item_id: int,
+    *,
+    done: bool = False,
+    error: FormError | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    now = ctx.clock.now()
+    with ctx.reading() as s:
+        item = queries.get_due_item(s, who, due_item_id, now)
+    may_meet = policy.may_record_met(
+        who, ObligationAction(item["action"]), Standing(item["state"]), item["member_id"]
+    )
+    return TEMPLATES.TemplateResponse(
+        request,
+        "obligation_detail.html",
+        {
+            "i": _view(item, now),
+            "may_meet": may_meet,
+            "done_text": "Obligation recorded as met." if done else None,
+            "error": error,
+            "v": values or {},
+        },
+        status_code=status_code,
+    )
+
+
+@router.post("/obligations/{due_item_id}/met", response_class=HTMLResponse)
+async def record_met_form(
+    request: Request, ctx: Ctx, who: PageActor, due_item_id: RecordId
+) -> Response:
+    values = await _posted(request)
+    try:
+        evidence = _checked(values).get("evidence", "")
+        with ctx.unit_of_work() as uow:
+            ObligationsService(uow).record_met(who, due_item_id, evidence)
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        return _obligation_page(
+            request,
+            ctx,
+            who,
+            due_item_id,
+            error=form_error(exc),
+            values=values,
+            status_code=exc.status,
+        )
+    return RedirectResponse(f"/obligations/{due_item_id}?done=met", status_code=303)
