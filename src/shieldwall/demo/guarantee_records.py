@@ -232,12 +232,23 @@ class LaterYears:
 
 
 @dataclass(frozen=True)
+class ReportFiled:
+    """An illustrative report on implementation: the signatory's, for ``year``, on ``on``."""
+
+    signatory: str
+    year: int
+    on: dt.date
+
+
+@dataclass(frozen=True)
 class ReportClause:
-    """An illustrative yearly obligation: at each year end, report within ``within_days``."""
+    """An illustrative yearly obligation: at each year end, report within ``within_days``;
+    the reports filed."""
 
     signatories: tuple[str, ...]
     within_days: int
     description: str
+    filed: tuple[ReportFiled, ...]
 
 
 @dataclass(frozen=True)
@@ -267,8 +278,10 @@ class PathwayMilestone:
 
 @dataclass(frozen=True)
 class InvitationQuestion:
-    """The invitation question, tabled as an illustrative council proposal, with positions."""
+    """The invitation question, tabled as an illustrative council proposal on the pathway
+    step titled ``step``, with positions."""
 
+    step: str
     title: str
     text: str
     tabled_by: str
@@ -375,11 +388,28 @@ def _category(text: str) -> Category:
 
 def _report(entry: Entry) -> ReportClause:
     report = ReportClause(
-        entry.strings("signatories"), entry.need("within_days", int), entry.need("description", str)
+        signatories=entry.strings("signatories"),
+        within_days=entry.need("within_days", int),
+        description=entry.need("description", str),
+        filed=tuple(f.read(_filed) for f in entry.tables("filed")),
     )
     if report.within_days < 1 or not report.signatories:
         raise ValueError("name the signatories, and give within_days of 1 or more")
+    for filed in report.filed:
+        if filed.signatory not in report.signatories:
+            raise ValueError(f"filed: {filed.signatory} has no report clause (signatories)")
+        if filed.on.year <= filed.year:
+            raise ValueError(f"filed: a report for {filed.year} is filed after the year ends")
+    keys = [(f.signatory, f.year) for f in report.filed]
+    if len(set(keys)) != len(keys):
+        raise ValueError("filed: one report per signatory and year")
     return report
+
+
+def _filed(entry: Entry) -> ReportFiled:
+    return ReportFiled(
+        entry.need("signatory", str), entry.need("year", int), entry.need("on", dt.date)
+    )
 
 
 def _offer_link(entry: Entry) -> OfferLink:
@@ -414,6 +444,7 @@ def _pathway(entry: Entry) -> PathwayMilestone:
 
 def _invitation(entry: Entry) -> InvitationQuestion:
     question = InvitationQuestion(
+        step=entry.need("step", str),
         title=entry.need("title", str),
         text=entry.need("text", str),
         tabled_by=entry.need("tabled_by", str),
@@ -476,6 +507,10 @@ def check_guarantees(plan: GuaranteesPlan, agreements: list[Agreement], seats: l
 
 def _check_people(plan: GuaranteesPlan, seated: dict[str, str]) -> None:
     invitation, exercise = plan.invitation, plan.exercise
+    if invitation.step not in [s.title for s in plan.pathway]:
+        raise InvalidInput(
+            "guarantees.toml invitation", f"step: no pathway step {invitation.step!r}"
+        )
     people = [("invitation", invitation.tabled_by)]
     people += [
         (f"invitation positions {n}", p.delegation) for n, p in enumerate(invitation.positions, 1)
