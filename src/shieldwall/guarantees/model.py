@@ -277,11 +277,12 @@ def share_percent(part_cents: int, total_cents: int) -> float | None:
 
 
 def percent_of_gdp(cents: int, gdp_eur_billion: Decimal | None) -> float | None:
-    """A sum in euro cents as a share of a GDP in EUR billion, in percent to three decimals;
-    None where there is no GDP (the EU's), never 0."""
+    """A sum in euro cents as a share of a GDP in EUR billion, in percent to three decimals
+    (half to even); None where there is no GDP (the EU's), never 0."""
     if gdp_eur_billion is None or gdp_eur_billion <= 0:
         return None
-    return round(float(Decimal(cents) / (gdp_eur_billion * 10**11) * 100), 3)
+    share = Decimal(cents) / (gdp_eur_billion * 10**11) * 100
+    return float(share.quantize(Decimal("0.001"), ROUND_HALF_EVEN))
 
 
 def question_may_be_tabled(current_state: str | None) -> bool:

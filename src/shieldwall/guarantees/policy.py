@@ -14,12 +14,23 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from shieldwall.access.model import Actor, Audience, Releasability, RouteRule
+from shieldwall.access.model import Actor, Audience, Releasability, RouteRule, widened
 from shieldwall.access.permissions import Relation, permits, refusal
 from shieldwall.delegations.model import DelegationKind
 
+# An instrument (and a pathway step) is the council's business unless its author says
+# otherwise; it may be released more narrowly when it is recorded, but never below the
+# partner it concerns, and then only ever more widely.
 INSTRUMENT_DEFAULT = Releasability.COUNCIL
 PATHWAY_DEFAULT = Releasability.COUNCIL
+NARROWEST = Releasability.PARTNER
+
+
+def releasability(field: str, default: Releasability, asked: str | None) -> Releasability:
+    """The level a new instrument or pathway step is released at: ``default`` unless asked,
+    and never below ``NARROWEST`` (the partner concerned always sees it)."""
+    return default if asked is None else widened(field, NARROWEST, asked)
+
 
 # Who holds instruments: the alliance's members, and contributors outside it.
 SIGNATORY_KINDS = frozenset({DelegationKind.MEMBER, DelegationKind.CONTRIBUTOR})

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shieldwall.access.model import Actor, widened
+from shieldwall.access.model import Actor
 from shieldwall.assistance.tables import Offer
 from shieldwall.assistance.visibility import readable_offers
 from shieldwall.council.service import CouncilService
@@ -25,7 +25,7 @@ from shieldwall.council.tables import Proposal
 from shieldwall.delegations.model import DelegationKind
 from shieldwall.delegations.service import delegation_by_code, the_partners
 from shieldwall.delegations.tables import Delegation
-from shieldwall.guarantees import model
+from shieldwall.guarantees import model, policy
 from shieldwall.guarantees.policy import (
     INSTRUMENT_DEFAULT,
     PATHWAY_DEFAULT,
@@ -223,7 +223,7 @@ class GuaranteesService:
         term (``valid_until``, or ``duration_years`` from ``valid_from``), open-ended, and/or
         until the partner's accession."""
         payload = idempotency.payload_of(locals())
-        released = widened("releasability", INSTRUMENT_DEFAULT, releasability)
+        released = policy.releasability("releasability", INSTRUMENT_DEFAULT, releasability)
         signatory = self._signatory(actor, member)
         again = idempotency.replayed(self.s, actor.name, "instrument", idempotency_key, payload)
         if again is not None:
@@ -527,7 +527,7 @@ class GuaranteesService:
     ) -> int:
         """A milestone or condition on the partner's pathway to membership (the secretariat)."""
         payload = idempotency.payload_of(locals())
-        released = widened("releasability", PATHWAY_DEFAULT, releasability)
+        released = policy.releasability("releasability", PATHWAY_DEFAULT, releasability)
         partner_d = the_partner(self.s, partner)
         require(actor, Action.KEEP_PATHWAY, partner_id=partner_d.id, record=f"for {partner_d.code}")
         again = idempotency.replayed(self.s, actor.name, "pathway_step", idempotency_key, payload)
