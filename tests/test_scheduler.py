@@ -64,21 +64,28 @@ def wait_for(predicate: Callable[[], bool], seconds: float = 30) -> bool:
     return False
 
 
-def test_the_jobs_are_the_councils_deadlines_then_the_mail() -> None:
-    # The council's first, so that what they tell is mailed in the same round.
+def test_the_jobs_are_the_features_deadlines_then_the_mail() -> None:
+    # The features' first, so that what they tell is mailed in the same round; obligations
+    # settle consultations before they mark deadlines missed.
     assert [job.name for job in JOBS] == [
         "adopt silences",
         "flag late consultations",
         "silence reminders",
+        "settle consultations",
+        "open year-end obligations",
+        "mark obligations overdue",
         "mail",
     ]
 
 
-# Nothing of the council's is due in these tests.
+# Nothing of the council's or the obligations' is due in these tests.
 COUNCIL_IDLE = {
     "adopt silences": 0,
     "flag late consultations": 0,
     "silence reminders": 0,
+    "settle consultations": 0,
+    "open year-end obligations": 0,
+    "mark obligations overdue": 0,
 }
 
 
@@ -170,7 +177,8 @@ def test_worker_once_through_the_cli(seeded: Context, smtp: SmtpServer) -> None:
     assert (
         done.stdout.strip()
         == "Ran the scheduled jobs once: adopt silences 0, flag late consultations 0, "
-        "silence reminders 0, mail 1"
+        "silence reminders 0, settle consultations 0, open year-end obligations 0, "
+        "mark obligations overdue 0, mail 1"
     )
     assert len(smtp.collector.messages()) == 1
 

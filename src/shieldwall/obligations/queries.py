@@ -248,7 +248,7 @@ def list_due_items(
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     ordered = stmt.order_by(_URGENCY, DueItem.due_at, DueItem.id).offset(offset).limit(limit)
     codes = _codes(session)
-    rows = session.execute(ordered).tuples().all()
+    rows = session.execute(ordered).all()
     return int(total), [_as_dict(row, codes, now) for row in rows]
 
 
@@ -272,11 +272,9 @@ def members_with_obligations(session: Session, reader: Actor) -> list[str]:
 def get_due_item(
     session: Session, reader: Actor, due_item_id: int, now: dt.datetime
 ) -> dict[str, Any]:
-    row = (
-        session.execute(_due_select().where(DueItem.id == due_item_id, readable_due_items(reader)))
-        .tuples()
-        .one_or_none()
-    )
+    row = session.execute(
+        _due_select().where(DueItem.id == due_item_id, readable_due_items(reader))
+    ).one_or_none()
     if row is None:
         raise NotFound(f"obligation {due_item_id} does not exist")
     return _as_dict(row, _codes(session), now)
@@ -403,14 +401,14 @@ def year_ends_to_open(session: Session, now: dt.datetime) -> list[tuple[int, int
             select(DueItem.obligation_id, DueItem.period_year).where(
                 DueItem.period_year.is_not(None)
             )
-        ).tuples()
+        )
     )
     rows = session.execute(
         select(Obligation.id, Instrument)
         .join(Instrument, Instrument.id == Obligation.instrument_id)
         .where(Obligation.trigger == Trigger.YEAR_END.value)
         .order_by(Obligation.id)
-    ).tuples()
+    )
     due: list[tuple[int, int]] = []
     for obligation_id, i in rows:
         years = model.years_to_report(
@@ -446,7 +444,7 @@ def waiting_for(session: Session, reader: Actor, now: dt.datetime) -> list[Waiti
             ),
         )
     )
-    return [_line(reader, *row) for row in session.execute(stmt).tuples()]
+    return [_line(reader, *row) for row in session.execute(stmt)]
 
 
 def _line(
