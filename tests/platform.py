@@ -12,6 +12,7 @@ from shieldwall.assistance.service import AssistanceService
 from shieldwall.context import open_platform
 from shieldwall.council.service import CouncilService
 from shieldwall.delegations.service import DelegationService
+from shieldwall.envelope.service import EnvelopeService
 from shieldwall.guarantees.service import GuaranteesService
 from shieldwall.kit.clock import Clock
 from shieldwall.kit.settings import Settings
@@ -70,6 +71,10 @@ class TestPlatform(Platform):
     @property
     def obligations(self) -> ObligationsService:
         return each_in_own_unit(self, ObligationsService)
+
+    @property
+    def envelope(self) -> EnvelopeService:
+        return each_in_own_unit(self, EnvelopeService)
 
 
 def open_test_platform(

@@ -20,6 +20,8 @@ from shieldwall.audit import api as audit_api
 from shieldwall.context import open_platform
 from shieldwall.council import api as council_api
 from shieldwall.council import pages as council_pages
+from shieldwall.envelope import api as envelope_api
+from shieldwall.envelope import pages as envelope_pages
 from shieldwall.kit import problems
 from shieldwall.kit.clock import Clock
 from shieldwall.kit.db import database_status
@@ -54,6 +56,7 @@ ROUTERS = (
     access_api.router,
     assistance_api.router,
     council_api.router,
+    envelope_api.router,
     audit_api.router,
     notifications_api.router,
     obligations_api.router,
@@ -63,6 +66,7 @@ ROUTERS = (
     access_pages.router,
     assistance_pages.router,
     council_pages.router,
+    envelope_pages.router,
     dashboard.router,
     notifications_pages.router,
     obligations_pages.router,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from shieldwall.access.model import Audience, RouteRule
 from shieldwall.assistance.policy import ROUTES as ASSISTANCE
 from shieldwall.council.policy import ROUTES as COUNCIL
+from shieldwall.envelope.policy import ROUTES as ENVELOPE
 from shieldwall.notifications.policy import ROUTES as NOTIFICATIONS
 from shieldwall.obligations.policy import ROUTES as OBLIGATIONS
 
@@ -55,6 +56,7 @@ ROUTES: dict[tuple[str, str], RouteRule] = {
     **ASSISTANCE,
     **COUNCIL,
     **OBLIGATIONS,
+    **ENVELOPE,
     **ACCESS,
     **AUDIT,
     **NOTIFICATIONS,
