@@ -26,6 +26,7 @@ from shieldwall.demo.council import (
 )
 from shieldwall.demo.instruments import read_guarantee_files, schedule_guarantees
 from shieldwall.demo.kiel import KIEL_WEAPONS, kiel_items, kiel_lifecycles
+from shieldwall.demo.readiness import read_envelope_files, schedule_envelope
 from shieldwall.demo.records import (
     Area,
     CouncilBusiness,
@@ -45,6 +46,7 @@ from shieldwall.demo.records import (
     read_seats,
 )
 from shieldwall.demo.timeline import FILE_AT, Desk, OfferSteps, Timeline
+from shieldwall.envelope.service import EnvelopeService
 from shieldwall.guarantees.service import GuaranteesService
 from shieldwall.importers.kiel import read_weapons
 from shieldwall.kit.clock import FixedClock
@@ -80,6 +82,7 @@ def build_demo(
     kiel = kiel_lifecycles(weapons, seats, requests)
     catalogue = [*kiel_items(weapons), *read_items()]
     guarantees = read_guarantee_files(seats, [*kiel, *offers])
+    envelope = read_envelope_files([a.code for a in areas], catalogue, [*kiel, *offers])
     with platform.unit_of_work() as uow:
         desk = Desk(
             DelegationService(uow),
@@ -88,6 +91,7 @@ def build_demo(
             CouncilService(uow),
             GuaranteesService(uow),
             ObligationsService(uow),
+            EnvelopeService(uow),
             partner,
         )
         platform.clock.set(COUNCIL_SEATED)
@@ -100,9 +104,9 @@ def build_demo(
         made += _make_offers(desk, timeline, offers, filed)  # invented, one in each state
         held = _record_meetings(desk, timeline, meetings, business)
         _council_business(desk, timeline, business, present)
-        pledged = schedule_guarantees(
-            desk, timeline, guarantees, made, COUNCIL_SEATED.date(), present
-        )
+        seated = COUNCIL_SEATED.date()
+        pledged = schedule_guarantees(desk, timeline, guarantees, made, seated, present)
+        pledged |= schedule_envelope(desk, timeline, envelope, made, seated, present)
         timeline.play(platform.clock, progress)
     return pledged | {
         "requests": len(filed),

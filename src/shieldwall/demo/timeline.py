@@ -20,6 +20,7 @@ from shieldwall.assistance.service import AssistanceService
 from shieldwall.council.service import CouncilService
 from shieldwall.delegations.service import DelegationService
 from shieldwall.demo.records import Lifecycle
+from shieldwall.envelope.service import EnvelopeService
 from shieldwall.guarantees.service import GuaranteesService
 from shieldwall.kit.clock import FixedClock
 from shieldwall.obligations.service import ObligationsService
@@ -40,6 +41,7 @@ class Desk:
     council: CouncilService
     guarantees: GuaranteesService
     obligations: ObligationsService
+    envelope: EnvelopeService
     partner: str
 
     def actor(self, code: str) -> Actor:
