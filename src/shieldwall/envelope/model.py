@@ -20,9 +20,10 @@ and the quantity one unit needs; a ``per_month`` component is used up (intercept
 - An **area**'s readiness is the mean of its packages' readiness, each package counting
   equally; the **envelope** is readiness per area.
 
-**Projection.** A member plans the deliveries of a committed offer in tranches. The quantity
-already delivered uses up the earliest tranches first; what is left of each, capped at what
-remains committed (committed − delivered), is outstanding and is expected on its date (a
+**Projection.** A member plans the deliveries of a committed offer in tranches: the plan
+schedules what remained to be delivered when its first tranche was recorded. What is
+delivered after that uses up the earliest tranches first; what is left of each, capped at
+what remains committed (committed − delivered), is outstanding and is expected on its date (a
 tranche whose date has passed undelivered is expected from the day after today). Readiness on
 a future date counts what was delivered so far plus the outstanding tranches expected by then.
 """
@@ -308,12 +309,16 @@ def planned_order(t: Tranche) -> tuple[dt.date, int]:
 
 
 def outstanding_tranches(
-    tranches: Iterable[Tranche], delivered: int, committed: int
+    tranches: Iterable[Tranche], delivered: int, committed: int, delivered_before_plan: int = 0
 ) -> list[Outstanding]:
-    """An offer's tranches in date order, the quantity already delivered using up the earliest
-    first, what is left capped at what remains committed (committed − delivered). Tranches
-    with nothing left are left out."""
-    used, room = max(delivered, 0), max(committed - delivered, 0)
+    """An offer's tranches in date order, the quantity delivered since the plan was made
+    using up the earliest first, what is left capped at what remains committed (committed −
+    delivered). Tranches with nothing left are left out.
+
+    A plan schedules what remained to be delivered when it was made: what was delivered
+    before its first tranche was recorded (``delivered_before_plan``) is not part of it."""
+    used = max(delivered - delivered_before_plan, 0)
+    room = max(committed - delivered, 0)
     left: list[Outstanding] = []
     for t in sorted(tranches, key=planned_order):
         taken = min(used, t.quantity)
@@ -330,17 +335,23 @@ def unplanned(committed: int, delivered: int, outstanding: Iterable[Outstanding]
     return max(committed - delivered - sum(o.quantity for o in outstanding), 0)
 
 
-def check_plan(offer: str, committed: int, delivered: int, planned: Iterable[int]) -> None:
+def check_plan(
+    offer: str,
+    committed: int,
+    delivered: int,
+    planned: Iterable[int],
+    delivered_before_plan: int = 0,
+) -> None:
     """The tranches of an offer may not plan more than remains to be delivered: their total,
-    less what the delivered quantity uses up, is at most committed − delivered."""
-    total = sum(planned)
-    outstanding = max(total - delivered, 0)
+    less what was delivered since the plan was made (it uses up the earliest tranches), is at
+    most committed − delivered."""
+    outstanding = max(sum(planned) - max(delivered - delivered_before_plan, 0), 0)
     remaining = max(committed - delivered, 0)
     if outstanding > remaining:
         raise RuleViolation(
             f"{offer}: the tranches would plan {outstanding:,} still to come, but only "
             f"{remaining:,} remain to be delivered (committed {committed:,}, delivered "
-            f"{delivered:,}); deliveries use up the earliest tranches first",
+            f"{delivered:,})",
             rule="planned outstanding ≤ committed − delivered",
         )
 

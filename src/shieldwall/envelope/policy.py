@@ -18,6 +18,7 @@ from enum import StrEnum
 from shieldwall.access.model import Actor, Audience, RouteRule
 from shieldwall.access.permissions import Relation, permits, refusal
 from shieldwall.delegations.model import DelegationKind
+from shieldwall.kit.errors import Forbidden
 
 
 class Action(StrEnum):
@@ -62,12 +63,12 @@ def may_see_best_deliveries(actor: Actor) -> bool:
 
 
 def require_best_deliveries(actor: Actor) -> None:
+    """Forbidden, saying who may, unless ``actor`` may see the best deliveries (a read: the
+    reason is never the actor's role)."""
     if not may_see_best_deliveries(actor):
-        raise refusal(
-            actor,
-            "see which deliveries would raise readiness most",
-            frozenset({Relation.PARTNER, Relation.SECRETARIAT}),
-            "",
+        raise Forbidden(
+            f"{actor.delegation or actor.name} may not see which deliveries would raise "
+            "readiness most: only the partner and the secretariat may"
         )
 
 

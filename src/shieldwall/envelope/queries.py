@@ -54,11 +54,14 @@ class OfferPlan:
     item: str
     committed: int
     delivered: int
+    delivered_before_plan: int = 0  # confirmed before its first tranche was recorded
     tranches: list[Tranche] = field(default_factory=list)
 
     @property
     def outstanding(self) -> list[Outstanding]:
-        return model.outstanding_tranches(self.tranches, self.delivered, self.committed)
+        return model.outstanding_tranches(
+            self.tranches, self.delivered, self.committed, self.delivered_before_plan
+        )
 
     @property
     def unplanned(self) -> int:
@@ -179,10 +182,35 @@ def _offer_plans(
         )
         for o in offers
     }
+    first: dict[int, dt.datetime] = {}
     for t in session.scalars(select(PlannedDelivery).where(PlannedDelivery.offer_id.in_(ids))):
         plan = plans[t.offer_id]
         plan.tranches.append(Tranche(t.id, t.offer_id, plan.item, t.quantity, t.expected_on))
+        first[t.offer_id] = min(first.get(t.offer_id, t.recorded_at), t.recorded_at)
+    for offer_id, planned_at in first.items():
+        plans[offer_id].delivered_before_plan = delivered_by(session, offer_id, planned_at)
     return plans
+
+
+def delivered_by(session: Session, offer_id: int, at: dt.datetime) -> int:
+    """The quantity of an offer confirmed delivered (its ledger entries recorded) by ``at``:
+    what a plan made at ``at`` already knew of."""
+    found = session.scalar(
+        select(func.coalesce(func.sum(LedgerEntry.quantity), 0)).where(
+            LedgerEntry.offer_id == offer_id,
+            LedgerEntry.measure == Measure.DELIVERED.value,
+            LedgerEntry.recorded_at <= at,
+        )
+    )
+    return int(found or 0)
+
+
+def first_planned_at(session: Session, offer_id: int) -> dt.datetime | None:
+    """When the offer's plan was made: its first tranche's recording, if it has one."""
+    found: dt.datetime | None = session.scalar(
+        select(func.min(PlannedDelivery.recorded_at)).where(PlannedDelivery.offer_id == offer_id)
+    )
+    return found
 
 
 def _item_names(session: Session) -> tuple[dict[int, str], dict[str, tuple[str, str]]]:
@@ -198,7 +226,9 @@ def situation(session: Session, reader: Actor, today: dt.date) -> Situation:
     codes, names = _item_names(session)
     needed = {c.item for p in packages for c in p.rule.components}
     items = {i: code for i, code in codes.items() if code in needed}
-    areas = dict(session.execute(select(CapabilityArea.code, CapabilityArea.name)).tuples())
+    areas = {
+        r.code: r.name for r in session.execute(select(CapabilityArea.code, CapabilityArea.name))
+    }
     return Situation(
         today,
         packages,
@@ -468,9 +498,8 @@ def list_tranches(
     offer_ids = list(session.scalars(stmt))
     codes, names = _item_names(session)
     plans = _offer_plans(session, reader, codes, offer_ids)
-    states = dict(
-        session.execute(select(Offer.id, Offer.state).where(Offer.id.in_(offer_ids))).tuples()
-    )
+    found = session.execute(select(Offer.id, Offer.state).where(Offer.id.in_(offer_ids)))
+    states = {r.id: r.state for r in found}
     tranches = session.scalars(
         select(PlannedDelivery)
         .where(PlannedDelivery.offer_id.in_(offer_ids))

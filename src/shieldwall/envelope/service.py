@@ -28,6 +28,7 @@ from shieldwall.assistance.tables import CapabilityArea, CapabilityItem, Offer
 from shieldwall.assistance.visibility import readable_offers
 from shieldwall.envelope import model
 from shieldwall.envelope.policy import Action, require
+from shieldwall.envelope.queries import delivered_by, first_planned_at
 from shieldwall.envelope.tables import CapabilityPackage, PackageComponent, PlannedDelivery
 from shieldwall.envelope.visibility import readable_tranches
 from shieldwall.kit import idempotency
@@ -346,11 +347,13 @@ class EnvelopeService:
             )
         ).all()
         balances = offer_balances(self.s, offer.id)
+        planned_at = first_planned_at(self.s, offer.id) or self.uow.clock.now()
         model.check_plan(
             f"offer {offer.id}",
             balances.committed.quantity,
             balances.delivered.quantity,
             [*others, quantity],
+            delivered_by(self.s, offer.id, planned_at),
         )
 
 
