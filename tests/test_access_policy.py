@@ -26,8 +26,11 @@ from shieldwall.council.policy import Action as CouncilAction
 from shieldwall.council.service import AgendaEntry
 from shieldwall.council.tables import AgendaItem
 from shieldwall.kit.settings import Settings
+from shieldwall.obligations.policy import Action as ObligationsAction
+from shieldwall.obligations.tables import DueItem
 from shieldwall.routes_policy import ROUTES
 from tests.conftest import NOW, SETUP, USERS, Delegations, actor
+from tests.guarantees_fixtures import instrument_with_obligation
 from tests.platform import TestPlatform as Context
 
 
@@ -349,10 +352,34 @@ def _proposal(ctx: Context, state: str = "in discussion") -> int:
     return proposal
 
 
+def _report_due(ctx: Context) -> int:
+    """DEU's report on 2023 under an agreement in force since 2023, open (due 31 January 2024,
+    so it would be met late)."""
+    _instrument, [obligation] = instrument_with_obligation(
+        ctx, "DEU", valid_from=dt.date(2023, 1, 1), clauses=[("year end", "report", 720)]
+    )
+    assert ctx.obligations.open_year_end(obligation, 2023)
+    with ctx.reading() as s:
+        found = s.scalar(select(DueItem.id).where(DueItem.obligation_id == obligation))
+    assert found is not None
+    return found
+
+
+_ATTACK = {
+    "kind": "armed attack",
+    "occurred_at": "2024-04-02T05:00:00Z",
+    "description": "Missile strikes",
+}
+
 Build = Callable[[Context], tuple[str, dict[str, Any] | None]]
 _MEETING = {"title": "Consultation", "level": "ambassadors"}
 # name → (the permission its route declares, how to build the call on a fresh record)
-CASES: dict[str, tuple[Action | CouncilAction, Build]] = {
+CASES: dict[str, tuple[Action | CouncilAction | ObligationsAction, Build]] = {
+    "declare trigger": (ObligationsAction.DECLARE_TRIGGER, lambda c: ("/api/v1/triggers", _ATTACK)),
+    "record met": (
+        ObligationsAction.RECORD_MET,
+        lambda c: (f"/api/v1/obligations/{_report_due(c)}/met", {"evidence": "Report of 15 Jan"}),
+    ),
     "convene": (CouncilAction.CONVENE, lambda c: ("/api/v1/meetings", _MEETING)),
     "schedule": (
         CouncilAction.CHAIR,
@@ -534,6 +561,10 @@ MAY: dict[str, frozenset[str]] = {
     "confirm delivery": frozenset({"ukr"}),
     "reject delivery": frozenset({"ukr"}),
     "correct ledger": frozenset({"sec", "sec-staff"}),
+    # The partner declares events for itself, the chair for it (the only partner); the member
+    # bound, or the secretariat, records a report as met.
+    "declare trigger": frozenset({"ukr", "sec", "sec-staff"}),
+    "record met": frozenset({"deu", "sec", "sec-staff"}),
 }
 
 
