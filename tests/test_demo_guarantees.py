@@ -9,14 +9,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shieldwall.access.model import PUBLIC, SYSTEM
+from shieldwall.assistance.tables import Delivery, Offer
 from shieldwall.council.tables import Meeting, Proposal
 from shieldwall.delegations.tables import Delegation
+from shieldwall.envelope import queries as envelope_queries
+from shieldwall.envelope.tables import CapabilityPackage, PlannedDelivery
 from shieldwall.guarantees import queries
 from shieldwall.guarantees.tables import (
     ExchangeRate,
@@ -305,3 +309,56 @@ def test_the_demo_counts_its_guarantees(demo_template: BuiltDemo) -> None:
     counts = demo_template.counts
     assert (counts["instruments"], counts["amounts_2024"]) == (29, 17)
     assert (counts["offer_links"], counts["pathway_steps"], counts["exercises"]) == (14, 4, 1)
+
+
+# ---- the envelope -----------------------------------------------------------------------------
+
+PACKAGES = {
+    "patriot-battery",
+    "f-16-squadron",
+    "155mm-artillery-battalion",
+    "mine-countermeasures-group",
+    "fpv-drone-company",
+}
+
+
+def _readiness(ctx: TestPlatform, as_of: dt.date | None = None) -> dict[str, dict[str, Any]]:
+    with ctx.reading() as s:
+        rows = envelope_queries.list_packages(s, SYSTEM, DEMO_NOW.date(), as_of)
+    return {p["code"]: p for p in rows}
+
+
+def test_the_capability_packages_are_illustrative_and_name_what_limits_them(demo: Demo) -> None:
+    packages = demo.session.scalars(select(CapabilityPackage)).all()
+    assert {p.code for p in packages} == PACKAGES
+    assert all(p.illustrative and "Illustrative" in p.description for p in packages)
+    tranches = demo.session.scalars(select(PlannedDelivery)).all()
+    assert len(tranches) == 10 and all(t.note.startswith("Illustrative") for t in tranches)
+    assert all(t.expected_on > DEMO_NOW.date() for t in tranches)
+    patriot = _readiness(demo.ctx)["patriot-battery"]
+    assert patriot["limiting"]["item"] == "air-defence-crew-training"
+    assert patriot["readiness"] == round(8 / 21, 4)  # 8 crews of the 3 × 7 needed
+    projected = _readiness(demo.ctx, DEMO_NOW.date() + dt.timedelta(days=100))
+    assert projected["patriot-battery"]["readiness"] > patriot["readiness"]
+    assert projected["mine-countermeasures-group"]["readiness"] > 0  # the first vessel
+
+
+def test_confirming_the_crew_training_raises_readiness(
+    demo_template: BuiltDemo, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    url = demo_template.copy(tmp_path_factory.mktemp("demo-readiness"))
+    ctx = open_test_platform(url, FixedClock(DEMO_NOW))
+    before = _readiness(ctx)["patriot-battery"]
+    with ctx.reading() as s:
+        waiting = select(Delivery).where(Delivery.state == "recorded")
+        [pending] = s.scalars(waiting.where(Delivery.note.startswith("illustrative delivery near")))
+        offer = s.get(Offer, pending.offer_id)
+        assert offer is not None
+        member = s.get(Delegation, offer.member_id)
+        assert member is not None and member.code == "USA" and pending.quantity == 2
+        pending_id = pending.id
+    ctx.assistance.confirm_delivery(ctx.access.actor_for("ukr"), pending_id)
+    after = _readiness(ctx)["patriot-battery"]
+    assert (before["readiness"], after["readiness"]) == (round(8 / 21, 4), round(10 / 21, 4))
+    assert (before["units_ready"], after["units_ready"]) == (2, 3)
+    ctx.engine.dispose()
