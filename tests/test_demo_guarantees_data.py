@@ -215,6 +215,16 @@ def _guarantees(tmp_path: Path, text: str) -> Path:
             "offer_link 2: unknown key(s) yaer",
         ),
         ('trigger = "armed attack"', 'trigger = "invasion"', "exercise: trigger: armed attack"),
+        (
+            '{ signatory = "GBR", year = 2024, on = 2025-03-14 }',
+            '{ signatory = "USA", year = 2024, on = 2025-03-14 }',
+            "report: filed: USA has no report clause",
+        ),
+        (
+            '{ signatory = "GBR", year = 2024, on = 2025-03-14 }',
+            '{ signatory = "GBR", year = 2024, on = 2024-12-14 }',
+            "report: filed: a report for 2024 is filed after the year ends",
+        ),
         ("on = 2025-10-21 }", "on = 2025-10-19 }", "invitation: the positions follow the tabling"),
     ],
 )
