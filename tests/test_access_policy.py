@@ -25,6 +25,7 @@ from shieldwall.assistance.policy import Action
 from shieldwall.council.policy import Action as CouncilAction
 from shieldwall.council.service import AgendaEntry
 from shieldwall.council.tables import AgendaItem
+from shieldwall.guarantees.policy import Action as GuaranteesAction
 from shieldwall.kit.settings import Settings
 from shieldwall.obligations.policy import Action as ObligationsAction
 from shieldwall.obligations.tables import DueItem
@@ -371,14 +372,94 @@ _ATTACK = {
     "description": "Missile strikes",
 }
 
+
+def _instrument(ctx: Context) -> int:
+    """DEU's agreement with UKR, released to the council."""
+    found: int = ctx.guarantees.create_instrument(
+        actor(ctx, "deu"), member="DEU", title="Agreement", signed_on=dt.date(2024, 2, 16)
+    )
+    return found
+
+
+def _linked(ctx: Context) -> int:
+    """A DEU offer (released to the council) linked to DEU's agreement."""
+    offer = _offer(ctx, "offered")
+    ctx.guarantees.link_offer(actor(ctx, "deu"), offer, _instrument(ctx))
+    return offer
+
+
+def _step(ctx: Context) -> int:
+    """A condition on UKR's pathway, released to the council."""
+    found: int = ctx.guarantees.add_step(actor(ctx, "sec"), kind="condition", title="Reforms")
+    return found
+
+
 Build = Callable[[Context], tuple[str, dict[str, Any] | None]]
 _MEETING = {"title": "Consultation", "level": "ambassadors"}
 # name → (the permission its route declares, how to build the call on a fresh record)
-CASES: dict[str, tuple[Action | CouncilAction | ObligationsAction, Build]] = {
+CASES: dict[str, tuple[Action | CouncilAction | GuaranteesAction | ObligationsAction, Build]] = {
     "declare trigger": (ObligationsAction.DECLARE_TRIGGER, lambda c: ("/api/v1/triggers", _ATTACK)),
     "record met": (
         ObligationsAction.RECORD_MET,
         lambda c: (f"/api/v1/obligations/{_report_due(c)}/met", {"evidence": "Report of 15 Jan"}),
+    ),
+    "record an instrument": (
+        GuaranteesAction.CREATE_INSTRUMENT,
+        lambda c: (
+            "/api/v1/instruments",
+            {"member": "DEU", "title": "Agreement", "signed_on": "2024-02-16"},
+        ),
+    ),
+    "set an amount": (
+        GuaranteesAction.AMEND_INSTRUMENT,
+        lambda c: (
+            f"/api/v1/instruments/{_instrument(c)}/amounts",
+            {"year": 2024, "category": "air defence", "amount": "7000000000"},
+        ),
+    ),
+    "add an obligation": (
+        GuaranteesAction.AMEND_INSTRUMENT,
+        lambda c: (
+            f"/api/v1/instruments/{_instrument(c)}/obligations",
+            {"trigger": "armed attack", "action": "consult", "within_hours": 24},
+        ),
+    ),
+    "give notice": (
+        GuaranteesAction.GIVE_NOTICE,
+        lambda c: (f"/api/v1/instruments/{_instrument(c)}/notice", {"given_on": "2024-04-01"}),
+    ),
+    "link an offer": (
+        GuaranteesAction.LINK_OFFER,
+        lambda c: (
+            f"/api/v1/offers/{_offer(c, 'offered')}/instrument",
+            {"instrument_id": _instrument(c)},
+        ),
+    ),
+    "unlink an offer": (
+        GuaranteesAction.LINK_OFFER,
+        lambda c: (f"/api/v1/offers/{_linked(c)}/instrument", None),
+    ),
+    "record a rate": (
+        GuaranteesAction.RECORD_RATE,
+        lambda c: (
+            "/api/v1/exchange-rates",
+            {"currency": "GBP", "rate_on": "2024-01-12", "units_per_eur": "0.86", "source": "x"},
+        ),
+    ),
+    "add a pathway step": (
+        GuaranteesAction.KEEP_PATHWAY,
+        lambda c: ("/api/v1/pathway", {"kind": "milestone", "title": "Interoperability"}),
+    ),
+    "add evidence": (
+        GuaranteesAction.ADD_EVIDENCE,
+        lambda c: (f"/api/v1/pathway/{_step(c)}", {"evidence": "A law was passed"}),
+    ),
+    "table the invitation question": (
+        GuaranteesAction.TABLE_QUESTION,
+        lambda c: (
+            "/api/v1/pathway/invitation-question",
+            {"step_id": _step(c), "text": "Invite Ukraine"},
+        ),
     ),
     "convene": (CouncilAction.CONVENE, lambda c: ("/api/v1/meetings", _MEETING)),
     "schedule": (
@@ -527,7 +608,33 @@ CASES: dict[str, tuple[Action | CouncilAction | ObligationsAction, Build]] = {
 ACTORS = ("sec", "sec-staff", "ukr", "ukr-viewer", "deu", "deu-viewer", "usa", "fra")
 _CHAIR = frozenset({"sec", "sec-staff"})
 _SEATED = frozenset({"ukr", "deu", "usa", "fra"})
+# The routes that are not POSTs, and the bodies that differ by caller (the secretariat records
+# a notice and names who gave it; a party gives its own).
+METHODS = {
+    "set an amount": "PUT",
+    "link an offer": "PUT",
+    "unlink an offer": "DELETE",
+    "add evidence": "PATCH",
+}
+BODY_FOR = {
+    ("give notice", "sec"): {"by": "DEU"},
+    ("give notice", "sec-staff"): {"by": "UKR"},
+}
 MAY: dict[str, frozenset[str]] = {
+    # The signatory records and amends its instruments, and links its offers to them, or the
+    # secretariat does; either party gives notice, or the secretariat records it; the
+    # secretariat keeps the rates and the pathway; the partner adds evidence to the pathway
+    # and tables the invitation question, as the chair may.
+    "record an instrument": _CHAIR | {"deu"},
+    "set an amount": _CHAIR | {"deu"},
+    "add an obligation": _CHAIR | {"deu"},
+    "give notice": _CHAIR | {"deu", "ukr"},
+    "link an offer": _CHAIR | {"deu"},
+    "unlink an offer": _CHAIR | {"deu"},
+    "record a rate": _CHAIR,
+    "add a pathway step": _CHAIR,
+    "add evidence": _CHAIR | {"ukr"},
+    "table the invitation question": _CHAIR | {"ukr"},
     # Any delegation convenes, for itself; nobody approves. The chair schedules, holds and
     # records; the convener and the chair add to the agenda. Proposals are tabled by any
     # delegation for itself; member and partner delegations state positions; the chair
@@ -583,9 +690,12 @@ def test_writes_follow_the_declared_permissions(
     _action, build = CASES[name]
     for username in ACTORS:
         path, body = build(seeded)
-        response = api.as_(username).post(path, json=body)
+        if (name, username) in BODY_FOR:
+            body = {**(body or {}), **BODY_FOR[(name, username)]}
+        method = METHODS.get(name, "POST")
+        response = api.as_(username).request(method, path, json=body)
         if username in MAY[name]:
-            assert response.status_code in (200, 201), (username, path, response.text)
+            assert response.status_code in (200, 201, 204), (username, path, response.text)
         else:
             assert response.status_code == 403, (username, path, response.text)
             delegation, _role = USERS[username]

@@ -3,7 +3,9 @@ response as documented (status, content type, body schema)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import pytest
@@ -73,6 +75,17 @@ def seed_ledger(ctx: Context) -> None:
     # A meeting and a proposal of the council, so that their routes reach real records too.
     ctx.council.convene(ukr, title="Consultation", level="ambassadors", crisis=True, reason="r")
     ctx.council.table_proposal(actor(ctx, "deu"), title="Statement", text="Allies condemn.")
+    # An instrument with an amount, an obligation and a linked offer, and a pathway step.
+    g, deu = ctx.guarantees, actor(ctx, "deu")
+    instrument = g.create_instrument(
+        deu, member="DEU", title="Agreement", signed_on=dt.date(2024, 2, 16), duration_years=10
+    )
+    g.set_amount(
+        deu, instrument, year=2024, category="air defence", amount=Decimal(7), currency="EUR"
+    )
+    g.add_obligation(deu, instrument, trigger="armed attack", action="consult", within_hours=24)
+    g.link_offer(deu, 1, instrument, None)
+    g.add_step(actor(ctx, "sec"), kind="condition", title="Reforms")
 
 
 @pytest.fixture(params=["sec", "deu", "ukr"])

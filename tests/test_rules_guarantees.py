@@ -269,7 +269,15 @@ def test_percent_fulfilled(delivered: int, promised: int, answer: float | None) 
 
 @pytest.mark.parametrize(
     ("part", "whole", "answer"),
-    [(1, 4, 25.0), (1, 3, 33.3), (2, 3, 66.7), (4, 4, 100.0), (0, 4, 0.0), (3, 0, None)],
+    [
+        (1, 4, 25.0),
+        (1, 3, 33.3),
+        (2, 3, 66.7),
+        (4, 4, 100.0),
+        (1, 1, 100.0),  # a total of one cent is a total
+        (0, 4, 0.0),
+        (3, 0, None),
+    ],
 )
 def test_share_percent(part: int, whole: int, answer: float | None) -> None:
     assert model.share_percent(part, whole) == answer
@@ -290,6 +298,8 @@ def test_share_percent(part: int, whole: int, answer: float | None) -> None:
         (124_500_000_000, Decimal("1000"), 0.124),  # 0.1245: half to even, not up
         (124_510_000_000, Decimal("1000"), 0.125),
         (0, Decimal("1000"), 0.0),
+        (1_000_000_000, Decimal("1"), 1.0),  # €10m of a GDP of €1bn
+        (1_000_000_000, Decimal("0.5"), 2.0),
         (5, None, None),  # the EU has no GDP: "—", never 0%
         (5, Decimal(0), None),
     ],
@@ -557,6 +567,7 @@ def test_the_platform_itself_may_do_anything(action: Action) -> None:
 
 def test_require_says_who_may() -> None:
     policy.require(WHO["gbr"], Action.AMEND_INSTRUMENT, owner_id=GBR, partner_id=UKR)
+    policy.require(WHO["ukr"], Action.GIVE_NOTICE, owner_id=GBR, partner_id=UKR)  # a party
     with pytest.raises(Forbidden) as refused:
         policy.require(
             WHO["fra"],

@@ -22,6 +22,8 @@ from shieldwall.council import api as council_api
 from shieldwall.council import pages as council_pages
 from shieldwall.envelope import api as envelope_api
 from shieldwall.envelope import pages as envelope_pages
+from shieldwall.guarantees import api as guarantees_api
+from shieldwall.guarantees import pages as guarantees_pages
 from shieldwall.kit import problems
 from shieldwall.kit.clock import Clock
 from shieldwall.kit.db import database_status
@@ -33,7 +35,7 @@ from shieldwall.notifications import api as notifications_api
 from shieldwall.notifications import pages as notifications_pages
 from shieldwall.obligations import api as obligations_api
 from shieldwall.obligations import pages as obligations_pages
-from shieldwall.reports import compliance, dashboard, inbox, public
+from shieldwall.reports import burden, compliance, dashboard, inbox, public
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 STATIC = Path(__file__).parent / "static"
@@ -57,6 +59,7 @@ ROUTERS = (
     assistance_api.router,
     council_api.router,
     envelope_api.router,
+    guarantees_api.router,
     audit_api.router,
     notifications_api.router,
     obligations_api.router,
@@ -67,6 +70,8 @@ ROUTERS = (
     assistance_pages.router,
     council_pages.router,
     envelope_pages.router,
+    guarantees_pages.router,
+    burden.router,
     dashboard.router,
     notifications_pages.router,
     obligations_pages.router,

@@ -9,6 +9,7 @@ from shieldwall.access.model import Audience, RouteRule
 from shieldwall.assistance.policy import ROUTES as ASSISTANCE
 from shieldwall.council.policy import ROUTES as COUNCIL
 from shieldwall.envelope.policy import ROUTES as ENVELOPE
+from shieldwall.guarantees.policy import ROUTES as GUARANTEES
 from shieldwall.notifications.policy import ROUTES as NOTIFICATIONS
 from shieldwall.obligations.policy import ROUTES as OBLIGATIONS
 
@@ -57,6 +58,7 @@ ROUTES: dict[tuple[str, str], RouteRule] = {
     **COUNCIL,
     **OBLIGATIONS,
     **ENVELOPE,
+    **GUARANTEES,
     **ACCESS,
     **AUDIT,
     **NOTIFICATIONS,

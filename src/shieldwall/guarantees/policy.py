@@ -101,11 +101,11 @@ def instrument_actions(
     """What ``actor`` may do to an instrument now: amend it (amounts, obligations), give
     notice (once), link offers to it."""
     actions = set()
-    if allowed(actor, Action.AMEND_INSTRUMENT, owner_id, partner_id):
+    if allowed(actor, Action.AMEND_INSTRUMENT, owner_id):  # the partner does not amend
         actions.add("amend")
     if not notice_given and allowed(actor, Action.GIVE_NOTICE, owner_id, partner_id):
         actions.add("notice")
-    if allowed(actor, Action.LINK_OFFER, owner_id, partner_id):
+    if allowed(actor, Action.LINK_OFFER, owner_id):  # nor link offers
         actions.add("link")
     return actions
 
@@ -113,7 +113,7 @@ def instrument_actions(
 def pathway_actions(actor: Actor, partner_id: int) -> set[str]:
     """What ``actor`` may do on the partner's pathway."""
     actions = set()
-    if allowed(actor, Action.KEEP_PATHWAY, None, partner_id):
+    if allowed(actor, Action.KEEP_PATHWAY):  # the secretariat's alone
         actions.add("keep")
     if allowed(actor, Action.ADD_EVIDENCE, None, partner_id):
         actions.add("evidence")

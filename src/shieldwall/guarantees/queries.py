@@ -553,3 +553,20 @@ def get_step(session: Session, reader: Actor, step_id: int) -> dict[str, Any]:
         if step["id"] == step_id:
             return step
     raise NotFound(f"pathway step {step_id} does not exist")
+
+
+def offer_link(session: Session, reader: Actor, offer_id: int) -> dict[str, Any]:
+    """The instrument (and year) an offer ``reader`` may see counts toward."""
+    link = session.scalar(
+        select(InstrumentOffer)
+        .join(Offer, Offer.id == InstrumentOffer.offer_id)
+        .where(InstrumentOffer.offer_id == offer_id, readable_offers(reader))
+    )
+    if link is None:
+        raise NotFound(f"offer {offer_id} is linked to no instrument")
+    return {
+        "offer_id": link.offer_id,
+        "instrument_id": link.instrument_id,
+        "year": link.year,
+        "linked_at": link.linked_at,
+    }

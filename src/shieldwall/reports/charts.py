@@ -99,3 +99,39 @@ def promised_committed_delivered(rows: list[dict[str, Any]]) -> str | None:
     )
     fig.update_layout(barmode="group", yaxis_title="EUR", **LAYOUT)
     return str(fig.to_json())
+
+
+def burden_shares(rows: list[dict[str, Any]], top: int = 20) -> str | None:
+    """Each member's share of everything committed and of everything delivered (%), with its
+    % of GDP in the hover text ("—" where there is no GDP, as for the EU)."""
+    rows = [r for r in rows if r["committed_eur"] or r["delivered_eur"]][:top]
+    if not rows:
+        return None
+    members = [r["member"] for r in rows][::-1]  # the largest at the top
+
+    def gdp(value: float | None) -> str:
+        return "—" if value is None else f"{value:g}% of GDP"
+
+    def bar(name: str, share: str, pct: str, colour: str) -> go.Bar:
+        ordered = rows[::-1]
+        return go.Bar(
+            name=name,
+            y=members,
+            x=[r[share] or 0 for r in ordered],
+            orientation="h",
+            marker_color=colour,
+            customdata=[gdp(r[pct]) for r in ordered],
+            hovertemplate="%{y}: %{x}% of all " + name.lower() + " (%{customdata})<extra></extra>",
+        )
+
+    fig = go.Figure(
+        [
+            bar("Committed", "committed_share", "committed_pct_gdp", "#2f6690"),
+            bar("Delivered", "delivered_share", "delivered_pct_gdp", "#3a7d44"),
+        ]
+    )
+    layout = {**LAYOUT, "height": max(260, 40 + 36 * len(rows))}
+    fig.update_layout(
+        barmode="group", xaxis_title="share of the total, %", yaxis={"automargin": True}, **layout
+    )
+    return str(fig.to_json())

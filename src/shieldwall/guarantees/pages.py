@@ -1,0 +1,416 @@
+"""HTML pages of security guarantees: the instruments, one instrument, the membership pathway.
+
+Thin, as the council's pages are: a form is parsed, one ``GuaranteesService`` use case runs in
+a unit of work, and the browser is sent (303) back to the page with a one-line confirmation.
+After an error the form is shown again with what was typed, and the message names the field by
+the label the user sees. Which forms a page shows is asked of ``guarantees.policy``; giving
+notice to terminate is tried first and rolled back, and only then offered on a confirmation
+page: never one click.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from starlette.datastructures import FormData
+
+from shieldwall.access.model import Actor
+from shieldwall.access.web import Ctx, PageActor, check_csrf, page_session
+from shieldwall.delegations.model import DelegationKind
+from shieldwall.delegations.tables import Delegation
+from shieldwall.guarantees import policy, queries
+from shieldwall.guarantees.model import Category, ObligationAction, StepKind, StepStatus, Trigger
+from shieldwall.guarantees.service import GuaranteesService
+from shieldwall.kit.dates import parse_day
+from shieldwall.kit.errors import DomainError, IdempotencyConflict, InvalidInput, NotFound
+from shieldwall.kit.params import RecordId, parse_record_id
+from shieldwall.kit.templating import TEMPLATES
+from shieldwall.kit.text import check_text
+from shieldwall.kit.uow import Platform
+
+router = APIRouter(include_in_schema=False)
+Choice = Annotated[str | None, Query(max_length=40)]
+
+# The labels the forms show, so that an error names the field as the user sees it.
+LABELS = {
+    "year": "Year",
+    "category": "Category",
+    "amount": "Amount",
+    "currency": "Currency",
+    "rate_on": "Date of the exchange rate",
+    "basis": "What it covers",
+    "trigger": "Trigger",
+    "action": "Action",
+    "within_hours": "Within (hours)",
+    "description": "Description",
+    "given_on": "Notice given on",
+    "by": "Given by",
+    "offer_id": "Offer",
+    "instrument_id": "Instrument",
+    "kind": "Kind",
+    "title": "Title",
+    "status": "Status",
+    "evidence": "Evidence",
+    "due_on": "Due on",
+    "step_id": "Pathway step",
+    "text": "Text of the proposal",
+}
+TEXTS = {"description": 5000, "evidence": 5000, "text": 20000}
+
+
+@dataclass(frozen=True)
+class FormError:
+    message: str
+    field: str | None = None
+
+
+def form_error(exc: DomainError) -> FormError:
+    if isinstance(exc, IdempotencyConflict):
+        return FormError("This form was already sent once; open a fresh form to send another.")
+    errors = exc.extra.get("errors") if isinstance(exc, InvalidInput) else None
+    if errors:
+        field, message = str(errors[0]["field"]), str(errors[0]["message"])
+        return FormError(f"{LABELS.get(field, field)}: {message}", field)
+    return FormError(exc.detail)
+
+
+async def _posted(request: Request) -> FormData:
+    form = await request.form()
+    info = page_session(request)
+    assert info is not None  # PageActor guarantees a live session
+    check_csrf(info, str(form.get("csrf_token") or ""))
+    return form
+
+
+def _checked(form: FormData) -> dict[str, str]:
+    """A form's text fields, each checked for control characters and length (``kit.text``)."""
+    checked: dict[str, str] = {}
+    for k, v in form.multi_items():
+        if isinstance(v, str):
+            longest = TEXTS.get(k)
+            checked[k] = check_text(k, v, multiline=longest is not None, max_length=longest or 300)
+    return checked
+
+
+def _whole(field: str, text: str) -> int:
+    digits = text.strip()
+    if not digits.isascii() or not digits.isdigit() or len(digits) > 6:
+        raise InvalidInput(field, "give a whole number, like 24")
+    return int(digits)
+
+
+def _decimal(field: str, text: str) -> Decimal:
+    try:
+        value = Decimal(text.replace(",", "").strip())
+    except InvalidOperation:
+        raise InvalidInput(field, "give a number, like 2500000000") from None
+    return value
+
+
+def _day(field: str, text: str) -> dt.date | None:
+    return parse_day(field, text) if text.strip() else None
+
+
+class _TriedOk(Exception):
+    """Raised to roll back a use case that was only tried."""
+
+
+def tried(ctx: Platform, run: Callable[[GuaranteesService], object]) -> None:
+    """Try a use case and roll it back, so that a confirmation is asked only for what would
+    be done; a DomainError says why it would not."""
+    try:
+        with ctx.unit_of_work() as uow:
+            run(GuaranteesService(uow))
+            raise _TriedOk
+    except _TriedOk:
+        pass
+
+
+# ---- instruments --------------------------------------------------------------------------
+
+
+def _signatories(ctx: Platform) -> list[dict[str, str]]:
+    """The members and contributors, who sign instruments: the filter's choices."""
+    with ctx.reading() as s:
+        rows = s.execute(
+            select(Delegation.code, Delegation.name)
+            .where(Delegation.kind.in_([k.value for k in policy.SIGNATORY_KINDS]))
+            .order_by(Delegation.code)
+        ).all()
+    return [{"code": code, "name": name} for code, name in rows]
+
+
+@router.get("/instruments", response_class=HTMLResponse)
+def instruments_page(
+    request: Request, ctx: Ctx, who: PageActor, member: Choice = None
+) -> HTMLResponse:
+    today = ctx.clock.now().date()
+    signatories = _signatories(ctx)
+    shown = member if member in {d["code"] for d in signatories} else None
+    with ctx.reading() as s:
+        _n, rows = queries.list_instruments(s, who, today, member=shown, limit=1000)
+        this_year = {
+            f.instrument_id: queries.fulfilment_dict(f)
+            for f in queries.fulfilment(s, who)
+            if f.year == today.year
+        }
+    for r in rows:
+        r["this_year"] = this_year.get(r["id"])
+    return TEMPLATES.TemplateResponse(
+        request,
+        "instruments.html",
+        {
+            "instruments": rows,
+            "member": shown,
+            "signatories": signatories,
+            "year": today.year,
+        },
+    )
+
+
+INSTRUMENT_DONE = {
+    "amount": "Amount set for its year and category.",
+    "obligation": "Obligation added.",
+    "notice": "Notice recorded: the instrument binds until the notice takes effect.",
+    "link": "Offer linked: its ledger entries now count toward this instrument.",
+    "unlink": "Offer unlinked: it counts toward no instrument.",
+}
+
+
+@router.get("/instruments/{instrument_id}", response_class=HTMLResponse)
+def instrument_page(
+    request: Request, ctx: Ctx, who: PageActor, instrument_id: RecordId, done: Choice = None
+) -> HTMLResponse:
+    return _instrument_page(request, ctx, who, instrument_id, done=done)
+
+
+def _instrument_page(
+    request: Request,
+    ctx: Platform,
+    who: Actor,
+    instrument_id: int,
+    *,
+    done: str | None = None,
+    error: FormError | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    today = ctx.clock.now().date()
+    with ctx.reading() as s:
+        i = queries.get_instrument(s, who, instrument_id, today)
+        actions = policy.instrument_actions(
+            who, i["member_id"], i["partner_id"], notice_given=i["notice_given_on"] is not None
+        )
+        linkable = queries.linkable_offers(s, who, instrument_id) if "link" in actions else []
+    return TEMPLATES.TemplateResponse(
+        request,
+        "instrument_detail.html",
+        {
+            "i": i,
+            "actions": actions,
+            "linkable": linkable,
+            "categories": [c.value for c in Category],
+            "triggers": [t.value for t in Trigger],
+            "obligation_actions": [a.value for a in ObligationAction],
+            "parties": [i["member"], i["partner"]],
+            "today": today,
+            "done_text": INSTRUMENT_DONE.get(done or ""),
+            "error": error,
+            "v": values or {},
+        },
+        status_code=status_code,
+    )
+
+
+@router.post("/instruments/{instrument_id}/act", response_class=HTMLResponse)
+async def act_on_instrument(
+    request: Request, ctx: Ctx, who: PageActor, instrument_id: RecordId
+) -> Response:
+    """The instrument page's forms: amount, obligation, notice (after confirming), link."""
+    form = await _posted(request)
+    action = str(form.get("action") or "")
+    values: dict[str, str] = {}
+    try:
+        values = _checked(form)
+        if action == "notice" and values.get("confirmed") != "yes":
+            tried(ctx, lambda g: _instrument_action(g, who, instrument_id, values))
+            return _confirm_notice(request, ctx, who, instrument_id, values)
+        with ctx.unit_of_work() as uow:
+            _instrument_action(GuaranteesService(uow), who, instrument_id, values)
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        return _instrument_page(
+            request,
+            ctx,
+            who,
+            instrument_id,
+            error=form_error(exc),
+            values=values,
+            status_code=exc.status,
+        )
+    return RedirectResponse(f"/instruments/{instrument_id}?done={action}", status_code=303)
+
+
+def _instrument_action(
+    g: GuaranteesService, who: Actor, instrument_id: int, values: dict[str, str]
+) -> None:
+    """Carry out one form of the instrument page, as its API route would."""
+    action = values.get("action", "")
+    if action == "amount":
+        g.set_amount(
+            who,
+            instrument_id,
+            year=_whole("year", values.get("year", "")),
+            category=values.get("category", ""),
+            amount=_decimal("amount", values.get("amount", "")),
+            currency=values.get("currency", "") or "EUR",
+            rate_on=_day("rate_on", values.get("rate_on", "")),
+            basis=values.get("basis", ""),
+        )
+    elif action == "obligation":
+        g.add_obligation(
+            who,
+            instrument_id,
+            trigger=values.get("trigger", ""),
+            action=values.get("obligation_action", ""),
+            within_hours=_whole("within_hours", values.get("within_hours", "")),
+            description=values.get("description", ""),
+        )
+    elif action == "notice":
+        given_on = _day("given_on", values.get("given_on", ""))
+        if given_on is None:
+            raise InvalidInput("given_on", "give the day notice was given, as YYYY-MM-DD")
+        g.give_notice(who, instrument_id, given_on=given_on, by=values.get("by") or None)
+    elif action == "link":
+        offer = parse_record_id("offer_id", values.get("offer_id", ""))
+        year = values.get("year", "").strip()
+        g.link_offer(who, offer, instrument_id, _whole("year", year) if year else None)
+    elif action == "unlink":
+        g.unlink_offer(who, parse_record_id("offer_id", values.get("offer_id", "")))
+    else:
+        raise InvalidInput("action", f"unknown action {action!r}")
+
+
+def _confirm_notice(
+    request: Request, ctx: Platform, who: Actor, instrument_id: int, values: dict[str, str]
+) -> HTMLResponse:
+    with ctx.reading() as s:
+        i = queries.get_instrument(s, who, instrument_id, ctx.clock.now().date())
+    given_on = values.get("given_on", "")
+    by = values.get("by") or who.delegation or ""
+    months = i["termination_notice_months"]
+    period = f"{months} months' notice" if months else "no notice period: at once"
+    return TEMPLATES.TemplateResponse(
+        request,
+        "council_confirm.html",
+        {
+            "question": f"Give notice to terminate “{i['title']}” ({i['member']})?",
+            "consequences": [
+                f"Notice given on {given_on} by {by}; the instrument sets {period}.",
+                "It binds until the notice takes effect, and not from that day on.",
+                "Notice is given once: it cannot be withdrawn here.",
+            ],
+            "post_to": f"/instruments/{instrument_id}/act",
+            "fields": {"action": "notice", "given_on": given_on, "by": values.get("by", "")},
+            "yes": "Yes, give notice",
+            "back": f"/instruments/{instrument_id}",
+        },
+    )
+
+
+# ---- the membership pathway ---------------------------------------------------------------
+
+PATHWAY_DONE = {
+    "add": "Step added to the pathway.",
+    "update": "Step updated.",
+    "question": "The invitation question is tabled in the council.",
+}
+
+
+@router.get("/pathway", response_class=HTMLResponse)
+def pathway_page(request: Request, ctx: Ctx, who: PageActor, done: Choice = None) -> HTMLResponse:
+    return _pathway_page(request, ctx, who, done=done)
+
+
+def _pathway_page(
+    request: Request,
+    ctx: Platform,
+    who: Actor,
+    *,
+    done: str | None = None,
+    error: FormError | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    with ctx.reading() as s:
+        steps = queries.list_pathway(s, who)
+        partners = s.scalars(
+            select(Delegation.id).where(Delegation.kind == DelegationKind.PARTNER.value)
+        ).all()
+    partner_id = partners[0] if len(partners) == 1 else None
+    actions = policy.pathway_actions(who, partner_id) if partner_id else set()
+    return TEMPLATES.TemplateResponse(
+        request,
+        "pathway.html",
+        {
+            "steps": steps,
+            "actions": actions,
+            "kinds": [k.value for k in StepKind],
+            "statuses": [st.value for st in StepStatus],
+            "done_text": PATHWAY_DONE.get(done or ""),
+            "error": error,
+            "v": values or {},
+        },
+        status_code=status_code,
+    )
+
+
+@router.post("/pathway/act", response_class=HTMLResponse)
+async def act_on_pathway(request: Request, ctx: Ctx, who: PageActor) -> Response:
+    """The pathway page's forms: add a step, update one, table the invitation question."""
+    form = await _posted(request)
+    action = str(form.get("action") or "")
+    values: dict[str, str] = {}
+    try:
+        values = _checked(form)
+        with ctx.unit_of_work() as uow:
+            _pathway_action(GuaranteesService(uow), who, values)
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        return _pathway_page(
+            request, ctx, who, error=form_error(exc), values=values, status_code=exc.status
+        )
+    return RedirectResponse(f"/pathway?done={action}", status_code=303)
+
+
+def _pathway_action(g: GuaranteesService, who: Actor, values: dict[str, str]) -> None:
+    action = values.get("action", "")
+    if action == "add":
+        g.add_step(
+            who,
+            kind=values.get("kind", ""),
+            title=values.get("title", ""),
+            description=values.get("description", ""),
+            status=values.get("status", "") or StepStatus.NOT_STARTED.value,
+            due_on=_day("due_on", values.get("due_on", "")),
+            idempotency_key=values.get("idempotency_key") or None,
+        )
+    elif action == "update":
+        step = parse_record_id("step_id", values.get("step_id", ""))
+        status = values.get("status") or None
+        evidence = values.get("evidence", "").strip() or None
+        g.update_step(who, step, status=status, evidence=evidence)
+    elif action == "question":
+        step = parse_record_id("step_id", values.get("step_id", ""))
+        g.table_invitation_question(who, step, text=values.get("text", ""))
+    else:
+        raise InvalidInput("action", f"unknown action {action!r}")
