@@ -24,6 +24,7 @@ from shieldwall.app import create_app
 from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.settings import Settings
 from tests.conftest import NOW, actor
+from tests.guarantees_fixtures import instrument_with_obligation
 from tests.liveserver import LiveServer
 from tests.platform import TestPlatform as Context
 from tests.platform import open_test_platform
@@ -86,6 +87,12 @@ def seed_ledger(ctx: Context) -> None:
     g.add_obligation(deu, instrument, trigger="armed attack", action="consult", within_hours=24)
     g.link_offer(deu, 1, instrument, None)
     g.add_step(actor(ctx, "sec"), kind="condition", title="Reforms")
+    # An instrument whose duty to consult an armed attack opened, so that the obligations'
+    # routes do too.
+    instrument_with_obligation(ctx, "DEU")
+    ctx.obligations.declare_trigger(
+        ukr, kind="armed attack", occurred_at=NOW - dt.timedelta(hours=1), description="Strikes."
+    )
 
 
 @pytest.fixture(params=["sec", "deu", "ukr"])

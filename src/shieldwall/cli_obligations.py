@@ -19,6 +19,7 @@ from shieldwall.kit.dates import parse_instant
 from shieldwall.kit.errors import DomainError
 from shieldwall.kit.uow import UnitOfWork
 from shieldwall.obligations import queries
+from shieldwall.obligations.model import utc_text
 from shieldwall.obligations.service import ObligationsService
 
 obligations_app = typer.Typer(
@@ -86,7 +87,7 @@ def declare(
     n, meeting = len(t["due_items"]), t["meeting"]
     consultation = (
         f"; crisis consultation {meeting['id']} convened, to be held by "
-        f"{meeting['hold_by'].isoformat()}"
+        f"{utc_text(meeting['hold_by'])}"
         if meeting and meeting["hold_by"]
         else ""
     )

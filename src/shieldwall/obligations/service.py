@@ -186,7 +186,8 @@ class ObligationsService:
                 event.exercise,
             ),
             convened_by=declarer.code,
-            hold_within_hours=within / dt.timedelta(hours=1),
+            # in whole seconds, so that the hours the council is given hold no float noise
+            hold_within_hours=(within // dt.timedelta(seconds=1)) / 3600,
             agenda=[
                 AgendaEntry(
                     title=f"Consultations under the security commitments "
