@@ -9,6 +9,7 @@ Nothing here asks the code under test (``may_see``, ``policy.allowed``) what to 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,9 +23,12 @@ from sqlalchemy import select
 from shieldwall.access.model import Audience, Releasability
 from shieldwall.app import create_app
 from shieldwall.assistance.policy import Action
+from shieldwall.assistance.tables import CapabilityItem
 from shieldwall.council.policy import Action as CouncilAction
 from shieldwall.council.service import AgendaEntry
 from shieldwall.council.tables import AgendaItem
+from shieldwall.envelope.policy import Action as EnvelopeAction
+from shieldwall.envelope.service import ComponentIn
 from shieldwall.guarantees.policy import Action as GuaranteesAction
 from shieldwall.kit.settings import Settings
 from shieldwall.obligations.policy import Action as ObligationsAction
@@ -33,6 +37,7 @@ from shieldwall.routes_policy import ROUTES
 from tests.conftest import NOW, SETUP, USERS, Delegations, actor
 from tests.guarantees_fixtures import instrument_with_obligation
 from tests.platform import TestPlatform as Context
+from tests.test_envelope import add_items, committed
 
 
 def app_routes(url: str) -> set[tuple[str, str]]:
@@ -394,10 +399,49 @@ def _step(ctx: Context) -> int:
     return found
 
 
+def _crew_offer(ctx: Context) -> int:
+    """A DEU offer of air-defence crew training, released to the council and committed."""
+    with ctx.reading() as s:
+        known = s.scalar(select(CapabilityItem.id).where(CapabilityItem.code == "ad-crew"))
+    if known is None:
+        add_items(ctx)
+    return committed(ctx, "DEU", "ad-crew", 6)
+
+
+def _tranche(ctx: Context) -> int:
+    tranche: int = ctx.envelope.plan_delivery(
+        actor(ctx, "deu"), _crew_offer(ctx), quantity=2, expected_on=NOW.date()
+    )
+    return tranche
+
+
+def _package(ctx: Context) -> int:
+    package: int = ctx.envelope.define_package(
+        actor(ctx, "sec"),
+        code=f"p-{next(_PACKAGES)}",
+        name="Package",
+        area="demining",
+        units_needed=1,
+        components=[ComponentIn("demining-kit", "equip", 1)],
+    )
+    return package
+
+
+_PACKAGES = itertools.count(1)
+_PACKAGE_BODY = {
+    "name": "Demining team",
+    "area": "demining",
+    "units_needed": 1,
+    "components": [{"item": "demining-kit", "kind": "equip", "quantity_per_unit": 10}],
+}
+
 Build = Callable[[Context], tuple[str, dict[str, Any] | None]]
 _MEETING = {"title": "Consultation", "level": "ambassadors"}
 # name → (the permission its route declares, how to build the call on a fresh record)
-CASES: dict[str, tuple[Action | CouncilAction | GuaranteesAction | ObligationsAction, Build]] = {
+CASES: dict[
+    str,
+    tuple[Action | CouncilAction | EnvelopeAction | GuaranteesAction | ObligationsAction, Build],
+] = {
     "declare trigger": (ObligationsAction.DECLARE_TRIGGER, lambda c: ("/api/v1/triggers", _ATTACK)),
     "record met": (
         ObligationsAction.RECORD_MET,
@@ -598,6 +642,35 @@ CASES: dict[str, tuple[Action | CouncilAction | GuaranteesAction | ObligationsAc
             },
         ),
     ),
+    "define package": (
+        EnvelopeAction.DEFINE_PACKAGE,
+        lambda c: (
+            "/api/v1/capability-packages",
+            {**_PACKAGE_BODY, "code": f"team-{next(_PACKAGES)}"},
+        ),
+    ),
+    "change package": (
+        EnvelopeAction.DEFINE_PACKAGE,
+        lambda c: (f"/api/v1/capability-packages/{_package(c)}", {"units_needed": 2}),
+    ),
+    "plan delivery": (
+        EnvelopeAction.PLAN_DELIVERY,
+        lambda c: (
+            "/api/v1/planned-deliveries",
+            {"offer_id": _crew_offer(c), "quantity": 1, "expected_on": "2024-05-01"},
+        ),
+    ),
+    "re-plan delivery": (
+        EnvelopeAction.PLAN_DELIVERY,
+        lambda c: (
+            f"/api/v1/planned-deliveries/{_tranche(c)}",
+            {"expected_on": "2024-06-01", "reason": "r"},
+        ),
+    ),
+    "remove tranche": (
+        EnvelopeAction.PLAN_DELIVERY,
+        lambda c: (f"/api/v1/planned-deliveries/{_tranche(c)}?reason=r", None),
+    ),
 }
 
 # Who may take each action on UKR's requests and on DEU's offers to UKR, by hand from the
@@ -615,6 +688,9 @@ METHODS = {
     "link an offer": "PUT",
     "unlink an offer": "DELETE",
     "add evidence": "PATCH",
+    "change package": "PATCH",
+    "re-plan delivery": "PATCH",
+    "remove tranche": "DELETE",
 }
 BODY_FOR = {
     ("give notice", "sec"): {"by": "DEU"},
@@ -672,6 +748,13 @@ MAY: dict[str, frozenset[str]] = {
     # bound, or the secretariat, records a report as met.
     "declare trigger": frozenset({"ukr", "sec", "sec-staff"}),
     "record met": frozenset({"deu", "sec", "sec-staff"}),
+    # The partner or the secretariat defines and changes capability packages; the member
+    # whose offer it is, or the secretariat, plans, re-plans and removes its deliveries.
+    "define package": frozenset({"sec", "sec-staff", "ukr"}),
+    "change package": frozenset({"sec", "sec-staff", "ukr"}),
+    "plan delivery": frozenset({"sec", "sec-staff", "deu"}),
+    "re-plan delivery": frozenset({"sec", "sec-staff", "deu"}),
+    "remove tranche": frozenset({"sec", "sec-staff", "deu"}),
 }
 
 
