@@ -32,7 +32,7 @@ from shieldwall.guarantees.schemas import (
     StepPatch,
 )
 from shieldwall.guarantees.service import GuaranteesService
-from shieldwall.kit.dates import IsoDate
+from shieldwall.kit.dates import parse_day
 from shieldwall.kit.pagination import Page
 from shieldwall.kit.params import IdempotencyKey, Limit, Offset, RecordId, Whole
 from shieldwall.kit.problems import problem_responses
@@ -52,7 +52,8 @@ def list_instruments(
     member: CodeFilter = None,
     partner: CodeFilter = None,
     in_force_on: Annotated[
-        IsoDate | None, Query(description="Only those binding that day (YYYY-MM-DD)")
+        str | None,
+        Query(pattern=r"^\d{4}-\d{2}-\d{2}$", description="Only those binding that day"),
     ] = None,
     offset: Offset = 0,
     limit: Limit = 100,
@@ -64,7 +65,7 @@ def list_instruments(
             ctx.clock.now().date(),
             member=member,
             partner=partner,
-            in_force_on=in_force_on,
+            in_force_on=parse_day("in_force_on", in_force_on) if in_force_on else None,
             offset=offset,
             limit=limit,
         )

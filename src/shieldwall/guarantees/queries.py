@@ -58,6 +58,40 @@ def _entry_year() -> ColumnElement[int]:
     return func.coalesce(InstrumentOffer.year, extract("year", LedgerEntry.occurred_on))
 
 
+def _promised(session: Session, where: list[ColumnElement[bool]]) -> Any:
+    """Per instrument, year and currency: the amounts as stated (hundredths) and in EUR."""
+    return session.execute(
+        select(
+            InstrumentAmount.instrument_id,
+            InstrumentAmount.year,
+            InstrumentAmount.currency,
+            func.sum(InstrumentAmount.amount_minor),
+            func.sum(InstrumentAmount.eur_cents),
+        )
+        .join(Instrument, Instrument.id == InstrumentAmount.instrument_id)
+        .where(*where)
+        .group_by(InstrumentAmount.instrument_id, InstrumentAmount.year, InstrumentAmount.currency)
+    )
+
+
+def _linked_ledger(session: Session, reader: Actor, where: list[ColumnElement[bool]]) -> Any:
+    """Per instrument and the year each entry counts toward: the measures' sums over the
+    ledger entries of the readable offers linked to it."""
+    entry_year = _entry_year().label("year")
+    columns: list[Any] = [
+        InstrumentOffer.instrument_id,
+        entry_year,
+        *measure_sums(session.get_bind().dialect.name),
+    ]
+    return session.execute(
+        select(*columns)
+        .join(LedgerEntry, LedgerEntry.offer_id == InstrumentOffer.offer_id)
+        .join(Instrument, Instrument.id == InstrumentOffer.instrument_id)
+        .where(*where, LedgerEntry.offer_id.in_(readable_offer_ids(reader)))
+        .group_by(InstrumentOffer.instrument_id, entry_year)
+    )
+
+
 def fulfilment(
     session: Session,
     reader: Actor,
@@ -86,38 +120,13 @@ def fulfilment(
         return rows.setdefault((i, year), Fulfilment(i, code[i], year))
 
     by_currency: dict[tuple[int, int], dict[str, int]] = defaultdict(dict)
-    promised = session.execute(
-        select(
-            InstrumentAmount.instrument_id,
-            InstrumentAmount.year,
-            InstrumentAmount.currency,
-            func.sum(InstrumentAmount.amount_minor),
-            func.sum(InstrumentAmount.eur_cents),
-        )
-        .join(Instrument, Instrument.id == InstrumentAmount.instrument_id)
-        .where(*where)
-        .group_by(InstrumentAmount.instrument_id, InstrumentAmount.year, InstrumentAmount.currency)
-    )
-    for i, year, currency, minor, cents in promised:
+    for i, year, currency, minor, cents in _promised(session, where):
         r = row(i, int(year))
         r.promised_eur_cents += int(cents)
         by_currency[(i, int(year))][currency] = int(minor)
     for key, currencies in by_currency.items():
         rows[key].promised_by_currency = currencies
-    entry_year = _entry_year().label("year")
-    columns: list[Any] = [
-        InstrumentOffer.instrument_id,
-        entry_year,
-        *measure_sums(session.get_bind().dialect.name),
-    ]
-    ledger = session.execute(
-        select(*columns)
-        .join(LedgerEntry, LedgerEntry.offer_id == InstrumentOffer.offer_id)
-        .join(Instrument, Instrument.id == InstrumentOffer.instrument_id)
-        .where(*where, LedgerEntry.offer_id.in_(readable_offer_ids(reader)))
-        .group_by(InstrumentOffer.instrument_id, entry_year)
-    )
-    for entry in ledger:
+    for entry in _linked_ledger(session, reader, where):
         totals = measure_totals(entry._mapping)
         f = row(entry.instrument_id, int(entry.year))
         f.committed_eur_cents = totals[Measure.COMMITTED.value].value_cents

@@ -36,6 +36,6 @@ def burden_sharing_page(
             "b": shared,
             "year": year,
             "years": list(range(this_year, FIRST_YEAR - 1, -1)),
-            "chart": charts.burden_shares(shared["rows"]),
+            "burden_chart": charts.burden_shares(shared["rows"]),
         },
     )
