@@ -38,6 +38,7 @@ from shieldwall.cli_common import (
     write_rows,
 )
 from shieldwall.cli_council import council_app
+from shieldwall.cli_envelope import envelope_app
 from shieldwall.cli_guarantees import guarantees_app
 from shieldwall.cli_obligations import obligations_app
 from shieldwall.context import open_platform
@@ -63,6 +64,7 @@ app.add_typer(audit_app, name="audit")
 user_app = typer.Typer(help="User accounts: each belongs to one delegation.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(council_app, name="council")
+app.add_typer(envelope_app, name="envelope")
 app.add_typer(guarantees_app, name="guarantees")
 app.add_typer(obligations_app, name="obligations")
 mail_app = typer.Typer(help="The outbox of notification mail.", no_args_is_help=True)

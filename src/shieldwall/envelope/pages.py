@@ -194,7 +194,7 @@ def _envelope_page(
         "envelope.html",
         {
             "e": view,
-            "chart": readiness_over_time(view["areas"]),
+            "envelope_chart": readiness_over_time(view["areas"]),
             "series": _series_table(view["areas"]),
             "best": best,
             "may_define": policy.may_define_packages(who),
