@@ -218,8 +218,7 @@ def test_a_crisis_consultation_not_held_in_time_is_flagged_late(
 
 def test_the_deterrence_partnership_splits_the_allies(sec: httpx.Client) -> None:
     proposals = {p["title"]: p for p in _get(sec, "/api/v1/proposals")["items"]}
-    # The council's three, and the invitation question of the membership pathway.
-    assert len(proposals) == 4 and all(p["illustrative"] for p in proposals.values())
+    assert len(proposals) == 3 and all(p["illustrative"] for p in proposals.values())
     found = proposals["A deterrence and defence partnership, with a signal of membership"]
     proposal = _get(sec, f"/api/v1/proposals/{found['id']}")
     assert (proposal["state"], proposal["outcome"]) == ("in discussion", None)

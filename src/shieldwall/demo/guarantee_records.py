@@ -22,12 +22,9 @@ from shieldwall.demo.records import (
     Entry,
     Lifecycle,
     Seat,
-    Stated,
-    in_order,
     load_toml,
     made,
     read_csv,
-    stated,
 )
 from shieldwall.guarantees.model import Category, Trigger
 from shieldwall.kit.errors import InvalidInput
@@ -277,19 +274,6 @@ class PathwayMilestone:
 
 
 @dataclass(frozen=True)
-class InvitationQuestion:
-    """The invitation question, tabled as an illustrative council proposal on the pathway
-    step titled ``step``, with positions."""
-
-    step: str
-    title: str
-    text: str
-    tabled_by: str
-    tabled_on: dt.date
-    positions: tuple[Stated, ...]
-
-
-@dataclass(frozen=True)
 class Exercise:
     """The illustrative trigger exercise, dated from the demo's present."""
 
@@ -307,7 +291,6 @@ class GuaranteesPlan:
     report: ReportClause
     offer_links: tuple[OfferLink, ...]
     pathway: tuple[PathwayMilestone, ...]
-    invitation: InvitationQuestion
     exercise: Exercise
 
 
@@ -319,7 +302,6 @@ def read_guarantees(path: Path = HERE / "guarantees.toml") -> GuaranteesPlan:
         report=_one(path, document, "report", _report),
         offer_links=_each(path, document, "offer_link", _offer_link),
         pathway=_each(path, document, "pathway", _pathway),
-        invitation=_one(path, document, "invitation", _invitation),
         exercise=_one(path, document, "exercise", _exercise),
     )
     made(path.name, lambda d: d.read(lambda _: None), document)  # no unknown table
@@ -442,20 +424,6 @@ def _pathway(entry: Entry) -> PathwayMilestone:
     return step
 
 
-def _invitation(entry: Entry) -> InvitationQuestion:
-    question = InvitationQuestion(
-        step=entry.need("step", str),
-        title=entry.need("title", str),
-        text=entry.need("text", str),
-        tabled_by=entry.need("tabled_by", str),
-        tabled_on=entry.need("tabled_on", dt.date),
-        positions=tuple(p.read(stated) for p in entry.tables("positions")),
-    )
-    if not in_order([question.tabled_on, *(p.on for p in question.positions)]):
-        raise ValueError("the positions follow the tabling, in date order")
-    return question
-
-
 def _exercise(entry: Entry) -> Exercise:
     given = entry.need("trigger", str)
     try:
@@ -506,19 +474,7 @@ def check_guarantees(plan: GuaranteesPlan, agreements: list[Agreement], seats: l
 
 
 def _check_people(plan: GuaranteesPlan, seated: dict[str, str]) -> None:
-    invitation, exercise = plan.invitation, plan.exercise
-    if invitation.step not in [s.title for s in plan.pathway]:
-        raise InvalidInput(
-            "guarantees.toml invitation", f"step: no pathway step {invitation.step!r}"
-        )
-    people = [("invitation", invitation.tabled_by)]
-    people += [
-        (f"invitation positions {n}", p.delegation) for n, p in enumerate(invitation.positions, 1)
-    ]
-    for where, code in people:
-        if code not in seated:
-            raise InvalidInput(f"guarantees.toml {where}", f"{code!r} has no seat in the council")
-    if seated.get(exercise.declared_by) not in ("partner", "secretariat"):
+    if seated.get(plan.exercise.declared_by) not in ("partner", "secretariat"):
         raise InvalidInput("guarantees.toml exercise", "declared_by: the partner or the chair")
 
 

@@ -20,14 +20,12 @@ from functools import partial
 
 from sqlalchemy import select
 
-from shieldwall.demo.council import ProposalSteps
 from shieldwall.demo.guarantee_records import (
     EURO,
     SOURCED_YEAR,
     Agreement,
     Exercise,
     GuaranteesPlan,
-    InvitationQuestion,
     LaterYears,
     OfferLink,
     PathwayMilestone,
@@ -41,7 +39,7 @@ from shieldwall.demo.guarantee_records import (
     read_rates,
     resolve_offer_links,
 )
-from shieldwall.demo.records import DemoProposal, Lifecycle, Seat
+from shieldwall.demo.records import Lifecycle, Seat
 from shieldwall.demo.timeline import Desk, OfferSteps, Timeline
 from shieldwall.guarantees.model import Category, ObligationAction, Trigger
 from shieldwall.kit.errors import InvalidInput
@@ -66,11 +64,10 @@ def _at(day: dt.date, hour: int) -> dt.datetime:
 @dataclass
 class Signed:
     """What the guarantee steps recorded, once played: instrument and report-obligation ids
-    by signatory, pathway step ids by title."""
+    by signatory."""
 
     instruments: dict[str, int] = field(default_factory=dict)
     reports: dict[str, int] = field(default_factory=dict)
-    steps: dict[str, int] = field(default_factory=dict)
 
 
 def instrument_notes(agreement: Agreement, title_basis: str | None) -> str:
@@ -279,11 +276,7 @@ def scheduler_runs(
 
 
 def record_pathway(
-    desk: Desk,
-    timeline: Timeline,
-    pathway: tuple[PathwayMilestone, ...],
-    seated: dt.date,
-    signed: Signed,
+    desk: Desk, timeline: Timeline, pathway: tuple[PathwayMilestone, ...], seated: dt.date
 ) -> None:
     """The chair records each step with its status and evidence, on its day (the council's
     first day for what came before it)."""
@@ -302,35 +295,9 @@ def record_pathway(
             releasability=None if step.illustrative else PUBLIC,
         )
         desk.guarantees.update_step(chair, step_id, evidence=step.evidence)
-        signed.steps[step.title] = step_id
 
     for step in pathway:
         timeline.add(max(step.on or seated, seated), PATHWAY_AT, partial(record, step))
-
-
-class InvitationSteps(ProposalSteps):
-    """The invitation question, tabled through the guarantees service on its pathway step;
-    the positions are stated on it as on any illustrative proposal."""
-
-    def __init__(self, desk: Desk, question: InvitationQuestion, signed: Signed) -> None:
-        proposal = DemoProposal(
-            question.title,
-            question.text,
-            question.tabled_by,
-            question.tabled_on,
-            question.positions,
-        )
-        super().__init__(desk, proposal)
-        self.question, self.signed = question, signed
-
-    def table(self) -> None:
-        question = self.question
-        self.proposal_id = self.desk.guarantees.table_invitation_question(
-            self.desk.actor(question.tabled_by),
-            self.signed.steps[question.step],
-            text=question.text,
-            title=question.title,
-        )
 
 
 def exercise(desk: Desk, timeline: Timeline, drill: Exercise, present: dt.datetime) -> None:
@@ -394,8 +361,7 @@ def schedule_guarantees(
     order ``files.links`` counts them; ``seated``: the council's first day); what it will
     record, counted."""
     plan, signed = files.plan, Signed()
-    late = [f.on for f in plan.report.filed] + [plan.invitation.tabled_on]
-    if max(late) >= present.date():
+    if any(f.on >= present.date() for f in plan.report.filed):
         raise InvalidInput("guarantees.toml", "date what it records before the demo's present")
     for a in files.agreements:
         InstrumentSteps(desk, a, plan, files.rates.get(a.signatory), signed).schedule(timeline)
@@ -405,8 +371,7 @@ def schedule_guarantees(
     file_reports(desk, timeline, plan.report.filed, signed)
     first_year = min(a.signed_on for a in files.agreements).year
     scheduler_runs(desk, timeline, first_year, plan.report.within_days, present)
-    record_pathway(desk, timeline, plan.pathway, seated, signed)
-    InvitationSteps(desk, plan.invitation, signed).schedule(timeline)
+    record_pathway(desk, timeline, plan.pathway, seated)
     exercise(desk, timeline, plan.exercise, present)
     return {
         "instruments": len(files.agreements),

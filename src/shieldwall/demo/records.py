@@ -352,7 +352,7 @@ def _demo_proposal(entry: Entry) -> DemoProposal:
         text=entry.need("text", str),
         tabled_by=entry.need("tabled_by", str),
         tabled_on=entry.need("tabled_on", dt.date),
-        positions=tuple(p.read(stated) for p in entry.tables("positions")),
+        positions=tuple(p.read(_stated) for p in entry.tables("positions")),
         circulated_on=entry.get("circulated_on", dt.date),
         silence_days=entry.get("silence_days", int),
     )
@@ -364,7 +364,7 @@ def _demo_proposal(entry: Entry) -> DemoProposal:
     return proposal
 
 
-def stated(entry: Entry) -> Stated:
+def _stated(entry: Entry) -> Stated:
     stances: dict[str, Literal["support", "abstain", "object"]] = {
         "support": "support",
         "abstain": "abstain",
