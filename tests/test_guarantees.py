@@ -659,3 +659,93 @@ def test_burden_sharing_shares_gdp_and_promises(seeded: Context, clock: FixedClo
         ("EUU", 2.7),
     ]
     assert in_2024["year"] == 2024
+
+
+# ---- what the 2024 agreements hold ----------------------------------------------------------
+
+# Three rows of ../shared/data/security-agreements-2024/agreements.csv (compiled for this
+# project from public pages; see its README), as the demo loads all 29 through the service:
+# signatory, signed_on, place, duration_years, until accession, the 2024 amount, its currency
+# and scope, and the consultation clause.
+AGREEMENTS = [
+    ("GBR", "2024-01-12", "Kyiv (Mariinskyi Palace)", 10, True, "2500000000", "GBP", "military"),
+    (
+        "JPN",
+        "2024-06-13",
+        "Apulia, Italy (G7 summit)",
+        10,
+        False,
+        "4500000000",
+        "USD",
+        "total (security, humanitarian, technical and financial)",
+    ),
+    (
+        "EUU",
+        "2024-06-27",
+        "Brussels (European Council)",
+        None,
+        False,
+        "5000000000",
+        "EUR",
+        "military (EPF Ukraine Assistance Fund)",
+    ),
+]
+
+
+def test_the_service_carries_what_the_agreements_file_holds(
+    seeded: Context, clock: FixedClock
+) -> None:
+    clock.set(dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC))
+    g, sec = seeded.guarantees, actor(seeded, "sec")
+    _uk(seeded)
+    seeded.delegations.seat_delegation(SETUP, code="JPN", name="Japan", kind="contributor")
+    g.record_rate(
+        sec, currency="GBP", rate_on=D(2024, 1, 2), units_per_eur=Decimal("0.8565"), source="ECB"
+    )
+    g.record_rate(
+        sec, currency="USD", rate_on=D(2024, 1, 2), units_per_eur=Decimal("1.0811"), source="ECB"
+    )
+    for code, signed, place, years, accession, amount, currency, scope in AGREEMENTS:
+        instrument = g.create_instrument(
+            sec,
+            member=code,
+            title=f"Security agreement of {code} with Ukraine",
+            signed_on=D.fromisoformat(signed),
+            place=place,
+            duration_years=years,
+            until_accession=accession,
+            notes="As stated by the sources.",
+            sources="https://example.org/a https://example.org/b",
+        )
+        g.set_amount(
+            sec,
+            instrument,
+            year=2024,
+            category="not broken down",
+            amount=Decimal(amount),
+            currency=currency,
+            rate_on=None if currency == "EUR" else D(2024, 1, 2),
+            basis=scope,
+        )
+        g.add_obligation(sec, instrument, trigger="armed attack", action="consult", within_hours=24)
+    with seeded.reading() as s:
+        _n, listed = queries.list_instruments(s, sec, D(2026, 3, 2))
+        views = [queries.get_instrument(s, sec, i["id"], D(2026, 3, 2)) for i in listed]
+    assert [(v["member"], v["signed_on"], v["ends_on"], v["until_accession"]) for v in views] == [
+        ("GBR", D(2024, 1, 12), D(2034, 1, 12), True),
+        ("JPN", D(2024, 6, 13), D(2034, 6, 13), False),
+        ("EUU", D(2024, 6, 27), None, False),  # the EU text sets no term
+    ]
+    # £2.5bn / 0.8565 = €2,918,855,808.52…; $4.5bn / 1.0811 = €4,162,427,157.52…
+    assert [
+        (a["amount"], a["currency"], a["eur"], a["basis"]) for v in views for a in v["amounts"]
+    ] == [
+        (2_500_000_000.0, "GBP", 2_918_855_808.52, "military"),
+        (4_500_000_000.0, "USD", 4_162_427_157.52, AGREEMENTS[1][7]),
+        (5_000_000_000.0, "EUR", 5_000_000_000.0, AGREEMENTS[2][7]),
+    ]
+    assert {(o["trigger"], o["within_hours"]) for v in views for o in v["obligations"]} == {
+        ("armed attack", 24)
+    }
+    assert views[2]["sources"] == ["https://example.org/a", "https://example.org/b"]
+    assert views[0]["place"] == "Kyiv (Mariinskyi Palace)"
