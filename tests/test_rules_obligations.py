@@ -9,6 +9,9 @@ itself) and the secretariat declare; the member bound or the secretariat records
 from __future__ import annotations
 
 import datetime as dt
+import os
+import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -27,6 +30,20 @@ MINUTE = dt.timedelta(minutes=1)
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
 KYIV = dt.timezone(dt.timedelta(hours=3))  # summer time, as on 1 April 2024
+
+
+@pytest.fixture
+def far_from_utc() -> Iterator[None]:
+    """The process's local time zone 14 hours ahead of UTC: the rules must not depend on it."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "Pacific/Kiritimati"
+    time.tzset()
+    yield
+    if before is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
 
 
 # ---- states ------------------------------------------------------------------------------
@@ -171,6 +188,7 @@ def test_matches(kind: Trigger, clause: str, opens: bool) -> None:
     assert model.matches(kind, clause) is opens
 
 
+@pytest.mark.usefixtures("far_from_utc")
 def test_occurred_on_is_the_utc_day() -> None:
     assert model.occurred_on(dt.datetime(2024, 4, 2, 1, 30, tzinfo=KYIV)) == dt.date(2024, 4, 1)
     assert model.occurred_on(dt.datetime(2024, 4, 1, 23, 30, tzinfo=UTC)) == dt.date(2024, 4, 1)
@@ -348,6 +366,8 @@ def test_year_end_opens() -> None:
         (2025, FROM, dt.date(2025, 1, 2), None, True),  # bound on 1 January
         # notice given 1 July 2024, six months: ends 1 January 2025
         (2025, FROM, UNTIL, dt.date(2024, 7, 1), False),
+        # notice given 1 October 2024, six months: binds until 1 April 2025
+        (2025, FROM, UNTIL, dt.date(2024, 10, 1), True),
         (2024, FROM, UNTIL, dt.date(2024, 7, 1), True),
     ],
 )
@@ -371,8 +391,10 @@ def test_in_force_during(
         (UNTIL, None, dt.datetime(2025, 1, 1, 1, 0, tzinfo=dt.timezone(2 * HOUR)), []),
         (dt.date(2025, 3, 1), None, dt.datetime(2027, 6, 1, tzinfo=UTC), [2024, 2025]),
         (None, dt.date(2024, 7, 1), dt.datetime(2027, 6, 1, tzinfo=UTC), [2024]),
+        (None, dt.date(2024, 10, 1), dt.datetime(2027, 6, 1, tzinfo=UTC), [2024, 2025]),
     ],
 )
+@pytest.mark.usefixtures("far_from_utc")
 def test_years_to_report(
     until: dt.date | None, notice_on: dt.date | None, now: dt.datetime, years: list[int]
 ) -> None:
@@ -390,6 +412,7 @@ def test_duty() -> None:
     assert model.duty(ObligationAction.REPORT, None) == "Report on implementation"
 
 
+@pytest.mark.usefixtures("far_from_utc")
 def test_utc_text_and_exercise() -> None:
     assert model.utc_text(dt.datetime(2024, 4, 2, 8, 5, tzinfo=KYIV)) == "2024-04-02 05:05 UTC"
     assert model.exercise_marked("Crisis consultation", True) == "Exercise: Crisis consultation"
@@ -455,6 +478,15 @@ def test_who_declares(who: Actor, partner: int, may: bool) -> None:
     else:
         with pytest.raises(Forbidden):
             policy.require(who, Action.DECLARE_TRIGGER, owner_id=partner, record="for UKR")
+
+
+def test_a_refusal_without_a_record_names_none() -> None:
+    with pytest.raises(Forbidden) as refused:
+        policy.require(deu, Action.DECLARE_TRIGGER, owner_id=UKR)
+    assert refused.value.detail == (
+        "DEU may not declare a trigger event: "
+        "only the delegation the record belongs to or the secretariat may"
+    )
 
 
 def test_refusals_say_who_may() -> None:

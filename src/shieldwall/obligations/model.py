@@ -107,11 +107,9 @@ def consultation_met(held_at: dt.datetime, due_at: dt.datetime, attended: bool) 
 
 def declared_kind(field: str, text: str) -> Trigger:
     """A kind of event a delegation declares; a year end is declared by the calendar."""
-    try:
-        kind = Trigger(text.strip().lower())
-    except ValueError:
-        kind = None
-    if kind is None or kind not in DECLARED_TRIGGERS:
+    wanted = text.strip().lower()
+    kind = next((k for k in DECLARED_TRIGGERS if k.value == wanted), None)
+    if kind is None:
         names = ", ".join(sorted(t.value for t in DECLARED_TRIGGERS))
         raise InvalidInput(field, f"use one of {names} (a year end is declared by the calendar)")
     return kind
