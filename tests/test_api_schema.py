@@ -21,6 +21,7 @@ from schemathesis.specs.openapi.checks import (
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from shieldwall.app import create_app
+from shieldwall.envelope.service import ComponentIn
 from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.settings import Settings
 from tests.conftest import NOW, actor
@@ -72,6 +73,18 @@ def seed_ledger(ctx: Context) -> None:
         quantity=1,
         area="demining",
         value_cents=100_000,
+    )
+    # A capability package and a planned tranche, so that the envelope's routes reach them.
+    ctx.envelope.define_package(
+        actor(ctx, "sec"),
+        code="artillery",
+        name="Artillery",
+        area="artillery",
+        units_needed=2,
+        components=[ComponentIn("155mm-round", "arm", 100, per_month=True)],
+    )
+    ctx.envelope.plan_delivery(
+        actor(ctx, "deu"), 1, quantity=10, expected_on=NOW.date() + dt.timedelta(days=30)
     )
     # A meeting and a proposal of the council, so that their routes reach real records too.
     ctx.council.convene(ukr, title="Consultation", level="ambassadors", crisis=True, reason="r")

@@ -111,7 +111,7 @@ def _before(journey: EnvelopeJourney) -> None:
     expect(page.locator('#areas-table tr[data-area="air-defence"] .readiness')).to_have_text("50%")
     expect(page.locator("#releasability-note")).to_contain_text("offers your delegation may see")
     # The partner sees the delivery that would raise readiness most: the 3 crews committed.
-    expect(page.locator("#best-first")).to_contain_text("DEU: Air-defence crew training, 3 crew")
+    expect(page.locator("#best-first")).to_contain_text("DEU: Air-defence crew training, 3 crews")
     expect(page.locator("#best-first")).to_contain_text("air defence readiness from 50% to 80%")
 
 

@@ -345,8 +345,14 @@ def test_plans_that_break_a_rule_are_refused_and_change_nothing(
     done = api.as_("deu").post(path, json={**body, "offer_id": scene.systems, "quantity": 1})
     assert problem_of(done, 409)["current_state"] == "delivered"
     assert api.as_("sec").get(path).json() == []
-    # The secretariat may plan any offer's deliveries.
-    assert api.as_("sec").post(path, json={**body, "quantity": 3}).status_code == 201
+    # The secretariat may plan any offer's deliveries; the same request sent twice with its
+    # key plans once.
+    key = {"Idempotency-Key": "crews-1"}
+    first = api.as_("sec").post(path, json={**body, "quantity": 3}, headers=key)
+    again = api.as_("sec").post(path, json={**body, "quantity": 3}, headers=key)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert first.json()["id"] == again.json()["id"]
+    assert len(api.as_("sec").get(path).json()) == 1
 
 
 def test_replanning_and_removing_are_audited(

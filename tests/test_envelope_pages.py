@@ -87,7 +87,7 @@ def test_the_envelope_page_names_the_limiting_component(
     assert '<script src="/static/plotly.min.js"></script>' in page.text
     # The secretariat sees the best next delivery: the 36 interceptors committed, unplanned.
     assert "The single delivery that would raise readiness most" in text
-    assert "USA: PAC-3 MSE interceptor, 36 missile (committed, no delivery planned)" in text
+    assert "USA: PAC-3 MSE interceptor, 36 missiles (committed, no delivery planned)" in text
     assert "air defence readiness from 40% to 50%" in text
     # France may not see the interceptors' offer: for it, 0% and no best delivery.
     france = browsers["fra"].get("/envelope")
@@ -134,7 +134,7 @@ def test_a_slip_on_the_page(browsers: dict[str, Browser], scene: Scene, api: Del
     page = browsers["sec"].get(f"/envelope?slip={tranche.group(1)}&slip_months=2&as_of=2024-07-01")
     text = _text(page)
     assert (
-        "If DEU's Air-defence crew training (3 crew) expected on 2024-06-10 slips 2 months "
+        "If DEU's Air-defence crew training, 3 crews, expected on 2024-06-10, slips 2 months "
         "(to 2024-08-10), air defence readiness on 2024-07-01 falls from 60% to 50%."
     ) in text
     assert "Readiness as of 2024-07-01 — projected from the delivery plans" in text

@@ -90,6 +90,21 @@ def test_a_delivered_system_without_crews_is_not_ready() -> None:
     )
 
 
+def test_the_limiting_component_in_words_counts_its_units() -> None:
+    # One unit needed of one radar: "1 radar", not "1 radars"; a component counted in no
+    # named unit counts "units"; a one-month window is "the last month".
+    one = Package("p", "P", "a", 1, 1, (RADAR,))
+    limiting = model.package_readiness(one, {}, ON).limiting
+    assert limiting is not None
+    assert model.limited_by(limiting) == "limited by equipment (Patriot radar): 0 of 1 radar"
+    fuel = Package("p", "P", "a", 1, 1, (Component("fuel", SUSTAIN, 2, True),))
+    limiting = model.package_readiness(fuel, {"fuel": _at(D(2024, 2, 1), 5)}, ON).limiting
+    assert limiting is not None
+    assert model.limited_by(limiting) == (
+        "limited by sustainment (fuel): 0 of 2 units in the last month"
+    )
+
+
 def test_units_ready_is_the_least_number_of_whole_units() -> None:
     # Crews 5 // 3 = 1 unit; everything else supplies both: 1 of 2 units; readiness is the
     # crews' 5/6.
@@ -143,6 +158,8 @@ def test_a_package_without_components_is_not_ready() -> None:
         (10, 10, Fraction(1)),
         (15, 10, Fraction(1)),  # more than needed: all of it
         (-3, 10, Fraction(0)),  # a correction below nothing: nothing
+        (0, 1, Fraction(0)),
+        (1, 1, Fraction(1)),
         (0, 0, Fraction(1)),  # nothing needed: fully covered
         (5, 0, Fraction(1)),
     ],
@@ -239,8 +256,11 @@ def test_the_envelope_is_readiness_per_area() -> None:
 def test_a_package_names_each_item_once_and_needs_one() -> None:
     with pytest.raises(InvalidInput, match="components: a package needs at least one"):
         model.check_components("components", [])
-    with pytest.raises(InvalidInput, match="item 'crew' is named twice"):
+    with pytest.raises(InvalidInput, match="item 'crew' is named twice") as twice:
         model.check_components("components", [CREW, Component("crew", ARM, 1)])
+    assert twice.value.extra["errors"] == [
+        {"field": "components", "message": "item 'crew' is named twice: give it once"}
+    ]
     with pytest.raises(InvalidInput, match=r"components\.quantity_per_unit: give at least 1"):
         model.check_components("components", [Component("crew", ARM, 0)])
     model.check_components("components", [CREW, RADAR])
@@ -339,6 +359,9 @@ def test_unplanned_is_what_remains_committed_without_a_tranche() -> None:
 def test_a_plan_may_not_plan_more_than_remains_to_be_delivered() -> None:
     model.check_plan("offer 7", committed=10, delivered=6, planned=[4, 6])  # 10 − 6 = 4 ≤ 4
     model.check_plan("offer 7", committed=10, delivered=6, planned=[2])  # all used up
+    model.check_plan("offer 7", committed=10, delivered=10, planned=[2])  # all delivered
+    with pytest.raises(RuleViolation, match="would plan 1 still to come, but only 0 remain"):
+        model.check_plan("offer 7", committed=10, delivered=10, planned=[11])
     with pytest.raises(RuleViolation, match="would plan 5 still to come") as refused:
         model.check_plan("offer 7", committed=10, delivered=6, planned=[4, 6, 1])
     assert refused.value.detail == (
@@ -467,6 +490,11 @@ def test_gains_are_to_areas_and_ties_go_to_the_bigger_package_gain_then_the_earl
     assert [g.candidate.tranche_id for g in gains] == [4, 2, 1, 3]
     assert [g.gain for g in gains] == [Fraction(1, 5)] * 4
     assert [g.best_package_gain for g in gains] == [Fraction(2, 5)] * 3 + [Fraction(1, 5)]
+    # The same offer, the same day: the tranche planned first comes first.
+    seventh = Outstanding(7, 9, "i", 4, D(2024, 4, 1))
+    eighth = Outstanding(8, 9, "i", 4, D(2024, 4, 1))
+    tied = model.best_single_delivery([a], {}, [eighth, seventh], ON)
+    assert [g.candidate for g in tied] == [seventh, eighth]
     # Unplanned comes after planned; then the offer, then the tranche.
     late = Outstanding(None, 1, "i", 4, None)
     same_day = Outstanding(6, 5, "i", 4, D(2024, 4, 1))

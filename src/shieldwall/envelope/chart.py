@@ -20,10 +20,13 @@ LAYOUT: dict[str, Any] = {
 }
 
 
-def _line(area: dict[str, Any], points: list[dict[str, Any]], colour: str, ahead: bool) -> Any:
+def _line(
+    area: dict[str, Any], points: list[dict[str, Any]], colour: str, ahead: bool, legend: bool
+) -> Any:
     return go.Scatter(
         name=f"{area['name']} (projected)" if ahead else area["name"],
         legendgroup=area["area"],
+        showlegend=legend,
         x=[p["on"].isoformat() for p in points],
         y=[round(p["readiness"] * 100, 1) for p in points],
         mode="lines+markers",
@@ -34,7 +37,7 @@ def _line(area: dict[str, Any], points: list[dict[str, Any]], colour: str, ahead
 
 def readiness_over_time(areas: list[dict[str, Any]]) -> str | None:
     """One solid line per area over the months up to today, and a dashed one from today's
-    last actual point over the projected months."""
+    last actual point over the projected months (the page says which is which)."""
     if not areas:
         return None
     traces = []
@@ -42,10 +45,11 @@ def readiness_over_time(areas: list[dict[str, Any]]) -> str | None:
         colour = COLOURS[n % len(COLOURS)]
         past = [p for p in area["series"] if not p["projected"]]
         ahead = [p for p in area["series"] if p["projected"]]
+        # One legend entry per area: its dashed line is named only when it has no solid one.
         if past:
-            traces.append(_line(area, past, colour, False))
+            traces.append(_line(area, past, colour, False, True))
         if ahead:
-            traces.append(_line(area, past[-1:] + ahead, colour, True))
+            traces.append(_line(area, past[-1:] + ahead, colour, True, not past))
     fig = go.Figure(traces)
     fig.update_layout(**LAYOUT)
     return str(fig.to_json())

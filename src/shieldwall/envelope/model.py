@@ -247,7 +247,7 @@ def area_readiness(values: Sequence[Fraction]) -> Fraction:
     without packages has none."""
     if not values:
         return Fraction(0)
-    return Fraction(sum(values, Fraction(0)), len(values))
+    return Fraction(sum(values)) / len(values)
 
 
 def envelope(packages: Sequence[Package], events: Events, on: dt.date) -> dict[str, Fraction]:
@@ -360,9 +360,7 @@ def expected_arrival(o: Outstanding, today: dt.date) -> dt.date:
     """When an outstanding tranche is expected: its date, or the day after today once that
     date has passed undelivered. Never today or before: what has arrived is in the ledger."""
     tomorrow = today + dt.timedelta(days=1)
-    if o.expected_on is None or o.expected_on < tomorrow:
-        return tomorrow
-    return o.expected_on
+    return max(o.expected_on or tomorrow, tomorrow)
 
 
 def projected(outstanding: Iterable[Outstanding], today: dt.date) -> dict[str, list[Delivered]]:

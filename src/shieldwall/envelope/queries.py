@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shieldwall.access.model import Actor
-from shieldwall.assistance.model import Measure, OfferState
+from shieldwall.assistance.model import Measure, OfferState, quantity_of
 from shieldwall.assistance.tables import CapabilityArea, CapabilityItem, LedgerEntry, Offer
 from shieldwall.assistance.visibility import readable_offer_ids
 from shieldwall.delegations.tables import Delegation
@@ -364,6 +364,7 @@ def _outstanding_view(sit: Situation, o: Outstanding) -> dict[str, Any]:
         "item_name": name,
         "unit": unit,
         "quantity": o.quantity,
+        "words": quantity_of(o.quantity, name, unit),
         "expected_on": o.expected_on,
         "overdue": o.expected_on is not None and o.expected_on < sit.today,
     }

@@ -107,6 +107,7 @@ class OutstandingOut(BaseModel):
     item_name: str
     unit: str
     quantity: int
+    words: str = Field(description='The quantity in words: "PAC-3 MSE interceptor, 36 missiles"')
     expected_on: dt.date | None
     overdue: bool
 
