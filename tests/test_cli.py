@@ -151,6 +151,7 @@ def test_demo_builds_without_serving(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Demo built" in result.stdout
     assert "Council: 30 real meetings" in result.stdout
+    assert "Guarantees: the 29 security agreements of 2024" in result.stdout
     report = run("report", "--group-by", "member", "--format", "json", "--db", str(db))
     members = {r["member"] for r in json.loads(report.stdout)}
     assert {"DEU", "USA", "SWE", "GBR"} <= members

@@ -155,7 +155,8 @@ def test_the_demo_is_built_whole_or_not_at_all(
         committed_on=dt.date(2023, 8, 3),
         deliveries=(Delivery(2, dt.date(2023, 8, 4), None),),
     )
-    monkeypatch.setattr(builder, "read_offers", lambda: [too_much])
+    offers = read_offers()  # the guarantees and the envelope name some of them
+    monkeypatch.setattr(builder, "read_offers", lambda: [*offers, too_much])
     ctx = open_test_platform(sqlite_url, FixedClock(dt.datetime(2023, 7, 12, tzinfo=dt.UTC)))
     with pytest.raises(RuleViolation, match="exceed the commitment"):
         build_demo(ctx, progress=False)

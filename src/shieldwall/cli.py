@@ -120,6 +120,13 @@ def demo(
         "proposals."
     )
     out.print(
+        f"Guarantees: the {counts['instruments']} security agreements of 2024 as instruments with "
+        f"their sources ({counts['amounts_2024']} with a 2024 figure); illustrative later years, "
+        f"reports, {counts['offer_links']} offer links, the membership pathway and an armed-attack "
+        f"exercise with its obligations open. Envelope: {counts['capability_packages']} "
+        f"illustrative capability packages, {counts['planned_tranches']} planned tranches."
+    )
+    out.print(
         f"Sign in as [bold]ukr[/bold], [bold]deu[/bold], [bold]usa[/bold], … (one account per "
         f"delegation, its lower-case code) or [bold]sec[/bold] (the chair), "
         f"password [bold]{DEMO_PASSWORD}[/bold]. Demo accounts only: never use them elsewhere."

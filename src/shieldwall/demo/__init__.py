@@ -3,14 +3,19 @@
 Public facts: the 31 members of July 2023 and Sweden's accession (7 March 2024); heavy weapons
 by donor from the Kiel Institute's Ukraine Support Tracker (release 29, weapons.csv), whose
 counts and values are used as they are; the NATO–Ukraine Council's meetings of July 2023 to
-February 2026 as a public dataset records them (nuc_meetings.csv). Everything else — the
-requests, their dates, the illustrative offers and the delivery schedules, the minutes, the
-council's proposals and positions and a late crisis consultation — is invented and marked
-illustrative.
+February 2026 as a public dataset records them (nuc_meetings.csv); the 29 security
+agreements of 2024 with their dates, terms, 2024 figures (in EUR at the ECB rates of their
+signing days) and 24-hour consultation clauses, as a compiled dataset records them
+(security_agreements_2024.csv, exchange_rates.csv); and the membership pathway's milestones.
+Everything else — the requests, their dates, the illustrative offers and the delivery
+schedules, the minutes, the council's proposals and positions, a late crisis consultation, the
+later years and reports of the instruments, the offer links, an armed-attack exercise, and the
+capability packages with their tranches — is invented and marked illustrative.
 
 The demo is data: delegations.csv, areas.csv, items.csv, requests.toml, offers.toml,
-nuc_meetings.csv and council.toml beside a short builder (builder.py, timeline.py, council.py);
-Kiel's file stays in shieldwall/data, unmodified.
+nuc_meetings.csv, council.toml, security_agreements_2024.csv, exchange_rates.csv,
+guarantees.toml and envelope.toml beside a short builder (builder.py, timeline.py, council.py,
+instruments.py, readiness.py); Kiel's file stays in shieldwall/data, unmodified.
 """
 
 from __future__ import annotations

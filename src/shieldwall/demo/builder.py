@@ -24,7 +24,9 @@ from shieldwall.demo.council import (
     late_consultation,
     live_silence,
 )
+from shieldwall.demo.instruments import read_guarantee_files, schedule_guarantees
 from shieldwall.demo.kiel import KIEL_WEAPONS, kiel_items, kiel_lifecycles
+from shieldwall.demo.readiness import read_envelope_files, schedule_envelope
 from shieldwall.demo.records import (
     Area,
     CouncilBusiness,
@@ -44,10 +46,13 @@ from shieldwall.demo.records import (
     read_seats,
 )
 from shieldwall.demo.timeline import FILE_AT, Desk, OfferSteps, Timeline
+from shieldwall.envelope.service import EnvelopeService
+from shieldwall.guarantees.service import GuaranteesService
 from shieldwall.importers.kiel import read_weapons
 from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.errors import InvalidInput
 from shieldwall.kit.uow import Platform
+from shieldwall.obligations.service import ObligationsService
 
 DEMO_PASSWORD = "shieldwall-demo"
 SETUP = Actor("system:demo", system=True)
@@ -76,12 +81,17 @@ def build_demo(
     weapons = list(read_weapons(kiel_weapons))
     kiel = kiel_lifecycles(weapons, seats, requests)
     catalogue = [*kiel_items(weapons), *read_items()]
+    guarantees = read_guarantee_files(seats, [*kiel, *offers])
+    envelope = read_envelope_files([a.code for a in areas], catalogue, [*kiel, *offers])
     with platform.unit_of_work() as uow:
         desk = Desk(
             DelegationService(uow),
             AccessService(uow),
             AssistanceService(uow),
             CouncilService(uow),
+            GuaranteesService(uow),
+            ObligationsService(uow),
+            EnvelopeService(uow),
             partner,
         )
         platform.clock.set(COUNCIL_SEATED)
@@ -90,12 +100,15 @@ def build_demo(
         _fill_catalogue(desk, areas, catalogue)
         timeline = Timeline()
         filed = _file_requests(desk, timeline, requests)
-        _make_offers(desk, timeline, kiel, filed)  # Kiel's counts and values, invented dates
-        _make_offers(desk, timeline, offers, filed)  # invented, one in each state (offers.toml)
+        made = _make_offers(desk, timeline, kiel, filed)  # Kiel's counts and values, invented dates
+        made += _make_offers(desk, timeline, offers, filed)  # invented, one in each state
         held = _record_meetings(desk, timeline, meetings, business)
         _council_business(desk, timeline, business, present)
+        seated = COUNCIL_SEATED.date()
+        pledged = schedule_guarantees(desk, timeline, guarantees, made, seated, present)
+        pledged |= schedule_envelope(desk, timeline, envelope, made, seated, present)
         timeline.play(platform.clock, progress)
-    return {
+    return pledged | {
         "requests": len(filed),
         "kiel_offers": len(kiel),
         "illustrative_offers": len(offers),
@@ -193,10 +206,13 @@ def _file(desk: Desk, request: Request, filed: dict[str, int]) -> None:
 
 def _make_offers(
     desk: Desk, timeline: Timeline, lives: list[Lifecycle], filed: dict[str, int]
-) -> None:
-    """Put each offer on the timeline, with its answer, commitment and deliveries."""
-    for life in lives:
-        OfferSteps(desk, life, filed).schedule(timeline)
+) -> list[OfferSteps]:
+    """Put each offer on the timeline, with its answer, commitment and deliveries; the steps
+    of each, in the order of ``lives`` (they learn the offer's id when it is made)."""
+    steps = [OfferSteps(desk, life, filed) for life in lives]
+    for offer in steps:
+        offer.schedule(timeline)
+    return steps
 
 
 def _record_meetings(

@@ -120,11 +120,11 @@ def read_seats(path: Path = HERE / "delegations.csv") -> list[Seat]:
         joined = dt.date.fromisoformat(row["joined_on"]) if row["joined_on"] else None
         return Seat(row["code"], row["name"], row["kind"], joined)
 
-    return _read_csv(path, ("code", "name", "kind", "joined_on"), seat)
+    return read_csv(path, ("code", "name", "kind", "joined_on"), seat)
 
 
 def read_areas(path: Path = HERE / "areas.csv") -> list[Area]:
-    return _read_csv(path, ("code", "name", "description"), lambda row: Area(**row))
+    return read_csv(path, ("code", "name", "description"), lambda row: Area(**row))
 
 
 def read_items(path: Path = HERE / "items.csv") -> list[Item]:
@@ -143,11 +143,11 @@ def read_items(path: Path = HERE / "items.csv") -> list[Item]:
         )
 
     columns = ("code", "name", "area", "unit", "reference_unit_value_eur", "price_date", "tags")
-    return _read_csv(path, columns, item)
+    return read_csv(path, columns, item)
 
 
 def read_requests(path: Path = HERE / "requests.toml") -> list[Request]:
-    requests = _read_toml(path, "request", _request)
+    requests = read_toml(path, "request", _request)
     keys = [r.key for r in requests]
     if len(set(keys)) != len(keys):
         raise InvalidInput(path.name, "each request needs a key of its own")
@@ -155,7 +155,7 @@ def read_requests(path: Path = HERE / "requests.toml") -> list[Request]:
 
 
 def read_offers(path: Path = HERE / "offers.toml") -> list[Lifecycle]:
-    return _read_toml(path, "offer", _lifecycle)
+    return read_toml(path, "offer", _lifecycle)
 
 
 def check_requests_named(offers: list[Lifecycle], requests: list[Request]) -> None:
@@ -269,7 +269,7 @@ class CouncilBusiness:
 
 
 def read_council_meetings(path: Path = HERE / "nuc_meetings.csv") -> list[CouncilMeeting]:
-    meetings = _read_csv(path, MEETING_COLUMNS, _council_meeting)
+    meetings = read_csv(path, MEETING_COLUMNS, _council_meeting)
     days = [m.on for m in meetings]
     if days != sorted(set(days)):  # council.toml names a meeting by its day
         raise InvalidInput(path.name, "one meeting a day, in date order")
@@ -304,22 +304,18 @@ def _council_meeting(row: dict[str, str]) -> CouncilMeeting:
 
 
 def read_council(path: Path = HERE / "council.toml") -> CouncilBusiness:
-    with path.open("rb") as handle:
-        try:
-            document = Entry(tomllib.load(handle))
-        except tomllib.TOMLDecodeError as exc:
-            raise InvalidInput(path.name, str(exc)) from None
+    document = load_toml(path)
 
     def each(array: str, make: Callable[[Entry], T]) -> tuple[T, ...]:
-        entries = _made(path.name, lambda d: d.tables(array), document)
+        entries = made(path.name, lambda d: d.tables(array), document)
         return tuple(
-            _made(f"{path.name} {array} {n}", lambda e: e.read(make), entry)
+            made(f"{path.name} {array} {n}", lambda e: e.read(make), entry)
             for n, entry in enumerate(entries, start=1)
         )
 
     def one(table: str, make: Callable[[Entry], T]) -> T:
-        entry = Entry(_made(path.name, lambda d: d.need(table, dict), document))
-        return _made(f"{path.name} {table}", lambda e: e.read(make), entry)
+        entry = Entry(made(path.name, lambda d: d.need(table, dict), document))
+        return made(f"{path.name} {table}", lambda e: e.read(make), entry)
 
     business = CouncilBusiness(
         requests=each("crisis_request", _crisis_request),
@@ -328,7 +324,7 @@ def read_council(path: Path = HERE / "council.toml") -> CouncilBusiness:
         live_silence=one("live_silence", _live_silence),
         late_consultation=one("late_consultation", _late_consultation),
     )
-    _made(path.name, lambda d: d.read(lambda _: None), document)  # no unknown table
+    made(path.name, lambda d: d.read(lambda _: None), document)  # no unknown table
     return business
 
 
@@ -363,7 +359,7 @@ def _demo_proposal(entry: Entry) -> DemoProposal:
     if (proposal.circulated_on is None) != (proposal.silence_days is None):
         raise ValueError("give both circulated_on and silence_days, or neither")
     days: list[dt.date | None] = [proposal.tabled_on, *(p.on for p in proposal.positions)]
-    if not _in_order(days) or not _in_order([proposal.tabled_on, proposal.circulated_on]):
+    if not in_order(days) or not in_order([proposal.tabled_on, proposal.circulated_on]):
         raise ValueError("the positions follow the tabling, in date order")
     return proposal
 
@@ -510,22 +506,22 @@ def _check_history(life: Lifecycle) -> None:
     days = [life.offered_on, life.answer.on if life.answer else None, life.committed_on]
     days += [d.delivered_on for d in life.deliveries]
     confirmations = [(d.delivered_on, d.confirmed_on) for d in life.deliveries]
-    if not _in_order(days) or not all(_in_order(pair) for pair in confirmations):
+    if not in_order(days) or not all(in_order(pair) for pair in confirmations):
         raise ValueError("the dates of the offer's history are out of order")
 
 
-def _in_order(days: list[dt.date | None] | tuple[dt.date | None, ...]) -> bool:
+def in_order(days: list[dt.date | None] | tuple[dt.date | None, ...]) -> bool:
     known = [day for day in days if day is not None]
     return known == sorted(known)
 
 
-def _read_csv(path: Path, columns: tuple[str, ...], make: Callable[[dict[str, str]], T]) -> list[T]:
+def read_csv(path: Path, columns: tuple[str, ...], make: Callable[[dict[str, str]], T]) -> list[T]:
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         if tuple(reader.fieldnames or ()) != columns:
             raise InvalidInput(path.name, f"expected the columns {','.join(columns)}")
         return [
-            _made(f"{path.name} line {n}", lambda r: make(_complete(r, columns)), row)
+            made(f"{path.name} line {n}", lambda r: make(_complete(r, columns)), row)
             for n, row in enumerate(reader, start=2)
         ]
 
@@ -538,21 +534,26 @@ def _complete(row: dict[str, Any], columns: tuple[str, ...]) -> dict[str, str]:
     return row
 
 
-def _read_toml(path: Path, array: str, make: Callable[[Entry], T]) -> list[T]:
+def read_toml(path: Path, array: str, make: Callable[[Entry], T]) -> list[T]:
     """The tables of the array ``[[array]]``, each made into a record by ``make``."""
-    with path.open("rb") as handle:
-        try:
-            document = Entry(tomllib.load(handle))
-        except tomllib.TOMLDecodeError as exc:
-            raise InvalidInput(path.name, str(exc)) from None
-    entries = _made(path.name, lambda d: d.read(lambda e: e.tables(array)), document)
+    document = load_toml(path)
+    entries = made(path.name, lambda d: d.read(lambda e: e.tables(array)), document)
     return [
-        _made(f"{path.name} {array} {n}", lambda e: e.read(make), entry)
+        made(f"{path.name} {array} {n}", lambda e: e.read(make), entry)
         for n, entry in enumerate(entries, start=1)
     ]
 
 
-def _made(where: str, make: Callable[[Raw], T], raw: Raw) -> T:
+def load_toml(path: Path) -> Entry:
+    """The whole document, to be read strictly; bad TOML is an error naming the file."""
+    with path.open("rb") as handle:
+        try:
+            return Entry(tomllib.load(handle))
+        except tomllib.TOMLDecodeError as exc:
+            raise InvalidInput(path.name, str(exc)) from None
+
+
+def made(where: str, make: Callable[[Raw], T], raw: Raw) -> T:
     """``make(raw)``; a bad value is reported as the one at ``where``."""
     try:
         return make(raw)

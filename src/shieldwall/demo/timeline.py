@@ -20,7 +20,10 @@ from shieldwall.assistance.service import AssistanceService
 from shieldwall.council.service import CouncilService
 from shieldwall.delegations.service import DelegationService
 from shieldwall.demo.records import Lifecycle
+from shieldwall.envelope.service import EnvelopeService
+from shieldwall.guarantees.service import GuaranteesService
 from shieldwall.kit.clock import FixedClock
+from shieldwall.obligations.service import ObligationsService
 
 # The hour of each kind of step: a day's steps happen in the order a lifecycle needs.
 FILE_AT, OFFER_AT, ANSWER_AT, COMMIT_AT, DELIVER_AT, CONFIRM_AT = 9, 10, 11, 12, 13, 14
@@ -36,6 +39,9 @@ class Desk:
     access: AccessService
     assistance: AssistanceService
     council: CouncilService
+    guarantees: GuaranteesService
+    obligations: ObligationsService
+    envelope: EnvelopeService
     partner: str
 
     def actor(self, code: str) -> Actor:
