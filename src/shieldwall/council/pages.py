@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,8 +22,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from shieldwall.access import forms
+from shieldwall.access.forms import FormError, posted_form
 from shieldwall.access.model import Actor, Releasability
-from shieldwall.access.web import Ctx, PageActor, check_csrf, page_session
+from shieldwall.access.web import Ctx, PageActor
 from shieldwall.assistance import queries as assistance
 from shieldwall.assistance.model import RequestState
 from shieldwall.council import model, policy, queries
@@ -38,7 +39,7 @@ from shieldwall.council.model import (
 )
 from shieldwall.council.service import AgendaEntry, CouncilService, time_zone
 from shieldwall.kit.dates import check_day, parse_day
-from shieldwall.kit.errors import DomainError, IdempotencyConflict, InvalidInput, NotFound
+from shieldwall.kit.errors import DomainError, InvalidInput, NotFound
 from shieldwall.kit.params import PageNumber, RecordId, parse_record_id
 from shieldwall.kit.templating import TEMPLATES
 from shieldwall.kit.text import check_text
@@ -154,14 +155,6 @@ TEXTS = {
 LIST_FIELDS = ("attend", "agenda_requests")
 
 
-@dataclass(frozen=True)
-class FormError:
-    """What went wrong, in words, and the field it concerns (marked on the form)."""
-
-    message: str
-    field: str | None = None
-
-
 def label(field: str) -> str:
     if field.startswith("represented_by_"):
         return f"Represented by ({field.removeprefix('represented_by_')})"
@@ -169,21 +162,7 @@ def label(field: str) -> str:
 
 
 def form_error(exc: DomainError) -> FormError:
-    if isinstance(exc, IdempotencyConflict):
-        return FormError("This form was already sent once; open a fresh form to send another.")
-    errors = exc.extra.get("errors") if isinstance(exc, InvalidInput) else None
-    if errors:
-        field, message = str(errors[0]["field"]), str(errors[0]["message"])
-        return FormError(f"{label(field)}: {message}", field)
-    return FormError(exc.detail)
-
-
-async def _posted(request: Request) -> FormData:
-    form = await request.form()
-    info = page_session(request)
-    assert info is not None  # PageActor guarantees a live session
-    check_csrf(info, str(form.get("csrf_token") or ""))
-    return form
+    return forms.form_error(exc, label)
 
 
 def _typed(form: FormData) -> dict[str, Any]:
@@ -386,7 +365,7 @@ def _new_agenda(
 
 @router.post("/meetings/new", response_class=HTMLResponse)
 async def convene_form(request: Request, ctx: Ctx, who: PageActor) -> Response:
-    form = await _posted(request)
+    form = await posted_form(request)
     try:
         values = _checked(form)
         with ctx.unit_of_work() as uow:
@@ -493,7 +472,7 @@ async def act_on_meeting(
     request: Request, ctx: Ctx, who: PageActor, meeting_id: RecordId
 ) -> Response:
     """The meeting page's forms: schedule, agenda, hold, minutes, outcomes, close."""
-    form = await _posted(request)
+    form = await posted_form(request)
     action = str(form.get("action") or "")
     try:
         values = _checked(form)
@@ -678,7 +657,7 @@ def new_proposal_page(request: Request, ctx: Ctx, who: PageActor) -> HTMLRespons
 
 @router.post("/proposals/new", response_class=HTMLResponse)
 async def table_proposal_form(request: Request, ctx: Ctx, who: PageActor) -> Response:
-    form = await _posted(request)
+    form = await posted_form(request)
     try:
         values = _checked(form)
         meeting = values.get("meeting_id", "").strip()
@@ -759,7 +738,7 @@ async def act_on_proposal(
     request: Request, ctx: Ctx, who: PageActor, proposal_id: RecordId
 ) -> Response:
     """The proposal page's forms: position, circulate, consensus, withdraw."""
-    form = await _posted(request)
+    form = await posted_form(request)
     action = str(form.get("action") or "")
     try:
         values = _checked(form)

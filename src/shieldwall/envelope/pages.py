@@ -19,8 +19,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from shieldwall.access import forms
+from shieldwall.access.forms import FormError, posted_form
 from shieldwall.access.model import Actor
-from shieldwall.access.web import Ctx, PageActor, check_csrf, page_session
+from shieldwall.access.web import Ctx, PageActor
 from shieldwall.assistance import queries as assistance
 from shieldwall.envelope import model, policy, queries
 from shieldwall.envelope.chart import readiness_over_time
@@ -28,7 +30,7 @@ from shieldwall.envelope.model import KIND_ORDER
 from shieldwall.envelope.service import ComponentIn, EnvelopeService
 from shieldwall.kit.amounts import parse_quantity
 from shieldwall.kit.dates import parse_day
-from shieldwall.kit.errors import DomainError, IdempotencyConflict, InvalidInput, NotFound
+from shieldwall.kit.errors import DomainError, InvalidInput, NotFound
 from shieldwall.kit.params import RecordId, parse_record_id
 from shieldwall.kit.templating import TEMPLATES
 from shieldwall.kit.text import check_text
@@ -62,14 +64,6 @@ LABELS = {
 TEXTS = {"description": 20000, "sources": 20000, "note": 2000, "reason": 2000}
 
 
-@dataclass(frozen=True)
-class FormError:
-    """What went wrong, in words, and the field it concerns (marked on the form)."""
-
-    message: str
-    field: str | None = None
-
-
 def label(field: str) -> str:
     if field.startswith("components."):
         _c, n, part = [*field.split("."), "", ""][:3]
@@ -79,21 +73,7 @@ def label(field: str) -> str:
 
 
 def form_error(exc: DomainError) -> FormError:
-    if isinstance(exc, IdempotencyConflict):
-        return FormError("This form was already sent once; open a fresh form to send another.")
-    errors = exc.extra.get("errors") if isinstance(exc, InvalidInput) else None
-    if errors:
-        field, message = str(errors[0]["field"]), str(errors[0]["message"])
-        return FormError(f"{label(field)}: {message}", field)
-    return FormError(exc.detail)
-
-
-async def _posted(request: Request) -> FormData:
-    form = await request.form()
-    info = page_session(request)
-    assert info is not None  # PageActor guarantees a live session
-    check_csrf(info, str(form.get("csrf_token") or ""))
-    return form
+    return forms.form_error(exc, label)
 
 
 def _checked(form: FormData) -> dict[str, str]:
@@ -318,7 +298,7 @@ def new_package_page(request: Request, ctx: Ctx, who: PageActor) -> HTMLResponse
 
 @router.post("/capability-packages/new", response_class=HTMLResponse)
 async def define_package_form(request: Request, ctx: Ctx, who: PageActor) -> Response:
-    form = await _posted(request)
+    form = await posted_form(request)
     try:
         values = _checked(form)
         with ctx.unit_of_work() as uow:
@@ -395,7 +375,7 @@ async def act_on_package(
     request: Request, ctx: Ctx, who: PageActor, package_id: RecordId
 ) -> Response:
     """The package page's form: its units, window and wording, and its components."""
-    form = await _posted(request)
+    form = await posted_form(request)
     try:
         values = _checked(form)
         with ctx.unit_of_work() as uow:
@@ -495,7 +475,7 @@ def _remaining(offer: dict[str, Any], tranches: list[dict[str, Any]]) -> dict[st
 @router.post("/planned-deliveries/act", response_class=HTMLResponse)
 async def act_on_plans(request: Request, ctx: Ctx, who: PageActor) -> Response:
     """The plan page's forms: plan a tranche, re-plan one (a slip) or remove one."""
-    form = await _posted(request)
+    form = await posted_form(request)
     offer_text = str(form.get("offer_id") or "")
     offer_id = parse_record_id("offer_id", offer_text) if offer_text.strip() else None
     action = str(form.get("action") or "")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -21,15 +20,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from starlette.datastructures import FormData
 
+from shieldwall.access import forms
+from shieldwall.access.forms import FormError, posted_form
 from shieldwall.access.model import Actor
-from shieldwall.access.web import Ctx, PageActor, check_csrf, page_session
+from shieldwall.access.web import Ctx, PageActor
 from shieldwall.delegations.model import DelegationKind
 from shieldwall.delegations.tables import Delegation
 from shieldwall.guarantees import policy, queries
 from shieldwall.guarantees.model import Category, ObligationAction, StepKind, StepStatus, Trigger
 from shieldwall.guarantees.service import GuaranteesService
 from shieldwall.kit.dates import parse_day
-from shieldwall.kit.errors import DomainError, IdempotencyConflict, InvalidInput, NotFound
+from shieldwall.kit.errors import DomainError, InvalidInput, NotFound
 from shieldwall.kit.params import RecordId, parse_record_id
 from shieldwall.kit.templating import TEMPLATES
 from shieldwall.kit.text import check_text
@@ -65,28 +66,12 @@ LABELS = {
 TEXTS = {"description": 5000, "evidence": 5000, "text": 20000}
 
 
-@dataclass(frozen=True)
-class FormError:
-    message: str
-    field: str | None = None
+def _label(field: str) -> str:
+    return LABELS.get(field, field)
 
 
 def form_error(exc: DomainError) -> FormError:
-    if isinstance(exc, IdempotencyConflict):
-        return FormError("This form was already sent once; open a fresh form to send another.")
-    errors = exc.extra.get("errors") if isinstance(exc, InvalidInput) else None
-    if errors:
-        field, message = str(errors[0]["field"]), str(errors[0]["message"])
-        return FormError(f"{LABELS.get(field, field)}: {message}", field)
-    return FormError(exc.detail)
-
-
-async def _posted(request: Request) -> FormData:
-    form = await request.form()
-    info = page_session(request)
-    assert info is not None  # PageActor guarantees a live session
-    check_csrf(info, str(form.get("csrf_token") or ""))
-    return form
+    return forms.form_error(exc, _label)
 
 
 def _checked(form: FormData) -> dict[str, str]:
@@ -234,7 +219,7 @@ async def act_on_instrument(
     request: Request, ctx: Ctx, who: PageActor, instrument_id: RecordId
 ) -> Response:
     """The instrument page's forms: amount, obligation, notice (after confirming), link."""
-    form = await _posted(request)
+    form = await posted_form(request)
     action = str(form.get("action") or "")
     values: dict[str, str] = {}
     try:
@@ -376,7 +361,7 @@ def _pathway_page(
 @router.post("/pathway/act", response_class=HTMLResponse)
 async def act_on_pathway(request: Request, ctx: Ctx, who: PageActor) -> Response:
     """The pathway page's forms: add a step, update one, table the invitation question."""
-    form = await _posted(request)
+    form = await posted_form(request)
     action = str(form.get("action") or "")
     values: dict[str, str] = {}
     try:

@@ -20,16 +20,17 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
-from starlette.datastructures import FormData
 
+from shieldwall.access import forms
+from shieldwall.access.forms import FormError, posted_form
 from shieldwall.access.model import Actor, Releasability
-from shieldwall.access.web import Ctx, PageActor, check_csrf, page_session
-from shieldwall.council.pages import ZONES, FormError, local_instant, time_left
+from shieldwall.access.web import Ctx, PageActor
+from shieldwall.council.pages import ZONES, local_instant, time_left
 from shieldwall.council.service import time_zone
 from shieldwall.delegations.model import DelegationKind
 from shieldwall.delegations.service import the_partners
 from shieldwall.guarantees.model import DECLARED_TRIGGERS, ObligationAction
-from shieldwall.kit.errors import DomainError, IdempotencyConflict, InvalidInput, NotFound
+from shieldwall.kit.errors import DomainError, NotFound
 from shieldwall.kit.params import PageNumber, RecordId
 from shieldwall.kit.templating import TEMPLATES
 from shieldwall.kit.text import check_text
@@ -60,21 +61,12 @@ def label(field: str) -> str:
 
 
 def form_error(exc: DomainError) -> FormError:
-    if isinstance(exc, IdempotencyConflict):
-        return FormError("This form was already sent once; open a fresh form to send another.")
-    errors = exc.extra.get("errors") if isinstance(exc, InvalidInput) else None
-    if errors:
-        field, message = str(errors[0]["field"]), str(errors[0]["message"])
-        return FormError(f"{label(field)}: {message}", field)
-    return FormError(exc.detail)
+    return forms.form_error(exc, label)
 
 
 async def _posted(request: Request) -> dict[str, str]:
     """The form's text fields as typed, once its CSRF token is checked."""
-    form: FormData = await request.form()
-    info = page_session(request)
-    assert info is not None  # PageActor guarantees a live session
-    check_csrf(info, str(form.get("csrf_token") or ""))
+    form = await posted_form(request)
     return {k: v for k, v in form.multi_items() if isinstance(v, str)}
 
 
