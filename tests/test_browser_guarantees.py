@@ -103,11 +103,11 @@ def _the_uk_amends(journey: Watched, agreement: int, other: int) -> None:
     journey.check()
     row = page.locator("#instruments-table tbody tr").filter(has_text="Security Co-operation")
     expect(row).to_contain_text("2034-01-12")
-    expect(row).to_contain_text("€2.91 bn")  # £2.5bn at 0.86
+    expect(row).to_contain_text("€2.91B")  # £2.5bn at 0.86
     row.get_by_role("link").click()
     expect(page).to_have_url(f"{journey.base}/instruments/{agreement}")
     expect(page.locator("#amounts")).to_contain_text("0.86 GBP to the euro on 2024-01-12")
-    expect(page.locator("#fulfilment")).to_contain_text("€1.4 m")  # 400 of 1,000 at €3,500
+    expect(page.locator("#fulfilment")).to_contain_text("€1.4M")  # 400 of 1,000 at €3,500
     journey.check()
     form = page.locator("#amount-form")
     form.get_by_label(re.compile("^Year")).fill("2025")

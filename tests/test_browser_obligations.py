@@ -156,7 +156,7 @@ def _compliance(journey: LocalJourney) -> None:
     page.get_by_role("navigation").get_by_role("link", name="Compliance").click()
     expect(page.locator("#compliance-chart .main-svg").first).to_be_visible()
     table = page.locator("#members-table")
-    expect(table.locator("tbody tr").filter(has_text="DEU")).to_contain_text("€10.0 m")
+    expect(table.locator("tbody tr").filter(has_text="DEU")).to_contain_text("€10M")
     journey.check()
 
 

@@ -27,7 +27,7 @@ from shieldwall.guarantees import pages as guarantees_pages
 from shieldwall.kit import problems
 from shieldwall.kit.clock import Clock
 from shieldwall.kit.db import database_status
-from shieldwall.kit.middleware import BodyLimit, NoStore
+from shieldwall.kit.middleware import BodyLimit, LocaleMiddleware, NoStore
 from shieldwall.kit.params import plain_query
 from shieldwall.kit.settings import Settings, get_settings
 from shieldwall.kit.uow import Platform
@@ -44,13 +44,16 @@ STATIC = Path(__file__).parent / "static"
 def _exchange_rules(app: FastAPI, settings: Settings) -> None:
     """What holds for every exchange: no body passes its limit (413), and no answer to a
     request with credentials is stored (``Cache-Control: no-store``; outermost, so on 413s
-    too). (No query parameter carries a control character: ``plain_query``, on every route.)"""
+    too), and every one is in the viewer's language (``LocaleMiddleware``). (No query
+    parameter carries a control character: ``plain_query``, on every route.)"""
     app.add_middleware(
         BodyLimit,
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )
     app.add_middleware(NoStore, session_cookies=[SESSION_COOKIE])
+    # Outermost: every answer, a refused body's included, is written in the viewer's language.
+    app.add_middleware(LocaleMiddleware)
 
 
 # The features' routers: the API's, then the pages'.

@@ -11,6 +11,7 @@ from starlette.datastructures import FormData
 
 from shieldwall.access.web import check_csrf, page_session
 from shieldwall.kit.errors import DomainError, IdempotencyConflict, InvalidInput
+from shieldwall.kit.i18n import gettext as _
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class FormError:
 def form_error(exc: DomainError, label: Callable[[str], str]) -> FormError:
     """The first field a refusal names, by its label on the form; else the refusal's words."""
     if isinstance(exc, IdempotencyConflict):
-        return FormError("This form was already sent once; open a fresh form to send another.")
+        return FormError(_("This form was already sent once; open a fresh form to send another."))
     errors = exc.extra.get("errors") if isinstance(exc, InvalidInput) else None
     if errors:
         field, message = str(errors[0]["field"]), str(errors[0]["message"])

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from shieldwall.access.forms import FormError, form_error
 from shieldwall.access.service import AccessService, sign_in
 from shieldwall.access.web import (
     CSRF_FIELD,
@@ -18,7 +19,11 @@ from shieldwall.access.web import (
     client_address,
     page_session,
 )
-from shieldwall.kit.errors import NotAuthenticated, Throttled
+from shieldwall.kit import i18n
+from shieldwall.kit.errors import InvalidInput, NotAuthenticated, Throttled
+from shieldwall.kit.i18n import N_
+from shieldwall.kit.i18n import gettext as _
+from shieldwall.kit.middleware import LOCALE_COOKIE, TIME_ZONE_COOKIE
 from shieldwall.kit.templating import TEMPLATES
 from shieldwall.kit.text import SingleLine
 
@@ -120,8 +125,11 @@ def login(
             request, target, error="Wrong username or password.", status_code=401, username=username
         )
     with ctx.unit_of_work() as uow:
-        token, _info = AccessService(uow).start_session(actor)
+        service = AccessService(uow)
+        token, _info = service.start_session(actor)
+        locale, time_zone = service.language_of(actor)
     response = RedirectResponse(target, status_code=303)
+    _remember_language(response, ctx, locale, time_zone)
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -148,4 +156,76 @@ def logout(
         AccessService(uow).end_session(request.cookies[SESSION_COOKIE])
     response = RedirectResponse("/login?signed_out=1", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+# ---- language and time zone ----------------------------------------------------------------
+
+
+def _remember_language(
+    response: Response, ctx: Ctx, locale: str | None, time_zone: str | None
+) -> None:
+    """The viewer's language and time zone ride in cookies (``LocaleMiddleware`` reads them);
+    a user's are set from its stored choice at sign-in, so they follow it to any browser."""
+    year = 365 * 24 * 3600
+    secure = ctx.settings.secure_cookies
+    if locale:
+        response.set_cookie(LOCALE_COOKIE, locale, samesite="lax", secure=secure, max_age=year)
+    if time_zone:
+        response.set_cookie(
+            TIME_ZONE_COOKIE, time_zone, samesite="lax", secure=secure, max_age=year
+        )
+
+
+def _settings_page(
+    request: Request, *, done: bool = False, error: FormError | None = None, status_code: int = 200
+) -> Response:
+    return TEMPLATES.TemplateResponse(
+        request,
+        "settings.html",
+        {
+            "locales": i18n.LOCALE_NAMES,
+            "time_zones": i18n.time_zones(),
+            "done": done,
+            "error": error,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/settings", response_class=HTMLResponse)
+def settings_page(request: Request) -> Response:
+    return _settings_page(request, done=request.query_params.get("saved") == "1")
+
+
+SETTINGS_LABELS = {"locale": N_("Language"), "time_zone": N_("Time zone")}
+
+
+@router.post("/settings", response_class=HTMLResponse)
+def save_settings(
+    request: Request,
+    ctx: Ctx,
+    locale: Annotated[str, Form(max_length=8), SingleLine] = "",
+    time_zone: Annotated[str, Form(max_length=64), SingleLine] = i18n.DEFAULT_TIME_ZONE,
+    csrf_token: Annotated[str, Form(alias=CSRF_FIELD, max_length=200), SingleLine] = "",
+) -> Response:
+    """Anyone may choose the language of the pages (kept in the browser); a signed-in user's
+    choice, with its time zone, is also stored with the user."""
+    info = page_session(request)
+    try:
+        if info is None:
+            if locale not in i18n.LOCALES:
+                raise InvalidInput(
+                    "locale", _("use one of {choices}").format(choices=", ".join(i18n.LOCALES))
+                )
+        else:
+            check_csrf(info, csrf_token)
+            with ctx.unit_of_work() as uow:
+                AccessService(uow).choose_language(info.actor, locale, time_zone)
+    except InvalidInput as exc:
+        return _settings_page(
+            request, error=form_error(exc, lambda f: _(SETTINGS_LABELS.get(f, f))), status_code=422
+        )
+    response = RedirectResponse("/settings?saved=1", status_code=303)
+    _remember_language(response, ctx, locale, time_zone if info is not None else None)
     return response

@@ -26,7 +26,9 @@ from shieldwall.access.tables import ApiToken, LoginFailure, UserAccount, WebSes
 from shieldwall.delegations.model import DelegationKind
 from shieldwall.delegations.service import delegation_by_code
 from shieldwall.delegations.tables import Delegation
+from shieldwall.kit import i18n
 from shieldwall.kit.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound, Throttled
+from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.locks import lock_name
 from shieldwall.kit.text import check_text
 from shieldwall.kit.uow import Platform, UnitOfWork
@@ -312,6 +314,34 @@ class AccessService:
         if row is None:
             raise NotFound(f"no enabled user {username!r}")
         return _actor_for(row[0], row[1], ALL_SCOPES)
+
+    # ---- language and time zone ------------------------------------------------------------
+
+    def language_of(self, actor: Actor) -> tuple[str | None, str | None]:
+        """The user's chosen language and time zone (``None``: not chosen)."""
+        user = self.uow.session.get(UserAccount, actor.user_id)
+        if user is None:
+            raise NotFound(_("no such user"))
+        return user.locale, user.time_zone
+
+    def choose_language(self, actor: Actor, locale: str, time_zone: str) -> None:
+        """Store the language and time zone a user reads the platform in; an unknown one is
+        refused, naming the field."""
+        if locale not in i18n.LOCALES:
+            raise InvalidInput(
+                "locale", _("use one of {choices}").format(choices=", ".join(i18n.LOCALES))
+            )
+        if not i18n.is_time_zone(time_zone):
+            raise InvalidInput(
+                "time_zone",
+                _("{zone!r} is not a time zone; use an IANA name such as Europe/Kyiv").format(
+                    zone=time_zone
+                ),
+            )
+        user = self.uow.session.get(UserAccount, actor.user_id)
+        if user is None:
+            raise NotFound(_("no such user"))
+        user.locale, user.time_zone = locale, time_zone
 
     # ---- browser sessions ---------------------------------------------------------------
 

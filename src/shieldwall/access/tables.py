@@ -26,6 +26,9 @@ class UserAccount(Base):
     # a user is notified in the app only, whatever the preference.
     email: Mapped[str | None] = mapped_column(String(254))
     notify_by: Mapped[str] = mapped_column(String(16), default="email", server_default="email")
+    # The user's language (en, fr, uk) and IANA time zone; none: the browser's language, UTC.
+    locale: Mapped[str | None] = mapped_column(String(8))
+    time_zone: Mapped[str | None] = mapped_column(String(64))
 
 
 class WebSession(Base):

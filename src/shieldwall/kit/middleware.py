@@ -21,6 +21,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shieldwall.kit import i18n
 from shieldwall.kit.problems import problem
 
 UPLOAD_TYPE = "multipart/form-data"
@@ -120,3 +121,40 @@ class NoStore:
             await send(message)
 
         await self.app(scope, receive, no_store)
+
+
+# The cookies that carry a viewer's language and time zone: set at sign-in from the user's
+# stored choice, and when the choice changes (``access.pages``).
+LOCALE_COOKIE = "shieldwall_locale"
+TIME_ZONE_COOKIE = "shieldwall_time_zone"
+
+
+class LocaleMiddleware:
+    """``LocaleMiddleware``: the language of the exchange is the viewer's choice (its cookie),
+    else the best match of the browser's ``Accept-Language``, else English; the time zone is the
+    viewer's choice, else UTC. Set before the route runs, so that its page, its messages and its
+    errors are all written in them; the answer says its language (``Content-Language``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        cookies = cookie_parser(headers.get("cookie", ""))
+        chosen = cookies.get(LOCALE_COOKIE)
+        locale = (
+            i18n.supported_locale(chosen)
+            if chosen
+            else i18n.negotiate(headers.get("accept-language"))
+        )
+        i18n.set_for_request(locale, cookies.get(TIME_ZONE_COOKIE) or i18n.DEFAULT_TIME_ZONE)
+
+        async def say_language(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["Content-Language"] = locale
+            await send(message)
+
+        await self.app(scope, receive, say_language)

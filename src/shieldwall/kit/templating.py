@@ -1,4 +1,5 @@
-"""The server-rendered pages' templates and their number formatting."""
+"""The server-rendered pages' templates: translatable, with numbers and times written for the
+viewer's language and time zone (``kit.i18n``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Any
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
+from shieldwall.kit import i18n
+
 # Context processors are added by the features that own what they put in every page (access
 # adds who is signed in), so that the kernel depends on none of them.
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
@@ -18,32 +21,19 @@ def add_to_every_page(processor: Callable[[Request], dict[str, Any]]) -> None:
     TEMPLATES.context_processors.append(processor)
 
 
-def eur(value: Any) -> str:
-    """€ with thousands separators; large sums in millions or billions."""
-    if value is None:
-        return "—"
-    amount = float(value)
-    sign = "−" if amount < 0 else ""
-    amount = abs(amount)
-    if amount >= 1e9:
-        return f"{sign}€{amount / 1e9:,.2f} bn"
-    if amount >= 1e6:
-        return f"{sign}€{amount / 1e6:,.1f} m"
-    return f"{sign}€{amount:,.0f}"
-
-
-def number(value: Any) -> str:
-    if value is None:
-        return "—"
-    return f"{int(value):,}"
-
-
-def percent(value: Any) -> str:
-    if value is None:
-        return "—"
-    return f"{float(value) * 100:.0f}%"
-
-
-TEMPLATES.env.filters["eur"] = eur
-TEMPLATES.env.filters["number"] = number
-TEMPLATES.env.filters["percent"] = percent
+# Every string of a template is translatable ({% trans %}, _()), in the language of the exchange
+# being served (kit.i18n); numbers, amounts and times are written for that language.
+TEMPLATES.env.add_extension("jinja2.ext.i18n")
+TEMPLATES.env.install_gettext_callables(  # type: ignore[attr-defined]
+    i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext
+)
+TEMPLATES.env.policies["ext.i18n.trimmed"] = True
+TEMPLATES.env.filters["eur"] = i18n.format_eur
+TEMPLATES.env.filters["eur_exact"] = i18n.format_eur_exact
+TEMPLATES.env.filters["number"] = i18n.format_number
+TEMPLATES.env.filters["signed"] = i18n.format_signed
+TEMPLATES.env.filters["percent"] = i18n.format_percent
+TEMPLATES.env.filters["day"] = i18n.format_day
+TEMPLATES.env.filters["moment"] = i18n.format_moment
+TEMPLATES.env.globals["current_locale"] = i18n.current_locale
+TEMPLATES.env.globals["current_time_zone"] = i18n.current_time_zone

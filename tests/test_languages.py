@@ -1,0 +1,98 @@
+"""Languages and time zones over real HTTP, on SQLite and PostgreSQL: a page is in the browser's
+language (``Accept-Language``) until the viewer chooses one; a signed-in user's choice of
+language and time zone is stored with the user and follows it to a fresh browser; a choice that
+is not offered is refused naming the field, and changes nothing. Numbers and times are written
+for the language and the zone (by hand: 150000 is 150,000 in English, 150 000 in French)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import httpx
+import pytest
+
+from shieldwall.kit.i18n import (
+    format_eur,
+    format_moment,
+    format_number,
+    negotiate,
+    using_locale,
+)
+from tests.liveserver import LiveServer
+from tests.test_council_pages import Browser
+
+NBSP = "\u00a0"
+NNBSP = "\u202f"
+
+
+def test_the_browsers_language_is_used_until_one_is_chosen(server: LiveServer) -> None:
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        french = client.get("/settings", headers={"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"})
+        assert "Langue et fuseau horaire" in french.text
+        assert french.headers["Content-Language"] == "fr"
+        assert '<html lang="fr"' in french.text
+        english = client.get("/settings", headers={"Accept-Language": "de-DE, pl;q=0.8"})
+        assert "Language and time zone" in english.text
+        chosen = client.post("/settings", data={"locale": "uk"})
+        assert chosen.status_code == 303
+        again = client.get("/settings", headers={"Accept-Language": "fr"})
+        assert "Мова та часовий пояс" in again.text and again.headers["Content-Language"] == "uk"
+
+
+def test_a_users_choice_is_stored_and_follows_it(server: LiveServer) -> None:
+    first = Browser(server, "deu")
+    try:
+        saved = first.post("/settings", {"locale": "fr", "time_zone": "Europe/Kyiv"})
+        assert saved.status_code == 303, saved.text
+    finally:
+        first.client.close()
+    second = Browser(server, "deu")  # a fresh browser: no cookie until it signs in
+    try:
+        page = second.get("/settings")
+        assert "Langue et fuseau horaire" in page.text
+        assert "<option selected>Europe/Kyiv</option>" in page.text
+    finally:
+        second.client.close()
+
+
+def test_a_choice_not_offered_is_refused_naming_the_field(server: LiveServer) -> None:
+    browser = Browser(server, "deu")
+    try:
+        wrong = browser.post("/settings", {"locale": "en", "time_zone": "Mars/Olympus"})
+        assert wrong.status_code == 422
+        assert "Time zone: &#39;Mars/Olympus&#39; is not a time zone" in wrong.text
+        unknown = browser.post("/settings", {"locale": "xx", "time_zone": "UTC"})
+        assert unknown.status_code == 422 and "Language: use one of en, fr, uk" in unknown.text
+        assert "Language and time zone" in browser.get("/settings").text  # still English
+    finally:
+        browser.client.close()
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("uk-UA,uk;q=0.9", "uk"),
+        ("de;q=1, fr;q=0.4, uk;q=0.5", "uk"),
+        ("fr;q=0", "en"),
+        ("fr;q=abc, uk", "uk"),
+        ("", "en"),
+        (None, "en"),
+    ],
+)
+def test_the_best_offered_language_of_a_browser(header: str | None, expected: str) -> None:
+    assert negotiate(header) == expected
+
+
+def test_numbers_amounts_and_times_are_written_for_the_locale() -> None:
+    moment = dt.datetime(2024, 7, 11, 12, 30, tzinfo=dt.UTC)
+    with using_locale("en", "Europe/Kyiv"):
+        assert format_number(150000) == "150,000"
+        assert format_eur(16_000_000) == "€16M"
+        assert format_eur(938_100) == "€938,100"
+        assert format_moment(moment) == "2024-07-11 15:30 EEST"
+    with using_locale("fr", "UTC"):
+        assert format_number(150000) == f"150{NNBSP}000"
+        assert format_eur(938_100) == f"938{NNBSP}100{NBSP}€"
+        assert format_moment(moment) == "2024-07-11 12:30 UTC"
+    with using_locale("uk"):
+        assert format_eur(16_000_000) == f"16{NBSP}млн{NBSP}EUR"
