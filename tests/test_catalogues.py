@@ -20,7 +20,48 @@ TRANSLATED = ("fr", "uk")
 
 # Templates whose text is still to be wrapped for translation (issue 10, in progress): this set
 # only ever shrinks, and the issue is not done until it is empty.
-PENDING = frozenset(p.name for p in TEMPLATES.glob("*.html") if p.name not in {"settings.html"})
+PENDING = frozenset(
+    {
+        "_council.html",
+        "_envelope.html",
+        "_macros.html",
+        "_obligations.html",
+        "audit.html",
+        "base.html",
+        "burden_sharing.html",
+        "capability_package.html",
+        "capability_package_new.html",
+        "compliance.html",
+        "council_confirm.html",
+        "dashboard.html",
+        "envelope.html",
+        "error.html",
+        "instrument_detail.html",
+        "instruments.html",
+        "login.html",
+        "meeting_detail.html",
+        "meeting_new.html",
+        "meetings.html",
+        "notifications.html",
+        "obligation_detail.html",
+        "obligations.html",
+        "offer_detail.html",
+        "offers.html",
+        "pathway.html",
+        "planned_deliveries.html",
+        "proposal_detail.html",
+        "proposal_new.html",
+        "proposals.html",
+        "public.html",
+        "request_detail.html",
+        "request_new.html",
+        "requests.html",
+        "trigger_confirm.html",
+        "trigger_detail.html",
+        "trigger_new.html",
+        "triggers.html",
+    }
+)
 
 # Words that are the same in every language: the platform's name, formats' and standards' names.
 SAME_IN_EVERY_LANGUAGE = {"Shieldwall", "API", "CSV", "XLSX", "JSON", "ISO", "UTC", "EUR"}

@@ -102,6 +102,15 @@ def pgettext(context: str, message: str) -> str:
 _ = gettext
 
 
+def term(code: Any) -> str:
+    """A word of the platform's vocabulary that is stored as a code — a state, a kind, a
+    priority — in the viewer's language. Each feature marks its words for the catalogue with
+    ``N_`` (its ``TERMS``), since a code read from a record is not seen by the extractor."""
+    if code is None:
+        return NOTHING
+    return gettext(str(code))
+
+
 def lazy_gettext(message: str) -> Any:
     """A message translated when it is written out, in the language of that moment: for
     labels and messages defined once at import time."""

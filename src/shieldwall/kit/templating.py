@@ -28,6 +28,7 @@ TEMPLATES.env.install_gettext_callables(  # type: ignore[attr-defined]
     i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext
 )
 TEMPLATES.env.policies["ext.i18n.trimmed"] = True
+TEMPLATES.env.filters["term"] = i18n.term
 TEMPLATES.env.filters["eur"] = i18n.format_eur
 TEMPLATES.env.filters["eur_exact"] = i18n.format_eur_exact
 TEMPLATES.env.filters["number"] = i18n.format_number
