@@ -16,7 +16,7 @@ import re
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,15 +25,18 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from shieldwall.access.service import AccessService
+from shieldwall.access.tables import UserAccount
 from shieldwall.delegations.tables import Delegation
 from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.errors import InvalidInput
+from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.settings import Settings
 from shieldwall.notifications import queries
 from shieldwall.notifications.mail import SmtpSender, deliver, deliver_due
 from shieldwall.notifications.service import NotificationService
 from shieldwall.notifications.tables import Notification, OutboxMail
-from tests.conftest import NOW, PASSWORD, SETUP, USERS, Delegations, problem_of
+from tests.conftest import NOW, PASSWORD, SETUP, USERS, Delegations, actor, problem_of
 from tests.platform import TestPlatform as Context
 from tests.platform import open_test_platform
 from tests.smtpserver import SmtpServer, free_port
@@ -50,7 +53,9 @@ def delegation_ids(ctx: Context, *codes: str) -> list[int]:
         return list(s.scalars(select(Delegation.id).where(Delegation.code.in_(codes))))
 
 
-def notify(ctx: Context, *codes: str, subject: str = "Offer 3 accepted", **kw: Any) -> int:
+def notify(
+    ctx: Context, *codes: str, subject: str | Callable[[], str] = "Offer 3 accepted", **kw: Any
+) -> int:
     with ctx.unit_of_work() as uow:
         written: int = NotificationService(uow).notify(
             delegation_ids=delegation_ids(ctx, *codes),
@@ -446,3 +451,23 @@ def test_the_page_of_another_user_shows_nothing_of_deus(api: Delegations, seeded
     with browser(api, "fra") as client:
         page = client.get("/notifications")
         assert "Only for Germany" not in page.text and "No notification yet" in page.text
+
+
+def test_each_notice_is_written_in_its_recipients_language(seeded: Context) -> None:
+    """DEU's head reads the platform in French, its viewer in Ukrainian; a notice whose text is
+    written by a function reaches each in its own language (the settings page's title here:
+    "Langue et fuseau horaire", "Мова та часовий пояс")."""
+    head, viewer = actor(seeded, "deu"), actor(seeded, "deu-viewer")
+    with seeded.unit_of_work() as uow:
+        AccessService(uow).choose_language(head, "fr", "Europe/Paris")
+        AccessService(uow).choose_language(viewer, "uk", "Europe/Kyiv")
+    assert notify(seeded, "DEU", subject=lambda: _("Language and time zone")) == 2
+    with seeded.reading() as s:
+        got = dict(
+            s.execute(
+                select(UserAccount.username, Notification.subject).join(
+                    UserAccount, UserAccount.id == Notification.user_id
+                )
+            ).all()
+        )
+    assert got == {"deu": "Langue et fuseau horaire", "deu-viewer": "Мова та часовий пояс"}

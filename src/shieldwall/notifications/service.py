@@ -8,7 +8,7 @@ Mail is sent later by ``mail.deliver_due``, never inside a transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import select, update
@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from shieldwall.access.model import Actor
 from shieldwall.access.tables import UserAccount
 from shieldwall.kit.errors import Forbidden, InvalidInput, NotFound
+from shieldwall.kit.i18n import gettext as _
+from shieldwall.kit.i18n import using_locale
 from shieldwall.kit.text import check_text
 from shieldwall.kit.uow import UnitOfWork
 from shieldwall.notifications import queries
@@ -53,6 +55,22 @@ def _insert_once(session: Session, values: dict[str, Any]) -> int | None:
     return found
 
 
+# A notice's text, or a function that writes it in the language of the moment (the recipient's).
+Text = str | Callable[[], str]
+
+
+def _checked_message(subject: Text, body: Text) -> tuple[str, str]:
+    subject_text = check_text(
+        "subject", (subject() if callable(subject) else subject).strip(), max_length=MAX_SUBJECT
+    )
+    if not subject_text:
+        raise InvalidInput("subject", _("a notification needs a subject"))
+    body_text = check_text(
+        "body", body() if callable(body) else body, multiline=True, max_length=MAX_BODY
+    )
+    return subject_text, body_text
+
+
 class NotificationService:
     """Notices in the app, mail in the outbox, and each user's choice between them."""
 
@@ -63,18 +81,17 @@ class NotificationService:
         self,
         *,
         delegation_ids: Iterable[int],
-        subject: str,
-        body: str,
+        subject: Text,
+        body: Text,
         link: str,
         key: str | None = None,
     ) -> int:
         """One notice for every enabled user of these delegations, and a mail in the outbox
         for those who chose e-mail and have an address. With a ``key``, a user who already
-        had it gets nothing new. How many notices were written."""
-        subject = check_text("subject", subject.strip(), max_length=MAX_SUBJECT)
-        if not subject:
-            raise InvalidInput("subject", "a notification needs a subject")
-        body = check_text("body", body, multiline=True, max_length=MAX_BODY)
+        had it gets nothing new. How many notices were written.
+
+        ``subject`` and ``body`` may be functions that write them (with ``_()``): each notice
+        and mail is then written in its recipient's language and time zone."""
         link = check_text("link", link, max_length=MAX_LINK)
         if key is not None:
             key = check_text("key", key, max_length=MAX_KEY)
@@ -83,19 +100,27 @@ class NotificationService:
             return 0
         s = self.uow.session
         users = s.execute(
-            select(UserAccount.id, UserAccount.email, UserAccount.notify_by)
+            select(
+                UserAccount.id,
+                UserAccount.email,
+                UserAccount.notify_by,
+                UserAccount.locale,
+                UserAccount.time_zone,
+            )
             .where(UserAccount.delegation_id.in_(ids), UserAccount.disabled.is_(False))
             .order_by(UserAccount.id)
         ).all()
         written = 0
-        for user_id, email, notify_by in users:
-            notification_id = self._write(user_id, subject, body, link, key)
+        for user_id, email, notify_by, locale, time_zone in users:
+            with using_locale(locale, time_zone):
+                subject_text, body_text = _checked_message(subject, body)
+            notification_id = self._write(user_id, subject_text, body_text, link, key)
             if notification_id is None:
                 continue
             written += 1
             if who_gets_mail(notify_by, email):
                 assert email is not None
-                self._queue_mail(notification_id, email, subject, body, link)
+                self._queue_mail(notification_id, email, subject_text, body_text, link)
         return written
 
     def _write(
