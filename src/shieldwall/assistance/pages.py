@@ -51,6 +51,8 @@ def requests_page(request: Request, ctx: Ctx, who: PageActor) -> Response:
                 "member": listings.member_options(s, contributors=False),
             },
         )
+        if not view.is_tidy(request.query_params):
+            return RedirectResponse(view.href(), status_code=303)
         if view.format is not None:
             return _download(ctx, view, stmt, lambda s, rows: _request_export(s, who, rows))
         shown = view.fetch(s, stmt)
@@ -325,6 +327,8 @@ def offers_page(request: Request, ctx: Ctx, who: PageActor) -> Response:
                 "request": listings.request_options(s, who),
             },
         )
+        if not view.is_tidy(request.query_params):
+            return RedirectResponse(view.href(), status_code=303)
         if view.format is not None:
             return _download(ctx, view, stmt, lambda s, rows: _offer_export(s, who, rows))
         shown = view.fetch(s, stmt)
@@ -346,6 +350,8 @@ def deliveries_page(request: Request, ctx: Ctx, who: PageActor) -> Response:
             request.query_params,
             options={"member": listings.member_options(s), "area": listings.area_options(s)},
         )
+        if not view.is_tidy(request.query_params):
+            return RedirectResponse(view.href(), status_code=303)
         if view.format is not None:
             return _download(
                 ctx, view, stmt, lambda _s, rows: (listings.delivery_row(r) for r in rows)

@@ -370,6 +370,13 @@ class View:
         order = [f.name for f in self.listing.filters] + [SEARCH, SORT, PAGE, FORMAT]
         return {k: current[k] for k in order if current.get(k) and current[k] != defaults.get(k)}
 
+    def is_tidy(self, query: Mapping[str, str]) -> bool:
+        """Whether ``query`` names the view without empty parameters: a submitted filter form
+        sends every field, and a page answers an untidy query with a redirect to
+        ``href()``, so that the address bar holds a URL worth bookmarking."""
+        names = {f.name for f in self.listing.filters} | {SEARCH, SORT, PAGE, FORMAT}
+        return not any(k in names and not v.strip() for k, v in query.items())
+
     def href(self, **changes: Any) -> str:
         params = self.params(**changes)
         return self.listing.path + ("?" + urlencode(params) if params else "")
