@@ -21,10 +21,12 @@ import datetime as dt
 import io
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import openpyxl
 import pytest
 
+from shieldwall.assistance import listings, queries
 from shieldwall.kit.clock import FixedClock
 from tests.conftest import actor
 from tests.liveserver import LiveServer
@@ -344,3 +346,44 @@ def test_a_member_never_sees_an_offer_it_may_not_see(server: LiveServer, scene: 
     # R1 is addressed to all members, so France may filter by it: no offer it may see answers it.
     assert listed(fra, f"/offers?request={s.r1}") == []
     fra.client.close()
+
+
+def test_the_status_in_sql_agrees_with_the_requests_own(
+    server: LiveServer, seeded: Context, scene: Scene, clock: FixedClock
+) -> None:
+    """The list filters by status in SQL (``listings.request_status_column``); for every
+    reader it finds the requests whose status the request's view (``model.request_status``)
+    gives, withdrawn and closed ones included."""
+    ukr = actor(seeded, "ukr")
+    base: dict[str, Any] = {"area": None, "item": "155mm-round", "quantity": 10}
+    extra: dict[str, Any] = {
+        "value_cents": None,
+        "priority": "low",
+        "need_by": None,
+        "justification": "spare",
+        "addressees": [],
+    }
+    withdrawn = seeded.assistance.file_request(ukr, partner="UKR", title="w", **base, **extra)
+    closed = seeded.assistance.file_request(ukr, partner="UKR", title="c", **base, **extra)
+    seeded.assistance.withdraw_request(ukr, withdrawn, "no longer needed")
+    seeded.assistance.close_request(actor(seeded, "sec"), closed, "met otherwise")
+    seen_by = {}
+    for username in ("ukr", "fra", "deu", "pol", "sec"):
+        reader = actor(seeded, username)
+        listing, statement = listings.requests_listing(reader)
+        with seeded.reading() as s:
+            views = {v.id: v.status for v in queries.list_requests(s, reader)}
+            for status in listings.STATUSES:
+                view = listing.parse({"status": status})
+                found = [row[0].id for row in view.all(s, statement(view))]
+                assert found == sorted(i for i, st in views.items() if st == status), username
+        seen_by[username] = views
+    # The scene's own answers, stated: what each reader's statuses are.
+    assert seen_by["ukr"] == {
+        scene.r1: "partially covered",
+        scene.r2: "partially covered",
+        scene.r3: "open",
+        withdrawn: "withdrawn",
+        closed: "closed",
+    }
+    assert seen_by["fra"][scene.r1] == "open"  # DEU's commitment is not France's to see

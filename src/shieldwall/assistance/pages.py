@@ -42,7 +42,7 @@ router = APIRouter(include_in_schema=False)
 def requests_page(request: Request, ctx: Ctx, who: PageActor) -> Response:
     """Every request the reader may see, searched, filtered, sorted and paged as the URL says;
     ``format=csv|xlsx`` downloads the whole view."""
-    listing, stmt = listings.requests_listing(who)
+    listing, statement = listings.requests_listing(who)
     with ctx.reading() as s:
         view = listing.parse(
             request.query_params,
@@ -51,6 +51,7 @@ def requests_page(request: Request, ctx: Ctx, who: PageActor) -> Response:
                 "member": listings.member_options(s, contributors=False),
             },
         )
+        stmt = statement(view)
         if not view.is_tidy(request.query_params):
             return RedirectResponse(view.href(), status_code=303)
         if view.format is not None:
