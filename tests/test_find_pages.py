@@ -262,6 +262,21 @@ def test_a_bad_parameter_is_named(server: LiveServer, scene: Scene, path: str, w
     ukr.client.close()
 
 
+def test_a_bad_parameter_keeps_what_was_typed(server: LiveServer, scene: Scene) -> None:
+    ukr = Browser(server, "ukr")
+    response = ukr.get("/requests?q=kyiv&priority=high&filed_from=2024-02-30")
+    assert response.status_code == 422
+    page = response.text
+    assert '<p class="error" id="error" role="alert">Filed from (filed_from):' in page
+    assert 'name="q" value="kyiv"' in page
+    assert '<option value="high" selected>high</option>' in page
+    assert (
+        'name="filed_from" value="2024-02-30" aria-invalid="true" aria-describedby="error">' in page
+    )
+    assert ids(page) == []  # nothing is listed for a view that means nothing
+    ukr.client.close()
+
+
 def test_a_bad_parameter_in_french(server: LiveServer, scene: Scene) -> None:
     ukr = Browser(server, "ukr")
     response = ukr.client.get("/offers?sort=colour", headers={"Accept-Language": "fr"})

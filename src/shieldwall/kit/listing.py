@@ -23,6 +23,8 @@ A feature declares its list once, next to its queries::
 and a page uses it::
 
     view = OFFERS.parse(request.query_params, options={"member": member_options})
+    # ListingError: show the form again with OFFERS.as_typed(query) and the error (422);
+    # not view.is_tidy(query): redirect to view.href() (a form sends its empty fields)
     shown = view.fetch(session, select(Offer, Member.name).join(...).where(readable(who)))
     # shown.rows, shown.total, shown.page, shown.pages; in the template, _listing.html's
     # filter_form(view), head(view), pager(shown, counted) and downloads(view)
@@ -222,6 +224,26 @@ class Listing:
             matches=matches,
             options=chosen,
             format=_format(query.get(FORMAT, "").strip()),
+        )
+
+    def as_typed(
+        self,
+        query: Mapping[str, str],
+        options: Mapping[str, Sequence[Option]] | None = None,
+    ) -> View:
+        """The view as typed, unchecked and filtering nothing: to show the form again, with
+        what was typed, beside the error a bad parameter got (``ListingError``)."""
+        chosen = {f.name: tuple((options or {}).get(f.name, f.options)) for f in self.filters}
+        key, descending = self.default_sort.removeprefix("-"), self.default_sort.startswith("-")
+        return View(
+            listing=self,
+            sort_key=key,
+            descending=descending,
+            page=1,
+            search=query.get(SEARCH, "").strip()[:MAX_SEARCH],
+            values={f.name: query[f.name].strip() for f in self.filters if query.get(f.name)},
+            matches={},
+            options=chosen,
         )
 
     def _sort(self, text: str) -> tuple[str, bool]:
