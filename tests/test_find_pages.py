@@ -262,6 +262,17 @@ def test_a_bad_parameter_is_named(server: LiveServer, scene: Scene, path: str, w
     ukr.client.close()
 
 
+def test_the_list_in_ukrainian_and_french(server: LiveServer, scene: Scene) -> None:
+    ukr = Browser(server, "ukr")
+    uk = ukr.client.get("/offers", headers={"Accept-Language": "uk"}).text
+    assert "Сторінка 1 з 1 · 4 пропозиції" in uk  # 4: the "few" form
+    assert 'value="committed" >зобов&#39;язано</option>' in uk  # the state, in Ukrainian
+    fr = ukr.client.get("/deliveries", headers={"Accept-Language": "fr"}).text
+    assert "Page 1 sur 1 · 3 livraisons" in fr
+    assert "Télécharger cette vue :" in fr
+    ukr.client.close()
+
+
 def test_a_bad_parameter_keeps_what_was_typed(server: LiveServer, scene: Scene) -> None:
     ukr = Browser(server, "ukr")
     response = ukr.get("/requests?q=kyiv&priority=high&filed_from=2024-02-30")
