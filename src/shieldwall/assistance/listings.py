@@ -6,7 +6,7 @@ statement starts from what the reader may see (``visibility``), inside the query
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, case, func, or_, select
@@ -410,18 +410,3 @@ def request_options(session: Session, reader: Actor) -> list[Option]:
             .order_by(AssistanceRequest.id)
         )
     ]
-
-
-def in_batches(
-    rows: Iterator[Any], shape: Callable[[list[Any]], list[dict[str, Any]]], size: int = 500
-) -> Iterator[dict[str, Any]]:
-    """A download's rows shaped a batch at a time (a request's or an offer's balances are read
-    for many records at once), in the view's order."""
-    batch: list[Any] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == size:
-            yield from shape(batch)
-            batch = []
-    if batch:
-        yield from shape(batch)

@@ -3,15 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import Select
-from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from shieldwall.access.model import Actor, Releasability
@@ -29,11 +26,10 @@ from shieldwall.delegations.model import DelegationKind
 from shieldwall.kit.amounts import parse_euros, parse_quantity
 from shieldwall.kit.dates import parse_day
 from shieldwall.kit.errors import DomainError, InvalidInput, NotFound
-from shieldwall.kit.listing import Listing, ListingError, Option, View, export_response
+from shieldwall.kit.listing import ListPage, show_list
 from shieldwall.kit.params import RecordId, parse_record_id
 from shieldwall.kit.templating import TEMPLATES
 from shieldwall.kit.text import MultiLine, SingleLine, check_text
-from shieldwall.kit.uow import Platform
 
 router = APIRouter(include_in_schema=False)
 
@@ -54,63 +50,7 @@ def requests_page(request: Request, ctx: Ctx, who: PageActor) -> Response:
         rows=lambda s, rows: listings.request_rows(s, who, rows),
         export=listings.request_export,
     )
-    return _list_page(request, ctx, shown, {"may_file": policy.may_file_request(who)})
-
-
-@dataclass(frozen=True)
-class ListPage:
-    """A list page: its template, its listing and statement, the options of its filters, how
-    a page's rows are shaped for the template, and a shaped row for a download."""
-
-    template: str
-    listing: Listing
-    statement: Callable[[View], Select[Any]]
-    options: Callable[[Session], dict[str, list[Option]]]
-    rows: Callable[[Session, list[Any]], list[dict[str, Any]]]
-    export: Callable[[dict[str, Any]], dict[str, Any]]
-
-
-def _list_page(
-    request: Request, ctx: Platform, page: ListPage, context: dict[str, Any]
-) -> Response:
-    """The view the URL asks for: a page of it, its download, or — for a parameter that
-    means nothing — the form again with what was typed and the error naming it (422)."""
-    query = request.query_params
-    with ctx.reading() as s:
-        options = page.options(s)
-        try:
-            view = page.listing.parse(query, options)
-        except ListingError as exc:
-            typed = page.listing.as_typed(query, options)
-            return TEMPLATES.TemplateResponse(
-                request,
-                page.template,
-                {**context, "view": typed, "shown": None, "error": exc},
-                status_code=exc.status,
-            )
-        if not view.is_tidy(query):
-            return RedirectResponse(view.href(), status_code=303)
-        stmt = page.statement(view)
-        if view.format is not None:
-            return _download(ctx, view, stmt, page)
-        shown = view.fetch(s, stmt)
-        shown = shown.with_rows(page.rows(s, shown.rows))
-    return TEMPLATES.TemplateResponse(
-        request, page.template, {**context, "view": view, "shown": shown, "error": None}
-    )
-
-
-def _download(ctx: Platform, view: View, stmt: Select[Any], page: ListPage) -> Response:
-    """The whole view as the download its ``format`` asks for, read in a session of its own
-    (a CSV is still being sent after the page's session has closed)."""
-
-    def rows() -> Iterator[dict[str, Any]]:
-        with ctx.reading() as s:
-            shaped = listings.in_batches(view.all(s, stmt), lambda batch: page.rows(s, batch))
-            yield from (page.export(r) for r in shaped)
-
-    assert view.format is not None
-    return export_response(view, rows(), view.format)
+    return show_list(request, ctx, shown, {"may_file": policy.may_file_request(who)})
 
 
 def _new_request_form(
@@ -357,7 +297,7 @@ def offers_page(request: Request, ctx: Ctx, who: PageActor) -> Response:
         rows=lambda s, rows: listings.offer_rows(s, who, rows),
         export=listings.offer_export,
     )
-    return _list_page(request, ctx, shown, {})
+    return show_list(request, ctx, shown, {})
 
 
 @router.get("/deliveries", response_class=HTMLResponse)
@@ -375,7 +315,7 @@ def deliveries_page(request: Request, ctx: Ctx, who: PageActor) -> Response:
         rows=lambda _s, rows: [listings.delivery_row(r) for r in rows],
         export=lambda row: row,
     )
-    return _list_page(request, ctx, shown, {})
+    return show_list(request, ctx, shown, {})
 
 
 @router.get("/offers/{offer_id}", response_class=HTMLResponse)
