@@ -139,7 +139,9 @@ def test_a_confirmed_delivery_is_recorded_once(api: Delegations, seeded: Context
         f"/offers/{offer}/act",
         {"action": "record_delivery", "quantity": "5", "note": "by rail", "idempotency_key": key},
     )
-    assert "Record a delivery to Ukraine: 155mm round: 5 rounds?" in _text(asked)
+    assert "Record a delivery to Ukraine: 155mm round: 5 rounds, delivered on 2024-04-02?" in _text(
+        asked
+    )
     assert api.as_("deu").get("/api/v1/deliveries").json() == []
     fields = _hidden(asked, "confirm-form")
     assert fields["idempotency_key"] == key and fields["note"] == "by rail"
@@ -164,6 +166,12 @@ def test_the_partner_confirms_receipt_after_reading_what_it_confirms(
     assert api.as_("ukr").get(f"/api/v1/offers/{offer}").json()["delivered_quantity"] == 0
     ukr.client.post(f"/offers/{offer}/act", data=_hidden(asked, "confirm-form"))
     assert api.as_("ukr").get(f"/api/v1/offers/{offer}").json()["delivered_quantity"] == 4
+    # A delivery of another offer is not settled from this offer's page.
+    other = _committed_offer(seeded, request, "USA", 10)
+    stray = seeded.assistance.record_delivery(actor(seeded, "usa"), other, quantity=1)
+    refused = ukr.post(f"/offers/{offer}/act", {"action": "confirm", "delivery_id": str(stray)})
+    assert refused.status_code == 422
+    assert f"Delivery: delivery {stray} is not a delivery of this offer" in _text(refused)
 
 
 def test_ending_a_request_is_confirmed_first(api: Delegations, seeded: Context) -> None:

@@ -631,14 +631,26 @@ def _offer_form_action(
             idempotency_key=values.get("idempotency_key") or None,
         )
     elif action == "confirm":
-        service.confirm_delivery(who, parse_record_id("delivery_id", values.get("delivery_id", "")))
+        service.confirm_delivery(who, _delivery_of(service, who, offer_id, values))
     elif action == "reject":
-        delivery_id = parse_record_id("delivery_id", values.get("delivery_id", ""))
-        service.reject_delivery(who, delivery_id, reason)
+        service.reject_delivery(who, _delivery_of(service, who, offer_id, values), reason)
     elif action == "widen":
         service.widen(who, "offer", offer_id, values.get("releasability", ""))
     else:
         raise InvalidInput("action", _("unknown action {action!r}").format(action=action))
+
+
+def _delivery_of(
+    service: AssistanceService, who: Actor, offer_id: int, values: dict[str, str]
+) -> int:
+    """The delivery a settling form names, once it is a delivery of the page's offer."""
+    delivery_id = parse_record_id("delivery_id", values.get("delivery_id", ""))
+    if queries.get_delivery(service.s, who, delivery_id)["offer_id"] != offer_id:
+        raise InvalidInput(
+            "delivery_id",
+            _("delivery {id} is not a delivery of this offer").format(id=delivery_id),
+        )
+    return delivery_id
 
 
 def _confirm_offer(
@@ -752,9 +764,11 @@ def _ask_cancel(o: dict[str, Any], a: dict[str, Any], _v: dict[str, str]) -> Que
     )
 
 
-def _ask_record(o: dict[str, Any], _a: dict[str, Any], v: dict[str, str]) -> Question:
-    quantity = int(v.get("quantity", "0").strip() or 0)
-    day = v.get("delivered_on", "").strip()
+def _ask_record(o: dict[str, Any], a: dict[str, Any], v: dict[str, str]) -> Question:
+    # The delivery the tried use case recorded: its quantity as parsed, its day as defaulted.
+    recorded = [d for i, d in a["deliveries"].items() if i not in o["deliveries"]]
+    quantity = recorded[0]["quantity"] if recorded else 0
+    day = str(recorded[0]["delivered_on"]) if recorded else ""
     return (
         _("Record a delivery to {partner}: {what}{on}?").format(
             partner=o["partner_name"],
