@@ -261,12 +261,16 @@ def test_reads_follow_releasability_everywhere(api: Delegations, released: Relea
         assert {int(line.split(",")[offer_column]) for line in exported[1:]} == expected
         deliveries = client.get("/api/v1/deliveries").json()
         assert {d["offer_id"] for d in deliveries} == expected, username
-        # A request's totals count only the offers its reader may see.
+        # A request's committed total counts every offer answering it, whoever reads it; the
+        # part from offers its reader may not see is told apart (and never named).
         request = client.get(f"/api/v1/requests/{released.requests[Releasability.ADDRESSEES]}")
         if request.status_code == 200:
-            assert request.json()["committed_quantity"] == sum(
-                released.quantity[lvl] for lvl in seen
+            body = request.json()
+            assert body["committed_quantity"] == sum(released.quantity.values())
+            assert body["committed_unseen_quantity"] == sum(
+                released.quantity[lvl] for lvl in OFFER_LEVELS if lvl not in seen
             )
+            assert body["offered_quantity"] == sum(released.quantity[lvl] for lvl in seen)
         visible = {
             released.requests[lvl]
             for lvl, sees in zip(REQUEST_LEVELS, REQUEST_SEEN_BY[username], strict=True)

@@ -80,10 +80,11 @@ def test_a_record_with_id_2_to_the_62_is_readable_and_actable(
     page = browser.get(f"/offers/{TOP}")
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert page.status_code == 200 and csrf is not None
+    fields = {"csrf_token": csrf.group(1), "action": "confirm", "delivery_id": str(TOP)}
+    asked = browser.post(f"/offers/{TOP}/act", data=fields)
+    assert asked.status_code == 200 and "Yes, confirm receipt" in asked.text, asked.text
     confirmed = browser.post(
-        f"/offers/{TOP}/act",
-        data={"csrf_token": csrf.group(1), "action": "confirm", "delivery_id": str(TOP)},
-        follow_redirects=False,
+        f"/offers/{TOP}/act", data={**fields, "confirmed": "yes"}, follow_redirects=False
     )
     assert confirmed.status_code == 303, confirmed.text
     assert ukr.get(f"/api/v1/offers/{TOP}").json()["delivered_quantity"] == 4

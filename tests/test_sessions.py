@@ -223,9 +223,18 @@ def test_offer_page_forms_need_their_csrf_token(
     assert "Accept the offer" in page.text
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert csrf is not None
+    asked = browser_like.post(
+        f"/offers/{offer}/act", data={"action": "accept", "csrf_token": csrf.group(1)}
+    )
+    assert asked.status_code == 200 and "Yes, accept the offer" in asked.text
+    # The confirmation form carries the token too; without it, it is refused as well.
+    forged = browser_like.post(
+        f"/offers/{offer}/act", data={"action": "accept", "confirmed": "yes"}
+    )
+    assert forged.status_code == 403
     done = browser_like.post(
         f"/offers/{offer}/act",
-        data={"action": "accept", "csrf_token": csrf.group(1)},
+        data={"action": "accept", "confirmed": "yes", "csrf_token": csrf.group(1)},
         follow_redirects=False,
     )
     assert done.status_code == 303 and done.headers["location"].endswith("?done=accept")

@@ -41,19 +41,26 @@ def fill(locale: str, translations: dict[str, str | list[str]]) -> int:
     return filled
 
 
+def _complete(string: object) -> bool:
+    """A translation with every form filled (a plural message's tuple too)."""
+    if isinstance(string, tuple | list):
+        return bool(string) and all(string)
+    return bool(string)
+
+
 def merge(locale: str, other: Path) -> int:
     with other.open("rb") as f:
         theirs = read_po(f, locale=locale)
     known: dict[str, str | list[str]] = {}
     for message in theirs:
-        if message.id and message.string and not message.fuzzy:
+        if message.id and _complete(message.string) and not message.fuzzy:
             key = message.id if isinstance(message.id, str) else message.id[0]
             string = message.string
-            known[key] = list(string) if isinstance(string, tuple | list) else string
+            known[key] = list(string) if isinstance(string, tuple | list) else str(string)
     mine = {
         m.id if isinstance(m.id, str) else m.id[0]
         for m in read_catalogue(locale)
-        if m.id and m.string and not m.fuzzy
+        if m.id and _complete(m.string) and not m.fuzzy
     }
     return fill(locale, {k: v for k, v in known.items() if k not in mine})
 

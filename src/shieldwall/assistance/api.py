@@ -93,7 +93,7 @@ def list_requests(
         views = queries.list_requests(
             s, who, status=status_, area=area, partner=partner, addressed_to=addressed_to
         )
-        return [v.as_dict() for v in views]
+        return [v.as_dict(ctx.clock.now().date()) for v in views]
 
 
 @router.post(
@@ -120,7 +120,7 @@ def file_request(body: RequestIn, ctx: Ctx, who: Reader, key: IdempotencyKey = N
             releasability=body.releasability.value if body.releasability else None,
             idempotency_key=key,
         )
-        return queries.get_request(uow.session, who, request_id).as_dict()
+        return queries.get_request(uow.session, who, request_id).as_dict(uow.clock.now().date())
 
 
 @router.get(
@@ -131,7 +131,7 @@ def file_request(body: RequestIn, ctx: Ctx, who: Reader, key: IdempotencyKey = N
 )
 def get_request(request_id: Id, ctx: Ctx, who: Reader) -> object:
     with ctx.reading() as s:
-        return queries.get_request(s, who, request_id).as_dict()
+        return queries.get_request(s, who, request_id).as_dict(ctx.clock.now().date())
 
 
 @router.post(
@@ -143,7 +143,7 @@ def get_request(request_id: Id, ctx: Ctx, who: Reader) -> object:
 def withdraw_request(request_id: Id, body: ReasonIn, ctx: Ctx, who: Reader) -> object:
     with ctx.unit_of_work() as uow:
         AssistanceService(uow).withdraw_request(who, request_id, body.reason)
-        return queries.get_request(uow.session, who, request_id).as_dict()
+        return queries.get_request(uow.session, who, request_id).as_dict(uow.clock.now().date())
 
 
 @router.post(
@@ -155,7 +155,7 @@ def withdraw_request(request_id: Id, body: ReasonIn, ctx: Ctx, who: Reader) -> o
 def close_request(request_id: Id, body: ReasonIn, ctx: Ctx, who: Reader) -> object:
     with ctx.unit_of_work() as uow:
         AssistanceService(uow).close_request(who, request_id, body.reason)
-        return queries.get_request(uow.session, who, request_id).as_dict()
+        return queries.get_request(uow.session, who, request_id).as_dict(uow.clock.now().date())
 
 
 # ---- offers ----------------------------------------------------------------------------------
@@ -458,7 +458,7 @@ def widen_request(request_id: Id, body: ReleasabilityIn, ctx: Ctx, who: Reader) 
     """Release a request more widely (never narrower)."""
     with ctx.unit_of_work() as uow:
         AssistanceService(uow).widen(who, "request", request_id, body.releasability.value)
-        return queries.get_request(uow.session, who, request_id).as_dict()
+        return queries.get_request(uow.session, who, request_id).as_dict(uow.clock.now().date())
 
 
 @router.post(

@@ -23,6 +23,7 @@ from shieldwall.kit.amounts import (
     euros_text,
 )
 from shieldwall.kit.errors import IllegalTransition, InvalidInput, RuleViolation
+from shieldwall.kit.i18n import gettext as _
 
 
 class AssistanceKind(StrEnum):
@@ -185,16 +186,31 @@ def check_balances(b: Balances, pending_quantity: int = 0) -> None:
     ):
         if upper.quantity < lower.quantity or upper.value_cents < lower.value_cents:
             raise RuleViolation(
-                f"{label} would fall below what it must cover "
-                f"(offered {b.offered.quantity}, committed {b.committed.quantity}, "
-                f"delivered {b.delivered.quantity}; values in cents {b.offered.value_cents}, "
-                f"{b.committed.value_cents}, {b.delivered.value_cents})",
+                _(
+                    "{balance} would fall below what it must cover (offered {offered}, "
+                    "committed {committed}, delivered {delivered}; values in cents "
+                    "{offered_cents}, {committed_cents}, {delivered_cents})"
+                ).format(
+                    balance=_(label),
+                    offered=b.offered.quantity,
+                    committed=b.committed.quantity,
+                    delivered=b.delivered.quantity,
+                    offered_cents=b.offered.value_cents,
+                    committed_cents=b.committed.value_cents,
+                    delivered_cents=b.delivered.value_cents,
+                ),
                 rule="delivered ≤ committed ≤ offered",
             )
     if b.delivered.quantity + pending_quantity > b.committed.quantity:
         raise RuleViolation(
-            f"deliveries would exceed the commitment: committed {b.committed.quantity}, "
-            f"delivered {b.delivered.quantity}, awaiting confirmation {pending_quantity}",
+            _(
+                "deliveries would exceed the commitment: committed {committed}, "
+                "delivered {delivered}, awaiting confirmation {pending}"
+            ).format(
+                committed=b.committed.quantity,
+                delivered=b.delivered.quantity,
+                pending=pending_quantity,
+            ),
             rule="delivered ≤ committed",
         )
 
@@ -241,12 +257,16 @@ def check_within_maxima(b: Balances, quantity_field: str, value_field: str) -> N
     if b.offered.quantity > MAX_QUANTITY:
         raise InvalidInput(
             quantity_field,
-            f"would bring the offered quantity to {b.offered.quantity:,}: {QUANTITY_LIMIT}",
+            _("would bring the offered quantity to {quantity}: {limit}").format(
+                quantity=f"{b.offered.quantity:,}", limit=QUANTITY_LIMIT
+            ),
         )
     if b.offered.value_cents > MAX_VALUE_CENTS:
         raise InvalidInput(
             value_field,
-            f"would bring the offered value to {euros_text(b.offered.value_cents)}: {VALUE_LIMIT}",
+            _("would bring the offered value to {value}: {limit}").format(
+                value=euros_text(b.offered.value_cents), limit=VALUE_LIMIT
+            ),
         )
 
 
@@ -270,6 +290,14 @@ def request_status(
     return RequestStatus.PARTIALLY_COVERED
 
 
+def coverage_unseen(total: Amount, seen: Amount | None) -> Amount:
+    """The part of a request's ``total`` (committed or delivered, over every offer answering
+    it) that comes from offers its reader may not see. A request's coverage is a fact about the
+    request, shown to whoever may see the request; the members behind the unseen part are not
+    named (README, "Who may see and do what")."""
+    return total + -(seen or Amount())
+
+
 def coverage_ratio(requested: Amount, committed: Amount, by_quantity: bool) -> float:
     need, got = (
         (requested.quantity, committed.quantity)
@@ -284,14 +312,14 @@ def coverage_ratio(requested: Amount, committed: Amount, by_quantity: bool) -> f
 def require_reason(reason: str | None, field: str = "reason") -> str:
     """Declining, withdrawing, cancelling, rejecting, closing and correcting need a reason."""
     if reason is None or not reason.strip():
-        raise InvalidInput(field, "a reason is required")
+        raise InvalidInput(field, _("a reason is required"))
     return reason.strip()
 
 
 def require_justification(justification: str) -> None:
     """A request says why the assistance is needed."""
     if not justification.strip():
-        raise InvalidInput("justification", "say why the assistance is needed")
+        raise InvalidInput("justification", _("say why the assistance is needed"))
 
 
 def value_at_reference_price(quantity: int, unit_value_cents: int | None, field: str) -> int:
@@ -299,13 +327,19 @@ def value_at_reference_price(quantity: int, unit_value_cents: int | None, field:
     at most one record's maximum value (``quantity`` is named when it is more); without an
     item there is no price to go by, so the value must be given (``field`` is named)."""
     if unit_value_cents is None:
-        raise InvalidInput(field, "an offer without a catalogue item needs a value")
+        raise InvalidInput(field, _("an offer without a catalogue item needs a value"))
     value = quantity * unit_value_cents
     if value > MAX_VALUE_CENTS:
         raise InvalidInput(
             "quantity",
-            f"{quantity:,} at the reference unit value of {euros_text(unit_value_cents)} is "
-            f"worth {euros_text(value)}: {VALUE_LIMIT}",
+            _(
+                "{quantity} at the reference unit value of {unit_value} is worth {value}: {limit}"
+            ).format(
+                quantity=f"{quantity:,}",
+                unit_value=euros_text(unit_value_cents),
+                value=euros_text(value),
+                limit=VALUE_LIMIT,
+            ),
         )
     return value
 
@@ -328,7 +362,9 @@ def offer_movement(
         require_quantity("quantity", qty)
         if qty > before.offered.quantity:
             raise RuleViolation(
-                f"cannot commit {qty}: only {before.offered.quantity} offered",
+                _("cannot commit {quantity}: only {offered} offered").format(
+                    quantity=qty, offered=before.offered.quantity
+                ),
                 rule="committed ≤ offered",
             )
         value = value_step(
@@ -396,6 +432,42 @@ def quantity_of(quantity: int, item_name: str, unit: str) -> str:
     if item_name.lower().endswith(unit.lower()):
         return f"{quantity:,} {plural(item_name, quantity)}"
     return f"{item_name}, {quantity:,} {plural(unit, quantity)}"
+
+
+def require_need_by_ahead(need_by: dt.date | None, today: dt.date) -> None:
+    """A new request's need-by date is today or later: a date already passed cannot be met
+    (the demo files its requests on their historic days, so their dates were ahead then)."""
+    if need_by is not None and need_by < today:
+        raise InvalidInput("need_by", _("the date has passed"))
+
+
+def days_left(due: dt.date, today: dt.date) -> int:
+    """Whole days from ``today`` to ``due``: 0 on the day itself, negative once it has passed."""
+    return (due - today).days
+
+
+def request_awaits_delivery(
+    state: str, requested: Amount, delivered: Amount, by_quantity: bool
+) -> bool:
+    """An active request's need-by date still counts until all it asks for is delivered."""
+    if state != RequestState.ACTIVE:
+        return False
+    need, got = (
+        (requested.quantity, delivered.quantity)
+        if by_quantity
+        else (requested.value_cents, delivered.value_cents)
+    )
+    return got < need
+
+
+# An offer still owes its request something until it is delivered in full or ends.
+OWING_OFFER_STATES = frozenset({OfferState.OFFERED, OfferState.ACCEPTED, OfferState.COMMITTED})
+
+
+def offer_awaits_delivery(offer_state: str) -> bool:
+    """An offer is due by its request's need-by date while it is offered, accepted or committed
+    and not yet delivered in full."""
+    return OfferState(offer_state) in OWING_OFFER_STATES
 
 
 def need_by_deadline(need_by: dt.date) -> dt.datetime:

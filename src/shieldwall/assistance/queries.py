@@ -32,6 +32,8 @@ from shieldwall.audit.tables import AuditRecord
 from shieldwall.delegations.tables import Delegation
 from shieldwall.kit.amounts import cents_sums, euros_text, quantity_sums, total
 from shieldwall.kit.errors import InvalidInput, NotFound
+from shieldwall.kit.i18n import N_
+from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.inbox import Waiting
 
 # The dimensions a summary may be grouped by, and the entry column behind each.
@@ -64,10 +66,13 @@ def parse_group_by(text: str | Sequence[str] | None) -> list[str]:
     unknown = [k for k in keys if k not in GROUP_KEYS]
     if unknown:
         raise InvalidInput(
-            "group_by", f"unknown key {', '.join(unknown)}; use any of {', '.join(GROUP_KEYS)}"
+            "group_by",
+            _("unknown key {keys}; use any of {choices}").format(
+                keys=", ".join(unknown), choices=", ".join(GROUP_KEYS)
+            ),
         )
     if len(set(keys)) != len(keys):
-        raise InvalidInput("group_by", "a key is named twice")
+        raise InvalidInput("group_by", _("a key is named twice"))
     return keys
 
 
@@ -112,14 +117,14 @@ class EntryFilter:
                 select(CapabilityArea.id).where(CapabilityArea.code == self.area)
             )
             if area_id is None:
-                raise InvalidInput("area", f"no capability area {self.area!r}")
+                raise InvalidInput("area", _("no capability area {code!r}").format(code=self.area))
             stmt = stmt.where(LedgerEntry.area_id == area_id)
         if self.item:
             item_id = session.scalar(
                 select(CapabilityItem.id).where(CapabilityItem.code == self.item)
             )
             if item_id is None:
-                raise InvalidInput("item", f"no catalogue item {self.item!r}")
+                raise InvalidInput("item", _("no catalogue item {code!r}").format(code=self.item))
             stmt = stmt.where(LedgerEntry.item_id == item_id)
         if self.request_id is not None:
             stmt = stmt.where(LedgerEntry.request_id == self.request_id)
@@ -138,13 +143,15 @@ def _month(text: str, field_name: str) -> str:
     try:
         return dt.datetime.strptime(text, "%Y-%m").strftime("%Y-%m")
     except ValueError:
-        raise InvalidInput(field_name, f"{text!r} is not a month like 2024-03") from None
+        raise InvalidInput(
+            field_name, _("{text!r} is not a month like 2024-03").format(text=text)
+        ) from None
 
 
 def _delegation_id(session: Session, code: str) -> int:
     found = session.scalar(select(Delegation.id).where(Delegation.code == code.upper()))
     if found is None:
-        raise InvalidInput("member", f"no delegation with code {code!r}")
+        raise InvalidInput("member", _("no delegation with code {code!r}").format(code=code))
     return found
 
 
@@ -272,15 +279,32 @@ class RequestView:
     offered: Amount = field(default_factory=Amount)
     committed: Amount = field(default_factory=Amount)
     delivered: Amount = field(default_factory=Amount)
+    # The part of ``committed`` and ``delivered`` that comes from offers the reader may not see
+    # (model.coverage_unseen): counted in the totals, never named.
+    committed_unseen: Amount = field(default_factory=Amount)
+    delivered_unseen: Amount = field(default_factory=Amount)
     coverage: float = 0.0
+    partner_name: str = ""
+    addressee_names: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, today: dt.date | None = None) -> dict[str, Any]:
+        """The request as the API and the pages show it; with ``today`` (the platform clock's),
+        also how its need-by date stands."""
         by_quantity = self.item is not None
         gap_q = max((self.quantity or 0) - self.committed.quantity, 0) if by_quantity else None
+        requested = Amount(self.quantity or 0, round(self.requested_eur * 100))
+        days_left = (
+            model.days_left(self.need_by, today)
+            if today is not None
+            and self.need_by is not None
+            and model.request_awaits_delivery(self.state, requested, self.delivered, by_quantity)
+            else None
+        )
         return {
             "id": self.id,
             "title": self.title,
             "partner": self.partner,
+            "partner_name": self.partner_name,
             "partner_id": self.partner_id,
             "area": self.area,
             "area_name": self.area_name,
@@ -293,6 +317,7 @@ class RequestView:
             "need_by": self.need_by,
             "justification": self.justification,
             "addressees": self.addressees,
+            "addressee_names": self.addressee_names,
             "to_all_members": not self.addressees,
             "state": self.state,
             "state_reason": self.state_reason,
@@ -306,26 +331,31 @@ class RequestView:
             "offered_eur": cents_to_eur(self.offered.value_cents),
             "committed_eur": cents_to_eur(self.committed.value_cents),
             "delivered_eur": cents_to_eur(self.delivered.value_cents),
+            "committed_unseen_quantity": self.committed_unseen.quantity,
+            "committed_unseen_eur": cents_to_eur(self.committed_unseen.value_cents),
+            "delivered_unseen_quantity": self.delivered_unseen.quantity,
+            "delivered_unseen_eur": cents_to_eur(self.delivered_unseen.value_cents),
             "gap_quantity": gap_q,
             "gap_eur": cents_to_eur(
                 max(round(self.requested_eur * 100) - self.committed.value_cents, 0)
             ),
             "coverage": round(self.coverage, 4),
+            "days_left": days_left,
+            "overdue": days_left is not None and days_left < 0,
         }
 
 
 def _balances_by(
-    session: Session, reader: Actor, column: Any, ids: list[int]
+    session: Session, reader: Actor | None, column: Any, ids: list[int]
 ) -> dict[int, dict[str, Amount]]:
+    """Balances per ``column`` over the entries ``reader`` may see; with no reader, over all
+    entries (only for a request's own totals: ``model.coverage_unseen``)."""
     if not ids:
         return {}
-    rows = session.execute(
-        visible_entries(
-            reader, select(column.label("key"), *measure_sums(session.get_bind().dialect.name))
-        )
-        .where(column.in_(ids))
-        .group_by(column)
-    ).all()
+    stmt = select(column.label("key"), *measure_sums(session.get_bind().dialect.name))
+    if reader is not None:
+        stmt = visible_entries(reader, stmt)
+    rows = session.execute(stmt.where(column.in_(ids)).group_by(column)).all()
     return {r._mapping["key"]: measure_totals(r._mapping) for r in rows}
 
 
@@ -365,20 +395,24 @@ def _request_views(
 ) -> list[RequestView]:
     names = Names.load(session)
     ids = [r.id for r in requests]
-    balances = _balances_by(session, reader, LedgerEntry.request_id, ids)
-    addressees: dict[int, list[str]] = {}
+    # A request's committed and delivered totals count every offer answering it, so that its
+    # status and coverage are the same for every reader; what comes from offers the reader may
+    # not see is told apart, without naming their members (model.coverage_unseen).
+    everything = _balances_by(session, None, LedgerEntry.request_id, ids)
+    seen = _balances_by(session, reader, LedgerEntry.request_id, ids)
+    addressees: dict[int, list[tuple[str, str]]] = {}
     if ids:
         for request_id, delegation_id in session.execute(
             select(RequestAddressee.request_id, RequestAddressee.delegation_id).where(
                 RequestAddressee.request_id.in_(ids)
             )
         ):
-            addressees.setdefault(request_id, []).append(names.delegations[delegation_id][0])
+            addressees.setdefault(request_id, []).append(names.delegations[delegation_id])
     units = {r.id: r.unit for r in session.execute(select(CapabilityItem.id, CapabilityItem.unit))}
     views = []
     for r in requests:
-        b = balances.get(r.id, {})
-        offered = b.get("offered", Amount())
+        b, mine = everything.get(r.id, {}), seen.get(r.id, {})
+        offered = mine.get("offered", Amount())
         committed = b.get("committed", Amount())
         delivered = b.get("delivered", Amount())
         by_quantity = r.item_id is not None
@@ -399,7 +433,9 @@ def _request_views(
                 priority=r.priority,
                 need_by=r.need_by,
                 justification=r.justification,
-                addressees=sorted(addressees.get(r.id, [])),
+                addressees=sorted(code for code, _name in addressees.get(r.id, [])),
+                addressee_names=sorted(name for _code, name in addressees.get(r.id, [])),
+                partner_name=names.delegations[r.partner_id][1],
                 state=r.state,
                 state_reason=r.state_reason,
                 status=model.request_status(r.state, requested, committed, by_quantity).value,
@@ -409,6 +445,8 @@ def _request_views(
                 offered=offered,
                 committed=committed,
                 delivered=delivered,
+                committed_unseen=model.coverage_unseen(committed, mine.get("committed")),
+                delivered_unseen=model.coverage_unseen(delivered, mine.get("delivered")),
                 coverage=model.coverage_ratio(requested, committed, by_quantity),
             )
         )
@@ -429,7 +467,7 @@ def get_request(session: Session, reader: Actor, request_id: int) -> RequestView
         )
     )
     if request is None:  # unseen and absent look the same: existence is not disclosed
-        raise NotFound(f"request {request_id} does not exist")
+        raise NotFound(_("request {id} does not exist").format(id=request_id))
     return _request_views(session, reader, [request])[0]
 
 
@@ -439,6 +477,18 @@ def get_request(session: Session, reader: Actor, request_id: int) -> RequestView
 def _offer_dicts(session: Session, reader: Actor, offers: list[Offer]) -> list[dict[str, Any]]:
     names = Names.load(session)
     balances = _balances_by(session, reader, LedgerEntry.offer_id, [o.id for o in offers])
+    # An offer against a request is due by the request's need-by date, if the reader may see
+    # the request.
+    request_ids = {o.request_id for o in offers if o.request_id is not None}
+    need_by: dict[int, dt.date | None] = {}
+    if request_ids:
+        rows = session.execute(
+            select(AssistanceRequest.id, AssistanceRequest.need_by).where(
+                AssistanceRequest.id.in_(request_ids), readable_requests(reader)
+            )
+        )
+        need_by = {request_id: day for request_id, day in rows}
+    units = {r.id: r.unit for r in session.execute(select(CapabilityItem.id, CapabilityItem.unit))}
     out = []
     for o in offers:
         b = balances.get(o.id, {})
@@ -453,12 +503,15 @@ def _offer_dicts(session: Session, reader: Actor, offers: list[Offer]) -> list[d
                 "member": names.delegations[o.member_id][0],
                 "member_name": names.delegations[o.member_id][1],
                 "partner": names.delegations[o.partner_id][0],
+                "partner_name": names.delegations[o.partner_id][1],
                 "request_id": o.request_id,
                 "kind": o.kind,
                 "area": names.areas[o.area_id][0],
                 "area_name": names.areas[o.area_id][1],
                 "item": names.items[o.item_id][0] if o.item_id else None,
                 "item_name": names.items[o.item_id][1] if o.item_id else None,
+                "unit": units.get(o.item_id) if o.item_id else None,
+                "need_by": need_by.get(o.request_id) if o.request_id else None,
                 "description": o.description,
                 "quantity": o.quantity,
                 "value_eur": cents_to_eur(o.value_cents),
@@ -513,7 +566,7 @@ def offer_views(session: Session, reader: Actor, offers: list[Offer]) -> list[di
 def get_offer(session: Session, reader: Actor, offer_id: int) -> dict[str, Any]:
     offer = session.scalar(select(Offer).where(Offer.id == offer_id, readable_offers(reader)))
     if offer is None:
-        raise NotFound(f"offer {offer_id} does not exist")
+        raise NotFound(_("offer {id} does not exist").format(id=offer_id))
     return _offer_dicts(session, reader, [offer])[0]
 
 
@@ -551,7 +604,7 @@ def get_delivery(session: Session, reader: Actor, delivery_id: int) -> dict[str,
         )
     )
     if d is None:
-        raise NotFound(f"delivery {delivery_id} does not exist")
+        raise NotFound(_("delivery {id} does not exist").format(id=delivery_id))
     return delivery_dict(d)
 
 
@@ -629,7 +682,7 @@ def get_entry(session: Session, reader: Actor, entry_id: int) -> dict[str, Any]:
         visible_entries(reader, select(LedgerEntry)).where(LedgerEntry.id == entry_id)
     )
     if entry is None:
-        raise NotFound(f"ledger entry {entry_id} does not exist")
+        raise NotFound(_("ledger entry {id} does not exist").format(id=entry_id))
     return entry_dict(entry, Names.load(session))
 
 
@@ -749,8 +802,8 @@ def pending_deliveries(session: Session, reader: Actor) -> list[dict[str, Any]]:
 
 # kind of line, and what the delegation is to do, for each step an offer or delivery waits for
 _OFFER_STEPS: dict[model.OfferAction, tuple[str, str]] = {
-    model.OfferAction.ACCEPT: ("offer awaiting your answer", "accept or decline"),
-    model.OfferAction.COMMIT: ("offer accepted, awaiting your commitment", "commit"),
+    model.OfferAction.ACCEPT: (N_("offer awaiting your answer"), N_("accept or decline")),
+    model.OfferAction.COMMIT: (N_("offer accepted, awaiting your commitment"), N_("commit")),
 }
 
 
@@ -791,9 +844,11 @@ def _to_do(
     """What to do, as the reader may read it: the verb for who may act; for a viewer or a
     read-only token (the policy says no), the same duty named as its delegation's."""
     if policy.allowed(reader, permission, owner_id, partner_id):
-        return verb
+        return _(verb)
     delegation = names.delegations[reader.delegation_id or 0][1]
-    return f"{delegation} to {verb} (you have read-only access)"
+    return _("{delegation} to {action} (you have read-only access)").format(
+        delegation=delegation, action=_(verb)
+    )
 
 
 def _what(
@@ -807,7 +862,9 @@ def _what(
     """What a request asks for or an offer gives: the item and quantity, else area and value."""
     if item_id is not None and quantity is not None:
         return model.quantity_of(quantity, names.items[item_id][1], units[item_id])
-    return f"{names.areas[area_id][1]} worth {euros_text(value_cents)}"
+    return _("{area} worth {value}").format(
+        area=names.areas[area_id][1], value=euros_text(value_cents)
+    )
 
 
 def _party_to_offer(reader: Actor) -> ColumnElement[bool]:
@@ -857,12 +914,14 @@ def _requests_awaiting_offers(
         what = _what(r.quantity, r.item_id, r.area_id, r.value_cents, names, units)
         lines.append(
             Waiting(
-                kind="request addressed to you",
-                title=f"Request {v.id}: {what} for {names.delegations[r.partner_id][1]}",
+                kind=_("request addressed to you"),
+                title=_("Request {id}: {what} for {partner}").format(
+                    id=v.id, what=what, partner=names.delegations[r.partner_id][1]
+                ),
                 action=_to_do(
                     reader,
                     names,
-                    "answer with an offer",
+                    N_("answer with an offer"),
                     policy.Action.MAKE_OFFER,
                     reader.delegation_id,
                     None,
@@ -908,8 +967,10 @@ def _offers_awaiting_steps(
         what = _what(o.quantity, o.item_id, o.area_id, o.value_cents, names, units)
         lines.append(
             Waiting(
-                kind=kind,
-                title=f"{names.delegations[o.member_id][1]}: {what}",
+                kind=_(kind),
+                title=_("{member}: {what}").format(
+                    member=names.delegations[o.member_id][1], what=what
+                ),
                 action=_to_do(reader, names, verb, permission, o.member_id, o.partner_id),
                 link=f"/offers/{o.id}",
                 record_type="offer",
@@ -917,7 +978,8 @@ def _offers_awaiting_steps(
                 since=o.offered_at,
             )
         )
-    accepted = [w.record_id for w in lines if w.kind == _OFFER_STEPS[model.OfferAction.COMMIT][0]]
+    awaiting_commitment = _(_OFFER_STEPS[model.OfferAction.COMMIT][0])
+    accepted = [w.record_id for w in lines if w.kind == awaiting_commitment]
     changed = _last_changes(session, "offer", accepted)
     # An accepted offer has waited since it was accepted, its last change of state.
     return [replace(w, since=changed.get(w.record_id, w.since)) for w in lines]
@@ -928,8 +990,12 @@ def _delivered(d: Delivery, o: Offer, names: Names, units: dict[int, str]) -> st
     if o.item_id is not None:
         what = model.quantity_of(d.quantity, names.items[o.item_id][1], units[o.item_id])
     else:
-        what = f"{names.areas[o.area_id][1]}, {d.quantity:,}"
-    return f"{names.delegations[o.member_id][1]}: {what} delivered on {d.delivered_on}"
+        what = _("{area}, {quantity}").format(
+            area=names.areas[o.area_id][1], quantity=f"{d.quantity:,}"
+        )
+    return _("{member}: {what} delivered on {day}").format(
+        member=names.delegations[o.member_id][1], what=what, day=d.delivered_on
+    )
 
 
 def _deliveries_awaiting_steps(
@@ -957,8 +1023,8 @@ def _deliveries_awaiting_steps(
         if d.state == model.DeliveryState.RECORDED:
             permission = policy.Action.SETTLE_DELIVERY
             kind, verb, title, since = (
-                "delivery awaiting your confirmation",
-                "confirm or reject delivery",
+                _("delivery awaiting your confirmation"),
+                N_("confirm or reject delivery"),
                 _delivered(d, o, names, units),
                 d.recorded_at,
             )
@@ -968,9 +1034,11 @@ def _deliveries_awaiting_steps(
                 continue
             permission = policy.OFFER_PERMISSION[model.OfferAction.RECORD_DELIVERY]
             kind, verb, title, since = (
-                "delivery rejected",
-                "record a new delivery",
-                f"{_delivered(d, o, names, units)}, rejected: {d.state_reason}",
+                _("delivery rejected"),
+                N_("record a new delivery"),
+                _("{delivery}, rejected: {reason}").format(
+                    delivery=_delivered(d, o, names, units), reason=d.state_reason
+                ),
                 rejected_at,
             )
         if not policy.delegation_may(reader, permission, o.member_id, o.partner_id):

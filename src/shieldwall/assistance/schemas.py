@@ -73,15 +73,33 @@ class RequestOut(BaseModel):
     filed_at: dt.datetime
     illustrative: bool
     releasability: Releasability
-    offered_quantity: int
-    committed_quantity: int
-    delivered_quantity: int
-    offered_eur: float
-    committed_eur: float
-    delivered_eur: float
+    offered_quantity: int = Field(description="Offered by the offers you may see")
+    committed_quantity: int = Field(
+        description="Committed by every offer answering the request, whoever may see it"
+    )
+    delivered_quantity: int = Field(
+        description="Delivered by every offer answering the request, whoever may see it"
+    )
+    offered_eur: float = Field(description="Offered by the offers you may see")
+    committed_eur: float = Field(description="Committed by every offer answering the request")
+    delivered_eur: float = Field(description="Delivered by every offer answering the request")
+    committed_unseen_quantity: int = Field(
+        description="The part of committed_quantity from offers you may not see (not named)"
+    )
+    committed_unseen_eur: float
+    delivered_unseen_quantity: int = Field(
+        description="The part of delivered_quantity from offers you may not see (not named)"
+    )
+    delivered_unseen_eur: float
     gap_quantity: int | None
     gap_eur: float
-    coverage: float
+    coverage: float = Field(description="Committed over requested, counting every offer")
+    days_left: int | None = Field(
+        None,
+        description="Days to the need-by date by the platform's clock (negative once passed); "
+        "null without a need-by date, or once the request is delivered in full or has ended",
+    )
+    overdue: bool = Field(False, description="The need-by date has passed and delivery is owed")
 
 
 class ReleasabilityIn(Strict):
@@ -115,11 +133,17 @@ class OfferOut(BaseModel):
     member: str
     member_name: str
     partner: str
+    partner_name: str
     request_id: int | None
     kind: str
     area: str
     item: str | None
     item_name: str | None
+    area_name: str
+    unit: str | None
+    need_by: dt.date | None = Field(
+        None, description="The need-by date of the request it answers, if you may see it"
+    )
     description: str
     quantity: int
     value_eur: float

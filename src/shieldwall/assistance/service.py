@@ -59,20 +59,21 @@ from shieldwall.delegations.tables import Delegation
 from shieldwall.kit import idempotency
 from shieldwall.kit.amounts import cents_sums, check_delta, quantity_sums, total
 from shieldwall.kit.errors import IllegalTransition, InvalidInput, NotFound, RuleViolation
+from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.uow import UnitOfWork
 
 
 def area_by_code(session: Session, code: str, field: str = "area") -> CapabilityArea:
     found = session.scalar(select(CapabilityArea).where(CapabilityArea.code == code))
     if found is None:
-        raise InvalidInput(field, f"no capability area {code!r}")
+        raise InvalidInput(field, _("no capability area {code!r}").format(code=code))
     return found
 
 
 def item_by_code(session: Session, code: str, field: str = "item") -> CapabilityItem:
     found = session.scalar(select(CapabilityItem).where(CapabilityItem.code == code))
     if found is None:
-        raise InvalidInput(field, f"no catalogue item {code!r}")
+        raise InvalidInput(field, _("no catalogue item {code!r}").format(code=code))
     return found
 
 
@@ -125,7 +126,9 @@ OFFERING_KINDS = frozenset({DelegationKind.MEMBER, DelegationKind.CONTRIBUTOR})
 def _require_seated(member: Delegation, on: dt.date) -> None:
     if not is_seated(member.joined_on, member.left_on, on):
         raise RuleViolation(
-            f"{member.code} is not a member of the council on {on}",
+            _("{member} is not a member of the council on {day}").format(
+                member=member.code, day=on
+            ),
             rule="only members make offers",
         )
 
@@ -151,7 +154,9 @@ class AssistanceService:
     def add_area(self, actor: Actor, code: str, name: str, description: str = "") -> int:
         require(actor, Action.EDIT_CATALOGUE)
         if self.s.scalar(select(CapabilityArea.id).where(CapabilityArea.code == code)):
-            raise InvalidInput("code", f"capability area {code!r} already exists")
+            raise InvalidInput(
+                "code", _("capability area {code!r} already exists").format(code=code)
+            )
         area = CapabilityArea(code=code, name=name, description=description)
         self.s.add(area)
         self.s.flush()
@@ -180,7 +185,9 @@ class AssistanceService:
     ) -> int:
         require(actor, Action.EDIT_CATALOGUE)
         if self.s.scalar(select(CapabilityItem.id).where(CapabilityItem.code == code)):
-            raise InvalidInput("code", f"catalogue item {code!r} already exists")
+            raise InvalidInput(
+                "code", _("catalogue item {code!r} already exists").format(code=code)
+            )
         model.require_value("reference_unit_value_eur", reference_unit_value_cents)
         item = CapabilityItem(
             code=code,
@@ -237,6 +244,7 @@ class AssistanceService:
             return again
         now = self.uow.clock.now()
         model.require_justification(justification)
+        model.require_need_by_ahead(need_by, now.date())
         area_row, item_row, value_cents = self._what_is_requested(area, item, quantity, value_cents)
         named = self._addressees(addressees or [], now.date())
         request = AssistanceRequest(
@@ -283,7 +291,10 @@ class AssistanceService:
         kinds = OFFERING_KINDS if kind == DelegationKind.MEMBER else {kind}
         if delegation.kind not in kinds:
             what = " or ".join(sorted(k.value for k in kinds))
-            raise InvalidInput(field, f"{delegation.code} is not a {what} delegation")
+            raise InvalidInput(
+                field,
+                _("{code} is not a {kind} delegation").format(code=delegation.code, kind=what),
+            )
         require(actor, action, owner_id=delegation.id, record=f"for {delegation.code}")
         return delegation
 
@@ -299,10 +310,13 @@ class AssistanceService:
             assert area_row is not None
             if area and area != area_row.code:
                 raise InvalidInput(
-                    "area", f"item {item} belongs to area {area_row.code}, not {area}"
+                    "area",
+                    _("item {item} belongs to area {area}, not {other}").format(
+                        item=item, area=area_row.code, other=area
+                    ),
                 )
             if quantity is None:
-                raise InvalidInput("quantity", "a request for an item needs a quantity")
+                raise InvalidInput("quantity", _("a request for an item needs a quantity"))
             model.require_quantity("quantity", quantity)
             if value_cents is None:
                 value_cents = model.value_at_reference_price(
@@ -313,10 +327,10 @@ class AssistanceService:
             area_row = area_by_code(self.s, area)
             if value_cents is None:
                 raise InvalidInput(
-                    "value_eur", "a request for a whole capability area needs a value in EUR"
+                    "value_eur", _("a request for a whole capability area needs a value in EUR")
                 )
         else:
-            raise InvalidInput("area", "name a capability area or a catalogue item")
+            raise InvalidInput("area", _("name a capability area or a catalogue item"))
         model.require_value("value_eur", value_cents)
         return area_row, item_row, value_cents
 
@@ -327,9 +341,13 @@ class AssistanceService:
         for code in codes:
             d = delegation_by_code(self.s, code, "addressees")
             if d.kind != DelegationKind.MEMBER:
-                raise InvalidInput("addressees", f"{d.code} is not a member delegation")
+                raise InvalidInput(
+                    "addressees", _("{code} is not a member delegation").format(code=d.code)
+                )
             if not is_seated(d.joined_on, d.left_on, on):
-                raise InvalidInput("addressees", f"{d.code} is not a member on {on}")
+                raise InvalidInput(
+                    "addressees", _("{code} is not a member on {day}").format(code=d.code, day=on)
+                )
             if d not in named:
                 named.append(d)
         return named
@@ -433,7 +451,9 @@ class AssistanceService:
         Requests are addressed to members: a contributor's offers answer none."""
         if member_d.kind == DelegationKind.CONTRIBUTOR:
             raise RuleViolation(
-                f"{member_d.code} is a contributor: requests are addressed to members",
+                _("{code} is a contributor: requests are addressed to members").format(
+                    code=member_d.code
+                ),
                 rule="a contributor's offers answer no request",
             )
         request = self.s.scalar(
@@ -442,14 +462,16 @@ class AssistanceService:
             .with_for_update(read=True)
         )
         if request is None:
-            raise InvalidInput("request_id", f"request {request_id} does not exist")
+            raise InvalidInput("request_id", _("request {id} does not exist").format(id=request_id))
         if request.state != RequestState.ACTIVE:
             raise IllegalTransition(f"request {request_id}", request.state, "answer")
         if not request.to_all_members and not self.s.get(
             RequestAddressee, (request.id, member_d.id)
         ):
             raise RuleViolation(
-                f"request {request_id} is addressed to named members, not {member_d.code}",
+                _("request {id} is addressed to named members, not {member}").format(
+                    id=request_id, member=member_d.code
+                ),
                 rule="offers answer requests addressed to the member",
             )
         return request
@@ -465,22 +487,25 @@ class AssistanceService:
         if item_row is not None:
             area_id = item_row.area_id
             if area is not None and area_by_code(self.s, area).id != area_id:
-                raise InvalidInput("area", f"item {item_row.code} is not in area {area}")
+                raise InvalidInput(
+                    "area",
+                    _("item {item} is not in area {area}").format(item=item_row.code, area=area),
+                )
         elif area is not None:
             area_id = area_by_code(self.s, area).id
         elif request is not None:
             area_id = request.area_id
         else:
-            raise InvalidInput("item", "name a catalogue item or a capability area")
+            raise InvalidInput("item", _("name a catalogue item or a capability area"))
         if request is not None:
             if area_id != request.area_id:
                 raise RuleViolation(
-                    f"request {request.id} asks for another capability area",
+                    _("request {id} asks for another capability area").format(id=request.id),
                     rule="an offer against a request is in the request's area",
                 )
             if request.item_id is not None and (item_row is None or item_row.id != request.item_id):
                 raise RuleViolation(
-                    f"request {request.id} asks for a specific item",
+                    _("request {id} asks for a specific item").format(id=request.id),
                     rule="an offer against an item request offers that item",
                 )
         return item_row, area_id
@@ -492,16 +517,16 @@ class AssistanceService:
             if partner is not None and (
                 delegation_by_code(self.s, partner, "partner").id != request.partner_id
             ):
-                raise InvalidInput("partner", "differs from the partner who filed the request")
+                raise InvalidInput("partner", _("differs from the partner who filed the request"))
             return request.partner_id
         if partner is None:
             partners = the_partners(self.s)
             if len(partners) != 1:
-                raise InvalidInput("partner", "name the partner the offer is for")
+                raise InvalidInput("partner", _("name the partner the offer is for"))
             return partners[0].id
         partner_d = delegation_by_code(self.s, partner, "partner")
         if partner_d.kind != DelegationKind.PARTNER:
-            raise InvalidInput("partner", f"{partner_d.code} is not a partner")
+            raise InvalidInput("partner", _("{code} is not a partner").format(code=partner_d.code))
         return partner_d.id
 
     def _post(
@@ -544,7 +569,7 @@ class AssistanceService:
             select(Offer).where(Offer.id == offer_id, readable_offers(actor)).with_for_update()
         )
         if offer is None:
-            raise NotFound(f"offer {offer_id} does not exist")
+            raise NotFound(_("offer {id} does not exist").format(id=offer_id))
         return offer
 
     def _offer_for(
@@ -569,7 +594,7 @@ class AssistanceService:
             .with_for_update()
         )
         if request is None:
-            raise NotFound(f"request {request_id} does not exist")
+            raise NotFound(_("request {id} does not exist").format(id=request_id))
         return request
 
     def _act(
@@ -592,8 +617,9 @@ class AssistanceService:
             reason = model.require_reason(reason)
         if action == OfferAction.CANCEL and pending_delivery_quantity(self.s, offer.id):
             raise RuleViolation(
-                f"offer {offer_id} has deliveries awaiting confirmation; "
-                "confirm or reject them first",
+                _(
+                    "offer {id} has deliveries awaiting confirmation; confirm or reject them first"
+                ).format(id=offer_id),
                 rule="settle pending deliveries before cancelling",
             )
         movement = model.offer_movement(action, before, quantity)
@@ -652,7 +678,7 @@ class AssistanceService:
         model.require_quantity("quantity", quantity)
         on = delivered_on or now.date()
         if on > now.date():
-            raise InvalidInput("delivered_on", f"{on} is in the future")
+            raise InvalidInput("delivered_on", _("the date is in the future"))
         balances = offer_balances(self.s, offer.id)
         model.check_balances(balances, pending_delivery_quantity(self.s, offer.id) + quantity)
         delivery = Delivery(
@@ -684,13 +710,13 @@ class AssistanceService:
     ) -> None:
         delivery = self.s.get(Delivery, delivery_id, with_for_update=True)
         if delivery is None:
-            raise NotFound(f"delivery {delivery_id} does not exist")
+            raise NotFound(_("delivery {id} does not exist").format(id=delivery_id))
         try:
             offer = self._offer_for(
                 actor, delivery.offer_id, Action.SETTLE_DELIVERY, record=f"delivery {delivery_id}"
             )
         except NotFound:  # a delivery of an offer one may not see does not exist either
-            raise NotFound(f"delivery {delivery_id} does not exist") from None
+            raise NotFound(_("delivery {id} does not exist").format(id=delivery_id)) from None
         verb = "confirm" if confirm else "reject"
         if delivery.state != DeliveryState.RECORDED:
             raise IllegalTransition(f"delivery {delivery_id}", delivery.state, verb)
@@ -753,7 +779,7 @@ class AssistanceService:
         now = self.uow.clock.now()
         why = model.require_reason(reason)
         if quantity_delta == 0 and value_delta_cents == 0:
-            raise InvalidInput("quantity_delta", "a correction must change something")
+            raise InvalidInput("quantity_delta", _("a correction must change something"))
         check_delta("quantity_delta", quantity_delta, "value_delta_eur", value_delta_cents)
         delta = Amount(quantity_delta, value_delta_cents)
         measure_v = Measure(measure)
