@@ -315,3 +315,22 @@ def test_units_are_counted_in_english_french_and_ukrainian() -> None:
         assert words.quantity_text(5, "missile") == "5 ракет"
         assert words.quantity_text(21, "missile") == "21 ракета"
         assert words.quantity_text(11, "missile") == "11 ракет"
+
+
+def test_the_rules_behind_coverage_and_deadlines() -> None:
+    amount = model.Amount
+    # 30 committed in all, 10 of it from offers the reader sees: 20 are from unseen ones.
+    assert model.coverage_unseen(amount(30, 105_000_00), amount(10, 35_000_00)) == amount(
+        20, 70_000_00
+    )
+    assert model.coverage_unseen(amount(30, 105_000_00), None) == amount(30, 105_000_00)
+    # A need-by date counts while the request is active and not all delivered.
+    asked = amount(100, 0)
+    assert model.request_awaits_delivery("active", asked, amount(99, 0), by_quantity=True)
+    assert not model.request_awaits_delivery("active", asked, amount(100, 0), by_quantity=True)
+    assert not model.request_awaits_delivery("closed", asked, amount(0, 0), by_quantity=True)
+    assert model.days_left(dt.date(2024, 4, 5), TODAY) == 3
+    assert model.days_left(dt.date(2024, 3, 31), TODAY) == -2
+    assert model.offer_awaits_delivery("committed")
+    assert not model.offer_awaits_delivery("delivered")
+    assert not model.offer_awaits_delivery("withdrawn")
