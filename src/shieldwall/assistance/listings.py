@@ -67,15 +67,20 @@ def _measure_sum(measure: model.Measure, column: Any) -> Any:
 # ---- requests ----------------------------------------------------------------------------------
 
 
-def _request_committed(reader: Actor) -> Any:
-    """Per request, the committed quantity and cents over the entries the reader may see: what
-    the request's page counts too (``queries.list_requests``)."""
-    stmt = select(
-        LedgerEntry.request_id.label("request_id"),
-        _measure_sum(model.Measure.COMMITTED, LedgerEntry.quantity).label("quantity"),
-        _measure_sum(model.Measure.COMMITTED, LedgerEntry.value_cents).label("cents"),
-    ).where(LedgerEntry.request_id.is_not(None))
-    return queries.visible_entries(reader, stmt).group_by(LedgerEntry.request_id).subquery()
+def _request_committed() -> Any:
+    """Per request, the committed quantity and cents over every offer answering it: a request's
+    status is a fact about the request, as its page shows it (``model.coverage_unseen``); only
+    requests the reader may see are listed, and no donor is named."""
+    return (
+        select(
+            LedgerEntry.request_id.label("request_id"),
+            _measure_sum(model.Measure.COMMITTED, LedgerEntry.quantity).label("quantity"),
+            _measure_sum(model.Measure.COMMITTED, LedgerEntry.value_cents).label("cents"),
+        )
+        .where(LedgerEntry.request_id.is_not(None))
+        .group_by(LedgerEntry.request_id)
+        .subquery()
+    )
 
 
 def request_status_column(committed: Any) -> ColumnElement[str]:
@@ -108,7 +113,7 @@ def _addressed_to(member_id: int) -> ColumnElement[bool]:
 def requests_listing(reader: Actor) -> tuple[Listing, Callable[[View], Select[Any]]]:
     """The requests list, and the statement it runs for ``reader`` and a view: it sums the
     commitments per request only when the view filters or sorts by status."""
-    committed = _request_committed(reader)
+    committed = _request_committed()
     status = request_status_column(committed)
     listing = Listing(
         path="/requests",
