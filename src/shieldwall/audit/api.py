@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
@@ -13,9 +16,11 @@ from sqlalchemy.orm import Session
 from shieldwall.access.schemas import AuditOut
 from shieldwall.access.web import Ctx, PageActor, Reader
 from shieldwall.audit.anchors import anchor_problem, last_anchor
-from shieldwall.audit.queries import AuditFilter, list_audit
+from shieldwall.audit.queries import AuditFilter, count_audit, list_audit
+from shieldwall.audit.story import RECORD_TYPES, action_choices, tell
 from shieldwall.kit.dates import parse_instant
 from shieldwall.kit.errors import DomainError
+from shieldwall.kit.i18n import gettext
 from shieldwall.kit.pagination import Page
 from shieldwall.kit.params import Limit, Offset, PageNumber
 from shieldwall.kit.problems import problem_responses
@@ -78,6 +83,10 @@ def audit_log(
     return {"total": total, "offset": offset, "limit": limit, "items": items}
 
 
+PAGE_SIZE = 50
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 @router.get("/audit", response_class=HTMLResponse, include_in_schema=False)
 def audit_page(
     request: Request,
@@ -86,21 +95,36 @@ def audit_page(
     where: Filter,
     page: PageNumber = 1,
 ) -> HTMLResponse:
-    size = 100
+    until = request.query_params.get("until") or ""
+    if where.until is not None and _DATE_ONLY.match(until):
+        # The page's "To" is a day, and a day includes its own records.
+        where = replace(where, until=where.until + dt.timedelta(days=1))
     with ctx.reading() as s:
-        total, items = list_audit(s, who, where, offset=(page - 1) * size, limit=size)
+        total = count_audit(s, who, where)
+        pages = max(1, -(-total // PAGE_SIZE))
+        page = min(page, pages)  # past the end, the last page: never "page 11 of 10"
+        _total, items = list_audit(s, who, where, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+        stories = tell(s, items)
         anchor = _anchor_status(s, Path(ctx.settings.audit_anchor_file))
+    kept = {k: v for k, v in request.query_params.items() if k != "page" and v}
     return TEMPLATES.TemplateResponse(
         request,
         "audit.html",
         {
-            "records": items,
+            "stories": stories,
             "total": total,
             "page": page,
-            "pages": max(1, -(-total // size)),
+            "pages": pages,
             "where": where,
+            "typed": request.query_params,
             "who": who,
             "anchor": anchor,
+            "actions": action_choices(),
+            "record_types": sorted(
+                ((code, gettext(word)) for code, word in RECORD_TYPES.items()),
+                key=lambda pair: pair[1],
+            ),
+            "page_link": lambda n: "?" + urlencode({**kept, "page": n}),
         },
     )
 

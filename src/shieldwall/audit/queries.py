@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from shieldwall.access.model import Actor
@@ -30,10 +30,7 @@ def require_secretariat(reader: Actor) -> None:
         raise Forbidden("the audit log is for the secretariat")
 
 
-def list_audit(
-    session: Session, reader: Actor, where: AuditFilter, *, offset: int = 0, limit: int = 100
-) -> tuple[int, list[dict[str, Any]]]:
-    require_secretariat(reader)
+def _filtered(where: AuditFilter) -> Select[AuditRecord]:
     stmt = select(AuditRecord)
     if where.actor:
         stmt = stmt.where(AuditRecord.actor == where.actor)
@@ -49,7 +46,21 @@ def list_audit(
         stmt = stmt.where(AuditRecord.at >= where.since)
     if where.until:
         stmt = stmt.where(AuditRecord.at < where.until)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    return stmt
+
+
+def count_audit(session: Session, reader: Actor, where: AuditFilter) -> int:
+    """How many records the filter finds (secretariat only)."""
+    require_secretariat(reader)
+    stmt = _filtered(where)
+    return int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+
+
+def list_audit(
+    session: Session, reader: Actor, where: AuditFilter, *, offset: int = 0, limit: int = 100
+) -> tuple[int, list[dict[str, Any]]]:
+    total = count_audit(session, reader, where)
+    stmt = _filtered(where)
     rows = session.scalars(stmt.order_by(AuditRecord.id.desc()).offset(offset).limit(limit))
     return int(total), [
         {
