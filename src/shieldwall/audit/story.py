@@ -548,8 +548,10 @@ def tell(session: Session, records: Sequence[Mapping[str, Any]]) -> list[Story]:
 
 
 def action_choices() -> Iterable[tuple[str, str]]:
-    """The filter's actions: each code with its description, in the viewer's language."""
-    return sorted(
-        ((code, _(template).format(who="…", record="…")) for code, template in ACTIONS.items()),
-        key=lambda pair: pair[0],
+    """The filter's actions: each code with its description ("committed offer"), in the
+    viewer's language, sorted by it."""
+    described = (
+        (code, " ".join(_(template).format(who="", record="").split()))
+        for code, template in ACTIONS.items()
     )
+    return sorted(described, key=lambda pair: pair[1])
