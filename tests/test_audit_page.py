@@ -82,28 +82,40 @@ def test_a_day_range_filters_the_history_and_the_to_day_is_included(
     server: LiveServer, committed: int
 ) -> None:
     sec = Browser(server, "sec")
-    by_day = "/audit?record_type=offer&since={}&until={}"
+    by_day = "/audit?record_type=offer&from={}&to={}"
     accepted_only = text_of(sec.get(by_day.format("2024-04-06", "2024-04-06")).text)
-    assert "1 record · page 1 of 1" in accepted_only
+    assert "Page 1 of 1 · 1 record" in accepted_only
     assert "accepted offer" in accepted_only and "committed offer" not in accepted_only
     everything = text_of(sec.get(by_day.format("2024-04-05", "2024-04-08")).text)
-    assert "3 records · page 1 of 1" in everything
+    assert "Page 1 of 1 · 3 records" in everything
     nothing = text_of(sec.get(by_day.format("2024-04-09", "2024-04-30")).text)
     assert "No audit record matches these filters." in nothing
     # The filters are labelled fields, not placeholders.
     form = sec.get("/audit").text
-    for field in ("f-since", "f-until", "f-delegation", "f-actor", "f-action", "f-record-type"):
-        assert f'<label for="{field}">' in form
+    for name in ("from", "to", "delegation", "actor", "action", "record_type", "record_id"):
+        assert f'<label for="audit-filters-{name}">' in form
 
 
 def test_a_page_past_the_end_shows_the_last_page(server: LiveServer, committed: int) -> None:
     sec = Browser(server, "sec")
     whole = text_of(sec.get("/audit").text)
-    found = re.search(r"(\d+) records · page 1 of (\d+)", whole)
+    found = re.search(r"Page 1 of (\d+) · [\d,]+ records", whole)
     assert found is not None
-    pages = int(found.group(2))
+    pages = int(found.group(1))
+    assert pages < 11
     past = text_of(sec.get("/audit?page=11").text)
-    assert f"page {pages} of {pages}" in past and f"page 11 of {pages}" not in past
+    assert f"Page {pages} of {pages}" in past and f"Page 11 of {pages}" not in past
+
+
+def test_the_download_is_exactly_the_filtered_view(server: LiveServer, committed: int) -> None:
+    sec = Browser(server, "sec")
+    csv = sec.get("/audit?record_type=offer&from=2024-04-06&to=2024-04-08&format=csv")
+    assert csv.status_code == 200 and "attachment" in csv.headers["content-disposition"]
+    lines = csv.text.lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("Number,When,What happened,What changed,")
+    assert len(lines) == 3  # the header, the commit and the acceptance; not the offer
+    assert "committed offer #" in lines[1] and "accepted offer #" in lines[2]
+    assert "€2,000,000,000.00" in lines[1]
 
 
 def test_the_audit_page_stays_the_secretariats(server: LiveServer, committed: int) -> None:

@@ -298,6 +298,8 @@ class Story:
     record_type: str = ""
     record_id: str = ""
     action: str = ""
+    actor: str = ""
+    delegation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -524,6 +526,17 @@ def changes(
     return out
 
 
+def change_text(change: Change) -> str:
+    """A change in one line, as the page shows it."""
+    if change.before is None:
+        return _("{field}: {value}").format(field=change.label, value=change.after)
+    if change.after is None:
+        return _("{field}: {value} (removed)").format(field=change.label, value=change.before)
+    return _("{field}: {before} → {after}").format(
+        field=change.label, before=change.before, after=change.after
+    )
+
+
 def tell(session: Session, records: Sequence[Mapping[str, Any]]) -> list[Story]:
     """Each record of a page of the log, told: one query per kind of name needed."""
     names = _names(session, records)
@@ -542,6 +555,8 @@ def tell(session: Session, records: Sequence[Mapping[str, Any]]) -> list[Story]:
                 record_type=r["record_type"],
                 record_id=r["record_id"],
                 action=r["action"],
+                actor=r["actor"],
+                delegation=r["delegation"],
             )
         )
     return stories
