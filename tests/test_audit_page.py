@@ -74,7 +74,7 @@ def test_the_history_is_in_the_viewer_language(server: LiveServer, committed: in
         headers={"Accept-Language": "fr"},
     )
     shown = text_of(page.text)
-    assert f"a engagé l'offre #{committed}" in shown
+    assert f"a engagé l'offre n° {committed}" in shown
     assert "2 000 000 000,00 €" in shown.replace("\u202f", " ").replace("\xa0", " ")
 
 
