@@ -23,7 +23,7 @@ from shieldwall.kit.i18n import current_locale, format_eur, gettext, ngettext
 _ = gettext
 
 LAYOUT: dict[str, Any] = {
-    "margin": {"l": 10, "r": 10, "t": 50, "b": 10},
+    "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
     "height": 360,
     "legend": {"orientation": "h", "y": -0.15},
     "font": {"family": "system-ui, sans-serif", "size": 12},
@@ -35,7 +35,9 @@ REQUESTED, COMMITTED, DELIVERED, PROMISED = "#8a94a6", "#2f6690", "#3a7d44", "#c
 
 @dataclass(frozen=True)
 class Chart:
-    """A figure and its title (also the chart's accessible name)."""
+    """A figure and its title: the page writes the title in the chart's caption, which a
+    narrow screen wraps (a title drawn inside the figure would not wrap), and names the chart
+    by it (its accessible name)."""
 
     title: str
     figure: str  # Plotly's JSON
@@ -54,10 +56,6 @@ def nice_ticks(largest: float, count: int = 5) -> list[float]:
 def _axis(values: Sequence[float], write: Callable[[float], str]) -> dict[str, Any]:
     ticks = nice_ticks(max(values, default=0))
     return {"tickmode": "array", "tickvals": ticks, "ticktext": [write(t) for t in ticks]}
-
-
-def _title(text: str) -> dict[str, Any]:
-    return {"text": text, "x": 0, "xanchor": "left", "font": {"size": 14}}
 
 
 def percent_text(value: float | None, digits: int = 1) -> str:
@@ -115,7 +113,6 @@ def coverage_by_area(rows: list[dict[str, Any]]) -> Chart | None:
     largest = [r[key] for r in rows for _n, key, _c in bars]
     fig.update_layout(
         barmode="group",
-        title=_title(title),
         xaxis=_axis(largest, format_eur),
         yaxis={"automargin": True},
         **LAYOUT,
@@ -150,9 +147,7 @@ def committed_and_delivered(rows: list[dict[str, Any]], top: int = 15) -> Chart 
     )
     title = _top(len(shown), len(counted))
     largest = [r[key] for r in shown for _n, key, _c in bars]
-    fig.update_layout(
-        barmode="group", title=_title(title), yaxis=_axis(largest, format_eur), **LAYOUT
-    )
+    fig.update_layout(barmode="group", yaxis=_axis(largest, format_eur), **LAYOUT)
     return Chart(title, str(fig.to_json()))
 
 
@@ -202,7 +197,6 @@ def burden_shares(rows: list[dict[str, Any]], top: int = 20) -> Chart | None:
     layout = {**LAYOUT, "height": max(260, 80 + 36 * len(shown))}
     fig.update_layout(
         barmode="group",
-        title=_title(title),
         xaxis=_axis(shares, percent_text),
         yaxis={"automargin": True},
         **layout,
@@ -241,7 +235,5 @@ def promised_committed_delivered(rows: list[dict[str, Any]]) -> Chart | None:
     )
     title = _("Promised, committed and delivered, by member (EUR)")
     largest = [r[key] / 100 for r in rows for _n, key, _c in bars]
-    fig.update_layout(
-        barmode="group", title=_title(title), yaxis=_axis(largest, format_eur), **LAYOUT
-    )
+    fig.update_layout(barmode="group", yaxis=_axis(largest, format_eur), **LAYOUT)
     return Chart(title, str(fig.to_json()))
