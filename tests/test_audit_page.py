@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import io
 import re
 from pathlib import Path
 
 import httpx
+import openpyxl
 import pytest
 
 import shieldwall
@@ -119,6 +121,12 @@ def test_the_download_is_exactly_the_filtered_view(server: LiveServer, committed
     assert len(lines) == 3  # the header, the commit and the acceptance; not the offer
     assert "committed offer #" in lines[1] and "accepted offer #" in lines[2]
     assert "€2,000,000,000.00" in lines[1]
+    xlsx = sec.get("/audit?record_type=offer&from=2024-04-06&to=2024-04-08&format=xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content), read_only=True).active
+    assert sheet is not None
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert [r[0] for r in rows] == ["Number", rows[1][0], rows[2][0]] and len(rows) == 3
+    assert "committed offer #" in str(rows[1][2]) and "accepted offer #" in str(rows[2][2])
 
 
 def test_the_audit_page_stays_the_secretariats(server: LiveServer, committed: int) -> None:
