@@ -25,6 +25,10 @@ ACCESS: dict[tuple[str, str], RouteRule] = {
     ("GET", "/login"): _PUBLIC,
     ("POST", "/login"): _PUBLIC,
     ("POST", "/logout"): RouteRule(Audience.PAGE),
+    # Anyone chooses the pages' language (kept in the browser); a user's choice and time
+    # zone are also kept with the user.
+    ("GET", "/settings"): _PUBLIC,
+    ("POST", "/settings"): _PUBLIC,
 }
 AUDIT: dict[tuple[str, str], RouteRule] = {
     ("GET", "/api/v1/audit"): RouteRule(Audience.SECRETARIAT),

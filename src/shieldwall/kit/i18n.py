@@ -2,7 +2,7 @@
 
 English is the source language; French and Ukrainian come from gettext catalogues
 (``src/shieldwall/locale/<lang>/LC_MESSAGES/messages.po``, kept with Babel: ``make messages``).
-The language and the time zone of the exchange being served are context variables, set once per
+The language and the time zone of the exchange being served are context variables, set for each
 request by ``LocaleMiddleware`` (the user's stored choice, carried in a cookie set at sign-in,
 else the browser's ``Accept-Language``), and for an e-mail by ``using_locale`` with the
 recipient's choice. Everything that writes text for a person asks this module, so that a page,
@@ -79,12 +79,6 @@ def using_locale(locale: str | None, time_zone: str | None = None) -> Iterator[N
     finally:
         _locale.reset(locale_token)
         _zone.reset(zone_token)
-
-
-def set_for_request(locale: str, time_zone: str) -> None:
-    """Set the exchange's language and time zone (the middleware, once per request)."""
-    _locale.set(supported_locale(locale))
-    _zone.set(supported_time_zone(time_zone))
 
 
 def gettext(message: str) -> str:

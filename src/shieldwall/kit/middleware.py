@@ -150,11 +150,12 @@ class LocaleMiddleware:
             if chosen
             else i18n.negotiate(headers.get("accept-language"))
         )
-        i18n.set_for_request(locale, cookies.get(TIME_ZONE_COOKIE) or i18n.DEFAULT_TIME_ZONE)
 
         async def say_language(message: Message) -> None:
             if message["type"] == "http.response.start":
                 MutableHeaders(scope=message)["Content-Language"] = locale
             await send(message)
 
-        await self.app(scope, receive, say_language)
+        # Reset afterwards: a connection's next request starts from nobody's language.
+        with i18n.using_locale(locale, cookies.get(TIME_ZONE_COOKIE)):
+            await self.app(scope, receive, say_language)
