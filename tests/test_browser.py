@@ -161,7 +161,9 @@ def test_empty_platform_says_what_to_do(page: Page, seeded_sqlite_url: str) -> N
 
 def test_partner_and_member_walk_an_offer_to_delivery(page: Page, demo_url: str) -> None:
     sign_in(page, demo_url, "ukr")
-    page.get_by_role("link", name=re.compile("NLD: PAC-3 MSE interceptor")).click()
+    page.get_by_role(
+        "link", name=re.compile(r"Netherlands: offer #\d+ of PAC-3 MSE interceptor")
+    ).click()
     expect(page.locator("h1")).to_contain_text("offered")
     page.get_by_role("button", name="Accept the offer").click()
     # Nothing changes until the partner confirms what the step does.

@@ -100,7 +100,13 @@ def test_mail_reaches_the_smtp_server(seeded: Context, smtp: SmtpServer) -> None
     assert got.sender == FROM
     assert got.message["Subject"] == "Offer 3 accepted"
     assert got.message["Message-ID"] == mail.message_id
-    assert body_of(got.message) == "Ukraine accepted your offer of 155mm rounds.\n\n/offers/3\n"
+    assert body_of(got.message) == (
+        "Ukraine accepted your offer of 155mm rounds.\n\n"
+        "Open it: /offers/3\n\n"
+        "-- \n"
+        "Shieldwall sends you this because you chose to be notified by e-mail. "
+        "To change that: /notifications\n"
+    )
     [sent] = outbox(seeded)
     assert (sent.sent_at, sent.attempts, sent.leased_until) == (NOW, 0, None)
     assert deliver_due(seeded, sender_to(smtp.port)) == 0
@@ -471,3 +477,25 @@ def test_each_notice_is_written_in_its_recipients_language(seeded: Context) -> N
             ).all()
         )
     assert got == {"deu": "Langue et fuseau horaire", "deu-viewer": "Мова та часовий пояс"}
+
+
+def test_a_french_speaking_recipient_gets_the_whole_mail_in_french(
+    seeded: Context, smtp: SmtpServer
+) -> None:
+    """The notice's own text is written for the recipient (a function), and so are the mail's
+    fixed parts: the link's line and the footer."""
+    head = actor(seeded, "deu")
+    with seeded.unit_of_work() as uow:
+        AccessService(uow).choose_language(head, "fr", "Europe/Paris")
+    set_address(seeded, "deu", "deu@example.org")
+    assert notify(seeded, "DEU", body=lambda: _("Language and time zone")) == 2
+    assert deliver_due(seeded, sender_to(smtp.port)) == 1
+    [got] = smtp.collector.messages()
+    assert got.recipients == ["deu@example.org"]
+    assert body_of(got.message) == (
+        "Langue et fuseau horaire\n\n"
+        "Ouvrir : /offers/3\n\n"
+        "-- \n"
+        "Shieldwall vous envoie ce message parce que vous avez choisi d'être averti par "
+        "courriel. Pour changer cela : /notifications\n"
+    )

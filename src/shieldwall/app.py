@@ -35,7 +35,7 @@ from shieldwall.notifications import api as notifications_api
 from shieldwall.notifications import pages as notifications_pages
 from shieldwall.obligations import api as obligations_api
 from shieldwall.obligations import pages as obligations_pages
-from shieldwall.reports import burden, compliance, dashboard, inbox, public
+from shieldwall.reports import audit_records, burden, compliance, dashboard, inbox, public
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 STATIC = Path(__file__).parent / "static"
@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         dependencies=[Depends(plain_query)],
     )
     app.state.platform = open_platform(settings.database_url, clock, settings)
+    audit_records.install()  # the audit page names the features' records
     problems.install(app)
     _exchange_rules(app, settings)
 

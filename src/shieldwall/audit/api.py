@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shieldwall.access.schemas import AuditOut
 from shieldwall.access.web import Ctx, PageActor, Reader
 from shieldwall.audit.anchors import anchor_problem, last_anchor
-from shieldwall.audit.queries import AuditFilter, list_audit
-from shieldwall.kit.dates import parse_instant
+from shieldwall.audit.queries import (
+    AUDIT_LISTING,
+    AuditFilter,
+    audit_statement,
+    list_audit,
+    record_dict,
+)
+from shieldwall.audit.story import RECORD_TYPES, Story, action_choices, change_text, tell
+from shieldwall.delegations.tables import Delegation
+from shieldwall.kit.dates import check_day, parse_instant
 from shieldwall.kit.errors import DomainError
+from shieldwall.kit.i18n import gettext
+from shieldwall.kit.listing import Option, export_response
 from shieldwall.kit.pagination import Page
-from shieldwall.kit.params import Limit, Offset, PageNumber
+from shieldwall.kit.params import Limit, Offset
 from shieldwall.kit.problems import problem_responses
 from shieldwall.kit.templating import TEMPLATES
 
@@ -79,30 +91,66 @@ def audit_log(
 
 
 @router.get("/audit", response_class=HTMLResponse, include_in_schema=False)
-def audit_page(
-    request: Request,
-    ctx: Ctx,
-    who: PageActor,
-    where: Filter,
-    page: PageNumber = 1,
-) -> HTMLResponse:
-    size = 100
+def audit_page(request: Request, ctx: Ctx, who: PageActor, where: Filter) -> Response:
+    """The log as a readable history (secretariat only), filtered, searched, sorted and paged
+    in the query; ``format=csv|xlsx`` downloads exactly the filtered view. ``since``/``until``
+    (the API's instants) still narrow it, for links written before the day range."""
     with ctx.reading() as s:
-        total, items = list_audit(s, who, where, offset=(page - 1) * size, limit=size)
+        stmt = audit_statement(who, where)
+        view = AUDIT_LISTING.parse(request.query_params, options=_choices(s))
+        for name in ("from", "to"):
+            if name in view.matches:
+                check_day(name, view.matches[name])
+        if view.format:
+            records = [record_dict(r) for (r,) in view.all(s, stmt)]
+            return export_response(view, _export_rows(tell(s, records)), view.format)
+        shown = view.fetch(s, stmt)
+        stories = tell(s, [record_dict(r) for (r,) in shown.rows])
         anchor = _anchor_status(s, Path(ctx.settings.audit_anchor_file))
     return TEMPLATES.TemplateResponse(
         request,
         "audit.html",
         {
-            "records": items,
-            "total": total,
-            "page": page,
-            "pages": max(1, -(-total // size)),
-            "where": where,
-            "who": who,
+            "view": view,
+            "shown": shown,
+            "stories": stories,
             "anchor": anchor,
+            "who": who,
+            "change_text": change_text,
         },
     )
+
+
+def _choices(session: Session) -> dict[str, list[Option]]:
+    """The filters' menus, in the viewer's language, each sorted as it reads."""
+    delegations = session.execute(
+        select(Delegation.code, Delegation.name).order_by(Delegation.name)
+    ).all()
+    return {
+        "delegation": [Option(code, f"{name} ({code})") for code, name in delegations],
+        "action": [Option(code, words) for code, words in action_choices()],
+        "record_type": sorted(
+            (Option(code, gettext(word)) for code, word in RECORD_TYPES.items()),
+            key=lambda o: o.label,
+        ),
+    }
+
+
+def _export_rows(stories: list[Story]) -> Iterator[dict[str, object]]:
+    for r in stories:
+        yield {
+            "id": r.id,
+            "at": r.at,
+            "what": r.sentence.striptags(),
+            "changes": "; ".join(change_text(c) for c in r.changes),
+            "actor": r.actor,
+            "delegation": r.delegation or "",
+            "action": r.action,
+            "record_type": r.record_type,
+            "record_id": r.record_id,
+            "before": r.raw_before or "",
+            "after": r.raw_after or "",
+        }
 
 
 def _anchor_status(session: Session, path: Path) -> dict[str, object]:

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from shieldwall.access.model import Scope
 from shieldwall.kit.errors import InvalidInput
+from shieldwall.kit.i18n import gettext
 
 
 class NotifyBy(StrEnum):
@@ -49,19 +50,23 @@ def check_email_address(field: str, text: str) -> str:
     given in lower case."""
     address = text.strip()
     if not address:
-        raise InvalidInput(field, "give an e-mail address, like name@example.org")
+        raise InvalidInput(field, gettext("give an e-mail address, like name@example.org"))
     if len(address) > MAX_ADDRESS:
-        raise InvalidInput(field, f"an e-mail address has at most {MAX_ADDRESS} characters")
+        raise InvalidInput(
+            field, gettext("an e-mail address has at most {n} characters").format(n=MAX_ADDRESS)
+        )
     local, at, domain = address.rpartition("@")
     if not at or not local or not domain:
-        raise InvalidInput(field, "give an e-mail address, like name@example.org")
+        raise InvalidInput(field, gettext("give an e-mail address, like name@example.org"))
     if len(local) > 64 or not set(local) <= _LOCAL or ".." in local:
-        raise InvalidInput(field, "the part before @ holds a character an address may not hold")
+        raise InvalidInput(
+            field, gettext("the part before @ holds a character an address may not hold")
+        )
     if local.startswith(".") or local.endswith("."):
-        raise InvalidInput(field, "the part before @ may not start or end with a dot")
+        raise InvalidInput(field, gettext("the part before @ may not start or end with a dot"))
     labels = domain.split(".")
     if len(labels) < 2 or not all(_good_label(label) for label in labels):
-        raise InvalidInput(field, "the domain after @ must be a name like example.org")
+        raise InvalidInput(field, gettext("the domain after @ must be a name like example.org"))
     return f"{local}@{domain.lower()}"
 
 
@@ -78,13 +83,15 @@ def parse_notify_by(field: str, text: str) -> NotifyBy:
     try:
         return NotifyBy(text)
     except ValueError:
-        raise InvalidInput(field, "use email or in-app") from None
+        raise InvalidInput(field, gettext("use email or in-app")) from None
 
 
 def check_preferences(notify_by: NotifyBy, email: str | None) -> None:
     """Choosing e-mail needs an address to send it to."""
     if notify_by == NotifyBy.EMAIL and not email:
-        raise InvalidInput("email", "give an address to be notified by e-mail, or choose in-app")
+        raise InvalidInput(
+            "email", gettext("give an address to be notified by e-mail, or choose in-app")
+        )
 
 
 def may_update_own(scopes: frozenset[Scope]) -> bool:
@@ -110,3 +117,17 @@ def absolute_link(base_url: str, link: str) -> str:
     if not base_url or "://" in link:
         return link
     return base_url.rstrip("/") + "/" + link.lstrip("/")
+
+
+def mail_body(body: str, url: str, preferences_url: str) -> str:
+    """A notice's mail: its text, the link to open it and a footer saying why it came and
+    where to change that — written in the language of the moment (the recipient's)."""
+    parts = [body]
+    if url:
+        parts.append(gettext("Open it: {url}").format(url=url))
+    footer = gettext(
+        "Shieldwall sends you this because you chose to be notified by e-mail. "
+        "To change that: {url}"
+    ).format(url=preferences_url)
+    parts.append(f"-- \n{footer}")  # "-- " and a line break: the usual signature separator
+    return "\n\n".join(parts) + "\n"

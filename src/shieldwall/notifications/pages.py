@@ -11,6 +11,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from shieldwall.access.model import Actor
 from shieldwall.access.web import Ctx, PageActor, check_csrf, page_session
 from shieldwall.kit.errors import DomainError
+from shieldwall.kit.i18n import N_
+from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.params import PageNumber, parse_record_id
 from shieldwall.kit.templating import TEMPLATES, add_to_every_page
 from shieldwall.kit.text import SingleLine
@@ -21,9 +23,9 @@ from shieldwall.notifications.service import NotificationService
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
 DONE = {
-    "read": "Marked read.",
-    "all-read": "All your notifications are marked read.",
-    "preferences": "Your preference is saved.",
+    "read": N_("Marked read."),
+    "all-read": N_("All your notifications are marked read."),
+    "preferences": N_("Your preference is saved."),
 }
 
 
@@ -76,7 +78,7 @@ def _page(
             "prefs": {**prefs, **(values or {})},
             "choices": [c.value for c in NotifyBy],
             "mail_configured": bool(ctx.settings.smtp_host),
-            "done_text": DONE.get(done or ""),
+            "done_text": _(DONE[done]) if done in DONE else None,
             "error": error,
         },
         status_code=status_code,

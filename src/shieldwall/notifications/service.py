@@ -28,6 +28,7 @@ from shieldwall.notifications.model import (
     absolute_link,
     check_email_address,
     check_preferences,
+    mail_body,
     may_update_own,
     message_id,
     parse_notify_by,
@@ -110,17 +111,22 @@ class NotificationService:
             .where(UserAccount.delegation_id.in_(ids), UserAccount.disabled.is_(False))
             .order_by(UserAccount.id)
         ).all()
+        settings = self.uow.settings
+        url = absolute_link(settings.base_url, link)
+        preferences_url = absolute_link(settings.base_url, "/notifications")
         written = 0
         for user_id, email, notify_by, locale, time_zone in users:
             with using_locale(locale, time_zone):
                 subject_text, body_text = _checked_message(subject, body)
+                # The mail's own words (the link, the footer) in the recipient's language too.
+                mail_text = mail_body(body_text, url, preferences_url)
             notification_id = self._write(user_id, subject_text, body_text, link, key)
             if notification_id is None:
                 continue
             written += 1
             if who_gets_mail(notify_by, email):
                 assert email is not None
-                self._queue_mail(notification_id, email, subject_text, body_text, link)
+                self._queue_mail(notification_id, email, subject_text, mail_text)
         return written
 
     def _write(
@@ -141,18 +147,15 @@ class NotificationService:
         self.uow.session.flush()
         return notice.id
 
-    def _queue_mail(
-        self, notification_id: int, to: str, subject: str, body: str, link: str
-    ) -> None:
+    def _queue_mail(self, notification_id: int, to: str, subject: str, body: str) -> None:
         now = self.uow.clock.now()
         settings = self.uow.settings
-        url = absolute_link(settings.base_url, link)
         self.uow.session.add(
             OutboxMail(
                 notification_id=notification_id,
                 to_address=to,
                 subject=subject,
-                body=f"{body}\n\n{url}\n" if url else body,
+                body=body,
                 created_at=now,
                 attempts=0,
                 next_attempt_at=now,
@@ -165,9 +168,9 @@ class NotificationService:
     @staticmethod
     def _own(actor: Actor) -> int:
         if actor.user_id is None:
-            raise Forbidden("only a signed-in user has notifications")
+            raise Forbidden(_("only a signed-in user has notifications"))
         if not may_update_own(actor.scopes):
-            raise Forbidden("this needs the write scope; this token is read-only")
+            raise Forbidden(_("this needs the write scope; this token is read-only"))
         return actor.user_id
 
     def mark_read(self, actor: Actor, notification_id: int) -> dict[str, Any]:
@@ -177,7 +180,7 @@ class NotificationService:
         s = self.uow.session
         notice = s.get(Notification, notification_id)
         if notice is None or notice.user_id != user_id:
-            raise NotFound(f"notification {notification_id} does not exist")
+            raise NotFound(_("notification {id} does not exist").format(id=notification_id))
         if notice.read_at is None:
             notice.read_at = self.uow.clock.now()
         return queries.as_dict(notice)
@@ -200,14 +203,14 @@ class NotificationService:
         check_preferences(choice, address)
         user = self.uow.session.get(UserAccount, user_id, with_for_update=True)
         if user is None:
-            raise NotFound("no such user")
+            raise NotFound(_("no such user"))
         self._change(actor, user, choice, address)
         return queries.preferences_of(user)
 
     def set_email(self, actor: Actor, username: str, email: str | None) -> None:
         """Set or clear a user's address, for the platform's operator (the CLI); audited."""
         if not actor.system:
-            raise Forbidden("only the platform's operator sets another user's address")
+            raise Forbidden(_("only the platform's operator sets another user's address"))
         address = check_email_address("email", email) if email else None
         user = self.uow.session.scalar(
             select(UserAccount)
@@ -215,7 +218,7 @@ class NotificationService:
             .with_for_update()
         )
         if user is None:
-            raise NotFound(f"no user {username!r}")
+            raise NotFound(_("no user {name}").format(name=repr(username)))
         self._change(actor, user, NotifyBy(user.notify_by), address)
 
     def _change(

@@ -37,5 +37,6 @@ def burden_sharing_page(
             "year": year,
             "years": list(range(this_year, FIRST_YEAR - 1, -1)),
             "burden_chart": charts.burden_shares(shared["rows"]),
+            "pct": charts.percent_text,
         },
     )

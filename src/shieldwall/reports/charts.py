@@ -1,117 +1,210 @@
-"""Plotly figures for the pages, as JSON that the page hands to plotly.min.js."""
+"""Plotly figures for the pages, as JSON that the page hands to plotly.min.js.
+
+Each chart says in its title what it shows, in the words and units of the table beside it
+(the chart's text alternative, named by ``aria-describedby``), and says so when it shows only
+the top N. Its axis is labelled by the same Babel formats as the tables (``format_eur``,
+``format_percent``) through explicit ticks, and its hover text too, so that a chart never
+writes "5B" beside a table that writes "€2.9B" or "2,9 Md €". Every word is in the viewer's
+language.
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import plotly.graph_objects as go
+from babel import numbers
+
+from shieldwall.kit.i18n import current_locale, format_eur, gettext, ngettext
+
+_ = gettext
 
 LAYOUT: dict[str, Any] = {
-    "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+    "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
     "height": 360,
     "legend": {"orientation": "h", "y": -0.15},
     "font": {"family": "system-ui, sans-serif", "size": 12},
     "paper_bgcolor": "rgba(0,0,0,0)",
     "plot_bgcolor": "rgba(0,0,0,0)",
 }
+REQUESTED, COMMITTED, DELIVERED, PROMISED = "#8a94a6", "#2f6690", "#3a7d44", "#c8ced6"
 
 
-def coverage_by_area(rows: list[dict[str, Any]]) -> str | None:
+@dataclass(frozen=True)
+class Chart:
+    """A figure and its title: the page writes the title in the chart's caption, which a
+    narrow screen wraps (a title drawn inside the figure would not wrap), and names the chart
+    by it (its accessible name)."""
+
+    title: str
+    figure: str  # Plotly's JSON
+
+
+def nice_ticks(largest: float, count: int = 5) -> list[float]:
+    """Round tick values from 0 to past ``largest``: steps of 1, 2, 2.5 or 5 × 10ⁿ."""
+    if largest <= 0:
+        return [0.0]
+    raw = largest / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    return [i * step for i in range(math.ceil(largest / step) + 1)]
+
+
+def _axis(values: Sequence[float], write: Callable[[float], str]) -> dict[str, Any]:
+    ticks = nice_ticks(max(values, default=0))
+    return {"tickmode": "array", "tickvals": ticks, "ticktext": [write(t) for t in ticks]}
+
+
+def percent_text(value: float | None, digits: int = 1) -> str:
+    """A percentage given as a number of percent (12.34 → "12.3%", "12,3 %" in French),
+    with up to ``digits`` decimals: the tables and the charts write shares with this."""
+    if value is None:
+        return "—"
+    return numbers.format_percent(
+        round(value, digits) / 100, locale=current_locale(), decimal_quantization=False
+    )
+
+
+def _top(shown: int, of: int) -> str:
+    """The title of a chart of the members with most committed: whether it shows them all."""
+    if shown == of:
+        return ngettext(
+            "Committed and delivered, the {num} member (EUR)",
+            "Committed and delivered, all {num} members (EUR)",
+            of,
+        ).format(num=of)
+    return ngettext(
+        "The {num} member with most committed, of {total} (EUR)",
+        "The {num} members with most committed, of {total} (EUR)",
+        shown,
+    ).format(num=shown, total=of)
+
+
+def coverage_by_area(rows: list[dict[str, Any]]) -> Chart | None:
+    """Per capability area, what active requests ask for against what is committed and
+    delivered toward them (EUR), as the coverage table beside it."""
     rows = [r for r in rows if r["requested_eur"]]
     if not rows:
         return None
     names = [r["name"] for r in rows]
+    bars = (
+        (_("Requested"), "requested_eur", REQUESTED),
+        (_("Committed"), "committed_eur", COMMITTED),
+        (_("Delivered"), "delivered_eur", DELIVERED),
+    )
     fig = go.Figure(
         [
             go.Bar(
-                name="Requested",
+                name=name,
                 y=names,
-                x=[r["requested_eur"] for r in rows],
+                x=[r[key] for r in rows],
                 orientation="h",
-                marker_color="#c8ced6",
-            ),
-            go.Bar(
-                name="Committed",
-                y=names,
-                x=[r["committed_eur"] for r in rows],
-                orientation="h",
-                marker_color="#2f6690",
-            ),
-            go.Bar(
-                name="Delivered",
-                y=names,
-                x=[r["delivered_eur"] for r in rows],
-                orientation="h",
-                marker_color="#3a7d44",
-            ),
+                marker_color=colour,
+                customdata=[format_eur(r[key]) for r in rows],
+                hovertemplate="%{y}: %{customdata}<extra>" + name + "</extra>",
+            )
+            for name, key, colour in bars
         ]
     )
-    fig.update_layout(barmode="group", xaxis_title="EUR", yaxis={"automargin": True}, **LAYOUT)
-    return str(fig.to_json())
+    title = _("Requested, committed and delivered, by capability area (EUR)")
+    largest = [r[key] for r in rows for _n, key, _c in bars]
+    fig.update_layout(
+        barmode="group",
+        xaxis=_axis(largest, format_eur),
+        yaxis={"automargin": True},
+        **LAYOUT,
+    )
+    return Chart(title, str(fig.to_json()))
 
 
-def pledged_vs_delivered(rows: list[dict[str, Any]], top: int = 15) -> str | None:
-    rows = [r for r in rows if r["committed_eur"] or r["offered_eur"]][:top]
-    if not rows:
+def committed_and_delivered(rows: list[dict[str, Any]], top: int = 15) -> Chart | None:
+    """The members with most committed (``rows`` as ``member_gaps`` gives them), committed
+    beside delivered (EUR): the same figures as the members' table."""
+    counted = [r for r in rows if r["committed_eur"] or r["offered_eur"]]
+    shown = sorted(counted, key=lambda r: -r["committed_eur"])[:top]
+    if not shown:
         return None
-    members = [r["member"] for r in rows]
+    members = [r["member"] for r in shown]
+    bars = (
+        (_("Committed"), "committed_eur", COMMITTED),
+        (_("Delivered"), "delivered_eur", DELIVERED),
+    )
     fig = go.Figure(
         [
             go.Bar(
-                name="Committed",
+                name=name,
                 x=members,
-                y=[r["committed_eur"] for r in rows],
-                marker_color="#2f6690",
-            ),
-            go.Bar(
-                name="Delivered",
-                x=members,
-                y=[r["delivered_eur"] for r in rows],
-                marker_color="#3a7d44",
-            ),
+                y=[r[key] for r in shown],
+                marker_color=colour,
+                customdata=[format_eur(r[key]) for r in shown],
+                hovertemplate="%{x}: %{customdata}<extra>" + name + "</extra>",
+            )
+            for name, key, colour in bars
         ]
     )
-    fig.update_layout(barmode="group", yaxis_title="EUR", **LAYOUT)
-    return str(fig.to_json())
+    title = _top(len(shown), len(counted))
+    largest = [r[key] for r in shown for _n, key, _c in bars]
+    fig.update_layout(barmode="group", yaxis=_axis(largest, format_eur), **LAYOUT)
+    return Chart(title, str(fig.to_json()))
 
 
-def burden_shares(rows: list[dict[str, Any]], top: int = 20) -> str | None:
+def burden_shares(rows: list[dict[str, Any]], top: int = 20) -> Chart | None:
     """Each member's share of everything committed and of everything delivered (%), with its
     % of GDP in the hover text ("—" where there is no GDP, as for the EU)."""
-    rows = [r for r in rows if r["committed_eur"] or r["delivered_eur"]][:top]
-    if not rows:
+    counted = [r for r in rows if r["committed_eur"] or r["delivered_eur"]]
+    shown = counted[:top]
+    if not shown:
         return None
-    members = [r["member"] for r in rows][::-1]  # the largest at the top
-
-    def gdp(value: float | None) -> str:
-        return "—" if value is None else f"{value:g}% of GDP"
+    members = [r["member"] for r in shown][::-1]  # the largest at the top
 
     def bar(name: str, share: str, pct: str, colour: str) -> go.Bar:
-        ordered = rows[::-1]
+        ordered = shown[::-1]
         return go.Bar(
             name=name,
             y=members,
             x=[r[share] or 0 for r in ordered],
             orientation="h",
             marker_color=colour,
-            customdata=[gdp(r[pct]) for r in ordered],
-            hovertemplate="%{y}: %{x}% of all " + name.lower() + " (%{customdata})<extra></extra>",
+            customdata=[
+                _("{share} of everything {measure}; {gdp} of GDP").format(
+                    share=percent_text(r[share]), measure=name.lower(), gdp=percent_text(r[pct], 2)
+                )
+                for r in ordered
+            ],
+            hovertemplate="%{y}: %{customdata}<extra></extra>",
         )
 
     fig = go.Figure(
         [
-            bar("Committed", "committed_share", "committed_pct_gdp", "#2f6690"),
-            bar("Delivered", "delivered_share", "delivered_pct_gdp", "#3a7d44"),
+            bar(_("Committed"), "committed_share", "committed_pct_gdp", COMMITTED),
+            bar(_("Delivered"), "delivered_share", "delivered_pct_gdp", DELIVERED),
         ]
     )
-    layout = {**LAYOUT, "height": max(260, 40 + 36 * len(rows))}
+    if len(shown) == len(counted):
+        title = _("Each donor's share of everything committed and delivered (%)")
+    else:
+        title = ngettext(
+            "Shares of everything committed and delivered: the {num} donor with most "
+            "committed, of {total} (%)",
+            "Shares of everything committed and delivered: the {num} donors with most "
+            "committed, of {total} (%)",
+            len(shown),
+        ).format(num=len(shown), total=len(counted))
+    shares = [float(r[k] or 0) for r in shown for k in ("committed_share", "delivered_share")]
+    layout = {**LAYOUT, "height": max(260, 80 + 36 * len(shown))}
     fig.update_layout(
-        barmode="group", xaxis_title="share of the total, %", yaxis={"automargin": True}, **layout
+        barmode="group",
+        xaxis=_axis(shares, percent_text),
+        yaxis={"automargin": True},
+        **layout,
     )
-    return str(fig.to_json())
+    return Chart(title, str(fig.to_json()))
 
 
-def promised_committed_delivered(rows: list[dict[str, Any]]) -> str | None:
+def promised_committed_delivered(rows: list[dict[str, Any]]) -> Chart | None:
     """Per member, what its instruments promised beside what it committed and delivered
     toward them (EUR; ``rows`` in cents, as the compliance report gives them)."""
     rows = [
@@ -123,15 +216,24 @@ def promised_committed_delivered(rows: list[dict[str, Any]]) -> str | None:
         return None
     members = [r["member"] for r in rows]
     bars = (
-        ("Promised", "promised_eur_cents", "#c8ced6"),
-        ("Committed", "committed_eur_cents", "#2f6690"),
-        ("Delivered", "delivered_eur_cents", "#3a7d44"),
+        (_("Promised"), "promised_eur_cents", PROMISED),
+        (_("Committed"), "committed_eur_cents", COMMITTED),
+        (_("Delivered"), "delivered_eur_cents", DELIVERED),
     )
     fig = go.Figure(
         [
-            go.Bar(name=name, x=members, y=[r[key] / 100 for r in rows], marker_color=colour)
+            go.Bar(
+                name=name,
+                x=members,
+                y=[r[key] / 100 for r in rows],
+                marker_color=colour,
+                customdata=[format_eur(r[key] / 100) for r in rows],
+                hovertemplate="%{x}: %{customdata}<extra>" + name + "</extra>",
+            )
             for name, key, colour in bars
         ]
     )
-    fig.update_layout(barmode="group", yaxis_title="EUR", **LAYOUT)
-    return str(fig.to_json())
+    title = _("Promised, committed and delivered, by member (EUR)")
+    largest = [r[key] / 100 for r in rows for _n, key, _c in bars]
+    fig.update_layout(barmode="group", yaxis=_axis(largest, format_eur), **LAYOUT)
+    return Chart(title, str(fig.to_json()))

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Annotated, Any
 
+from babel import Locale, numbers
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ from shieldwall.access.model import Actor
 from shieldwall.access.web import Ctx, PageActor, Reader
 from shieldwall.guarantees.model import percent_fulfilled
 from shieldwall.guarantees.queries import fulfilment
+from shieldwall.kit.i18n import current_locale
 from shieldwall.kit.params import RecordIdFilter
 from shieldwall.kit.problems import problem_responses
 from shieldwall.kit.templating import TEMPLATES
@@ -26,6 +28,18 @@ from shieldwall.reports import charts
 from shieldwall.reports.schemas import ComplianceMemberOut, ComplianceRowOut
 
 router = APIRouter()
+FIRST_YEAR = 2022  # the year filter offers each year since the first agreements' figures
+
+
+def stated(minor: int, currency: str) -> str:
+    """An amount as the instrument states it, in its currency, whole units, in the viewer's
+    language ("£2,500,000,000", "2 500 000 000 £GB")."""
+    locale = current_locale()
+    pattern = str(Locale.parse(locale).currency_formats["standard"].pattern)
+    whole = pattern.split(";")[0].replace(".00", "")
+    return numbers.format_currency(
+        minor // 100, currency, locale=locale, currency_digits=False, format=whole
+    )
 
 
 @dataclass
@@ -169,5 +183,8 @@ def compliance_page(
             "members": members,
             "year": shown,
             "members_chart": charts.promised_committed_delivered(members),
+            "years": list(range(ctx.clock.now().year, FIRST_YEAR - 1, -1)),
+            "pct": charts.percent_text,
+            "stated": stated,
         },
     )

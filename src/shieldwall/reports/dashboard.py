@@ -2,17 +2,43 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from shieldwall.access.web import Ctx, PageActor
 from shieldwall.assistance import queries
-from shieldwall.assistance.model import OfferState, awaits_cover, urgency
+from shieldwall.assistance.model import OfferState, awaits_cover, quantity_of, urgency
+from shieldwall.kit.i18n import format_day, ngettext
 from shieldwall.kit.templating import TEMPLATES
 from shieldwall.reports import charts
 from shieldwall.reports.inbox import line_dict, needs_you_now
 
 router = APIRouter(include_in_schema=False)
+
+
+def offer_words(offer: dict[str, Any], units: dict[str, str]) -> str:
+    """What an offer brings, in words: "IRIS-T SLM, 40 missiles" (or its area and count)."""
+    if offer["item"]:
+        return quantity_of(offer["quantity"], offer["item_name"], units.get(offer["item"], ""))
+    return f"{offer['description'] or offer['area']}, {offer['quantity']:,}"
+
+
+def delivery_line(delivery: dict[str, Any], offer: dict[str, Any], units: dict[str, str]) -> str:
+    """A delivery to confirm, naming the member and the item: "Germany: offer #67 of
+    IRIS-T SLM, 40 missiles — 3 delivered on 2024-05-02, to confirm"."""
+    return ngettext(
+        "{member}: offer #{offer} of {what} — {count} delivered on {day}, to confirm",
+        "{member}: offer #{offer} of {what} — {count} delivered on {day}, to confirm",
+        delivery["quantity"],
+    ).format(
+        member=offer["member_name"],
+        offer=offer["id"],
+        what=offer_words(offer, units),
+        count=f"{delivery['quantity']:,}",
+        day=format_day(delivery["delivered_on"]),
+    )
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -28,6 +54,9 @@ def dashboard(request: Request, ctx: Ctx, who: PageActor) -> HTMLResponse:
         ]
         _n, awaiting = queries.list_offers(s, who, state=OfferState.OFFERED, limit=10)
         pending = queries.pending_deliveries(s, who)
+        units = {i["code"]: i["unit"] for a in queries.catalogue(s) for i in a["items"]}
+        # Few deliveries wait at once: their offers, each read inside the reader's releasability.
+        offers = {i: queries.get_offer(s, who, i) for i in sorted({d["offer_id"] for d in pending})}
     open_requests.sort(key=lambda r: urgency(r["priority"], r["need_by"]))
     return TEMPLATES.TemplateResponse(
         request,
@@ -38,9 +67,11 @@ def dashboard(request: Request, ctx: Ctx, who: PageActor) -> HTMLResponse:
             "coverage": coverage,
             "members": members,
             "open_requests": open_requests[:10],
-            "awaiting": awaiting,
-            "pending": pending,
+            "awaiting": [{**o, "what": offer_words(o, units)} for o in awaiting],
+            "pending": [
+                {**d, "line": delivery_line(d, offers[d["offer_id"]], units)} for d in pending
+            ],
             "coverage_chart": charts.coverage_by_area(coverage),
-            "members_chart": charts.pledged_vs_delivered(members),
+            "members_chart": charts.committed_and_delivered(members),
         },
     )

@@ -44,7 +44,7 @@ def transparency_page(request: Request, ctx: Ctx) -> HTMLResponse:
             "totals": totals,
             "members": members,
             "by_kind": by_kind,
-            "members_chart": charts.pledged_vs_delivered(members),
+            "members_chart": charts.committed_and_delivered(members),
             "session": page_session(request),
         },
     )
