@@ -104,7 +104,7 @@ def test_notice_is_given_after_confirming(seeded: Context, browsers: dict[str, B
     assert asked.status_code == 200
     text = html.unescape(asked.text)
     assert "Give notice to terminate “Agreement on security cooperation” (DEU)?" in text
-    assert "the instrument sets 6 months' notice" in text
+    assert "the instrument sets 6 months of notice, so it ends on 2024-09-30" in text
     with seeded.reading() as s:
         assert (
             queries.get_instrument(s, actor(seeded, "sec"), agreement, dt.date(2024, 4, 2))[
