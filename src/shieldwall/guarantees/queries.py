@@ -33,6 +33,7 @@ from shieldwall.guarantees.visibility import readable_instruments, readable_path
 from shieldwall.importers.kiel import GDP_SOURCE, gdp_by_iso
 from shieldwall.kit.amounts import cents_sums, total
 from shieldwall.kit.errors import InvalidInput, NotFound
+from shieldwall.kit.i18n import gettext as _
 
 
 @dataclass
@@ -202,7 +203,7 @@ def instrument_dict(
 def _delegation_id(session: Session, field_name: str, code: str) -> int:
     found = session.scalar(select(Delegation.id).where(Delegation.code == code.strip().upper()))
     if found is None:
-        raise InvalidInput(field_name, f"no delegation with code {code!r}")
+        raise InvalidInput(field_name, _("no delegation with code {code!r}").format(code=code))
     return found
 
 
@@ -316,7 +317,9 @@ def get_instrument(
         select(Instrument).where(Instrument.id == instrument_id, readable_instruments(reader))
     )
     if instrument is None:
-        raise NotFound(f"instrument {instrument_id} does not exist")
+        raise NotFound(
+            _("instrument {instrument_id} does not exist").format(instrument_id=instrument_id)
+        )
     view = instrument_dict(instrument, _codes(session), today)
     view["amounts"] = _amounts(session, instrument.id)
     view["obligations"] = _obligations(session, instrument.id)
@@ -561,7 +564,7 @@ def get_step(session: Session, reader: Actor, step_id: int) -> dict[str, Any]:
     for step in list_pathway(session, reader):
         if step["id"] == step_id:
             return step
-    raise NotFound(f"pathway step {step_id} does not exist")
+    raise NotFound(_("pathway step {step_id} does not exist").format(step_id=step_id))
 
 
 def offer_link(session: Session, reader: Actor, offer_id: int) -> dict[str, Any]:
@@ -572,7 +575,7 @@ def offer_link(session: Session, reader: Actor, offer_id: int) -> dict[str, Any]
         .where(InstrumentOffer.offer_id == offer_id, readable_offers(reader))
     )
     if link is None:
-        raise NotFound(f"offer {offer_id} is linked to no instrument")
+        raise NotFound(_("offer {offer_id} is linked to no instrument").format(offer_id=offer_id))
     return {
         "offer_id": link.offer_id,
         "instrument_id": link.instrument_id,

@@ -47,7 +47,7 @@ from shieldwall.kit.templating import TEMPLATES
 from shieldwall.kit.text import check_text
 from shieldwall.kit.uow import Platform
 from shieldwall.obligations import policy, queries
-from shieldwall.obligations.model import Standing
+from shieldwall.obligations.model import Standing, in_sentence
 from shieldwall.obligations.service import ObligationsService
 
 router = APIRouter(include_in_schema=False)
@@ -184,11 +184,6 @@ def preview(ctx: Platform, who: Actor, args: dict[str, Any]) -> dict[str, Any]:
     return seen
 
 
-def _mid_sentence(text: str) -> str:
-    """A duty as it reads inside a sentence (its first letter in lower case)."""
-    return text[:1].lower() + text[1:]
-
-
 def consequences(t: dict[str, Any]) -> list[str]:
     """The confirmation page's sentences: what the declaration opens and convenes, with
     times in the viewer's time zone."""
@@ -211,7 +206,7 @@ def consequences(t: dict[str, Any]) -> list[str]:
         lines += [
             _("{member}: {duty} by {moment} ({instrument})").format(
                 member=i["member"],
-                duty=_mid_sentence(i["duty"]),
+                duty=in_sentence(i["duty"]),
                 moment=format_moment(i["due_at"]),
                 instrument=i["instrument"],
             )

@@ -20,6 +20,7 @@ from shieldwall.guarantees.model import ObligationAction, Trigger
 from shieldwall.guarantees.tables import Instrument, Obligation
 from shieldwall.guarantees.visibility import readable_instruments
 from shieldwall.kit.errors import InvalidInput, NotFound
+from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.inbox import Waiting
 from shieldwall.obligations import model, policy
 from shieldwall.obligations.model import DueState, Standing
@@ -71,7 +72,7 @@ def list_triggers(
         try:
             stmt = stmt.where(TriggerEvent.kind == Trigger(kind).value)
         except ValueError:
-            raise InvalidInput("kind", f"no kind of event {kind!r}") from None
+            raise InvalidInput("kind", _("no kind of event {kind!r}").format(kind=kind)) from None
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.scalars(
         stmt.order_by(TriggerEvent.occurred_at.desc(), TriggerEvent.id.desc())
@@ -113,7 +114,7 @@ def get_trigger(
         select(TriggerEvent).where(TriggerEvent.id == trigger_id, readable_triggers(reader))
     )
     if event is None:
-        raise NotFound(f"trigger {trigger_id} does not exist")
+        raise NotFound(_("trigger {trigger_id} does not exist").format(trigger_id=trigger_id))
     view = trigger_dict(event, _codes(session))
     _n, view["due_items"] = list_due_items(session, reader, now, trigger_id=event.id, limit=1000)
     view["meeting"] = None
@@ -205,7 +206,7 @@ def _standing_filter(state: str) -> Any:
         wanted = Standing(state)
     except ValueError:
         choices = ", ".join(s.value for s in Standing)
-        raise InvalidInput("state", f"use one of {choices}") from None
+        raise InvalidInput("state", _("use one of {choices}").format(choices=choices)) from None
     stored = DueItem.state == model.STORED[wanted].value
     if wanted == Standing.OVERDUE:
         return and_(stored, DueItem.met_at.is_(None))
@@ -276,7 +277,7 @@ def get_due_item(
         _due_select().where(DueItem.id == due_item_id, readable_due_items(reader))
     ).one_or_none()
     if row is None:
-        raise NotFound(f"obligation {due_item_id} does not exist")
+        raise NotFound(_("obligation {due_item_id} does not exist").format(due_item_id=due_item_id))
     return _as_dict(row, _codes(session), now)
 
 
