@@ -41,7 +41,6 @@ PENDING = frozenset(
         "meetings.html",
         "notifications.html",
         "offer_detail.html",
-        "offers.html",
         "planned_deliveries.html",
         "proposal_detail.html",
         "proposal_new.html",
@@ -49,7 +48,6 @@ PENDING = frozenset(
         "public.html",
         "request_detail.html",
         "request_new.html",
-        "requests.html",
     }
 )
 
