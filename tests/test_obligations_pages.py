@@ -173,7 +173,7 @@ def test_a_member_records_a_report_from_its_page(
     assert "met-form" not in _forms(page)
     listed = _text(deu.get("/obligations?state=met"))
     assert (
-        "1 obligation matches these filters" in listed
+        "Page 1 of 1 · 1 obligation" in listed  # the listing kit's pager
         and "Report on implementation for 2023" in listed
     )
     assert "No obligation you may see matches" in _text(deu.get("/obligations?state=overdue"))

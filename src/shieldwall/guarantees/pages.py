@@ -11,13 +11,14 @@ page: never one click.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from shieldwall.access import forms
@@ -30,10 +31,12 @@ from shieldwall.guarantees import model, policy, queries
 from shieldwall.guarantees.deadlines import deadline, is_overdue, relative_day
 from shieldwall.guarantees.model import Category, ObligationAction, StepKind, StepStatus, Trigger
 from shieldwall.guarantees.service import GuaranteesService
+from shieldwall.guarantees.tables import Instrument
 from shieldwall.kit.dates import parse_day
 from shieldwall.kit.errors import DomainError, InvalidInput, NotFound
 from shieldwall.kit.i18n import N_, format_day, ngettext
 from shieldwall.kit.i18n import gettext as _
+from shieldwall.kit.listing import View, export_response
 from shieldwall.kit.params import RecordId, parse_record_id
 from shieldwall.kit.templating import TEMPLATES
 from shieldwall.kit.text import check_text
@@ -158,44 +161,48 @@ def tried(ctx: Platform, run: Callable[[GuaranteesService], object]) -> None:
 # ---- instruments --------------------------------------------------------------------------
 
 
-def _signatories(ctx: Platform) -> list[dict[str, str]]:
-    """The members and contributors, who sign instruments: the filter's choices."""
-    with ctx.reading() as s:
-        rows = s.execute(
-            select(Delegation.code, Delegation.name)
-            .where(Delegation.kind.in_([k.value for k in policy.SIGNATORY_KINDS]))
-            .order_by(Delegation.code)
-        ).all()
-    return [{"code": code, "name": name} for code, name in rows]
-
-
 @router.get("/instruments", response_class=HTMLResponse)
-def instruments_page(
-    request: Request, ctx: Ctx, who: PageActor, member: Choice = None
-) -> HTMLResponse:
+def instruments_page(request: Request, ctx: Ctx, who: PageActor) -> Response:
+    """The instruments the reader may see, as a list to search (``queries.instruments_listing``):
+    its filters, sort and page in the URL, and downloads of exactly that view."""
     today = ctx.clock.now().date()
-    signatories = _signatories(ctx)
-    shown = member if member in {d["code"] for d in signatories} else None
     with ctx.reading() as s:
-        _n, rows = queries.list_instruments(s, who, today, member=shown, limit=1000)
-        this_year = {
-            f.instrument_id: queries.fulfilment_dict(f)
-            for f in queries.fulfilment(s, who)
-            if f.year == today.year
-        }
-    for r in rows:
-        r["this_year"] = this_year.get(r["id"])
+        listing, stmt = queries.instruments_listing(s, who, today)
+        view = listing.parse(request.query_params)
+        if view.format is not None:
+            return _download(ctx, who, view, stmt, today)
+        shown = view.fetch(s, stmt)
+        shown = shown.with_rows(queries.instrument_rows(s, who, [r[0] for r in shown.rows], today))
+    for r in shown.rows:
         r["ends_when"] = relative_day(r["ends_on"], today)
     return TEMPLATES.TemplateResponse(
-        request,
-        "instruments.html",
-        {
-            "instruments": rows,
-            "member": shown,
-            "signatories": signatories,
-            "year": today.year,
-        },
+        request, "instruments.html", {"view": view, "shown": shown, "year": today.year}
     )
+
+
+def _download(ctx: Platform, who: Actor, view: View, stmt: Select[Any], today: dt.date) -> Response:
+    """The whole view as a download, read in a session of its own (a CSV is still being sent
+    after the page's session has closed)."""
+
+    def rows() -> Iterator[dict[str, Any]]:
+        with ctx.reading() as s:
+            batch: list[Instrument] = []
+            for row in view.all(s, stmt):
+                batch.append(row[0])
+                if len(batch) == 500:
+                    yield from _exported(s, who, batch, today)
+                    batch = []
+            yield from _exported(s, who, batch, today)
+
+    assert view.format is not None
+    return export_response(view, rows(), view.format)
+
+
+def _exported(
+    s: Session, who: Actor, batch: list[Instrument], today: dt.date
+) -> Iterator[dict[str, Any]]:
+    if batch:
+        yield from map(queries.instrument_export, queries.instrument_rows(s, who, batch, today))
 
 
 INSTRUMENT_DONE = {

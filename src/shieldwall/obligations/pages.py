@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable, Iterable, Iterator
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from shieldwall.access import forms
@@ -42,7 +43,8 @@ from shieldwall.kit.i18n import (
     to_viewer_time,
 )
 from shieldwall.kit.i18n import gettext as _
-from shieldwall.kit.params import PageNumber, RecordId
+from shieldwall.kit.listing import View, export_response
+from shieldwall.kit.params import RecordId
 from shieldwall.kit.templating import TEMPLATES
 from shieldwall.kit.text import check_text
 from shieldwall.kit.uow import Platform
@@ -270,22 +272,51 @@ def _confirm(request: Request, values: dict[str, str], seen: dict[str, Any]) -> 
 
 
 @router.get("/triggers", response_class=HTMLResponse)
-def triggers_page(request: Request, ctx: Ctx, who: PageActor, page: PageNumber = 1) -> HTMLResponse:
+def triggers_page(request: Request, ctx: Ctx, who: PageActor) -> Response:
+    """The declared events the reader may see, as a list to search (``triggers_listing``)."""
     with ctx.reading() as s:
-        total, triggers = queries.list_triggers(
-            s, who, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
-        )
+        listing, stmt = queries.triggers_listing(s, who)
+        view = listing.parse(request.query_params)
+        if view.format is not None:
+            return _download(
+                ctx,
+                view,
+                stmt,
+                lambda s, rows: map(
+                    queries.trigger_export, queries.trigger_rows(s, who, [r[0] for r in rows])
+                ),
+            )
+        shown = view.fetch(s, stmt)
+        shown = shown.with_rows(queries.trigger_rows(s, who, [r[0] for r in shown.rows]))
     return TEMPLATES.TemplateResponse(
         request,
         "triggers.html",
-        {
-            "triggers": triggers,
-            "total": total,
-            "page": page,
-            "pages": max(1, -(-total // PAGE_SIZE)),
-            "may_declare": policy.may_declare(who),
-        },
+        {"view": view, "shown": shown, "may_declare": policy.may_declare(who)},
     )
+
+
+def _download(
+    ctx: Platform,
+    view: View,
+    stmt: Select[Any],
+    shape: Callable[[Session, list[Any]], Iterable[dict[str, Any]]],
+) -> Response:
+    """The whole view as a download, read in a session of its own, a batch of rows at a time
+    (a CSV is still being sent after the page's session has closed)."""
+
+    def rows() -> Iterator[dict[str, Any]]:
+        with ctx.reading() as s:
+            batch: list[Any] = []
+            for row in view.all(s, stmt):
+                batch.append(row)
+                if len(batch) == 500:
+                    yield from shape(s, batch)
+                    batch = []
+            if batch:
+                yield from shape(s, batch)
+
+    assert view.format is not None
+    return export_response(view, rows(), view.format)
 
 
 @router.get("/triggers/{trigger_id}", response_class=HTMLResponse)
@@ -319,46 +350,23 @@ def trigger_page(
 
 
 @router.get("/obligations", response_class=HTMLResponse)
-def obligations_page(
-    request: Request,
-    ctx: Ctx,
-    who: PageActor,
-    page: PageNumber = 1,
-    state: Choice = None,
-    member: Choice = None,
-) -> HTMLResponse:
+def obligations_page(request: Request, ctx: Ctx, who: PageActor) -> Response:
+    """The due items the reader may see, as a list to search (``queries.due_items_listing``):
+    overdue first, each with its deadline in words."""
     now = ctx.clock.now()
-    shown = {
-        "state": state if state in {s.value for s in Standing} else None,
-        "member": member.strip().upper() if member and member.strip() else None,
-    }
     with ctx.reading() as s:
-        members = queries.members_with_obligations(s, who)
-        if shown["member"] not in members:
-            shown["member"] = None
-        total, items = queries.list_due_items(
-            s,
-            who,
-            now,
-            state=shown["state"],
-            member=shown["member"],
-            offset=(page - 1) * PAGE_SIZE,
-            limit=PAGE_SIZE,
-        )
-    return TEMPLATES.TemplateResponse(
-        request,
-        "obligations.html",
-        {
-            "items": [_view(i, now) for i in items],
-            "filters": shown,
-            "query": urlencode({k: v for k, v in shown.items() if v}),
-            "states": [s.value for s in Standing],
-            "members": members,
-            "total": total,
-            "page": page,
-            "pages": max(1, -(-total // PAGE_SIZE)),
-        },
-    )
+        listing, stmt = queries.due_items_listing(s, who)
+        view = listing.parse(request.query_params)
+        if view.format is not None:
+            return _download(
+                ctx,
+                view,
+                stmt,
+                lambda s, rows: map(queries.due_item_export, queries.due_item_rows(s, rows, now)),
+            )
+        shown = view.fetch(s, stmt)
+        shown = shown.with_rows([_view(i, now) for i in queries.due_item_rows(s, shown.rows, now)])
+    return TEMPLATES.TemplateResponse(request, "obligations.html", {"view": view, "shown": shown})
 
 
 @router.get("/obligations/{due_item_id}", response_class=HTMLResponse)
