@@ -178,6 +178,13 @@ def _the_pathway(journey: Watched) -> None:
     form = page.locator("#question-form")
     form.get_by_label(re.compile("^Text of the proposal")).fill("The allies invite Ukraine.")
     form.get_by_role("button", name="Table the question").click()
+    # Tabling puts it before the whole council: asked once more, naming the step and the text.
+    expect(page.locator("#confirm-question")).to_have_text(
+        "Table the invitation question in the council?"
+    )
+    expect(page.locator("#confirm")).to_contain_text("The allies invite Ukraine.")
+    journey.check()
+    page.get_by_role("button", name="Yes, table the question").click()
     expect(page.locator("#pathway-table")).to_contain_text("in discussion")
     journey.check()
 
