@@ -34,7 +34,7 @@ from shieldwall.guarantees.service import GuaranteesService
 from shieldwall.guarantees.tables import Instrument
 from shieldwall.kit.dates import parse_day
 from shieldwall.kit.errors import DomainError, InvalidInput, NotFound
-from shieldwall.kit.i18n import N_, format_day, ngettext
+from shieldwall.kit.i18n import N_, format_day, format_eur, format_number, ngettext, term
 from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.listing import View, export_response
 from shieldwall.kit.params import RecordId, parse_record_id
@@ -271,9 +271,9 @@ async def act_on_instrument(
     values: dict[str, str] = {}
     try:
         values = _checked(form)
-        if action == "notice" and values.get("confirmed") != "yes":
-            tried(ctx, lambda g: _instrument_action(g, who, instrument_id, values))
-            return _confirm_notice(request, ctx, who, instrument_id, values)
+        if action in CONFIRMED_FIRST and values.get("confirmed") != "yes":
+            before, after = _preview(ctx, who, instrument_id, values)
+            return CONFIRMED_FIRST[action](request, who, before, after, values)
         with ctx.unit_of_work() as uow:
             _instrument_action(GuaranteesService(uow), who, instrument_id, values)
     except DomainError as exc:
@@ -331,11 +331,137 @@ def _instrument_action(
         raise InvalidInput("action", _("unknown action {action!r}").format(action=action))
 
 
-def _confirm_notice(
-    request: Request, ctx: Platform, who: Actor, instrument_id: int, values: dict[str, str]
-) -> HTMLResponse:
+def _preview(
+    ctx: Platform, who: Actor, instrument_id: int, values: dict[str, str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The instrument before and after the form's action — tried and rolled back, so that a
+    confirmation names what would be done; a DomainError says why it would not."""
+    today = ctx.clock.now().date()
     with ctx.reading() as s:
-        i = queries.get_instrument(s, who, instrument_id, ctx.clock.now().date())
+        before = queries.get_instrument(s, who, instrument_id, today)
+    after: dict[str, Any] = {}
+    try:
+        with ctx.unit_of_work() as uow:
+            _instrument_action(GuaranteesService(uow), who, instrument_id, values)
+            after.update(queries.get_instrument(uow.session, who, instrument_id, today))
+            raise _TriedOk
+    except _TriedOk:
+        pass
+    return before, after
+
+
+def _confirm(
+    request: Request,
+    i: dict[str, Any],
+    question: str,
+    consequences: list[str],
+    fields: dict[str, str],
+    yes: str,
+) -> HTMLResponse:
+    return TEMPLATES.TemplateResponse(
+        request,
+        "council_confirm.html",
+        {
+            "question": question,
+            "consequences": consequences,
+            "post_to": f"/instruments/{i['id']}/act",
+            "fields": fields,
+            "yes": yes,
+            "back": f"/instruments/{i['id']}",
+        },
+    )
+
+
+def _amount_of(i: dict[str, Any], year: int, category: str) -> dict[str, Any] | None:
+    return next((a for a in i["amounts"] if a["year"] == year and a["category"] == category), None)
+
+
+def _confirm_amount(
+    request: Request,
+    _who: Actor,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    values: dict[str, str],
+) -> HTMLResponse:
+    """A year's amount replaces the one stated before: asked first, with both, in euros."""
+    year, category = int(values["year"]), model.category("category", values["category"]).value
+    new = _amount_of(after, year, category)
+    old = _amount_of(before, year, category)
+    assert new is not None  # tried: the amount was set
+
+    def stated(a: dict[str, Any]) -> str:
+        return f"{a['currency']} {format_number(a['amount'])}"
+
+    return _confirm(
+        request,
+        before,
+        _("Set the {year} amount of “{title}” for {category} to {amount}?").format(
+            year=year, title=before["title"], category=term(category), amount=stated(new)
+        ),
+        [
+            _("It replaces the amount stated so far: {amount} ({eur}).").format(
+                amount=stated(old), eur=format_eur(old["eur"])
+            )
+            if old
+            else _("No amount is stated for that year and category yet."),
+            _("In euros: {eur}; fulfilment and burden-sharing count it from then on.").format(
+                eur=format_eur(new["eur"])
+            ),
+        ],
+        {k: values.get(k, "") for k in ("action", "year", "category", "amount", "currency")}
+        | {"rate_on": values.get("rate_on", ""), "basis": values.get("basis", "")},
+        _("Yes, set the amount"),
+    )
+
+
+def _confirm_obligation(
+    request: Request,
+    _who: Actor,
+    before: dict[str, Any],
+    _after: dict[str, Any],
+    values: dict[str, str],
+) -> HTMLResponse:
+    """An obligation stays once added (none is removed here): asked first, naming when it
+    opens and for whom."""
+    trigger = model.trigger("trigger", values["trigger"])
+    action = model.obligation_action("obligation_action", values["obligation_action"])
+    hours = int(values["within_hours"])
+    within = ngettext("{num} hour", "{num} hours", hours).format(num=format_number(hours))
+    member = before["member"]
+    if trigger == Trigger.YEAR_END:
+        opens = _(
+            "Each year's end while the instrument binds opens it for {member}, with its deadline."
+        ).format(member=member)
+    else:
+        opens = _(
+            "Each {trigger} declared while the instrument binds opens it for {member}, with its "
+            "deadline."
+        ).format(trigger=term(trigger.value), member=member)
+    return _confirm(
+        request,
+        before,
+        _("Add to “{title}” the obligation to {action} within {within} ({trigger})?").format(
+            title=before["title"],
+            action=term(action.value),
+            within=within,
+            trigger=term(trigger.value),
+        ),
+        [opens, _("An obligation is not removed once added.")],
+        {
+            k: values.get(k, "")
+            for k in ("action", "trigger", "obligation_action", "within_hours", "description")
+        },
+        _("Yes, add the obligation"),
+    )
+
+
+def _confirm_notice(
+    request: Request,
+    who: Actor,
+    i: dict[str, Any],
+    _after: dict[str, Any],
+    values: dict[str, str],
+) -> HTMLResponse:
     given_on = values.get("given_on", "")
     by = values.get("by") or who.delegation or ""
     months = i["termination_notice_months"]
@@ -356,24 +482,32 @@ def _confirm_notice(
             "once."
         ).format(day=format_day(day), party=by)
     )
-    return TEMPLATES.TemplateResponse(
+    return _confirm(
         request,
-        "council_confirm.html",
-        {
-            "question": _("Give notice to terminate “{title}” ({member})?").format(
-                title=i["title"], member=i["member"]
-            ),
-            "consequences": [
-                first,
-                _("It binds until the notice takes effect, and not from that day on."),
-                _("Notice is given once: it cannot be withdrawn here."),
-            ],
-            "post_to": f"/instruments/{instrument_id}/act",
-            "fields": {"action": "notice", "given_on": given_on, "by": values.get("by", "")},
-            "yes": _("Yes, give notice"),
-            "back": f"/instruments/{instrument_id}",
-        },
+        i,
+        _("Give notice to terminate “{title}” ({member})?").format(
+            title=i["title"], member=i["member"]
+        ),
+        [
+            first,
+            _("It binds until the notice takes effect, and not from that day on."),
+            _("Notice is given once: it cannot be withdrawn here."),
+        ],
+        {"action": "notice", "given_on": given_on, "by": values.get("by", "")},
+        _("Yes, give notice"),
     )
+
+
+# The instrument page's actions that cannot be undone there, each asked first on a page that
+# names what it will do.
+CONFIRMED_FIRST: dict[
+    str,
+    Callable[[Request, Actor, dict[str, Any], dict[str, Any], dict[str, str]], HTMLResponse],
+] = {
+    "amount": _confirm_amount,
+    "obligation": _confirm_obligation,
+    "notice": _confirm_notice,
+}
 
 
 # ---- the membership pathway ---------------------------------------------------------------

@@ -68,7 +68,15 @@ LABELS = {
 }
 # How a due item stands, shown with the ``term`` filter (the triggers and actions are the
 # guarantees' words, marked in ``guarantees.pages.TERMS``).
-TERMS = (N_("open"), N_("met"), N_("met late"), N_("overdue"))
+TERMS = (
+    N_("open"),
+    N_("met"),
+    N_("met late"),
+    N_("overdue"),
+    # the kinds of line "Needs you now" shows (``queries.waiting_for``)
+    N_("obligation due"),
+    N_("obligation overdue"),
+)
 TEXTS = {"description": 5000, "evidence": 5000}
 KINDS = sorted(k.value for k in DECLARED_TRIGGERS)
 

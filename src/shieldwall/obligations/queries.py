@@ -20,7 +20,7 @@ from shieldwall.guarantees.model import DECLARED_TRIGGERS, ObligationAction, Tri
 from shieldwall.guarantees.tables import Instrument, Obligation
 from shieldwall.guarantees.visibility import readable_instruments
 from shieldwall.kit.errors import InvalidInput, NotFound
-from shieldwall.kit.i18n import N_, term
+from shieldwall.kit.i18n import N_, format_moment, term
 from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.inbox import Waiting
 from shieldwall.kit.listing import Column, Filter, FilterKind, Listing, Option
@@ -458,13 +458,19 @@ def _line(
     event: TriggerEvent | None,
 ) -> Waiting:
     action = ObligationAction(obligation.action)
-    todo = f"{model.duty(action, item.period_year)} by {model.utc_text(item.due_at)}"
+    todo = _("{duty} by {moment}").format(
+        duty=model.duty(action, item.period_year), moment=format_moment(item.due_at)
+    )
     if not policy.allowed(reader, policy.Action.RECORD_MET, item.member_id):
-        todo = f"{reader.delegation} to {todo[0].lower()}{todo[1:]} (you have read-only access)"
+        todo = _("{delegation} to {todo} (you have read-only access)").format(
+            delegation=reader.delegation, todo=model.in_sentence(todo)
+        )
     if event is not None:
-        what = f"{obligation.trigger} of {model.occurred_on(event.occurred_at)}"
+        what = _("{trigger} of {day}").format(
+            trigger=term(obligation.trigger), day=model.occurred_on(event.occurred_at)
+        )
     else:
-        what = f"year {item.period_year}"
+        what = _("year {year}").format(year=item.period_year)
     title = model.exercise_marked(f"{instrument.title}: {what}", bool(event and event.exercise))
     overdue = item.state == DueState.OVERDUE.value
     return Waiting(
