@@ -21,10 +21,12 @@ import datetime as dt
 import io
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import openpyxl
 import pytest
 
+from shieldwall.assistance import listings, queries
 from shieldwall.kit.clock import FixedClock
 from tests.conftest import actor
 from tests.liveserver import LiveServer
@@ -180,7 +182,12 @@ def test_each_offer_filter(server: LiveServer, scene: Scene) -> None:
     assert listed(ukr, "/offers?state=offered") == [s.o2, s.o4]
     assert listed(ukr, f"/offers?request={s.r2}") == [s.o2, s.o3]
     assert listed(ukr, "/offers?from=2024-03-22&to=2024-03-23") == [s.o2, s.o3]
-    assert listed(ukr, "/offers?member=&kind=&q=") == [s.o1, s.o2, s.o3, s.o4]  # empty: all
+    # A submitted form sends its empty fields too: the page sends the browser on to the
+    # same view without them, a URL worth bookmarking.
+    sent_on = ukr.get("/offers?q=&member=USA&kind=&from=&sort=-value")
+    assert sent_on.status_code == 303
+    assert sent_on.headers["location"] == "/offers?member=USA&sort=-value"
+    assert ukr.get("/requests?status=&q=").headers["location"] == "/requests"
     page = ukr.get("/offers?member=USA&sort=-value").text
     # The form keeps the view: the member chosen, the sort, and a link that clears the filter.
     assert '<option value="USA" selected>United States (USA)</option>' in page
@@ -252,6 +259,32 @@ def test_a_bad_parameter_is_named(server: LiveServer, scene: Scene, path: str, w
     response = ukr.get(path)
     assert response.status_code == 422
     assert words in response.text
+    ukr.client.close()
+
+
+def test_the_list_in_ukrainian_and_french(server: LiveServer, scene: Scene) -> None:
+    ukr = Browser(server, "ukr")
+    uk = ukr.client.get("/offers", headers={"Accept-Language": "uk"}).text
+    assert "Сторінка 1 з 1 · 4 пропозиції" in uk  # 4: the "few" form
+    assert 'value="committed" >зобов&#39;язано</option>' in uk  # the state, in Ukrainian
+    fr = ukr.client.get("/deliveries", headers={"Accept-Language": "fr"}).text
+    assert "Page 1 sur 1 · 3 livraisons" in fr
+    assert "Télécharger cette vue :" in fr
+    ukr.client.close()
+
+
+def test_a_bad_parameter_keeps_what_was_typed(server: LiveServer, scene: Scene) -> None:
+    ukr = Browser(server, "ukr")
+    response = ukr.get("/requests?q=kyiv&priority=high&filed_from=2024-02-30")
+    assert response.status_code == 422
+    page = response.text
+    assert '<p class="error" id="error" role="alert">Filed from (filed_from):' in page
+    assert 'name="q" value="kyiv"' in page
+    assert '<option value="high" selected>high</option>' in page
+    assert (
+        'name="filed_from" value="2024-02-30" aria-invalid="true" aria-describedby="error">' in page
+    )
+    assert ids(page) == []  # nothing is listed for a view that means nothing
     ukr.client.close()
 
 
@@ -339,3 +372,44 @@ def test_a_member_never_sees_an_offer_it_may_not_see(server: LiveServer, scene: 
     # R1 is addressed to all members, so France may filter by it: no offer it may see answers it.
     assert listed(fra, f"/offers?request={s.r1}") == []
     fra.client.close()
+
+
+def test_the_status_in_sql_agrees_with_the_requests_own(
+    server: LiveServer, seeded: Context, scene: Scene, clock: FixedClock
+) -> None:
+    """The list filters by status in SQL (``listings.request_status_column``); for every
+    reader it finds the requests whose status the request's view (``model.request_status``)
+    gives, withdrawn and closed ones included."""
+    ukr = actor(seeded, "ukr")
+    base: dict[str, Any] = {"area": None, "item": "155mm-round", "quantity": 10}
+    extra: dict[str, Any] = {
+        "value_cents": None,
+        "priority": "low",
+        "need_by": None,
+        "justification": "spare",
+        "addressees": [],
+    }
+    withdrawn = seeded.assistance.file_request(ukr, partner="UKR", title="w", **base, **extra)
+    closed = seeded.assistance.file_request(ukr, partner="UKR", title="c", **base, **extra)
+    seeded.assistance.withdraw_request(ukr, withdrawn, "no longer needed")
+    seeded.assistance.close_request(actor(seeded, "sec"), closed, "met otherwise")
+    seen_by = {}
+    for username in ("ukr", "fra", "deu", "pol", "sec"):
+        reader = actor(seeded, username)
+        listing, statement = listings.requests_listing(reader)
+        with seeded.reading() as s:
+            views = {v.id: v.status for v in queries.list_requests(s, reader)}
+            for status in listings.STATUSES:
+                view = listing.parse({"status": status})
+                found = [row[0].id for row in view.all(s, statement(view))]
+                assert found == sorted(i for i, st in views.items() if st == status), username
+        seen_by[username] = views
+    # The scene's own answers, stated: what each reader's statuses are.
+    assert seen_by["ukr"] == {
+        scene.r1: "partially covered",
+        scene.r2: "partially covered",
+        scene.r3: "open",
+        withdrawn: "withdrawn",
+        closed: "closed",
+    }
+    assert seen_by["fra"][scene.r1] == "open"  # DEU's commitment is not France's to see

@@ -6,7 +6,7 @@ statement starts from what the reader may see (``visibility``), inside the query
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, case, func, or_, select
@@ -26,7 +26,7 @@ from shieldwall.assistance.visibility import readable_offers, readable_requests
 from shieldwall.delegations.model import DelegationKind
 from shieldwall.delegations.tables import Delegation
 from shieldwall.kit.i18n import N_, term
-from shieldwall.kit.listing import Column, Filter, FilterKind, Listing, Option
+from shieldwall.kit.listing import Column, Filter, FilterKind, Listing, Option, View
 
 # The stored words these lists show, for the catalogue (shown with the ``term`` filter).
 TERMS = (
@@ -105,8 +105,9 @@ def _addressed_to(member_id: int) -> ColumnElement[bool]:
     return or_(AssistanceRequest.to_all_members.is_(True), AssistanceRequest.id.in_(named))
 
 
-def requests_listing(reader: Actor) -> tuple[Listing, Select[Any]]:
-    """The requests list and the statement it runs for ``reader``."""
+def requests_listing(reader: Actor) -> tuple[Listing, Callable[[View], Select[Any]]]:
+    """The requests list, and the statement it runs for ``reader`` and a view: it sums the
+    commitments per request only when the view filters or sorts by status."""
     committed = _request_committed(reader)
     status = request_status_column(committed)
     listing = Listing(
@@ -151,13 +152,18 @@ def requests_listing(reader: Actor) -> tuple[Listing, Select[Any]]:
         search=(AssistanceRequest.title, AssistanceRequest.justification),
         search_label=N_("Search titles and texts"),
     )
-    stmt = (
-        select(AssistanceRequest)
-        .join(CapabilityArea, CapabilityArea.id == AssistanceRequest.area_id)
-        .outerjoin(committed, committed.c.request_id == AssistanceRequest.id)
-        .where(readable_requests(reader))
-    )
-    return listing, stmt
+
+    def statement(view: View) -> Select[Any]:
+        stmt = (
+            select(AssistanceRequest)
+            .join(CapabilityArea, CapabilityArea.id == AssistanceRequest.area_id)
+            .where(readable_requests(reader))
+        )
+        if view.sort_key == "status" or "status" in view.values:
+            stmt = stmt.outerjoin(committed, committed.c.request_id == AssistanceRequest.id)
+        return stmt
+
+    return listing, statement
 
 
 PRIORITIES = tuple(p.value for p in model.Priority)
@@ -199,16 +205,13 @@ def request_export(row: dict[str, Any]) -> dict[str, Any]:
 # ---- offers ------------------------------------------------------------------------------------
 
 
-def _offer_balances() -> Any:
-    """Per offer, its offered, committed and delivered quantities. Entries share their offer's
-    releasability, so an offer the reader may see has all its entries seen."""
+def _offer_balance(measure: model.Measure) -> Any:
+    """An offer's balance of ``measure`` (a quantity), read per row only where the list sorts
+    by it. Entries share their offer's releasability: an offer seen has all its entries seen."""
     return (
-        select(
-            LedgerEntry.offer_id.label("offer_id"),
-            *(_measure_sum(m, LedgerEntry.quantity).label(m.value) for m in model.MEASURES),
-        )
-        .group_by(LedgerEntry.offer_id)
-        .subquery()
+        select(func.coalesce(func.sum(LedgerEntry.quantity), 0))
+        .where(LedgerEntry.offer_id == Offer.id, LedgerEntry.measure == measure.value)
+        .scalar_subquery()
     )
 
 
@@ -217,7 +220,6 @@ Item = aliased(CapabilityItem, name="item")
 
 def offers_listing(reader: Actor) -> tuple[Listing, Select[Any]]:
     """The offers list and the statement it runs for ``reader``."""
-    balances = _offer_balances()
     what = func.lower(
         func.coalesce(Item.name, func.nullif(Offer.description, ""), CapabilityArea.name)
     )
@@ -235,12 +237,12 @@ def offers_listing(reader: Actor) -> tuple[Listing, Select[Any]]:
             Column("area", N_("Capability area"), CapabilityArea.name, shown=False),
             Column("request", N_("Request"), Offer.request_id, numeric=True),
             Column("state", N_("State"), _ranked(Offer.state, OFFER_STATES)),
-            Column("offered", N_("Offered"), func.coalesce(balances.c.offered, 0), numeric=True),
+            Column("offered", N_("Offered"), _offer_balance(model.Measure.OFFERED), numeric=True),
             Column(
-                "committed", N_("Committed"), func.coalesce(balances.c.committed, 0), numeric=True
+                "committed", N_("Committed"), _offer_balance(model.Measure.COMMITTED), numeric=True
             ),
             Column(
-                "delivered", N_("Delivered"), func.coalesce(balances.c.delivered, 0), numeric=True
+                "delivered", N_("Delivered"), _offer_balance(model.Measure.DELIVERED), numeric=True
             ),
             Column("value", N_("Value (EUR)"), Offer.value_cents, numeric=True),
             Column("offered_on", N_("Offered on"), Offer.offered_at),
@@ -262,7 +264,6 @@ def offers_listing(reader: Actor) -> tuple[Listing, Select[Any]]:
         .join(Member, Member.id == Offer.member_id)
         .join(CapabilityArea, CapabilityArea.id == Offer.area_id)
         .outerjoin(Item, Item.id == Offer.item_id)
-        .outerjoin(balances, balances.c.offer_id == Offer.id)
         .where(readable_offers(reader))
     )
     return listing, stmt
@@ -409,18 +410,3 @@ def request_options(session: Session, reader: Actor) -> list[Option]:
             .order_by(AssistanceRequest.id)
         )
     ]
-
-
-def in_batches(
-    rows: Iterator[Any], shape: Callable[[list[Any]], list[dict[str, Any]]], size: int = 500
-) -> Iterator[dict[str, Any]]:
-    """A download's rows shaped a batch at a time (a request's or an offer's balances are read
-    for many records at once), in the view's order."""
-    batch: list[Any] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == size:
-            yield from shape(batch)
-            batch = []
-    if batch:
-        yield from shape(batch)
