@@ -138,8 +138,11 @@ def test_instruments_are_filtered_sorted_and_searched(scene: Scene, sec: Browser
 def test_a_bad_parameter_of_the_instruments_list_is_named(scene: Scene, sec: Browser) -> None:
     bad_sort = sec.get("/instruments?sort=colour")
     assert bad_sort.status_code == 422 and "sort" in bad_sort.text
-    bad_day = sec.get("/instruments?signed_from=yesterday")
+    bad_day = sec.get("/instruments?signed_from=yesterday&q=cooperation")
     assert bad_day.status_code == 422 and "Signed from" in bad_day.text
+    # The form comes back with what was typed, the field marked and tied to the message.
+    assert 'value="cooperation"' in bad_day.text
+    assert 'name="signed_from" value="yesterday" aria-invalid="true"' in bad_day.text
     assert sec.get("/instruments?in_force=maybe").status_code == 422
 
 

@@ -11,13 +11,13 @@ page: never one click.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
@@ -31,12 +31,11 @@ from shieldwall.guarantees import model, policy, queries
 from shieldwall.guarantees.deadlines import deadline, is_overdue, relative_day
 from shieldwall.guarantees.model import Category, ObligationAction, StepKind, StepStatus, Trigger
 from shieldwall.guarantees.service import GuaranteesService
-from shieldwall.guarantees.tables import Instrument
 from shieldwall.kit.dates import parse_day
 from shieldwall.kit.errors import DomainError, InvalidInput, NotFound
 from shieldwall.kit.i18n import N_, format_day, format_eur, format_number, ngettext, term
 from shieldwall.kit.i18n import gettext as _
-from shieldwall.kit.listing import View, export_response
+from shieldwall.kit.listing import ListPage, show_list
 from shieldwall.kit.params import RecordId, parse_record_id
 from shieldwall.kit.templating import TEMPLATES
 from shieldwall.kit.text import check_text
@@ -168,41 +167,21 @@ def instruments_page(request: Request, ctx: Ctx, who: PageActor) -> Response:
     today = ctx.clock.now().date()
     with ctx.reading() as s:
         listing, stmt = queries.instruments_listing(s, who, today)
-        view = listing.parse(request.query_params)
-        if view.format is not None:
-            return _download(ctx, who, view, stmt, today)
-        shown = view.fetch(s, stmt)
-        shown = shown.with_rows(queries.instrument_rows(s, who, [r[0] for r in shown.rows], today))
-    for r in shown.rows:
-        r["ends_when"] = relative_day(r["ends_on"], today)
-    return TEMPLATES.TemplateResponse(
-        request, "instruments.html", {"view": view, "shown": shown, "year": today.year}
+
+    def rows(s: Session, found: list[Any]) -> list[dict[str, Any]]:
+        shaped = queries.instrument_rows(s, who, [r[0] for r in found], today)
+        for r in shaped:
+            r["ends_when"] = relative_day(r["ends_on"], today)
+        return shaped
+
+    page = ListPage(
+        template="instruments.html",
+        listing=listing,
+        statement=lambda _view: stmt,
+        rows=rows,
+        export=queries.instrument_export,
     )
-
-
-def _download(ctx: Platform, who: Actor, view: View, stmt: Select[Any], today: dt.date) -> Response:
-    """The whole view as a download, read in a session of its own (a CSV is still being sent
-    after the page's session has closed)."""
-
-    def rows() -> Iterator[dict[str, Any]]:
-        with ctx.reading() as s:
-            batch: list[Instrument] = []
-            for row in view.all(s, stmt):
-                batch.append(row[0])
-                if len(batch) == 500:
-                    yield from _exported(s, who, batch, today)
-                    batch = []
-            yield from _exported(s, who, batch, today)
-
-    assert view.format is not None
-    return export_response(view, rows(), view.format)
-
-
-def _exported(
-    s: Session, who: Actor, batch: list[Instrument], today: dt.date
-) -> Iterator[dict[str, Any]]:
-    if batch:
-        yield from map(queries.instrument_export, queries.instrument_rows(s, who, batch, today))
+    return show_list(request, ctx, page, {"year": today.year})
 
 
 INSTRUMENT_DONE = {

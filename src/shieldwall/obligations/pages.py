@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Callable, Iterable, Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from shieldwall.access import forms
@@ -43,7 +41,7 @@ from shieldwall.kit.i18n import (
     to_viewer_time,
 )
 from shieldwall.kit.i18n import gettext as _
-from shieldwall.kit.listing import View, export_response
+from shieldwall.kit.listing import ListPage, show_list
 from shieldwall.kit.params import RecordId
 from shieldwall.kit.templating import TEMPLATES
 from shieldwall.kit.text import check_text
@@ -103,7 +101,7 @@ def _checked(values: dict[str, str]) -> dict[str, str]:
     return values
 
 
-def _view(item: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+def _with_deadline(item: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
     """A due item with its deadline in words ("due in 17 hours", "overdue by 3 days")."""
     settled = item["state"] in (Standing.MET, Standing.MET_LATE)
     return {
@@ -284,47 +282,14 @@ def triggers_page(request: Request, ctx: Ctx, who: PageActor) -> Response:
     """The declared events the reader may see, as a list to search (``triggers_listing``)."""
     with ctx.reading() as s:
         listing, stmt = queries.triggers_listing(s, who)
-        view = listing.parse(request.query_params)
-        if view.format is not None:
-            return _download(
-                ctx,
-                view,
-                stmt,
-                lambda s, rows: map(
-                    queries.trigger_export, queries.trigger_rows(s, who, [r[0] for r in rows])
-                ),
-            )
-        shown = view.fetch(s, stmt)
-        shown = shown.with_rows(queries.trigger_rows(s, who, [r[0] for r in shown.rows]))
-    return TEMPLATES.TemplateResponse(
-        request,
-        "triggers.html",
-        {"view": view, "shown": shown, "may_declare": policy.may_declare(who)},
+    page = ListPage(
+        template="triggers.html",
+        listing=listing,
+        statement=lambda _chosen: stmt,
+        rows=lambda s, found: queries.trigger_rows(s, who, [r[0] for r in found]),
+        export=queries.trigger_export,
     )
-
-
-def _download(
-    ctx: Platform,
-    view: View,
-    stmt: Select[Any],
-    shape: Callable[[Session, list[Any]], Iterable[dict[str, Any]]],
-) -> Response:
-    """The whole view as a download, read in a session of its own, a batch of rows at a time
-    (a CSV is still being sent after the page's session has closed)."""
-
-    def rows() -> Iterator[dict[str, Any]]:
-        with ctx.reading() as s:
-            batch: list[Any] = []
-            for row in view.all(s, stmt):
-                batch.append(row)
-                if len(batch) == 500:
-                    yield from shape(s, batch)
-                    batch = []
-            if batch:
-                yield from shape(s, batch)
-
-    assert view.format is not None
-    return export_response(view, rows(), view.format)
+    return show_list(request, ctx, page, {"may_declare": policy.may_declare(who)})
 
 
 @router.get("/triggers/{trigger_id}", response_class=HTMLResponse)
@@ -340,7 +305,7 @@ def trigger_page(
         "trigger_detail.html",
         {
             "t": t,
-            "items": [_view(i, now) for i in t["due_items"]],
+            "items": [_with_deadline(i, now) for i in t["due_items"]],
             "hold_left": deadline(meeting["hold_by"], now)
             if meeting and meeting["hold_by"]
             else "",
@@ -364,17 +329,16 @@ def obligations_page(request: Request, ctx: Ctx, who: PageActor) -> Response:
     now = ctx.clock.now()
     with ctx.reading() as s:
         listing, stmt = queries.due_items_listing(s, who)
-        view = listing.parse(request.query_params)
-        if view.format is not None:
-            return _download(
-                ctx,
-                view,
-                stmt,
-                lambda s, rows: map(queries.due_item_export, queries.due_item_rows(s, rows, now)),
-            )
-        shown = view.fetch(s, stmt)
-        shown = shown.with_rows([_view(i, now) for i in queries.due_item_rows(s, shown.rows, now)])
-    return TEMPLATES.TemplateResponse(request, "obligations.html", {"view": view, "shown": shown})
+    page = ListPage(
+        template="obligations.html",
+        listing=listing,
+        statement=lambda _chosen: stmt,
+        rows=lambda s, found: [
+            _with_deadline(i, now) for i in queries.due_item_rows(s, found, now)
+        ],
+        export=queries.due_item_export,
+    )
+    return show_list(request, ctx, page, {})
 
 
 @router.get("/obligations/{due_item_id}", response_class=HTMLResponse)
@@ -405,7 +369,7 @@ def _obligation_page(
         request,
         "obligation_detail.html",
         {
-            "i": _view(item, now),
+            "i": _with_deadline(item, now),
             "may_meet": may_meet,
             "done_text": _("Obligation recorded as met.") if done else None,
             "error": error,
