@@ -114,6 +114,15 @@ def _the_uk_amends(journey: Watched, agreement: int, other: int) -> None:
     form.get_by_label(re.compile("^Category")).select_option("air defence")
     form.get_by_label(re.compile("^Amount, as stated")).fill("3000000000")
     form.get_by_role("button", name="Set the amount").click()
+    expect(page.locator("#confirm-question")).to_have_text(
+        "Set the 2025 amount of “Agreement on Security Co-operation between the UK and Ukraine” "
+        "for air defence to EUR 3,000,000,000?"
+    )
+    expect(page.locator("#confirm")).to_contain_text(
+        "No amount is stated for that year and category yet."
+    )
+    journey.check()
+    page.get_by_role("button", name="Yes, set the amount").click()
     expect(page.locator("#done")).to_contain_text("Amount set")
     expect(page.locator("#fulfilment")).to_contain_text("2025")
     journey.check()
@@ -121,6 +130,10 @@ def _the_uk_amends(journey: Watched, agreement: int, other: int) -> None:
     form.get_by_label(re.compile("^Trigger")).select_option("armed attack")
     form.get_by_label(re.compile("^Within")).fill("24")
     form.get_by_role("button", name="Add the obligation").click()
+    expect(page.locator("#confirm")).to_contain_text(
+        "Each armed attack declared while the instrument binds opens it for GBR"
+    )
+    page.get_by_role("button", name="Yes, add the obligation").click()
     expect(page.locator("#obligations")).to_contain_text("armed attack")
     journey.check()
     form = page.locator("#link-form")
@@ -178,6 +191,13 @@ def _the_pathway(journey: Watched) -> None:
     form = page.locator("#question-form")
     form.get_by_label(re.compile("^Text of the proposal")).fill("The allies invite Ukraine.")
     form.get_by_role("button", name="Table the question").click()
+    # Tabling puts it before the whole council: asked once more, naming the step and the text.
+    expect(page.locator("#confirm-question")).to_have_text(
+        "Table the invitation question in the council?"
+    )
+    expect(page.locator("#confirm")).to_contain_text("The allies invite Ukraine.")
+    journey.check()
+    page.get_by_role("button", name="Yes, table the question").click()
     expect(page.locator("#pathway-table")).to_contain_text("in discussion")
     journey.check()
 

@@ -82,7 +82,7 @@ def _declare(journey: LocalJourney) -> str:
     for n, member in enumerate(("DEU", "USA")):
         expect(rows.nth(n)).to_contain_text(member)
         expect(rows.nth(n)).to_contain_text("2024-04-03 05:00")
-        expect(rows.nth(n)).to_contain_text("17 hours left")
+        expect(rows.nth(n)).to_contain_text("due in 17 hours")
         expect(rows.nth(n)).to_contain_text("open")
     journey.check()
     return page.url.split("?")[0]

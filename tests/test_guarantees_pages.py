@@ -104,7 +104,7 @@ def test_notice_is_given_after_confirming(seeded: Context, browsers: dict[str, B
     assert asked.status_code == 200
     text = html.unescape(asked.text)
     assert "Give notice to terminate “Agreement on security cooperation” (DEU)?" in text
-    assert "the instrument sets 6 months' notice" in text
+    assert "the instrument sets 6 months of notice, so it ends on 2024-09-30" in text
     with seeded.reading() as s:
         assert (
             queries.get_instrument(s, actor(seeded, "sec"), agreement, dt.date(2024, 4, 2))[
@@ -146,3 +146,55 @@ def test_the_pathway_page(seeded: Context, browsers: dict[str, Browser]) -> None
     assert evidence.status_code == 303
     assert "2024-04-02 (UKR): Law adopted" in ukr.get("/pathway").text
     assert "Interoperability" not in browsers["euu"].get("/pathway").text  # not in the council
+
+
+def test_an_amount_and_an_obligation_are_set_after_confirming(
+    seeded: Context, browsers: dict[str, Browser]
+) -> None:
+    """Setting a year's amount replaces the one stated before, and an obligation stays once
+    added: each is asked first, naming what it does, and asking changes nothing."""
+    agreement = _agreement(seeded)  # EUR 7 for air defence in 2024
+    deu = browsers["deu"]
+    form = {"action": "amount", "year": "2024", "category": "air defence", "amount": "9"}
+    asked = deu.post(f"/instruments/{agreement}/act", form)
+    assert asked.status_code == 200
+    text = html.unescape(asked.text)
+    assert (
+        "Set the 2024 amount of “Agreement on security cooperation” for air defence to EUR 9?"
+        in text
+    )
+    assert "It replaces the amount stated so far: EUR 7 (€7)." in text
+    assert "In euros: €9; fulfilment and burden-sharing count it from then on." in text
+    sec = actor(seeded, "sec")
+    with seeded.reading() as s:
+        amounts = queries.get_instrument(s, sec, agreement, dt.date(2024, 4, 2))["amounts"]
+    assert [a["amount"] for a in amounts] == [Decimal(7)]  # only tried
+    done = deu.post(f"/instruments/{agreement}/act", {**form, "confirmed": "yes"})
+    assert done.status_code == 303
+    with seeded.reading() as s:
+        amounts = queries.get_instrument(s, sec, agreement, dt.date(2024, 4, 2))["amounts"]
+    assert [a["amount"] for a in amounts] == [Decimal(9)]
+
+    clause = {
+        "action": "obligation",
+        "trigger": "year end",
+        "obligation_action": "report",
+        "within_hours": "2400",
+    }
+    asked = deu.post(f"/instruments/{agreement}/act", clause)
+    text = html.unescape(asked.text)
+    assert (
+        "Add to “Agreement on security cooperation” the obligation to report within 2,400 hours "
+        "(year end)?" in text
+    )
+    assert "Each year's end while the instrument binds opens it for DEU" in text
+    with seeded.reading() as s:
+        assert queries.get_instrument(s, sec, agreement, dt.date(2024, 4, 2))["obligations"] == []
+    assert (
+        deu.post(f"/instruments/{agreement}/act", {**clause, "confirmed": "yes"}).status_code == 303
+    )
+    with seeded.reading() as s:
+        obligations = queries.get_instrument(s, sec, agreement, dt.date(2024, 4, 2))["obligations"]
+    assert [(o["trigger"], o["action"], o["within_hours"]) for o in obligations] == [
+        ("year end", "report", 2400)
+    ]

@@ -99,9 +99,10 @@ def test_the_partner_declares_after_seeing_what_it_opens(
     page = _text(ukr.get(location))
     assert "Event declared: the obligations' clocks have started" in page
     assert "Crisis consultation after the armed attack on UKR of 2024-04-02 — requested" in page
-    assert "to be held by 2024-04-03 05:00 UTC (17 hours left)" in page
+    assert "to be held by 2024-04-03 05:00 UTC (due in 17 hours)" in page
     assert re.search(r"DEU Agreement on security cooperation between UKR and DEU Consult the "
-                     r"partner: attend the crisis consultation 2024-04-03 05:00 17 hours left open",
+                     r"partner: attend the crisis consultation 2024-04-03 05:00 UTC "
+                     r"due in 17 hours open",
                      page)  # fmt: skip
 
 
@@ -152,12 +153,19 @@ def test_a_member_records_a_report_from_its_page(
     deu = browsers["deu"]
     page = deu.get("/obligations/1")
     assert "met-form" in _forms(page)
-    assert "2024-04-10 00:00 UTC — 7 days 12 hours left" in _text(page)
+    assert "2024-04-10 00:00 UTC — due in 7 days" in _text(page)
     for user in ("usa", "ukr", "deu-viewer"):
         assert "met-form" not in _forms(browsers[user].get("/obligations/1")), user
     empty = deu.post("/obligations/1/met", {"evidence": " "})
     assert empty.status_code == 422 and "Evidence: say how the obligation was met" in _text(empty)
-    done = deu.post("/obligations/1/met", {"evidence": "Report to the council, 1 April 2024"})
+    evidence = {"evidence": "Report to the council, 1 April 2024"}
+    # Recording a duty as met cannot be undone: the page asks first, and asking changes nothing.
+    asked = deu.post("/obligations/1/met", evidence)
+    assert asked.status_code == 200
+    assert "Record “Report on implementation for 2023” of DEU as met?" in _text(asked)
+    assert "The record keeps this evidence: “Report to the council, 1 April 2024”" in _text(asked)
+    assert "met-form" in _forms(deu.get("/obligations/1"))
+    done = deu.post("/obligations/1/met", {**evidence, "confirmed": "yes"})
     assert done.status_code == 303 and done.headers["location"] == "/obligations/1?done=met"
     page = deu.get("/obligations/1?done=met")
     text = _text(page)
@@ -165,7 +173,7 @@ def test_a_member_records_a_report_from_its_page(
     assert "met-form" not in _forms(page)
     listed = _text(deu.get("/obligations?state=met"))
     assert (
-        "1 obligation matches these filters" in listed
+        "Page 1 of 1 · 1 obligation" in listed  # the listing kit's pager
         and "Report on implementation for 2023" in listed
     )
     assert "No obligation you may see matches" in _text(deu.get("/obligations?state=overdue"))

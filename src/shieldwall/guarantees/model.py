@@ -11,6 +11,8 @@ from enum import StrEnum
 
 from shieldwall.council.model import ProposalState
 from shieldwall.kit.errors import InvalidInput, RuleViolation
+from shieldwall.kit.i18n import format_number
+from shieldwall.kit.i18n import gettext as _
 
 
 class Category(StrEnum):
@@ -56,7 +58,10 @@ def category(field: str, text: str) -> Category:
         return Category(text.strip().lower())
     except ValueError:
         names = ", ".join(c.value for c in Category)
-        raise InvalidInput(field, f"{text!r} is not a category; use one of: {names}") from None
+        raise InvalidInput(
+            field,
+            _("{text!r} is not a category; use one of: {names}").format(text=text, names=names),
+        ) from None
 
 
 def add_months(on: dt.date, months: int) -> dt.date:
@@ -107,7 +112,7 @@ def to_eur_cents(amount_minor: int, units_per_eur: Decimal) -> int:
     """An amount in hundredths of a currency, in euro cents at a rate of ``units_per_eur``
     units to the euro; rounded half to even, to the cent."""
     if units_per_eur <= 0:
-        raise InvalidInput("units_per_eur", "a rate is a positive number")
+        raise InvalidInput("units_per_eur", _("a rate is a positive number"))
     return int((Decimal(amount_minor) / units_per_eur).quantize(Decimal(1), ROUND_HALF_EVEN))
 
 
@@ -126,7 +131,9 @@ def _choice(field: str, text: str, kind: type[StrEnum]) -> str:
         return str(kind(text.strip().lower()).value)
     except ValueError:
         names = ", ".join(c.value for c in kind)
-        raise InvalidInput(field, f"{text!r} is not one of: {names}") from None
+        raise InvalidInput(
+            field, _("{text!r} is not one of: {names}").format(text=text, names=names)
+        ) from None
 
 
 def trigger(field: str, text: str) -> Trigger:
@@ -168,7 +175,9 @@ MAX_UNITS_PER_EUR = Decimal(10**12)  # Numeric(18, 6): twelve digits before the 
 
 def year(field: str, value: int) -> int:
     if not FIRST_YEAR <= value <= LAST_YEAR:
-        raise InvalidInput(field, f"give a year from {FIRST_YEAR} to {LAST_YEAR}")
+        raise InvalidInput(
+            field, _("give a year from {first} to {last}").format(first=FIRST_YEAR, last=LAST_YEAR)
+        )
     return value
 
 
@@ -176,7 +185,10 @@ def currency(field: str, text: str) -> str:
     """An ISO 4217 code: three letters (``gbp`` is read as GBP)."""
     code = text.strip().upper()
     if len(code) != 3 or not (code.isascii() and code.isalpha()):
-        raise InvalidInput(field, f"{text!r} is not a currency: give its ISO 4217 code, like GBP")
+        raise InvalidInput(
+            field,
+            _("{text!r} is not a currency: give its ISO 4217 code, like GBP").format(text=text),
+        )
     return code
 
 
@@ -184,35 +196,46 @@ def amount_minor(field: str, amount: Decimal) -> int:
     """An amount in a currency, as the text states it, in hundredths: positive, with at most
     two decimals."""
     if not amount.is_finite() or amount <= 0:
-        raise InvalidInput(field, "give a positive amount")
+        raise InvalidInput(field, _("give a positive amount"))
     minor = amount * 100
     if minor != minor.to_integral_value():
-        raise InvalidInput(field, "give at most two decimals")
+        raise InvalidInput(field, _("give at most two decimals"))
     if minor > MAX_AMOUNT_MINOR:
-        raise InvalidInput(field, f"at most {MAX_AMOUNT_MINOR // 100:,} units")
+        raise InvalidInput(
+            field, _("at most {most} units").format(most=format_number(MAX_AMOUNT_MINOR // 100))
+        )
     return int(minor)
 
 
 def units_per_eur(field: str, rate: Decimal) -> Decimal:
     """A rate: how many units of a currency buy one euro; positive, at most six decimals."""
     if not rate.is_finite() or rate <= 0:
-        raise InvalidInput(field, "give a positive number of units to the euro")
+        raise InvalidInput(field, _("give a positive number of units to the euro"))
     if rate != rate.quantize(Decimal("0.000001"), ROUND_HALF_EVEN):
-        raise InvalidInput(field, "give at most six decimals")
+        raise InvalidInput(field, _("give at most six decimals"))
     if rate >= MAX_UNITS_PER_EUR:
-        raise InvalidInput(field, f"must be below {MAX_UNITS_PER_EUR:,}")
+        raise InvalidInput(
+            field, _("must be below {most}").format(most=format_number(MAX_UNITS_PER_EUR))
+        )
     return rate
 
 
 def within_hours(field: str, hours: int) -> int:
     if not 1 <= hours <= MAX_WITHIN_HOURS:
-        raise InvalidInput(field, f"give a number of hours from 1 to {MAX_WITHIN_HOURS:,}")
+        raise InvalidInput(
+            field,
+            _("give a number of hours from 1 to {most}").format(
+                most=format_number(MAX_WITHIN_HOURS)
+            ),
+        )
     return hours
 
 
 def notice_months(field: str, months: int | None) -> int | None:
     if months is not None and not 0 <= months <= MAX_NOTICE_MONTHS:
-        raise InvalidInput(field, f"give a number of months from 0 to {MAX_NOTICE_MONTHS}")
+        raise InvalidInput(
+            field, _("give a number of months from 0 to {most}").format(most=MAX_NOTICE_MONTHS)
+        )
     return months
 
 
@@ -226,17 +249,23 @@ def valid_until(
     after ``valid_from`` (``term_end``); both given must agree. None: open-ended."""
     if duration_years is not None and not 1 <= duration_years <= MAX_DURATION_YEARS:
         raise InvalidInput(
-            "duration_years", f"give a number of years from 1 to {MAX_DURATION_YEARS}"
+            "duration_years",
+            _("give a number of years from 1 to {most}").format(most=MAX_DURATION_YEARS),
         )
     end = term_end(valid_from, duration_years)
     if until is not None and end is not None and until != end:
         raise InvalidInput(
             "valid_until",
-            f"{until} differs from {duration_years} years after {valid_from} ({end}): give one",
+            _("{until} differs from {years} years after {valid_from} ({end}): give one").format(
+                until=until, years=duration_years, valid_from=valid_from, end=end
+            ),
         )
     end = until or end
     if end is not None and end <= valid_from:
-        raise InvalidInput("valid_until", f"must come after valid_from ({valid_from})")
+        raise InvalidInput(
+            "valid_until",
+            _("must come after valid_from ({valid_from})").format(valid_from=valid_from),
+        )
     return end
 
 
@@ -252,16 +281,21 @@ def require_notice_may_be_given(
     instrument's term still runs."""
     if already_given_on is not None:
         raise RuleViolation(
-            f"notice was already given on {already_given_on}",
+            _("notice was already given on {day}").format(day=already_given_on),
             rule="a termination notice is given once",
         )
     if given_on < signed_on:
-        raise InvalidInput("given_on", f"{given_on} is before the signing ({signed_on})")
+        raise InvalidInput(
+            "given_on",
+            _("{given_on} is before the signing ({signed_on})").format(
+                given_on=given_on, signed_on=signed_on
+            ),
+        )
     if given_on > today:
-        raise InvalidInput("given_on", f"{given_on} is in the future")
+        raise InvalidInput("given_on", _("{given_on} is in the future").format(given_on=given_on))
     if term_ends_on is not None and given_on >= term_ends_on:
         raise RuleViolation(
-            f"the instrument's term ended on {term_ends_on}",
+            _("the instrument's term ended on {day}").format(day=term_ends_on),
             rule="notice is given while the instrument binds",
         )
 

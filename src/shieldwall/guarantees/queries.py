@@ -6,10 +6,10 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, extract, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, extract, func, select
+from sqlalchemy.orm import Session, aliased
 
 from shieldwall.access.model import Actor
 from shieldwall.assistance.model import Measure
@@ -21,6 +21,7 @@ from shieldwall.council.visibility import readable_proposals
 from shieldwall.delegations.model import DelegationKind
 from shieldwall.delegations.tables import Delegation
 from shieldwall.guarantees import model
+from shieldwall.guarantees.policy import SIGNATORY_KINDS
 from shieldwall.guarantees.tables import (
     ExchangeRate,
     Instrument,
@@ -33,6 +34,9 @@ from shieldwall.guarantees.visibility import readable_instruments, readable_path
 from shieldwall.importers.kiel import GDP_SOURCE, gdp_by_iso
 from shieldwall.kit.amounts import cents_sums, total
 from shieldwall.kit.errors import InvalidInput, NotFound
+from shieldwall.kit.i18n import N_
+from shieldwall.kit.i18n import gettext as _
+from shieldwall.kit.listing import Column, Filter, FilterKind, Listing, Option
 
 
 @dataclass
@@ -199,10 +203,127 @@ def instrument_dict(
     }
 
 
+# ---- the instruments' list (kit.listing) -------------------------------------------------------
+
+Signatory = aliased(Delegation, name="signatory")
+YES_NO = (N_("yes"), N_("no"))
+
+
+def instruments_listing(
+    session: Session, reader: Actor, today: dt.date
+) -> tuple[Listing, Select[Any]]:
+    """The instruments list — by holder, in force or not, signing and term-end dates, and the
+    title or signatory searched — and the statement it runs for ``reader``. Whether an
+    instrument is in force is ``model.in_force`` (a notice's effect counts), so that filter
+    is the ids the rule keeps, read from the instruments the reader may see."""
+    terms = session.execute(
+        select(
+            Instrument.id,
+            Instrument.valid_from,
+            Instrument.valid_until,
+            Instrument.notice_given_on,
+            Instrument.termination_notice_months,
+        ).where(readable_instruments(reader))
+    ).all()
+    binding = [
+        i
+        for i, valid_from, until, notice, months in terms
+        if model.in_force(today, valid_from, until, notice, months)
+    ]
+    holders = [
+        Option(code, f"{name} ({code})", delegation_id)
+        for delegation_id, code, name in session.execute(
+            select(Delegation.id, Delegation.code, Delegation.name)
+            .where(Delegation.kind.in_([k.value for k in SIGNATORY_KINDS]))
+            .order_by(Delegation.code)
+        )
+    ]
+    listing = Listing(
+        path="/instruments",
+        name="instruments",
+        tiebreak=Instrument.id,
+        default_sort="signed",
+        columns=(
+            Column("member", N_("Signatory"), Signatory.code),
+            Column("member_name", N_("Signatory's name"), shown=False),
+            Column("title", N_("Instrument"), func.lower(Instrument.title)),
+            Column("signed", N_("Signed"), Instrument.signed_on),
+            Column("valid_from", N_("Valid from"), Instrument.valid_from, shown=False),
+            Column("term_ends", N_("Term ends"), Instrument.valid_until, shown=False),
+            Column("ends", N_("Ends")),
+            Column("in_force", N_("In force")),
+            Column("promised", N_("Promised this year (EUR)"), numeric=True),
+            Column("delivered", N_("Delivered this year (EUR)"), numeric=True),
+            Column("fulfilled", N_("Fulfilled"), numeric=True),
+        ),
+        filters=(
+            Filter("member", N_("Signatory"), Instrument.member_id, options=tuple(holders)),
+            Filter(
+                "in_force",
+                N_("In force"),
+                options=tuple(Option(w, _(w)) for w in YES_NO),
+                where=lambda yes: (
+                    Instrument.id.in_(binding) if yes == "yes" else Instrument.id.not_in(binding)
+                ),
+            ),
+            Filter("signed_from", N_("Signed from"), Instrument.signed_on, FilterKind.DATE_FROM),
+            Filter("signed_to", N_("Signed until"), Instrument.signed_on, FilterKind.DATE_TO),
+            Filter("ends_from", N_("Term ends from"), Instrument.valid_until, FilterKind.DATE_FROM),
+            Filter("ends_to", N_("Term ends until"), Instrument.valid_until, FilterKind.DATE_TO),
+        ),
+        search=(Instrument.title, Signatory.name),
+        search_label=N_("Search titles and signatories"),
+        page_size=50,
+    )
+    stmt = cast(
+        Select[Any],
+        select(Instrument)
+        .join(Signatory, Signatory.id == Instrument.member_id)
+        .where(readable_instruments(reader)),
+    )
+    return listing, stmt
+
+
+def instrument_rows(
+    session: Session, reader: Actor, instruments: list[Instrument], today: dt.date
+) -> list[dict[str, Any]]:
+    """The instruments of a page (or a download), as the list shows them: their terms, and
+    this year's promise and delivery (``fulfilment``)."""
+    codes = _codes(session)
+    ids = {i.id for i in instruments}
+    this_year = {
+        f.instrument_id: fulfilment_dict(f)
+        for f in fulfilment(session, reader)
+        if f.year == today.year and f.instrument_id in ids
+    }
+    return [
+        {**instrument_dict(i, codes, today), "this_year": this_year.get(i.id)} for i in instruments
+    ]
+
+
+def instrument_export(row: dict[str, Any]) -> dict[str, Any]:
+    """An instrument as a download's row: names, numbers and dates as themselves."""
+    year = row["this_year"] or {}
+    fulfilled = year.get("percent_fulfilled")
+    return {
+        "member": row["member"],
+        "member_name": row["member_name"],
+        "title": row["title"],
+        "signed": row["signed_on"],
+        "valid_from": row["valid_from"],
+        "term_ends": row["valid_until"],
+        "ends": row["ends_on"],
+        "in_force": _("yes") if row["in_force"] else _("no"),
+        "promised": year.get("promised_eur"),
+        "delivered": year.get("delivered_eur"),
+        "fulfilled": None if fulfilled is None else fulfilled / 100,
+    }
+
+
 def _delegation_id(session: Session, field_name: str, code: str) -> int:
     found = session.scalar(select(Delegation.id).where(Delegation.code == code.strip().upper()))
     if found is None:
-        raise InvalidInput(field_name, f"no delegation with code {code!r}")
+        raise InvalidInput(field_name, _("no delegation with code {code!r}").format(code=code))
     return found
 
 
@@ -316,7 +437,9 @@ def get_instrument(
         select(Instrument).where(Instrument.id == instrument_id, readable_instruments(reader))
     )
     if instrument is None:
-        raise NotFound(f"instrument {instrument_id} does not exist")
+        raise NotFound(
+            _("instrument {instrument_id} does not exist").format(instrument_id=instrument_id)
+        )
     view = instrument_dict(instrument, _codes(session), today)
     view["amounts"] = _amounts(session, instrument.id)
     view["obligations"] = _obligations(session, instrument.id)
@@ -561,7 +684,7 @@ def get_step(session: Session, reader: Actor, step_id: int) -> dict[str, Any]:
     for step in list_pathway(session, reader):
         if step["id"] == step_id:
             return step
-    raise NotFound(f"pathway step {step_id} does not exist")
+    raise NotFound(_("pathway step {step_id} does not exist").format(step_id=step_id))
 
 
 def offer_link(session: Session, reader: Actor, offer_id: int) -> dict[str, Any]:
@@ -572,7 +695,7 @@ def offer_link(session: Session, reader: Actor, offer_id: int) -> dict[str, Any]
         .where(InstrumentOffer.offer_id == offer_id, readable_offers(reader))
     )
     if link is None:
-        raise NotFound(f"offer {offer_id} is linked to no instrument")
+        raise NotFound(_("offer {offer_id} is linked to no instrument").format(offer_id=offer_id))
     return {
         "offer_id": link.offer_id,
         "instrument_id": link.instrument_id,

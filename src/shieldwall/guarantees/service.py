@@ -46,6 +46,8 @@ from shieldwall.kit import idempotency
 from shieldwall.kit.amounts import check_cents
 from shieldwall.kit.dates import check_day
 from shieldwall.kit.errors import Forbidden, InvalidInput, NotFound, RuleViolation
+from shieldwall.kit.i18n import format_number, term
+from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.locks import lock_name
 from shieldwall.kit.text import check_text
 from shieldwall.kit.uow import UnitOfWork
@@ -60,9 +62,11 @@ def text_field(
     where ``required``; the same clear refusal for the API, the pages, the CLI and an import."""
     value = check_text(field, value, multiline=multiline).strip()
     if required and not value:
-        raise InvalidInput(field, "cannot be empty")
+        raise InvalidInput(field, _("cannot be empty"))
     if len(value) > longest:
-        raise InvalidInput(field, f"at most {longest:,} characters")
+        raise InvalidInput(
+            field, _("at most {longest} characters").format(longest=format_number(longest))
+        )
     return value
 
 
@@ -76,11 +80,11 @@ def the_partner(session: Session, code: str | None) -> Delegation:
     if code is None:
         partners = the_partners(session)
         if len(partners) != 1:
-            raise InvalidInput("partner", "name the partner")
+            raise InvalidInput("partner", _("name the partner"))
         return partners[0]
     partner = delegation_by_code(session, code, "partner")
     if partner.kind != DelegationKind.PARTNER:
-        raise InvalidInput("partner", f"{partner.code} is not a partner")
+        raise InvalidInput("partner", _("{partner} is not a partner").format(partner=partner.code))
     return partner
 
 
@@ -155,10 +159,10 @@ class GuaranteesService:
         require(actor, Action.RECORD_RATE)
         code = model.currency("currency", currency)
         if code == EUR:
-            raise InvalidInput("currency", "amounts in euros need no rate")
+            raise InvalidInput("currency", _("amounts in euros need no rate"))
         check_day("rate_on", rate_on)
         if rate_on > self._today():
-            raise InvalidInput("rate_on", f"{rate_on} is in the future")
+            raise InvalidInput("rate_on", _("{rate_on} is in the future").format(rate_on=rate_on))
         rate = model.units_per_eur("units_per_eur", units_per_eur)
         source = text_field("source", source, 500, required=True)
         lock_name(self.s, "exchange_rate", code, rate_on.isoformat())
@@ -171,8 +175,9 @@ class GuaranteesService:
             if found.units_per_eur == rate and found.source == source:
                 return found.id
             raise RuleViolation(
-                f"a {code} rate on {rate_on} is already recorded: "
-                f"{found.units_per_eur} to the euro",
+                _("a {code} rate on {rate_on} is already recorded: {rate} to the euro").format(
+                    code=code, rate_on=rate_on, rate=found.units_per_eur
+                ),
                 rule="a dated rate is recorded once: amounts were converted at it",
             )
         row = ExchangeRate(currency=code, rate_on=rate_on, units_per_eur=rate, source=source)
@@ -185,7 +190,10 @@ class GuaranteesService:
 
     def _rate(self, currency: str, rate_on: dt.date | None) -> ExchangeRate:
         if rate_on is None:
-            raise InvalidInput("rate_on", f"give the date of the {currency} rate to convert at")
+            raise InvalidInput(
+                "rate_on",
+                _("give the date of the {currency} rate to convert at").format(currency=currency),
+            )
         rate = self.s.scalar(
             select(ExchangeRate).where(
                 ExchangeRate.currency == currency, ExchangeRate.rate_on == rate_on
@@ -193,7 +201,10 @@ class GuaranteesService:
         )
         if rate is None:
             raise InvalidInput(
-                "rate_on", f"no {currency} rate is recorded on {rate_on}: record it first"
+                "rate_on",
+                _("no {currency} rate is recorded on {rate_on}: record it first").format(
+                    currency=currency, rate_on=rate_on
+                ),
             )
         return rate
 
@@ -265,8 +276,10 @@ class GuaranteesService:
         if not holds_instruments(DelegationKind(signatory.kind)):
             raise InvalidInput(
                 "member",
-                f"{signatory.code} is a {signatory.kind} delegation: instruments are signed "
-                "by members and contributors",
+                _(
+                    "{code} is a {kind} delegation: instruments are signed by members and "
+                    "contributors"
+                ).format(code=signatory.code, kind=signatory.kind),
             )
         require(
             actor, Action.CREATE_INSTRUMENT, owner_id=signatory.id, record=f"for {signatory.code}"
@@ -276,7 +289,9 @@ class GuaranteesService:
     def _signed_on(self, signed_on: dt.date) -> dt.date:
         check_day("signed_on", signed_on)
         if signed_on > self._today():
-            raise InvalidInput("signed_on", f"{signed_on} is in the future")
+            raise InvalidInput(
+                "signed_on", _("{signed_on} is in the future").format(signed_on=signed_on)
+            )
         return signed_on
 
     def load_instrument(self, actor: Actor, instrument_id: int, field: str = "") -> Instrument:
@@ -289,8 +304,15 @@ class GuaranteesService:
         )
         if instrument is None:
             if field:
-                raise InvalidInput(field, f"instrument {instrument_id} does not exist")
-            raise NotFound(f"instrument {instrument_id} does not exist")
+                raise InvalidInput(
+                    field,
+                    _("instrument {instrument_id} does not exist").format(
+                        instrument_id=instrument_id
+                    ),
+                )
+            raise NotFound(
+                _("instrument {instrument_id} does not exist").format(instrument_id=instrument_id)
+            )
         return instrument
 
     def _amendable(self, actor: Actor, instrument_id: int) -> Instrument:
@@ -431,15 +453,23 @@ class GuaranteesService:
         one it names."""
         code = code or (None if actor.is_secretariat or actor.system else actor.delegation)
         if code is None:
-            raise InvalidInput("by", "name the party giving notice: the signatory or the partner")
+            raise InvalidInput(
+                "by", _("name the party giving notice: the signatory or the partner")
+            )
         party = delegation_by_code(self.s, code, "by")
         if party.id not in (instrument.member_id, instrument.partner_id):
-            raise InvalidInput("by", f"{party.code} is not a party to instrument {instrument.id}")
+            raise InvalidInput(
+                "by",
+                _("{party} is not a party to instrument {instrument}").format(
+                    party=party.code, instrument=instrument.id
+                ),
+            )
         speaks_for_itself = actor.is_secretariat or actor.system
         if not speaks_for_itself and party.id != actor.delegation_id:
             raise Forbidden(
-                f"{actor.delegation} may not give notice for {party.code}: "
-                "each party gives its own notice"
+                _(
+                    "{actor} may not give notice for {party}: each party gives its own notice"
+                ).format(actor=actor.delegation, party=party.code)
             )
         return party
 
@@ -450,7 +480,7 @@ class GuaranteesService:
             select(Offer).where(Offer.id == offer_id, readable_offers(actor)).with_for_update()
         )
         if offer is None:
-            raise NotFound(f"offer {offer_id} does not exist")
+            raise NotFound(_("offer {offer_id} does not exist").format(offer_id=offer_id))
         require(
             actor,
             Action.LINK_OFFER,
@@ -470,12 +500,16 @@ class GuaranteesService:
         instrument = self.load_instrument(actor, instrument_id, field="instrument_id")
         if offer.member_id != instrument.member_id:
             raise RuleViolation(
-                f"offer {offer_id} and instrument {instrument_id} have different signatories",
+                _(
+                    "offer {offer_id} and instrument {instrument_id} have different signatories"
+                ).format(offer_id=offer_id, instrument_id=instrument_id),
                 rule="an offer fulfils an instrument of its own member",
             )
         if offer.partner_id != instrument.partner_id:
             raise RuleViolation(
-                f"offer {offer_id} and instrument {instrument_id} concern different partners",
+                _(
+                    "offer {offer_id} and instrument {instrument_id} concern different partners"
+                ).format(offer_id=offer_id, instrument_id=instrument_id),
                 rule="an offer fulfils an instrument with its own partner",
             )
         if year is not None:
@@ -499,7 +533,7 @@ class GuaranteesService:
         link = self.s.get(InstrumentOffer, offer.id)
         if link is None:
             raise RuleViolation(
-                f"offer {offer_id} is linked to no instrument",
+                _("offer {offer_id} is linked to no instrument").format(offer_id=offer_id),
                 rule="only a linked offer is unlinked",
             )
         before = {"instrument_id": link.instrument_id, "year": link.year}
@@ -564,8 +598,10 @@ class GuaranteesService:
         )
         if step is None:
             if field:
-                raise InvalidInput(field, f"pathway step {step_id} does not exist")
-            raise NotFound(f"pathway step {step_id} does not exist")
+                raise InvalidInput(
+                    field, _("pathway step {step_id} does not exist").format(step_id=step_id)
+                )
+            raise NotFound(_("pathway step {step_id} does not exist").format(step_id=step_id))
         return step
 
     def update_step(
@@ -584,7 +620,7 @@ class GuaranteesService:
             None if evidence is None else text_field("evidence", evidence, 5000, multiline=True)
         )
         if status is None and not evidence:
-            raise InvalidInput("status", "give a status, or evidence to add")
+            raise InvalidInput("status", _("give a status, or evidence to add"))
         if status is not None:
             require(actor, Action.KEEP_PATHWAY, partner_id=partner, record=record)
         if evidence:
@@ -627,8 +663,10 @@ class GuaranteesService:
         current = self._question_state(step)
         if not model.question_may_be_tabled(current):
             raise RuleViolation(
-                f"pathway step {step_id} has the invitation question already: "
-                f"proposal {step.proposal_id} ({current})",
+                _(
+                    "pathway step {step_id} has the invitation question already: "
+                    "proposal {proposal_id} ({state})"
+                ).format(step_id=step_id, proposal_id=step.proposal_id, state=term(current)),
                 rule="the invitation question is tabled once, again only once withdrawn",
             )
         proposal_id = CouncilService(self.uow).table_proposal(

@@ -19,6 +19,8 @@ from enum import StrEnum
 
 from shieldwall.guarantees.model import DECLARED_TRIGGERS, ObligationAction, Trigger, in_force
 from shieldwall.kit.errors import IllegalTransition, InvalidInput
+from shieldwall.kit.i18n import N_, format_number
+from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.text import check_text
 
 
@@ -111,7 +113,10 @@ def declared_kind(field: str, text: str) -> Trigger:
     kind = next((k for k in DECLARED_TRIGGERS if k.value == wanted), None)
     if kind is None:
         names = ", ".join(sorted(t.value for t in DECLARED_TRIGGERS))
-        raise InvalidInput(field, f"use one of {names} (a year end is declared by the calendar)")
+        raise InvalidInput(
+            field,
+            _("use one of {names} (a year end is declared by the calendar)").format(names=names),
+        )
     return kind
 
 
@@ -157,29 +162,35 @@ def check_occurred_at(
     of the declaration (its clocks would have run out unseen); and not before the partner sat
     in the council (its instruments and clocks begin there)."""
     if occurred_at.tzinfo is None:
-        raise InvalidInput("occurred_at", "give the time zone (or Z for UTC) with the time")
+        raise InvalidInput("occurred_at", _("give the time zone (or Z for UTC) with the time"))
     if occurred_at > now:
-        raise InvalidInput("occurred_at", "an event is declared once it has happened, not before")
+        raise InvalidInput(
+            "occurred_at", _("an event is declared once it has happened, not before")
+        )
     if now - occurred_at > LONGEST_DELAY:
         raise InvalidInput(
             "occurred_at",
-            f"an event is declared within {LONGEST_DELAY.days} days of when it occurred",
+            _("an event is declared within {days} days of when it occurred").format(
+                days=LONGEST_DELAY.days
+            ),
         )
     if partner_joined_on is not None and occurred_on(occurred_at) < partner_joined_on:
         raise InvalidInput(
             "occurred_at",
-            f"the partner has sat in the council only since {partner_joined_on.isoformat()}",
+            _("the partner has sat in the council only since {day}").format(
+                day=partner_joined_on.isoformat()
+            ),
         )
 
 
 def check_description(text: str) -> str:
     """What happened, in words: required; several lines allowed (``kit.text``)."""
-    return _required_text("description", text, "say what happened")
+    return _required_text("description", text, N_("say what happened"))
 
 
 def check_evidence(text: str) -> str:
     """How a duty was met, in words: required; several lines allowed (``kit.text``)."""
-    return _required_text("evidence", text, "say how the obligation was met")
+    return _required_text("evidence", text, N_("say how the obligation was met"))
 
 
 LONGEST_TEXT = 5000
@@ -188,9 +199,11 @@ LONGEST_TEXT = 5000
 def _required_text(field: str, text: str, missing: str) -> str:
     check_text(field, text, multiline=True)
     if not text.strip():
-        raise InvalidInput(field, missing)
+        raise InvalidInput(field, _(missing))
     if len(text.strip()) > LONGEST_TEXT:
-        raise InvalidInput(field, f"at most {LONGEST_TEXT:,} characters")
+        raise InvalidInput(
+            field, _("at most {num} characters").format(num=format_number(LONGEST_TEXT))
+        )
     return text.strip()
 
 
@@ -257,10 +270,15 @@ def years_to_report(
 def duty(action: ObligationAction, period_year: int | None) -> str:
     """What the obligation asks of the member, as a line of "Needs you now" begins."""
     if action == ObligationAction.CONSULT:
-        return "Consult the partner: attend the crisis consultation"
+        return _("Consult the partner: attend the crisis consultation")
     if period_year is not None:
-        return f"Report on implementation for {period_year}"
-    return "Report on implementation"
+        return _("Report on implementation for {year}").format(year=period_year)
+    return _("Report on implementation")
+
+
+def in_sentence(text: str) -> str:
+    """A duty as it reads inside a sentence: its first letter in lower case."""
+    return text[:1].lower() + text[1:]
 
 
 def utc_text(at: dt.datetime) -> str:
@@ -270,4 +288,4 @@ def utc_text(at: dt.datetime) -> str:
 
 def exercise_marked(text: str, exercise: bool) -> str:
     """An exercise says so wherever it shows: its titles and notices begin "Exercise: "."""
-    return f"Exercise: {text}" if exercise else text
+    return _("Exercise: {text}").format(text=text) if exercise else text

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -25,39 +24,63 @@ from shieldwall.access import forms
 from shieldwall.access.forms import FormError, posted_form
 from shieldwall.access.model import Actor, Releasability
 from shieldwall.access.web import Ctx, PageActor
-from shieldwall.council.pages import ZONES, local_instant, time_left
+from shieldwall.council.pages import ZONES, local_instant
 from shieldwall.council.service import time_zone
 from shieldwall.delegations.model import DelegationKind
 from shieldwall.delegations.service import the_partners
+from shieldwall.guarantees.deadlines import deadline, is_overdue
 from shieldwall.guarantees.model import DECLARED_TRIGGERS, ObligationAction
 from shieldwall.kit.errors import DomainError, NotFound
-from shieldwall.kit.params import PageNumber, RecordId
+from shieldwall.kit.i18n import (
+    N_,
+    current_time_zone,
+    format_moment,
+    format_number,
+    ngettext,
+    term,
+    to_viewer_time,
+)
+from shieldwall.kit.i18n import gettext as _
+from shieldwall.kit.listing import ListPage, show_list
+from shieldwall.kit.params import RecordId
 from shieldwall.kit.templating import TEMPLATES
 from shieldwall.kit.text import check_text
 from shieldwall.kit.uow import Platform
 from shieldwall.obligations import policy, queries
-from shieldwall.obligations.model import Standing
+from shieldwall.obligations.model import Standing, in_sentence
 from shieldwall.obligations.service import ObligationsService
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
 Choice = Annotated[str | None, Query(max_length=40)]
 
+# The labels the forms show (translated where an error names the field).
 LABELS = {
-    "kind": "What happened",
-    "occurred_at": "When it occurred",
-    "time_zone": "Time zone",
-    "description": "Description",
-    "partner": "Partner",
-    "releasability": "Visible to",
-    "evidence": "Evidence",
+    "kind": N_("What happened"),
+    "occurred_at": N_("When it occurred"),
+    "time_zone": N_("Time zone"),
+    "description": N_("Description"),
+    "partner": N_("Partner"),
+    "releasability": N_("Visible to"),
+    "evidence": N_("Evidence"),
 }
+# How a due item stands, shown with the ``term`` filter (the triggers and actions are the
+# guarantees' words, marked in ``guarantees.pages.TERMS``).
+TERMS = (
+    N_("open"),
+    N_("met"),
+    N_("met late"),
+    N_("overdue"),
+    # the kinds of line "Needs you now" shows (``queries.waiting_for``)
+    N_("obligation due"),
+    N_("obligation overdue"),
+)
 TEXTS = {"description": 5000, "evidence": 5000}
 KINDS = sorted(k.value for k in DECLARED_TRIGGERS)
 
 
 def label(field: str) -> str:
-    return LABELS.get(field, field.replace("_", " ").capitalize())
+    return _(LABELS[field]) if field in LABELS else field.replace("_", " ").capitalize()
 
 
 def form_error(exc: DomainError) -> FormError:
@@ -78,10 +101,14 @@ def _checked(values: dict[str, str]) -> dict[str, str]:
     return values
 
 
-def _view(item: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
-    """A due item with its time left in words."""
+def _with_deadline(item: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+    """A due item with its deadline in words ("due in 17 hours", "overdue by 3 days")."""
     settled = item["state"] in (Standing.MET, Standing.MET_LATE)
-    return {**item, "left": "" if settled else time_left(item["due_at"], now)}
+    return {
+        **item,
+        "left": "" if settled else deadline(item["due_at"], now),
+        "late": not settled and is_overdue(item["due_at"], now),
+    }
 
 
 # ---- declaring an event --------------------------------------------------------------------
@@ -120,11 +147,11 @@ def _declare_form(
 ) -> HTMLResponse:
     with ctx.reading() as s:
         partners = _partners(s, who)
-    now = ctx.clock.now()
+    now = to_viewer_time(ctx.clock.now())
     fresh = {
         "idempotency_key": secrets.token_urlsafe(18),
         "occurred_at": f"{now:%Y-%m-%dT%H:%M}",
-        "time_zone": "UTC",
+        "time_zone": current_time_zone(),
     }
     return TEMPLATES.TemplateResponse(
         request,
@@ -166,31 +193,44 @@ def preview(ctx: Platform, who: Actor, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def consequences(t: dict[str, Any]) -> list[str]:
-    """The confirmation page's sentences: what the declaration opens and convenes."""
+    """The confirmation page's sentences: what the declaration opens and convenes, with
+    times in the viewer's time zone."""
     items = t["due_items"]
     members = sorted({i["member"] for i in items})
     lines = []
     if items:
         latest = max(i["due_at"] for i in items)
         lines.append(
-            f"This opens {len(items)} obligation{'s' if len(items) != 1 else ''} for "
-            f"{', '.join(members)}, due by {latest:%Y-%m-%d %H:%M} UTC at the latest:"
+            ngettext(
+                "This opens {num} obligation for {members}, due by {moment} at the latest:",
+                "This opens {num} obligations for {members}, due by {moment} at the latest:",
+                len(items),
+            ).format(
+                num=format_number(len(items)),
+                members=", ".join(members),
+                moment=format_moment(latest),
+            )
         )
         lines += [
-            f"{i['member']}: {i['duty'].lower()} by {i['due_at']:%Y-%m-%d %H:%M} UTC "
-            f"({i['instrument']})"
+            _("{member}: {duty} by {moment} ({instrument})").format(
+                member=i["member"],
+                duty=in_sentence(i["duty"]),
+                moment=format_moment(i["due_at"]),
+                instrument=i["instrument"],
+            )
             for i in items
         ]
     else:
-        lines.append("This opens no obligation: no instrument in force binds a member to it.")
+        lines.append(_("This opens no obligation: no instrument in force binds a member to it."))
     meeting = t["meeting"]
     if meeting is not None and meeting["hold_by"] is not None:
         lines.append(
-            "It convenes a crisis consultation of the council, to be held by "
-            f"{meeting['hold_by']:%Y-%m-%d %H:%M} UTC."
+            _("It convenes a crisis consultation of the council, to be held by {moment}.").format(
+                moment=format_moment(meeting["hold_by"])
+            )
         )
     if t["exercise"]:
-        lines.append("It is an exercise, and is marked as one wherever it shows.")
+        lines.append(_("It is an exercise, and is marked as one wherever it shows."))
     return lines
 
 
@@ -222,8 +262,11 @@ def _confirm(request: Request, values: dict[str, str], seen: dict[str, Any]) -> 
         request,
         "trigger_confirm.html",
         {
-            "question": f"Declare the {seen['kind']} on {seen['partner']} "
-            f"of {seen['occurred_at']:%Y-%m-%d %H:%M} UTC?",
+            "question": _("Declare the {event} on {partner} of {moment}?").format(
+                event=term(seen["kind"]),
+                partner=seen["partner"],
+                moment=format_moment(seen["occurred_at"]),
+            ),
             "consequences": consequences(seen),
             "exercise": seen["exercise"],
             "fields": fields,
@@ -235,22 +278,18 @@ def _confirm(request: Request, values: dict[str, str], seen: dict[str, Any]) -> 
 
 
 @router.get("/triggers", response_class=HTMLResponse)
-def triggers_page(request: Request, ctx: Ctx, who: PageActor, page: PageNumber = 1) -> HTMLResponse:
+def triggers_page(request: Request, ctx: Ctx, who: PageActor) -> Response:
+    """The declared events the reader may see, as a list to search (``triggers_listing``)."""
     with ctx.reading() as s:
-        total, triggers = queries.list_triggers(
-            s, who, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
-        )
-    return TEMPLATES.TemplateResponse(
-        request,
-        "triggers.html",
-        {
-            "triggers": triggers,
-            "total": total,
-            "page": page,
-            "pages": max(1, -(-total // PAGE_SIZE)),
-            "may_declare": policy.may_declare(who),
-        },
+        listing, stmt = queries.triggers_listing(s, who)
+    page = ListPage(
+        template="triggers.html",
+        listing=listing,
+        statement=lambda _chosen: stmt,
+        rows=lambda s, found: queries.trigger_rows(s, who, [r[0] for r in found]),
+        export=queries.trigger_export,
     )
+    return show_list(request, ctx, page, {"may_declare": policy.may_declare(who)})
 
 
 @router.get("/triggers/{trigger_id}", response_class=HTMLResponse)
@@ -266,12 +305,14 @@ def trigger_page(
         "trigger_detail.html",
         {
             "t": t,
-            "items": [_view(i, now) for i in t["due_items"]],
-            "hold_left": time_left(meeting["hold_by"], now)
+            "items": [_with_deadline(i, now) for i in t["due_items"]],
+            "hold_left": deadline(meeting["hold_by"], now)
             if meeting and meeting["hold_by"]
             else "",
-            "done_text": "Event declared: the obligations' clocks have started, and the crisis "
-            "consultation is convened."
+            "done_text": _(
+                "Event declared: the obligations' clocks have started, and the crisis "
+                "consultation is convened."
+            )
             if done == "declared"
             else None,
         },
@@ -282,46 +323,22 @@ def trigger_page(
 
 
 @router.get("/obligations", response_class=HTMLResponse)
-def obligations_page(
-    request: Request,
-    ctx: Ctx,
-    who: PageActor,
-    page: PageNumber = 1,
-    state: Choice = None,
-    member: Choice = None,
-) -> HTMLResponse:
+def obligations_page(request: Request, ctx: Ctx, who: PageActor) -> Response:
+    """The due items the reader may see, as a list to search (``queries.due_items_listing``):
+    overdue first, each with its deadline in words."""
     now = ctx.clock.now()
-    shown = {
-        "state": state if state in {s.value for s in Standing} else None,
-        "member": member.strip().upper() if member and member.strip() else None,
-    }
     with ctx.reading() as s:
-        members = queries.members_with_obligations(s, who)
-        if shown["member"] not in members:
-            shown["member"] = None
-        total, items = queries.list_due_items(
-            s,
-            who,
-            now,
-            state=shown["state"],
-            member=shown["member"],
-            offset=(page - 1) * PAGE_SIZE,
-            limit=PAGE_SIZE,
-        )
-    return TEMPLATES.TemplateResponse(
-        request,
-        "obligations.html",
-        {
-            "items": [_view(i, now) for i in items],
-            "filters": shown,
-            "query": urlencode({k: v for k, v in shown.items() if v}),
-            "states": [s.value for s in Standing],
-            "members": members,
-            "total": total,
-            "page": page,
-            "pages": max(1, -(-total // PAGE_SIZE)),
-        },
+        listing, stmt = queries.due_items_listing(s, who)
+    page = ListPage(
+        template="obligations.html",
+        listing=listing,
+        statement=lambda _chosen: stmt,
+        rows=lambda s, found: [
+            _with_deadline(i, now) for i in queries.due_item_rows(s, found, now)
+        ],
+        export=queries.due_item_export,
     )
+    return show_list(request, ctx, page, {})
 
 
 @router.get("/obligations/{due_item_id}", response_class=HTMLResponse)
@@ -352,9 +369,9 @@ def _obligation_page(
         request,
         "obligation_detail.html",
         {
-            "i": _view(item, now),
+            "i": _with_deadline(item, now),
             "may_meet": may_meet,
-            "done_text": "Obligation recorded as met." if done else None,
+            "done_text": _("Obligation recorded as met.") if done else None,
             "error": error,
             "v": values or {},
         },
@@ -369,6 +386,9 @@ async def record_met_form(
     values = await _posted(request)
     try:
         evidence = _checked(values).get("evidence", "")
+        if values.get("confirmed") != "yes":
+            tried_met(ctx, who, due_item_id, evidence)
+            return _confirm_met(request, ctx, who, due_item_id, evidence)
         with ctx.unit_of_work() as uow:
             ObligationsService(uow).record_met(who, due_item_id, evidence)
     except DomainError as exc:
@@ -384,3 +404,48 @@ async def record_met_form(
             status_code=exc.status,
         )
     return RedirectResponse(f"/obligations/{due_item_id}?done=met", status_code=303)
+
+
+def tried_met(ctx: Platform, who: Actor, due_item_id: int, evidence: str) -> None:
+    """Record as met, and roll it back: a confirmation is asked only for what would be done;
+    a DomainError says why it would not."""
+    try:
+        with ctx.unit_of_work() as uow:
+            ObligationsService(uow).record_met(who, due_item_id, evidence)
+            raise _Tried
+    except _Tried:
+        pass
+
+
+def _confirm_met(
+    request: Request, ctx: Platform, who: Actor, due_item_id: int, evidence: str
+) -> HTMLResponse:
+    """A duty recorded as met stays met: asked once more, naming the duty, its member, whether
+    it is late, and the evidence the record will keep."""
+    now = ctx.clock.now()
+    with ctx.reading() as s:
+        item = queries.get_due_item(s, who, due_item_id, now)
+    late = is_overdue(item["due_at"], now)
+    question = (
+        _("Record “{duty}” of {member} as met late?")
+        if late
+        else _("Record “{duty}” of {member} as met?")
+    ).format(duty=item["duty"], member=item["member"])
+    return TEMPLATES.TemplateResponse(
+        request,
+        "council_confirm.html",
+        {
+            "question": question,
+            "consequences": [
+                _("Its deadline: {moment} ({left}).").format(
+                    moment=format_moment(item["due_at"]), left=deadline(item["due_at"], now)
+                ),
+                _("The record keeps this evidence: “{evidence}”").format(evidence=evidence.strip()),
+                _("A duty recorded as met stays met: it cannot be undone here."),
+            ],
+            "post_to": f"/obligations/{due_item_id}/met",
+            "fields": {"evidence": evidence},
+            "yes": _("Yes, record it as met"),
+            "back": f"/obligations/{due_item_id}",
+        },
+    )

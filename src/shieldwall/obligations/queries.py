@@ -6,21 +6,24 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Select, and_, case, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from shieldwall.access.model import Actor
 from shieldwall.council.tables import Attendance, Meeting
 from shieldwall.council.visibility import readable_meetings
 from shieldwall.delegations.service import delegation_by_code
 from shieldwall.delegations.tables import Delegation
-from shieldwall.guarantees.model import ObligationAction, Trigger
+from shieldwall.guarantees.model import DECLARED_TRIGGERS, ObligationAction, Trigger
 from shieldwall.guarantees.tables import Instrument, Obligation
 from shieldwall.guarantees.visibility import readable_instruments
 from shieldwall.kit.errors import InvalidInput, NotFound
+from shieldwall.kit.i18n import N_, format_moment, term
+from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.inbox import Waiting
+from shieldwall.kit.listing import Column, Filter, FilterKind, Listing, Option
 from shieldwall.obligations import model, policy
 from shieldwall.obligations.model import DueState, Standing
 from shieldwall.obligations.tables import DueItem, TriggerEvent
@@ -71,7 +74,7 @@ def list_triggers(
         try:
             stmt = stmt.where(TriggerEvent.kind == Trigger(kind).value)
         except ValueError:
-            raise InvalidInput("kind", f"no kind of event {kind!r}") from None
+            raise InvalidInput("kind", _("no kind of event {kind!r}").format(kind=kind)) from None
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.scalars(
         stmt.order_by(TriggerEvent.occurred_at.desc(), TriggerEvent.id.desc())
@@ -113,7 +116,7 @@ def get_trigger(
         select(TriggerEvent).where(TriggerEvent.id == trigger_id, readable_triggers(reader))
     )
     if event is None:
-        raise NotFound(f"trigger {trigger_id} does not exist")
+        raise NotFound(_("trigger {trigger_id} does not exist").format(trigger_id=trigger_id))
     view = trigger_dict(event, _codes(session))
     _n, view["due_items"] = list_due_items(session, reader, now, trigger_id=event.id, limit=1000)
     view["meeting"] = None
@@ -144,7 +147,7 @@ _DUE_COLUMNS = (DueItem, Obligation, Instrument, TriggerEvent)
 _DueRow = tuple[DueItem, Obligation, Instrument, TriggerEvent | None]
 
 
-def _due_select() -> Select[DueItem, Obligation, Instrument, TriggerEvent]:
+def due_select() -> Select[DueItem, Obligation, Instrument, TriggerEvent]:
     return (
         select(*_DUE_COLUMNS)
         .join(Obligation, Obligation.id == DueItem.obligation_id)
@@ -200,12 +203,12 @@ def _year(item: DueItem, event: TriggerEvent | None) -> int:
     return model.occurred_on(event.occurred_at).year
 
 
-def _standing_filter(state: str) -> Any:
+def standing_condition(state: str) -> Any:
     try:
         wanted = Standing(state)
     except ValueError:
         choices = ", ".join(s.value for s in Standing)
-        raise InvalidInput("state", f"use one of {choices}") from None
+        raise InvalidInput("state", _("use one of {choices}").format(choices=choices)) from None
     stored = DueItem.state == model.STORED[wanted].value
     if wanted == Standing.OVERDUE:
         return and_(stored, DueItem.met_at.is_(None))
@@ -215,7 +218,7 @@ def _standing_filter(state: str) -> Any:
 
 
 # Overdue and not met first, then open, then what is settled; each by its deadline.
-_URGENCY = case(
+URGENCY = case(
     (and_(DueItem.state == DueState.OVERDUE.value, DueItem.met_at.is_(None)), 0),
     (DueItem.state == DueState.OPEN.value, 1),
     else_=2,
@@ -236,9 +239,9 @@ def list_due_items(
 ) -> tuple[int, list[dict[str, Any]]]:
     """The due items the reader may see: overdue first, then open, then met; each group by
     its deadline, the soonest first."""
-    stmt = _due_select().where(readable_due_items(reader))
+    stmt = due_select().where(readable_due_items(reader))
     if state is not None:
-        stmt = stmt.where(_standing_filter(state))
+        stmt = stmt.where(standing_condition(state))
     if (member_v := member_filter_id(session, member)) is not None:
         stmt = stmt.where(DueItem.member_id == member_v)
     if instrument_id is not None:
@@ -246,7 +249,7 @@ def list_due_items(
     if trigger_id is not None:
         stmt = stmt.where(DueItem.trigger_event_id == trigger_id)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    ordered = stmt.order_by(_URGENCY, DueItem.due_at, DueItem.id).offset(offset).limit(limit)
+    ordered = stmt.order_by(URGENCY, DueItem.due_at, DueItem.id).offset(offset).limit(limit)
     codes = _codes(session)
     rows = session.execute(ordered).all()
     return int(total), [_as_dict(row, codes, now) for row in rows]
@@ -273,10 +276,10 @@ def get_due_item(
     session: Session, reader: Actor, due_item_id: int, now: dt.datetime
 ) -> dict[str, Any]:
     row = session.execute(
-        _due_select().where(DueItem.id == due_item_id, readable_due_items(reader))
+        due_select().where(DueItem.id == due_item_id, readable_due_items(reader))
     ).one_or_none()
     if row is None:
-        raise NotFound(f"obligation {due_item_id} does not exist")
+        raise NotFound(_("obligation {due_item_id} does not exist").format(due_item_id=due_item_id))
     return _as_dict(row, _codes(session), now)
 
 
@@ -429,7 +432,7 @@ def waiting_for(session: Session, reader: Actor, now: dt.datetime) -> list[Waiti
         return []
     not_held = or_(TriggerEvent.meeting_id.is_(None), Meeting.held_at.is_(None))
     stmt = (
-        _due_select()
+        due_select()
         .outerjoin(Meeting, Meeting.id == TriggerEvent.meeting_id)
         .where(
             readable_due_items(reader),
@@ -455,13 +458,19 @@ def _line(
     event: TriggerEvent | None,
 ) -> Waiting:
     action = ObligationAction(obligation.action)
-    todo = f"{model.duty(action, item.period_year)} by {model.utc_text(item.due_at)}"
+    todo = _("{duty} by {moment}").format(
+        duty=model.duty(action, item.period_year), moment=format_moment(item.due_at)
+    )
     if not policy.allowed(reader, policy.Action.RECORD_MET, item.member_id):
-        todo = f"{reader.delegation} to {todo[0].lower()}{todo[1:]} (you have read-only access)"
+        todo = _("{delegation} to {todo} (you have read-only access)").format(
+            delegation=reader.delegation, todo=model.in_sentence(todo)
+        )
     if event is not None:
-        what = f"{obligation.trigger} of {model.occurred_on(event.occurred_at)}"
+        what = _("{trigger} of {day}").format(
+            trigger=term(obligation.trigger), day=model.occurred_on(event.occurred_at)
+        )
     else:
-        what = f"year {item.period_year}"
+        what = _("year {year}").format(year=item.period_year)
     title = model.exercise_marked(f"{instrument.title}: {what}", bool(event and event.exercise))
     overdue = item.state == DueState.OVERDUE.value
     return Waiting(
@@ -474,3 +483,152 @@ def _line(
         item.due_at,
         item.opened_at,
     )
+
+
+# ---- the lists people search (kit.listing) ------------------------------------------------------
+
+DECLARED_TRIGGERS_SORTED = sorted(DECLARED_TRIGGERS)
+
+Holder = aliased(Delegation, name="holder")
+Declarer = aliased(Delegation, name="declarer")
+
+
+def due_items_listing(session: Session, reader: Actor) -> tuple[Listing, Select[Any]]:
+    """The obligations list — by holder, state, trigger and deadline, an instrument or holder
+    searched; overdue first unless another sort is asked — and the statement it runs."""
+    holders = [
+        Option(code, f"{name} ({code})", delegation_id)
+        for delegation_id, code, name in session.execute(
+            select(Delegation.id, Delegation.code, Delegation.name)
+            .join(DueItem, DueItem.member_id == Delegation.id)
+            .where(readable_due_items(reader))
+            .distinct()
+            .order_by(Delegation.code)
+        )
+    ]
+    listing = Listing(
+        path="/obligations",
+        name="obligations",
+        tiebreak=DueItem.id,
+        default_sort="state",
+        columns=(
+            Column("id", N_("Obligation"), DueItem.id, numeric=True),
+            Column("member", N_("Member"), Holder.code),
+            Column("instrument", N_("Instrument"), func.lower(Instrument.title)),
+            Column("duty", N_("Duty")),
+            Column("started_by", N_("Started by"), DueItem.opened_at),
+            Column("due", N_("Deadline"), DueItem.due_at),
+            Column("left", N_("Time left"), exported=False),
+            Column("state", N_("State"), URGENCY),
+        ),
+        filters=(
+            Filter("member", N_("Member"), DueItem.member_id, options=tuple(holders)),
+            Filter(
+                "state",
+                N_("State"),
+                options=tuple(Option(s.value, term(s.value)) for s in Standing),
+                where=standing_condition,
+            ),
+            Filter(
+                "trigger",
+                N_("Trigger"),
+                Obligation.trigger,
+                options=tuple(Option(t.value, term(t.value)) for t in Trigger),
+            ),
+            Filter("due_from", N_("Due from"), DueItem.due_at, FilterKind.DATE_FROM),
+            Filter("due_to", N_("Due until"), DueItem.due_at, FilterKind.DATE_TO),
+        ),
+        search=(Instrument.title, Holder.name, Holder.code),
+        search_label=N_("Search instruments and members"),
+    )
+    stmt = cast(
+        Select[Any],
+        due_select().join(Holder, Holder.id == DueItem.member_id).where(readable_due_items(reader)),
+    )
+    return listing, stmt
+
+
+def due_item_rows(session: Session, rows: Iterable[Any], now: dt.datetime) -> list[dict[str, Any]]:
+    codes = _codes(session)
+    return [_as_dict((r[0], r[1], r[2], r[3]), codes, now) for r in rows]
+
+
+def due_item_export(item: dict[str, Any]) -> dict[str, Any]:
+    """A due item as a download's row, in the viewer's language; moments in UTC."""
+    started = (
+        term(item["trigger"])
+        if item["trigger_id"]
+        else _("year end {year}").format(year=item["period_year"])
+    )
+    return {
+        "id": item["id"],
+        "member": item["member"],
+        "instrument": item["instrument"],
+        "duty": item["duty"],
+        "started_by": started,
+        "due": item["due_at"],
+        "state": term(item["state"]),
+    }
+
+
+def triggers_listing(session: Session, reader: Actor) -> tuple[Listing, Select[Any]]:
+    """The declared events — by kind and date, their descriptions searched, the latest first —
+    and the statement it runs."""
+    listing = Listing(
+        path="/triggers",
+        name="events",
+        tiebreak=TriggerEvent.id,
+        default_sort="-occurred",
+        page_size=25,
+        columns=(
+            Column("id", "#", TriggerEvent.id, numeric=True),
+            Column("event", N_("Event"), TriggerEvent.kind),
+            Column("occurred", N_("Occurred"), TriggerEvent.occurred_at),
+            Column("declared_by", N_("Declared by"), Declarer.code),
+            Column("open", N_("Open"), numeric=True),
+            Column("met", N_("Met"), numeric=True),
+            Column("overdue", N_("Overdue"), numeric=True),
+        ),
+        filters=(
+            Filter(
+                "kind",
+                N_("Event"),
+                TriggerEvent.kind,
+                options=tuple(Option(t.value, term(t.value)) for t in DECLARED_TRIGGERS_SORTED),
+            ),
+            Filter("from", N_("Occurred from"), TriggerEvent.occurred_at, FilterKind.DATE_FROM),
+            Filter("to", N_("Occurred until"), TriggerEvent.occurred_at, FilterKind.DATE_TO),
+        ),
+        search=(TriggerEvent.description,),
+        search_label=N_("Search descriptions"),
+    )
+    stmt = cast(
+        Select[Any],
+        select(TriggerEvent)
+        .join(Declarer, Declarer.id == TriggerEvent.declared_by_id)
+        .where(readable_triggers(reader)),
+    )
+    return listing, stmt
+
+
+def trigger_rows(
+    session: Session, reader: Actor, events: list[TriggerEvent]
+) -> list[dict[str, Any]]:
+    """The events of a page, with how many of their due items (those the reader may see)
+    stand open, met and overdue."""
+    codes = _codes(session)
+    counts = _counts_by_trigger(session, reader, [t.id for t in events])
+    return [{**trigger_dict(t, codes), "counts": counts.get(t.id, _zero())} for t in events]
+
+
+def trigger_export(row: dict[str, Any]) -> dict[str, Any]:
+    counts = row["counts"]
+    return {
+        "id": row["id"],
+        "event": term(row["kind"]),
+        "occurred": row["occurred_at"],
+        "declared_by": row["declared_by"],
+        "open": counts["open"],
+        "met": counts["met"],
+        "overdue": counts["overdue"] + counts["met_late"],
+    }

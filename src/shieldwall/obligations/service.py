@@ -28,6 +28,8 @@ from shieldwall.guarantees.model import ObligationAction, Trigger
 from shieldwall.guarantees.tables import Instrument, Obligation
 from shieldwall.kit import idempotency
 from shieldwall.kit.errors import InvalidInput, NotFound, RuleViolation
+from shieldwall.kit.i18n import format_moment, term
+from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.scheduling import leased
 from shieldwall.kit.uow import UnitOfWork
 from shieldwall.notifications.service import NotificationService
@@ -109,11 +111,16 @@ class ObligationsService:
             else:
                 partners = the_partners(self.s)
                 if len(partners) != 1:
-                    raise InvalidInput("partner", "name the partner the event concerns")
+                    raise InvalidInput("partner", _("name the partner the event concerns"))
                 code = partners[0].code
         delegation = delegation_by_code(self.s, code, "partner")
         if delegation.kind != DelegationKind.PARTNER.value:
-            raise InvalidInput("partner", f"{delegation.code} is not a partner of the council")
+            raise InvalidInput(
+                "partner",
+                _("{delegation} is not a partner of the council").format(
+                    delegation=delegation.code
+                ),
+            )
         require(
             actor, Action.DECLARE_TRIGGER, owner_id=delegation.id, record=f"for {delegation.code}"
         )
@@ -198,22 +205,41 @@ class ObligationsService:
         )
 
     def _tell_opened(self, event: TriggerEvent, partner: Delegation, opened: Opened) -> None:
-        """Each member concerned is told, in this transaction, what it must do and by when."""
-        duties: dict[int, list[str]] = defaultdict(list)
+        """Each member concerned is told, in this transaction, what it must do and by when —
+        written for each recipient in its own language and time zone (``notify`` calls the
+        functions once per recipient)."""
+        duties: dict[int, list[tuple[ObligationAction, dt.datetime, str]]] = defaultdict(list)
         for item, obligation, instrument in opened:
-            duty = model.duty(ObligationAction(obligation.action), None)
             duties[item.member_id].append(
-                f"- {duty} by {model.utc_text(item.due_at)} ({instrument.title})"
+                (ObligationAction(obligation.action), item.due_at, instrument.title)
             )
-        subject = model.exercise_marked(
-            f"{event.kind.capitalize()} on {partner.code} declared: your obligations are due",
-            event.exercise,
-        )
+        kind, code, exercise = event.kind, partner.code, event.exercise
+
+        def subject() -> str:
+            text = _("{event} on {partner} declared: your obligations are due").format(
+                event=term(kind).capitalize(), partner=code
+            )
+            return model.exercise_marked(text, exercise)[:200]
+
         for member_id, lines in sorted(duties.items()):
+
+            def body(lines: list[tuple[ObligationAction, dt.datetime, str]] = lines) -> str:
+                return "\n".join(
+                    [_("Your obligations' clocks have started:")]
+                    + [
+                        _("- {duty} by {moment} ({instrument})").format(
+                            duty=model.duty(action, None),
+                            moment=format_moment(due),
+                            instrument=title,
+                        )
+                        for action, due, title in lines
+                    ]
+                )
+
             NotificationService(self.uow).notify(
                 delegation_ids=[member_id],
-                subject=subject[:200],
-                body="Your obligations' clocks have started:\n" + "\n".join(lines),
+                subject=subject,
+                body=body,
                 link=f"/triggers/{event.id}",
             )
 
@@ -296,19 +322,29 @@ class ObligationsService:
         instrument = self.s.get(Instrument, item.instrument_id)
         member = self.s.get(Delegation, item.member_id)
         assert obligation is not None and instrument is not None and member is not None
-        duty = model.duty(ObligationAction(obligation.action), item.period_year)
+        action, year, due = ObligationAction(obligation.action), item.period_year, item.due_at
+        exercise = self._is_exercise(item)
+
+        def subject() -> str:
+            text = _("Overdue: {member}, {duty}").format(
+                member=member.code, duty=model.duty(action, year)
+            )
+            return model.exercise_marked(text, exercise)[:200]
+
         NotificationService(self.uow).notify(
             delegation_ids=[item.member_id, *secretariat_ids(self.s)],
-            subject=self._marked(f"Overdue: {member.code}, {duty}", item)[:200],
-            body=f"Due by {model.utc_text(item.due_at)} under {instrument.title}; not met.",
+            subject=subject,
+            body=lambda: _("Due by {moment} under {instrument}; not met.").format(
+                moment=format_moment(due), instrument=instrument.title
+            ),
             link=f"/obligations/{item.id}",
         )
 
-    def _marked(self, text: str, item: DueItem) -> str:
+    def _is_exercise(self, item: DueItem) -> bool:
         if item.trigger_event_id is None:
-            return text
+            return False
         event = self.s.get(TriggerEvent, item.trigger_event_id)
-        return model.exercise_marked(text, event is not None and event.exercise)
+        return event is not None and event.exercise
 
     def open_year_end(self, obligation_id: int, year: int) -> bool:
         """The scheduler's step: a year-end obligation opens its item for ``year`` on
@@ -347,11 +383,17 @@ class ObligationsService:
         self.s.add(item)
         self.s.flush()
         self.uow.audit(SYSTEM, now, "due_item.open", "due_item", item.id, None, _snap(item))
-        duty = model.duty(ObligationAction(obligation.action), year)
+        action, due = ObligationAction(obligation.action), item.due_at
         NotificationService(self.uow).notify(
             delegation_ids=[instrument.member_id],
-            subject=f"{duty} due by {model.utc_text(item.due_at)}"[:200],
-            body=f"The year {year} has ended: {duty.lower()} under {instrument.title}.",
+            subject=lambda: _("{duty} due by {moment}").format(
+                duty=model.duty(action, year), moment=format_moment(due)
+            )[:200],
+            body=lambda: _("The year {year} has ended: {duty} under {instrument}.").format(
+                year=year,
+                duty=model.in_sentence(model.duty(action, year)),
+                instrument=instrument.title,
+            ),
             link=f"/obligations/{item.id}",
         )
         return True
@@ -367,7 +409,9 @@ class ObligationsService:
             .with_for_update()
         )
         if item is None:
-            raise NotFound(f"obligation {due_item_id} does not exist")
+            raise NotFound(
+                _("obligation {due_item_id} does not exist").format(due_item_id=due_item_id)
+            )
         return item
 
 
