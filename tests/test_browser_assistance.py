@@ -117,7 +117,7 @@ def test_a_member_commits_after_confirming(journey: Journey, browser: Browser) -
     # The same pages in French and in Ukrainian, from the browser's language.
     for locale, committed, commitment in (
         ("fr-FR", "40 obus sur 100 obus", "Engagé"),
-        ("uk-UA", "40 снарядів з 100 снарядів", "Зобов'язано"),
+        ("uk-UA", "40 снарядів з 100 снарядів", "Зобов’язано"),
     ):
         context = browser.new_context(viewport=PHONE, locale=locale)
         other = context.new_page()

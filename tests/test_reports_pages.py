@@ -64,7 +64,7 @@ def test_axis_and_hover_write_euros_as_the_tables_do_in_each_language() -> None:
     with using_locale("uk"):
         chart = charts.committed_and_delivered(_members(24))
     assert chart is not None
-    assert chart.title == "15 держав-членів із найбільшими зобов'язаннями, з 24 (EUR)"
+    assert chart.title == "15 держав-членів із найбільшими зобов’язаннями, з 24 (EUR)"
 
 
 def test_the_burden_chart_shows_shares_in_percent_and_says_when_it_is_the_top_20() -> None:
