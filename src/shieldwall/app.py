@@ -5,10 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import fastapi_offline
 import plotly
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.openapi.docs import (
+    get_redoc_html,
+    get_swagger_ui_html,
+    get_swagger_ui_oauth2_redirect_html,
+)
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 
 from shieldwall import __version__
 from shieldwall.access import api as access_api
@@ -39,6 +45,15 @@ from shieldwall.reports import burden, compliance, dashboard, inbox, public
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 STATIC = Path(__file__).parent / "static"
+# Swagger UI's and ReDoc's files, from the installed fastapi-offline package: the API's
+# documentation works with no connection beyond this server (never a CDN).
+DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
+DOCS_FILES = {
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui.css": "text/css",
+    "redoc.standalone.js": "text/javascript",
+}
+ICON = STATIC / "favicon.svg"
 
 
 def _exchange_rules(app: FastAPI, settings: Settings) -> None:
@@ -81,6 +96,63 @@ ROUTERS = (
 )
 
 
+def _static_files(app: FastAPI) -> None:
+    @app.get("/static/shieldwall.css", include_in_schema=False)
+    def stylesheet() -> FileResponse:
+        return FileResponse(STATIC / "shieldwall.css", media_type="text/css")
+
+    @app.get("/static/favicon.svg", include_in_schema=False)
+    @app.get(
+        "/favicon.ico", include_in_schema=False
+    )  # asked for by browsers whatever the page says
+    def favicon() -> FileResponse:
+        return FileResponse(
+            ICON, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"}
+        )
+
+
+def _documentation(app: FastAPI) -> None:
+    """/docs (Swagger UI) and /redoc (ReDoc), with their scripts and styles served from the
+    installed package, so that no request leaves this server."""
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title=f"{app.title} API",
+            swagger_js_url="/static/docs/swagger-ui-bundle.js",
+            swagger_css_url="/static/docs/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+            oauth2_redirect_url="/docs/oauth2-redirect",
+            # No badge fetched from the public validator.
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+
+    @app.get("/docs/oauth2-redirect", include_in_schema=False)
+    def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url="/openapi.json",
+            title=f"{app.title} API",
+            redoc_js_url="/static/docs/redoc.standalone.js",
+            redoc_favicon_url="/static/favicon.svg",
+            with_google_fonts=False,
+        )
+
+    @app.get("/static/docs/{name}", include_in_schema=False)
+    def documentation_file(name: str) -> FileResponse:
+        if name not in DOCS_FILES:  # only the named files: no path reaches outside
+            raise HTTPException(404)
+        return FileResponse(
+            DOCS_ASSETS / name,
+            media_type=DOCS_FILES[name],
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
+
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
@@ -88,6 +160,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         version=__version__,
         summary="The working platform of a security partnership between an alliance and a partner",
         dependencies=[Depends(plain_query)],
+        docs_url=None,  # served by _documentation, from installed files
+        redoc_url=None,
     )
     app.state.platform = open_platform(settings.database_url, clock, settings)
     problems.install(app)
@@ -118,9 +192,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             headers={"Cache-Control": "public, max-age=86400"},
         )
 
-    @app.get("/static/shieldwall.css", include_in_schema=False)
-    def stylesheet() -> FileResponse:
-        return FileResponse(STATIC / "shieldwall.css", media_type="text/css")
+    _static_files(app)
+    _documentation(app)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
