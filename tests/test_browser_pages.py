@@ -20,7 +20,14 @@ from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, ViewportSize
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    ViewportSize,
+    expect,
+)
 
 from shieldwall.app import create_app
 from shieldwall.demo import DEMO_PASSWORD
@@ -89,7 +96,26 @@ NOT_PAGES = {"/healthz", "/openapi.json", "/favicon.ico", "/docs/oauth2-redirect
 # (page route, check) pairs that fail today on pages other engineers own and are converting
 # (issue 10): the lead empties this set as their branches are merged. Checks: "console",
 # "external", "wider", "scope", "axe", "status".
-KNOWN_FAILING: dict[tuple[str, str], str] = {}
+_NO_SCOPE = "its header cells lack scope (the page's owner adds it while converting it)"
+# A table that overflows at 390 px scrolls in its own box (the stylesheet); a keyboard can
+# scroll it only if that box can take focus or holds a link: the page's owner wraps it in
+# <div class="scroll" role="region" tabindex="0" aria-labelledby="…">.
+_SCROLL_BOX = "a wide table with nothing focusable scrolls in a box a keyboard cannot reach"
+KNOWN_FAILING: dict[tuple[str, str], str] = {
+    ("/", "scope"): _NO_SCOPE,
+    ("/", "axe"): _SCROLL_BOX + " (#coverage-table, #members-table)",
+    ("/requests", "scope"): _NO_SCOPE,
+    ("/requests/{request_id}", "scope"): _NO_SCOPE,
+    ("/offers", "scope"): _NO_SCOPE,
+    ("/offers/{offer_id}", "scope"): _NO_SCOPE,
+    ("/offers/{offer_id}", "axe"): _SCROLL_BOX + " (the deliveries' and the ledger's tables)",
+    ("/notifications", "scope"): _NO_SCOPE,
+    ("/audit", "scope"): _NO_SCOPE,
+    ("/audit", "wider"): "the audit table is 2,000 px wide at 1366 px (raw JSON; issue 10)",
+    ("/audit", "axe"): _SCROLL_BOX + " (#audit-table)",
+    ("/public", "scope"): _NO_SCOPE,
+    ("/public", "axe"): _SCROLL_BOX + " (#public-members)",
+}
 
 WIDER_THAN_SCREEN = """() => {
   const width = document.documentElement.clientWidth;
@@ -212,9 +238,11 @@ def _walk(tab: Tab, steps: tuple[Step, ...], who: str, *, run_axe: bool) -> list
                 problems.append(f"{route}: no link matching {target} on {tab.page.url}")
                 continue
             address = found
+        started = time.monotonic()
         for check, detail in _check_page(tab, route, address, run_axe=run_axe).items():
             if (route, check) not in KNOWN_FAILING:
                 problems.append(f"{address} [{check}] {detail}")
+        print(f"  {address}: {time.monotonic() - started:.1f} s")  # shown with -s: the slow ones
     outside = tab.hosts - {"127.0.0.1"}
     if outside:
         problems.append(f"requests left 127.0.0.1 for: {sorted(outside)}")
@@ -304,3 +332,60 @@ def test_a_page_in_french_and_one_in_ukrainian(
         assert errors == []
     finally:
         context.close()
+
+
+def test_the_frame_on_a_phone_and_on_a_desk(browser: Browser, demo_url: str) -> None:
+    """The skip link is the first thing the keyboard reaches and leads to the content; at
+    390 px the navigation is folded under "Menu" and opens from the keyboard without leaving
+    the screen; at 1366 px it is open and "Menu" is not shown."""
+    tab = _open(browser, demo_url, PHONE)
+    try:
+        _sign_in(tab, "deu")
+        page = tab.page
+        nav = page.locator("#main-nav")
+        offers = nav.get_by_role("link", name="Offers", exact=True)
+        assert not offers.is_visible()
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "skip-link"
+        assert page.locator(".skip-link").is_visible()
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.id") == "content"
+        page.locator("#menu-toggle").focus()
+        page.keyboard.press("Enter")
+        assert offers.is_visible()
+        assert page.evaluate(WIDER_THAN_SCREEN) == []
+        offers.click()
+        page.wait_for_url(f"{demo_url}/offers")
+        page.set_viewport_size(WIDE)
+        assert page.locator("#main-nav").get_by_role("link", name="Offers", exact=True).is_visible()
+        assert not page.locator("#menu-toggle").is_visible()
+        expect(page.locator("#nav-settings")).to_have_accessible_name(
+            "Language and time zone: English"
+        )
+        assert tab.console == []
+    finally:
+        tab.context.close()
+
+
+def test_printed_pages_hold_the_record_only(browser: Browser, demo_url: str) -> None:
+    """On paper: no navigation, forms or buttons; black on white."""
+    tab = _open(browser, demo_url, WIDE)
+    try:
+        _sign_in(tab, "ukr")
+        page = tab.page
+        page.emulate_media(media="print")
+        for path in ("/", "/requests", "/offers/1"):
+            page.goto(f"{demo_url}{path}")
+            for hidden in ("header.top", "footer", "main form", "main button"):
+                shown = [el.is_visible() for el in page.locator(hidden).all()]
+                assert not any(shown), (path, hidden)
+            assert page.evaluate("getComputedStyle(document.body).backgroundColor") in {
+                "rgb(255, 255, 255)",
+                "rgba(0, 0, 0, 0)",
+            }
+        # An offer's page fits on one A4 page.
+        pdf = page.pdf(format="A4")
+        pages = re.findall(rb"/Type\s*/Page(?!s)", pdf)
+        assert len(pages) == 1, f"the offer prints on {len(pages)} pages"
+    finally:
+        tab.context.close()

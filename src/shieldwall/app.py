@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,13 @@ from fastapi.openapi.docs import (
     get_swagger_ui_oauth2_redirect_html,
 )
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
 
 from shieldwall import __version__
 from shieldwall.access import api as access_api
@@ -46,13 +53,19 @@ from shieldwall.reports import burden, compliance, dashboard, inbox, public
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 STATIC = Path(__file__).parent / "static"
 # Swagger UI's and ReDoc's files, from the installed fastapi-offline package: the API's
-# documentation works with no connection beyond this server (never a CDN).
+# documentation works with no connection beyond this server (never a CDN). With them, our own
+# additions: contrast fixes (docs.css) and names for ReDoc's unnamed fields (docs.js).
 DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
 DOCS_FILES = {
-    "swagger-ui-bundle.js": "text/javascript",
-    "swagger-ui.css": "text/css",
-    "redoc.standalone.js": "text/javascript",
+    "swagger-ui-bundle.js": (DOCS_ASSETS / "swagger-ui-bundle.js", "text/javascript"),
+    "swagger-ui.css": (DOCS_ASSETS / "swagger-ui.css", "text/css"),
+    "redoc.standalone.js": (DOCS_ASSETS / "redoc.standalone.js", "text/javascript"),
+    "docs.css": (STATIC / "docs.css", "text/css"),
+    "docs.js": (STATIC / "docs.js", "text/javascript"),
 }
+# The one address outside this server that ReDoc's bundle loads: its maker's logo, drawn in the
+# sidebar's footer; ours is shown in its place.
+REDOC_LOGO = b"https://cdn.redoc.ly/redoc/logo-mini.svg"
 ICON = STATIC / "favicon.svg"
 
 
@@ -111,22 +124,42 @@ def _static_files(app: FastAPI) -> None:
         )
 
 
+@functools.cache
+def _redoc_script() -> bytes:
+    return (
+        (DOCS_ASSETS / "redoc.standalone.js")
+        .read_bytes()
+        .replace(REDOC_LOGO, b"/static/favicon.svg")
+    )
+
+
+def _readable(page: HTMLResponse, script: bool = False) -> HTMLResponse:
+    """FastAPI's documentation page, in English (``lang``) and with our additions."""
+    html = bytes(page.body).decode().replace("<html>", '<html lang="en">', 1)
+    extra = '<link rel="stylesheet" href="/static/docs/docs.css">'
+    if script:
+        extra += '<script src="/static/docs/docs.js"></script>'
+    return HTMLResponse(html.replace("</head>", extra + "</head>", 1))
+
+
 def _documentation(app: FastAPI) -> None:
     """/docs (Swagger UI) and /redoc (ReDoc), with their scripts and styles served from the
     installed package, so that no request leaves this server."""
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url="/openapi.json",
             title=f"{app.title} API",
             swagger_js_url="/static/docs/swagger-ui-bundle.js",
             swagger_css_url="/static/docs/swagger-ui.css",
             swagger_favicon_url="/static/favicon.svg",
             oauth2_redirect_url="/docs/oauth2-redirect",
-            # No badge fetched from the public validator.
-            swagger_ui_parameters={"validatorUrl": None},
+            # No badge fetched from the public validator; no link nested in each operation's
+            # button (axe-core's nested-interactive).
+            swagger_ui_parameters={"validatorUrl": None, "deepLinking": False},
         )
+        return _readable(page)
 
     @app.get("/docs/oauth2-redirect", include_in_schema=False)
     def swagger_ui_redirect() -> HTMLResponse:
@@ -134,23 +167,24 @@ def _documentation(app: FastAPI) -> None:
 
     @app.get("/redoc", include_in_schema=False)
     def redoc() -> HTMLResponse:
-        return get_redoc_html(
+        page = get_redoc_html(
             openapi_url="/openapi.json",
             title=f"{app.title} API",
             redoc_js_url="/static/docs/redoc.standalone.js",
             redoc_favicon_url="/static/favicon.svg",
             with_google_fonts=False,
         )
+        return _readable(page, script=True)
 
     @app.get("/static/docs/{name}", include_in_schema=False)
-    def documentation_file(name: str) -> FileResponse:
+    def documentation_file(name: str) -> Response:
         if name not in DOCS_FILES:  # only the named files: no path reaches outside
             raise HTTPException(404)
-        return FileResponse(
-            DOCS_ASSETS / name,
-            media_type=DOCS_FILES[name],
-            headers={"Cache-Control": "public, max-age=86400"},
-        )
+        path, media_type = DOCS_FILES[name]
+        cache = {"Cache-Control": "public, max-age=86400"}
+        if name == "redoc.standalone.js":
+            return Response(_redoc_script(), media_type=media_type, headers=cache)
+        return FileResponse(path, media_type=media_type, headers=cache)
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
