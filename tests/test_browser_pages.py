@@ -179,6 +179,15 @@ def _sign_in(tab: Tab, username: str) -> None:
     page.wait_for_url(f"{tab.base}/")
 
 
+def follow_nav(page: Page, name: str) -> None:
+    """Follow a link of the main navigation as a person would: on a phone it is folded under
+    "Menu", which is opened first."""
+    menu = page.locator("#menu-toggle")
+    if menu.is_visible() and page.locator("#menu").get_attribute("open") is None:
+        menu.click()
+    page.locator("#main-nav").get_by_role("link", name=name, exact=True).click()
+
+
 def _first_link(page: Page, pattern: str) -> str | None:
     hrefs: list[str] = page.eval_on_selector_all(
         "main a[href]", "links => links.map(a => a.getAttribute('href'))"
