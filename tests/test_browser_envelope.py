@@ -27,6 +27,7 @@ from tests.conftest import SETUP, actor
 from tests.liveserver import LiveServer
 from tests.platform import TestPlatform as Context
 from tests.test_browser_council import Journey
+from tests.test_browser_pages import follow_nav
 from tests.test_envelope import committed, delivered
 
 pytestmark = pytest.mark.browser
@@ -97,7 +98,7 @@ def _package_row(page: Page) -> str:
 
 def _before(journey: EnvelopeJourney) -> None:
     page = journey.sign_in("ukr")
-    page.get_by_role("link", name="Envelope").click()
+    follow_nav(page, "Envelope")
     expect(page).to_have_url(f"{journey.base}/envelope")
     expect(page.locator("#envelope-chart.js-plotly-plot")).to_have_count(1)
     expect(page.locator("#envelope-chart .main-svg").first).to_be_visible()
@@ -125,7 +126,7 @@ def _partner_confirms(journey: EnvelopeJourney, crews: int) -> None:
 
 def _after(journey: EnvelopeJourney, package: int) -> None:
     page = journey.page
-    page.get_by_role("link", name="Envelope").click()
+    follow_nav(page, "Envelope")
     journey.check()
     row = page.locator('#packages-table tr[data-package="patriot-battery"]')
     expect(row.locator(".readiness")).to_have_text("80%")

@@ -22,6 +22,7 @@ from tests.guarantees_fixtures import instrument_with_obligation, promise
 from tests.liveserver import LiveServer
 from tests.platform import TestPlatform as Context
 from tests.test_browser_council import Journey
+from tests.test_browser_pages import follow_nav
 
 pytestmark = pytest.mark.browser
 
@@ -50,7 +51,7 @@ def journey(browser: Browser, server: LiveServer) -> Iterator[LocalJourney]:
 def _declare(journey: LocalJourney) -> str:
     """Ukraine declares the attack of 08:00 Kyiv time (05:00 UTC); the event's address."""
     page = journey.sign_in("ukr")
-    page.get_by_role("navigation").get_by_role("link", name="Obligations").click()
+    follow_nav(page, "Obligations")
     journey.check()
     page.get_by_role("link", name="Declared events").click()
     journey.check()
@@ -141,19 +142,19 @@ def _met(journey: LocalJourney, obligation_url: str) -> None:
         re.compile(r"^attended meeting \d+ held at 2024-04-02 13:30 UTC$")
     )
     journey.check()
-    page.get_by_role("navigation").get_by_role("link", name="Obligations").click()
+    follow_nav(page, "Obligations")
     rows = page.locator("#obligations-table tbody tr")
     expect(rows).to_have_count(2)
     expect(rows.filter(has_text="met")).to_have_count(2)
     journey.check()
-    page.get_by_role("navigation").get_by_role("link", name="Dashboard").click()
+    follow_nav(page, "Dashboard")
     expect(page.locator("section.needs-you")).not_to_contain_text(DEU_TITLE)
     journey.check()
 
 
 def _compliance(journey: LocalJourney) -> None:
     page = journey.sign_in("sec")
-    page.get_by_role("navigation").get_by_role("link", name="Compliance").click()
+    follow_nav(page, "Compliance")
     expect(page.locator("#compliance-chart .main-svg").first).to_be_visible()
     table = page.locator("#members-table")
     expect(table.locator("tbody tr").filter(has_text="DEU")).to_contain_text("€10M")

@@ -24,13 +24,10 @@ PENDING = frozenset(
     {
         "_council.html",
         "_envelope.html",
-        "base.html",
         "capability_package.html",
         "capability_package_new.html",
         "council_confirm.html",
         "envelope.html",
-        "error.html",
-        "login.html",
         "meeting_detail.html",
         "meeting_new.html",
         "meetings.html",

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
+import fastapi_offline
 import plotly
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.openapi.docs import (
+    get_redoc_html,
+    get_swagger_ui_html,
+    get_swagger_ui_oauth2_redirect_html,
+)
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
 
 from shieldwall import __version__
 from shieldwall.access import api as access_api
@@ -39,6 +52,21 @@ from shieldwall.reports import audit_records, burden, compliance, dashboard, inb
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 STATIC = Path(__file__).parent / "static"
+# Swagger UI's and ReDoc's files, from the installed fastapi-offline package: the API's
+# documentation works with no connection beyond this server (never a CDN). With them, our own
+# additions: contrast fixes (docs.css) and names for ReDoc's unnamed fields (docs.js).
+DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
+DOCS_FILES = {
+    "swagger-ui-bundle.js": (DOCS_ASSETS / "swagger-ui-bundle.js", "text/javascript"),
+    "swagger-ui.css": (DOCS_ASSETS / "swagger-ui.css", "text/css"),
+    "redoc.standalone.js": (DOCS_ASSETS / "redoc.standalone.js", "text/javascript"),
+    "docs.css": (STATIC / "docs.css", "text/css"),
+    "docs.js": (STATIC / "docs.js", "text/javascript"),
+}
+# The one address outside this server that ReDoc's bundle loads: its maker's logo, drawn in the
+# sidebar's footer; ours is shown in its place.
+REDOC_LOGO = b"https://cdn.redoc.ly/redoc/logo-mini.svg"
+ICON = STATIC / "favicon.svg"
 
 
 def _exchange_rules(app: FastAPI, settings: Settings) -> None:
@@ -81,6 +109,84 @@ ROUTERS = (
 )
 
 
+def _static_files(app: FastAPI) -> None:
+    @app.get("/static/shieldwall.css", include_in_schema=False)
+    def stylesheet() -> FileResponse:
+        return FileResponse(STATIC / "shieldwall.css", media_type="text/css")
+
+    @app.get("/static/favicon.svg", include_in_schema=False)
+    @app.get(
+        "/favicon.ico", include_in_schema=False
+    )  # asked for by browsers whatever the page says
+    def favicon() -> FileResponse:
+        return FileResponse(
+            ICON, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"}
+        )
+
+
+@functools.cache
+def _redoc_script() -> bytes:
+    return (
+        (DOCS_ASSETS / "redoc.standalone.js")
+        .read_bytes()
+        .replace(REDOC_LOGO, b"/static/favicon.svg")
+    )
+
+
+def _readable(page: HTMLResponse, script: bool = False) -> HTMLResponse:
+    """FastAPI's documentation page, in English (``lang``) and with our additions."""
+    html = bytes(page.body).decode().replace("<html>", '<html lang="en">', 1)
+    extra = '<link rel="stylesheet" href="/static/docs/docs.css">'
+    if script:
+        extra += '<script src="/static/docs/docs.js"></script>'
+    return HTMLResponse(html.replace("</head>", extra + "</head>", 1))
+
+
+def _documentation(app: FastAPI) -> None:
+    """/docs (Swagger UI) and /redoc (ReDoc), with their scripts and styles served from the
+    installed package, so that no request leaves this server."""
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        page = get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title=f"{app.title} API",
+            swagger_js_url="/static/docs/swagger-ui-bundle.js",
+            swagger_css_url="/static/docs/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+            oauth2_redirect_url="/docs/oauth2-redirect",
+            # No badge fetched from the public validator; no link nested in each operation's
+            # button (axe-core's nested-interactive).
+            swagger_ui_parameters={"validatorUrl": None, "deepLinking": False},
+        )
+        return _readable(page)
+
+    @app.get("/docs/oauth2-redirect", include_in_schema=False)
+    def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        page = get_redoc_html(
+            openapi_url="/openapi.json",
+            title=f"{app.title} API",
+            redoc_js_url="/static/docs/redoc.standalone.js",
+            redoc_favicon_url="/static/favicon.svg",
+            with_google_fonts=False,
+        )
+        return _readable(page, script=True)
+
+    @app.get("/static/docs/{name}", include_in_schema=False)
+    def documentation_file(name: str) -> Response:
+        if name not in DOCS_FILES:  # only the named files: no path reaches outside
+            raise HTTPException(404)
+        path, media_type = DOCS_FILES[name]
+        cache = {"Cache-Control": "public, max-age=86400"}
+        if name == "redoc.standalone.js":
+            return Response(_redoc_script(), media_type=media_type, headers=cache)
+        return FileResponse(path, media_type=media_type, headers=cache)
+
+
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
@@ -88,6 +194,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         version=__version__,
         summary="The working platform of a security partnership between an alliance and a partner",
         dependencies=[Depends(plain_query)],
+        docs_url=None,  # served by _documentation, from installed files
+        redoc_url=None,
     )
     app.state.platform = open_platform(settings.database_url, clock, settings)
     audit_records.install()  # the audit page names the features' records
@@ -119,9 +227,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             headers={"Cache-Control": "public, max-age=86400"},
         )
 
-    @app.get("/static/shieldwall.css", include_in_schema=False)
-    def stylesheet() -> FileResponse:
-        return FileResponse(STATIC / "shieldwall.css", media_type="text/css")
+    _static_files(app)
+    _documentation(app)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

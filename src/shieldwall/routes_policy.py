@@ -25,10 +25,10 @@ ACCESS: dict[tuple[str, str], RouteRule] = {
     ("GET", "/login"): _PUBLIC,
     ("POST", "/login"): _PUBLIC,
     ("POST", "/logout"): RouteRule(Audience.PAGE),
-    # Anyone chooses the pages' language (kept in the browser); a user's choice and time
-    # zone are also kept with the user.
+    # Anyone chooses the pages' language; a signed-in user's choice is stored with it.
     ("GET", "/settings"): _PUBLIC,
     ("POST", "/settings"): _PUBLIC,
+    ("GET", "/glossary"): _PUBLIC,
 }
 AUDIT: dict[tuple[str, str], RouteRule] = {
     ("GET", "/api/v1/audit"): RouteRule(Audience.SECRETARIAT),
@@ -55,6 +55,9 @@ OPERATIONS: dict[tuple[str, str], RouteRule] = {
     ("GET", "/redoc"): _PUBLIC,
     ("GET", "/static/plotly.min.js"): _PUBLIC,
     ("GET", "/static/shieldwall.css"): _PUBLIC,
+    ("GET", "/static/favicon.svg"): _PUBLIC,
+    ("GET", "/favicon.ico"): _PUBLIC,
+    ("GET", "/static/docs/{name}"): _PUBLIC,
 }
 
 ROUTES: dict[tuple[str, str], RouteRule] = {

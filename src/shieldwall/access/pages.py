@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -24,10 +24,28 @@ from shieldwall.kit.errors import InvalidInput, NotAuthenticated, Throttled
 from shieldwall.kit.i18n import N_
 from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.middleware import LOCALE_COOKIE, TIME_ZONE_COOKIE
-from shieldwall.kit.templating import TEMPLATES
+from shieldwall.kit.templating import TEMPLATES, add_to_every_page
 from shieldwall.kit.text import SingleLine
 
 router = APIRouter(include_in_schema=False)
+
+# The roles as the header names them (``{{ role | replace('_', ' ') | term }}``).
+TERMS = (
+    N_("head of delegation"),
+    N_("officer"),
+    N_("viewer"),
+    N_("chair"),
+    N_("staff"),
+    N_("admin"),
+)
+
+
+def language_of_the_page(_request: Request) -> dict[str, Any]:
+    """Every page's header names the language it is written in, as a link to change it."""
+    return {"locale_name": i18n.LOCALE_NAMES[i18n.current_locale()]}
+
+
+add_to_every_page(language_of_the_page)
 
 
 def _safe_next(target: str | None) -> str:
@@ -84,9 +102,9 @@ def login_page(
     if page_session(request) is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
     message = (
-        "Your session has expired; sign in again."
+        _("Your session has expired; sign in again.")
         if expired
-        else "You have signed out."
+        else _("You have signed out.")
         if signed_out
         else None
     )
@@ -110,7 +128,7 @@ def login(
             target,
             status_code=403,
             username=username,
-            error="The form had expired or was not sent from this page. Try again.",
+            error=_("The form had expired or was not sent from this page. Try again."),
         )
     try:
         actor = sign_in(ctx, username, password, client_address(request))
@@ -122,7 +140,11 @@ def login(
         return response
     except NotAuthenticated:
         return _login_form(
-            request, target, error="Wrong username or password.", status_code=401, username=username
+            request,
+            target,
+            error=_("Wrong username or password."),
+            status_code=401,
+            username=username,
         )
     with ctx.unit_of_work() as uow:
         service = AccessService(uow)
@@ -229,3 +251,13 @@ def save_settings(
     response = RedirectResponse("/settings?saved=1", status_code=303)
     _remember_language(response, ctx, locale, time_zone if info is not None else None)
     return response
+
+
+# ---- the glossary --------------------------------------------------------------------------
+
+
+@router.get("/glossary", response_class=HTMLResponse)
+def glossary_page(request: Request) -> Response:
+    """The platform's words, each with a short definition and an anchor (``/glossary#committed``)
+    that any page may link to; public, like the words themselves."""
+    return TEMPLATES.TemplateResponse(request, "glossary.html", {})

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shieldwall.kit.errors import DomainError
+from shieldwall.kit.i18n import N_
 from shieldwall.kit.templating import TEMPLATES
 
 log = logging.getLogger("shieldwall")
@@ -49,6 +50,30 @@ DESCRIPTIONS = {
     422: "Invalid input: the fields named are wrong",
     503: "The database is busy with other changes: nothing was changed; retry after the time given",
 }
+
+
+# The titles an error page shows (error.html writes ``{{ title | term }}``): the errors'
+# own titles and those of DESCRIPTIONS, marked for the catalogue.
+PAGE_TITLES = (
+    N_("Bad request"),
+    N_("Not found"),
+    N_("Illegal transition"),
+    N_("Rule violated"),
+    N_("Invalid input"),
+    N_("Idempotency key reused"),
+    N_("Not authenticated"),
+    N_("Not allowed"),
+    N_("Too many failed sign-ins"),
+    N_("Busy"),
+    N_("Internal error"),
+    N_("Error"),
+    N_("No such record"),
+    N_("The record's state or a ledger rule does not allow this"),
+    N_("The request body is larger than the limit named in max_bytes"),
+    N_("Too many failed sign-ins: retry after the time given"),
+    N_("Invalid input: the fields named are wrong"),
+    N_("The database is busy with other changes: nothing was changed; retry after the time given"),
+)
 
 
 def problem_responses(*codes: int, public: bool = False) -> dict[int | str, dict[str, Any]]:

@@ -1,0 +1,400 @@
+"""Every page of the app, in Debian's Chromium, on the shipped demo: for the partner (``ukr``),
+a member (``deu``), the chair (``sec``) and a visitor who is not signed in, at 1366 px and at
+390 px. On each: the page answers, no console error, no request leaves 127.0.0.1, nothing is
+wider than the screen (except inside a box that scrolls), every table header cell has a
+``scope``, and — at 390 px — axe-core finds no serious or critical violation. A page in French
+and one in Ukrainian are written in those languages.
+
+Pages that other engineers are converting in parallel (issue 10) may still fail one of these
+checks: each such (page, check) pair is listed, with its reason, in ``KNOWN_FAILING``, which
+only ever shrinks. Nothing else is skipped."""
+
+from __future__ import annotations
+
+import re
+import time
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    ViewportSize,
+    expect,
+)
+
+from shieldwall.app import create_app
+from shieldwall.demo import DEMO_PASSWORD
+from shieldwall.kit.settings import Settings
+from shieldwall.routes_policy import ROUTES
+from tests.conftest import BuiltDemo
+from tests.liveserver import LiveServer
+
+pytestmark = pytest.mark.browser
+
+AXE = Axe()  # axe-core, shipped in the axe-playwright-python package
+WIDE: ViewportSize = {"width": 1366, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+SERIOUS = {"serious", "critical"}
+
+# The pages, in the order they are visited. A path with ``{link}`` is the first link on the page
+# visited just before it (its list) whose address matches the pattern, so that each role opens
+# a record it may see, with a real id of the demo.
+Step = tuple[str, str, str | None]  # (the page's route, the address or a pattern, who may see it)
+SIGNED_IN: tuple[Step, ...] = (
+    ("/", "/", None),
+    ("/requests", "/requests", None),
+    ("/requests/{request_id}", r"^/requests/\d+$", None),
+    ("/requests/new", "/requests/new", None),
+    ("/offers", "/offers", None),
+    ("/offers/{offer_id}", r"^/offers/\d+$", None),
+    ("/meetings", "/meetings", None),
+    ("/meetings/{meeting_id}", r"^/meetings/\d+$", None),
+    ("/meetings/new", "/meetings/new", None),
+    ("/proposals", "/proposals", None),
+    ("/proposals/{proposal_id}", r"^/proposals/\d+$", None),
+    ("/proposals/new", "/proposals/new", None),
+    ("/instruments", "/instruments", None),
+    ("/instruments/{instrument_id}", r"^/instruments/\d+$", None),
+    ("/burden-sharing", "/burden-sharing", None),
+    ("/pathway", "/pathway", None),
+    ("/obligations", "/obligations", None),
+    ("/obligations/{due_item_id}", r"^/obligations/\d+$", None),
+    ("/triggers", "/triggers", None),
+    ("/triggers/{trigger_id}", r"^/triggers/\d+$", None),
+    ("/triggers/new", "/triggers/new", None),
+    ("/compliance", "/compliance", None),
+    ("/envelope", "/envelope", None),
+    ("/capability-packages/{package_id}", r"^/capability-packages/\d+$", None),
+    ("/planned-deliveries", r"^/planned-deliveries\?offer=\d+$", None),
+    ("/capability-packages/new", "/capability-packages/new", None),
+    ("/notifications", "/notifications", None),
+    ("/audit", "/audit", "sec"),
+    ("/settings", "/settings", None),
+    ("/glossary", "/glossary", None),
+    ("/public", "/public", None),
+)
+# What a visitor who is not signed in reads; the API's documentation is the same for everyone,
+# so it is checked here only.
+SIGNED_OUT: tuple[Step, ...] = (
+    ("/login", "/login", None),
+    ("/public", "/public", None),
+    ("/glossary", "/glossary", None),
+    ("/settings", "/settings", None),
+    ("/docs", "/docs", None),
+    ("/redoc", "/redoc", None),
+)
+# Routes that are not pages people read: data, files, redirects.
+NOT_PAGES = {"/healthz", "/openapi.json", "/favicon.ico", "/docs/oauth2-redirect"}
+
+# (page route, check) pairs that fail today on pages other engineers own and are converting
+# (issue 10): the lead empties this set as their branches are merged. Checks: "console",
+# "external", "wider", "scope", "axe", "status".
+_NO_SCOPE = "its header cells lack scope (the page's owner adds it while converting it)"
+# A table that overflows at 390 px scrolls in its own box (the stylesheet); a keyboard can
+# scroll it only if that box can take focus or holds a link: the page's owner wraps it in
+# <div class="scroll" role="region" tabindex="0" aria-labelledby="…">.
+_SCROLL_BOX = "a wide table with nothing focusable scrolls in a box a keyboard cannot reach"
+KNOWN_FAILING: dict[tuple[str, str], str] = {
+    ("/", "scope"): _NO_SCOPE,
+    ("/", "axe"): _SCROLL_BOX + " (#coverage-table, #members-table)",
+    ("/requests", "scope"): _NO_SCOPE,
+    ("/requests/{request_id}", "scope"): _NO_SCOPE,
+    ("/offers", "scope"): _NO_SCOPE,
+    ("/offers/{offer_id}", "scope"): _NO_SCOPE,
+    ("/offers/{offer_id}", "axe"): _SCROLL_BOX + " (the deliveries' and the ledger's tables)",
+    ("/notifications", "scope"): _NO_SCOPE,
+    ("/audit", "scope"): _NO_SCOPE,
+    ("/audit", "wider"): "the audit table is 2,000 px wide at 1366 px (raw JSON; issue 10)",
+    ("/audit", "axe"): _SCROLL_BOX + " (#audit-table)",
+    ("/public", "scope"): _NO_SCOPE,
+    ("/public", "axe"): _SCROLL_BOX + " (#public-members)",
+}
+
+WIDER_THAN_SCREEN = """() => {
+  const width = document.documentElement.clientWidth;
+  const inScroller = el => {
+    for (let box = el.parentElement; box && box !== document.body; box = box.parentElement) {
+      const overflow = getComputedStyle(box).overflowX;
+      if (overflow === 'auto' || overflow === 'scroll' || overflow === 'hidden') return true;
+    }
+    return false;
+  };
+  const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+    + (el.classList.length ? '.' + [...el.classList].join('.') : '');
+  const wide = [...document.querySelectorAll('body *')].filter(el => {
+    const box = el.getBoundingClientRect();
+    return box.width > 0 && box.right > width + 1 && !inScroller(el);
+  }).map(name);
+  const page = document.documentElement.scrollWidth;
+  if (page > width + 1) wide.push('the page, ' + page + ' px');
+  return wide;
+}"""
+HEADERS_WITHOUT_SCOPE = """() => [...document.querySelectorAll('th:not([scope])')]
+  .map(th => th.textContent.trim().slice(0, 40))"""
+
+
+@dataclass
+class Tab:
+    """One browser context (a role at a width): what its pages logged and where they went."""
+
+    context: BrowserContext
+    page: Page
+    base: str
+    console: list[str] = field(default_factory=list)
+    hosts: set[str] = field(default_factory=set)
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.console.append(message.text)
+
+    def _on_request(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme in {"http", "https", "ws", "wss"}:
+            self.hosts.add(parts.hostname or "")
+
+
+def _open(browser: Browser, base: str, viewport: ViewportSize) -> Tab:
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    tab = Tab(context, page, base)
+    page.on("console", tab._on_console)
+    page.on("pageerror", lambda exc: tab.console.append(str(exc)))
+    context.on("request", lambda request: tab._on_request(request.url))
+    return tab
+
+
+def _sign_in(tab: Tab, username: str) -> None:
+    page = tab.page
+    page.goto(f"{tab.base}/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{tab.base}/")
+
+
+def follow_nav(page: Page, name: str) -> None:
+    """Follow a link of the main navigation as a person would: on a phone it is folded under
+    "Menu", which is opened first."""
+    menu = page.locator("#menu-toggle")
+    if menu.is_visible() and page.locator("#menu").get_attribute("open") is None:
+        menu.click()
+    page.locator("#main-nav").get_by_role("link", name=name, exact=True).click()
+
+
+def _first_link(page: Page, pattern: str) -> str | None:
+    hrefs: list[str] = page.eval_on_selector_all(
+        "main a[href]", "links => links.map(a => a.getAttribute('href'))"
+    )
+    return next((h for h in hrefs if re.match(pattern, h)), None)
+
+
+def _wait_for_docs(page: Page, route: str) -> None:
+    """Swagger UI and ReDoc draw the operations after the page has loaded."""
+    if route == "/docs":
+        page.locator(".opblock").first.wait_for(timeout=15_000)
+    elif route == "/redoc":
+        page.locator("[data-section-id^='tag/'], [data-section-id^='operation/']").first.wait_for(
+            timeout=15_000
+        )
+
+
+def _check_page(tab: Tab, route: str, address: str, *, run_axe: bool) -> dict[str, str]:
+    """The page at ``address``: each failed check with what failed."""
+    page = tab.page
+    tab.console.clear()
+    response = page.goto(f"{tab.base}{address}")
+    page.wait_for_load_state("load")
+    _wait_for_docs(page, route)
+    failed: dict[str, str] = {}
+    if response is None or response.status != 200:
+        failed["status"] = str(response.status if response else None)
+    wide = page.evaluate(WIDER_THAN_SCREEN)
+    if wide:
+        failed["wider"] = ", ".join(wide[:8])
+    unscoped = page.evaluate(HEADERS_WITHOUT_SCOPE)
+    if unscoped:
+        failed["scope"] = ", ".join(unscoped[:8])
+    if run_axe:
+        violations = [v for v in AXE.run(page).response["violations"] if v.get("impact") in SERIOUS]
+        if violations:
+            failed["axe"] = "; ".join(
+                f"{v['id']} ({v['impact']}): "
+                + ", ".join(str(node["target"]) for node in v["nodes"][:4])
+                for v in violations
+            )
+    if tab.console:
+        failed["console"] = " | ".join(tab.console[:4])
+    return failed
+
+
+def _walk(tab: Tab, steps: tuple[Step, ...], who: str, *, run_axe: bool) -> list[str]:
+    """Visit every step's page; the failures not known, as readable lines."""
+    problems: list[str] = []
+    for route, target, only_for in steps:
+        if only_for is not None and only_for != who:
+            continue
+        address = target
+        if target.startswith("^"):
+            found = _first_link(tab.page, target)
+            if found is None:
+                problems.append(f"{route}: no link matching {target} on {tab.page.url}")
+                continue
+            address = found
+        started = time.monotonic()
+        for check, detail in _check_page(tab, route, address, run_axe=run_axe).items():
+            if (route, check) not in KNOWN_FAILING:
+                problems.append(f"{address} [{check}] {detail}")
+        print(f"  {address}: {time.monotonic() - started:.1f} s")  # shown with -s: the slow ones
+    outside = tab.hosts - {"127.0.0.1"}
+    if outside:
+        problems.append(f"requests left 127.0.0.1 for: {sorted(outside)}")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def demo_url(demo_template: BuiltDemo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = demo_template.copy(tmp_path_factory.mktemp("demo-pages"))
+    app = create_app(Settings(database_url=url))
+    with LiveServer(app) as live:
+        yield live.url
+    app.state.platform.engine.dispose()
+
+
+def test_the_walk_covers_every_page_route() -> None:
+    """A new page cannot be left out of the walk: every GET route that is not the API's or a
+    file is visited."""
+    pages = {
+        path
+        for method, path in ROUTES
+        if method == "GET" and not path.startswith(("/api/", "/static/")) and path not in NOT_PAGES
+    }
+    visited = {route for route, _target, _who in SIGNED_IN + SIGNED_OUT}
+    assert pages - visited == set()
+
+
+@pytest.mark.parametrize("viewport", [WIDE, PHONE], ids=["1366px", "390px"])
+@pytest.mark.parametrize("who", ["ukr", "deu", "sec", "signed-out"])
+def test_every_page_for_everyone_on_any_screen(
+    browser: Browser, demo_url: str, who: str, viewport: ViewportSize
+) -> None:
+    started = time.monotonic()
+    tab = _open(browser, demo_url, viewport)
+    try:
+        if who == "signed-out":
+            steps = SIGNED_OUT
+        else:
+            _sign_in(tab, who)
+            steps = SIGNED_IN
+        # axe-core on the phone only: the rules it checks do not depend on the width, and it is
+        # the slowest check (the suite's time budget).
+        problems = _walk(tab, steps, who, run_axe=viewport == PHONE)
+    finally:
+        tab.context.close()
+    print(f"{who} at {viewport['width']} px: {time.monotonic() - started:.1f} s")
+    assert problems == [], "\n".join(problems)
+
+
+def test_known_failures_are_still_failing() -> None:
+    """Say which entries of KNOWN_FAILING no longer name a page of the walk (stale entries),
+    so that the set only shrinks."""
+    routes = {route for route, _target, _who in SIGNED_IN + SIGNED_OUT}
+    stale = [key for key in KNOWN_FAILING if key[0] not in routes]
+    if stale:
+        warnings.warn(f"KNOWN_FAILING names pages the walk does not visit: {stale}", stacklevel=1)
+    assert all(
+        check in {"console", "external", "wider", "scope", "axe", "status"}
+        for _route, check in KNOWN_FAILING
+    )
+
+
+@pytest.mark.parametrize(
+    ("locale", "how", "title", "heading"),
+    [
+        ("fr", "header", "Glossaire · Shieldwall", "Glossaire"),
+        ("uk", "cookie", "Увійти · Shieldwall", "Вхід до Shieldwall"),
+    ],
+)
+def test_a_page_in_french_and_one_in_ukrainian(
+    browser: Browser, demo_url: str, locale: str, how: str, title: str, heading: str
+) -> None:
+    headers = {"Accept-Language": locale} if how == "header" else {}
+    context = browser.new_context(viewport=PHONE, extra_http_headers=headers)
+    if how == "cookie":
+        context.add_cookies([{"name": "shieldwall_locale", "value": locale, "url": demo_url}])
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        path = "/glossary" if locale == "fr" else "/login"
+        response = page.goto(f"{demo_url}{path}")
+        assert response is not None and response.status == 200
+        assert page.title() == title
+        assert page.locator("h1").inner_text() == heading
+        assert page.locator("html").get_attribute("lang") == locale
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_the_frame_on_a_phone_and_on_a_desk(browser: Browser, demo_url: str) -> None:
+    """The skip link is the first thing the keyboard reaches and leads to the content; at
+    390 px the navigation is folded under "Menu" and opens from the keyboard without leaving
+    the screen; at 1366 px it is open and "Menu" is not shown."""
+    tab = _open(browser, demo_url, PHONE)
+    try:
+        _sign_in(tab, "deu")
+        page = tab.page
+        nav = page.locator("#main-nav")
+        offers = nav.get_by_role("link", name="Offers", exact=True)
+        assert not offers.is_visible()
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "skip-link"
+        assert page.locator(".skip-link").is_visible()
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.id") == "content"
+        page.locator("#menu-toggle").focus()
+        page.keyboard.press("Enter")
+        assert offers.is_visible()
+        assert page.evaluate(WIDER_THAN_SCREEN) == []
+        offers.click()
+        page.wait_for_url(f"{demo_url}/offers")
+        page.set_viewport_size(WIDE)
+        assert page.locator("#main-nav").get_by_role("link", name="Offers", exact=True).is_visible()
+        assert not page.locator("#menu-toggle").is_visible()
+        expect(page.locator("#nav-settings")).to_have_accessible_name(
+            "Language and time zone: English"
+        )
+        assert tab.console == []
+    finally:
+        tab.context.close()
+
+
+def test_printed_pages_hold_the_record_only(browser: Browser, demo_url: str) -> None:
+    """On paper: no navigation, forms or buttons; black on white."""
+    tab = _open(browser, demo_url, WIDE)
+    try:
+        _sign_in(tab, "ukr")
+        page = tab.page
+        page.emulate_media(media="print")
+        for path in ("/", "/requests", "/offers/1"):
+            page.goto(f"{demo_url}{path}")
+            for hidden in ("header.top", "footer", "main form", "main button"):
+                shown = [el.is_visible() for el in page.locator(hidden).all()]
+                assert not any(shown), (path, hidden)
+            assert page.evaluate("getComputedStyle(document.body).backgroundColor") in {
+                "rgb(255, 255, 255)",
+                "rgba(0, 0, 0, 0)",
+            }
+        # An offer's page fits on one A4 page.
+        pdf = page.pdf(format="A4")
+        pages = re.findall(rb"/Type\s*/Page(?!s)", pdf)
+        assert len(pages) == 1, f"the offer prints on {len(pages)} pages"
+    finally:
+        tab.context.close()
