@@ -130,3 +130,14 @@ def test_the_check_finds_english_outside_trans() -> None:
         "{% trans %}Offered {{ n }}{% endtrans %}<button>Save</button>"
     )
     assert untranslated_text(source) == ["Needs you", "pending", "Save"]
+
+
+def test_ukrainian_writes_one_apostrophe() -> None:
+    """Ukrainian's apostrophe is the typographic one (зобов’язання), in every translation, so
+    that one word is spelt one way on every page, in every download and e-mail."""
+    ascii_inside_words = [
+        m.string
+        for m in read_catalogue("uk")
+        if m.id and re.search(r"[\u0400-\u04ff]'[\u0400-\u04ff]", str(m.string))
+    ]
+    assert ascii_inside_words == []
