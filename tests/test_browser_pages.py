@@ -4,16 +4,12 @@ a member (``deu``), the chair (``sec``) and a visitor who is not signed in, at 1
 wider than the screen (except inside a box that scrolls), every table header cell has a
 ``scope``, and — at 390 px — axe-core finds no serious or critical violation. A page in French
 and one in Ukrainian are written in those languages.
-
-Pages that other engineers are converting in parallel (issue 10) may still fail one of these
-checks: each such (page, check) pair is listed, with its reason, in ``KNOWN_FAILING``, which
-only ever shrinks. Nothing else is skipped."""
+No page and no check is excused."""
 
 from __future__ import annotations
 
 import re
 import time
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -53,6 +49,7 @@ SIGNED_IN: tuple[Step, ...] = (
     ("/requests/{request_id}", r"^/requests/\d+$", None),
     ("/requests/new", "/requests/new", None),
     ("/offers", "/offers", None),
+    ("/deliveries", "/deliveries", None),
     ("/offers/{offer_id}", r"^/offers/\d+$", None),
     ("/meetings", "/meetings", None),
     ("/meetings/{meeting_id}", r"^/meetings/\d+$", None),
@@ -93,29 +90,6 @@ SIGNED_OUT: tuple[Step, ...] = (
 # Routes that are not pages people read: data, files, redirects.
 NOT_PAGES = {"/healthz", "/openapi.json", "/favicon.ico", "/docs/oauth2-redirect"}
 
-# (page route, check) pairs that fail today on pages other engineers own and are converting
-# (issue 10): the lead empties this set as their branches are merged. Checks: "console",
-# "external", "wider", "scope", "axe", "status".
-_NO_SCOPE = "its header cells lack scope (the page's owner adds it while converting it)"
-# A table that overflows at 390 px scrolls in its own box (the stylesheet); a keyboard can
-# scroll it only if that box can take focus or holds a link: the page's owner wraps it in
-# <div class="scroll" role="region" tabindex="0" aria-labelledby="…">.
-_SCROLL_BOX = "a wide table with nothing focusable scrolls in a box a keyboard cannot reach"
-KNOWN_FAILING: dict[tuple[str, str], str] = {
-    ("/", "scope"): _NO_SCOPE,
-    ("/", "axe"): _SCROLL_BOX + " (#coverage-table, #members-table)",
-    ("/requests", "scope"): _NO_SCOPE,
-    ("/requests/{request_id}", "scope"): _NO_SCOPE,
-    ("/offers", "scope"): _NO_SCOPE,
-    ("/offers/{offer_id}", "scope"): _NO_SCOPE,
-    ("/offers/{offer_id}", "axe"): _SCROLL_BOX + " (the deliveries' and the ledger's tables)",
-    ("/notifications", "scope"): _NO_SCOPE,
-    ("/audit", "scope"): _NO_SCOPE,
-    ("/audit", "wider"): "the audit table is 2,000 px wide at 1366 px (raw JSON; issue 10)",
-    ("/audit", "axe"): _SCROLL_BOX + " (#audit-table)",
-    ("/public", "scope"): _NO_SCOPE,
-    ("/public", "axe"): _SCROLL_BOX + " (#public-members)",
-}
 
 WIDER_THAN_SCREEN = """() => {
   const width = document.documentElement.clientWidth;
@@ -235,7 +209,7 @@ def _check_page(tab: Tab, route: str, address: str, *, run_axe: bool) -> dict[st
 
 
 def _walk(tab: Tab, steps: tuple[Step, ...], who: str, *, run_axe: bool) -> list[str]:
-    """Visit every step's page; the failures not known, as readable lines."""
+    """Visit every step's page; its failures, as readable lines."""
     problems: list[str] = []
     for route, target, only_for in steps:
         if only_for is not None and only_for != who:
@@ -249,8 +223,7 @@ def _walk(tab: Tab, steps: tuple[Step, ...], who: str, *, run_axe: bool) -> list
             address = found
         started = time.monotonic()
         for check, detail in _check_page(tab, route, address, run_axe=run_axe).items():
-            if (route, check) not in KNOWN_FAILING:
-                problems.append(f"{address} [{check}] {detail}")
+            problems.append(f"{address} [{check}] {detail}")
         print(f"  {address}: {time.monotonic() - started:.1f} s")  # shown with -s: the slow ones
     outside = tab.hosts - {"127.0.0.1"}
     if outside:
@@ -299,19 +272,6 @@ def test_every_page_for_everyone_on_any_screen(
         tab.context.close()
     print(f"{who} at {viewport['width']} px: {time.monotonic() - started:.1f} s")
     assert problems == [], "\n".join(problems)
-
-
-def test_known_failures_are_still_failing() -> None:
-    """Say which entries of KNOWN_FAILING no longer name a page of the walk (stale entries),
-    so that the set only shrinks."""
-    routes = {route for route, _target, _who in SIGNED_IN + SIGNED_OUT}
-    stale = [key for key in KNOWN_FAILING if key[0] not in routes]
-    if stale:
-        warnings.warn(f"KNOWN_FAILING names pages the walk does not visit: {stale}", stacklevel=1)
-    assert all(
-        check in {"console", "external", "wider", "scope", "axe", "status"}
-        for _route, check in KNOWN_FAILING
-    )
 
 
 @pytest.mark.parametrize(
