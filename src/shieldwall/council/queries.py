@@ -19,6 +19,8 @@ from shieldwall.council.visibility import readable_meetings, readable_proposals
 from shieldwall.delegations.model import DelegationKind, is_seated
 from shieldwall.delegations.tables import Delegation
 from shieldwall.kit.errors import InvalidInput, NotFound
+from shieldwall.kit.i18n import N_
+from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.inbox import Waiting
 
 
@@ -53,7 +55,8 @@ def _choice(field: str, value: str | None, enum: Any) -> str | None:
     try:
         return str(enum(value).value)
     except ValueError:
-        raise InvalidInput(field, f"use one of {', '.join(e.value for e in enum)}") from None
+        choices = ", ".join(e.value for e in enum)
+        raise InvalidInput(field, _("use one of {choices}").format(choices=choices)) from None
 
 
 def meeting_dict(m: Meeting, codes: dict[int, str], now: dt.datetime) -> dict[str, Any]:
@@ -122,7 +125,7 @@ def get_meeting(
         select(Meeting).where(Meeting.id == meeting_id, readable_meetings(reader))
     )
     if meeting is None:
-        raise NotFound(f"meeting {meeting_id} does not exist")
+        raise NotFound(_("meeting {id} does not exist").format(id=meeting_id))
     codes = _codes(session)
     view = meeting_dict(meeting, codes, now)
     view["agenda"] = _agenda(session, reader, meeting.id)
@@ -218,7 +221,7 @@ def get_proposal(
         select(Proposal).where(Proposal.id == proposal_id, readable_proposals(reader))
     )
     if proposal is None:
-        raise NotFound(f"proposal {proposal_id} does not exist")
+        raise NotFound(_("proposal {id} does not exist").format(id=proposal_id))
     view = proposal_dict(proposal, _codes(session))
     history = position_history(session, proposal.id)
     current = model.current_positions(history)
@@ -328,7 +331,8 @@ def delegations_without_position(
 def waiting_for(session: Session, reader: Actor, now: dt.datetime) -> list[Waiting]:
     """What the council asks of the reader's delegation now: meetings to attend, proposals
     awaiting its position (with the silence deadline), and for the chair meetings to schedule
-    or close."""
+    or close. The title and the action are written in the reader's language; the kind stays
+    the platform's word (marked in ``model``), translated where it is shown."""
     if reader.delegation_id is None:
         return []
     lines = _meetings_waiting(session, reader, now)
@@ -350,9 +354,14 @@ def _meetings_waiting(session: Session, reader: Actor, now: dt.datetime) -> list
             continue
         kind, action = step
         due = m.starts_at if m.state == MeetingState.SCHEDULED.value else m.hold_by
-        what = f"{'Crisis consultation' if m.crisis else 'Meeting'} {m.id}: {m.title}"
+        if m.crisis:
+            what = _("Crisis consultation {id}: {title}").format(id=m.id, title=m.title)
+        else:
+            what = _("Meeting {id}: {title}").format(id=m.id, title=m.title)
         since = m.held_at or m.convened_at
-        lines.append(Waiting(kind, what, action, f"/meetings/{m.id}", "meeting", m.id, due, since))
+        lines.append(
+            Waiting(kind, what, _(action), f"/meetings/{m.id}", "meeting", m.id, due, since)
+        )
     return lines
 
 
@@ -370,11 +379,11 @@ def _proposals_waiting(session: Session, reader: Actor) -> list[Waiting]:
         silence = p.state == ProposalState.UNDER_SILENCE.value
         lines.append(
             Waiting(
-                "proposal under silence" if silence else "proposal awaiting your position",
-                f"Proposal {p.id}: {p.title}",
-                "object before the deadline, or stay silent to agree"
+                N_("proposal under silence") if silence else N_("proposal awaiting your position"),
+                _("Proposal {id}: {title}").format(id=p.id, title=p.title),
+                _("object before the deadline, or stay silent to agree")
                 if silence
-                else "state your position",
+                else _("state your position"),
                 f"/proposals/{p.id}",
                 "proposal",
                 p.id,
