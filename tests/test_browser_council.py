@@ -123,7 +123,7 @@ def _members_see_it(journey: Journey, meeting_url: str) -> None:
         waiting.click()
         expect(page).to_have_url(meeting_url)
         journey.check()
-        page.goto(f"{journey.base}/meetings?crisis=yes")
+        page.goto(f"{journey.base}/meetings?kind=crisis")
         journey.check()
         row = page.locator("#meetings-table tbody tr").filter(has_text="Air defence")
         expect(row).to_contain_text("crisis consultation")
@@ -140,7 +140,10 @@ def _chair_schedules_and_holds(journey: Journey, meeting_url: str, clock: FixedC
     form.get_by_label("Chair").fill("Secretary General")
     form.get_by_role("button", name="Schedule").click()
     expect(page.locator("#done")).to_contain_text("Meeting scheduled.")
-    expect(page.locator("#when")).to_contain_text("2024-04-02 15:00 Europe/Brussels (13:00 UTC)")
+    # In the chair's time zone (UTC), the meeting's own beside it.
+    expect(page.locator("#when")).to_contain_text(
+        "2024-04-02 13:00 UTC (local time: 2024-04-02 15:00 Europe/Brussels)"
+    )
     journey.check()
     # Half an hour into the meeting (a browser session lasts 12 hours on the same clock).
     clock.set(dt.datetime(2024, 4, 2, 13, 30, tzinfo=dt.UTC))
@@ -215,6 +218,9 @@ def _silence_adopts(journey: Journey, seeded: Context, clock: FixedClock) -> Non
     page.goto(proposal_url)
     page.get_by_label(re.compile("^Silence deadline")).fill("2024-04-05T12:00")
     page.get_by_role("button", name="Circulate under silence").click()
+    expect(page.locator("#confirm-question")).to_contain_text("under the silence procedure?")
+    journey.check()
+    page.get_by_role("button", name="Yes, circulate under silence").click()
     expect(page.locator("#proposal-state")).to_have_text("under silence")
     expect(page.locator("#silence-deadline")).to_contain_text("2024-04-05 12:00 UTC")
     journey.check()

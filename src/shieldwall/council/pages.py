@@ -19,7 +19,6 @@ import datetime as dt
 import secrets
 from collections.abc import Callable
 from typing import Annotated, Any
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_timedelta
@@ -53,16 +52,17 @@ from shieldwall.kit.i18n import (
     format_moment,
     format_number,
     ngettext,
+    term,
 )
 from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.inbox import time_left_text
-from shieldwall.kit.params import PageNumber, RecordId, parse_record_id
+from shieldwall.kit.listing import Option, View, export_response
+from shieldwall.kit.params import RecordId, parse_record_id
 from shieldwall.kit.templating import TEMPLATES
 from shieldwall.kit.text import check_text
 from shieldwall.kit.uow import Platform
 
 router = APIRouter(include_in_schema=False)
-PAGE_SIZE = 25
 Choice = Annotated[str | None, Query(max_length=40)]
 
 # The council's words stored as codes, for the catalogue (shown with the ``term`` filter).
@@ -324,14 +324,6 @@ def tried(ctx: Platform, run: Callable[[CouncilService], object]) -> None:
         pass
 
 
-def _pages(total: int) -> int:
-    return max(1, -(-total // PAGE_SIZE))
-
-
-def _known(value: str | None, kind: Any) -> str | None:
-    return value if value in {k.value for k in kind} else None
-
-
 def _names(s: Session) -> dict[str, str]:
     return {d["code"]: d["name"] for d in assistance.list_delegations(s)}
 
@@ -347,8 +339,6 @@ def _visibility(default: Releasability) -> list[str]:
 
 # ---- meetings -----------------------------------------------------------------------------
 
-CRISIS_FILTER = {"yes": True, "no": False}
-
 
 def _meeting_view(m: dict[str, Any], now: dt.datetime, names: dict[str, str]) -> dict[str, Any]:
     return {
@@ -359,46 +349,46 @@ def _meeting_view(m: dict[str, Any], now: dt.datetime, names: dict[str, str]) ->
     }
 
 
+def _terms(values: Any) -> list[Option]:
+    """A filter's choices among the council's words, labelled in the viewer's language."""
+    return [Option(v.value, term(v.value)) for v in values]
+
+
+def _meetings_view(s: Session, request: Request) -> View:
+    kinds = [
+        Option("crisis", _("crisis consultations"), True),
+        Option("regular", _("other meetings"), False),
+    ]
+    return queries.MEETINGS.parse(
+        request.query_params,
+        options={
+            "kind": kinds,
+            "state": _terms(MeetingState),
+            "level": _terms(MeetingLevel),
+            "convened_by": queries.convener_options(s),
+        },
+    )
+
+
 @router.get("/meetings", response_class=HTMLResponse)
-def meetings_page(
-    request: Request,
-    ctx: Ctx,
-    who: PageActor,
-    page: PageNumber = 1,
-    state: Choice = None,
-    level: Choice = None,
-    crisis: Choice = None,
-) -> HTMLResponse:
-    shown = {
-        "state": _known(state, MeetingState),
-        "level": _known(level, MeetingLevel),
-        "crisis": crisis if crisis in CRISIS_FILTER else None,
-    }
+def meetings_page(request: Request, ctx: Ctx, who: PageActor) -> Response:
+    """The council's meetings: filtered by kind, state, level, convener and dates, searched
+    by title, sorted by any column, paged; the download holds the whole filtered view."""
     now = ctx.clock.now()
     with ctx.reading() as s:
-        total, meetings = queries.list_meetings(
-            s,
-            who,
-            now,
-            state=shown["state"],
-            level=shown["level"],
-            crisis=CRISIS_FILTER.get(shown["crisis"] or ""),
-            offset=(page - 1) * PAGE_SIZE,
-            limit=PAGE_SIZE,
-        )
+        view = _meetings_view(s, request)
+        if view.format:
+            rows = queries.meetings_exported(s, who, view)
+            return export_response(view, rows, view.format)
+        shown = queries.meetings_shown(s, who, view, now)
         names = _names(s)
     return TEMPLATES.TemplateResponse(
         request,
         "meetings.html",
         {
-            "meetings": [_meeting_view(m, now, names) for m in meetings],
-            "filters": shown,
-            "query": urlencode({k: v for k, v in shown.items() if v}),
-            "states": [s.value for s in MeetingState],
-            "levels": [lv.value for lv in MeetingLevel],
-            "total": total,
-            "page": page,
-            "pages": _pages(total),
+            "view": view,
+            "shown": shown,
+            "meetings": [_meeting_view(m, now, names) for m in shown.rows],
             "may_convene": policy.may_convene(who),
         },
     )
@@ -696,28 +686,36 @@ def _proposal_view(p: dict[str, Any], now: dt.datetime, names: dict[str, str]) -
     }
 
 
+def _proposals_view(request: Request) -> View:
+    procedures = [
+        Option(model.Procedure.SILENCE.value, _("silence procedure")),
+        Option(model.Procedure.MEETING.value, _("consensus in a meeting")),
+    ]
+    return queries.PROPOSALS.parse(
+        request.query_params,
+        options={"state": _terms(ProposalState), "procedure": procedures},
+    )
+
+
 @router.get("/proposals", response_class=HTMLResponse)
-def proposals_page(
-    request: Request, ctx: Ctx, who: PageActor, page: PageNumber = 1, state: Choice = None
-) -> HTMLResponse:
-    shown = _known(state, ProposalState)
+def proposals_page(request: Request, ctx: Ctx, who: PageActor) -> Response:
+    """The council's proposals: filtered by state, procedure and the day tabled, searched by
+    title and text, sorted by any column, paged; the download holds the whole filtered view."""
+    view = _proposals_view(request)
     now = ctx.clock.now()
     with ctx.reading() as s:
-        total, proposals = queries.list_proposals(
-            s, who, state=shown, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
-        )
+        if view.format:
+            rows = queries.proposals_exported(s, who, view)
+            return export_response(view, rows, view.format)
+        shown = queries.proposals_shown(s, who, view)
         names = _names(s)
     return TEMPLATES.TemplateResponse(
         request,
         "proposals.html",
         {
-            "proposals": [_proposal_view(p, now, names) for p in proposals],
-            "state": shown,
-            "query": urlencode({"state": shown} if shown else {}),
-            "states": [s.value for s in ProposalState],
-            "total": total,
-            "page": page,
-            "pages": _pages(total),
+            "view": view,
+            "shown": shown,
+            "proposals": [_proposal_view(p, now, names) for p in shown.rows],
             "may_table": policy.may_table(who),
         },
     )

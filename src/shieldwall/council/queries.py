@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from shieldwall.access.model import Actor
@@ -19,9 +19,10 @@ from shieldwall.council.visibility import readable_meetings, readable_proposals
 from shieldwall.delegations.model import DelegationKind, is_seated
 from shieldwall.delegations.tables import Delegation
 from shieldwall.kit.errors import InvalidInput, NotFound
-from shieldwall.kit.i18n import N_
+from shieldwall.kit.i18n import N_, term
 from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.inbox import Waiting
+from shieldwall.kit.listing import Column, Filter, FilterKind, Listing, Option, Shown, View
 
 
 def position_history(session: Session, proposal_id: int) -> list[StatedPosition]:
@@ -187,6 +188,159 @@ def proposal_dict(p: Proposal, codes: dict[int, str]) -> dict[str, Any]:
         "illustrative": p.illustrative,
         "releasability": p.releasability,
     }
+
+
+# ---- the lists people search (kit.listing) ----------------------------------------------------
+
+_CONVENER_CODE = (
+    select(Delegation.code).where(Delegation.id == Meeting.convened_by_id).scalar_subquery()
+)
+# A meeting's day: when it starts, or, until it is scheduled, when it was convened.
+_MEETING_DAY = func.coalesce(Meeting.starts_at, Meeting.convened_at)
+
+MEETINGS = Listing(
+    path="/meetings",
+    name="meetings",
+    tiebreak=Meeting.id,
+    columns=(
+        Column("id", "#", Meeting.id, numeric=True),
+        Column("title", N_("Meeting"), Meeting.title),
+        Column("level", N_("Level"), Meeting.level),
+        Column("convened_by", N_("Convened by"), _CONVENER_CODE),
+        Column("when", N_("When"), _MEETING_DAY, exported=False),
+        Column("hold_by", N_("Time limit"), Meeting.hold_by, exported=False),
+        # The download's own columns: times in UTC, as a spreadsheet holds them.
+        Column("state", N_("State"), shown=False),
+        Column("crisis", N_("Crisis consultation"), shown=False),
+        Column("convened_at", N_("Convened at (UTC)"), shown=False),
+        Column("starts_at", N_("Starts at (UTC)"), shown=False),
+        Column("time_zone", N_("Time zone"), shown=False),
+        Column("place", N_("Place"), shown=False),
+        Column("hold_by_utc", N_("Hold by (UTC)"), shown=False),
+    ),
+    filters=(
+        Filter("kind", N_("Kind"), Meeting.crisis),
+        Filter("state", N_("State"), Meeting.state),
+        Filter("level", N_("Level"), Meeting.level),
+        Filter("convened_by", N_("Convened by"), Meeting.convened_by_id),
+        Filter("from", N_("From"), _MEETING_DAY, FilterKind.DATE_FROM),
+        Filter("to", N_("To"), _MEETING_DAY, FilterKind.DATE_TO),
+    ),
+    search=(Meeting.title,),
+    search_label=N_("Search the titles"),
+    default_sort="-when",
+    page_size=25,
+)
+
+
+def convener_options(session: Session) -> list[Option]:
+    """Who may have convened a meeting: the council's delegations (members, partners and the
+    secretariat), by name."""
+    kinds = [k.value for k in (DelegationKind.MEMBER, DelegationKind.PARTNER)]
+    kinds.append(DelegationKind.SECRETARIAT.value)
+    rows = session.scalars(
+        select(Delegation).where(Delegation.kind.in_(kinds)).order_by(Delegation.code)
+    )
+    return [Option(d.code, f"{d.name} ({d.code})", d.id) for d in rows]
+
+
+def meetings_shown(
+    session: Session, reader: Actor, view: View, now: dt.datetime
+) -> Shown[dict[str, Any]]:
+    """One page of the meetings ``reader`` may see, as ``view`` asks."""
+    shown = view.fetch(session, select(Meeting).where(readable_meetings(reader)))
+    codes = _codes(session)
+    return shown.with_rows([meeting_dict(row[0], codes, now) for row in shown.rows])
+
+
+def meetings_exported(session: Session, reader: Actor, view: View) -> list[dict[str, Any]]:
+    """Every meeting of ``view`` that ``reader`` may see, as its download holds them (the
+    council's words in the reader's language)."""
+    codes = _codes(session)
+    return [
+        {
+            "id": m.id,
+            "title": m.title,
+            "level": term(m.level),
+            "convened_by": codes[m.convened_by_id],
+            "state": term(m.state),
+            "crisis": m.crisis,
+            "convened_at": m.convened_at,
+            "starts_at": m.starts_at,
+            "time_zone": m.time_zone,
+            "place": m.place,
+            "hold_by_utc": m.hold_by,
+        }
+        for (m,) in view.all(session, select(Meeting).where(readable_meetings(reader)))
+    ]
+
+
+def _by_procedure(procedure: str) -> ColumnElement[bool]:
+    """A proposal decided, or being decided, by ``procedure``: under silence now or adopted
+    under it; or adopted by consensus recorded in a meeting."""
+    decided = select(Outcome.proposal_id).where(Outcome.procedure == procedure)
+    if procedure == model.Procedure.SILENCE:
+        return or_(Proposal.state == ProposalState.UNDER_SILENCE.value, Proposal.id.in_(decided))
+    return Proposal.id.in_(decided)
+
+
+_TABLER_CODE = (
+    select(Delegation.code).where(Delegation.id == Proposal.tabled_by_id).scalar_subquery()
+)
+
+PROPOSALS = Listing(
+    path="/proposals",
+    name="proposals",
+    tiebreak=Proposal.id,
+    columns=(
+        Column("id", "#", Proposal.id, numeric=True),
+        Column("title", N_("Proposal"), Proposal.title),
+        Column("kind", N_("Kind"), Proposal.kind),
+        Column("tabled_by", N_("Tabled by"), _TABLER_CODE),
+        Column("tabled_at", N_("Tabled at"), Proposal.tabled_at, exported=False),
+        Column("state", N_("State"), Proposal.state),
+        Column(
+            "silence_deadline", N_("Silence deadline"), Proposal.silence_deadline, exported=False
+        ),
+        Column("tabled_at_utc", N_("Tabled at (UTC)"), shown=False),
+        Column("deadline_utc", N_("Silence deadline (UTC)"), shown=False),
+        Column("text", N_("Text"), shown=False),
+    ),
+    filters=(
+        Filter("state", N_("State"), Proposal.state),
+        Filter("procedure", N_("Procedure"), where=_by_procedure),
+        Filter("from", N_("Tabled from"), Proposal.tabled_at, FilterKind.DATE_FROM),
+        Filter("to", N_("Tabled until"), Proposal.tabled_at, FilterKind.DATE_TO),
+    ),
+    search=(Proposal.title, Proposal.text),
+    search_label=N_("Search the titles and texts"),
+    default_sort="-tabled_at",
+    page_size=25,
+)
+
+
+def proposals_shown(session: Session, reader: Actor, view: View) -> Shown[dict[str, Any]]:
+    """One page of the proposals ``reader`` may see, as ``view`` asks."""
+    shown = view.fetch(session, select(Proposal).where(readable_proposals(reader)))
+    codes = _codes(session)
+    return shown.with_rows([proposal_dict(row[0], codes) for row in shown.rows])
+
+
+def proposals_exported(session: Session, reader: Actor, view: View) -> list[dict[str, Any]]:
+    codes = _codes(session)
+    return [
+        {
+            "id": p.id,
+            "title": p.title,
+            "kind": term(p.kind),
+            "tabled_by": codes[p.tabled_by_id],
+            "state": term(p.state),
+            "tabled_at_utc": p.tabled_at,
+            "deadline_utc": p.silence_deadline,
+            "text": p.text,
+        }
+        for (p,) in view.all(session, select(Proposal).where(readable_proposals(reader)))
+    ]
 
 
 def list_proposals(
