@@ -166,16 +166,23 @@ def test_the_chair_schedules_holds_records_and_closes_after_confirming(
     # 12:00 UTC (2 days 20 hours, rounded down).
     assert "2024-04-05 08:00 UTC (local time: 2024-04-05 10:00 Europe/Brussels)" in page
     assert "Europe/Brussels) · in 2 days" in page
-    held = sec.post(
-        f"/meetings/{meeting}/act",
-        {
-            "action": "hold",
-            "attend": ["UKR", "DEU"],
-            "represented_by_UKR": "Minister of Defence",
-            "represented_by_DEU": "",
-            "held_at": "",
-        },
-    )
+    hold = {
+        "action": "hold",
+        "attend": ["UKR", "DEU"],
+        "represented_by_UKR": "Minister of Defence",
+        "represented_by_DEU": "",
+        "held_at": "",
+    }
+    # Recording it as held cannot be undone: asked first, naming when and who attended.
+    asked = sec.post(f"/meetings/{meeting}/act", hold)
+    assert asked.status_code == 200
+    words = _text(asked)
+    assert f"Record meeting {meeting}, “Black Sea”, as held?" in words
+    assert "Held at 2024-04-02 12:00 UTC." in words
+    assert "Attended: UKR (Minister of Defence), DEU." in words
+    assert "Yes, record it as held" in words
+    assert 'class="badge status-scheduled"' in sec.get(f"/meetings/{meeting}").text  # not yet
+    held = sec.post(f"/meetings/{meeting}/act", {**hold, "confirmed": "yes"})
     assert held.status_code == 303
     held_page = sec.get(f"/meetings/{meeting}")
     assert "Minister of Defence" in held_page.text and "Germany (DEU)" in held_page.text

@@ -566,7 +566,8 @@ def _meeting_page(
 async def act_on_meeting(
     request: Request, ctx: Ctx, who: PageActor, meeting_id: RecordId
 ) -> Response:
-    """The meeting page's forms: schedule, agenda, hold, minutes, outcomes, close."""
+    """The meeting page's forms: schedule, agenda, hold, minutes, outcomes, close. What cannot
+    be undone — recording it as held, closing it — is confirmed first."""
     form = await posted_form(request)
     action = str(form.get("action") or "")
     try:
@@ -574,6 +575,12 @@ async def act_on_meeting(
         if action == "close" and values.get("confirmed") != "yes":
             tried(ctx, lambda service: service.close(who, meeting_id))
             return _confirm_close(request, ctx, who, meeting_id)
+        if action == "hold" and values.get("confirmed") != "yes":
+            tried(
+                ctx,
+                lambda service: _meeting_form_action(service, who, meeting_id, form, values),
+            )
+            return _confirm_hold(request, ctx, who, meeting_id, form, values)
         with ctx.unit_of_work() as uow:
             _meeting_form_action(CouncilService(uow), who, meeting_id, form, values)
     except DomainError as exc:
@@ -667,8 +674,55 @@ def _confirm_close(request: Request, ctx: Ctx, who: Actor, meeting_id: int) -> H
                 _("It leaves the chair's list of meetings to close."),
             ],
             "post_to": f"/meetings/{meeting_id}/act",
-            "fields": {"action": "close"},
+            "fields": [("action", "close")],
             "yes": _("Yes, close the meeting"),
+            "back": f"/meetings/{meeting_id}",
+        },
+    )
+
+
+def _confirm_hold(
+    request: Request,
+    ctx: Ctx,
+    who: Actor,
+    meeting_id: int,
+    form: FormData,
+    values: dict[str, str],
+) -> HTMLResponse:
+    now = ctx.clock.now()
+    with ctx.reading() as s:
+        m = queries.get_meeting(s, who, meeting_id, now)
+    typed = values.get("held_at", "")
+    held_at = local_instant("held_at", typed, m["time_zone"] or "UTC") if typed.strip() else now
+    attended = [str(code) for code in form.getlist("attend")]
+    who_came = []
+    fields = [("action", "hold"), ("held_at", typed)]
+    for code in attended:
+        fields += [("attend", code)]
+        represented_by = values.get(f"represented_by_{code}", "").strip()
+        if represented_by:
+            fields += [(f"represented_by_{code}", represented_by)]
+            who_came.append(f"{code} ({represented_by})")
+        else:
+            who_came.append(code)
+    return TEMPLATES.TemplateResponse(
+        request,
+        "council_confirm.html",
+        {
+            "question": _("Record meeting {id}, “{title}”, as held?").format(
+                id=m["id"], title=m["title"]
+            ),
+            "consequences": [
+                _("Held at {moment}.").format(moment=format_moment(held_at)),
+                _("Attended: {delegations}.").format(delegations=", ".join(who_came)),
+                _(
+                    "It can no longer be rescheduled; the chair then records its minutes and "
+                    "an outcome for each agenda item, and closes it."
+                ),
+            ],
+            "post_to": f"/meetings/{meeting_id}/act",
+            "fields": fields,
+            "yes": _("Yes, record it as held"),
             "back": f"/meetings/{meeting_id}",
         },
     )
@@ -976,7 +1030,7 @@ def _confirm_proposal(
             "question": question,
             "consequences": consequences,
             "post_to": f"/proposals/{proposal_id}/act",
-            "fields": {k: values[k] for k in keep if k in values},
+            "fields": [(k, values[k]) for k in keep if k in values],
             "yes": yes,
             "back": f"/proposals/{proposal_id}",
         },
