@@ -127,8 +127,11 @@ def test_repeated_failures_are_throttled_with_a_time(page: Page, demo_url: str) 
 
 def test_requests_filter_and_empty_state(page: Page, demo_url: str) -> None:
     sign_in(page, demo_url, "sec")
-    page.goto(f"{demo_url}/requests?status=closed")
-    expect(page.locator(".empty")).to_contain_text("No request is closed")
+    page.goto(f"{demo_url}/requests")
+    page.get_by_label("Status").select_option("closed")
+    page.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(re.compile(r"/requests\?status=closed$"))
+    expect(page.locator(".empty")).to_contain_text("No request you may see matches this view")
     page.get_by_role("link", name="Show all requests").click()
     expect(page.locator("#requests-table tbody tr").first).to_be_visible()
 
@@ -225,10 +228,22 @@ def test_partner_files_a_request_and_a_member_answers_it(page: Page, demo_url: s
 def test_offers_filter_by_state_and_export_what_you_see(page: Page, demo_url: str) -> None:
     sign_in(page, demo_url, "fra")
     page.goto(f"{demo_url}/offers")
-    page.locator("#offer-states").get_by_role("link", name="declined", exact=True).click()
-    expect(page.locator(".empty")).to_contain_text("No offer you may see is declined")
-    page.locator("#offer-states").get_by_role("link", name="delivered", exact=True).click()
-    expect(page.locator("table.data tbody tr").first).to_be_visible()
+    page.get_by_label("State").select_option("declined")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator(".empty")).to_contain_text("No offer you may see matches this view")
+    page.get_by_label("State").select_option("delivered")
+    page.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(re.compile(r"/offers\?state=delivered$"))
+    shown = page.locator("#offers-table tbody tr")
+    expect(shown.first).to_be_visible()
+    ids = [int(i) for i in shown.evaluate_all("rows => rows.map(r => r.dataset.id)")]
+    # The view's download holds the rows shown (one page here), in the same order.
+    with page.expect_download() as view_download:
+        page.get_by_role("link", name="CSV", exact=True).click()
+    rows = open(view_download.value.path(), encoding="utf-8-sig").read().splitlines()  # noqa: SIM115
+    assert rows[0].startswith("Offer,Member,Member code,Kind")
+    assert [int(r.split(",")[0]) for r in rows[1:]] == ids
+    # The whole ledger the reader may see is still one click away.
     with page.expect_download() as download:
         page.locator("#export-csv").click()
     lines = open(download.value.path(), encoding="utf-8").read().splitlines()  # noqa: SIM115

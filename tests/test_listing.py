@@ -143,6 +143,20 @@ def test_the_error_is_written_in_the_viewers_language() -> None:
     assert caught.value.detail.startswith("Trier par (sort) :")
 
 
+def test_a_query_with_empty_parameters_is_untidy() -> None:
+    query = {"colour": "red", "q": "", "day_from": "", "done": ""}
+    view = THINGS.parse(query)
+    assert not view.is_tidy(query)
+    assert view.href() == "/things?colour=red"
+    assert view.is_tidy({"colour": "red", "done": ""})  # a page's own parameter is its own
+
+
+def test_the_view_as_typed_keeps_the_text_and_filters_nothing() -> None:
+    typed = THINGS.parse({}).listing.as_typed({"colour": "purple", "q": " x ", "sort": "bad"})
+    assert typed.values == {"colour": "purple"} and typed.search == "x"
+    assert typed.matches == {} and typed.sort_key == "id" and typed.page == 1
+
+
 def test_options_given_at_parse_time_replace_the_declared_ones() -> None:
     view = THINGS.parse({"colour": "teal"}, options={"colour": [Option("teal", "Teal", "red")]})
     assert view.matches == {"colour": "red"}  # the option's match is what the column holds

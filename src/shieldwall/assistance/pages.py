@@ -13,13 +13,12 @@ from starlette.datastructures import FormData
 
 from shieldwall.access.model import Actor, Releasability
 from shieldwall.access.web import Ctx, PageActor, check_csrf, page_session
-from shieldwall.assistance import policy, queries
+from shieldwall.assistance import listings, policy, queries
 from shieldwall.assistance.model import (
     AssistanceKind,
     OfferState,
     Priority,
     RequestState,
-    RequestStatus,
 )
 from shieldwall.assistance.policy import OFFER_DEFAULT, REQUEST_DEFAULT, Action
 from shieldwall.assistance.service import AssistanceService
@@ -27,7 +26,8 @@ from shieldwall.delegations.model import DelegationKind
 from shieldwall.kit.amounts import parse_euros, parse_quantity
 from shieldwall.kit.dates import parse_day
 from shieldwall.kit.errors import DomainError, InvalidInput, NotFound
-from shieldwall.kit.params import PageNumber, RecordId, parse_record_id
+from shieldwall.kit.listing import ListPage, show_list
+from shieldwall.kit.params import RecordId, parse_record_id
 from shieldwall.kit.templating import TEMPLATES
 from shieldwall.kit.text import MultiLine, SingleLine, check_text
 
@@ -35,25 +35,22 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/requests", response_class=HTMLResponse)
-def requests_page(
-    request: Request,
-    ctx: Ctx,
-    who: PageActor,
-    status: Annotated[str | None, Query(max_length=40)] = None,
-) -> HTMLResponse:
-    wanted = status if status in {s.value for s in RequestStatus} else None
-    with ctx.reading() as s:
-        views = [v.as_dict() for v in queries.list_requests(s, who, status=wanted)]
-    return TEMPLATES.TemplateResponse(
-        request,
-        "requests.html",
-        {
-            "requests": views,
-            "status": wanted,
-            "statuses": [s.value for s in RequestStatus],
-            "may_file": policy.may_file_request(who),
+def requests_page(request: Request, ctx: Ctx, who: PageActor) -> Response:
+    """Every request the reader may see, searched, filtered, sorted and paged as the URL says;
+    ``format=csv|xlsx`` downloads the whole view."""
+    listing, statement = listings.requests_listing(who)
+    shown = ListPage(
+        template="requests.html",
+        listing=listing,
+        statement=statement,
+        options=lambda s: {
+            "area": listings.area_options(s),
+            "member": listings.member_options(s, contributors=False),
         },
+        rows=lambda s, rows: listings.request_rows(s, who, rows),
+        export=listings.request_export,
     )
+    return show_list(request, ctx, shown, {"may_file": policy.may_file_request(who)})
 
 
 def _new_request_form(
@@ -285,31 +282,40 @@ def _choice(field: str, text: str, kind: type[E]) -> str:
 
 
 @router.get("/offers", response_class=HTMLResponse)
-def offers_page(
-    request: Request,
-    ctx: Ctx,
-    who: PageActor,
-    page: PageNumber = 1,
-    state: Annotated[str | None, Query(max_length=40)] = None,
-) -> HTMLResponse:
-    size = 50
-    wanted = state if state in {s.value for s in OfferState} else None
-    with ctx.reading() as s:
-        total, offers = queries.list_offers(
-            s, who, state=wanted, offset=(page - 1) * size, limit=size
-        )
-    return TEMPLATES.TemplateResponse(
-        request,
-        "offers.html",
-        {
-            "offers": offers,
-            "total": total,
-            "page": page,
-            "pages": max(1, -(-total // size)),
-            "state": wanted,
-            "states": [s.value for s in OfferState],
+def offers_page(request: Request, ctx: Ctx, who: PageActor) -> Response:
+    """Every offer the reader may see, as the URL's view asks (``format`` downloads it)."""
+    listing, stmt = listings.offers_listing(who)
+    shown = ListPage(
+        template="offers.html",
+        listing=listing,
+        statement=lambda _view: stmt,
+        options=lambda s: {
+            "member": listings.member_options(s),
+            "area": listings.area_options(s),
+            "request": listings.request_options(s, who),
         },
+        rows=lambda s, rows: listings.offer_rows(s, who, rows),
+        export=listings.offer_export,
     )
+    return show_list(request, ctx, shown, {})
+
+
+@router.get("/deliveries", response_class=HTMLResponse)
+def deliveries_page(request: Request, ctx: Ctx, who: PageActor) -> Response:
+    """What was delivered, as the ledger records it, of the offers the reader may see."""
+    listing, stmt = listings.deliveries_listing(who)
+    shown = ListPage(
+        template="deliveries.html",
+        listing=listing,
+        statement=lambda _view: stmt,
+        options=lambda s: {
+            "member": listings.member_options(s),
+            "area": listings.area_options(s),
+        },
+        rows=lambda _s, rows: [listings.delivery_row(r) for r in rows],
+        export=lambda row: row,
+    )
+    return show_list(request, ctx, shown, {})
 
 
 @router.get("/offers/{offer_id}", response_class=HTMLResponse)

@@ -184,6 +184,8 @@ ROUTES: dict[tuple[str, str], RouteRule] = {
     # The request page's forms; each action inside is checked like its API route.
     ("POST", "/requests/{request_id}/act"): _R(Audience.PAGE, "request"),
     ("GET", "/offers"): _R(Audience.PAGE, "offer"),
+    # Delivered entries, which inherit the releasability of their offer.
+    ("GET", "/deliveries"): _R(Audience.PAGE, "offer"),
     ("GET", "/offers/{offer_id}"): _R(Audience.PAGE, "offer"),
     # The offer page's forms; each action inside is checked like its API route.
     ("POST", "/offers/{offer_id}/act"): _R(Audience.PAGE, "offer"),

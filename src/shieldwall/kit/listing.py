@@ -20,13 +20,29 @@ A feature declares its list once, next to its queries::
         default_sort="-id",
     )
 
-and a page uses it::
+and a page serves it with ``show_list`` (or, by hand: ``OFFERS.parse(query, options)`` →
+``view.fetch(session, stmt)``; ``export_response`` for a download)::
 
-    view = OFFERS.parse(request.query_params, options={"member": member_options})
-    shown = view.fetch(session, select(Offer, Member.name).join(...).where(readable(who)))
-    # shown.rows, shown.total, shown.page, shown.pages; in the template, _listing.html's
-    # filter_form(view), head(view), pager(shown, counted) and downloads(view)
-    # an export: export_response(view, rows_as_dicts, fmt)  (every row of view.all(...))
+    @router.get("/offers", response_class=HTMLResponse)
+    def offers_page(request: Request, ctx: Ctx, who: PageActor) -> Response:
+        return show_list(request, ctx, ListPage(
+            template="offers.html",
+            listing=OFFERS,
+            statement=lambda view: select(Offer).join(Member, ...).where(readable_offers(who)),
+            options=lambda s: {"member": [Option("DEU", "Germany (DEU)", 12), ...]},
+            rows=lambda s, rows: [offer_dict(r[0]) for r in rows],   # one page, shaped
+            export=lambda o: {"id": o["id"], "member": o["member_name"], ...},  # by column key
+        ), {})
+
+and its template, with ``view``, ``shown`` and ``error``::
+
+    {% from "_listing.html" import filter_form, head, pager, downloads %}
+    {% if error %}<p class="error" id="error" role="alert">{{ error.detail }}</p>{% endif %}
+    {{ filter_form(view, id="offer-filters", error=error) }}
+    {% if shown and shown.rows %}<div class="scroll"><table class="data">{{ head(view) }}
+      <tbody>{% for o in shown.rows %}<tr>…</tr>{% endfor %}</tbody></table></div>
+    {{ pager(shown, ngettext("%(num)s offer", "%(num)s offers", shown.total, num=shown.total)) }}
+    {{ downloads(view) }}{% endif %}
 
 The query string: ``q`` (search words, each must match one of the search columns,
 case-insensitively: ``LIKE``/``ILIKE`` with ``%`` and ``_`` taken literally), ``sort``
@@ -54,13 +70,16 @@ from enum import StrEnum
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
 
-from fastapi.responses import Response, StreamingResponse
+from fastapi import Request
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from sqlalchemy import ColumnElement, DateTime, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from shieldwall.kit.errors import DomainError
 from shieldwall.kit.exports import csv_lines, write_xlsx
 from shieldwall.kit.i18n import N_, gettext
+from shieldwall.kit.templating import TEMPLATES
+from shieldwall.kit.uow import Platform
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -224,6 +243,26 @@ class Listing:
             format=_format(query.get(FORMAT, "").strip()),
         )
 
+    def as_typed(
+        self,
+        query: Mapping[str, str],
+        options: Mapping[str, Sequence[Option]] | None = None,
+    ) -> View:
+        """The view as typed, unchecked and filtering nothing: to show the form again, with
+        what was typed, beside the error a bad parameter got (``ListingError``)."""
+        chosen = {f.name: tuple((options or {}).get(f.name, f.options)) for f in self.filters}
+        key, descending = self.default_sort.removeprefix("-"), self.default_sort.startswith("-")
+        return View(
+            listing=self,
+            sort_key=key,
+            descending=descending,
+            page=1,
+            search=query.get(SEARCH, "").strip()[:MAX_SEARCH],
+            values={f.name: query[f.name].strip() for f in self.filters if query.get(f.name)},
+            matches={},
+            options=chosen,
+        )
+
     def _sort(self, text: str) -> tuple[str, bool]:
         key = text.removeprefix("-")
         column = self.column(key)
@@ -370,6 +409,13 @@ class View:
         order = [f.name for f in self.listing.filters] + [SEARCH, SORT, PAGE, FORMAT]
         return {k: current[k] for k in order if current.get(k) and current[k] != defaults.get(k)}
 
+    def is_tidy(self, query: Mapping[str, str]) -> bool:
+        """Whether ``query`` names the view without empty parameters: a submitted filter form
+        sends every field, and a page answers an untidy query with a redirect to
+        ``href()``, so that the address bar holds a URL worth bookmarking."""
+        names = {f.name for f in self.listing.filters} | {SEARCH, SORT, PAGE, FORMAT}
+        return not any(k in names and not v.strip() for k, v in query.items())
+
     def href(self, **changes: Any) -> str:
         params = self.params(**changes)
         return self.listing.path + ("?" + urlencode(params) if params else "")
@@ -470,3 +516,81 @@ def export_response(
                 yield chunk
 
     return StreamingResponse(chunks(), media_type=XLSX_TYPE, headers=disposition)
+
+
+def in_batches(
+    rows: Iterable[Any], shape: Callable[[list[Any]], list[T]], size: int = 500
+) -> Iterator[T]:
+    """Rows shaped a batch at a time (a record's balances, say, read for many at once), in
+    their order: a download's rows, streamed."""
+    batch: list[Any] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield from shape(batch)
+            batch = []
+    if batch:
+        yield from shape(batch)
+
+
+# ---- a list page -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """A list page: its template, its listing, the statement it runs for a view, the options
+    of its filters read from the database, how a page's rows are shaped for the template
+    (``rows``), and a shaped row for a download (``export``). ``show_list`` serves it."""
+
+    template: str
+    listing: Listing
+    statement: Callable[[View], Select[Any]]
+    rows: Callable[[Session, list[Any]], list[Any]]
+    export: Callable[[Any], Mapping[str, Any]]
+    options: Callable[[Session], Mapping[str, Sequence[Option]]] = lambda _s: {}
+
+
+def show_list(
+    request: Request, platform: Platform, page: ListPage, context: Mapping[str, Any]
+) -> Response:
+    """The view the URL asks for, with ``context`` for the template (which gets ``view``,
+    ``shown`` and ``error``): a page of it; its download (``format``); a redirect to its tidy
+    URL (a submitted form's empty fields dropped); or, for a parameter that means nothing,
+    the form again with what was typed and the error naming it (422)."""
+    query = request.query_params
+    with platform.reading() as s:
+        options = page.options(s)
+        try:
+            view = page.listing.parse(query, options)
+        except ListingError as exc:
+            typed = page.listing.as_typed(query, options)
+            return TEMPLATES.TemplateResponse(
+                request,
+                page.template,
+                {**context, "view": typed, "shown": None, "error": exc},
+                status_code=exc.status,
+            )
+        if not view.is_tidy(query):
+            return RedirectResponse(view.href(), status_code=303)
+        stmt = page.statement(view)
+        if view.format is not None:
+            return _download(platform, view, stmt, page, view.format)
+        shown = view.fetch(s, stmt)
+        shown = shown.with_rows(page.rows(s, shown.rows))
+    return TEMPLATES.TemplateResponse(
+        request, page.template, {**context, "view": view, "shown": shown, "error": None}
+    )
+
+
+def _download(
+    platform: Platform, view: View, stmt: Select[Any], page: ListPage, fmt: str
+) -> Response:
+    """The whole view as a download, read in a session of its own (a CSV is still being
+    sent after the page's session has closed)."""
+
+    def rows() -> Iterator[Mapping[str, Any]]:
+        with platform.reading() as s:
+            shaped = in_batches(view.all(s, stmt), lambda batch: page.rows(s, batch))
+            yield from (page.export(r) for r in shaped)
+
+    return export_response(view, rows(), fmt)
