@@ -340,9 +340,11 @@ def test_the_list_filters_and_pages_in_the_url(
     ]
     nothing = _text(sec.get("/meetings?q=crisis&convened_by=DEU"))
     assert "No meeting you may see matches these filters." in nothing
-    refused = sec.get("/meetings?state=postponed")
+    # A choice that means nothing: the form again (422), the field marked, naming it.
+    refused = sec.get("/meetings?state=postponed&q=routine")
     assert refused.status_code == 422
-    assert "postponed" in _text(refused)
+    assert "State (state): 'postponed' is not one of the choices" in _text(refused)
+    assert 'name="q" value="routine"' in refused.text
 
 
 def test_a_late_crisis_consultation_says_so(

@@ -56,7 +56,7 @@ from shieldwall.kit.i18n import (
 )
 from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.inbox import time_left_text
-from shieldwall.kit.listing import Option, View, export_response
+from shieldwall.kit.listing import ListPage, Option, show_list
 from shieldwall.kit.params import RecordId, parse_record_id
 from shieldwall.kit.templating import TEMPLATES
 from shieldwall.kit.text import check_text
@@ -354,20 +354,17 @@ def _terms(values: Any) -> list[Option]:
     return [Option(v.value, term(v.value)) for v in values]
 
 
-def _meetings_view(s: Session, request: Request) -> View:
-    kinds = [
-        Option("crisis", _("crisis consultations"), True),
-        Option("regular", _("other meetings"), False),
-    ]
-    return queries.MEETINGS.parse(
-        request.query_params,
-        options={
-            "kind": kinds,
-            "state": _terms(MeetingState),
-            "level": _terms(MeetingLevel),
-            "convened_by": queries.convener_options(s),
-        },
-    )
+def _meeting_options(s: Session) -> dict[str, list[Option]]:
+    """The meeting list's filter choices, labelled in the viewer's language."""
+    return {
+        "kind": [
+            Option("crisis", _("crisis consultations"), True),
+            Option("regular", _("other meetings"), False),
+        ],
+        "state": _terms(MeetingState),
+        "level": _terms(MeetingLevel),
+        "convened_by": queries.convener_options(s),
+    }
 
 
 @router.get("/meetings", response_class=HTMLResponse)
@@ -375,23 +372,20 @@ def meetings_page(request: Request, ctx: Ctx, who: PageActor) -> Response:
     """The council's meetings: filtered by kind, state, level, convener and dates, searched
     by title, sorted by any column, paged; the download holds the whole filtered view."""
     now = ctx.clock.now()
-    with ctx.reading() as s:
-        view = _meetings_view(s, request)
-        if view.format:
-            rows = queries.meetings_exported(s, who, view)
-            return export_response(view, rows, view.format)
-        shown = queries.meetings_shown(s, who, view, now)
+
+    def rows(s: Session, batch: list[Any]) -> list[dict[str, Any]]:
         names = _names(s)
-    return TEMPLATES.TemplateResponse(
-        request,
-        "meetings.html",
-        {
-            "view": view,
-            "shown": shown,
-            "meetings": [_meeting_view(m, now, names) for m in shown.rows],
-            "may_convene": policy.may_convene(who),
-        },
+        return [_meeting_view(m, now, names) for m in queries.meeting_rows(s, batch, now)]
+
+    listed = ListPage(
+        template="meetings.html",
+        listing=queries.MEETINGS,
+        statement=lambda _view: queries.meetings_statement(who),
+        rows=rows,
+        export=queries.meeting_export,
+        options=_meeting_options,
     )
+    return show_list(request, ctx, listed, {"may_convene": policy.may_convene(who)})
 
 
 def _active_requests(s: Session, who: Actor) -> list[dict[str, Any]]:
@@ -740,39 +734,36 @@ def _proposal_view(p: dict[str, Any], now: dt.datetime, names: dict[str, str]) -
     }
 
 
-def _proposals_view(request: Request) -> View:
-    procedures = [
-        Option(model.Procedure.SILENCE.value, _("silence procedure")),
-        Option(model.Procedure.MEETING.value, _("consensus in a meeting")),
-    ]
-    return queries.PROPOSALS.parse(
-        request.query_params,
-        options={"state": _terms(ProposalState), "procedure": procedures},
-    )
+def _proposal_options(_s: Session) -> dict[str, list[Option]]:
+    """The proposal list's filter choices, labelled in the viewer's language."""
+    return {
+        "state": _terms(ProposalState),
+        "procedure": [
+            Option(model.Procedure.SILENCE.value, _("silence procedure")),
+            Option(model.Procedure.MEETING.value, _("consensus in a meeting")),
+        ],
+    }
 
 
 @router.get("/proposals", response_class=HTMLResponse)
 def proposals_page(request: Request, ctx: Ctx, who: PageActor) -> Response:
     """The council's proposals: filtered by state, procedure and the day tabled, searched by
     title and text, sorted by any column, paged; the download holds the whole filtered view."""
-    view = _proposals_view(request)
     now = ctx.clock.now()
-    with ctx.reading() as s:
-        if view.format:
-            rows = queries.proposals_exported(s, who, view)
-            return export_response(view, rows, view.format)
-        shown = queries.proposals_shown(s, who, view)
+
+    def rows(s: Session, batch: list[Any]) -> list[dict[str, Any]]:
         names = _names(s)
-    return TEMPLATES.TemplateResponse(
-        request,
-        "proposals.html",
-        {
-            "view": view,
-            "shown": shown,
-            "proposals": [_proposal_view(p, now, names) for p in shown.rows],
-            "may_table": policy.may_table(who),
-        },
+        return [_proposal_view(p, now, names) for p in queries.proposal_rows(s, batch)]
+
+    listed = ListPage(
+        template="proposals.html",
+        listing=queries.PROPOSALS,
+        statement=lambda _view: queries.proposals_statement(who),
+        rows=rows,
+        export=queries.proposal_export,
+        options=_proposal_options,
     )
+    return show_list(request, ctx, listed, {"may_table": policy.may_table(who)})
 
 
 def _agenda_meetings(s: Session, who: Actor, now: dt.datetime) -> list[dict[str, Any]]:

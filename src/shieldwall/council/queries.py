@@ -22,7 +22,7 @@ from shieldwall.kit.errors import InvalidInput, NotFound
 from shieldwall.kit.i18n import N_, term
 from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.inbox import Waiting
-from shieldwall.kit.listing import Column, Filter, FilterKind, Listing, Option, Shown, View
+from shieldwall.kit.listing import Column, Filter, FilterKind, Listing, Option
 
 
 def position_history(session: Session, proposal_id: int) -> list[StatedPosition]:
@@ -244,35 +244,32 @@ def convener_options(session: Session) -> list[Option]:
     return [Option(d.code, f"{d.name} ({d.code})", d.id) for d in rows]
 
 
-def meetings_shown(
-    session: Session, reader: Actor, view: View, now: dt.datetime
-) -> Shown[dict[str, Any]]:
-    """One page of the meetings ``reader`` may see, as ``view`` asks."""
-    shown = view.fetch(session, select(Meeting).where(readable_meetings(reader)))
-    codes = _codes(session)
-    return shown.with_rows([meeting_dict(row[0], codes, now) for row in shown.rows])
+def meetings_statement(reader: Actor) -> Select[Any]:
+    """The meetings ``reader`` may see, for the list to filter, sort and page."""
+    return select(Meeting).where(readable_meetings(reader))
 
 
-def meetings_exported(session: Session, reader: Actor, view: View) -> list[dict[str, Any]]:
-    """Every meeting of ``view`` that ``reader`` may see, as its download holds them (the
-    council's words in the reader's language)."""
+def meeting_rows(session: Session, rows: list[Any], now: dt.datetime) -> list[dict[str, Any]]:
     codes = _codes(session)
-    return [
-        {
-            "id": m.id,
-            "title": m.title,
-            "level": term(m.level),
-            "convened_by": codes[m.convened_by_id],
-            "state": term(m.state),
-            "crisis": m.crisis,
-            "convened_at": m.convened_at,
-            "starts_at": m.starts_at,
-            "time_zone": m.time_zone,
-            "place": m.place,
-            "hold_by_utc": m.hold_by,
-        }
-        for (m,) in view.all(session, select(Meeting).where(readable_meetings(reader)))
-    ]
+    return [meeting_dict(row[0], codes, now) for row in rows]
+
+
+def meeting_export(m: dict[str, Any]) -> dict[str, Any]:
+    """A meeting as the list's download holds it (the council's words in the reader's
+    language, times in UTC)."""
+    return {
+        "id": m["id"],
+        "title": m["title"],
+        "level": term(m["level"]),
+        "convened_by": m["convened_by"],
+        "state": term(m["state"]),
+        "crisis": m["crisis"],
+        "convened_at": m["convened_at"],
+        "starts_at": m["starts_at"],
+        "time_zone": m["time_zone"],
+        "place": m["place"],
+        "hold_by_utc": m["hold_by"],
+    }
 
 
 def _by_procedure(procedure: str) -> ColumnElement[bool]:
@@ -319,28 +316,27 @@ PROPOSALS = Listing(
 )
 
 
-def proposals_shown(session: Session, reader: Actor, view: View) -> Shown[dict[str, Any]]:
-    """One page of the proposals ``reader`` may see, as ``view`` asks."""
-    shown = view.fetch(session, select(Proposal).where(readable_proposals(reader)))
-    codes = _codes(session)
-    return shown.with_rows([proposal_dict(row[0], codes) for row in shown.rows])
+def proposals_statement(reader: Actor) -> Select[Any]:
+    """The proposals ``reader`` may see, for the list to filter, sort and page."""
+    return select(Proposal).where(readable_proposals(reader))
 
 
-def proposals_exported(session: Session, reader: Actor, view: View) -> list[dict[str, Any]]:
+def proposal_rows(session: Session, rows: list[Any]) -> list[dict[str, Any]]:
     codes = _codes(session)
-    return [
-        {
-            "id": p.id,
-            "title": p.title,
-            "kind": term(p.kind),
-            "tabled_by": codes[p.tabled_by_id],
-            "state": term(p.state),
-            "tabled_at_utc": p.tabled_at,
-            "deadline_utc": p.silence_deadline,
-            "text": p.text,
-        }
-        for (p,) in view.all(session, select(Proposal).where(readable_proposals(reader)))
-    ]
+    return [proposal_dict(row[0], codes) for row in rows]
+
+
+def proposal_export(p: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": p["id"],
+        "title": p["title"],
+        "kind": term(p["kind"]),
+        "tabled_by": p["tabled_by"],
+        "state": term(p["state"]),
+        "tabled_at_utc": p["tabled_at"],
+        "deadline_utc": p["silence_deadline"],
+        "text": p["text"],
+    }
 
 
 def list_proposals(
