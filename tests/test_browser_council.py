@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize, exp
 from shieldwall.council import scheduled
 from shieldwall.kit.clock import FixedClock
 from tests.conftest import NOW, PASSWORD, patriot_request
+from tests.conftest import actor as seeded_actor
 from tests.liveserver import LiveServer
 from tests.platform import TestPlatform as Context
 
@@ -42,8 +43,9 @@ WIDER_THAN_SCREEN = """() => [...document.querySelectorAll('body *')]
 class Journey:
     """One browser tab on a phone-sized screen, collecting console errors as it goes."""
 
-    def __init__(self, browser: Browser, base: str) -> None:
-        self.context = browser.new_context(viewport=PHONE)
+    def __init__(self, browser: Browser, base: str, locale: str | None = None) -> None:
+        # ``locale`` is the browser's language (its Accept-Language header).
+        self.context = browser.new_context(viewport=PHONE, locale=locale)
         self.page = self.context.new_page()
         self.base = base
         self.errors: list[str] = []
@@ -58,9 +60,11 @@ class Journey:
         page = self.page
         self.context.clear_cookies()
         page.goto(f"{self.base}/login")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        # By the fields' names, so that it signs in whatever the browser's language.
+        login = page.locator("form[action='/login']")
+        login.locator("input[name=username]").fill(username)
+        login.locator("input[name=password]").fill(PASSWORD)
+        login.locator("button[type=submit]").click()
         expect(page.locator("#whoami")).to_contain_text(username)
         return page
 
@@ -123,7 +127,7 @@ def _members_see_it(journey: Journey, meeting_url: str) -> None:
         waiting.click()
         expect(page).to_have_url(meeting_url)
         journey.check()
-        page.goto(f"{journey.base}/meetings?crisis=yes")
+        page.goto(f"{journey.base}/meetings?kind=crisis")
         journey.check()
         row = page.locator("#meetings-table tbody tr").filter(has_text="Air defence")
         expect(row).to_contain_text("crisis consultation")
@@ -140,7 +144,10 @@ def _chair_schedules_and_holds(journey: Journey, meeting_url: str, clock: FixedC
     form.get_by_label("Chair").fill("Secretary General")
     form.get_by_role("button", name="Schedule").click()
     expect(page.locator("#done")).to_contain_text("Meeting scheduled.")
-    expect(page.locator("#when")).to_contain_text("2024-04-02 15:00 Europe/Brussels (13:00 UTC)")
+    # In the chair's time zone (UTC), the meeting's own beside it.
+    expect(page.locator("#when")).to_contain_text(
+        "2024-04-02 13:00 UTC (local time: 2024-04-02 15:00 Europe/Brussels)"
+    )
     journey.check()
     # Half an hour into the meeting (a browser session lasts 12 hours on the same clock).
     clock.set(dt.datetime(2024, 4, 2, 13, 30, tzinfo=dt.UTC))
@@ -150,6 +157,9 @@ def _chair_schedules_and_holds(journey: Journey, meeting_url: str, clock: FixedC
         form.get_by_label(delegation, exact=True).check()
     form.get_by_label("Represented by (UKR)").fill("Minister of Foreign Affairs")
     form.get_by_role("button", name="Record as held").click()
+    expect(page.locator("#confirm")).to_contain_text("Attended: DEU, UKR (Minister of Foreign")
+    journey.check()
+    page.get_by_role("button", name="Yes, record it as held").click()
     expect(page.locator("#done")).to_contain_text("Meeting recorded as held")
     expect(page.locator("#hold-by")).to_contain_text("held in time")
     expect(page.locator("#attendance")).to_contain_text("Minister of Foreign Affairs")
@@ -215,6 +225,9 @@ def _silence_adopts(journey: Journey, seeded: Context, clock: FixedClock) -> Non
     page.goto(proposal_url)
     page.get_by_label(re.compile("^Silence deadline")).fill("2024-04-05T12:00")
     page.get_by_role("button", name="Circulate under silence").click()
+    expect(page.locator("#confirm-question")).to_contain_text("under the silence procedure?")
+    journey.check()
+    page.get_by_role("button", name="Yes, circulate under silence").click()
     expect(page.locator("#proposal-state")).to_have_text("under silence")
     expect(page.locator("#silence-deadline")).to_contain_text("2024-04-05 12:00 UTC")
     journey.check()
@@ -239,3 +252,49 @@ def test_the_council_journey(journey: Journey, seeded: Context, clock: FixedCloc
     _members_offer(journey, meeting_url)
     _chair_closes(journey, meeting_url)
     _silence_adopts(journey, seeded, clock)
+
+
+@pytest.mark.parametrize(
+    ("locale", "meetings", "state", "proposals"),
+    [
+        ("fr-FR", "Réunions du conseil", "demandée", "Propositions"),
+        ("uk-UA", "Засідання ради", "скликано", "Пропозиції"),
+    ],
+)
+def test_the_council_pages_in_french_and_ukrainian_on_a_phone(
+    browser: Browser,
+    server: LiveServer,
+    seeded: Context,
+    locale: str,
+    meetings: str,
+    state: str,
+    proposals: str,
+) -> None:
+    """The lists with their filters, a meeting and a proposal, in the browser's language: the
+    longer French and Ukrainian words still fit 390 px, every field is labelled, axe is clean."""
+    meeting = seeded.council.convene(
+        seeded_actor(seeded, "ukr"),
+        title="Strikes on Odesa",
+        level="ambassadors",
+        crisis=True,
+        reason="port strikes",
+    )
+    proposal = seeded.council.table_proposal(
+        seeded_actor(seeded, "deu"), title="Statement", text="We stand with Ukraine."
+    )
+    walk = Journey(browser, server.url, locale=locale)
+    try:
+        page = walk.sign_in("sec")
+        page.goto(f"{walk.base}/meetings?kind=crisis")
+        expect(page.locator("h1")).to_have_text(meetings)
+        expect(page.locator("#meetings-table")).to_contain_text(state)
+        walk.check()
+        page.goto(f"{walk.base}/meetings/{meeting}")
+        walk.check()
+        page.goto(f"{walk.base}/proposals")
+        expect(page.locator("h1")).to_have_text(proposals)
+        walk.check()
+        page.goto(f"{walk.base}/proposals/{proposal}")
+        walk.check()
+    finally:
+        walk.context.close()

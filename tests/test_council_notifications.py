@@ -54,7 +54,7 @@ def test_reminders_go_once_each_to_delegations_without_a_position(
     seeded.council.state_position(actor(seeded, "deu"), proposal, stance="support")
     deadline = NOW + 48 * HOUR
     seeded.council.circulate(sec, proposal, deadline=deadline)
-    circulated = "Under silence until 04 Apr 2024 12:00 UTC: Statement"
+    circulated = "Under silence until 2024-04-04 12:00 UTC: Statement"  # the reader's zone
     clock.set(deadline - 24 * HOUR - dt.timedelta(seconds=1))
     assert scheduled.remind_silent_delegations(seeded) == 0
     clock.set(deadline - 24 * HOUR)

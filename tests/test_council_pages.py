@@ -125,7 +125,7 @@ def test_the_partner_convenes_a_crisis_consultation_from_the_form(
     page = ukr.get(f"/meetings/{meeting}?done=convened")
     words = _text(page)
     assert "Meeting convened. Nobody can block it" in words
-    assert "Hold by 2024-04-09 12:00 UTC — to be held within 7 days" in words
+    assert "Hold by 2024-04-09 12:00 UTC — due in 7 days" in words
     assert "Requested at 2024-04-02 12:00 UTC" in words
     assert f'href="/requests/{kyiv}"' in page.text and f'href="/requests/{odesa}"' in page.text
     assert "Energy grid repairs" in words
@@ -161,18 +161,28 @@ def test_the_chair_schedules_holds_records_and_closes_after_confirming(
     assert scheduled.status_code == 303
     page = _text(sec.get(scheduled.headers["location"]))
     assert "Meeting scheduled." in page
-    # 10:00 in Brussels on 5 April 2024 (summer time, UTC+2) is 08:00 UTC.
-    assert "2024-04-05 10:00 Europe/Brussels (08:00 UTC)" in page
-    held = sec.post(
-        f"/meetings/{meeting}/act",
-        {
-            "action": "hold",
-            "attend": ["UKR", "DEU"],
-            "represented_by_UKR": "Minister of Defence",
-            "represented_by_DEU": "",
-            "held_at": "",
-        },
-    )
+    # 10:00 in Brussels on 5 April 2024 (summer time, UTC+2) is 08:00 UTC: the chair's own
+    # time zone (UTC) first, the meeting's beside it, and how far off it is from 2 April
+    # 12:00 UTC (2 days 20 hours, rounded down).
+    assert "2024-04-05 08:00 UTC (local time: 2024-04-05 10:00 Europe/Brussels)" in page
+    assert "Europe/Brussels) · in 2 days" in page
+    hold = {
+        "action": "hold",
+        "attend": ["UKR", "DEU"],
+        "represented_by_UKR": "Minister of Defence",
+        "represented_by_DEU": "",
+        "held_at": "",
+    }
+    # Recording it as held cannot be undone: asked first, naming when and who attended.
+    asked = sec.post(f"/meetings/{meeting}/act", hold)
+    assert asked.status_code == 200
+    words = _text(asked)
+    assert f"Record meeting {meeting}, “Black Sea”, as held?" in words
+    assert "Held at 2024-04-02 12:00 UTC." in words
+    assert "Attended: UKR (Minister of Defence), DEU." in words
+    assert "Yes, record it as held" in words
+    assert 'class="badge status-scheduled"' in sec.get(f"/meetings/{meeting}").text  # not yet
+    held = sec.post(f"/meetings/{meeting}/act", {**hold, "confirmed": "yes"})
     assert held.status_code == 303
     held_page = sec.get(f"/meetings/{meeting}")
     assert "Minister of Defence" in held_page.text and "Germany (DEU)" in held_page.text
@@ -305,19 +315,36 @@ def test_the_list_filters_and_pages_in_the_url(
     for n in range(26):
         seeded.council.convene(deu, title=f"Routine {n}", level="political committee")
     sec = browsers["sec"]
-    crisis = _text(sec.get("/meetings?crisis=yes"))
+    crisis = _text(sec.get("/meetings?kind=crisis"))
     assert "Crisis one" in crisis and "Routine" not in crisis
-    assert "1 meeting matches these filters" in crisis
+    assert "1 meeting matches these filters." in crisis
     first = _text(sec.get("/meetings?level=political+committee"))
     assert "Page 1 of 2" in first and "Routine 25" in first and "Crisis one" not in first
     second = sec.get("/meetings?level=political+committee&page=2")
     assert "Routine 0" in _text(second) and "Page 2 of 2" in _text(second)
-    assert 'href="/meetings?level=political+committee&amp;page=1"' in second.text
+    assert 'href="/meetings?level=political+committee"' in second.text  # back to page 1
+    # A page past the end shows the last one, never "page 9 of 2".
     beyond = _text(sec.get("/meetings?page=9"))
-    assert "There is no page 9: the meetings fill 2 pages." in beyond
-    assert "Page 9 of" not in beyond
-    kept = sec.get("/meetings?crisis=yes&state=requested")
-    assert "<option selected>requested</option>" in kept.text and "Crisis one" in kept.text
+    assert "Page 2 of 2" in beyond and "Page 9 of" not in beyond
+    kept = sec.get("/meetings?kind=crisis&state=requested")
+    assert '<option value="requested" selected>requested</option>' in kept.text
+    assert "Crisis one" in kept.text
+    # Searched by title, filtered by who convened it, sorted by title.
+    # Each word must be in the title: "Routine" and "2" (2, 12, 20 to 25).
+    searched = _text(sec.get("/meetings?q=routine+2&convened_by=DEU&sort=title"))
+    assert "8 meetings match these filters." in searched
+    assert re.findall(r"Routine \d+", searched) == [
+        "Routine 12",
+        "Routine 2",
+        *(f"Routine {n}" for n in range(20, 26)),
+    ]
+    nothing = _text(sec.get("/meetings?q=crisis&convened_by=DEU"))
+    assert "No meeting you may see matches these filters." in nothing
+    # A choice that means nothing: the form again (422), the field marked, naming it.
+    refused = sec.get("/meetings?state=postponed&q=routine")
+    assert refused.status_code == 422
+    assert "State (state): 'postponed' is not one of the choices" in _text(refused)
+    assert 'name="q" value="routine"' in refused.text
 
 
 def test_a_late_crisis_consultation_says_so(
@@ -333,7 +360,7 @@ def test_a_late_crisis_consultation_says_so(
     )
     clock.set(NOW + dt.timedelta(hours=30))
     page = _text(browsers["deu"].get(f"/meetings/{meeting}"))
-    assert "late: not held within its time limit, which passed 6 hours ago" in page
+    assert "late: not held within its time limit, overdue by 6 h" in page
     listed = _text(browsers["deu"].get("/meetings"))
     assert "late" in listed
 
@@ -427,15 +454,18 @@ def test_silence_and_withdrawal_from_the_page(
     assert bad.status_code == 422
     assert "Silence deadline: give a date and a time" in _text(bad)
     assert 'value="tomorrow"' in bad.text
-    circulated = sec.post(
-        f"/proposals/{proposal}/act", {"action": "circulate", "deadline": "2024-04-05T12:00"}
-    )
+    circulate = {"action": "circulate", "deadline": "2024-04-05T12:00"}
+    asked = sec.post(f"/proposals/{proposal}/act", circulate)
+    assert asked.status_code == 200 and "Yes, circulate under silence" in asked.text
+    assert "It is adopted at 2024-04-05 12:00 UTC unless a delegation objects" in _text(asked)
+    assert "in discussion" in _text(sec.get(f"/proposals/{proposal}"))  # nothing done yet
+    circulated = sec.post(f"/proposals/{proposal}/act", {**circulate, "confirmed": "yes"})
     assert circulated.status_code == 303
     page = _text(sec.get(f"/proposals/{proposal}"))
     assert "under silence" in page
-    assert "Silence deadline 2024-04-05 12:00 UTC — 3 days left" in page
+    assert "Silence deadline 2024-04-05 12:00 UTC — due in 3 days" in page
     listed = _text(sec.get("/proposals?state=under+silence"))
-    assert "Statement" in listed and "3 days left" in listed
+    assert "Statement" in listed and "due in 3 days" in listed
     deu = browsers["deu"]
     empty = deu.post(f"/proposals/{proposal}/act", {"action": "withdraw", "reason": " "})
     assert empty.status_code == 422

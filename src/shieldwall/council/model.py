@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from shieldwall.kit.errors import IllegalTransition, InvalidInput, RuleViolation
+from shieldwall.kit.i18n import N_
+from shieldwall.kit.i18n import gettext as _
 
 
 class MeetingLevel(StrEnum):
@@ -41,11 +43,12 @@ class MeetingState(StrEnum):
 
 
 class MeetingAction(StrEnum):
-    SCHEDULE = "schedule"
-    ADD_AGENDA_ITEM = "add an agenda item to"
-    HOLD = "record as held"
-    RECORD = "record minutes or an agenda outcome of"
-    CLOSE = "close"
+    # Marked for the catalogue: a refusal names the step in the reader's language.
+    SCHEDULE = N_("schedule")
+    ADD_AGENDA_ITEM = N_("add an agenda item to")
+    HOLD = N_("record as held")
+    RECORD = N_("record minutes or an agenda outcome of")
+    CLOSE = N_("close")
 
 
 # From which states each step of a meeting may be taken, and the state it leaves behind
@@ -82,7 +85,7 @@ def meeting_level(field: str, text: str, *, on_record: bool = False) -> MeetingL
         level = None
     if level is None or (level == MeetingLevel.UNSTATED and not on_record):
         choices = ", ".join(lv.value for lv in NEW_MEETING_LEVELS)
-        raise InvalidInput(field, f"use one of {choices}")
+        raise InvalidInput(field, _("use one of {choices}").format(choices=choices))
     return level
 
 
@@ -107,14 +110,17 @@ def is_late(state: MeetingState, hold_by: dt.datetime | None, now: dt.datetime) 
 
 def require_held_not_in_future(held_at: dt.datetime, now: dt.datetime) -> None:
     if held_at > now:
-        raise InvalidInput("held_at", "a meeting cannot be recorded as held in the future")
+        raise InvalidInput("held_at", _("a meeting cannot be recorded as held in the future"))
 
 
 def missing_for_closing(minutes: str | None, items_without_outcome: Iterable[str]) -> list[str]:
     """What a meeting's record still lacks before it may close: its minutes, and an outcome
     for each agenda item (named)."""
-    missing = [] if minutes and minutes.strip() else ["minutes"]
-    missing += [f"an outcome for agenda item {title!r}" for title in items_without_outcome]
+    missing = [] if minutes and minutes.strip() else [_("minutes")]
+    missing += [
+        _("an outcome for agenda item {title!r}").format(title=title)
+        for title in items_without_outcome
+    ]
     return missing
 
 
@@ -122,7 +128,9 @@ def require_complete_record(minutes: str | None, items_without_outcome: Iterable
     missing = missing_for_closing(minutes, items_without_outcome)
     if missing:
         raise RuleViolation(
-            "a meeting closes only with its record: it lacks " + "; ".join(missing),
+            _("a meeting closes only with its record: it lacks {missing}").format(
+                missing="; ".join(missing)
+            ),
             rule="closing a meeting needs its minutes and an outcome for each agenda item",
         )
 
@@ -134,20 +142,27 @@ def meeting_waits(
 
     The chair schedules what was requested, records as held (or reschedules) what has started,
     and closes what was held. The others attend what is requested or still to come; a meeting
-    whose start has passed unrecorded waits for the chair, not for them."""
+    whose start has passed unrecorded waits for the chair, not for them. Both are marked for
+    the catalogue: what is shown is translated where it is read (``queries.waiting_for``)."""
     started = starts_at is not None and starts_at <= now
     if chair:
         return {
-            MeetingState.REQUESTED: ("meeting to schedule", "schedule it"),
-            MeetingState.SCHEDULED: ("meeting to record", "record it as held, or reschedule it")
+            MeetingState.REQUESTED: (N_("meeting to schedule"), N_("schedule it")),
+            MeetingState.SCHEDULED: (
+                N_("meeting to record"),
+                N_("record it as held, or reschedule it"),
+            )
             if started
             else None,
-            MeetingState.HELD: ("meeting to close", "record minutes and outcomes, then close"),
+            MeetingState.HELD: (
+                N_("meeting to close"),
+                N_("record minutes and outcomes, then close"),
+            ),
         }.get(state)
     if state == MeetingState.REQUESTED:
-        return ("meeting to attend", "attend once the chair schedules it")
+        return (N_("meeting to attend"), N_("attend once the chair schedules it"))
     if state == MeetingState.SCHEDULED and not started:
-        return ("meeting to attend", "attend")
+        return (N_("meeting to attend"), N_("attend"))
     return None
 
 
@@ -181,6 +196,8 @@ OPEN_PROPOSALS = frozenset({ProposalState.IN_DISCUSSION, ProposalState.UNDER_SIL
 
 
 def require_open(state: ProposalState, proposal: str, action: str) -> None:
+    """``action`` is marked for the catalogue by the caller (``N_``), ``proposal`` named in the
+    reader's language."""
     if state not in OPEN_PROPOSALS:
         raise IllegalTransition(proposal, state.value, action)
 
@@ -189,13 +206,20 @@ def stance(field: str, text: str) -> Stance:
     try:
         return Stance(text.strip().lower())
     except ValueError:
-        raise InvalidInput(field, f"use one of {', '.join(s.value for s in Stance)}") from None
+        choices = ", ".join(s.value for s in Stance)
+        raise InvalidInput(field, _("use one of {choices}").format(choices=choices)) from None
 
 
 def require_reason_for_objection(chosen: Stance, reason: str) -> None:
     """An objection needs a reason: the others must know what to address."""
     if chosen == Stance.OBJECT and not reason.strip():
-        raise InvalidInput("reason", "an objection needs a reason")
+        raise InvalidInput("reason", _("an objection needs a reason"))
+
+
+def breaks_silence(state: ProposalState, chosen: Stance) -> bool:
+    """One formal objection to a proposal under silence breaks silence: it is not adopted at
+    its deadline and returns to discussion."""
+    return state == ProposalState.UNDER_SILENCE and chosen == Stance.OBJECT
 
 
 def silence_is_open(deadline: dt.datetime, at: dt.datetime) -> bool:
@@ -206,8 +230,10 @@ def silence_is_open(deadline: dt.datetime, at: dt.datetime) -> bool:
 def require_silence_open(deadline: dt.datetime, at: dt.datetime) -> None:
     if not silence_is_open(deadline, at):
         raise RuleViolation(
-            f"the silence procedure ended at {deadline.isoformat()}: "
-            "an objection must be lodged before the deadline",
+            _(
+                "the silence procedure ended at {deadline}: "
+                "an objection must be lodged before the deadline"
+            ).format(deadline=deadline.isoformat()),
             rule="silence is broken only before its deadline",
         )
 
@@ -220,7 +246,7 @@ def silence_has_held(state: ProposalState, deadline: dt.datetime | None, now: dt
 
 def require_future_deadline(deadline: dt.datetime, now: dt.datetime) -> None:
     if deadline <= now:
-        raise InvalidInput("deadline", "the silence deadline must be in the future")
+        raise InvalidInput("deadline", _("the silence deadline must be in the future"))
 
 
 @dataclass(frozen=True)
@@ -250,7 +276,7 @@ def require_consensus(current: Iterable[StatedPosition]) -> None:
     standing = objections(current)
     if standing:
         raise RuleViolation(
-            f"no consensus: {', '.join(standing)} object",
+            _("no consensus: {delegations} object").format(delegations=", ".join(standing)),
             rule="a proposal is adopted only when no objection stands",
         )
 

@@ -6,6 +6,11 @@ After an error the form is shown again with what was typed, and the message name
 the label the user sees. Which forms a page shows is asked of ``council.policy``; a
 consequential step (closing a meeting, recording consensus, withdrawing a proposal) is tried
 first and rolled back, and only then offered on a confirmation page: never one click.
+
+Every word is in the viewer's language (``kit.i18n``): the council's stored words (states,
+levels, kinds, positions) are marked in ``TERMS`` and shown with the ``term`` filter; times are
+in the viewer's time zone, a meeting's own zone beside them; deadlines read "due in 3 days" or
+"overdue by 6 h" against the platform's clock.
 """
 
 from __future__ import annotations
@@ -14,9 +19,9 @@ import datetime as dt
 import secrets
 from collections.abc import Callable
 from typing import Annotated, Any
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import format_timedelta
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
@@ -40,21 +45,70 @@ from shieldwall.council.model import (
 from shieldwall.council.service import AgendaEntry, CouncilService, time_zone
 from shieldwall.kit.dates import check_day, parse_day
 from shieldwall.kit.errors import DomainError, InvalidInput, NotFound
-from shieldwall.kit.params import PageNumber, RecordId, parse_record_id
+from shieldwall.kit.i18n import (
+    N_,
+    current_locale,
+    current_time_zone,
+    format_moment,
+    format_number,
+    ngettext,
+    term,
+)
+from shieldwall.kit.i18n import gettext as _
+from shieldwall.kit.inbox import time_left_text
+from shieldwall.kit.listing import ListPage, Option, show_list
+from shieldwall.kit.params import RecordId, parse_record_id
 from shieldwall.kit.templating import TEMPLATES
 from shieldwall.kit.text import check_text
 from shieldwall.kit.uow import Platform
 
 router = APIRouter(include_in_schema=False)
-PAGE_SIZE = 25
 Choice = Annotated[str | None, Query(max_length=40)]
+
+# The council's words stored as codes, for the catalogue (shown with the ``term`` filter).
+TERMS = (
+    # meeting states
+    N_("requested"),
+    N_("scheduled"),
+    N_("held"),
+    N_("closed"),
+    # meeting levels
+    N_("summit"),
+    N_("foreign ministers"),
+    N_("defence ministers"),
+    N_("ambassadors"),
+    N_("chiefs of defence"),
+    N_("military representatives"),
+    N_("political committee"),
+    N_("unstated"),
+    # proposals: kinds, states, procedures, positions
+    N_("decision"),
+    N_("statement"),
+    N_("in discussion"),
+    N_("under silence"),
+    N_("adopted"),
+    N_("withdrawn"),
+    N_("meeting"),
+    N_("silence"),
+    N_("support"),
+    N_("abstain"),
+    N_("object"),
+    # who may see a record (releasability)
+    N_("own"),
+    N_("partner"),
+    N_("addressees"),
+    N_("members"),
+    N_("council"),
+    N_("public"),
+)
 
 # ---- reading times ------------------------------------------------------------------------
 
 
 def instant(value: dt.datetime | None, zone: str = "UTC") -> str:
     """An instant as people read it, always with its zone: "2024-04-05 12:00 Europe/Brussels
-    (10:00 UTC)", or "2024-04-05 10:00 UTC" when the zone is UTC."""
+    (10:00 UTC)", or "2024-04-05 10:00 UTC" when the zone is UTC. (The obligations' pages
+    use it; the council's show times in the viewer's zone: ``moment`` and ``in_zone``.)"""
     if value is None:
         return "—"
     utc = value.astimezone(dt.UTC)
@@ -96,51 +150,101 @@ def time_left(due: dt.datetime | None, now: dt.datetime) -> str:
 TEMPLATES.env.filters["instant"] = instant
 
 
+def in_zone(value: dt.datetime | None, zone: str | None) -> str:
+    """A moment in a meeting's own time zone, named: "2024-04-05 10:00 Europe/Brussels" (the
+    zone it was announced in, shown beside the viewer's own)."""
+    if value is None:
+        return "—"
+    try:
+        local = value.astimezone(ZoneInfo(zone or "UTC"))
+    except (ZoneInfoNotFoundError, ValueError):  # a name only the record knows
+        return format_moment(value)
+    return f"{local:%Y-%m-%d %H:%M} {zone}"
+
+
+TEMPLATES.env.filters["in_zone"] = in_zone
+
+_MINUTE = dt.timedelta(minutes=1)
+_HOUR = dt.timedelta(hours=1)
+_DAY = dt.timedelta(days=1)
+
+
+def from_now(at: dt.datetime | None, now: dt.datetime) -> str:
+    """When a meeting is, from now, in the viewer's language: "in 3 days", "5 hours ago"
+    (rounded down to its largest whole unit, so that it never says later than it is)."""
+    if at is None:
+        return ""
+    length = abs(at - now)
+    unit = _DAY if length >= _DAY else _HOUR if length >= _HOUR else _MINUTE
+    whole = (length // unit) * unit
+    return format_timedelta(
+        whole if at >= now else -whole,
+        add_direction=True,
+        threshold=1,
+        locale=current_locale(),
+    )
+
+
+def duration(length: dt.timedelta) -> str:
+    """A time limit in words: whole days when it is some ("7 days"), else hours ("36 hours")."""
+    if length >= _DAY and length % _DAY == dt.timedelta(0):
+        days = length // _DAY
+        return ngettext("{num} day", "{num} days", days).format(num=format_number(days))
+    hours = length / _HOUR
+    shown = int(hours) if hours == int(hours) else round(hours, 2)
+    return ngettext("{num} hour", "{num} hours", int(hours) if hours >= 1 else 1).format(
+        num=format_number(shown)
+    )
+
+
 def hold_status(m: dict[str, Any], now: dt.datetime) -> str | None:
-    """How a crisis consultation stands against its time limit, in words (the rules are the
+    """How a crisis consultation stands against its time limit, in words: "due in 7 days",
+    "late: not held within its time limit, overdue by 6 h", "held in time" (the rules are the
     model's: ``held_in_time`` and ``late`` come from the query)."""
     if m["hold_by"] is None:
         return None
     if m["held_at"] is not None:
-        return "held in time" if m["held_in_time"] else "held late, after its time limit"
+        return _("held in time") if m["held_in_time"] else _("held late, after its time limit")
+    left = time_left_text(m["hold_by"], now)
     if m["late"]:
-        return f"late: not held within its time limit, which passed {span(now - m['hold_by'])} ago"
-    return f"to be held within {span(m['hold_by'] - now)}"
+        return _("late: not held within its time limit, {overdue}").format(overdue=left)
+    return left
 
 
 # ---- forms --------------------------------------------------------------------------------
 
-# The labels the forms show, so that an error names the field as the user sees it.
+# The labels the forms show, so that an error names the field as the user sees it (in the
+# viewer's language: translated where an error names them).
 LABELS = {
-    "title": "Title",
-    "level": "Level",
-    "reason": "Reason",
-    "hold_within_hours": "Time limit in hours",
-    "agenda": "Agenda item",
-    "agenda_requests": "Requests on the agenda",
-    "other_items": "Other agenda items",
-    "request_id": "Request",
-    "proposal_id": "Proposal",
-    "starts_at": "Starts at",
-    "time_zone": "Time zone",
-    "place": "Place",
-    "chair": "Chair",
-    "attendance": "Attendance",
-    "held_at": "Held at",
-    "minutes": "Minutes",
-    "outcome": "Outcome",
-    "item_id": "Agenda item",
-    "text": "Text",
-    "kind": "Kind",
-    "meeting_id": "Meeting",
-    "stance": "Position",
-    "deadline": "Silence deadline",
-    "adopted_text": "Adopted text",
-    "review_on": "Review on",
-    "releasability": "Visible to",
-    "convened_by": "Convened by",
-    "tabled_by": "Tabled by",
-    "action": "Action",
+    "title": N_("Title"),
+    "level": N_("Level"),
+    "reason": N_("Reason"),
+    "hold_within_hours": N_("Time limit in hours"),
+    "agenda": N_("Agenda item"),
+    "agenda_requests": N_("Requests on the agenda"),
+    "other_items": N_("Other agenda items"),
+    "request_id": N_("Request"),
+    "proposal_id": N_("Proposal"),
+    "starts_at": N_("Starts at"),
+    "time_zone": N_("Time zone"),
+    "place": N_("Place"),
+    "chair": N_("Chair"),
+    "attendance": N_("Attendance"),
+    "held_at": N_("Held at"),
+    "minutes": N_("Minutes"),
+    "outcome": N_("Outcome"),
+    "item_id": N_("Agenda item"),
+    "text": N_("Text"),
+    "kind": N_("Kind"),
+    "meeting_id": N_("Meeting"),
+    "stance": N_("Position"),
+    "deadline": N_("Silence deadline"),
+    "adopted_text": N_("Adopted text"),
+    "review_on": N_("Review on"),
+    "releasability": N_("Visible to"),
+    "convened_by": N_("Convened by"),
+    "tabled_by": N_("Tabled by"),
+    "action": N_("Action"),
 }
 # Fields that may hold several lines, with their longest length; every other field is one
 # line of at most 200 characters (the API's limits).
@@ -157,8 +261,8 @@ LIST_FIELDS = ("attend", "agenda_requests")
 
 def label(field: str) -> str:
     if field.startswith("represented_by_"):
-        return f"Represented by ({field.removeprefix('represented_by_')})"
-    return LABELS.get(field, field.replace("_", " ").capitalize())
+        return _("Represented by ({code})").format(code=field.removeprefix("represented_by_"))
+    return _(LABELS[field]) if field in LABELS else field.replace("_", " ").capitalize()
 
 
 def form_error(exc: DomainError) -> FormError:
@@ -190,7 +294,7 @@ def _hours(field: str, text: str) -> float | None:
     try:
         return float(text)
     except ValueError:
-        raise InvalidInput(field, "give a number of hours, like 24") from None
+        raise InvalidInput(field, _("give a number of hours, like 24")) from None
 
 
 def local_instant(field: str, text: str, zone: str) -> dt.datetime:
@@ -200,7 +304,7 @@ def local_instant(field: str, text: str, zone: str) -> dt.datetime:
     except ValueError:
         naive = None
     if naive is None or naive.tzinfo is not None:
-        raise InvalidInput(field, "give a date and a time, like 2024-04-05 10:00")
+        raise InvalidInput(field, _("give a date and a time, like 2024-04-05 10:00"))
     check_day(field, naive.date())
     return naive.replace(tzinfo=ZoneInfo(zone)).astimezone(dt.UTC)
 
@@ -220,14 +324,6 @@ def tried(ctx: Platform, run: Callable[[CouncilService], object]) -> None:
         pass
 
 
-def _pages(total: int) -> int:
-    return max(1, -(-total // PAGE_SIZE))
-
-
-def _known(value: str | None, kind: Any) -> str | None:
-    return value if value in {k.value for k in kind} else None
-
-
 def _names(s: Session) -> dict[str, str]:
     return {d["code"]: d["name"] for d in assistance.list_delegations(s)}
 
@@ -243,61 +339,53 @@ def _visibility(default: Releasability) -> list[str]:
 
 # ---- meetings -----------------------------------------------------------------------------
 
-CRISIS_FILTER = {"yes": True, "no": False}
-
 
 def _meeting_view(m: dict[str, Any], now: dt.datetime, names: dict[str, str]) -> dict[str, Any]:
     return {
         **m,
         "convener_name": names.get(m["convened_by"], m["convened_by"]),
         "hold_status": hold_status(m, now),
-        "hold_left": time_left(m["hold_by"], now) if m["hold_by"] else "",
+        "from_now": from_now(m["starts_at"], now),
+    }
+
+
+def _terms(values: Any) -> list[Option]:
+    """A filter's choices among the council's words, labelled in the viewer's language."""
+    return [Option(v.value, term(v.value)) for v in values]
+
+
+def _meeting_options(s: Session) -> dict[str, list[Option]]:
+    """The meeting list's filter choices, labelled in the viewer's language."""
+    return {
+        "kind": [
+            Option("crisis", _("crisis consultations"), True),
+            Option("regular", _("other meetings"), False),
+        ],
+        "state": _terms(MeetingState),
+        "level": _terms(MeetingLevel),
+        "convened_by": queries.convener_options(s),
     }
 
 
 @router.get("/meetings", response_class=HTMLResponse)
-def meetings_page(
-    request: Request,
-    ctx: Ctx,
-    who: PageActor,
-    page: PageNumber = 1,
-    state: Choice = None,
-    level: Choice = None,
-    crisis: Choice = None,
-) -> HTMLResponse:
-    shown = {
-        "state": _known(state, MeetingState),
-        "level": _known(level, MeetingLevel),
-        "crisis": crisis if crisis in CRISIS_FILTER else None,
-    }
+def meetings_page(request: Request, ctx: Ctx, who: PageActor) -> Response:
+    """The council's meetings: filtered by kind, state, level, convener and dates, searched
+    by title, sorted by any column, paged; the download holds the whole filtered view."""
     now = ctx.clock.now()
-    with ctx.reading() as s:
-        total, meetings = queries.list_meetings(
-            s,
-            who,
-            now,
-            state=shown["state"],
-            level=shown["level"],
-            crisis=CRISIS_FILTER.get(shown["crisis"] or ""),
-            offset=(page - 1) * PAGE_SIZE,
-            limit=PAGE_SIZE,
-        )
+
+    def rows(s: Session, batch: list[Any]) -> list[dict[str, Any]]:
         names = _names(s)
-    return TEMPLATES.TemplateResponse(
-        request,
-        "meetings.html",
-        {
-            "meetings": [_meeting_view(m, now, names) for m in meetings],
-            "filters": shown,
-            "query": urlencode({k: v for k, v in shown.items() if v}),
-            "states": [s.value for s in MeetingState],
-            "levels": [lv.value for lv in MeetingLevel],
-            "total": total,
-            "page": page,
-            "pages": _pages(total),
-            "may_convene": policy.may_convene(who),
-        },
+        return [_meeting_view(m, now, names) for m in queries.meeting_rows(s, batch, now)]
+
+    listed = ListPage(
+        template="meetings.html",
+        listing=queries.MEETINGS,
+        statement=lambda _view: queries.meetings_statement(who),
+        rows=rows,
+        export=queries.meeting_export,
+        options=_meeting_options,
     )
+    return show_list(request, ctx, listed, {"may_convene": policy.may_convene(who)})
 
 
 def _active_requests(s: Session, who: Actor) -> list[dict[str, Any]]:
@@ -333,8 +421,8 @@ def _convene_form(
             "may_convene": policy.may_convene(who),
             "levels": [lv.value for lv in NEW_MEETING_LEVELS],
             "requests": requests,
-            "crisis_hours": f"{hours:g}",
-            "crisis_limit": span(dt.timedelta(hours=hours)),
+            "crisis_hours": format_number(hours),
+            "crisis_limit": duration(dt.timedelta(hours=hours)),
             "visibility": _visibility(policy.MEETING_DEFAULT),
             "v": values or {"idempotency_key": _key()},
             "error": error,
@@ -357,7 +445,8 @@ def _new_agenda(
     agenda = []
     for text in form.getlist("agenda_requests"):
         request_id = parse_record_id("agenda_requests", str(text))
-        agenda.append(AgendaEntry(titles.get(request_id, f"Request {request_id}"), request_id))
+        title = titles.get(request_id) or _("Request {id}").format(id=request_id)
+        agenda.append(AgendaEntry(title, request_id))
     lines = values.get("other_items", "").splitlines()
     agenda += [AgendaEntry(line.strip()) for line in lines if line.strip()]
     return agenda
@@ -388,13 +477,13 @@ async def convene_form(request: Request, ctx: Ctx, who: PageActor) -> Response:
 
 
 MEETING_DONE = {
-    "convened": "Meeting convened. Nobody can block it; the chair schedules it.",
-    "schedule": "Meeting scheduled.",
-    "agenda": "Agenda item added.",
-    "hold": "Meeting recorded as held, with who attended.",
-    "minutes": "Minutes recorded.",
-    "outcome": "Outcome of the agenda item recorded.",
-    "close": "Meeting closed: its record is complete.",
+    "convened": N_("Meeting convened. Nobody can block it; the chair schedules it."),
+    "schedule": N_("Meeting scheduled."),
+    "agenda": N_("Agenda item added."),
+    "hold": N_("Meeting recorded as held, with who attended."),
+    "minutes": N_("Minutes recorded."),
+    "outcome": N_("Outcome of the agenda item recorded."),
+    "close": N_("Meeting closed: its record is complete."),
 }
 # Time zones offered on the schedule form; any IANA name may be typed.
 ZONES = (
@@ -457,7 +546,7 @@ def _meeting_page(
             "names": names,
             "actions": actions,
             "missing": model.missing_for_closing(m["minutes"], _without_outcome(m)),
-            "done_text": MEETING_DONE.get(done or ""),
+            "done_text": _(MEETING_DONE[done]) if done in MEETING_DONE else None,
             "error": error,
             "v": values or {},
             "zones": ZONES,
@@ -471,7 +560,8 @@ def _meeting_page(
 async def act_on_meeting(
     request: Request, ctx: Ctx, who: PageActor, meeting_id: RecordId
 ) -> Response:
-    """The meeting page's forms: schedule, agenda, hold, minutes, outcomes, close."""
+    """The meeting page's forms: schedule, agenda, hold, minutes, outcomes, close. What cannot
+    be undone — recording it as held, closing it — is confirmed first."""
     form = await posted_form(request)
     action = str(form.get("action") or "")
     try:
@@ -479,6 +569,12 @@ async def act_on_meeting(
         if action == "close" and values.get("confirmed") != "yes":
             tried(ctx, lambda service: service.close(who, meeting_id))
             return _confirm_close(request, ctx, who, meeting_id)
+        if action == "hold" and values.get("confirmed") != "yes":
+            tried(
+                ctx,
+                lambda service: _meeting_form_action(service, who, meeting_id, form, values),
+            )
+            return _confirm_hold(request, ctx, who, meeting_id, form, values)
         with ctx.unit_of_work() as uow:
             _meeting_form_action(CouncilService(uow), who, meeting_id, form, values)
     except DomainError as exc:
@@ -529,7 +625,7 @@ def _meeting_form_action(
     elif action == "close":
         service.close(who, meeting_id)
     else:
-        raise InvalidInput("action", f"unknown action {action!r}")
+        raise InvalidInput("action", _("unknown action {action!r}").format(action=action))
 
 
 def _agenda_entry(service: CouncilService, who: Actor, values: dict[str, str]) -> AgendaEntry:
@@ -560,15 +656,67 @@ def _confirm_close(request: Request, ctx: Ctx, who: Actor, meeting_id: int) -> H
         request,
         "council_confirm.html",
         {
-            "question": f"Close meeting {m['id']}, “{m['title']}”?",
+            "question": _("Close meeting {id}, “{title}”?").format(id=m["id"], title=m["title"]),
             "consequences": [
-                "Its record becomes final: the minutes and the outcome of each of its "
-                f"{_plural(len(m['agenda']), 'agenda item')} can no longer be changed.",
-                "It leaves the chair's list of meetings to close.",
+                ngettext(
+                    "Its record becomes final: the minutes and the outcome of its "
+                    "{num} agenda item can no longer be changed.",
+                    "Its record becomes final: the minutes and the outcome of each of its "
+                    "{num} agenda items can no longer be changed.",
+                    len(m["agenda"]),
+                ).format(num=format_number(len(m["agenda"]))),
+                _("It leaves the chair's list of meetings to close."),
             ],
             "post_to": f"/meetings/{meeting_id}/act",
-            "fields": {"action": "close"},
-            "yes": "Yes, close the meeting",
+            "fields": [("action", "close")],
+            "yes": _("Yes, close the meeting"),
+            "back": f"/meetings/{meeting_id}",
+        },
+    )
+
+
+def _confirm_hold(
+    request: Request,
+    ctx: Ctx,
+    who: Actor,
+    meeting_id: int,
+    form: FormData,
+    values: dict[str, str],
+) -> HTMLResponse:
+    now = ctx.clock.now()
+    with ctx.reading() as s:
+        m = queries.get_meeting(s, who, meeting_id, now)
+    typed = values.get("held_at", "")
+    held_at = local_instant("held_at", typed, m["time_zone"] or "UTC") if typed.strip() else now
+    attended = [str(code) for code in form.getlist("attend")]
+    who_came = []
+    fields = [("action", "hold"), ("held_at", typed)]
+    for code in attended:
+        fields += [("attend", code)]
+        represented_by = values.get(f"represented_by_{code}", "").strip()
+        if represented_by:
+            fields += [(f"represented_by_{code}", represented_by)]
+            who_came.append(f"{code} ({represented_by})")
+        else:
+            who_came.append(code)
+    return TEMPLATES.TemplateResponse(
+        request,
+        "council_confirm.html",
+        {
+            "question": _("Record meeting {id}, “{title}”, as held?").format(
+                id=m["id"], title=m["title"]
+            ),
+            "consequences": [
+                _("Held at {moment}.").format(moment=format_moment(held_at)),
+                _("Attended: {delegations}.").format(delegations=", ".join(who_came)),
+                _(
+                    "It can no longer be rescheduled; the chair then records its minutes and "
+                    "an outcome for each agenda item, and closes it."
+                ),
+            ],
+            "post_to": f"/meetings/{meeting_id}/act",
+            "fields": fields,
+            "yes": _("Yes, record it as held"),
             "back": f"/meetings/{meeting_id}",
         },
     )
@@ -582,35 +730,40 @@ def _proposal_view(p: dict[str, Any], now: dt.datetime, names: dict[str, str]) -
     return {
         **p,
         "tabler_name": names.get(p["tabled_by"], p["tabled_by"]),
-        "silence_left": time_left(p["silence_deadline"], now) if silence else "",
+        "silence_left": time_left_text(p["silence_deadline"], now) if silence else "",
+    }
+
+
+def _proposal_options(_s: Session) -> dict[str, list[Option]]:
+    """The proposal list's filter choices, labelled in the viewer's language."""
+    return {
+        "state": _terms(ProposalState),
+        "procedure": [
+            Option(model.Procedure.SILENCE.value, _("silence procedure")),
+            Option(model.Procedure.MEETING.value, _("consensus in a meeting")),
+        ],
     }
 
 
 @router.get("/proposals", response_class=HTMLResponse)
-def proposals_page(
-    request: Request, ctx: Ctx, who: PageActor, page: PageNumber = 1, state: Choice = None
-) -> HTMLResponse:
-    shown = _known(state, ProposalState)
+def proposals_page(request: Request, ctx: Ctx, who: PageActor) -> Response:
+    """The council's proposals: filtered by state, procedure and the day tabled, searched by
+    title and text, sorted by any column, paged; the download holds the whole filtered view."""
     now = ctx.clock.now()
-    with ctx.reading() as s:
-        total, proposals = queries.list_proposals(
-            s, who, state=shown, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
-        )
+
+    def rows(s: Session, batch: list[Any]) -> list[dict[str, Any]]:
         names = _names(s)
-    return TEMPLATES.TemplateResponse(
-        request,
-        "proposals.html",
-        {
-            "proposals": [_proposal_view(p, now, names) for p in proposals],
-            "state": shown,
-            "query": urlencode({"state": shown} if shown else {}),
-            "states": [s.value for s in ProposalState],
-            "total": total,
-            "page": page,
-            "pages": _pages(total),
-            "may_table": policy.may_table(who),
-        },
+        return [_proposal_view(p, now, names) for p in queries.proposal_rows(s, batch)]
+
+    listed = ListPage(
+        template="proposals.html",
+        listing=queries.PROPOSALS,
+        statement=lambda _view: queries.proposals_statement(who),
+        rows=rows,
+        export=queries.proposal_export,
+        options=_proposal_options,
     )
+    return show_list(request, ctx, listed, {"may_table": policy.may_table(who)})
 
 
 def _agenda_meetings(s: Session, who: Actor, now: dt.datetime) -> list[dict[str, Any]]:
@@ -679,15 +832,16 @@ async def table_proposal_form(request: Request, ctx: Ctx, who: PageActor) -> Res
 
 
 PROPOSAL_DONE = {
-    "tabled": "Proposal tabled. Delegations may now state their positions.",
-    "position": "Position stated.",
-    "circulate": "Proposal circulated under the silence procedure.",
-    "consensus": "Consensus recorded: the proposal is adopted.",
-    "withdraw": "Proposal withdrawn.",
+    "tabled": N_("Proposal tabled. Delegations may now state their positions."),
+    "position": N_("Position stated."),
+    "circulate": N_("Proposal circulated under the silence procedure."),
+    "consensus": N_("Consensus recorded: the proposal is adopted."),
+    "withdraw": N_("Proposal withdrawn."),
 }
+# How an outcome was reached (translated in the template).
 PROCEDURES = {
-    "meeting": "by consensus, recorded by the chair",
-    "silence": "under the silence procedure: no objection by the deadline",
+    "meeting": N_("by consensus, recorded by the chair"),
+    "silence": N_("under the silence procedure: no objection by the deadline"),
 }
 
 
@@ -725,7 +879,7 @@ def _proposal_page(
             "own": own,
             "stances": [st.value for st in Stance],
             "procedures": PROCEDURES,
-            "done_text": PROPOSAL_DONE.get(done or ""),
+            "done_text": _(PROPOSAL_DONE[done]) if done in PROPOSAL_DONE else None,
             "error": error,
             "v": values or {},
         },
@@ -737,12 +891,15 @@ def _proposal_page(
 async def act_on_proposal(
     request: Request, ctx: Ctx, who: PageActor, proposal_id: RecordId
 ) -> Response:
-    """The proposal page's forms: position, circulate, consensus, withdraw."""
+    """The proposal page's forms: position, circulate, consensus, withdraw. What cannot be
+    undone — circulating under silence, breaking silence, recording consensus, withdrawing —
+    is confirmed first."""
     form = await posted_form(request)
     action = str(form.get("action") or "")
     try:
         values = _checked(form)
-        if action in ("consensus", "withdraw") and values.get("confirmed") != "yes":
+        asks = _asks_confirmation(ctx, who, proposal_id, values)
+        if asks and values.get("confirmed") != "yes":
             tried(ctx, lambda service: _proposal_form_action(service, who, proposal_id, values))
             return _confirm_proposal(request, ctx, who, proposal_id, values)
         with ctx.unit_of_work() as uow:
@@ -762,6 +919,17 @@ async def act_on_proposal(
     return RedirectResponse(f"/proposals/{proposal_id}?done={action}", status_code=303)
 
 
+def _asks_confirmation(ctx: Ctx, who: Actor, proposal_id: int, values: dict[str, str]) -> bool:
+    action = values.get("action", "")
+    if action in ("circulate", "consensus", "withdraw"):
+        return True
+    if action != "position" or values.get("stance", "").strip().lower() != Stance.OBJECT:
+        return False
+    with ctx.reading() as s:
+        state = ProposalState(queries.get_proposal(s, who, proposal_id, ctx.clock.now())["state"])
+    return model.breaks_silence(state, Stance.OBJECT)
+
+
 def _proposal_form_action(
     service: CouncilService, who: Actor, proposal_id: int, values: dict[str, str]
 ) -> None:
@@ -772,7 +940,7 @@ def _proposal_form_action(
             who, proposal_id, stance=values.get("stance", ""), reason=values.get("reason", "")
         )
     elif action == "circulate":
-        deadline = local_instant("deadline", values.get("deadline", ""), "UTC")
+        deadline = _silence_deadline(values)
         service.circulate(who, proposal_id, deadline=deadline, text=values.get("text") or None)
     elif action == "consensus":
         review = values.get("review_on", "").strip()
@@ -785,7 +953,12 @@ def _proposal_form_action(
     elif action == "withdraw":
         service.withdraw_proposal(who, proposal_id, values.get("reason", ""))
     else:
-        raise InvalidInput("action", f"unknown action {action!r}")
+        raise InvalidInput("action", _("unknown action {action!r}").format(action=action))
+
+
+def _silence_deadline(values: dict[str, str]) -> dt.datetime:
+    """The silence deadline typed, read in the viewer's time zone (the form says which)."""
+    return local_instant("deadline", values.get("deadline", ""), current_time_zone())
 
 
 def _confirm_proposal(
@@ -794,23 +967,53 @@ def _confirm_proposal(
     with ctx.reading() as s:
         p = queries.get_proposal(s, who, proposal_id, ctx.clock.now())
     action = values["action"]
+    named = {"id": p["id"], "title": p["title"]}
+    reason = _("Reason: {reason}").format(reason=values.get("reason", "").strip())
     if action == "consensus":
         review = values.get("review_on", "").strip()
-        question = f"Record consensus on proposal {p['id']}, “{p['title']}”?"
+        question = _("Record consensus on proposal {id}, “{title}”?").format(**named)
+        adopted = values.get("adopted_text", "").strip() or p["text"]
         consequences = [
-            "The proposal is adopted, by consensus: no objection stands.",
-            "Adopted text: " + (values.get("adopted_text", "").strip() or p["text"]),
-            f"Review on {review}." if review else "No review date.",
+            _("The proposal is adopted, by consensus: no objection stands."),
+            _("Adopted text: {text}").format(text=adopted),
+            _("Review on {day}.").format(day=review) if review else _("No review date."),
         ]
-        yes = "Yes, record consensus"
+        yes = _("Yes, record consensus")
+    elif action == "circulate":
+        question = _("Circulate proposal {id}, “{title}”, under the silence procedure?").format(
+            **named
+        )
+        circulated = values.get("text", "").strip() or p["text"]
+        consequences = [
+            _(
+                "It is adopted at {moment} unless a delegation objects, with a reason, before then."
+            ).format(moment=format_moment(_silence_deadline(values))),
+            _(
+                "Every delegation at the table is told now; those that have stated no "
+                "position are reminded 24 h and 1 h before the deadline."
+            ),
+            _("Text circulated: {text}").format(text=circulated),
+        ]
+        yes = _("Yes, circulate under silence")
+    elif action == "position":
+        question = _("Break silence on proposal {id}, “{title}”?").format(**named)
+        consequences = [
+            _(
+                "Your delegation's objection breaks silence: the proposal is not adopted at "
+                "its deadline and returns to discussion."
+            ),
+            _("Every delegation at the table is told of the objection and its reason."),
+            reason,
+        ]
+        yes = _("Yes, object and break silence")
     else:
-        question = f"Withdraw proposal {p['id']}, “{p['title']}”?"
+        question = _("Withdraw proposal {id}, “{title}”?").format(**named)
         consequences = [
-            "It leaves the council's discussion; positions stated on it are kept.",
-            "Reason: " + values.get("reason", "").strip(),
+            _("It leaves the council's discussion; positions stated on it are kept."),
+            reason,
         ]
-        yes = "Yes, withdraw the proposal"
-    keep = ("action", "adopted_text", "review_on", "reason")
+        yes = _("Yes, withdraw the proposal")
+    keep = ("action", "adopted_text", "review_on", "reason", "deadline", "text", "stance")
     return TEMPLATES.TemplateResponse(
         request,
         "council_confirm.html",
@@ -818,7 +1021,7 @@ def _confirm_proposal(
             "question": question,
             "consequences": consequences,
             "post_to": f"/proposals/{proposal_id}/act",
-            "fields": {k: values[k] for k in keep if k in values},
+            "fields": [(k, values[k]) for k in keep if k in values],
             "yes": yes,
             "back": f"/proposals/{proposal_id}",
         },

@@ -21,6 +21,8 @@ from shieldwall.council.model import (
 )
 from shieldwall.delegations.model import DelegationKind
 from shieldwall.kit.errors import Forbidden
+from shieldwall.kit.i18n import N_
+from shieldwall.kit.i18n import gettext as _
 
 # Meetings, agendas, proposals and positions are the council's business unless released wider.
 MEETING_DEFAULT = Releasability.COUNCIL
@@ -31,14 +33,15 @@ SEATED_KINDS = frozenset({DelegationKind.MEMBER, DelegationKind.PARTNER})
 
 
 class Action(StrEnum):
-    CONVENE = "convene the council"
-    CHAIR = "chair a meeting"  # schedule, hold, record minutes and outcomes, close
-    ADD_AGENDA_ITEM = "add an agenda item"
-    TABLE_PROPOSAL = "table a proposal"
-    STATE_POSITION = "state a position"
-    CIRCULATE = "circulate a proposal under the silence procedure"
-    RECORD_CONSENSUS = "record consensus"
-    WITHDRAW_PROPOSAL = "withdraw a proposal"
+    # Marked for the catalogue: a refusal names the action in the reader's language.
+    CONVENE = N_("convene the council")
+    CHAIR = N_("chair a meeting")  # schedule, hold, record minutes and outcomes, close
+    ADD_AGENDA_ITEM = N_("add an agenda item")
+    TABLE_PROPOSAL = N_("table a proposal")
+    STATE_POSITION = N_("state a position")
+    CIRCULATE = N_("circulate a proposal under the silence procedure")
+    RECORD_CONSENSUS = N_("record consensus")
+    WITHDRAW_PROPOSAL = N_("withdraw a proposal")
 
 
 _OWN = frozenset({Relation.OWNER})
@@ -84,7 +87,9 @@ def require_in_the_council(actor: Actor, action: Action, kind: DelegationKind, c
     if not in_the_council(kind):
         who = actor.delegation or actor.name
         raise Forbidden(
-            f"{who} may not {action.value} for {code}: {code} does not sit in the council"
+            _("{who} may not {action} for {code}: {code} does not sit in the council").format(
+                who=who, action=_(action.value), code=code
+            )
         )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from shieldwall.access.model import Actor
@@ -19,7 +19,10 @@ from shieldwall.council.visibility import readable_meetings, readable_proposals
 from shieldwall.delegations.model import DelegationKind, is_seated
 from shieldwall.delegations.tables import Delegation
 from shieldwall.kit.errors import InvalidInput, NotFound
+from shieldwall.kit.i18n import N_, term
+from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.inbox import Waiting
+from shieldwall.kit.listing import Column, Filter, FilterKind, Listing, Option
 
 
 def position_history(session: Session, proposal_id: int) -> list[StatedPosition]:
@@ -53,7 +56,8 @@ def _choice(field: str, value: str | None, enum: Any) -> str | None:
     try:
         return str(enum(value).value)
     except ValueError:
-        raise InvalidInput(field, f"use one of {', '.join(e.value for e in enum)}") from None
+        choices = ", ".join(e.value for e in enum)
+        raise InvalidInput(field, _("use one of {choices}").format(choices=choices)) from None
 
 
 def meeting_dict(m: Meeting, codes: dict[int, str], now: dt.datetime) -> dict[str, Any]:
@@ -122,7 +126,7 @@ def get_meeting(
         select(Meeting).where(Meeting.id == meeting_id, readable_meetings(reader))
     )
     if meeting is None:
-        raise NotFound(f"meeting {meeting_id} does not exist")
+        raise NotFound(_("meeting {id} does not exist").format(id=meeting_id))
     codes = _codes(session)
     view = meeting_dict(meeting, codes, now)
     view["agenda"] = _agenda(session, reader, meeting.id)
@@ -186,6 +190,155 @@ def proposal_dict(p: Proposal, codes: dict[int, str]) -> dict[str, Any]:
     }
 
 
+# ---- the lists people search (kit.listing) ----------------------------------------------------
+
+_CONVENER_CODE = (
+    select(Delegation.code).where(Delegation.id == Meeting.convened_by_id).scalar_subquery()
+)
+# A meeting's day: when it starts, or, until it is scheduled, when it was convened.
+_MEETING_DAY = func.coalesce(Meeting.starts_at, Meeting.convened_at)
+
+MEETINGS = Listing(
+    path="/meetings",
+    name="meetings",
+    tiebreak=Meeting.id,
+    columns=(
+        Column("id", "#", Meeting.id, numeric=True),
+        Column("title", N_("Meeting"), Meeting.title),
+        Column("level", N_("Level"), Meeting.level),
+        Column("convened_by", N_("Convened by"), _CONVENER_CODE),
+        Column("when", N_("When"), _MEETING_DAY, exported=False),
+        Column("hold_by", N_("Time limit"), Meeting.hold_by, exported=False),
+        # The download's own columns: times in UTC, as a spreadsheet holds them.
+        Column("state", N_("State"), shown=False),
+        Column("crisis", N_("Crisis consultation"), shown=False),
+        Column("convened_at", N_("Convened at (UTC)"), shown=False),
+        Column("starts_at", N_("Starts at (UTC)"), shown=False),
+        Column("time_zone", N_("Time zone"), shown=False),
+        Column("place", N_("Place"), shown=False),
+        Column("hold_by_utc", N_("Hold by (UTC)"), shown=False),
+    ),
+    filters=(
+        Filter("kind", N_("Kind"), Meeting.crisis),
+        Filter("state", N_("State"), Meeting.state),
+        Filter("level", N_("Level"), Meeting.level),
+        Filter("convened_by", N_("Convened by"), Meeting.convened_by_id),
+        Filter("from", N_("From"), _MEETING_DAY, FilterKind.DATE_FROM),
+        Filter("to", N_("To"), _MEETING_DAY, FilterKind.DATE_TO),
+    ),
+    search=(Meeting.title,),
+    search_label=N_("Search the titles"),
+    default_sort="-when",
+    page_size=25,
+)
+
+
+def convener_options(session: Session) -> list[Option]:
+    """Who may have convened a meeting: the council's delegations (members, partners and the
+    secretariat), by name."""
+    kinds = [k.value for k in (DelegationKind.MEMBER, DelegationKind.PARTNER)]
+    kinds.append(DelegationKind.SECRETARIAT.value)
+    rows = session.scalars(
+        select(Delegation).where(Delegation.kind.in_(kinds)).order_by(Delegation.code)
+    )
+    return [Option(d.code, f"{d.name} ({d.code})", d.id) for d in rows]
+
+
+def meetings_statement(reader: Actor) -> Select[Any]:
+    """The meetings ``reader`` may see, for the list to filter, sort and page."""
+    return select(Meeting).where(readable_meetings(reader))
+
+
+def meeting_rows(session: Session, rows: list[Any], now: dt.datetime) -> list[dict[str, Any]]:
+    codes = _codes(session)
+    return [meeting_dict(row[0], codes, now) for row in rows]
+
+
+def meeting_export(m: dict[str, Any]) -> dict[str, Any]:
+    """A meeting as the list's download holds it (the council's words in the reader's
+    language, times in UTC)."""
+    return {
+        "id": m["id"],
+        "title": m["title"],
+        "level": term(m["level"]),
+        "convened_by": m["convened_by"],
+        "state": term(m["state"]),
+        "crisis": m["crisis"],
+        "convened_at": m["convened_at"],
+        "starts_at": m["starts_at"],
+        "time_zone": m["time_zone"],
+        "place": m["place"],
+        "hold_by_utc": m["hold_by"],
+    }
+
+
+def _by_procedure(procedure: str) -> ColumnElement[bool]:
+    """A proposal decided, or being decided, by ``procedure``: under silence now or adopted
+    under it; or adopted by consensus recorded in a meeting."""
+    decided = select(Outcome.proposal_id).where(Outcome.procedure == procedure)
+    if procedure == model.Procedure.SILENCE:
+        return or_(Proposal.state == ProposalState.UNDER_SILENCE.value, Proposal.id.in_(decided))
+    return Proposal.id.in_(decided)
+
+
+_TABLER_CODE = (
+    select(Delegation.code).where(Delegation.id == Proposal.tabled_by_id).scalar_subquery()
+)
+
+PROPOSALS = Listing(
+    path="/proposals",
+    name="proposals",
+    tiebreak=Proposal.id,
+    columns=(
+        Column("id", "#", Proposal.id, numeric=True),
+        Column("title", N_("Proposal"), Proposal.title),
+        Column("kind", N_("Kind"), Proposal.kind),
+        Column("tabled_by", N_("Tabled by"), _TABLER_CODE),
+        Column("tabled_at", N_("Tabled at"), Proposal.tabled_at, exported=False),
+        Column("state", N_("State"), Proposal.state),
+        Column(
+            "silence_deadline", N_("Silence deadline"), Proposal.silence_deadline, exported=False
+        ),
+        Column("tabled_at_utc", N_("Tabled at (UTC)"), shown=False),
+        Column("deadline_utc", N_("Silence deadline (UTC)"), shown=False),
+        Column("text", N_("Text"), shown=False),
+    ),
+    filters=(
+        Filter("state", N_("State"), Proposal.state),
+        Filter("procedure", N_("Procedure"), where=_by_procedure),
+        Filter("from", N_("Tabled from"), Proposal.tabled_at, FilterKind.DATE_FROM),
+        Filter("to", N_("Tabled until"), Proposal.tabled_at, FilterKind.DATE_TO),
+    ),
+    search=(Proposal.title, Proposal.text),
+    search_label=N_("Search the titles and texts"),
+    default_sort="-tabled_at",
+    page_size=25,
+)
+
+
+def proposals_statement(reader: Actor) -> Select[Any]:
+    """The proposals ``reader`` may see, for the list to filter, sort and page."""
+    return select(Proposal).where(readable_proposals(reader))
+
+
+def proposal_rows(session: Session, rows: list[Any]) -> list[dict[str, Any]]:
+    codes = _codes(session)
+    return [proposal_dict(row[0], codes) for row in rows]
+
+
+def proposal_export(p: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": p["id"],
+        "title": p["title"],
+        "kind": term(p["kind"]),
+        "tabled_by": p["tabled_by"],
+        "state": term(p["state"]),
+        "tabled_at_utc": p["tabled_at"],
+        "deadline_utc": p["silence_deadline"],
+        "text": p["text"],
+    }
+
+
 def list_proposals(
     session: Session,
     reader: Actor,
@@ -218,7 +371,7 @@ def get_proposal(
         select(Proposal).where(Proposal.id == proposal_id, readable_proposals(reader))
     )
     if proposal is None:
-        raise NotFound(f"proposal {proposal_id} does not exist")
+        raise NotFound(_("proposal {id} does not exist").format(id=proposal_id))
     view = proposal_dict(proposal, _codes(session))
     history = position_history(session, proposal.id)
     current = model.current_positions(history)
@@ -328,7 +481,8 @@ def delegations_without_position(
 def waiting_for(session: Session, reader: Actor, now: dt.datetime) -> list[Waiting]:
     """What the council asks of the reader's delegation now: meetings to attend, proposals
     awaiting its position (with the silence deadline), and for the chair meetings to schedule
-    or close."""
+    or close. The title and the action are written in the reader's language; the kind stays
+    the platform's word (marked in ``model``), translated where it is shown."""
     if reader.delegation_id is None:
         return []
     lines = _meetings_waiting(session, reader, now)
@@ -350,9 +504,14 @@ def _meetings_waiting(session: Session, reader: Actor, now: dt.datetime) -> list
             continue
         kind, action = step
         due = m.starts_at if m.state == MeetingState.SCHEDULED.value else m.hold_by
-        what = f"{'Crisis consultation' if m.crisis else 'Meeting'} {m.id}: {m.title}"
+        if m.crisis:
+            what = _("Crisis consultation {id}: {title}").format(id=m.id, title=m.title)
+        else:
+            what = _("Meeting {id}: {title}").format(id=m.id, title=m.title)
         since = m.held_at or m.convened_at
-        lines.append(Waiting(kind, what, action, f"/meetings/{m.id}", "meeting", m.id, due, since))
+        lines.append(
+            Waiting(kind, what, _(action), f"/meetings/{m.id}", "meeting", m.id, due, since)
+        )
     return lines
 
 
@@ -370,11 +529,11 @@ def _proposals_waiting(session: Session, reader: Actor) -> list[Waiting]:
         silence = p.state == ProposalState.UNDER_SILENCE.value
         lines.append(
             Waiting(
-                "proposal under silence" if silence else "proposal awaiting your position",
-                f"Proposal {p.id}: {p.title}",
-                "object before the deadline, or stay silent to agree"
+                N_("proposal under silence") if silence else N_("proposal awaiting your position"),
+                _("Proposal {id}: {title}").format(id=p.id, title=p.title),
+                _("object before the deadline, or stay silent to agree")
                 if silence
-                else "state your position",
+                else _("state your position"),
                 f"/proposals/{p.id}",
                 "proposal",
                 p.id,

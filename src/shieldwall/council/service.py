@@ -10,6 +10,7 @@ scheduler's deadlines leave one consistent state. The audit chain's lock always 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,7 +28,6 @@ from shieldwall.council.model import (
     Procedure,
     ProposalKind,
     ProposalState,
-    Stance,
 )
 from shieldwall.council.policy import (
     MEETING_DEFAULT,
@@ -58,6 +58,8 @@ from shieldwall.kit.errors import (
     NotFound,
     RuleViolation,
 )
+from shieldwall.kit.i18n import N_, format_moment, term
+from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.uow import UnitOfWork
 from shieldwall.notifications.service import NotificationService
 
@@ -77,7 +79,9 @@ def time_zone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput("time_zone", f"no time zone {name!r}; use an IANA name") from None
+        raise InvalidInput(
+            "time_zone", _("no time zone {name!r}; use an IANA name").format(name=name)
+        ) from None
     return name
 
 
@@ -89,8 +93,23 @@ def secretariat_ids(session: Session) -> list[int]:
     )
 
 
-def _when(at: dt.datetime | None) -> str:
-    return "—" if at is None else at.astimezone(dt.UTC).strftime("%d %b %Y %H:%M UTC")
+def meeting_name(meeting_id: int) -> str:
+    """A meeting as a refusal names it, in the reader's language."""
+    return _("meeting {id}").format(id=meeting_id)
+
+
+def proposal_name(proposal_id: int) -> str:
+    return _("proposal {id}").format(id=proposal_id)
+
+
+# A notice's subject and body are functions that write them: each is called for each recipient,
+# in that recipient's language and time zone (``NotificationService.notify``).
+Write = Callable[[], str]
+# The subject of each reminder before a silence deadline (``model.REMINDERS``).
+SILENCE_ENDS = {
+    "24 h": N_("Silence ends in 24 h: {title}"),
+    "1 h": N_("Silence ends in 1 h: {title}"),
+}
 
 
 class CouncilService:
@@ -100,11 +119,15 @@ class CouncilService:
         self.uow = uow
         self.s = uow.session
 
-    def _tell(self, delegation_ids: list[int], subject: str, body: str, link: str) -> None:
+    def _tell(self, delegation_ids: list[int], subject: Write, body: Write, link: str) -> None:
         """Notify these delegations' users, in this transaction (the outbox): the notice
-        exists if and only if the change it tells of was committed."""
+        exists if and only if the change it tells of was committed. The subject and the body
+        are written for each recipient, in its language and time zone."""
         NotificationService(self.uow).notify(
-            delegation_ids=delegation_ids, subject=subject[:200], body=body, link=link
+            delegation_ids=delegation_ids,
+            subject=lambda: subject()[:200],
+            body=body,
+            link=link,
         )
 
     def _everyone(self) -> list[int]:
@@ -144,7 +167,9 @@ class CouncilService:
             return again
         now = self.uow.clock.now()
         if crisis and not reason.strip():
-            raise InvalidInput("reason", "a crisis consultation needs the reason it is asked for")
+            raise InvalidInput(
+                "reason", _("a crisis consultation needs the reason it is asked for")
+            )
         meeting = Meeting(
             title=_title(title, "title"),
             level=level_v.value,
@@ -170,12 +195,28 @@ class CouncilService:
         return meeting.id
 
     def _tell_convened(self, meeting: Meeting, convener: Delegation) -> None:
-        what = "Crisis consultation" if meeting.crisis else "Meeting"
-        limit = f" It must be held by {_when(meeting.hold_by)}." if meeting.hold_by else ""
+        def subject() -> str:
+            if meeting.crisis:
+                what = _("Crisis consultation convened by {code}: {title}")
+            else:
+                what = _("Meeting convened by {code}: {title}")
+            return what.format(code=convener.code, title=meeting.title)
+
+        def body() -> str:
+            if meeting.hold_by is None:
+                return _("{name} convened the council at {level} level.").format(
+                    name=convener.name, level=term(meeting.level)
+                )
+            return _(
+                "{name} convened the council at {level} level. It must be held by {moment}."
+            ).format(
+                name=convener.name, level=term(meeting.level), moment=format_moment(meeting.hold_by)
+            )
+
         self._tell(
             [d for d in self._everyone() if d != convener.id],
-            f"{what} convened by {convener.code}: {meeting.title}",
-            f"{convener.name} convened the council at {meeting.level} level.{limit}",
+            subject,
+            body,
             f"/meetings/{meeting.id}",
         )
 
@@ -184,15 +225,16 @@ class CouncilService:
         secretariat); it convenes for itself only."""
         if code is None:
             if actor.delegation is None:
-                raise InvalidInput("convened_by", "name the delegation that convenes")
+                raise InvalidInput("convened_by", _("name the delegation that convenes"))
             code = actor.delegation
         delegation = delegation_by_code(self.s, code, "convened_by")
         kind = DelegationKind(delegation.kind)
         require_in_the_council(actor, Action.CONVENE, kind, delegation.code)
-        require(actor, Action.CONVENE, owner_id=delegation.id, record=f"for {delegation.code}")
+        record = _("for {code}").format(code=delegation.code)
+        require(actor, Action.CONVENE, owner_id=delegation.id, record=record)
         if not is_seated(delegation.joined_on, delegation.left_on, self.uow.clock.now().date()):
             raise RuleViolation(
-                f"{delegation.code} is not seated in the council today",
+                _("{code} is not seated in the council today").format(code=delegation.code),
                 rule="only seated delegations convene the council",
             )
         return delegation
@@ -200,13 +242,13 @@ class CouncilService:
     def _hold_by(self, crisis: bool, now: dt.datetime, hours: float | None) -> dt.datetime | None:
         if not crisis:
             if hours is not None:
-                raise InvalidInput("hold_within_hours", "only a crisis consultation has one")
+                raise InvalidInput("hold_within_hours", _("only a crisis consultation has one"))
             return None
         if hours is None:
             hours = self.uow.settings.crisis_consultation_hours
         if not 0 < hours <= 24 * 365:
             raise InvalidInput(
-                "hold_within_hours", "give a number of hours from 1 minute to a year"
+                "hold_within_hours", _("give a number of hours from 1 minute to a year")
             )
         return model.crisis_deadline(now, dt.timedelta(hours=hours))
 
@@ -223,10 +265,12 @@ class CouncilService:
         meeting, now = self._meeting_for(actor, meeting_id, Action.CHAIR), self.uow.clock.now()
         before = _snap(meeting)
         state = model.meeting_transition(
-            MeetingState(meeting.state), MeetingAction.SCHEDULE, f"meeting {meeting_id}"
+            MeetingState(meeting.state), MeetingAction.SCHEDULE, meeting_name(meeting_id)
         )
         if starts_at < now:
-            raise InvalidInput("starts_at", "a meeting is scheduled from now on, not in the past")
+            raise InvalidInput(
+                "starts_at", _("a meeting is scheduled from now on, not in the past")
+            )
         meeting.state, meeting.starts_at = state.value, starts_at
         meeting.place = _title(place, "place")
         meeting.time_zone = time_zone(time_zone_name)
@@ -236,8 +280,10 @@ class CouncilService:
         )
         self._tell(
             self._everyone(),
-            f"Meeting {meeting.id} scheduled: {meeting.title}",
-            f"{_when(starts_at)} (announced in {meeting.time_zone}), {meeting.place}.",
+            lambda: _("Meeting {id} scheduled: {title}").format(id=meeting.id, title=meeting.title),
+            lambda: _("{moment} (announced in {zone}), {place}.").format(
+                moment=format_moment(starts_at), zone=meeting.time_zone, place=meeting.place
+            ),
             f"/meetings/{meeting.id}",
         )
 
@@ -247,10 +293,10 @@ class CouncilService:
             actor,
             Action.ADD_AGENDA_ITEM,
             owner_id=meeting.convened_by_id,
-            record=f"meeting {meeting_id}",
+            record=meeting_name(meeting_id),
         )
         model.meeting_transition(
-            MeetingState(meeting.state), MeetingAction.ADD_AGENDA_ITEM, f"meeting {meeting_id}"
+            MeetingState(meeting.state), MeetingAction.ADD_AGENDA_ITEM, meeting_name(meeting_id)
         )
         item = self._add_item(actor, meeting, entry)
         return item.id
@@ -265,7 +311,10 @@ class CouncilService:
                 )
             )
             if found is None:
-                raise InvalidInput("request_id", f"request {entry.request_id} does not exist")
+                raise InvalidInput(
+                    "request_id",
+                    _("request {id} does not exist").format(id=entry.request_id),
+                )
         if entry.proposal_id is not None:
             self.load_proposal(actor, entry.proposal_id, field="proposal_id")
         last = self.s.scalar(
@@ -301,12 +350,12 @@ class CouncilService:
         meeting, now = self._meeting_for(actor, meeting_id, Action.CHAIR), self.uow.clock.now()
         before = _snap(meeting)
         state = model.meeting_transition(
-            MeetingState(meeting.state), MeetingAction.HOLD, f"meeting {meeting_id}"
+            MeetingState(meeting.state), MeetingAction.HOLD, meeting_name(meeting_id)
         )
         held_at = held_at or now
         model.require_held_not_in_future(held_at, now)
         if not attendance:
-            raise InvalidInput("attendance", "name at least one delegation that attended")
+            raise InvalidInput("attendance", _("name at least one delegation that attended"))
         for code, represented_by in sorted(attendance.items()):
             delegation = delegation_by_code(self.s, code, "attendance")
             self.s.add(
@@ -327,10 +376,10 @@ class CouncilService:
     ) -> None:
         meeting, now = self._meeting_for(actor, meeting_id, Action.CHAIR), self.uow.clock.now()
         model.meeting_transition(
-            MeetingState(meeting.state), MeetingAction.RECORD, f"meeting {meeting_id}"
+            MeetingState(meeting.state), MeetingAction.RECORD, meeting_name(meeting_id)
         )
         if not minutes.strip():
-            raise InvalidInput("minutes", "the minutes cannot be empty")
+            raise InvalidInput("minutes", _("the minutes cannot be empty"))
         before = {"minutes": meeting.minutes, "illustrative": meeting.minutes_illustrative}
         meeting.minutes, meeting.minutes_illustrative = minutes.strip(), illustrative
         after = {"minutes": meeting.minutes, "illustrative": illustrative}
@@ -341,13 +390,17 @@ class CouncilService:
     ) -> None:
         meeting, now = self._meeting_for(actor, meeting_id, Action.CHAIR), self.uow.clock.now()
         model.meeting_transition(
-            MeetingState(meeting.state), MeetingAction.RECORD, f"meeting {meeting_id}"
+            MeetingState(meeting.state), MeetingAction.RECORD, meeting_name(meeting_id)
         )
         item = self.s.get(AgendaItem, item_id)
         if item is None or item.meeting_id != meeting.id:
-            raise NotFound(f"meeting {meeting_id} has no agenda item {item_id}")
+            raise NotFound(
+                _("meeting {meeting} has no agenda item {item}").format(
+                    meeting=meeting_id, item=item_id
+                )
+            )
         if not outcome.strip():
-            raise InvalidInput("outcome", "say what came of the agenda item")
+            raise InvalidInput("outcome", _("say what came of the agenda item"))
         before = {"outcome": item.outcome}
         item.outcome, item.outcome_recorded_at = outcome.strip(), now
         after = {"outcome": item.outcome}
@@ -357,7 +410,7 @@ class CouncilService:
         meeting, now = self._meeting_for(actor, meeting_id, Action.CHAIR), self.uow.clock.now()
         before = _snap(meeting)
         state = model.meeting_transition(
-            MeetingState(meeting.state), MeetingAction.CLOSE, f"meeting {meeting_id}"
+            MeetingState(meeting.state), MeetingAction.CLOSE, meeting_name(meeting_id)
         )
         pending = self.s.scalars(
             select(AgendaItem.title)
@@ -382,10 +435,15 @@ class CouncilService:
         meeting.flagged_late_at = now
         after = {"hold_by": meeting.hold_by, "state": meeting.state, "flagged_late_at": now}
         self.uow.audit(SYSTEM, now, "meeting.flag_late", "meeting", meeting.id, None, after)
+        hold_by = meeting.hold_by
         self._tell(
             [meeting.convened_by_id, *secretariat_ids(self.s)],
-            f"Crisis consultation {meeting.id} not held in time: {meeting.title}",
-            f"It was to be held by {_when(meeting.hold_by)} and has not been.",
+            lambda: _("Crisis consultation {id} not held in time: {title}").format(
+                id=meeting.id, title=meeting.title
+            ),
+            lambda: _("It was to be held by {moment} and has not been.").format(
+                moment=format_moment(hold_by)
+            ),
             f"/meetings/{meeting.id}",
         )
         return True
@@ -399,12 +457,12 @@ class CouncilService:
             .with_for_update()
         )
         if meeting is None:
-            raise NotFound(f"meeting {meeting_id} does not exist")
+            raise NotFound(_("meeting {id} does not exist").format(id=meeting_id))
         return meeting
 
     def _meeting_for(self, actor: Actor, meeting_id: int, permission: Action) -> Meeting:
         meeting = self.load_meeting(actor, meeting_id)
-        require(actor, permission, owner_id=meeting.convened_by_id, record=f"meeting {meeting_id}")
+        require(actor, permission, owner_id=meeting.convened_by_id, record=meeting_name(meeting_id))
         return meeting
 
     # ---- proposals ---------------------------------------------------------------------------
@@ -428,14 +486,14 @@ class CouncilService:
         try:
             kind_v = ProposalKind(kind)
         except ValueError:
-            raise InvalidInput("kind", "use decision or statement") from None
+            raise InvalidInput("kind", _("use decision or statement")) from None
         released = widened("releasability", PROPOSAL_DEFAULT, releasability)
         tabler = self._tabler(actor, tabled_by)
         again = idempotency.replayed(self.s, actor.name, "proposal", idempotency_key, payload)
         if again is not None:
             return again
         if not text.strip():
-            raise InvalidInput("text", "a proposal needs the text to be decided")
+            raise InvalidInput("text", _("a proposal needs the text to be decided"))
         now = self.uow.clock.now()
         proposal = Proposal(
             title=_title(title, "title"),
@@ -461,11 +519,12 @@ class CouncilService:
     def _tabler(self, actor: Actor, code: str | None) -> Delegation:
         code = code or actor.delegation
         if code is None:
-            raise InvalidInput("tabled_by", "name the delegation that tables the proposal")
+            raise InvalidInput("tabled_by", _("name the delegation that tables the proposal"))
         delegation = delegation_by_code(self.s, code, "tabled_by")
         kind = DelegationKind(delegation.kind)
         require_in_the_council(actor, Action.TABLE_PROPOSAL, kind, delegation.code)
-        require(actor, Action.TABLE_PROPOSAL, owner_id=delegation.id, record=f"for {code}")
+        record = _("for {code}").format(code=code)
+        require(actor, Action.TABLE_PROPOSAL, owner_id=delegation.id, record=record)
         return delegation
 
     def state_position(
@@ -485,14 +544,15 @@ class CouncilService:
         chosen = model.stance("stance", stance)
         model.require_reason_for_objection(chosen, reason)
         state = ProposalState(proposal.state)
-        model.require_open(state, f"proposal {proposal_id}", "state a position on")
+        model.require_open(state, proposal_name(proposal_id), N_("state a position on"))
         under_silence = state == ProposalState.UNDER_SILENCE
         before = _psnap(proposal)
         if under_silence:
             assert proposal.silence_deadline is not None
             model.require_silence_open(proposal.silence_deadline, now)
-            if chosen == Stance.OBJECT:
+            if model.breaks_silence(state, chosen):
                 proposal.state = ProposalState.IN_DISCUSSION.value
+                # Stored as the record of why, in the platform's source language.
                 proposal.state_reason = f"{delegation.code} broke silence: {reason.strip()}"
                 proposal.silence_deadline = None
         position = Position(
@@ -509,11 +569,15 @@ class CouncilService:
         self.s.flush()
         after = {**_psnap(proposal), "delegation": delegation.code, "stance": chosen.value}
         self.uow.audit(actor, now, "proposal.position", "proposal", proposal.id, before, after)
-        if under_silence and chosen == Stance.OBJECT:
+        if model.breaks_silence(state, chosen):
             self._tell(
                 self._everyone(),
-                f"{delegation.code} broke silence: {proposal.title}",
-                f"Its objection: {reason.strip()} The proposal returns to discussion.",
+                lambda: _("{code} broke silence: {title}").format(
+                    code=delegation.code, title=proposal.title
+                ),
+                lambda: _("Its objection: {reason} The proposal returns to discussion.").format(
+                    reason=reason.strip()
+                ),
                 f"/proposals/{proposal.id}",
             )
         return position.id
@@ -521,16 +585,23 @@ class CouncilService:
     def _position_taker(self, actor: Actor, proposal_id: int, on: dt.date) -> Delegation:
         if actor.delegation is None or not sits_at_the_table(actor.delegation_kind):
             raise Forbidden(
-                f"{actor.delegation or actor.name} may not {Action.STATE_POSITION.value}: "
-                "member and partner delegations state positions, each for itself"
+                _(
+                    "{who} may not {action}: "
+                    "member and partner delegations state positions, each for itself"
+                ).format(who=actor.delegation or actor.name, action=_(Action.STATE_POSITION.value))
             )
         delegation = delegation_by_code(self.s, actor.delegation, "delegation")
         require(
-            actor, Action.STATE_POSITION, owner_id=delegation.id, record=f"proposal {proposal_id}"
+            actor,
+            Action.STATE_POSITION,
+            owner_id=delegation.id,
+            record=proposal_name(proposal_id),
         )
         if not is_seated(delegation.joined_on, delegation.left_on, on):
             raise RuleViolation(
-                f"{delegation.code} is not seated in the council on {on}",
+                _("{code} is not seated in the council on {day}").format(
+                    code=delegation.code, day=on.isoformat()
+                ),
                 rule="only seated delegations state positions",
             )
         return delegation
@@ -546,7 +617,7 @@ class CouncilService:
         )
         if proposal.state != ProposalState.IN_DISCUSSION:
             raise IllegalTransition(
-                f"proposal {proposal_id}", proposal.state, "circulate under silence"
+                proposal_name(proposal_id), proposal.state, N_("circulate under silence")
             )
         model.require_future_deadline(deadline, now)
         before = _psnap(proposal)
@@ -559,8 +630,12 @@ class CouncilService:
         self.uow.audit(actor, now, "proposal.silence", "proposal", proposal.id, before, after)
         self._tell(
             self._everyone(),
-            f"Under silence until {_when(deadline)}: {proposal.title}",
-            "Adopted at the deadline unless a delegation objects, with a reason, before it.",
+            lambda: _("Under silence until {moment}: {title}").format(
+                moment=format_moment(deadline), title=proposal.title
+            ),
+            lambda: _(
+                "Adopted at the deadline unless a delegation objects, with a reason, before it."
+            ),
             f"/proposals/{proposal.id}",
         )
 
@@ -577,7 +652,7 @@ class CouncilService:
         proposal = self._proposal_for(actor, proposal_id, Action.RECORD_CONSENSUS)
         if proposal.state != ProposalState.IN_DISCUSSION:
             raise IllegalTransition(
-                f"proposal {proposal_id}", proposal.state, "record consensus on"
+                proposal_name(proposal_id), proposal.state, N_("record consensus on")
             )
         model.require_consensus(
             model.current_positions(position_history(self.s, proposal.id)).values()
@@ -630,11 +705,14 @@ class CouncilService:
         after = {**_psnap(proposal), "procedure": procedure.value, "decided_at": decided_at}
         now = self.uow.clock.now()
         self.uow.audit(actor, now, "proposal.adopt", "proposal", proposal.id, before, after)
-        how = "no objection by its deadline" if procedure == Procedure.SILENCE else "consensus"
+        if procedure == Procedure.SILENCE:
+            how = N_("Adopted by no objection by its deadline on {moment}.")
+        else:
+            how = N_("Adopted by consensus on {moment}.")
         self._tell(
             self._everyone(),
-            f"Adopted: {proposal.title}",
-            f"Adopted by {how} on {_when(decided_at)}.",
+            lambda: _("Adopted: {title}").format(title=proposal.title),
+            lambda: _(how).format(moment=format_moment(decided_at)),
             f"/proposals/{proposal.id}",
         )
         return outcome.id
@@ -657,12 +735,15 @@ class CouncilService:
             )
         )
         silent = [d.id for d in seated_at_table(self.s, now.date()) if d.id not in stated]
-        deadline = proposal.silence_deadline.astimezone(dt.UTC).isoformat()
+        ends = proposal.silence_deadline
+        deadline = ends.astimezone(dt.UTC).isoformat()
         return NotificationService(self.uow).notify(
             delegation_ids=silent,
-            subject=f"Silence ends in {mark}: {proposal.title}"[:200],
-            body=f"Adopted at {_when(proposal.silence_deadline)} unless a delegation objects "
-            "before it. Your delegation has stated no position.",
+            subject=lambda: _(SILENCE_ENDS[mark]).format(title=proposal.title)[:200],
+            body=lambda: _(
+                "Adopted at {moment} unless a delegation objects before it. "
+                "Your delegation has stated no position."
+            ).format(moment=format_moment(ends)),
             link=f"/proposals/{proposal.id}",
             key=f"proposal:{proposal.id}:silence:{deadline}:{mark}",
         )
@@ -673,11 +754,13 @@ class CouncilService:
             actor,
             Action.WITHDRAW_PROPOSAL,
             owner_id=proposal.tabled_by_id,
-            record=f"proposal {proposal_id}",
+            record=proposal_name(proposal_id),
         )
-        model.require_open(ProposalState(proposal.state), f"proposal {proposal_id}", "withdraw")
+        model.require_open(
+            ProposalState(proposal.state), proposal_name(proposal_id), N_("withdraw")
+        )
         if not reason.strip():
-            raise InvalidInput("reason", "say why the proposal is withdrawn")
+            raise InvalidInput("reason", _("say why the proposal is withdrawn"))
         now, before = self.uow.clock.now(), _psnap(proposal)
         proposal.state, proposal.state_reason = ProposalState.WITHDRAWN.value, reason.strip()
         proposal.silence_deadline = None
@@ -694,13 +777,14 @@ class CouncilService:
         )
         if proposal is None:
             if field:
-                raise InvalidInput(field, f"proposal {proposal_id} does not exist")
-            raise NotFound(f"proposal {proposal_id} does not exist")
+                raise InvalidInput(field, _("proposal {id} does not exist").format(id=proposal_id))
+            raise NotFound(_("proposal {id} does not exist").format(id=proposal_id))
         return proposal
 
     def _proposal_for(self, actor: Actor, proposal_id: int, permission: Action) -> Proposal:
         proposal = self.load_proposal(actor, proposal_id)
-        require(actor, permission, owner_id=proposal.tabled_by_id, record=f"proposal {proposal_id}")
+        record = proposal_name(proposal_id)
+        require(actor, permission, owner_id=proposal.tabled_by_id, record=record)
         return proposal
 
 
@@ -708,9 +792,9 @@ def _title(text: str, field: str, longest: int = 200) -> str:
     """A one-line name (title, place, agenda item): not empty, and within its column, so that
     a caller other than the API (the CLI, an import) gets the same clear refusal."""
     if not text.strip():
-        raise InvalidInput(field, "cannot be empty")
+        raise InvalidInput(field, _("cannot be empty"))
     if len(text.strip()) > longest:
-        raise InvalidInput(field, f"at most {longest} characters")
+        raise InvalidInput(field, _("at most {longest} characters").format(longest=longest))
     return text.strip()
 
 
