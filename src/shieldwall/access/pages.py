@@ -84,9 +84,9 @@ def login_page(
     if page_session(request) is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
     message = (
-        "Your session has expired; sign in again."
+        _("Your session has expired; sign in again.")
         if expired
-        else "You have signed out."
+        else _("You have signed out.")
         if signed_out
         else None
     )
@@ -110,19 +110,23 @@ def login(
             target,
             status_code=403,
             username=username,
-            error="The form had expired or was not sent from this page. Try again.",
+            error=_("The form had expired or was not sent from this page. Try again."),
         )
     try:
         actor = sign_in(ctx, username, password, client_address(request))
     except Throttled as exc:
-        response = _login_form(
-            request, target, error=exc.detail.capitalize() + ".", status_code=429, username=username
-        )
+        # The detail is a clause ("too many failed sign-ins …"): the form shows it as a sentence.
+        sentence = exc.detail[:1].upper() + exc.detail[1:] + "."
+        response = _login_form(request, target, error=sentence, status_code=429, username=username)
         response.headers["Retry-After"] = str(exc.retry_after_seconds)
         return response
     except NotAuthenticated:
         return _login_form(
-            request, target, error="Wrong username or password.", status_code=401, username=username
+            request,
+            target,
+            error=_("Wrong username or password."),
+            status_code=401,
+            username=username,
         )
     with ctx.unit_of_work() as uow:
         service = AccessService(uow)
