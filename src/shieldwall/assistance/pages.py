@@ -3,23 +3,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from shieldwall.access.model import Actor, Releasability
 from shieldwall.access.web import Ctx, PageActor, check_csrf, page_session
-from shieldwall.assistance import policy, queries
+from shieldwall.assistance import listings, policy, queries
 from shieldwall.assistance.model import (
     AssistanceKind,
     OfferState,
     Priority,
     RequestState,
-    RequestStatus,
 )
 from shieldwall.assistance.policy import OFFER_DEFAULT, REQUEST_DEFAULT, Action
 from shieldwall.assistance.service import AssistanceService
@@ -27,33 +29,59 @@ from shieldwall.delegations.model import DelegationKind
 from shieldwall.kit.amounts import parse_euros, parse_quantity
 from shieldwall.kit.dates import parse_day
 from shieldwall.kit.errors import DomainError, InvalidInput, NotFound
-from shieldwall.kit.params import PageNumber, RecordId, parse_record_id
+from shieldwall.kit.listing import View, export_response
+from shieldwall.kit.params import RecordId, parse_record_id
 from shieldwall.kit.templating import TEMPLATES
 from shieldwall.kit.text import MultiLine, SingleLine, check_text
+from shieldwall.kit.uow import Platform
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/requests", response_class=HTMLResponse)
-def requests_page(
-    request: Request,
-    ctx: Ctx,
-    who: PageActor,
-    status: Annotated[str | None, Query(max_length=40)] = None,
-) -> HTMLResponse:
-    wanted = status if status in {s.value for s in RequestStatus} else None
+def requests_page(request: Request, ctx: Ctx, who: PageActor) -> Response:
+    """Every request the reader may see, searched, filtered, sorted and paged as the URL says;
+    ``format=csv|xlsx`` downloads the whole view."""
+    listing, stmt = listings.requests_listing(who)
     with ctx.reading() as s:
-        views = [v.as_dict() for v in queries.list_requests(s, who, status=wanted)]
+        view = listing.parse(
+            request.query_params,
+            options={
+                "area": listings.area_options(s),
+                "member": listings.member_options(s, contributors=False),
+            },
+        )
+        if view.format is not None:
+            return _download(ctx, view, stmt, lambda s, rows: _request_export(s, who, rows))
+        shown = view.fetch(s, stmt)
+        shown = shown.with_rows(listings.request_rows(s, who, shown.rows))
     return TEMPLATES.TemplateResponse(
         request,
         "requests.html",
-        {
-            "requests": views,
-            "status": wanted,
-            "statuses": [s.value for s in RequestStatus],
-            "may_file": policy.may_file_request(who),
-        },
+        {"view": view, "shown": shown, "may_file": policy.may_file_request(who)},
     )
+
+
+def _request_export(s: Session, who: Actor, rows: Iterator[Any]) -> Iterator[dict[str, Any]]:
+    shaped = listings.in_batches(rows, lambda batch: listings.request_rows(s, who, batch))
+    return (listings.request_export(r) for r in shaped)
+
+
+def _download(
+    ctx: Platform,
+    view: View,
+    stmt: Select[Any],
+    shape: Callable[[Session, Iterator[Any]], Iterator[dict[str, Any]]],
+) -> Response:
+    """The whole view as the download its ``format`` asks for, read in a session of its own
+    (a CSV is still being sent after the page's session has closed)."""
+
+    def rows() -> Iterator[dict[str, Any]]:
+        with ctx.reading() as s:
+            yield from shape(s, view.all(s, stmt))
+
+    assert view.format is not None
+    return export_response(view, rows(), view.format)
 
 
 def _new_request_form(
@@ -285,31 +313,46 @@ def _choice(field: str, text: str, kind: type[E]) -> str:
 
 
 @router.get("/offers", response_class=HTMLResponse)
-def offers_page(
-    request: Request,
-    ctx: Ctx,
-    who: PageActor,
-    page: PageNumber = 1,
-    state: Annotated[str | None, Query(max_length=40)] = None,
-) -> HTMLResponse:
-    size = 50
-    wanted = state if state in {s.value for s in OfferState} else None
+def offers_page(request: Request, ctx: Ctx, who: PageActor) -> Response:
+    """Every offer the reader may see, as the URL's view asks (``format`` downloads it)."""
+    listing, stmt = listings.offers_listing(who)
     with ctx.reading() as s:
-        total, offers = queries.list_offers(
-            s, who, state=wanted, offset=(page - 1) * size, limit=size
+        view = listing.parse(
+            request.query_params,
+            options={
+                "member": listings.member_options(s),
+                "area": listings.area_options(s),
+                "request": listings.request_options(s, who),
+            },
         )
-    return TEMPLATES.TemplateResponse(
-        request,
-        "offers.html",
-        {
-            "offers": offers,
-            "total": total,
-            "page": page,
-            "pages": max(1, -(-total // size)),
-            "state": wanted,
-            "states": [s.value for s in OfferState],
-        },
-    )
+        if view.format is not None:
+            return _download(ctx, view, stmt, lambda s, rows: _offer_export(s, who, rows))
+        shown = view.fetch(s, stmt)
+        shown = shown.with_rows(listings.offer_rows(s, who, shown.rows))
+    return TEMPLATES.TemplateResponse(request, "offers.html", {"view": view, "shown": shown})
+
+
+def _offer_export(s: Session, who: Actor, rows: Iterator[Any]) -> Iterator[dict[str, Any]]:
+    shaped = listings.in_batches(rows, lambda batch: listings.offer_rows(s, who, batch))
+    return (listings.offer_export(o) for o in shaped)
+
+
+@router.get("/deliveries", response_class=HTMLResponse)
+def deliveries_page(request: Request, ctx: Ctx, who: PageActor) -> Response:
+    """What was delivered, as the ledger records it, of the offers the reader may see."""
+    listing, stmt = listings.deliveries_listing(who)
+    with ctx.reading() as s:
+        view = listing.parse(
+            request.query_params,
+            options={"member": listings.member_options(s), "area": listings.area_options(s)},
+        )
+        if view.format is not None:
+            return _download(
+                ctx, view, stmt, lambda _s, rows: (listings.delivery_row(r) for r in rows)
+            )
+        shown = view.fetch(s, stmt)
+        shown = shown.with_rows([listings.delivery_row(r) for r in shown.rows])
+    return TEMPLATES.TemplateResponse(request, "deliveries.html", {"view": view, "shown": shown})
 
 
 @router.get("/offers/{offer_id}", response_class=HTMLResponse)

@@ -283,7 +283,9 @@ class RequestView:
             "partner": self.partner,
             "partner_id": self.partner_id,
             "area": self.area,
+            "area_name": self.area_name,
             "item": self.item,
+            "item_name": self.item_name,
             "unit": self.unit,
             "quantity": self.quantity,
             "requested_eur": self.requested_eur,
@@ -413,6 +415,13 @@ def _request_views(
     return views
 
 
+def request_views(
+    session: Session, reader: Actor, requests: list[AssistanceRequest]
+) -> list[RequestView]:
+    """The views of requests already read (a list's page), in their order."""
+    return _request_views(session, reader, requests)
+
+
 def get_request(session: Session, reader: Actor, request_id: int) -> RequestView:
     request = session.scalar(
         select(AssistanceRequest).where(
@@ -447,6 +456,7 @@ def _offer_dicts(session: Session, reader: Actor, offers: list[Offer]) -> list[d
                 "request_id": o.request_id,
                 "kind": o.kind,
                 "area": names.areas[o.area_id][0],
+                "area_name": names.areas[o.area_id][1],
                 "item": names.items[o.item_id][0] if o.item_id else None,
                 "item_name": names.items[o.item_id][1] if o.item_id else None,
                 "description": o.description,
@@ -493,6 +503,11 @@ def list_offers(
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     offers = list(session.scalars(stmt.order_by(Offer.id).offset(offset).limit(limit)))
     return int(total), _offer_dicts(session, reader, offers)
+
+
+def offer_views(session: Session, reader: Actor, offers: list[Offer]) -> list[dict[str, Any]]:
+    """The views of offers already read (a list's page), in their order."""
+    return _offer_dicts(session, reader, offers)
 
 
 def get_offer(session: Session, reader: Actor, offer_id: int) -> dict[str, Any]:

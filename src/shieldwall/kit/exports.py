@@ -15,7 +15,7 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -75,9 +75,13 @@ def _xlsx_cell(sheet: Any, value: Any) -> Any:
 
 
 def write_xlsx(
-    rows: Iterable[dict[str, Any]], columns: list[str], path: Path, sheet: str = "ledger"
+    rows: Iterable[dict[str, Any]],
+    columns: list[str],
+    path: Path | IO[bytes],
+    sheet: str = "ledger",
 ) -> None:
-    """One sheet: a header row, then the rows, streamed (write-only workbook)."""
+    """One sheet: a header row, then the rows, streamed (write-only workbook), to a file or
+    into an open binary stream."""
     book = Workbook(write_only=True)
     ws = book.create_sheet(sheet)
     ws.append([_xlsx_cell(ws, c) for c in columns])
