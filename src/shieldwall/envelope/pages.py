@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -24,7 +25,7 @@ from shieldwall.access.forms import FormError, posted_form
 from shieldwall.access.model import Actor
 from shieldwall.access.web import Ctx, PageActor
 from shieldwall.assistance import queries as assistance
-from shieldwall.envelope import model, policy, queries
+from shieldwall.envelope import listings, model, policy, queries
 from shieldwall.envelope.chart import readiness_over_time
 from shieldwall.envelope.model import KIND_ORDER
 from shieldwall.envelope.service import ComponentIn, EnvelopeService
@@ -33,6 +34,7 @@ from shieldwall.kit.dates import parse_day
 from shieldwall.kit.errors import DomainError, InvalidInput, NotFound
 from shieldwall.kit.i18n import N_
 from shieldwall.kit.i18n import gettext as _
+from shieldwall.kit.listing import View, export_response
 from shieldwall.kit.params import RecordId, parse_record_id
 from shieldwall.kit.templating import TEMPLATES
 from shieldwall.kit.text import check_text
@@ -489,9 +491,42 @@ def _plan_change(ctx: Ctx, who: Actor, values: dict[str, str]) -> dict[str, Any]
 @router.get("/planned-deliveries", response_class=HTMLResponse)
 def plans_page(
     request: Request, ctx: Ctx, who: PageActor, offer: Text = None, done: Text = None
-) -> HTMLResponse:
-    offer_id = parse_record_id("offer", offer) if offer else None
-    return _plans_page(request, ctx, who, offer_id, done=done)
+) -> Response:
+    """One offer's plan, with its forms; without an offer, every tranche the reader may see as
+    a list to filter, search, sort and download (``format``)."""
+    if offer:
+        return _plans_page(request, ctx, who, parse_record_id("offer", offer), done=done)
+    today = ctx.clock.now().date()
+    stmt = listings.tranches_statement(who)
+    with ctx.reading() as s:
+        view = listings.TRANCHES.parse(request.query_params, options=listings.options(s))
+        if view.format is not None:
+            return _download(ctx, who, view, stmt, today)
+        shown = view.fetch(s, stmt)
+        shown = shown.with_rows(listings.tranche_rows(s, who, shown.rows, today))
+    return TEMPLATES.TemplateResponse(
+        request,
+        "planned_deliveries.html",
+        {
+            "offer": None,
+            "view": view,
+            "shown": shown,
+            "today": today,
+            "done_text": _(PLAN_DONE[done]) if done in PLAN_DONE else None,
+        },
+    )
+
+
+def _download(ctx: Ctx, who: Actor, view: View, stmt: Any, today: dt.date) -> Response:
+    """The whole view as its ``format`` asks, read in a session of its own (a CSV is still
+    being sent after the page's session has closed)."""
+
+    def rows() -> Iterator[dict[str, Any]]:
+        with ctx.reading() as s:
+            yield from listings.export_rows(s, who, view.all(s, stmt), today)
+
+    assert view.format is not None
+    return export_response(view, rows(), view.format)
 
 
 def _plans_page(

@@ -152,7 +152,7 @@ def _actual(session: Session, reader: Actor, items: dict[int, str]) -> dict[str,
     return events
 
 
-def _offer_plans(
+def offer_plans(
     session: Session, reader: Actor, items: dict[int, str], offer_ids: Sequence[int] | None = None
 ) -> dict[int, OfferPlan]:
     """The committed offers of these items ``reader`` may see (or the offers named), with
@@ -235,7 +235,7 @@ def situation(session: Session, reader: Actor, today: dt.date) -> Situation:
         today,
         packages,
         _actual(session, reader, items),
-        _offer_plans(session, reader, items),
+        offer_plans(session, reader, items),
         names,
         areas,
     )
@@ -501,7 +501,7 @@ def list_tranches(
         stmt = stmt.where(PlannedDelivery.offer_id == offer_id)
     offer_ids = list(session.scalars(stmt))
     codes, names = _item_names(session)
-    plans = _offer_plans(session, reader, codes, offer_ids)
+    plans = offer_plans(session, reader, codes, offer_ids)
     found = session.execute(select(Offer.id, Offer.state).where(Offer.id.in_(offer_ids)))
     states = {r.id: r.state for r in found}
     tranches = session.scalars(
