@@ -72,8 +72,9 @@ def test_the_envelope_page_in_french(sec: Browser, scene: Scene) -> None:
     found = re.search(r'data-figure="([^"]+)"', page.text)
     assert found is not None
     layout = json.loads(html.unescape(found.group(1)))["layout"]
-    assert layout["title"]["text"] == (
-        "Disponibilité opérationnelle par domaine capacitaire, mois par mois"
+    assert (
+        'aria-label="Disponibilité opérationnelle par domaine capacitaire, mois par mois"'
+        in page.text
     )
     assert layout["yaxis"]["title"]["text"] == "Disponibilité opérationnelle"
     assert layout["yaxis"]["ticktext"] == [f"{n}{NBSP}%" for n in (0, 20, 40, 60, 80, 100)]

@@ -1,10 +1,11 @@
 """The envelope over time as a Plotly figure (JSON the page hands to /static/plotly.min.js):
 readiness per capability area, a solid line up to today and a dashed one for the projection.
 
-Written for the viewer: the title and the axis say what the table beside the chart says, in
-the viewer's language; the axis's percentages and the hover texts are written by Babel as the
-table writes them (``40 %`` in French), and days are ISO months (``2024-07``), so no English
-month name or number format of Plotly's own reaches the page.
+Written for the viewer: the chart's title is the page's (an HTML heading, which wraps on a
+phone where an SVG title would not; the same words are its accessible name); its axis says
+what the table beside it says, in the viewer's language; the axis's percentages and the hover
+texts are written by Babel as the table writes them (``40 %`` in French), and days are ISO
+months (``2024-07``), so no English month name or number format of Plotly's own reaches the page.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from shieldwall.kit.i18n import gettext as _
 COLOURS = ("#2f6690", "#3a7d44", "#a4262c", "#7a5d00", "#5b3f8c", "#1b7f86", "#6b7280")
 TICKS = (0, 20, 40, 60, 80, 100)
 LAYOUT: dict[str, Any] = {
-    "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+    "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
     "height": 360,
     "legend": {"orientation": "h", "y": -0.2},
     "font": {"family": "system-ui, sans-serif", "size": 12},
@@ -50,7 +51,6 @@ def layout() -> dict[str, Any]:
     """The figure's layout in the viewer's language."""
     return {
         **LAYOUT,
-        "title": {"text": _("Readiness by capability area, month by month"), "x": 0},
         "yaxis": {
             "range": [0, 100],
             "title": {"text": _("Readiness")},
