@@ -152,6 +152,19 @@ def _member_plans(journey: EnvelopeJourney, missiles: int) -> None:
     form.get_by_role("button", name="Plan the tranche").click()
     expect(page.locator("#done")).to_contain_text("Delivery tranche planned.")
     expect(page.locator("#tranches")).to_contain_text("2024-05-10")
+    expect(page.locator("#tranches")).to_contain_text("due in 38 days")
+    journey.check()
+    # Re-planning is described and confirmed before anything changes.
+    page.get_by_label(re.compile("^New quantity for tranche")).fill("12")
+    page.get_by_label(re.compile("^Reason for tranche")).fill("confirmed by the factory")
+    page.get_by_role("button", name="Re-plan").click()
+    expect(page.locator("#confirm")).to_contain_text(
+        "USA's tranche of 12 × PAC-3 MSE interceptor expected on 2024-05-10 will be expected "
+        "as 12 on 2024-05-10, for this reason: “confirmed by the factory”."
+    )
+    journey.check()
+    page.get_by_role("button", name="Yes, re-plan the tranche").click()
+    expect(page.locator("#done")).to_contain_text("Delivery tranche re-planned.")
     journey.check()
 
 
@@ -174,7 +187,23 @@ def _secretariat_slips_it(journey: EnvelopeJourney) -> None:
     expect(page.locator("#package-form")).to_be_visible()
     journey.check()
     page.goto(f"{journey.base}/planned-deliveries")
-    expect(page.locator("#tranches")).to_contain_text("USA: PAC-3 MSE interceptor")
+    expect(page.locator("#tranches")).to_contain_text("United States (USA)")
+    expect(page.locator("#tranches")).to_contain_text("PAC-3 MSE interceptor")
+    journey.check()
+    # The list narrowed to one member, then read in Ukrainian.
+    page.locator("#tranche-filters").get_by_label("Member", exact=True).select_option("USA")
+    page.locator("#tranche-filters").get_by_role("button", name="Show").click()
+    expect(page).to_have_url(re.compile(r"/planned-deliveries\?.*\bmember=USA\b"))
+    expect(page.locator("#tranches tbody tr")).to_have_count(1)
+    journey.check()
+    journey.context.set_extra_http_headers({"Accept-Language": "uk"})
+    page.goto(f"{journey.base}/envelope")
+    expect(page.locator("h1")).to_have_text("Сукупна спроможність стримування")
+    expect(page.locator("#areas-heading")).to_have_text("Готовність за сферами спроможностей")
+    expect(page.locator("#envelope-chart.js-plotly-plot")).to_have_count(1)
+    journey.check()
+    page.goto(f"{journey.base}/planned-deliveries")
+    expect(page.locator("#tranches")).to_contain_text("термін через 38 днів")
     journey.check()
 
 

@@ -468,9 +468,9 @@ def test_packages_are_defined_by_the_partner_or_the_secretariat(
     [
         ({"code": "Patriot Battery"}, "code", "lower-case letters, digits and single hyphens"),
         ({"area": "space"}, "area", "no capability area 'space'"),
-        ({"units_needed": 0}, "units_needed", "greater than or equal to 1"),
-        ({"sustain_window_months": 37}, "sustain_window_months", "less than or equal to 36"),
-        ({"components": []}, "components", "at least 1 item"),
+        ({"units_needed": 0}, "units_needed", "give at least 1"),
+        ({"sustain_window_months": 37}, "sustain_window_months", "give at most 36"),
+        ({"components": []}, "components", "give at least 1"),
         (
             {"components": [{"item": "nothing", "kind": "arm", "quantity_per_unit": 1}]},
             "components.0.item",
@@ -479,7 +479,7 @@ def test_packages_are_defined_by_the_partner_or_the_secretariat(
         (
             {"components": [{"item": "pac-3", "kind": "finance", "quantity_per_unit": 1}]},
             "components.0.kind",
-            "Input should be 'arm', 'train', 'equip' or 'sustain'",
+            "use one of 'arm', 'train', 'equip' or 'sustain'",
         ),
         (
             {

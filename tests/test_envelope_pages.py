@@ -178,16 +178,22 @@ def test_plans_are_made_changed_and_refused_on_their_page(
         },
     )
     assert no_reason.status_code == 422 and "Reason: a reason is required" in _text(no_reason)
-    moved = deu.post(
-        "/planned-deliveries/act",
-        {
-            "action": "replan",
-            "offer_id": scene.crews,
-            "tranche_id": tranche,
-            "expected_on": "2024-08-01",
-            "reason": "late",
-        },
-    )
+    replan = {
+        "action": "replan",
+        "offer_id": scene.crews,
+        "tranche_id": tranche,
+        "expected_on": "2024-08-01",
+        "reason": "late",
+    }
+    # A re-plan is first checked and described, and changes nothing until it is confirmed.
+    asked = deu.post("/planned-deliveries/act", replan)
+    assert asked.status_code == 200 and "confirm-form" in _forms(asked)
+    assert (
+        f"Re-plan tranche {tranche}? DEU's tranche of 2 × Air-defence crew training expected "
+        "on 2024-06-10 will be expected as 2 on 2024-08-01, for this reason: “late”."
+    ) in _text(asked)
+    assert "2024-08-01" not in _text(deu.get(path))
+    moved = deu.post("/planned-deliveries/act", {**replan, "confirmed": "yes"})
     _redirected(moved, f"{path}&done=replan")
     assert "2024-08-01" in _text(deu.get(path))
     # The United States may read the plan of an offer released to the council, not change it.
@@ -199,9 +205,15 @@ def test_plans_are_made_changed_and_refused_on_their_page(
     )
     assert refused.status_code == 403
     assert "USA may not plan an offer's deliveries" in _text(refused)
+    remove = {"action": "remove", "offer_id": scene.crews, "tranche_id": tranche}
+    asked = deu.post("/planned-deliveries/act", {**remove, "reason": "cancelled"})
+    assert asked.status_code == 200
+    assert f"Remove tranche {tranche} from the plan?" in _text(asked)
+    assert "cannot be put back" in _text(asked)
+    # The confirmation carries what was typed; confirmed, the tranche goes.
+    assert 'name="reason" value="cancelled"' in asked.text
     removed = deu.post(
-        "/planned-deliveries/act",
-        {"action": "remove", "offer_id": scene.crews, "tranche_id": tranche, "reason": "cancelled"},
+        "/planned-deliveries/act", {**remove, "reason": "cancelled", "confirmed": "yes"}
     )
     _redirected(removed, f"{path}&done=remove")
     assert "No delivery is planned for this offer." in _text(deu.get(path))
@@ -240,7 +252,7 @@ def test_a_package_page_and_its_form(browsers: dict[str, Browser], scene: Scene)
     }
     changed = browsers["ukr"].post(f"{path}/act", form)
     _redirected(changed, f"{path}?done=change")
-    assert "80%, 0 of 1 units ready" in _read(browsers["ukr"].get(path))
+    assert "80%, 0 of 1 unit ready" in _read(browsers["ukr"].get(path))
     refused = browsers["deu"].post(f"{path}/act", form)
     assert refused.status_code == 403
     assert "DEU may not define or change a capability package" in _text(refused)

@@ -101,7 +101,7 @@ def test_the_limiting_component_in_words_counts_its_units() -> None:
     limiting = model.package_readiness(fuel, {"fuel": _at(D(2024, 2, 1), 5)}, ON).limiting
     assert limiting is not None
     assert model.limited_by(limiting) == (
-        "limited by sustainment (fuel): 0 of 2 units in the last month"
+        "limited by sustainment (fuel): 0 of 2 units in the last 1 month"
     )
 
 

@@ -20,6 +20,7 @@ from enum import StrEnum
 
 from shieldwall.delegations.model import DelegationKind
 from shieldwall.kit.errors import InvalidInput
+from shieldwall.kit.i18n import gettext as _
 
 
 class Role(StrEnum):
@@ -69,10 +70,14 @@ def widened(field: str, current: Releasability, asked: str | None) -> Releasabil
         level = Releasability(asked)
     except ValueError:
         raise InvalidInput(
-            field, f"use one of {', '.join(r.value for r in Releasability)}"
+            field,
+            _("use one of {choices}").format(choices=", ".join(r.value for r in Releasability)),
         ) from None
     if level.rank < current.rank:
-        raise InvalidInput(field, f"may only widen the default ({current.value}), not narrow it")
+        raise InvalidInput(
+            field,
+            _("may only widen the default ({level}), not narrow it").format(level=current.value),
+        )
     return level
 
 
@@ -88,7 +93,7 @@ def coherent_scopes(field: str, scopes: frozenset[Scope]) -> frozenset[Scope]:
     """A token reads, or reads and writes: every route reads before it writes (it must find
     the record it acts on), so a write-only token could do nothing and is refused."""
     if Scope.WRITE in scopes and Scope.READ not in scopes:
-        raise InvalidInput(field, "write needs read: ask for read, or for read and write")
+        raise InvalidInput(field, _("write needs read: ask for read, or for read and write"))
     return scopes
 
 

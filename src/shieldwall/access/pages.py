@@ -133,9 +133,9 @@ def login(
     try:
         actor = sign_in(ctx, username, password, client_address(request))
     except Throttled as exc:
-        response = _login_form(
-            request, target, error=exc.detail.capitalize() + ".", status_code=429, username=username
-        )
+        # The detail is a clause ("too many failed sign-ins …"): the form shows it as a sentence.
+        sentence = exc.detail[:1].upper() + exc.detail[1:] + "."
+        response = _login_form(request, target, error=sentence, status_code=429, username=username)
         response.headers["Retry-After"] = str(exc.retry_after_seconds)
         return response
     except NotAuthenticated:

@@ -7,8 +7,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from babel.lists import format_list
+
 from shieldwall.access.model import Actor
 from shieldwall.kit.errors import Forbidden
+from shieldwall.kit.i18n import N_, current_locale
+from shieldwall.kit.i18n import gettext as _
 
 
 class Relation(StrEnum):
@@ -21,9 +25,9 @@ class Relation(StrEnum):
 
 
 WHO: dict[Relation, str] = {
-    Relation.OWNER: "the delegation the record belongs to",
-    Relation.PARTNER: "the partner concerned",
-    Relation.SECRETARIAT: "the secretariat",
+    Relation.OWNER: N_("the delegation the record belongs to"),
+    Relation.PARTNER: N_("the partner concerned"),
+    Relation.SECRETARIAT: N_("the secretariat"),
 }
 
 
@@ -50,8 +54,21 @@ def permits(
 
 
 def refusal(actor: Actor, action: str, relations: frozenset[Relation], record: str) -> Forbidden:
-    """The 403 that says who may take ``action``, or that the actor only reads."""
-    who = " or ".join(WHO[r] for r in sorted(relations))
-    reason = f"{actor.name} has read-only access" if not actor.may_write else f"only {who} may"
-    target = f" ({record})" if record else ""
-    return Forbidden(f"{actor.delegation or actor.name} may not {action}{target}: {reason}")
+    """The 403 that says who may take ``action``, or that the actor only reads, in the language
+    of the exchange. A feature marks its actions' words with ``N_`` (its ``policy.Action``),
+    so that the rule is named in that language too; ``record`` is named by the caller."""
+    who = format_list([_(WHO[r]) for r in sorted(relations)], style="or", locale=current_locale())
+    if not actor.may_write:
+        reason = _("{name} has read-only access").format(name=actor.name)
+    else:
+        reason = _("only {who} may").format(who=who)
+    whom = actor.delegation or actor.name
+    if record:
+        return Forbidden(
+            _("{who} may not {action} ({record}): {reason}").format(
+                who=whom, action=_(action), record=record, reason=reason
+            )
+        )
+    return Forbidden(
+        _("{who} may not {action}: {reason}").format(who=whom, action=_(action), reason=reason)
+    )

@@ -28,6 +28,7 @@ from shieldwall.delegations.service import delegation_by_code
 from shieldwall.delegations.tables import Delegation
 from shieldwall.kit import i18n
 from shieldwall.kit.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound, Throttled
+from shieldwall.kit.i18n import N_
 from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.locks import lock_name
 from shieldwall.kit.text import check_text
@@ -37,7 +38,13 @@ HASHER = PasswordHasher()  # argon2id with the library's current recommended par
 # Verified against when the username is unknown or disabled, so that every answer takes as long.
 _UNKNOWN_USER_HASH = HASHER.hash(secrets.token_urlsafe(16))
 MIN_PASSWORD = 12
-WRONG_CREDENTIALS = "wrong username or password"
+WRONG_CREDENTIALS = N_("wrong username or password")
+
+
+def _clock_time(at: dt.datetime) -> str:
+    """``14:30 UTC``: a time of today in the viewer's time zone, with the zone's name."""
+    local = i18n.to_viewer_time(at)
+    return f"{local:%H:%M} {local.tzname()}"
 
 
 def digest(secret: str) -> str:
@@ -51,12 +58,14 @@ def parse_scopes(text: str | list[str] | None) -> frozenset[Scope]:
     try:
         return frozenset(Scope(p) for p in parts)
     except ValueError:
-        raise InvalidInput("scope", "use read, write or both") from None
+        raise InvalidInput("scope", _("use read, write or both")) from None
 
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise InvalidInput("password", f"use at least {MIN_PASSWORD} characters")
+        raise InvalidInput(
+            "password", _("use at least {count} characters").format(count=MIN_PASSWORD)
+        )
 
 
 @dataclass(frozen=True)
@@ -123,12 +132,14 @@ class AccessService:
     ) -> int:
         username = check_text("username", username.strip().lower(), max_length=80)
         if not username or not username.replace("-", "").replace(".", "").isalnum():
-            raise InvalidInput("username", "use letters, digits, dots and hyphens")
+            raise InvalidInput("username", _("use letters, digits, dots and hyphens"))
         check_text("name", display_name, max_length=200)
         try:
             role_v = Role(role)
         except ValueError:
-            raise InvalidInput("role", f"use one of {', '.join(r.value for r in Role)}") from None
+            raise InvalidInput(
+                "role", _("use one of {choices}").format(choices=", ".join(r.value for r in Role))
+            ) from None
         _check_password(password)
         s = self.uow.session
         d = delegation_by_code(s, delegation, "delegation")
@@ -136,10 +147,12 @@ class AccessService:
         if role_v not in allowed:
             raise InvalidInput(
                 "role",
-                f"a {d.kind} delegation's users are " + ", ".join(sorted(r.value for r in allowed)),
+                _("a {kind} delegation's users are {roles}").format(
+                    kind=d.kind, roles=", ".join(sorted(r.value for r in allowed))
+                ),
             )
         if s.scalar(select(UserAccount.id).where(UserAccount.username == username)):
-            raise InvalidInput("username", f"{username} already exists")
+            raise InvalidInput("username", _("{name} already exists").format(name=username))
         now = self.uow.clock.now()
         user = UserAccount(
             username=username,
@@ -188,7 +201,7 @@ class AccessService:
             select(UserAccount).where(UserAccount.username == username.lower()).with_for_update()
         )
         if user is None:
-            raise NotFound(f"no user {username!r}")
+            raise NotFound(_("no user {name!r}").format(name=username))
         return user
 
     def _shut_out(self, user: UserAccount, now: dt.datetime) -> None:
@@ -208,7 +221,9 @@ class AccessService:
         s = self.uow.session
         user = self._user(s, username)
         if user.disabled:
-            raise InvalidInput("username", f"{user.username} is already disabled")
+            raise InvalidInput(
+                "username", _("{name} is already disabled").format(name=user.username)
+            )
         user.disabled = True
         now = self.uow.clock.now()
         self._shut_out(user, now)
@@ -245,13 +260,13 @@ class AccessService:
                 LoginFailure.username,
                 username,
                 self.uow.settings.login_failures_per_account,
-                "this account",
+                N_("this account"),
             ),
             (
                 LoginFailure.address,
                 address,
                 self.uow.settings.login_failures_per_address,
-                "this address",
+                N_("this address"),
             ),
         ):
             count, oldest = s.execute(
@@ -263,9 +278,16 @@ class AccessService:
                 oldest_at = oldest if oldest.tzinfo else oldest.replace(tzinfo=dt.UTC)
                 retry_at = oldest_at + window
                 seconds = max(1, int((retry_at - now).total_seconds()) + 1)
+                # The time to try again is written in the viewer's time zone, with its name.
                 raise Throttled(
-                    f"too many failed sign-ins for {what}; try again after "
-                    f"{retry_at:%H:%M} UTC (in {-(-seconds // 60)} min)",
+                    _(
+                        "too many failed sign-ins for {what}; try again after {time} "
+                        "(in {minutes} min)"
+                    ).format(
+                        what=_(what),
+                        time=_clock_time(retry_at),
+                        minutes=-(-seconds // 60),
+                    ),
                     retry_after_seconds=seconds,
                 )
 
@@ -312,7 +334,7 @@ class AccessService:
             .where(UserAccount.username == username.lower(), UserAccount.disabled.is_(False))
         ).first()
         if row is None:
-            raise NotFound(f"no enabled user {username!r}")
+            raise NotFound(_("no enabled user {name!r}").format(name=username))
         return _actor_for(row[0], row[1], ALL_SCOPES)
 
     # ---- language and time zone ------------------------------------------------------------
@@ -397,12 +419,12 @@ class AccessService:
         write, and lives at most ``personal_token_max_days`` (no expiry asked: that maximum).
         """
         if actor.user_id is None:
-            raise Forbidden("only a signed-in user holds tokens")
+            raise Forbidden(_("only a signed-in user holds tokens"))
         coherent_scopes("scope" if kind == "oauth" else "scopes", scopes)
         if not scopes <= actor.scopes:
-            raise Forbidden("a token cannot have more scopes than the credential issuing it")
+            raise Forbidden(_("a token cannot have more scopes than the credential issuing it"))
         if kind == "personal" and not may_manage_tokens(actor.scopes):
-            raise Forbidden("making a token needs the write scope; this token is read-only")
+            raise Forbidden(_("making a token needs the write scope; this token is read-only"))
         expires_in = self._lifetime(kind, expires_in)
         prefix = "swo_" if kind == "oauth" else "swp_"
         secret = prefix + secrets.token_urlsafe(32)
@@ -443,8 +465,10 @@ class AccessService:
         if asked > longest:
             raise InvalidInput(
                 "expires_in_days",
-                f"a personal token lives at most {settings.personal_token_max_days} days "
-                "(SHIELDWALL_PERSONAL_TOKEN_MAX_DAYS)",
+                _(
+                    "a personal token lives at most {count} days "
+                    "(SHIELDWALL_PERSONAL_TOKEN_MAX_DAYS)"
+                ).format(count=settings.personal_token_max_days),
             )
         return asked
 
@@ -491,13 +515,13 @@ class AccessService:
 
     def revoke_token(self, actor: Actor, token_id: int) -> dict[str, Any]:
         if not may_manage_tokens(actor.scopes):
-            raise Forbidden("revoking a token needs the write scope; this token is read-only")
+            raise Forbidden(_("revoking a token needs the write scope; this token is read-only"))
         s = self.uow.session
         token = s.get(ApiToken, token_id, with_for_update=True)  # revoked once, audited once
         # Only personal access tokens are listed and revoked here; password-flow tokens
         # simply expire.
         if token is None or token.user_id != actor.user_id or token.kind != "personal":
-            raise NotFound(f"token {token_id} does not exist")
+            raise NotFound(_("token {id} does not exist").format(id=token_id))
         if token.revoked_at is None:
             now = self.uow.clock.now()
             token.revoked_at = now
@@ -537,4 +561,4 @@ def sign_in(platform: Platform, username: str, password: str, address: str) -> A
             actor = AccessService(uow).complete_sign_in(attempt, password)
         if actor is not None:
             return actor
-    raise NotAuthenticated(WRONG_CREDENTIALS)
+    raise NotAuthenticated(_(WRONG_CREDENTIALS))

@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from shieldwall.access.model import PUBLIC, Actor, Scope
 from shieldwall.access.service import AccessService, SessionInfo
 from shieldwall.kit.errors import Forbidden, NotAuthenticated
+from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.templating import add_to_every_page
 from shieldwall.kit.uow import Platform
 
@@ -61,18 +62,18 @@ def current_actor(request: Request) -> Actor:
     """The bearer token's user, else the session cookie's, else the public."""
     header = request.headers.get("authorization")
     if header:
-        scheme, _, token = header.partition(" ")
+        scheme, _space, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise NotAuthenticated("send the token as 'Authorization: Bearer <token>'")
+            raise NotAuthenticated(_("send the token as 'Authorization: Bearer <token>'"))
         with platform(request).unit_of_work() as uow:
             actor = AccessService(uow).token_actor(token.strip())
         if actor is None:
-            raise NotAuthenticated("the token is unknown, expired or revoked")
+            raise NotAuthenticated(_("the token is unknown, expired or revoked"))
         return actor
     if request.cookies.get(SESSION_COOKIE):
         info = _session(request)
         if info is None:
-            raise NotAuthenticated("the session has expired or ended; sign in again")
+            raise NotAuthenticated(_("the session has expired or ended; sign in again"))
         if request.method not in SAFE_METHODS:
             check_csrf(info, request.headers.get(CSRF_HEADER))
         return info.actor
@@ -81,7 +82,9 @@ def current_actor(request: Request) -> Actor:
 
 def check_csrf(info: SessionInfo, sent: str | None) -> None:
     if not sent or not hmac.compare_digest(sent, info.csrf_token):
-        raise Forbidden("the form is missing its CSRF token or it does not match; reload the page")
+        raise Forbidden(
+            _("the form is missing its CSRF token or it does not match; reload the page")
+        )
 
 
 def signed_in(request: Request) -> Actor:
@@ -89,11 +92,13 @@ def signed_in(request: Request) -> Actor:
     actor = current_actor(request)
     if actor.user_id is None:
         raise NotAuthenticated(
-            "sign in: send 'Authorization: Bearer <token>' "
-            "(POST /api/v1/auth/token) or use a browser session"
+            _(
+                "sign in: send 'Authorization: Bearer <token>' "
+                "(POST /api/v1/auth/token) or use a browser session"
+            )
         )
     if Scope.READ not in actor.scopes:
-        raise Forbidden("this token has no read scope")
+        raise Forbidden(_("this token has no read scope"))
     return actor
 
 

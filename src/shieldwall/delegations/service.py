@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from shieldwall.delegations.model import DelegationKind, valid_code
 from shieldwall.delegations.tables import Delegation
 from shieldwall.kit.errors import InvalidInput
+from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.uow import Author, UnitOfWork
 
 
@@ -17,7 +18,7 @@ def delegation_by_code(session: Session, code: str, field: str) -> Delegation:
     """The delegation with ``code``; an error naming ``field`` if there is none."""
     found = session.scalar(select(Delegation).where(Delegation.code == code.strip().upper()))
     if found is None:
-        raise InvalidInput(field, f"no delegation with code {code!r}")
+        raise InvalidInput(field, _("no delegation with code {code!r}").format(code=code))
     return found
 
 
@@ -46,16 +47,21 @@ class DelegationService:
     ) -> int:
         code = code.strip().upper()
         if not valid_code(code):
-            raise InvalidInput("code", "use an ISO 3166 alpha-3 code (or SEC for the secretariat)")
+            raise InvalidInput(
+                "code", _("use an ISO 3166 alpha-3 code (or SEC for the secretariat)")
+            )
         try:
             kind_v = DelegationKind(kind)
         except ValueError:
             raise InvalidInput(
-                "kind", f"use one of {', '.join(k.value for k in DelegationKind)}"
+                "kind",
+                _("use one of {choices}").format(
+                    choices=", ".join(k.value for k in DelegationKind)
+                ),
             ) from None
         s = self.uow.session
         if s.scalar(select(Delegation.id).where(Delegation.code == code)):
-            raise InvalidInput("code", f"delegation {code} is already seated")
+            raise InvalidInput("code", _("delegation {code} is already seated").format(code=code))
         delegation = Delegation(code=code, name=name, kind=kind_v.value, joined_on=joined_on)
         s.add(delegation)
         s.flush()

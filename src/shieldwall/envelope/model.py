@@ -40,6 +40,8 @@ from fractions import Fraction
 from shieldwall.assistance.model import plural
 from shieldwall.kit.amounts import check_quantity
 from shieldwall.kit.errors import InvalidInput, RuleViolation
+from shieldwall.kit.i18n import N_, format_number, ngettext
+from shieldwall.kit.i18n import gettext as _
 
 
 class ComponentKind(StrEnum):
@@ -52,13 +54,15 @@ class ComponentKind(StrEnum):
 # The order ties are broken in, and components are listed in: the partnership's "arm, train
 # and equip", then what keeps it going.
 KIND_ORDER: tuple[ComponentKind, ...] = tuple(ComponentKind)
-# A component's kind in the words of "limited by …".
+# A component's kind in the words of "limited by …" (translated where it is written).
 KIND_WORDS: dict[ComponentKind, str] = {
-    ComponentKind.ARM: "munitions",
-    ComponentKind.TRAIN: "trained crews",
-    ComponentKind.EQUIP: "equipment",
-    ComponentKind.SUSTAIN: "sustainment",
+    ComponentKind.ARM: N_("munitions"),
+    ComponentKind.TRAIN: N_("trained crews"),
+    ComponentKind.EQUIP: N_("equipment"),
+    ComponentKind.SUSTAIN: N_("sustainment"),
 }
+# The kinds as a page shows them (``term``): marked here for the catalogue.
+TERMS = (N_("arm"), N_("train"), N_("equip"), N_("sustain"))
 LONGEST_WINDOW_MONTHS = 36
 LONGEST_SLIP_MONTHS = 120
 
@@ -92,7 +96,13 @@ def component_kind(field: str, text: str) -> ComponentKind:
     try:
         return ComponentKind(text.strip().lower())
     except ValueError:
-        raise InvalidInput(field, f"use one of {', '.join(KIND_ORDER)}") from None
+        raise InvalidInput(
+            field, _("use one of {choices}").format(choices=", ".join(KIND_ORDER))
+        ) from None
+
+
+def _months_from_1_to(longest: int) -> str:
+    return _("give a number of months from 1 to {longest}").format(longest=longest)
 
 
 def check_units_needed(field: str, units: int) -> int:
@@ -103,18 +113,20 @@ def check_units_needed(field: str, units: int) -> int:
 def check_window(field: str, months: int) -> int:
     """The sustain window: from 1 month to three years."""
     if not 1 <= months <= LONGEST_WINDOW_MONTHS:
-        raise InvalidInput(field, f"give a number of months from 1 to {LONGEST_WINDOW_MONTHS}")
+        raise InvalidInput(field, _months_from_1_to(LONGEST_WINDOW_MONTHS))
     return months
 
 
 def check_components(field: str, components: Sequence[Component]) -> None:
     """A package needs at least one component, and names each item once."""
     if not components:
-        raise InvalidInput(field, "a package needs at least one component")
+        raise InvalidInput(field, _("a package needs at least one component"))
     seen: set[str] = set()
     for c in components:
         if c.item in seen:
-            raise InvalidInput(field, f"item {c.item!r} is named twice: give it once")
+            raise InvalidInput(
+                field, _("item {item!r} is named twice: give it once").format(item=c.item)
+            )
         seen.add(c.item)
         check_quantity(f"{field}.quantity_per_unit", c.quantity_per_unit)
 
@@ -267,15 +279,24 @@ def series_days(as_of: dt.date, back: int, ahead: int) -> list[dt.date]:
 
 
 def limited_by(c: Cover) -> str:
-    """The limiting component in words: "limited by trained crews (Air-defence crew
-    training): 2 of 6 crews"; a per-month one says over how many months it counts."""
+    """The limiting component in words, in the language of the exchange: "limited by trained
+    crews (Air-defence crew training): 2 of 6 crews"; a per-month one says over how many
+    months it counts. The unit is the catalogue's word, as the catalogue writes it."""
     component = c.component
-    what = f"{KIND_WORDS[component.kind]} ({component.item_name or component.item})"
-    counted = f"{max(c.covered, 0):,} of {c.need:,} {plural(component.unit or 'unit', c.need)}"
+    fields = {
+        "kind": _(KIND_WORDS[component.kind]),
+        "item": component.item_name or component.item,
+        "covered": format_number(max(c.covered, 0)),
+        "need": format_number(c.need),
+        "unit": plural(component.unit or "unit", c.need),
+    }
     if c.window_months is None:
-        return f"limited by {what}: {counted}"
-    months = "month" if c.window_months == 1 else f"{c.window_months} months"
-    return f"limited by {what}: {counted} in the last {months}"
+        return _("limited by {kind} ({item}): {covered} of {need} {unit}").format(**fields)
+    return ngettext(
+        "limited by {kind} ({item}): {covered} of {need} {unit} in the last {months} month",
+        "limited by {kind} ({item}): {covered} of {need} {unit} in the last {months} months",
+        c.window_months,
+    ).format(months=c.window_months, **fields)
 
 
 # ---- projection -----------------------------------------------------------------------------
@@ -349,9 +370,17 @@ def check_plan(
     remaining = max(committed - delivered, 0)
     if outstanding > remaining:
         raise RuleViolation(
-            f"{offer}: the tranches would plan {outstanding:,} still to come, but only "
-            f"{remaining:,} remain to be delivered (committed {committed:,}, delivered "
-            f"{delivered:,})",
+            _(
+                "{offer}: the tranches would plan {outstanding} still to come, but only "
+                "{remaining} remain to be delivered (committed {committed}, delivered "
+                "{delivered})"
+            ).format(
+                offer=offer,
+                outstanding=format_number(outstanding),
+                remaining=format_number(remaining),
+                committed=format_number(committed),
+                delivered=format_number(delivered),
+            ),
             rule="planned outstanding ≤ committed − delivered",
         )
 
@@ -384,7 +413,7 @@ def merged(*sources: Events) -> dict[str, list[Delivered]]:
 
 def check_slip(field: str, months: int) -> int:
     if not 1 <= months <= LONGEST_SLIP_MONTHS:
-        raise InvalidInput(field, f"give a number of months from 1 to {LONGEST_SLIP_MONTHS}")
+        raise InvalidInput(field, _months_from_1_to(LONGEST_SLIP_MONTHS))
     return months
 
 
@@ -396,7 +425,9 @@ def slipped(
     check_slip("slip_months", months)
     found = [o for o in outstanding if o.tranche_id == tranche_id]
     if not found:
-        raise InvalidInput("slip", f"tranche {tranche_id} has nothing outstanding to slip")
+        raise InvalidInput(
+            "slip", _("tranche {id} has nothing outstanding to slip").format(id=tranche_id)
+        )
     later = months_after(expected_arrival(found[0], today), months)
     return [replace(o, expected_on=later) if o.tranche_id == tranche_id else o for o in outstanding]
 

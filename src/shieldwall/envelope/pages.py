@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -24,13 +25,16 @@ from shieldwall.access.forms import FormError, posted_form
 from shieldwall.access.model import Actor
 from shieldwall.access.web import Ctx, PageActor
 from shieldwall.assistance import queries as assistance
-from shieldwall.envelope import model, policy, queries
+from shieldwall.envelope import listings, model, policy, queries
 from shieldwall.envelope.chart import readiness_over_time
 from shieldwall.envelope.model import KIND_ORDER
 from shieldwall.envelope.service import ComponentIn, EnvelopeService
 from shieldwall.kit.amounts import parse_quantity
 from shieldwall.kit.dates import parse_day
 from shieldwall.kit.errors import DomainError, InvalidInput, NotFound
+from shieldwall.kit.i18n import N_
+from shieldwall.kit.i18n import gettext as _
+from shieldwall.kit.listing import View, export_response
 from shieldwall.kit.params import RecordId, parse_record_id
 from shieldwall.kit.templating import TEMPLATES
 from shieldwall.kit.text import check_text
@@ -39,37 +43,51 @@ router = APIRouter(include_in_schema=False)
 Text = Annotated[str | None, Query(max_length=40)]
 BLANK_ROWS = 2  # empty component rows offered on a package's forms
 
-# The labels the forms show, so that an error names the field as the user sees it.
+# The labels the forms show, so that an error names the field as the user sees it (the
+# templates write the same words; translated where an error is shown).
 LABELS = {
-    "as_of": "As of",
-    "months_ahead": "Months ahead",
-    "slip": "Planned delivery",
-    "slip_months": "Slips by (months)",
-    "code": "Code",
-    "name": "Name",
-    "area": "Capability area",
-    "description": "Description",
-    "units_needed": "Units needed",
-    "sustain_window_months": "Sustain window (months)",
-    "sources": "Sources",
-    "components": "Components",
-    "offer_id": "Offer",
-    "quantity": "Quantity",
-    "expected_on": "Expected on",
-    "note": "Note",
-    "reason": "Reason",
-    "tranche_id": "Planned delivery",
-    "action": "Action",
+    "as_of": N_("As of"),
+    "months_ahead": N_("Months ahead"),
+    "slip": N_("Planned delivery"),
+    "slip_months": N_("Slips by (months)"),
+    "code": N_("Code"),
+    "name": N_("Name"),
+    "area": N_("Capability area"),
+    "description": N_("Description"),
+    "units_needed": N_("Units needed"),
+    "sustain_window_months": N_("Sustain window (months)"),
+    "sources": N_("Sources"),
+    "components": N_("Components"),
+    "offer_id": N_("Offer"),
+    "quantity": N_("Quantity"),
+    "expected_on": N_("Expected on"),
+    "note": N_("Note"),
+    "reason": N_("Reason"),
+    "tranche_id": N_("Planned delivery"),
+    "action": N_("Action"),
 }
+COMPONENT_LABELS = {
+    "item": N_("Component {n} item"),
+    "kind": N_("Component {n} kind"),
+    "quantity_per_unit": N_("Component {n} quantity per unit"),
+}
+# The component kinds and the offer states a page shows with ``term`` (the offer's states are
+# assistance's words: ``assistance.pages``).
+TERMS = model.TERMS
 TEXTS = {"description": 20000, "sources": 20000, "note": 2000, "reason": 2000}
 
 
 def label(field: str) -> str:
+    """A field's label as its form shows it, in the language of the exchange."""
     if field.startswith("components."):
         _c, n, part = [*field.split("."), "", ""][:3]
-        name = {"item": "item", "kind": "kind", "quantity_per_unit": "quantity per unit"}
-        return f"Component {int(n) + 1 if n.isdigit() else n} {name.get(part, part)}".strip()
-    return LABELS.get(field, field.replace("_", " ").capitalize())
+        number = str(int(n) + 1) if n.isdigit() else n
+        if part in COMPONENT_LABELS:
+            return _(COMPONENT_LABELS[part]).format(n=number)
+        return _(LABELS["components"])
+    if field in LABELS:
+        return _(LABELS[field])
+    return field.replace("_", " ").capitalize()
 
 
 def form_error(exc: DomainError) -> FormError:
@@ -98,7 +116,7 @@ def _key() -> str:
 def _whole(field: str, text: str) -> int:
     digits = text.strip()
     if not digits.isascii() or not digits.isdigit() or len(digits) > 4:
-        raise InvalidInput(field, "give a whole number of months, like 3")
+        raise InvalidInput(field, _("give a whole number of months, like 3"))
     return int(digits)
 
 
@@ -117,7 +135,10 @@ class EnvelopeAsked:
     def read(self, today: dt.date) -> dict[str, Any]:
         months = _whole("months_ahead", self.months_ahead) if self.months_ahead else 12
         if months > queries.LONGEST_AHEAD_MONTHS:
-            raise InvalidInput("months_ahead", f"at most {queries.LONGEST_AHEAD_MONTHS}")
+            raise InvalidInput(
+                "months_ahead",
+                _("at most {count}").format(count=queries.LONGEST_AHEAD_MONTHS),
+            )
         slip = parse_record_id("slip", self.slip) if self.slip else None
         slipping = _whole("slip_months", self.slip_months) if self.slip_months else 3
         return {
@@ -324,8 +345,8 @@ async def define_package_form(request: Request, ctx: Ctx, who: PageActor) -> Res
 
 
 PACKAGE_DONE = {
-    "defined": "Capability package defined.",
-    "change": "Capability package changed.",
+    "defined": N_("Capability package defined."),
+    "change": N_("Capability package changed."),
 }
 
 
@@ -345,6 +366,7 @@ def _package_page(
     done: str | None = None,
     error: FormError | None = None,
     values: dict[str, str] | None = None,
+    confirm_removal: list[str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     today = ctx.clock.now().date()
@@ -363,7 +385,8 @@ def _package_page(
             "kinds": [k.value for k in KIND_ORDER],
             "rows": _component_rows(v, _whole("rows", v.get("rows", "0") or "0")),
             "v": v,
-            "done_text": PACKAGE_DONE.get(done or ""),
+            "done_text": _(PACKAGE_DONE[done]) if done in PACKAGE_DONE else None,
+            "confirm_removal": confirm_removal,
             "error": error,
         },
         status_code=status_code,
@@ -376,10 +399,15 @@ async def act_on_package(
 ) -> Response:
     """The package page's form: its units, window and wording, and its components."""
     form = await posted_form(request)
+    removing: list[str] = []
     try:
         values = _checked(form)
+        components = _components_typed(form, values)
         with ctx.unit_of_work() as uow:
-            EnvelopeService(uow).change_package(
+            service = EnvelopeService(uow)
+            today = uow.clock.now().date()
+            removing = _removed_components(uow.session, who, package_id, components, today)
+            service.change_package(
                 who,
                 package_id,
                 name=values.get("name", ""),
@@ -389,8 +417,14 @@ async def act_on_package(
                     "sustain_window_months", values.get("sustain_window_months", "")
                 ),
                 sources=values.get("sources", ""),
-                components=_components_typed(form, values),
+                components=components,
             )
+            if removing and values.get("confirmed") != "yes":
+                raise Unconfirmed  # checked whole, then rolled back: asked first
+    except Unconfirmed:
+        return _package_page(
+            request, ctx, who, package_id, values=_typed(form), confirm_removal=removing
+        )
     except DomainError as exc:
         if isinstance(exc, NotFound):
             raise
@@ -406,21 +440,93 @@ async def act_on_package(
     return RedirectResponse(f"/capability-packages/{package_id}?done=change", status_code=303)
 
 
+class Unconfirmed(Exception):
+    """An irreversible change was checked whole but not yet confirmed: its unit of work is
+    rolled back, and the page asks the user to confirm what will happen."""
+
+
+def _removed_components(
+    s: Session, who: Actor, package_id: int, components: list[ComponentIn], today: dt.date
+) -> list[str]:
+    """The names of the package's components that the form's list leaves out."""
+    kept = {c.item.strip() for c in components}
+    package = queries.get_package(s, who, package_id, today)
+    return [c["item_name"] or c["item"] for c in package["components"] if c["item"] not in kept]
+
+
 # ---- delivery plans -------------------------------------------------------------------------
 
 PLAN_DONE = {
-    "plan": "Delivery tranche planned.",
-    "replan": "Delivery tranche re-planned.",
-    "remove": "Delivery tranche removed from the plan.",
+    "plan": N_("Delivery tranche planned."),
+    "replan": N_("Delivery tranche re-planned."),
+    "remove": N_("Delivery tranche removed from the plan."),
 }
+
+
+# Changes to a plan asked to be confirmed first: a removed tranche is gone, and a re-planned one
+# moves the projection of every package that needs its item.
+IRREVERSIBLE = frozenset({"replan", "remove"})
+
+
+def _plan_change(ctx: Ctx, who: Actor, values: dict[str, str]) -> dict[str, Any]:
+    """What a confirmed re-plan or removal will do: the tranche as it stands, and as typed."""
+    tranche_id = parse_record_id("tranche_id", values.get("tranche_id", ""))
+    with ctx.reading() as s:
+        tranche = queries.get_tranche(s, who, tranche_id, ctx.clock.now().date())
+    quantity = values.get("quantity", "").strip()
+    day = values.get("expected_on", "").strip()
+    return {
+        "action": values.get("action", ""),
+        "tranche": tranche,
+        "quantity": int(quantity) if quantity else tranche["quantity"],
+        "expected_on": dt.date.fromisoformat(day) if day else tranche["expected_on"],
+        "reason": values.get("reason", ""),
+        "fields": {
+            k: values.get(k, "")
+            for k in ("tranche_id", "offer_id", "expected_on", "quantity", "reason", "action")
+        },
+    }
 
 
 @router.get("/planned-deliveries", response_class=HTMLResponse)
 def plans_page(
     request: Request, ctx: Ctx, who: PageActor, offer: Text = None, done: Text = None
-) -> HTMLResponse:
-    offer_id = parse_record_id("offer", offer) if offer else None
-    return _plans_page(request, ctx, who, offer_id, done=done)
+) -> Response:
+    """One offer's plan, with its forms; without an offer, every tranche the reader may see as
+    a list to filter, search, sort and download (``format``)."""
+    if offer:
+        return _plans_page(request, ctx, who, parse_record_id("offer", offer), done=done)
+    today = ctx.clock.now().date()
+    stmt = listings.tranches_statement(who)
+    with ctx.reading() as s:
+        view = listings.TRANCHES.parse(request.query_params, options=listings.options(s))
+        if view.format is not None:
+            return _download(ctx, who, view, stmt, today)
+        shown = view.fetch(s, stmt)
+        shown = shown.with_rows(listings.tranche_rows(s, who, shown.rows, today))
+    return TEMPLATES.TemplateResponse(
+        request,
+        "planned_deliveries.html",
+        {
+            "offer": None,
+            "view": view,
+            "shown": shown,
+            "today": today,
+            "done_text": _(PLAN_DONE[done]) if done in PLAN_DONE else None,
+        },
+    )
+
+
+def _download(ctx: Ctx, who: Actor, view: View, stmt: Any, today: dt.date) -> Response:
+    """The whole view as its ``format`` asks, read in a session of its own (a CSV is still
+    being sent after the page's session has closed)."""
+
+    def rows() -> Iterator[dict[str, Any]]:
+        with ctx.reading() as s:
+            yield from listings.export_rows(s, who, view.all(s, stmt), today)
+
+    assert view.format is not None
+    return export_response(view, rows(), view.format)
 
 
 def _plans_page(
@@ -432,6 +538,7 @@ def _plans_page(
     done: str | None = None,
     error: FormError | None = None,
     values: dict[str, str] | None = None,
+    confirm: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     today = ctx.clock.now().date()
@@ -450,7 +557,8 @@ def _plans_page(
             "may_replan": {t["id"] for t in tranches if policy.may_plan(who, _member_id(offer, t))},
             "remaining": None if offer is None else _remaining(offer, tranches),
             "v": values or {"idempotency_key": _key()},
-            "done_text": PLAN_DONE.get(done or ""),
+            "done_text": _(PLAN_DONE[done]) if done in PLAN_DONE else None,
+            "confirm": confirm,
             "error": error,
         },
         status_code=status_code,
@@ -483,6 +591,12 @@ async def act_on_plans(request: Request, ctx: Ctx, who: PageActor) -> Response:
         values = _checked(form)
         with ctx.unit_of_work() as uow:
             _plan_form_action(EnvelopeService(uow), who, offer_id, values)
+            if action in IRREVERSIBLE and values.get("confirmed") != "yes":
+                raise Unconfirmed  # checked whole, then rolled back: asked first
+    except Unconfirmed:
+        return _plans_page(
+            request, ctx, who, offer_id, values=_typed(form), confirm=_plan_change(ctx, who, values)
+        )
     except DomainError as exc:
         if isinstance(exc, NotFound):
             raise
@@ -508,9 +622,9 @@ def _plan_form_action(
     expected_on = parse_day("expected_on", day) if day else None
     if action == "plan":
         if offer_id is None:
-            raise InvalidInput("offer_id", "name the offer whose deliveries are planned")
+            raise InvalidInput("offer_id", _("name the offer whose deliveries are planned"))
         if expected_on is None:
-            raise InvalidInput("expected_on", "give the date the tranche is expected")
+            raise InvalidInput("expected_on", _("give the date the tranche is expected"))
         service.plan_delivery(
             who,
             offer_id,
@@ -533,4 +647,4 @@ def _plan_form_action(
     elif action == "remove":
         service.remove_delivery(who, tranche_id, reason=values.get("reason", ""))
     else:
-        raise InvalidInput("action", f"unknown action {action!r}")
+        raise InvalidInput("action", _("unknown action {action!r}").format(action=action))

@@ -19,11 +19,14 @@ from shieldwall.access.model import Actor, Audience, RouteRule
 from shieldwall.access.permissions import Relation, permits, refusal
 from shieldwall.delegations.model import DelegationKind
 from shieldwall.kit.errors import Forbidden
+from shieldwall.kit.i18n import N_
+from shieldwall.kit.i18n import gettext as _
 
 
 class Action(StrEnum):
-    DEFINE_PACKAGE = "define or change a capability package"
-    PLAN_DELIVERY = "plan an offer's deliveries"
+    # Named in a refusal's words ("DEU may not …"), translated there (``access.permissions``).
+    DEFINE_PACKAGE = N_("define or change a capability package")
+    PLAN_DELIVERY = N_("plan an offer's deliveries")
 
 
 ALLOWED: dict[Action, frozenset[Relation]] = {
@@ -67,8 +70,10 @@ def require_best_deliveries(actor: Actor) -> None:
     reason is never the actor's role)."""
     if not may_see_best_deliveries(actor):
         raise Forbidden(
-            f"{actor.delegation or actor.name} may not see which deliveries would raise "
-            "readiness most: only the partner and the secretariat may"
+            _(
+                "{who} may not see which deliveries would raise readiness most: only the "
+                "partner and the secretariat may"
+            ).format(who=actor.delegation or actor.name)
         )
 
 

@@ -28,6 +28,8 @@ from shieldwall.envelope.model import Delivered, Outstanding, Package, Tranche
 from shieldwall.envelope.tables import CapabilityPackage, PackageComponent, PlannedDelivery
 from shieldwall.envelope.visibility import readable_tranches
 from shieldwall.kit.errors import NotFound
+from shieldwall.kit.i18n import gettext as _
+from shieldwall.kit.inbox import days_left_text
 
 HISTORY_MONTHS = 12  # how far back the monthly series reaches before the date asked for
 LONGEST_AHEAD_MONTHS = 60
@@ -150,7 +152,7 @@ def _actual(session: Session, reader: Actor, items: dict[int, str]) -> dict[str,
     return events
 
 
-def _offer_plans(
+def offer_plans(
     session: Session, reader: Actor, items: dict[int, str], offer_ids: Sequence[int] | None = None
 ) -> dict[int, OfferPlan]:
     """The committed offers of these items ``reader`` may see (or the offers named), with
@@ -233,7 +235,7 @@ def situation(session: Session, reader: Actor, today: dt.date) -> Situation:
         today,
         packages,
         _actual(session, reader, items),
-        _offer_plans(session, reader, items),
+        offer_plans(session, reader, items),
         names,
         areas,
     )
@@ -367,6 +369,7 @@ def _outstanding_view(sit: Situation, o: Outstanding) -> dict[str, Any]:
         "words": quantity_of(o.quantity, name, unit),
         "expected_on": o.expected_on,
         "overdue": o.expected_on is not None and o.expected_on < sit.today,
+        "time_left": days_left_text(o.expected_on, sit.today),
     }
 
 
@@ -474,7 +477,7 @@ def get_package(session: Session, reader: Actor, package_id: int, today: dt.date
     sit = situation(session, reader, today)
     found = [p for p in sit.packages if p.id == package_id]
     if not found:
-        raise NotFound(f"capability package {package_id} does not exist")
+        raise NotFound(_("capability package {id} does not exist").format(id=package_id))
     row = found[0]
     items = {c.item for c in row.rule.components}
     view = package_view(row, sit.projected(sit.outstanding), today)
@@ -498,7 +501,7 @@ def list_tranches(
         stmt = stmt.where(PlannedDelivery.offer_id == offer_id)
     offer_ids = list(session.scalars(stmt))
     codes, names = _item_names(session)
-    plans = _offer_plans(session, reader, codes, offer_ids)
+    plans = offer_plans(session, reader, codes, offer_ids)
     found = session.execute(select(Offer.id, Offer.state).where(Offer.id.in_(offer_ids)))
     states = {r.id: r.state for r in found}
     tranches = session.scalars(
@@ -524,6 +527,8 @@ def list_tranches(
                 "outstanding": left.get(t.id, 0),
                 "expected_on": t.expected_on,
                 "overdue": left.get(t.id, 0) > 0 and t.expected_on < today,
+                # Only what is still to come has a deadline.
+                "time_left": days_left_text(t.expected_on, today) if left.get(t.id, 0) else None,
                 "note": t.note,
                 "recorded_at": t.recorded_at,
             }
@@ -538,7 +543,7 @@ def get_tranche(session: Session, reader: Actor, tranche_id: int, today: dt.date
         )
     )
     if offer_id is None:
-        raise NotFound(f"planned delivery {tranche_id} does not exist")
+        raise NotFound(_("planned delivery {id} does not exist").format(id=tranche_id))
     return next(
         t for t in list_tranches(session, reader, today, offer_id=offer_id) if t["id"] == tranche_id
     )

@@ -110,6 +110,9 @@ class OutstandingOut(BaseModel):
     words: str = Field(description='The quantity in words: "PAC-3 MSE interceptor, 36 missiles"')
     expected_on: dt.date | None
     overdue: bool
+    time_left: str | None = Field(
+        None, description='"due in 5 days", "due today", "overdue by 2 days", in words'
+    )
 
 
 class PackageOut(BaseModel):
@@ -226,5 +229,8 @@ class TrancheOut(BaseModel):
     outstanding: int
     expected_on: dt.date
     overdue: bool
+    time_left: str | None = Field(
+        None, description='"due in 5 days", "overdue by 2 days", in words; none once delivered'
+    )
     note: str
     recorded_at: dt.datetime

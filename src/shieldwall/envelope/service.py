@@ -35,6 +35,8 @@ from shieldwall.kit import idempotency
 from shieldwall.kit.amounts import check_quantity
 from shieldwall.kit.dates import check_day
 from shieldwall.kit.errors import IllegalTransition, InvalidInput, NotFound
+from shieldwall.kit.i18n import N_
+from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.locks import lock_name
 from shieldwall.kit.text import check_text
 from shieldwall.kit.uow import UnitOfWork
@@ -57,14 +59,14 @@ def _code(code: str) -> str:
     text = code.strip()
     if not CODE.match(text) or len(text) > 80:
         raise InvalidInput(
-            "code", "lower-case letters, digits and single hyphens, at most 80: e.g. patriot"
+            "code", _("lower-case letters, digits and single hyphens, at most 80: e.g. patriot")
         )
     return text
 
 
 def _line(field: str, text: str, longest: int = 200) -> str:
     if not text.strip():
-        raise InvalidInput(field, "cannot be empty")
+        raise InvalidInput(field, _("cannot be empty"))
     return check_text(field, text.strip(), max_length=longest)
 
 
@@ -106,7 +108,9 @@ class EnvelopeService:
         code = _code(code)
         lock_name(self.s, "capability_package", code)
         if self.s.scalar(select(CapabilityPackage.id).where(CapabilityPackage.code == code)):
-            raise InvalidInput("code", f"a capability package with code {code!r} exists")
+            raise InvalidInput(
+                "code", _("a capability package with code {code!r} exists").format(code=code)
+            )
         now = self.uow.clock.now()
         package = CapabilityPackage(
             code=code,
@@ -143,11 +147,11 @@ class EnvelopeService:
         components: list[ComponentIn] | None = None,
     ) -> None:
         """Change the units needed, the window or the wording, or replace the components."""
-        require(actor, Action.DEFINE_PACKAGE, record=f"package {package_id}")
+        require(actor, Action.DEFINE_PACKAGE, record=_("package {id}").format(id=package_id))
         package = self.load_package(package_id)
         changes = (name, description, units_needed, sustain_window_months, sources, components)
         if all(v is None for v in changes):
-            raise InvalidInput("units_needed", "say what to change")
+            raise InvalidInput("units_needed", _("say what to change"))
         before = self._snap(package)
         if name is not None:
             package.name = _line("name", name)
@@ -197,7 +201,7 @@ class EnvelopeService:
             select(CapabilityPackage).where(CapabilityPackage.id == package_id).with_for_update()
         )
         if package is None:
-            raise NotFound(f"capability package {package_id} does not exist")
+            raise NotFound(_("capability package {id} does not exist").format(id=package_id))
         return package
 
     def _snap(self, package: CapabilityPackage) -> dict[str, Any]:
@@ -242,7 +246,7 @@ class EnvelopeService:
         again = idempotency.replayed(self.s, actor.name, "tranche", idempotency_key, payload)
         if again is not None:
             return again
-        self._require_plannable(offer, "plan deliveries of")
+        self._require_plannable(offer, N_("plan deliveries of"))
         quantity = check_quantity("quantity", quantity)
         expected_on = self._from_today("expected_on", expected_on)
         self._check_plan(offer, None, quantity)
@@ -275,8 +279,8 @@ class EnvelopeService:
         tranche, offer = self._tranche_for(actor, tranche_id)
         why = require_reason(reason)
         if expected_on is None and quantity is None:
-            raise InvalidInput("expected_on", "give the new date, the new quantity or both")
-        self._require_plannable(offer, "re-plan deliveries of")
+            raise InvalidInput("expected_on", _("give the new date, the new quantity or both"))
+        self._require_plannable(offer, N_("re-plan deliveries of"))
         before = _tsnap(tranche)
         if quantity is not None:
             tranche.quantity = check_quantity("quantity", quantity)
@@ -306,9 +310,10 @@ class EnvelopeService:
         )
         if offer is None:
             if field:
-                raise InvalidInput(field, f"offer {offer_id} does not exist")
-            raise NotFound(f"offer {offer_id} does not exist")
-        require(actor, Action.PLAN_DELIVERY, owner_id=offer.member_id, record=f"offer {offer_id}")
+                raise InvalidInput(field, _("offer {id} does not exist").format(id=offer_id))
+            raise NotFound(_("offer {id} does not exist").format(id=offer_id))
+        record = _("offer {id}").format(id=offer_id)
+        require(actor, Action.PLAN_DELIVERY, owner_id=offer.member_id, record=record)
         return offer
 
     def _tranche_for(self, actor: Actor, tranche_id: int) -> tuple[PlannedDelivery, Offer]:
@@ -318,25 +323,32 @@ class EnvelopeService:
             .with_for_update()
         )
         if tranche is None:
-            raise NotFound(f"planned delivery {tranche_id} does not exist")
+            raise NotFound(_("planned delivery {id} does not exist").format(id=tranche_id))
         offer = self._offer_for(actor, tranche.offer_id)
         return tranche, offer
 
     def _require_plannable(self, offer: Offer, action: str) -> None:
         """Only a committed offer of a catalogue item has deliveries to plan."""
         if offer.state != OfferState.COMMITTED:
-            raise IllegalTransition(f"offer {offer.id}", offer.state, action)
+            raise IllegalTransition(_("offer {id}").format(id=offer.id), offer.state, action)
         if offer.item_id is None:
             raise InvalidInput(
                 "offer_id",
-                f"offer {offer.id} names no catalogue item: only items count toward readiness",
+                _("offer {id} names no catalogue item: only items count toward readiness").format(
+                    id=offer.id
+                ),
             )
 
     def _from_today(self, field: str, day: dt.date) -> dt.date:
         today = self.uow.clock.now().date()
         check_day(field, day)
         if day < today:
-            raise InvalidInput(field, f"{day} has passed: a tranche is planned from today on")
+            raise InvalidInput(
+                field,
+                _("{day} has passed: a tranche is planned from today on").format(
+                    day=day.isoformat()
+                ),
+            )
         return day
 
     def _check_plan(self, offer: Offer, replacing: int | None, quantity: int) -> None:
@@ -349,7 +361,7 @@ class EnvelopeService:
         balances = offer_balances(self.s, offer.id)
         planned_at = first_planned_at(self.s, offer.id) or self.uow.clock.now()
         model.check_plan(
-            f"offer {offer.id}",
+            _("offer {id}").format(id=offer.id),
             balances.committed.quantity,
             balances.delivered.quantity,
             [*others, quantity],

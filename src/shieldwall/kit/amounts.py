@@ -34,6 +34,8 @@ from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError, WithJ
 from sqlalchemy import ColumnElement, case, func, literal_column
 
 from shieldwall.kit.errors import InvalidInput
+from shieldwall.kit.i18n import format_number
+from shieldwall.kit.i18n import gettext as _
 
 MAX_QUANTITY = 10**9
 MAX_VALUE_CENTS = 10**14
@@ -53,7 +55,7 @@ def euros_text(cents: int) -> str:
 def _no_bool(value: object) -> object:
     # JSON true is not a number: without this, Pydantic would read it as 1.
     if isinstance(value, bool):
-        raise ValueError("give a number, not true or false")
+        raise ValueError(_("give a number, not true or false"))
     return value
 
 
@@ -90,8 +92,19 @@ SignedEuros = Annotated[
 _EUROS: TypeAdapter[Decimal] = TypeAdapter(Euros)
 
 
+# The limits in English, for messages still written in English; ``quantity_limit`` and
+# ``value_limit`` write them in the language of the exchange.
 QUANTITY_LIMIT = f"the maximum is {MAX_QUANTITY:,} per record"
 VALUE_LIMIT = f"the maximum is {euros_text(MAX_VALUE_CENTS)} per record"
+
+
+def quantity_limit() -> str:
+    """The quantity limit in words, in the language of the exchange."""
+    return _("the maximum is {largest} per record").format(largest=format_number(MAX_QUANTITY))
+
+
+def value_limit() -> str:
+    return _("the maximum is {largest} per record").format(largest=euros_text(MAX_VALUE_CENTS))
 
 
 def to_cents(euros: Decimal | None) -> int | None:
@@ -101,35 +114,48 @@ def to_cents(euros: Decimal | None) -> int | None:
 def check_quantity(field: str, quantity: int, *, minimum: int = 1) -> int:
     """``quantity`` if it lies in [minimum, MAX_QUANTITY]; InvalidInput naming the limit."""
     if quantity < minimum:
-        raise InvalidInput(field, f"give at least {minimum}")
+        raise InvalidInput(field, _("give at least {minimum}").format(minimum=minimum))
     if quantity > MAX_QUANTITY:
-        raise InvalidInput(field, f"{quantity:,} is too many: {QUANTITY_LIMIT}")
+        raise InvalidInput(field, _too_many(format_number(quantity)))
     return quantity
 
 
 def check_cents(field: str, cents: int, *, signed: bool = False) -> int:
     """``cents`` if it lies within ±MAX_VALUE_CENTS (not below 0 unless ``signed``)."""
     if cents < 0 and not signed:
-        raise InvalidInput(field, "must not be negative")
+        raise InvalidInput(field, _("must not be negative"))
     if abs(cents) > MAX_VALUE_CENTS:
-        raise InvalidInput(field, f"{euros_text(cents)} is too much: {VALUE_LIMIT}")
+        raise InvalidInput(field, _too_much(euros_text(cents)))
     return cents
 
 
 def check_delta(quantity_field: str, quantity: int, value_field: str, cents: int) -> None:
     """A correction moves a balance by at most one record's maximum either way."""
     if abs(quantity) > MAX_QUANTITY:
-        raise InvalidInput(quantity_field, f"{quantity:,} is too large: {QUANTITY_LIMIT}")
+        raise InvalidInput(
+            quantity_field,
+            _("{quantity} is too large: {limit}").format(
+                quantity=format_number(quantity), limit=quantity_limit()
+            ),
+        )
     check_cents(value_field, cents, signed=True)
+
+
+def _too_many(quantity: str) -> str:
+    return _("{quantity} is too many: {limit}").format(quantity=quantity, limit=quantity_limit())
+
+
+def _too_much(amount: str) -> str:
+    return _("{amount} is too much: {limit}").format(amount=amount, limit=value_limit())
 
 
 def parse_quantity(field: str, text: str) -> int:
     """A quantity typed in a form or given to the CLI: digits only, within the maxima."""
     digits = text.strip()
     if not digits.isascii() or not digits.isdigit():
-        raise InvalidInput(field, "give a whole number, like 3")
+        raise InvalidInput(field, _("give a whole number, like 3"))
     if len(digits) > len(str(MAX_QUANTITY)):
-        raise InvalidInput(field, f"{digits[:16]}… is too many: {QUANTITY_LIMIT}")
+        raise InvalidInput(field, _too_many(f"{digits[:16]}…"))
     return check_quantity(field, int(digits))
 
 
@@ -138,17 +164,22 @@ def parse_euros(field: str, text: str) -> int:
     checked by the API's own ``Euros`` type (thousands separators allowed)."""
     cleaned = text.replace(",", "").strip()
     if len(cleaned) > 40:
-        raise InvalidInput(field, f"{cleaned[:16]}… is too long for an amount: {VALUE_LIMIT}")
+        raise InvalidInput(
+            field,
+            _("{amount} is too long for an amount: {limit}").format(
+                amount=f"{cleaned[:16]}…", limit=value_limit()
+            ),
+        )
     try:
         euros = _EUROS.validate_python(cleaned)
     except ValidationError as exc:
         kind = exc.errors()[0]["type"]
         if kind == "less_than_equal":
-            raise InvalidInput(field, f"{cleaned} is too much: {VALUE_LIMIT}") from None
+            raise InvalidInput(field, _too_much(cleaned)) from None
         if kind == "greater_than_equal":
-            raise InvalidInput(field, "must not be negative") from None
+            raise InvalidInput(field, _("must not be negative")) from None
         raise InvalidInput(
-            field, "give an amount in euros with at most two decimals, like 1250000.50"
+            field, _("give an amount in euros with at most two decimals, like 1250000.50")
         ) from None
     cents = to_cents(euros)
     assert cents is not None

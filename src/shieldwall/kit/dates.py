@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BeforeValidator, PlainValidator, WithJsonSc
 from pydantic_core import PydanticCustomError
 
 from shieldwall.kit.errors import InvalidInput
+from shieldwall.kit.i18n import gettext as _
 
 FIRST_DAY = dt.date(1900, 1, 1)
 LAST_DAY = dt.date(2199, 12, 31)
@@ -31,7 +32,9 @@ _ISO_INSTANT = re.compile(
 def out_of_range(day: dt.date) -> str | None:
     if FIRST_DAY <= day <= LAST_DAY:
         return None
-    return f"{day.isoformat()} is outside the supported dates, {RANGE}"
+    return _("{day} is outside the supported dates, {first} to {last}").format(
+        day=day.isoformat(), first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat()
+    )
 
 
 def check_day(field: str, day: dt.date) -> dt.date:
@@ -46,7 +49,7 @@ def parse_day(field: str, text: str) -> dt.date:
     try:
         day = dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise InvalidInput(field, "give a date as YYYY-MM-DD") from None
+        raise InvalidInput(field, _("give a date as YYYY-MM-DD")) from None
     return check_day(field, day)
 
 
@@ -55,11 +58,13 @@ def parse_instant(field: str, text: str) -> dt.datetime:
     the supported range. The offset as written is kept: the range is a range of dates as
     written, and the database layer converts to UTC when it stores or compares."""
     if not _ISO_INSTANT.match(text):
-        raise InvalidInput(field, "give an ISO 8601 date or date-time, like 2024-03-01T12:00Z")
+        raise InvalidInput(field, _("give an ISO 8601 date or date-time, like 2024-03-01T12:00Z"))
     try:
         value = dt.datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise InvalidInput(field, str(exc)) from None
+    except ValueError:
+        raise InvalidInput(
+            field, _("{text} is not a date and time that exists").format(text=text)
+        ) from None
     check_day(field, value.date())
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
@@ -73,7 +78,7 @@ def instant_out_of_range(at: dt.datetime) -> str | None:
 def _iso_date_only(value: object) -> object:
     # Pydantic would read a number as seconds since 1970: a date must be written as one.
     if not isinstance(value, str | dt.date):
-        raise ValueError("give a date as YYYY-MM-DD")
+        raise ValueError(_("give a date as YYYY-MM-DD"))
     return value
 
 
@@ -98,7 +103,9 @@ def _instant(value: object) -> dt.datetime:
     if isinstance(value, dt.datetime):
         value = value.isoformat()
     if not isinstance(value, str):
-        raise PydanticCustomError("instant", "give an ISO 8601 date-time, like 2024-03-01T12:00Z")
+        raise PydanticCustomError(
+            "instant", _("give an ISO 8601 date-time, like 2024-03-01T12:00Z")
+        )
     try:
         return parse_instant("instant", value)
     except InvalidInput as exc:

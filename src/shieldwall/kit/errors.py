@@ -1,13 +1,22 @@
-"""Domain errors. Each maps to one HTTP status and one CLI message; none carries a stack trace."""
+"""Domain errors. Each maps to one HTTP status and one CLI message; none carries a stack trace.
+
+A detail is written when the error is raised, so in the language of the exchange being served
+(``kit.i18n``); titles are marked for the catalogue here and translated where they are shown
+(``kit.problems``). The codes an error carries for machines (``current_state``, ``action``,
+``rule``, ``errors[].field``) stay as they are in every language.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from shieldwall.kit.i18n import N_, term
+from shieldwall.kit.i18n import gettext as _
+
 
 class DomainError(Exception):
     status = 400
-    title = "Bad request"
+    title = N_("Bad request")
 
     def __init__(self, detail: str, **extra: Any) -> None:
         super().__init__(detail)
@@ -17,18 +26,25 @@ class DomainError(Exception):
 
 class NotFound(DomainError):
     status = 404
-    title = "Not found"
+    title = N_("Not found")
 
 
 class IllegalTransition(DomainError):
     """An action that the record's current state does not allow."""
 
     status = 409
-    title = "Illegal transition"
+    title = N_("Illegal transition")
 
     def __init__(self, record: str, current_state: str, action: str) -> None:
+        # The action and the state are the platform's words (marked with ``N_`` where they are
+        # declared), so they are translated with the sentence; the record is named by the
+        # caller, in the language of the exchange.
         super().__init__(
-            f"cannot {action} {record}: it is {current_state}",
+            _("cannot {action} {record}: it is {state}").format(
+                action=_(action) if action else action,
+                record=_(record) if record else record,
+                state=term(current_state) if current_state else current_state,
+            ),
             current_state=current_state,
             action=action,
         )
@@ -38,7 +54,7 @@ class RuleViolation(DomainError):
     """The operation would break a rule of the ledger or of the partnership (DESIGN rules)."""
 
     status = 409
-    title = "Rule violated"
+    title = N_("Rule violated")
 
     def __init__(self, detail: str, rule: str) -> None:
         super().__init__(detail, rule=rule)
@@ -48,7 +64,7 @@ class InvalidInput(DomainError):
     """A field's value is unacceptable; names the field."""
 
     status = 422
-    title = "Invalid input"
+    title = N_("Invalid input")
 
     def __init__(self, field: str, detail: str) -> None:
         super().__init__(f"{field}: {detail}", errors=[{"field": field, "message": detail}])
@@ -56,22 +72,22 @@ class InvalidInput(DomainError):
 
 class IdempotencyConflict(DomainError):
     status = 422
-    title = "Idempotency key reused"
+    title = N_("Idempotency key reused")
 
 
 class NotAuthenticated(DomainError):
     status = 401
-    title = "Not authenticated"
+    title = N_("Not authenticated")
 
 
 class Forbidden(DomainError):
     status = 403
-    title = "Not allowed"
+    title = N_("Not allowed")
 
 
 class Throttled(DomainError):
     status = 429
-    title = "Too many failed sign-ins"
+    title = N_("Too many failed sign-ins")
 
     def __init__(self, detail: str, retry_after_seconds: int) -> None:
         super().__init__(detail, retry_after=retry_after_seconds)
@@ -83,7 +99,7 @@ class Busy(DomainError):
     nothing was changed, and the same request may be sent again after ``retry_after``."""
 
     status = 503
-    title = "Busy"
+    title = N_("Busy")
 
     def __init__(self, detail: str, retry_after_seconds: int = 1) -> None:
         super().__init__(detail, retry_after=retry_after_seconds)

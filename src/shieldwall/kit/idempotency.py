@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shieldwall.kit.db import Base, UTCDateTime
 from shieldwall.kit.errors import IdempotencyConflict
+from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.locks import lock_name
 
 
@@ -73,7 +74,9 @@ def replayed(session: Session, owner: str, scope: str, key: str | None, payload:
         return None
     if record.request_hash != fingerprint(payload):
         raise IdempotencyConflict(
-            f"Idempotency-Key {key!r} was already used for a different {scope} request",
+            _("Idempotency-Key {key!r} was already used for a different {scope} request").format(
+                key=key, scope=scope
+            ),
         )
     return record.resource_id
 

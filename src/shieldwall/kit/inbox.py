@@ -10,6 +10,9 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from shieldwall.kit.i18n import gettext as _
+from shieldwall.kit.i18n import ngettext
+
 
 @dataclass(frozen=True)
 class Waiting:
@@ -57,27 +60,61 @@ _HOUR = dt.timedelta(hours=1)
 _DAY = dt.timedelta(days=1)
 
 
-def _span(length: dt.timedelta) -> str:
-    """A length of time in its largest whole unit, rounded down: "2 days", "3 h", "5 min"."""
+def _span(length: dt.timedelta) -> tuple[str, int]:
+    """A length of time in its largest whole unit, rounded down: ("day", 2), ("h", 3),
+    ("min", 5)."""
     if length >= _DAY:
-        days = length // _DAY
-        return f"{days} day" if days == 1 else f"{days} days"
+        return "day", length // _DAY
     if length >= _HOUR:
-        return f"{length // _HOUR} h"
-    return f"{length // _MINUTE} min"
+        return "h", length // _HOUR
+    return "min", length // _MINUTE
+
+
+def _due_in(length: dt.timedelta) -> str:
+    unit, n = _span(length)
+    if unit == "day":
+        return ngettext("due in {count} day", "due in {count} days", n).format(count=n)
+    if unit == "h":
+        return _("{count} h left").format(count=n)
+    return _("{count} min left").format(count=n)
+
+
+def _overdue_by(length: dt.timedelta) -> str:
+    unit, n = _span(length)
+    if unit == "day":
+        return ngettext("overdue by {count} day", "overdue by {count} days", n).format(count=n)
+    if unit == "h":
+        return _("overdue by {count} h").format(count=n)
+    return _("overdue by {count} min").format(count=n)
 
 
 def time_left_text(due_at: dt.datetime | None, now: dt.datetime) -> str | None:
-    """How the time to a deadline reads: "due in 5 days", "3 h left", "overdue by 2 days";
-    None without a deadline. Rounded down, so it never promises more time than is left."""
+    """How the time to a deadline reads, in the language of the exchange: "due in 5 days",
+    "3 h left", "overdue by 2 days"; None without a deadline. Rounded down, so it never
+    promises more time than is left."""
     if due_at is None:
         return None
     left = due_at - now
     if is_overdue(due_at, now):
         late = -left
-        return "overdue by less than a minute" if late < _MINUTE else f"overdue by {_span(late)}"
+        return _("overdue by less than a minute") if late < _MINUTE else _overdue_by(late)
     if left >= _DAY:
-        return f"due in {_span(left)}"
+        return _due_in(left)
     if left < _MINUTE:
-        return "less than a minute left"
-    return f"{_span(left)} left"
+        return _("less than a minute left")
+    return _due_in(left)
+
+
+def days_left_text(due_on: dt.date | None, today: dt.date) -> str | None:
+    """How the time to a day's deadline reads, counted in whole days, in the language of the
+    exchange: "due today", "due in 3 days", "overdue by 2 days" (a day is missed once it has
+    passed); None without a deadline."""
+    if due_on is None:
+        return None
+    days = (due_on - today).days
+    if days == 0:
+        return _("due today")
+    if days > 0:
+        return ngettext("due in {count} day", "due in {count} days", days).format(count=days)
+    late = -days
+    return ngettext("overdue by {count} day", "overdue by {count} days", late).format(count=late)

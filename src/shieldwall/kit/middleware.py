@@ -22,6 +22,7 @@ from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shieldwall.kit import i18n
+from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.problems import problem
 
 UPLOAD_TYPE = "multipart/form-data"
@@ -73,9 +74,11 @@ class BodyLimit:
     async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = problem(
             413,
-            "Request body too large",
-            f"the request body is larger than {limit:,} bytes ({_mib(limit)}), the limit "
-            "for this request: it was refused before being parsed, and nothing changed",
+            _("Request body too large"),
+            _(
+                "the request body is larger than {limit} bytes ({mib}), the limit for this "
+                "request: it was refused before being parsed, and nothing changed"
+            ).format(limit=i18n.format_number(limit), mib=_mib(limit)),
             max_bytes=limit,
         )
         response.headers["Connection"] = "close"

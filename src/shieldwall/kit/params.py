@@ -13,6 +13,8 @@ from fastapi import Header, Path, Query, Request
 from pydantic import BeforeValidator, Field
 
 from shieldwall.kit.errors import InvalidInput
+from shieldwall.kit.i18n import format_number
+from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.text import SingleLine, control_character_problem
 
 MAX_ID = 2**62
@@ -20,7 +22,7 @@ MAX_ID = 2**62
 
 def _digits_only(value: object) -> object:
     if isinstance(value, str) and not (value.isascii() and value.isdigit()):
-        raise ValueError("give a whole number, like 3")
+        raise ValueError(_("give a whole number, like 3"))
     return value
 
 
@@ -48,9 +50,11 @@ def parse_record_id(field: str, text: str) -> int:
     """An id sent by a page form: digits only, from 1 to MAX_ID."""
     digits = text.strip()
     if not digits.isascii() or not digits.isdigit():
-        raise InvalidInput(field, "give a whole number, like 3")
+        raise InvalidInput(field, _("give a whole number, like 3"))
     if len(digits) > len(str(MAX_ID)) or not 1 <= int(digits) <= MAX_ID:
-        raise InvalidInput(field, f"ids run from 1 to {MAX_ID:,} (2^62)")
+        raise InvalidInput(
+            field, _("ids run from 1 to {largest} (2^62)").format(largest=format_number(MAX_ID))
+        )
     return int(digits)
 
 

@@ -1,4 +1,11 @@
-"""Errors as RFC 9457 problem+json, in the API and in its OpenAPI description."""
+"""Errors as RFC 9457 problem+json, in the API and in its OpenAPI description.
+
+A problem's ``title`` and ``detail`` are in the language of the request (``kit.i18n``, set by
+``LocaleMiddleware``); the fields machines read (``errors[].field``, ``current_state``,
+``action``, ``rule``) are the same in every language. Request-validation errors that Pydantic
+writes itself are rewritten in the platform's words for the common cases (a missing field, a
+number out of range, text too long); the platform's own validators already write theirs in
+the request's language."""
 
 from __future__ import annotations
 
@@ -14,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shieldwall.kit.errors import DomainError
 from shieldwall.kit.i18n import N_
+from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.templating import TEMPLATES
 
 log = logging.getLogger("shieldwall")
@@ -39,16 +47,20 @@ class Problem(BaseModel):
     max_bytes: int | None = None
 
 
+# The OpenAPI description of each error status, and the title of an error the framework raises.
 DESCRIPTIONS = {
-    400: "Bad request",
-    401: "Not authenticated",
-    403: "Not allowed",
-    404: "No such record",
-    409: "The record's state or a ledger rule does not allow this",
-    413: "The request body is larger than the limit named in max_bytes",
-    429: "Too many failed sign-ins: retry after the time given",
-    422: "Invalid input: the fields named are wrong",
-    503: "The database is busy with other changes: nothing was changed; retry after the time given",
+    400: N_("Bad request"),
+    401: N_("Not authenticated"),
+    403: N_("Not allowed"),
+    404: N_("No such record"),
+    405: N_("Method not allowed"),
+    409: N_("The record's state or a ledger rule does not allow this"),
+    413: N_("The request body is larger than the limit named in max_bytes"),
+    429: N_("Too many failed sign-ins: retry after the time given"),
+    422: N_("Invalid input: the fields named are wrong"),
+    503: N_(
+        "The database is busy with other changes: nothing was changed; retry after the time given"
+    ),
 }
 
 
@@ -82,6 +94,7 @@ def problem_responses(*codes: int, public: bool = False) -> dict[int | str, dict
     routes that need a signed-in reader also answer 401 (no or bad credentials) and 403 (not
     allowed)."""
     always = (400, 413, 422, 503) if public else (400, 401, 403, 413, 422, 503)
+    # The OpenAPI description is written once, in English, the API's language.
     return {
         code: {"model": Problem, "description": DESCRIPTIONS.get(code, "Error")}
         for code in sorted({*always, *codes})
@@ -116,10 +129,62 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "request"
 
 
+# Pydantic's own messages for the errors a client meets most, in the platform's words (with
+# the limits Pydantic reports in ``ctx``); any other is passed on as Pydantic wrote it.
+VALIDATION_MESSAGES: dict[str, str] = {
+    "missing": N_("is required"),
+    "extra_forbidden": N_("is not a field of this request"),
+    "int_type": N_("give a whole number, like 3"),
+    "int_parsing": N_("give a whole number, like 3"),
+    "int_from_float": N_("give a whole number, like 3"),
+    "float_type": N_("give a number, like 2.5"),
+    "float_parsing": N_("give a number, like 2.5"),
+    "decimal_parsing": N_("give a number, like 2.5"),
+    "decimal_type": N_("give a number, like 2.5"),
+    "decimal_max_places": N_("give at most {decimal_places} decimals"),
+    "bool_type": N_("give true or false"),
+    "bool_parsing": N_("give true or false"),
+    "string_type": N_("give text"),
+    "string_too_short": N_("give at least {min_length} characters"),
+    "string_too_long": N_("give at most {max_length} characters"),
+    "string_pattern_mismatch": N_("does not have the expected form ({pattern})"),
+    "greater_than_equal": N_("give at least {ge}"),
+    "greater_than": N_("give more than {gt}"),
+    "less_than_equal": N_("give at most {le}"),
+    "less_than": N_("give less than {lt}"),
+    "too_short": N_("give at least {min_length}"),
+    "too_long": N_("give at most {max_length}"),
+    "enum": N_("use one of {expected}"),
+    "literal_error": N_("use one of {expected}"),
+    "date_type": N_("give a date as YYYY-MM-DD"),
+    "date_parsing": N_("give a date as YYYY-MM-DD"),
+    "date_from_datetime_parsing": N_("give a date as YYYY-MM-DD"),
+    "json_invalid": N_("the body is not valid JSON"),
+    "model_attributes_type": N_("give an object of the documented fields"),
+    "dict_type": N_("give an object of the documented fields"),
+    "list_type": N_("give a list"),
+}
+
+
+def validation_message(error: Any) -> str:
+    """One request-validation error in the request's language: ours as we wrote it (our
+    validators write in the request's language), Pydantic's common ones in our words."""
+    kind = str(error.get("type", ""))
+    context = error.get("ctx") or {}
+    if kind == "value_error" and "error" in context:
+        return str(context["error"])  # our ValueError, without Pydantic's "Value error, "
+    if kind in VALIDATION_MESSAGES:
+        try:
+            return _(VALIDATION_MESSAGES[kind]).format(**{k: str(v) for k, v in context.items()})
+        except (KeyError, IndexError, ValueError):
+            pass  # a limit the message names is missing: Pydantic's own words below
+    return str(error.get("msg", _("invalid")))
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
-        response = answer(request, exc.status, exc.title, exc.detail, **exc.extra)
+        response = answer(request, exc.status, _(exc.title), exc.detail, **exc.extra)
         if exc.status == 401:
             response.headers["WWW-Authenticate"] = "Bearer"
         if "retry_after" in exc.extra:  # 429 throttled, 503 busy
@@ -129,17 +194,21 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         errors = [
-            {"field": _location(e.get("loc", ())), "message": e.get("msg", "invalid")}
+            {"field": _location(e.get("loc", ())), "message": validation_message(e)}
             for e in exc.errors()
         ]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-        return answer(request, 422, "Invalid input", detail, errors=errors)
+        return answer(request, 422, _("Invalid input"), detail, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        title = DESCRIPTIONS.get(exc.status_code, "Error")
+        title = _(DESCRIPTIONS.get(exc.status_code, N_("Error")))
         if exc.status_code == 404 and exc.detail == "Not Found":
-            detail = f"there is nothing at {request.url.path}"
+            detail = _("there is nothing at {path}").format(path=request.url.path)
+        elif exc.status_code == 405 and exc.detail == "Method Not Allowed":
+            detail = _("{method} is not answered at {path}").format(
+                method=request.method, path=request.url.path
+            )
         else:
             detail = str(exc.detail)
         response = answer(request, exc.status_code, title, detail)
@@ -151,7 +220,9 @@ def install(app: FastAPI) -> None:
     async def unexpected(request: Request, exc: Exception) -> Response:
         # Logged for the operators; the user gets no stack trace.
         log.exception("unexpected error", exc_info=exc)
-        return answer(request, 500, "Internal error", "the server could not complete the request")
+        return answer(
+            request, 500, _("Internal error"), _("the server could not complete the request")
+        )
 
 
 def problem_openapi(schema: dict[str, Any]) -> dict[str, Any]:

@@ -19,6 +19,8 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
 from shieldwall.kit.errors import InvalidInput
+from shieldwall.kit.i18n import format_number
+from shieldwall.kit.i18n import gettext as _
 
 _REFUSED_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _REFUSED_IN_LINE = re.compile(r"[\x00-\x1f\x7f]")
@@ -32,8 +34,12 @@ def control_character_problem(value: str, *, multiline: bool = False) -> str | N
     found = (_REFUSED_IN_TEXT if multiline else _REFUSED_IN_LINE).search(value)
     if found is None:
         return None
-    where = "" if multiline else " (one line: no tab or line break)"
-    return f"contains the control character U+{ord(found.group()):04X}{where}"
+    code = f"U+{ord(found.group()):04X}"
+    if multiline:
+        return _("contains the control character {code}").format(code=code)
+    return _("contains the control character {code} (one line: no tab or line break)").format(
+        code=code
+    )
 
 
 def check_text(
@@ -45,7 +51,9 @@ def check_text(
     if problem is not None:
         raise InvalidInput(field, problem)
     if max_length is not None and len(value) > max_length:
-        raise InvalidInput(field, f"at most {max_length:,} characters")
+        raise InvalidInput(
+            field, _("at most {count} characters").format(count=format_number(max_length))
+        )
     return value
 
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from shieldwall.kit.clock import Clock
 from shieldwall.kit.db import is_busy, make_session_factory
 from shieldwall.kit.errors import Busy
+from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.settings import Settings
 
 
@@ -110,7 +111,7 @@ class Platform:
         except DBAPIError as exc:
             if is_busy(exc):
                 raise Busy(
-                    "the database is busy with other changes; nothing was changed, try again",
+                    _("the database is busy with other changes; nothing was changed, try again"),
                     retry_after_seconds=1,
                 ) from exc
             raise
