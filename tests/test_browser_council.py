@@ -176,8 +176,8 @@ def _members_offer(journey: Journey, meeting_url: str) -> None:
         journey.check()
         page.locator("#agenda").get_by_role("link", name=item).click()
         offer = page.locator("#offer-form")
-        offer.get_by_placeholder(re.compile("Quantity")).fill("1")
-        offer.get_by_placeholder("Description").fill(f"Patriot battery from {username.upper()}")
+        offer.get_by_label(re.compile("^Quantity")).fill("1")
+        offer.get_by_label("Description").fill(f"Patriot battery from {username.upper()}")
         offer.get_by_role("button", name="Make an offer").click()
         expect(page.locator("#done")).to_contain_text("Offer made")
         assert journey.errors == [], journey.errors
@@ -258,7 +258,7 @@ def test_the_council_journey(journey: Journey, seeded: Context, clock: FixedCloc
     ("locale", "meetings", "state", "proposals"),
     [
         ("fr-FR", "Réunions du conseil", "demandée", "Propositions"),
-        ("uk-UA", "Засідання ради", "скликано", "Пропозиції"),
+        ("uk-UA", "Засідання ради", "скликано", "Пропозиції рішень"),
     ],
 )
 def test_the_council_pages_in_french_and_ukrainian_on_a_phone(

@@ -120,6 +120,7 @@ def _partner_confirms(journey: EnvelopeJourney, crews: int) -> None:
     page = journey.page
     page.goto(f"{journey.base}/offers/{crews}")
     page.get_by_role("button", name="Confirm receipt").click()
+    page.get_by_role("button", name="Yes, confirm receipt").click()  # after reading what it does
     expect(page.locator("#done")).to_contain_text("Delivery confirmed.")
     assert journey.errors == [], journey.errors
 
@@ -203,7 +204,7 @@ def _secretariat_slips_it(journey: EnvelopeJourney) -> None:
     expect(page.locator("#envelope-chart.js-plotly-plot")).to_have_count(1)
     journey.check()
     page.goto(f"{journey.base}/planned-deliveries")
-    expect(page.locator("#tranches")).to_contain_text("термін через 38 днів")
+    expect(page.locator("#tranches")).to_contain_text("строк через 38 днів")
     journey.check()
 
 

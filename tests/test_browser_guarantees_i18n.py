@@ -67,7 +67,7 @@ def test_the_guarantees_pages_in_ukrainian_and_in_french(journey: Journey, seede
     expect(page.locator("#due-items")).to_contain_text("строк через 17 годин")
     journey.check()
     page.goto(f"{base}/obligations?member=DEU")
-    expect(page.locator("#obligations-table")).to_contain_text("відкрите")
+    expect(page.locator("#obligations-table")).to_contain_text("відкрито")
     journey.check()
     page.goto(f"{base}/pathway")
     expect(page.locator("h1")).to_have_text("Дорожня карта до членства")

@@ -135,7 +135,7 @@ def test_a_refused_field_is_named_and_explained_in_french(api: Delegations, scen
     }
     sent = api.as_("ukr").post("/api/v1/capability-packages", json=body, headers=FR)
     french = problem_of(sent, 422)
-    assert french["title"] == "Saisie invalide"
+    assert french["title"] == "Saisie non valide"
     assert french["errors"] == [{"field": "units_needed", "message": "indiquez au moins 1"}]
     assert french["detail"] == "units_needed: indiquez au moins 1"
     english = problem_of(api.as_("ukr").post("/api/v1/capability-packages", json=body), 422)
@@ -250,7 +250,7 @@ def test_the_list_says_when_each_tranche_is_due(
     ukrainian = _tranche_rows(sec.client.get("/planned-deliveries", headers=UK))
     assert [r[3] for r in ukrainian] == [
         "2024-05-15 прострочено на 5 днів",
-        "2024-06-10 термін через 21 день",
+        "2024-06-10 строк через 21 день",
     ]
 
 
@@ -333,7 +333,7 @@ def test_the_lists_downloads_hold_exactly_the_view(
         "Code du membre",
         "Article",
         "Domaine capacitaire",
-        "Attendu le",
+        "Prévu le",
     ]
     assert [(r[0], r[5], r[6], r[8]) for r in table[1:]] == [
         (crews, dt.datetime(2024, 6, 10), 3, "échéance dans 21 jours"),

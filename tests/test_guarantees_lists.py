@@ -227,7 +227,7 @@ def test_the_obligations_download_is_the_view(scene: Scene, sec: Browser) -> Non
         .iter_rows(values_only=True)
     ]
     assert sheet[0][:2] == ["Зобов’язання за угодою", "Держава-член"]
-    assert [(r[1], r[4], r[6]) for r in sheet[1:]] == [("DEU", "збройний напад", "відкрите")]
+    assert [(r[1], r[4], r[6]) for r in sheet[1:]] == [("DEU", "збройний напад", "відкрито")]
 
 
 def test_declared_events_are_listed_filtered_and_downloaded(scene: Scene, sec: Browser) -> None:

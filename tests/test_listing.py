@@ -60,7 +60,7 @@ THINGS = Listing(
     tiebreak=thing.c.id,
     columns=(
         Column("id", "Thing", thing.c.id, numeric=True),
-        Column("name", "Name", thing.c.name),
+        Column("name", "Handle", thing.c.name),
         Column("size", "Size", thing.c.size, numeric=True),
         Column("day", "Day", thing.c.day),
         Column("note", "Note"),  # not sortable
@@ -258,7 +258,7 @@ def test_csv_download_labels_its_columns_in_the_viewers_language() -> None:
     assert response.headers["content-disposition"] == 'attachment; filename="things.csv"'
     text = anyio.run(_body, response).decode("utf-8")
     assert text.splitlines() == [
-        "\ufeffThing,Name,Size,Day,Note",  # labels without a translation stay as written
+        "\ufeffThing,Handle,Size,Day,Note",  # labels without a translation stay as written
         "9,'=Hotel,9,2024-06-01,ok",
         "1,Alpha,,,",
     ]
@@ -273,7 +273,7 @@ def test_xlsx_download_keeps_numbers_and_dates() -> None:
     sheet = book.active
     assert sheet is not None
     assert [list(r) for r in sheet.iter_rows(values_only=True)] == [
-        ["Thing", "Name", "Size", "Day", "Note"],
+        ["Thing", "Handle", "Size", "Day", "Note"],
         [9, "=Hotel", 9, dt.datetime(2024, 6, 1), "ok"],
         [1, "Alpha", None, None, None],
     ]

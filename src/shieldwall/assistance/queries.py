@@ -390,6 +390,22 @@ def list_requests(
     return views
 
 
+def _addressees_by_request(
+    session: Session, names: Names, ids: list[int]
+) -> dict[int, list[tuple[str, str]]]:
+    """The (code, name) of the delegations each request is addressed to, read in one query
+    for a whole page rather than one per request."""
+    addressees: dict[int, list[tuple[str, str]]] = {}
+    if ids:
+        for request_id, delegation_id in session.execute(
+            select(RequestAddressee.request_id, RequestAddressee.delegation_id).where(
+                RequestAddressee.request_id.in_(ids)
+            )
+        ):
+            addressees.setdefault(request_id, []).append(names.delegations[delegation_id])
+    return addressees
+
+
 def _request_views(
     session: Session, reader: Actor, requests: list[AssistanceRequest]
 ) -> list[RequestView]:
@@ -400,14 +416,7 @@ def _request_views(
     # not see is told apart, without naming their members (model.coverage_unseen).
     everything = _balances_by(session, None, LedgerEntry.request_id, ids)
     seen = _balances_by(session, reader, LedgerEntry.request_id, ids)
-    addressees: dict[int, list[tuple[str, str]]] = {}
-    if ids:
-        for request_id, delegation_id in session.execute(
-            select(RequestAddressee.request_id, RequestAddressee.delegation_id).where(
-                RequestAddressee.request_id.in_(ids)
-            )
-        ):
-            addressees.setdefault(request_id, []).append(names.delegations[delegation_id])
+    addressees = _addressees_by_request(session, names, ids)
     units = {r.id: r.unit for r in session.execute(select(CapabilityItem.id, CapabilityItem.unit))}
     views = []
     for r in requests:

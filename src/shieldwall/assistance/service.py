@@ -133,6 +133,26 @@ def _require_seated(member: Delegation, on: dt.date) -> None:
         )
 
 
+def _filed_request(
+    request: AssistanceRequest,
+    partner: Delegation,
+    area: CapabilityArea,
+    item: CapabilityItem | None,
+    addressees: list[Delegation],
+) -> dict[str, Any]:
+    """What the audit keeps of a request just filed: its parties and what it asks for, by code,
+    so the trail reads without the tables it was written from."""
+    return {
+        "partner": partner.code,
+        "area": area.code,
+        "item": item.code if item else None,
+        "quantity": request.quantity,
+        "value_cents": request.value_cents,
+        "addressees": [d.code for d in addressees],
+        "releasability": request.releasability,
+    }
+
+
 def _offer_value(item: CapabilityItem | None, quantity: int, value_cents: int | None) -> int:
     """The value given, else the item's reference value of the quantity; never negative."""
     if value_cents is None:
@@ -268,15 +288,7 @@ class AssistanceService:
         self.s.add_all(RequestAddressee(request_id=request.id, delegation_id=d.id) for d in named)
         key = idempotency_key
         idempotency.remember(self.s, actor.name, "request", key, payload, request.id, now)
-        filed = {
-            "partner": partner_d.code,
-            "area": area_row.code,
-            "item": item_row.code if item_row else None,
-            "quantity": quantity,
-            "value_cents": value_cents,
-            "addressees": [d.code for d in named],
-            "releasability": level.value,
-        }
+        filed = _filed_request(request, partner_d, area_row, item_row, named)
         self.uow.audit(actor, now, "request.file", "request", request.id, None, filed)
         return request.id
 

@@ -961,11 +961,9 @@ def _silence_deadline(values: dict[str, str]) -> dt.datetime:
     return local_instant("deadline", values.get("deadline", ""), current_time_zone())
 
 
-def _confirm_proposal(
-    request: Request, ctx: Ctx, who: Actor, proposal_id: int, values: dict[str, str]
-) -> HTMLResponse:
-    with ctx.reading() as s:
-        p = queries.get_proposal(s, who, proposal_id, ctx.clock.now())
+def _confirmation_wording(p: dict[str, Any], values: dict[str, str]) -> tuple[str, list[str], str]:
+    """The question, its consequences and the yes-button of the page confirming an act on
+    proposal ``p``: each act says in its own words what it will change, before it is done."""
     action = values["action"]
     named = {"id": p["id"], "title": p["title"]}
     reason = _("Reason: {reason}").format(reason=values.get("reason", "").strip())
@@ -1013,6 +1011,15 @@ def _confirm_proposal(
             reason,
         ]
         yes = _("Yes, withdraw the proposal")
+    return question, consequences, yes
+
+
+def _confirm_proposal(
+    request: Request, ctx: Ctx, who: Actor, proposal_id: int, values: dict[str, str]
+) -> HTMLResponse:
+    with ctx.reading() as s:
+        p = queries.get_proposal(s, who, proposal_id, ctx.clock.now())
+    question, consequences, yes = _confirmation_wording(p, values)
     keep = ("action", "adopted_text", "review_on", "reason", "deadline", "text", "stance")
     return TEMPLATES.TemplateResponse(
         request,

@@ -209,13 +209,9 @@ Signatory = aliased(Delegation, name="signatory")
 YES_NO = (N_("yes"), N_("no"))
 
 
-def instruments_listing(
-    session: Session, reader: Actor, today: dt.date
-) -> tuple[Listing, Select[Any]]:
-    """The instruments list — by holder, in force or not, signing and term-end dates, and the
-    title or signatory searched — and the statement it runs for ``reader``. Whether an
-    instrument is in force is ``model.in_force`` (a notice's effect counts), so that filter
-    is the ids the rule keeps, read from the instruments the reader may see."""
+def _in_force_ids(session: Session, reader: Actor, today: dt.date) -> list[int]:
+    """The ids of the instruments ``reader`` may see that are in force on ``today``: whether
+    one is in force is ``model.in_force`` (a notice's effect counts), which SQL cannot say."""
     terms = session.execute(
         select(
             Instrument.id,
@@ -225,11 +221,21 @@ def instruments_listing(
             Instrument.termination_notice_months,
         ).where(readable_instruments(reader))
     ).all()
-    binding = [
+    return [
         i
         for i, valid_from, until, notice, months in terms
         if model.in_force(today, valid_from, until, notice, months)
     ]
+
+
+def instruments_listing(
+    session: Session, reader: Actor, today: dt.date
+) -> tuple[Listing, Select[Any]]:
+    """The instruments list — by holder, in force or not, signing and term-end dates, and the
+    title or signatory searched — and the statement it runs for ``reader``. Whether an
+    instrument is in force is ``model.in_force`` (a notice's effect counts), so that filter
+    is the ids the rule keeps, read from the instruments the reader may see."""
+    binding = _in_force_ids(session, reader, today)
     holders = [
         Option(code, f"{name} ({code})", delegation_id)
         for delegation_id, code, name in session.execute(
