@@ -12,16 +12,12 @@ import html
 import re
 
 import httpx
-import pytest
 
-from shieldwall.assistance import model, words
-from shieldwall.kit.errors import InvalidInput
+from shieldwall.assistance import words
 from shieldwall.kit.i18n import using_locale
-from tests.conftest import NOW, Delegations, actor, problem_of
+from tests.conftest import Delegations, actor, problem_of
 from tests.platform import TestPlatform as Context
 from tests.test_council_pages import Browser
-
-TODAY = NOW.date()  # 2024-04-02, the platform clock's day in these tests
 
 
 def _text(page: httpx.Response) -> str:
@@ -235,14 +231,6 @@ def test_an_invalid_offer_form_keeps_what_was_typed(api: Delegations, seeded: Co
 # ---- deadlines ------------------------------------------------------------------------------
 
 
-def test_a_past_need_by_is_refused_by_the_rule() -> None:
-    with pytest.raises(InvalidInput) as refused:
-        model.require_need_by_ahead(dt.date(2024, 4, 1), TODAY)
-    assert refused.value.extra["errors"] == [{"field": "need_by", "message": "the date has passed"}]
-    model.require_need_by_ahead(TODAY, TODAY)  # today is still ahead
-    model.require_need_by_ahead(None, TODAY)
-
-
 def test_a_past_need_by_is_refused_in_the_api_and_the_page(
     api: Delegations, seeded: Context
 ) -> None:
@@ -315,22 +303,3 @@ def test_units_are_counted_in_english_french_and_ukrainian() -> None:
         assert words.quantity_text(5, "missile") == "5 ракет"
         assert words.quantity_text(21, "missile") == "21 ракета"
         assert words.quantity_text(11, "missile") == "11 ракет"
-
-
-def test_the_rules_behind_coverage_and_deadlines() -> None:
-    amount = model.Amount
-    # 30 committed in all, 10 of it from offers the reader sees: 20 are from unseen ones.
-    assert model.coverage_unseen(amount(30, 105_000_00), amount(10, 35_000_00)) == amount(
-        20, 70_000_00
-    )
-    assert model.coverage_unseen(amount(30, 105_000_00), None) == amount(30, 105_000_00)
-    # A need-by date counts while the request is active and not all delivered.
-    asked = amount(100, 0)
-    assert model.request_awaits_delivery("active", asked, amount(99, 0), by_quantity=True)
-    assert not model.request_awaits_delivery("active", asked, amount(100, 0), by_quantity=True)
-    assert not model.request_awaits_delivery("closed", asked, amount(0, 0), by_quantity=True)
-    assert model.days_left(dt.date(2024, 4, 5), TODAY) == 3
-    assert model.days_left(dt.date(2024, 3, 31), TODAY) == -2
-    assert model.offer_awaits_delivery("committed")
-    assert not model.offer_awaits_delivery("delivered")
-    assert not model.offer_awaits_delivery("withdrawn")

@@ -669,3 +669,63 @@ def test_value_at_reference_price_and_its_limit(
         model.value_at_reference_price(quantity, unit, "value_eur")
     field, message = answer
     assert refused.value.extra == {"errors": [{"field": field, "message": message}]}
+
+
+# ---- need-by dates and coverage (moved from test_assistance_pages.py) -----------------------
+
+TODAY = dt.date(2024, 4, 2)
+
+
+def test_a_past_need_by_is_refused_by_the_rule() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        model.require_need_by_ahead(dt.date(2024, 4, 1), TODAY)
+    assert refused.value.extra["errors"] == [{"field": "need_by", "message": "the date has passed"}]
+    model.require_need_by_ahead(TODAY, TODAY)  # today is still ahead
+    model.require_need_by_ahead(dt.date(2024, 4, 3), TODAY)
+    model.require_need_by_ahead(None, TODAY)
+
+
+def test_coverage_from_unseen_offers() -> None:
+    # 30 committed in all, 10 of it from offers the reader sees: 20 are from unseen ones.
+    assert model.coverage_unseen(Amount(30, 105_000_00), Amount(10, 35_000_00)) == Amount(
+        20, 70_000_00
+    )
+    # A reader who sees none of the offers: all of it is unseen.
+    assert model.coverage_unseen(Amount(30, 105_000_00), None) == Amount(30, 105_000_00)
+    # A reader who sees them all: nothing is unseen.
+    assert model.coverage_unseen(Amount(30, 105_000_00), Amount(30, 105_000_00)) == Amount(0, 0)
+
+
+def test_a_need_by_counts_while_the_request_awaits_delivery() -> None:
+    asked = Amount(100, 500_00)
+    # Counted by quantity: 99 of 100 delivered still awaits; 100 does not.
+    assert model.request_awaits_delivery("active", asked, Amount(99, 500_00), by_quantity=True)
+    assert not model.request_awaits_delivery("active", asked, Amount(100, 0), by_quantity=True)
+    # Counted by value: 499.99 of 500.00 delivered still awaits; 500.00 does not.
+    assert model.request_awaits_delivery("active", asked, Amount(100, 499_99), by_quantity=False)
+    assert not model.request_awaits_delivery("active", asked, Amount(0, 500_00), by_quantity=False)
+    # A request no longer active awaits nothing, however little was delivered.
+    assert not model.request_awaits_delivery("closed", asked, Amount(0, 0), by_quantity=True)
+    assert not model.request_awaits_delivery("closed", asked, Amount(0, 0), by_quantity=False)
+
+
+def test_days_left_to_a_need_by() -> None:
+    assert model.days_left(dt.date(2024, 4, 5), TODAY) == 3
+    assert model.days_left(TODAY, TODAY) == 0
+    assert model.days_left(dt.date(2024, 3, 31), TODAY) == -2
+
+
+@pytest.mark.parametrize(
+    ("state", "awaits"),
+    [
+        ("offered", True),
+        ("accepted", True),
+        ("committed", True),
+        ("declined", False),
+        ("delivered", False),
+        ("withdrawn", False),
+        ("cancelled", False),
+    ],
+)
+def test_an_offer_awaits_delivery_while_it_is_owed(state: str, awaits: bool) -> None:
+    assert model.offer_awaits_delivery(state) is awaits

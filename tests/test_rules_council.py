@@ -491,3 +491,25 @@ def test_a_contributor_sits_outside_the_council() -> None:
         )
     for kind in (DelegationKind.MEMBER, DelegationKind.PARTNER, DelegationKind.SECRETARIAT):
         policy.require_in_the_council(CHAIR, Action.CONVENE, kind, "XYZ")
+
+
+# ---- silence procedure ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("state", "stance", "breaks"),
+    [
+        # One formal objection under silence breaks it…
+        (ProposalState.UNDER_SILENCE, Stance.OBJECT, True),
+        # …support or an abstention does not…
+        (ProposalState.UNDER_SILENCE, Stance.SUPPORT, False),
+        (ProposalState.UNDER_SILENCE, Stance.ABSTAIN, False),
+        # …and an objection in discussion has no silence to break.
+        (ProposalState.IN_DISCUSSION, Stance.OBJECT, False),
+        (ProposalState.ADOPTED, Stance.OBJECT, False),
+    ],
+)
+def test_an_objection_under_silence_breaks_it(
+    state: ProposalState, stance: Stance, breaks: bool
+) -> None:
+    assert model.breaks_silence(state, stance) is breaks

@@ -13,7 +13,13 @@ from shieldwall.assistance import model, policy
 from shieldwall.assistance.model import OfferAction, OfferState
 from shieldwall.assistance.policy import Action
 from shieldwall.delegations.model import DelegationKind
-from shieldwall.kit.inbox import Waiting, is_overdue, most_urgent_first, time_left_text
+from shieldwall.kit.inbox import (
+    Waiting,
+    days_left_text,
+    is_overdue,
+    most_urgent_first,
+    time_left_text,
+)
 
 UTC = dt.UTC
 NOW = dt.datetime(2024, 4, 2, 12, 0, tzinfo=UTC)
@@ -317,3 +323,20 @@ def test_only_acting_users_answer_the_request_their_delegation_is_asked() -> Non
     assert policy.may_answer_request(deu, True, False, ["USA"]) is False
     assert policy.may_answer_request(viewer, True, False, ["DEU"]) is False
     assert policy.may_answer_request(token, True, True, []) is False
+
+
+# A day's deadline (a need-by date) in whole days: due on the day itself, missed once it has
+# passed; None without a deadline.
+DAYS_LEFT: list[tuple[dt.date | None, str | None]] = [
+    (None, None),
+    (dt.date(2024, 4, 2), "due today"),
+    (dt.date(2024, 4, 3), "due in 1 day"),
+    (dt.date(2024, 4, 5), "due in 3 days"),
+    (dt.date(2024, 4, 1), "overdue by 1 day"),
+    (dt.date(2024, 3, 31), "overdue by 2 days"),
+]
+
+
+@pytest.mark.parametrize(("due_on", "reads"), DAYS_LEFT)
+def test_days_left_text(due_on: dt.date | None, reads: str | None) -> None:
+    assert days_left_text(due_on, dt.date(2024, 4, 2)) == reads

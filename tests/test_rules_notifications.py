@@ -15,6 +15,7 @@ from shieldwall.notifications.model import (
     absolute_link,
     check_email_address,
     check_preferences,
+    mail_body,
     may_update_own,
     message_id,
     parse_notify_by,
@@ -206,3 +207,31 @@ def test_message_id_is_in_utc_whatever_the_machine_s_zone(monkeypatch: pytest.Mo
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+# ---- the mail's text ------------------------------------------------------------------------
+
+
+def test_a_mail_has_the_notice_the_link_and_a_footer_saying_why_it_came() -> None:
+    """The footer follows the usual signature separator, "-- " on a line of its own."""
+    assert mail_body(
+        "Offer 7 was accepted.", "https://sw.example/offers/7", "https://sw.example/me"
+    ) == (
+        "Offer 7 was accepted.\n"
+        "\n"
+        "Open it: https://sw.example/offers/7\n"
+        "\n"
+        "-- \n"
+        "Shieldwall sends you this because you chose to be notified by e-mail. "
+        "To change that: https://sw.example/me\n"
+    )
+
+
+def test_a_mail_without_a_link_has_no_line_to_open_it() -> None:
+    assert mail_body("Silence was broken.", "", "https://sw.example/me") == (
+        "Silence was broken.\n"
+        "\n"
+        "-- \n"
+        "Shieldwall sends you this because you chose to be notified by e-mail. "
+        "To change that: https://sw.example/me\n"
+    )

@@ -550,3 +550,19 @@ def test_may_record_met(
 
 def test_triggers_are_the_councils_unless_widened() -> None:
     assert policy.TRIGGER_DEFAULT == Releasability.COUNCIL
+
+
+# ---- a duty inside a sentence ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("duty", "reads"),
+    [
+        ("Report on implementation", "report on implementation"),
+        ("Notify NATO", "notify NATO"),  # only the first letter: the rest is kept as written
+        ("x", "x"),
+        ("", ""),
+    ],
+)
+def test_a_duty_inside_a_sentence_starts_in_lower_case(duty: str, reads: str) -> None:
+    assert model.in_sentence(duty) == reads

@@ -13,6 +13,7 @@ from shieldwall.assistance.model import OfferState
 from shieldwall.assistance.policy import Action
 from shieldwall.delegations.model import DelegationKind
 from shieldwall.kit.errors import Forbidden
+from shieldwall.kit.i18n import using_locale
 
 SEC, UKR, DEU, FRA = 1, 2, 4, 6
 
@@ -338,3 +339,15 @@ OFFER_ACTIONS: list[tuple[str, str, set[str]]] = [
 @pytest.mark.parametrize(("who", "state", "answer"), OFFER_ACTIONS)
 def test_offer_actions(who: str, state: str, answer: set[str]) -> None:
     assert policy.offer_actions(ACTORS[who], OfferState(state), DEU, UKR) == answer
+
+
+def test_a_refusal_names_who_may_in_the_language_of_the_exchange() -> None:
+    """The list of who may is joined with the language's own word for "or" (the catalogue's
+    French), not English's."""
+    with using_locale("fr"), pytest.raises(Forbidden) as refused:
+        policy.require(
+            ACTORS["fra"], Action.CLOSE_REQUEST, owner_id=UKR, partner_id=None, record="request 3"
+        )
+    assert refused.value.detail.endswith(
+        "seul(e) la délégation à laquelle appartient l'enregistrement ou le secrétariat le peut"
+    )
