@@ -6,7 +6,9 @@ attributes people read."""
 
 from __future__ import annotations
 
+import importlib
 import re
+from enum import Enum
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -119,3 +121,22 @@ def test_ukrainian_writes_one_apostrophe() -> None:
         if m.id and re.search(r"[\u0400-\u04ff]'[\u0400-\u04ff]", str(m.string))
     ]
     assert ascii_inside_words == []
+
+
+@pytest.mark.parametrize(
+    "feature", ["assistance", "council", "guarantees", "obligations", "envelope"]
+)
+def test_every_action_a_refusal_can_name_is_in_the_catalogue(feature: str) -> None:
+    """A refusal ("… ne peut pas clore une demande") and an illegal transition name the action
+    by its enum's value, which the extractor cannot see: each feature marks them (``N_``)."""
+    policy = importlib.import_module(f"shieldwall.{feature}.policy")
+    actions = [
+        member.value
+        for name, kind in vars(policy).items()
+        if name.endswith("Action") and isinstance(kind, type) and issubclass(kind, Enum)
+        for member in kind
+        if isinstance(member.value, str)
+    ]
+    wanted = {m.id for m in extracted() if m.id and isinstance(m.id, str)}
+    assert actions, f"{feature} declares no actions"
+    assert sorted(set(actions) - wanted) == []

@@ -12,6 +12,7 @@ from shieldwall.access.model import Actor, Audience, Releasability, RouteRule
 from shieldwall.access.permissions import Relation, permits, refusal, relation
 from shieldwall.assistance.model import OFFER_TRANSITIONS, OfferAction, OfferState
 from shieldwall.delegations.model import DelegationKind
+from shieldwall.kit.i18n import N_
 
 # Who may see a record unless its author releases it more widely: a request its addressees
 # (and the partner who filed it), an offer the partner it is made to.
@@ -190,3 +191,24 @@ ROUTES: dict[tuple[str, str], RouteRule] = {
     # The offer page's forms; each action inside is checked like its API route.
     ("POST", "/offers/{offer_id}/act"): _R(Audience.PAGE, "offer"),
 }
+
+
+# The actions' words, as a refusal or an illegal transition names them (``access.permissions``,
+# ``kit.errors``): marked here for the catalogue, since an enum's value is not seen by it.
+ACTION_WORDS = (
+    N_("file a request"),
+    N_("withdraw a request"),
+    N_("close a request"),
+    N_("make an offer"),
+    N_("accept or decline an offer"),
+    N_("withdraw, commit or cancel an offer"),
+    N_("record a delivery"),
+    N_("confirm or reject a delivery"),
+    N_("correct the ledger"),
+    N_("widen who may see a record"),
+    N_("edit the catalogue"),
+    N_("accept"),
+    N_("decline"),
+    N_("record a delivery against"),
+    N_("cancel"),
+)

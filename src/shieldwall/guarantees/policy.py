@@ -17,6 +17,7 @@ from enum import StrEnum
 from shieldwall.access.model import Actor, Audience, Releasability, RouteRule, widened
 from shieldwall.access.permissions import Relation, permits, refusal
 from shieldwall.delegations.model import DelegationKind
+from shieldwall.kit.i18n import N_
 
 # An instrument (and a pathway step) is the council's business unless its author says
 # otherwise; it may be released more narrowly when it is recorded, but never below the
@@ -159,3 +160,17 @@ ROUTES: dict[tuple[str, str], RouteRule] = {
     ("GET", "/pathway"): _R(_PAGE, "pathway step"),
     ("POST", "/pathway/act"): _R(_PAGE, "pathway step"),
 }
+
+
+# The actions' words, as a refusal or an illegal transition names them (``access.permissions``,
+# ``kit.errors``): marked here for the catalogue, since an enum's value is not seen by it.
+ACTION_WORDS = (
+    N_("record an instrument"),
+    N_("amend an instrument"),
+    N_("give notice to terminate an instrument"),
+    N_("link an offer to an instrument"),
+    N_("record an exchange rate"),
+    N_("keep the membership pathway"),
+    N_("add evidence to the membership pathway"),
+    N_("table the invitation question"),
+)

@@ -16,6 +16,7 @@ from shieldwall.access.model import Actor, Audience, Releasability, RouteRule
 from shieldwall.access.permissions import Relation, permits, refusal
 from shieldwall.delegations.model import DelegationKind
 from shieldwall.guarantees.model import ObligationAction
+from shieldwall.kit.i18n import N_
 from shieldwall.obligations.model import STEPS_FROM, DueStep, Standing
 
 # A declared event is the council's business unless released wider.
@@ -85,3 +86,11 @@ ROUTES: dict[tuple[str, str], RouteRule] = {
     ("GET", "/obligations/{due_item_id}"): _R(_PAGE, "due item"),
     ("POST", "/obligations/{due_item_id}/met"): _R(_PAGE, "due item", Action.RECORD_MET),
 }
+
+
+# The actions' words, as a refusal or an illegal transition names them (``access.permissions``,
+# ``kit.errors``): marked here for the catalogue, since an enum's value is not seen by it.
+ACTION_WORDS = (
+    N_("declare a trigger event"),
+    N_("record an obligation as met"),
+)
