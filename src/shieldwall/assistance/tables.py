@@ -45,6 +45,7 @@ class AssistanceRequest(Base):
     """The partner's request for assistance, to all members or to named members."""
 
     __tablename__ = "assistance_request"
+    __table_args__ = (Index("ix_assistance_request_external_key", "external_key", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("delegation.id"), index=True)
@@ -63,6 +64,9 @@ class AssistanceRequest(Base):
     filed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
     releasability: Mapped[str] = mapped_column(String(16), default="addressees")
+    # The key the record has in the file it was imported from (``importers``): importing the
+    # same file again finds it instead of creating it twice.
+    external_key: Mapped[str | None] = mapped_column(String(160))
 
 
 class RequestAddressee(Base):
@@ -76,6 +80,7 @@ class Offer(Base):
     """A member's offer to arm, train, equip or finance the partner, tracked to delivery."""
 
     __tablename__ = "offer"
+    __table_args__ = (Index("ix_offer_external_key", "external_key", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("delegation.id"), index=True)
@@ -94,12 +99,19 @@ class Offer(Base):
     source: Mapped[str] = mapped_column(String(80), default="")
     illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
     releasability: Mapped[str] = mapped_column(String(16), default="partner")
+    external_key: Mapped[str | None] = mapped_column(String(160))
+    # An amount first stated in another currency (UN OCHA FTS), kept as its source gave it:
+    # the original amount in its currency's cents, and its value in US dollar cents.
+    original_currency: Mapped[str | None] = mapped_column(String(3))
+    original_amount_cents: Mapped[int | None] = mapped_column(BigInteger)
+    amount_usd_cents: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Delivery(Base):
     """A partial delivery recorded by the member and confirmed (or rejected) by the partner."""
 
     __tablename__ = "delivery"
+    __table_args__ = (Index("ix_delivery_external_key", "external_key", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     offer_id: Mapped[int] = mapped_column(ForeignKey("offer.id"), index=True)
@@ -110,6 +122,7 @@ class Delivery(Base):
     state_reason: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     settled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    external_key: Mapped[str | None] = mapped_column(String(160))
 
 
 class LedgerEntry(Base):
@@ -144,3 +157,24 @@ class LedgerEntry(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     reason: Mapped[str | None] = mapped_column(Text)
     corrects_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"))
+    # Provenance of an imported entry: the file (and its release) and the line it came from.
+    imported_file_id: Mapped[int | None] = mapped_column(ForeignKey("imported_file.id"))
+    source_line: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class ImportedFile(Base):
+    """A file whose rows were written to the ledger: where they came from, once per import
+    that changed something (an import that changes nothing leaves no row)."""
+
+    __tablename__ = "imported_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))  # kiel | fts | table
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    release: Mapped[str | None] = mapped_column(String(120))
+    imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    imported_by: Mapped[str] = mapped_column(String(120))
+    rows_read: Mapped[int] = mapped_column(BigInteger)
+    rows_applied: Mapped[int] = mapped_column(BigInteger)
+    rows_rejected: Mapped[int] = mapped_column(BigInteger)

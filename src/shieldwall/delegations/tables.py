@@ -20,3 +20,7 @@ class Delegation(Base):
     kind: Mapped[str] = mapped_column(String(16))  # member | partner | secretariat | contributor
     joined_on: Mapped[dt.date | None] = mapped_column(Date)
     left_on: Mapped[dt.date | None] = mapped_column(Date)
+    # GDP in EUR billion as its source wrote it (a decimal string: no float rounding), with
+    # that source; burden-sharing's % of GDP divides by it. None: no GDP known.
+    gdp_eur_bn: Mapped[str | None] = mapped_column(String(40))
+    gdp_source: Mapped[str | None] = mapped_column(String(200))
