@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from shieldwall.access.model import Role
 from shieldwall.access.service import AccessService
-from shieldwall.assistance import queries
+from shieldwall.assistance import listings, queries
 from shieldwall.assistance.tables import LedgerEntry
 from shieldwall.audit.anchors import anchor_problem, append_anchor, chain_head, read_anchors
 from shieldwall.audit.service import verify_chain
@@ -217,6 +217,9 @@ def report(
 
 
 class ExportWhat(StrEnum):
+    requests = "requests"
+    offers = "offers"
+    deliveries = "deliveries"
     entries = "entries"
     summary = "summary"
 
@@ -230,14 +233,17 @@ class ExportFormat(StrEnum):
 @app.command()
 def export(
     output: Annotated[Path, typer.Argument(help="File to write (use - for standard output)")],
-    what: Annotated[ExportWhat, typer.Option(help="entries or summary")] = ExportWhat.entries,
+    what: Annotated[
+        ExportWhat, typer.Option(help="requests, offers, deliveries, entries or summary")
+    ] = ExportWhat.entries,
     fmt: Annotated[
         ExportFormat, typer.Option("--format", help="csv, json or xlsx")
     ] = ExportFormat.csv,
     group_by: GroupBy = "member,kind",
     db: DbOption = None,
 ) -> None:
-    """Write ledger entries or a summary as CSV, JSON or XLSX."""
+    """Write the requests, offers or deliveries lists (every row, the columns of the pages'
+    downloads), the ledger entries or a summary as CSV, JSON or XLSX."""
     plain({"--group-by": group_by})
     ctx = ready_context(db)
     if fmt == ExportFormat.xlsx and str(output) == "-":
@@ -248,6 +254,9 @@ def export(
                 keys = queries.parse_group_by(group_by)
                 rows: Iterable[dict[str, Any]] = queries.ledger_summary(s, OPERATOR, keys)
                 columns = keys + list(queries.MEASURE_COLUMNS)
+                total = None
+            elif what.value in listings.LISTS:
+                columns, rows = listings.list_download(s, OPERATOR, what.value)
                 total = None
             else:
                 total = s.scalar(select(func.count()).select_from(LedgerEntry)) or 0

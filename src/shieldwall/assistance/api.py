@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import StreamingResponse
 
 from shieldwall.access.web import Ctx, Reader
-from shieldwall.assistance import queries
+from shieldwall.assistance import listings, queries
 from shieldwall.assistance.model import (
     AssistanceKind,
     DeliveryState,
@@ -38,6 +38,7 @@ from shieldwall.kit.amounts import to_cents
 from shieldwall.kit.dates import MONTH_PATTERN
 from shieldwall.kit.errors import InvalidInput
 from shieldwall.kit.exports import csv_lines
+from shieldwall.kit.listing import DOWNLOAD_RESPONSES, DownloadFormat
 from shieldwall.kit.pagination import Page
 from shieldwall.kit.params import IdempotencyKey, Limit, Offset, RecordId, RecordIdFilter
 from shieldwall.kit.problems import problem_responses
@@ -429,7 +430,10 @@ def correct_ledger(body: CorrectionIn, ctx: Ctx, who: Reader, key: IdempotencyKe
 
 
 @router.get(
-    "/ledger/summary", response_model=Summary, tags=["ledger"], responses=problem_responses()
+    "/ledger/summary",
+    response_model=Summary,
+    tags=["ledger"],
+    responses={**problem_responses(), **DOWNLOAD_RESPONSES},
 )
 def ledger_summary(
     ctx: Ctx,
@@ -442,10 +446,16 @@ def ledger_summary(
             description=f"Comma-separated keys from: {', '.join(queries.GROUP_KEYS)}",
         ),
     ] = "",
+    format: DownloadFormat = None,
 ) -> object:
+    """Offered, committed and delivered over the entries you may see, grouped by the keys;
+    ``format=csv|xlsx|json`` gives the same rows as a file."""
     keys = queries.parse_group_by(group_by)
     with ctx.reading() as s:
-        return {"group_by": keys, "rows": queries.ledger_summary(s, who, keys, where)}
+        rows = queries.ledger_summary(s, who, keys, where)
+    if format is not None:
+        return listings.ledger_summary_table(keys).download(rows, format)
+    return {"group_by": keys, "rows": rows}
 
 
 @router.post(

@@ -6,7 +6,7 @@ statement starts from what the reader may see (``visibility``), inside the query
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, case, func, or_, select
@@ -26,7 +26,16 @@ from shieldwall.assistance.visibility import readable_offers, readable_requests
 from shieldwall.delegations.model import DelegationKind
 from shieldwall.delegations.tables import Delegation
 from shieldwall.kit.i18n import N_, term
-from shieldwall.kit.listing import Column, Filter, FilterKind, Listing, Option, View
+from shieldwall.kit.listing import (
+    Column,
+    Filter,
+    FilterKind,
+    Listing,
+    Option,
+    SummaryTable,
+    View,
+    in_batches,
+)
 
 # The stored words these lists show, for the catalogue (shown with the ``term`` filter).
 TERMS = (
@@ -415,3 +424,75 @@ def request_options(session: Session, reader: Actor) -> list[Option]:
             .order_by(AssistanceRequest.id)
         )
     ]
+
+
+# ---- every row of a list, as its download gives it ------------------------------------------
+
+LISTS = ("requests", "offers", "deliveries")
+
+
+def list_download(
+    session: Session, reader: Actor, name: str
+) -> tuple[list[str], Iterator[dict[str, Any]]]:
+    """The columns and every row of the list ``name`` (one of ``LISTS``) that ``reader`` may
+    see, as the page's download gives them (the same statement, shaping and columns), in its
+    default order: for the CLI's ``shieldwall export --what``."""
+    view: View
+    if name == "requests":
+        listing, statement = requests_listing(reader)
+        view = listing.parse({})
+        found = view.all(session, statement(view))
+        shaped = in_batches(found, _shaper(session, reader, request_rows))
+        rows = (request_export(r) for r in shaped)
+    elif name == "offers":
+        listing, stmt = offers_listing(reader)
+        view = listing.parse({})
+        found = view.all(session, stmt)
+        rows = (offer_export(o) for o in in_batches(found, _shaper(session, reader, offer_rows)))
+    else:
+        listing, stmt = deliveries_listing(reader)
+        view = listing.parse({})
+        rows = (delivery_row(r) for r in view.all(session, stmt))
+    return [c.key for c in listing.columns if c.exported], rows
+
+
+def _shaper(
+    session: Session,
+    reader: Actor,
+    shape: Callable[[Session, Actor, list[Any]], list[dict[str, Any]]],
+) -> Callable[[list[Any]], list[dict[str, Any]]]:
+    return lambda batch: shape(session, reader, batch)
+
+
+# ---- the consolidated ledger -------------------------------------------------------------------
+
+# The ledger's summary by any of its keys (``queries.GROUP_KEYS``): the keys' columns first.
+GROUP_LABELS = {
+    "member": N_("Member"),
+    "partner": N_("Partner"),
+    "kind": N_("Kind"),
+    "area": N_("Capability area"),
+    "item": N_("Item"),
+    "month": N_("Month"),
+    "request": N_("Request"),
+}
+MEASURE_LABELS = {
+    "offered_eur": N_("Offered (EUR)"),
+    "committed_eur": N_("Committed (EUR)"),
+    "delivered_eur": N_("Delivered (EUR)"),
+    "offered_quantity": N_("Offered (quantity)"),
+    "committed_quantity": N_("Committed (quantity)"),
+    "delivered_quantity": N_("Delivered (quantity)"),
+}
+
+
+def ledger_summary_table(keys: list[str], name: str = "ledger-summary") -> SummaryTable:
+    """The consolidated ledger grouped by ``keys``: each key, then offered, committed and
+    delivered in EUR and in quantity (the API's ``/ledger/summary`` rows)."""
+    return SummaryTable(
+        name,
+        (
+            *(Column(k, GROUP_LABELS[k]) for k in keys),
+            *(Column(m, MEASURE_LABELS[m], numeric=True) for m in queries.MEASURE_COLUMNS),
+        ),
+    )

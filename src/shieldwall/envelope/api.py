@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
 
 from shieldwall.access.web import Ctx, Reader
-from shieldwall.envelope import policy, queries
+from shieldwall.envelope import listings, policy, queries
 from shieldwall.envelope.model import LONGEST_SLIP_MONTHS
 from shieldwall.envelope.schemas import (
     BestDeliveryOut,
@@ -25,6 +25,7 @@ from shieldwall.envelope.schemas import (
 from shieldwall.envelope.service import ComponentIn as Component
 from shieldwall.envelope.service import EnvelopeService
 from shieldwall.kit.dates import parse_day
+from shieldwall.kit.listing import DOWNLOAD_RESPONSES, DownloadFormat
 from shieldwall.kit.params import IdempotencyKey, RecordId, RecordIdFilter, Whole
 from shieldwall.kit.problems import problem_responses
 
@@ -58,7 +59,10 @@ def _components(parts: list[ComponentIn] | None) -> list[Component] | None:
 
 
 @router.get(
-    "/envelope", response_model=EnvelopeOut, tags=["envelope"], responses=problem_responses()
+    "/envelope",
+    response_model=EnvelopeOut,
+    tags=["envelope"],
+    responses={**problem_responses(), **DOWNLOAD_RESPONSES},
 )
 def get_envelope(
     ctx: Ctx,
@@ -69,13 +73,20 @@ def get_envelope(
         int | None, Whole, Query(ge=1, le=2**62, description="A tranche to slip: the what-if")
     ] = None,
     slip_months: SlipMonths = 3,
+    table: Annotated[
+        Literal["readiness-areas", "readiness-packages"],
+        Query(description="With format: which table to download"),
+    ] = "readiness-areas",
+    format: DownloadFormat = None,
 ) -> object:
     """Readiness per capability area and package as of a date, counting the deliveries of the
     offers you may see; a monthly series, projected from the plans after today; with
-    ``slip``, readiness before and after that tranche slips ``slip_months`` months."""
+    ``slip``, readiness before and after that tranche slips ``slip_months`` months.
+    ``format=csv|xlsx|json`` gives the areas' (or, with ``table=readiness-packages``, the
+    packages') readiness as a file."""
     on = _day("as_of", as_of)
     with ctx.reading() as s:
-        return queries.envelope(
+        view = queries.envelope(
             s,
             who,
             today=ctx.clock.now().date(),
@@ -84,6 +95,10 @@ def get_envelope(
             slip=slip,
             slip_months=slip_months,
         )
+    if format is not None:
+        chosen = next(t for t in listings.READINESS if t.name == table)
+        return chosen.download(listings.readiness_rows(chosen, view), format)
+    return view
 
 
 @router.get(

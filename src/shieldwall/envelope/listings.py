@@ -27,7 +27,15 @@ from shieldwall.envelope.tables import CapabilityPackage, PackageComponent, Plan
 from shieldwall.envelope.visibility import readable_tranches
 from shieldwall.kit.i18n import N_, term
 from shieldwall.kit.inbox import days_left_text
-from shieldwall.kit.listing import Column, Filter, FilterKind, Listing, Option, in_batches
+from shieldwall.kit.listing import (
+    Column,
+    Filter,
+    FilterKind,
+    Listing,
+    Option,
+    SummaryTable,
+    in_batches,
+)
 
 Member = aliased(Delegation)
 
@@ -151,3 +159,47 @@ def export_rows(
 ) -> Iterator[dict[str, Any]]:
     """Every row of a download, shaped a batch at a time."""
     return in_batches(rows, lambda batch: tranche_rows(session, reader, batch, today))
+
+
+# ---- readiness as tables to download ---------------------------------------------------------
+
+READINESS_AREAS = SummaryTable(
+    "readiness-areas",
+    (
+        Column("area", N_("Code")),
+        Column("name", N_("Area")),
+        Column("packages", N_("Packages"), numeric=True),
+        Column("readiness", N_("Readiness"), numeric=True),
+        Column("as_of", N_("As of")),
+    ),
+)
+READINESS_PACKAGES = SummaryTable(
+    "readiness-packages",
+    (
+        Column("code", N_("Code")),
+        Column("name", N_("Package")),
+        Column("area_name", N_("Area")),
+        Column("readiness", N_("Readiness"), numeric=True),
+        Column("units_ready", N_("Units ready"), numeric=True),
+        Column("units_needed", N_("Units needed"), numeric=True),
+        Column("limited_by", N_("Limited by")),
+        Column("as_of", N_("As of")),
+    ),
+)
+READINESS = (READINESS_AREAS, READINESS_PACKAGES)
+
+
+def readiness_rows(table: SummaryTable, envelope: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows of one of the envelope's tables (``queries.envelope``), as its page shows
+    them: readiness as a fraction, what limits a package in words, the day they hold on."""
+    on = envelope["as_of"]
+    if table is READINESS_AREAS:
+        return [{**a, "as_of": on} for a in envelope["areas"]]
+    return [
+        {
+            **p,
+            "limited_by": p["limiting"]["words"] if p["limiting"] else None,
+            "as_of": on,
+        }
+        for p in envelope["packages"]
+    ]

@@ -34,7 +34,7 @@ from shieldwall.kit.dates import parse_day
 from shieldwall.kit.errors import DomainError, InvalidInput, NotFound
 from shieldwall.kit.i18n import N_
 from shieldwall.kit.i18n import gettext as _
-from shieldwall.kit.listing import View, export_response
+from shieldwall.kit.listing import View, export_response, summary_download
 from shieldwall.kit.params import RecordId, parse_record_id
 from shieldwall.kit.templating import TEMPLATES
 from shieldwall.kit.text import check_text
@@ -158,7 +158,10 @@ def envelope_page(
     months_ahead: Text = None,
     slip: Text = None,
     slip_months: Text = None,
-) -> HTMLResponse:
+) -> Response:
+    """Readiness as of a day; ``table=readiness-areas|readiness-packages`` with ``format``
+    downloads one of its tables as shown."""
+    download = summary_download(request.query_params, listings.READINESS)
     asked = EnvelopeAsked(as_of, months_ahead, slip, slip_months)
     today = ctx.clock.now().date()
     error, status = None, 200
@@ -166,6 +169,9 @@ def envelope_page(
         wanted = asked.read(today)
         with ctx.reading() as s:
             view = queries.envelope(s, who, today=today, **wanted)
+        if download is not None:
+            table, fmt = download
+            return table.download(listings.readiness_rows(table, view), fmt)
     except InvalidInput as exc:
         error, status = form_error(exc), exc.status
         wanted = {"as_of": today, "months_ahead": 12, "slip": None, "slip_months": 3}

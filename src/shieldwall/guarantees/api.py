@@ -32,7 +32,9 @@ from shieldwall.guarantees.schemas import (
     StepPatch,
 )
 from shieldwall.guarantees.service import GuaranteesService
+from shieldwall.guarantees.summaries import BURDEN
 from shieldwall.kit.dates import parse_day
+from shieldwall.kit.listing import DOWNLOAD_RESPONSES, DownloadFormat
 from shieldwall.kit.pagination import Page
 from shieldwall.kit.params import IdempotencyKey, Limit, Offset, RecordId, Whole
 from shieldwall.kit.problems import problem_responses
@@ -226,7 +228,10 @@ def record_rate(body: RateIn, ctx: Ctx, who: Reader) -> object:
 
 
 @router.get(
-    "/burden-sharing", response_model=BurdenSharingOut, tags=TAG, responses=problem_responses()
+    "/burden-sharing",
+    response_model=BurdenSharingOut,
+    tags=TAG,
+    responses={**problem_responses(), **DOWNLOAD_RESPONSES},
 )
 def burden_sharing(
     ctx: Ctx,
@@ -234,11 +239,16 @@ def burden_sharing(
     year: Annotated[
         int | None, Whole, Query(ge=1900, le=2199, description="Only this year")
     ] = None,
+    format: DownloadFormat = None,
 ) -> object:
     """Per member and contributor: committed and delivered, shares, % of GDP (Kiel's, with its
-    source), and what its instruments promised; over the offers and instruments you may see."""
+    source), and what its instruments promised; over the offers and instruments you may see.
+    ``format=csv|xlsx|json`` gives the rows as a file."""
     with ctx.reading() as s:
-        return queries.burden_sharing(s, who, year=year).as_dict()
+        shared = queries.burden_sharing(s, who, year=year).as_dict()
+    if format is not None:
+        return BURDEN.download(shared["rows"], format)
+    return shared
 
 
 @router.get("/pathway", response_model=list[StepOut], tags=TAG, responses=problem_responses())

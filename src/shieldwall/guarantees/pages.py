@@ -31,11 +31,12 @@ from shieldwall.guarantees import model, policy, queries
 from shieldwall.guarantees.deadlines import deadline, is_overdue, relative_day
 from shieldwall.guarantees.model import Category, ObligationAction, StepKind, StepStatus, Trigger
 from shieldwall.guarantees.service import GuaranteesService
+from shieldwall.guarantees.summaries import FULFILMENT, fulfilment_row
 from shieldwall.kit.dates import parse_day
 from shieldwall.kit.errors import DomainError, InvalidInput, NotFound
 from shieldwall.kit.i18n import N_, format_day, format_eur, format_number, ngettext, term
 from shieldwall.kit.i18n import gettext as _
-from shieldwall.kit.listing import ListPage, show_list
+from shieldwall.kit.listing import ListPage, show_list, summary_download
 from shieldwall.kit.params import RecordId, parse_record_id
 from shieldwall.kit.templating import TEMPLATES
 from shieldwall.kit.text import check_text
@@ -196,7 +197,14 @@ INSTRUMENT_DONE = {
 @router.get("/instruments/{instrument_id}", response_class=HTMLResponse)
 def instrument_page(
     request: Request, ctx: Ctx, who: PageActor, instrument_id: RecordId, done: Choice = None
-) -> HTMLResponse:
+) -> Response:
+    """The instrument; ``format`` downloads its fulfilment per year (``table=fulfilment``)."""
+    asked = summary_download(request.query_params, (FULFILMENT,))
+    if asked is not None:
+        with ctx.reading() as s:
+            i = queries.get_instrument(s, who, instrument_id, ctx.clock.now().date())
+        rows = [fulfilment_row(f) for f in i["fulfilment"]]
+        return FULFILMENT.download(rows, asked[1])
     return _instrument_page(request, ctx, who, instrument_id, done=done)
 
 

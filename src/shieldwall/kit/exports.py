@@ -13,7 +13,8 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
@@ -61,6 +62,33 @@ def json_lines(rows: Iterable[dict[str, Any]], columns: list[str]) -> Iterator[s
         yield ("\n" if first else ",\n") + json.dumps({c: row[c] for c in columns}, default=str)
         first = False
     yield "\n]\n"
+
+
+def json_value(value: Any) -> Any:
+    """A value JSON has no type for: days and instants in ISO 8601 (``2024-07-11``,
+    ``2024-07-11T09:00:00+00:00``), decimals as numbers, anything else as its text."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return str(value)
+
+
+def json_document(
+    rows: Iterable[dict[str, Any]], columns: Sequence[str], labels: Sequence[str]
+) -> Iterator[str]:
+    """A download as JSON, streamed: ``{"columns": [{"key", "label"}…], "rows": [{key:
+    value}…]}``. Rows are keyed by the columns' keys, which do not change with the reader's
+    language; the labels are the reader's headings. Values keep their types: numbers as
+    numbers, days ISO, no value ``null``."""
+    heading = [{"key": k, "label": label} for k, label in zip(columns, labels, strict=True)]
+    yield '{"columns": ' + json.dumps(heading, ensure_ascii=False) + ', "rows": ['
+    first = True
+    for row in rows:
+        line = json.dumps({c: row[c] for c in columns}, default=json_value, ensure_ascii=False)
+        yield ("\n" if first else ",\n") + line
+        first = False
+    yield "\n]}\n"
 
 
 def _xlsx_cell(sheet: Any, value: Any) -> Any:

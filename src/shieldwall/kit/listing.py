@@ -47,14 +47,20 @@ and its template, with ``view``, ``shown`` and ``error``::
 The query string: ``q`` (search words, each must match one of the search columns,
 case-insensitively: ``LIKE``/``ILIKE`` with ``%`` and ``_`` taken literally), ``sort``
 (a column key, ``-key`` for descending), ``page`` (from 1; a page past the end shows the last
-one), ``format`` (``csv`` or ``xlsx``: the download of the whole filtered view), and one
-parameter per filter. An empty parameter means "no filter" (what an untouched form sends).
+one), ``format`` (``csv``, ``xlsx`` or ``json``: the download of the whole filtered view), and
+one parameter per filter. An empty parameter means "no filter" (what an untouched form sends).
 
 Bad parameters are refused with a 422 naming the parameter and its label (``ListingError``):
 an unknown sort column, a date that is not ``YYYY-MM-DD``, a page that is not a whole number,
 an unknown format, and an unknown choice too: a bookmarked or shared URL that no longer means
 what it meant should say so, rather than silently show everything. Other parameters (a page's
 own, such as ``done``) are left to the page.
+
+A summary — a table a page shows that is not a list (totals by member, coverage by area, …) —
+is declared as a ``SummaryTable`` (its name and columns) and downloaded the same way, in the
+same three formats: its page answers ``?table=NAME&format=csv`` with ``summary_download``, and
+its template offers the links with ``{{ summary_downloads(request, "NAME") }}``; an API summary
+takes ``format`` and answers with ``SummaryTable.download``.
 
 SQLite lower-cases ASCII letters only, so there a search for "київ" does not find "Київ";
 PostgreSQL's ``ILIKE`` folds every letter.
@@ -67,16 +73,16 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 from urllib.parse import urlencode
 
-from fastapi import Request
+from fastapi import Query, Request
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from sqlalchemy import ColumnElement, DateTime, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from shieldwall.kit.errors import DomainError
-from shieldwall.kit.exports import csv_lines, write_xlsx
+from shieldwall.kit.exports import csv_lines, json_document, write_xlsx
 from shieldwall.kit.i18n import N_, gettext
 from shieldwall.kit.templating import TEMPLATES
 from shieldwall.kit.uow import Platform
@@ -84,11 +90,14 @@ from shieldwall.kit.uow import Platform
 T = TypeVar("T")
 U = TypeVar("U")
 
-SEARCH, SORT, PAGE, FORMAT = "q", "sort", "page", "format"
-FORMATS = ("csv", "xlsx")
+SEARCH, SORT, PAGE, FORMAT, TABLE = "q", "sort", "page", "format", "table"
+FORMATS = ("csv", "xlsx", "json")
 MAX_SEARCH = 200
 MAX_PAGE = 10**6
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# A JSON download (``exports.json_document``) has a type of its own: the API's JSON answers are
+# its models, so a table as a file is told apart from them (and documented beside them).
+TABLE_JSON_TYPE = "application/vnd.shieldwall.table+json"
 _ESCAPE = "\\"
 
 
@@ -327,7 +336,9 @@ def _format(text: str) -> str | None:
         raise ListingError(
             FORMAT,
             N_("Download"),
-            gettext("{value} is not a download format: use csv or xlsx").format(value=repr(text)),
+            gettext("{value} is not a download format: use csv, xlsx or json").format(
+                value=repr(text)
+            ),
         )
     return text
 
@@ -485,20 +496,36 @@ class Shown(Generic[T]):
 def export_response(
     view: View, rows: Iterable[Mapping[str, Any]], fmt: str, filename: str | None = None
 ) -> Response:
-    """The whole view as a download, ``rows`` holding a value for each exported column's key:
-    CSV streamed line by line (UTF-8 with a byte-order mark, so that a spreadsheet reads
-    Ukrainian and French labels), or an XLSX workbook written row by row (write-only) and then
-    sent. The header row is the columns' labels in the viewer's language; numbers and dates
-    stay numbers and dates."""
+    """The whole view as a download, ``rows`` holding a value for each exported column's key
+    (``download_response``)."""
     columns = [c for c in view.listing.columns if c.exported]
+    return download_response(filename or view.listing.name, columns, rows, fmt)
+
+
+def download_response(
+    name: str, columns: Sequence[Column], rows: Iterable[Mapping[str, Any]], fmt: str
+) -> Response:
+    """Rows as a download named ``name``, one column per ``columns`` (rows hold a value for
+    each column's key): CSV streamed line by line (UTF-8 with a byte-order mark, so that a
+    spreadsheet reads Ukrainian and French labels), an XLSX workbook written row by row
+    (write-only) and then sent, or JSON streamed (``exports.json_document``: rows keyed by
+    the columns' keys, values typed). Headed by the columns' labels in the reader's
+    language; numbers and dates stay numbers and dates."""
+    keys = [c.key for c in columns]
     labels = [gettext(c.label) for c in columns]
-    stem = filename or view.listing.name
-    disposition = {"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'}
+    disposition = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
 
     def relabelled() -> Iterator[dict[str, Any]]:
         for row in rows:
             yield {label: row[c.key] for label, c in zip(labels, columns, strict=True)}
 
+    if fmt == "json":
+        shaped = ({k: row[k] for k in keys} for row in rows)
+        return StreamingResponse(
+            json_document(shaped, keys, labels),
+            media_type=TABLE_JSON_TYPE,
+            headers=disposition,
+        )
     if fmt == "csv":
 
         def lines() -> Iterator[str]:
@@ -507,7 +534,7 @@ def export_response(
 
         return StreamingResponse(lines(), media_type="text/csv; charset=utf-8", headers=disposition)
     workbook = tempfile.SpooledTemporaryFile(max_size=16 * 2**20)  # noqa: SIM115 (closed by the stream)
-    write_xlsx(relabelled(), labels, workbook, sheet=stem[:31])
+    write_xlsx(relabelled(), labels, workbook, sheet=name[:31])
     workbook.seek(0)
 
     def chunks() -> Iterator[bytes]:
@@ -516,6 +543,89 @@ def export_response(
                 yield chunk
 
     return StreamingResponse(chunks(), media_type=XLSX_TYPE, headers=disposition)
+
+
+# ---- summaries ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SummaryTable:
+    """A summary a page or the API shows — not a list: no search, sort or pages of its own —
+    downloadable as a list's view is: its ``name`` (the ``table`` parameter and the file's
+    name) and its columns (their keys index the rows; their labels head the download)."""
+
+    name: str
+    columns: tuple[Column, ...]
+
+    def download(self, rows: Iterable[Mapping[str, Any]], fmt: str) -> Response:
+        return download_response(self.name, self.columns, rows, fmt)
+
+
+def summary_download(
+    query: Mapping[str, str], tables: Sequence[SummaryTable]
+) -> tuple[SummaryTable, str] | None:
+    """The summary and the format a page's query asks to download (``table`` and ``format``),
+    or None to show the page; a table or format that is not one is a ``ListingError``."""
+    fmt = _format(query.get(FORMAT, "").strip())
+    if fmt is None:
+        return None
+    name = query.get(TABLE, "").strip() or tables[0].name
+    for table in tables:
+        if table.name == name:
+            return table, fmt
+    raise ListingError(
+        TABLE,
+        N_("Download"),
+        gettext("there is no table {value} to download; use one of {names}").format(
+            value=repr(name[:MAX_SEARCH]), names=", ".join(t.name for t in tables)
+        ),
+    )
+
+
+def summary_href(request: Request, table: str, fmt: str) -> str:
+    """The page as it is shown (its year, its date…), asking for the download of ``table``."""
+    params = {k: v for k, v in request.query_params.items() if k not in (TABLE, FORMAT)}
+    return request.url.path + "?" + urlencode({**params, TABLE: table, FORMAT: fmt})
+
+
+TEMPLATES.env.globals["summary_href"] = summary_href
+
+# The files an API summary also answers with (OpenAPI), beside its JSON model.
+DOWNLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+            TABLE_JSON_TYPE: {
+                "schema": {
+                    "type": "object",
+                    "required": ["columns", "rows"],
+                    "properties": {
+                        "columns": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": ["key", "label"],
+                                "properties": {
+                                    "key": {"type": "string"},
+                                    "label": {"type": "string"},
+                                },
+                            },
+                        },
+                        "rows": {"type": "array", "items": {"type": "object"}},
+                    },
+                }
+            },
+        },
+        "description": "The summary; with format=csv, xlsx or json, as that file",
+    }
+}
+
+# An API summary's ``format``: none for its JSON model, else the file (``SummaryTable.download``).
+DownloadFormat = Annotated[
+    Literal["csv", "xlsx", "json"] | None,
+    Query(description="The summary as a file: csv, xlsx or json, headed in your language"),
+]
 
 
 def in_batches(

@@ -7,10 +7,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from shieldwall.access.web import Ctx, PageActor
 from shieldwall.guarantees import queries
+from shieldwall.guarantees.summaries import BURDEN
+from shieldwall.kit.listing import summary_download
 from shieldwall.kit.params import Whole
 from shieldwall.kit.templating import TEMPLATES
 from shieldwall.reports import charts
@@ -25,10 +27,14 @@ def burden_sharing_page(
     ctx: Ctx,
     who: PageActor,
     year: Annotated[int | None, Whole, Query(ge=1900, le=2199)] = None,
-) -> HTMLResponse:
+) -> Response:
+    """The figures and their chart; ``format`` downloads the figures (``table=burden-sharing``)."""
+    asked = summary_download(request.query_params, (BURDEN,))
     this_year = ctx.clock.now().year
     with ctx.reading() as s:
         shared = queries.burden_sharing(s, who, year=year).as_dict()
+    if asked is not None:
+        return BURDEN.download(shared["rows"], asked[1])
     return TEMPLATES.TemplateResponse(
         request,
         "burden_sharing.html",

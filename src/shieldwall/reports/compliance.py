@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from babel import Locale, numbers
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from shieldwall.access.model import Actor
@@ -20,11 +20,12 @@ from shieldwall.access.web import Ctx, PageActor, Reader
 from shieldwall.guarantees.model import percent_fulfilled
 from shieldwall.guarantees.queries import fulfilment
 from shieldwall.kit.i18n import current_locale
+from shieldwall.kit.listing import DOWNLOAD_RESPONSES, DownloadFormat, summary_download
 from shieldwall.kit.params import RecordIdFilter
 from shieldwall.kit.problems import problem_responses
 from shieldwall.kit.templating import TEMPLATES
 from shieldwall.obligations.queries import due_counts, instrument_titles, member_filter_id
-from shieldwall.reports import charts
+from shieldwall.reports import charts, summaries
 from shieldwall.reports.schemas import ComplianceMemberOut, ComplianceRowOut
 
 router = APIRouter()
@@ -133,7 +134,7 @@ Member = Annotated[str | None, Query(max_length=80, description="A member's code
     "/api/v1/compliance",
     response_model=list[ComplianceRowOut],
     tags=["compliance"],
-    responses=problem_responses(),
+    responses={**problem_responses(), **DOWNLOAD_RESPONSES},
 )
 def compliance_api(
     ctx: Ctx,
@@ -141,25 +142,41 @@ def compliance_api(
     member: Member = None,
     instrument_id: RecordIdFilter = None,
     year: Year = None,
-) -> list[dict[str, Any]]:
+    format: DownloadFormat = None,
+) -> object:
     """Per instrument and year: promised (EUR cents, and per currency in hundredths),
-    committed and delivered (EUR cents), % fulfilled, obligations met, overdue and open."""
+    committed and delivered (EUR cents), % fulfilled, obligations met, overdue and open;
+    ``format=csv|xlsx|json`` gives them as a file (in EUR)."""
     with ctx.reading() as s:
         rows = by_instrument_and_year(s, who, member=member, instrument_id=instrument_id, year=year)
-    return [r.as_dict() for r in rows]
+    found = [r.as_dict() for r in rows]
+    if format is not None:
+        shaped = [summaries.compliance_row(r) for r in found]
+        return summaries.COMPLIANCE_INSTRUMENTS.download(shaped, format)
+    return found
 
 
 @router.get(
     "/api/v1/compliance/members",
     response_model=list[ComplianceMemberOut],
     tags=["compliance"],
-    responses=problem_responses(),
+    responses={**problem_responses(), **DOWNLOAD_RESPONSES},
 )
-def compliance_members_api(ctx: Ctx, who: Reader, year: Year = None) -> list[dict[str, Any]]:
-    """Per member over all its instruments (and every year, or the one given)."""
+def compliance_members_api(
+    ctx: Ctx,
+    who: Reader,
+    year: Year = None,
+    format: DownloadFormat = None,
+) -> object:
+    """Per member over all its instruments (and every year, or the one given);
+    ``format=csv|xlsx|json`` gives them as a file (in EUR)."""
     with ctx.reading() as s:
         rows = by_member(by_instrument_and_year(s, who, year=year))
-    return [r.as_dict() for r in rows]
+    found = [r.as_dict() for r in rows]
+    if format is not None:
+        shaped = [summaries.compliance_row(r) for r in found]
+        return summaries.COMPLIANCE_MEMBERS.download(shaped, format)
+    return found
 
 
 @router.get("/compliance", response_class=HTMLResponse, include_in_schema=False)
@@ -168,13 +185,19 @@ def compliance_page(
     ctx: Ctx,
     who: PageActor,
     year: Annotated[str | None, Query(max_length=10)] = None,
-) -> HTMLResponse:
+) -> Response:
     """The table per member beside its chart, then per instrument and year; a year typed
-    that is not one (or outside the supported dates) shows every year."""
+    that is not one (or outside the supported dates) shows every year.
+    ``table=compliance-members|compliance`` with ``format`` downloads one table."""
+    asked = summary_download(request.query_params, summaries.COMPLIANCE)
     shown = int(year) if year and year.isdigit() and 1900 <= int(year) <= 2199 else None
     with ctx.reading() as s:
         rows = by_instrument_and_year(s, who, year=shown)
     members = [m.as_dict() for m in by_member(rows)]
+    if asked is not None:
+        table, fmt = asked
+        found = members if table is summaries.COMPLIANCE_MEMBERS else [r.as_dict() for r in rows]
+        return table.download([summaries.compliance_row(r) for r in found], fmt)
     return TEMPLATES.TemplateResponse(
         request,
         "compliance.html",

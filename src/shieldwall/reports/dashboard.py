@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from shieldwall.access.web import Ctx, PageActor
 from shieldwall.assistance import queries
 from shieldwall.assistance.model import OfferState, awaits_cover, quantity_of, urgency
 from shieldwall.kit.i18n import format_day, ngettext
+from shieldwall.kit.listing import SummaryTable, summary_download
 from shieldwall.kit.templating import TEMPLATES
-from shieldwall.reports import charts
+from shieldwall.reports import charts, summaries
 from shieldwall.reports.inbox import line_dict, needs_you_now
 
 router = APIRouter(include_in_schema=False)
@@ -41,8 +42,24 @@ def delivery_line(delivery: dict[str, Any], offer: dict[str, Any], units: dict[s
     )
 
 
+def _download(ctx: Ctx, who: PageActor, table: SummaryTable, fmt: str) -> Response:
+    with ctx.reading() as s:
+        if table is summaries.TOTALS:
+            rows = [queries.totals(s, who)]
+        elif table is summaries.COVERAGE:
+            rows = queries.area_coverage(s, who)
+        else:
+            rows = queries.member_gaps(s, who)
+    return table.download(rows, fmt)
+
+
 @router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request, ctx: Ctx, who: PageActor) -> HTMLResponse:
+def dashboard(request: Request, ctx: Ctx, who: PageActor) -> Response:
+    """What needs the reader now and the totals it may see; ``table=totals|coverage|members``
+    with ``format`` downloads one of its tables."""
+    asked = summary_download(request.query_params, summaries.DASHBOARD)
+    if asked is not None:
+        return _download(ctx, who, *asked)
     now = ctx.clock.now()
     with ctx.reading() as s:
         needs = [line_dict(line, now) for line in needs_you_now(s, who, now)]

@@ -1,0 +1,109 @@
+"""The summaries the report pages and the API show, declared once as downloadable tables
+(``kit.listing.SummaryTable``): each page offers its tables as CSV, XLSX and JSON with the
+figures it shows, read by the same query and inside the same releasability, and the API's
+summaries take ``format=csv|xlsx|json`` for the same files.
+
+Amounts are in EUR (numbers, not text), shares are fractions (0.25 for the 25 % shown), a
+member is named by its code as the pages show it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from shieldwall.assistance.listings import ledger_summary_table
+from shieldwall.kit.i18n import N_
+from shieldwall.kit.listing import Column, SummaryTable
+
+# ---- the dashboard and the public page -----------------------------------------------------
+
+
+def _eur(key: str, label: str) -> Column:
+    return Column(key, label, numeric=True)
+
+
+TOTALS = ledger_summary_table([], name="totals")
+COVERAGE = SummaryTable(
+    "coverage",
+    (
+        Column("area", N_("Code")),
+        Column("name", N_("Area")),
+        Column("requests", N_("Requests"), numeric=True),
+        _eur("requested_eur", N_("Requested (EUR)")),
+        _eur("committed_eur", N_("Committed (EUR)")),
+        _eur("delivered_eur", N_("Delivered (EUR)")),
+        Column("coverage", N_("Coverage"), numeric=True),
+    ),
+)
+MEMBERS = SummaryTable(
+    "members",
+    (
+        Column("member", N_("Member")),
+        _eur("offered_eur", N_("Offered (EUR)")),
+        _eur("committed_eur", N_("Committed (EUR)")),
+        _eur("delivered_eur", N_("Delivered (EUR)")),
+        _eur("gap_eur", N_("Gap (EUR)")),
+        Column("delivered_share", N_("Delivered share"), numeric=True),
+    ),
+)
+DASHBOARD = (TOTALS, COVERAGE, MEMBERS)
+PUBLIC_MEMBERS = SummaryTable(
+    "members",
+    (
+        Column("member", N_("Member")),
+        _eur("committed_eur", N_("Committed (EUR)")),
+        _eur("delivered_eur", N_("Delivered (EUR)")),
+        Column("delivered_share", N_("Delivered share"), numeric=True),
+    ),
+)
+PUBLIC = (TOTALS, PUBLIC_MEMBERS)
+
+# ---- compliance (burden-sharing: guarantees.summaries) ---------------------------------------
+
+_COMPLIANCE = (
+    _eur("promised_eur", N_("Promised (EUR)")),
+    Column("promised_as_stated", N_("Promised (as stated)")),
+    _eur("committed_eur", N_("Committed (EUR)")),
+    _eur("delivered_eur", N_("Delivered (EUR)")),
+    Column("percent_fulfilled", N_("Fulfilled, %"), numeric=True),
+    Column("met", N_("Met"), numeric=True),
+    Column("overdue", N_("Overdue"), numeric=True),
+    Column("met_late", N_("Met late"), numeric=True),
+    Column("open", N_("Open"), numeric=True),
+)
+COMPLIANCE_MEMBERS = SummaryTable(
+    "compliance-members",
+    (
+        Column("member", N_("Member")),
+        Column("instruments", N_("Instruments"), numeric=True),
+        *_COMPLIANCE,
+    ),
+)
+COMPLIANCE_INSTRUMENTS = SummaryTable(
+    "compliance",
+    (
+        Column("member", N_("Member")),
+        Column("instrument_id", N_("Instrument number"), numeric=True),
+        Column("instrument", N_("Instrument")),
+        Column("year", N_("Year"), numeric=True),
+        *_COMPLIANCE,
+    ),
+)
+COMPLIANCE = (COMPLIANCE_MEMBERS, COMPLIANCE_INSTRUMENTS)
+
+
+def compliance_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A compliance row (``Compliance.as_dict``) with its cents as EUR and its promise as
+    the text states it ("GBP 2500000000.00; …")."""
+    stated = "; ".join(
+        f"{currency} {minor / 100:.2f}"
+        for currency, minor in sorted(row["promised_by_currency"].items())
+    )
+    return {
+        **row,
+        "promised_eur": row["promised_eur_cents"] / 100,
+        "committed_eur": row["committed_eur_cents"] / 100,
+        "delivered_eur": row["delivered_eur_cents"] / 100,
+        "promised_as_stated": stated,
+    }
