@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from shieldwall.access.model import SYSTEM
 from shieldwall.app import create_app
 from shieldwall.assistance import queries
-from shieldwall.assistance.tables import Offer
+from shieldwall.assistance.tables import CapabilityItem, Offer
 from shieldwall.delegations.tables import Delegation
 from shieldwall.demo import DEMO_PASSWORD, KIEL_WEAPONS, MEMBERS, NAME_TO_CODE
 from shieldwall.demo.records import HERE
@@ -78,12 +78,25 @@ def test_demo_carries_kiel_figures_and_membership(demo_template: BuiltDemo, tmp_
         rows = [r for r in csv.DictReader(handle) if r["donor"] in NAME_TO_CODE]
     kiel_eur = sum(float(r["monetary_value_eur"]) for r in rows)
     kiel_count = sum(int(r["number_of_weapons"]) for r in rows)
+    # The rows listing several weapons, e.g. Germany's Air Defense: Iris-T SLM (14) and
+    # Patriot (5), 19 weapons, €3,880,245,637 for the two together.
+    several = [r for r in rows if ";" in r["weapons_list"]]
     with ctx.reading() as s:
         offered = s.execute(
             select(func.sum(Offer.value_cents), func.sum(Offer.quantity)).where(
-                Offer.illustrative.is_(False)
+                Offer.illustrative.is_(False), Offer.item_id.is_not(None)
             )
         ).one()
+        categories = s.execute(
+            select(Offer.value_cents, Offer.quantity, Offer.description).where(
+                Offer.illustrative.is_(False), Offer.item_id.is_(None)
+            )
+        ).all()
+        kiel_items = [
+            (i.code, i.reference_unit_value_cents, i.price_date)
+            for i in s.scalars(select(CapabilityItem))
+            if "kiel-ust" in i.tags
+        ]
         members = s.scalar(select(func.count()).where(Delegation.kind == "member"))
         sweden = s.scalar(select(Delegation).where(Delegation.code == "SWE"))
         assert sweden is not None
@@ -94,8 +107,21 @@ def test_demo_carries_kiel_figures_and_membership(demo_template: BuiltDemo, tmp_
         ]
         requests = queries.list_requests(s, SYSTEM)
         statuses = {r.status for r in requests}
-    assert round(offered[0] / 100) == round(kiel_eur)
+    # Kiel's values stay on its rows: a row naming one weapon is that weapon's offer with the
+    # row's value; a row naming several is one offer per weapon (Kiel's count, no value) and one
+    # offer of its category carrying the row's value and count. So the values sum to Kiel's,
+    # the weapons' offers count Kiel's weapons, and no Kiel item has a price.
+    single_eur = sum(float(r["monetary_value_eur"]) for r in rows if r not in several)
+    assert round(offered[0] / 100) == round(single_eur)
     assert offered[1] == kiel_count
+    assert len(categories) == len(several) == 25
+    assert round((offered[0] + sum(c.value_cents for c in categories)) / 100) == round(kiel_eur)
+    assert sorted(c.quantity for c in categories) == sorted(
+        int(r["number_of_weapons"]) for r in several
+    )
+    assert (3_880_245_637_00, 19) in [(c.value_cents, c.quantity) for c in categories]
+    assert len(kiel_items) > 50
+    assert [code for code, price, day in kiel_items if price is not None or day] == []
     assert members == len(MEMBERS) == 32
     assert sweden_joined == dt.date(2024, 3, 7)
     assert swedish_offer_days and min(swedish_offer_days) >= dt.date(2024, 3, 7)

@@ -787,7 +787,9 @@ def catalogue(session: Session) -> list[dict[str, Any]]:
                 "code": i.code,
                 "name": i.name,
                 "unit": i.unit,
-                "reference_unit_value_eur": cents_to_eur(i.reference_unit_value_cents),
+                "reference_unit_value_eur": None
+                if i.reference_unit_value_cents is None
+                else cents_to_eur(i.reference_unit_value_cents),
                 "price_date": i.price_date,
                 "tags": list(i.tags or []),
             }

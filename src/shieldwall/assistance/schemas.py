@@ -38,7 +38,9 @@ class RequestIn(Strict):
     item: Code | None = Field(None, description="Catalogue item code")
     quantity: Quantity | None = Field(None, description="Units of the item; required with item")
     value_eur: Euros | None = Field(
-        None, description="Requested value; required for a whole-area request"
+        None,
+        description="Requested value; required for a whole-area request and for an item "
+        "with no reference unit value",
     )
     priority: Priority = Priority.MEDIUM
     need_by: IsoDate | None = None
@@ -119,7 +121,9 @@ class OfferIn(Strict):
     area: Code | None = None
     item: Code | None = None
     value_eur: Euros | None = Field(
-        None, description="Total value; defaults to quantity × the item's reference unit value"
+        None,
+        description="Total value; defaults to quantity × the item's reference unit value "
+        "(required for an item with none)",
     )
     description: Note = ""
     conditions: Note = ""
@@ -232,8 +236,10 @@ class ItemOut(BaseModel):
     code: str
     name: str
     unit: str
-    reference_unit_value_eur: float
-    price_date: dt.date
+    reference_unit_value_eur: float | None = Field(
+        description="None: the item has no reference price; its offers state their value"
+    )
+    price_date: dt.date | None
     tags: list[str]
 
 

@@ -156,10 +156,21 @@ def _filed_request(
 def _offer_value(item: CapabilityItem | None, quantity: int, value_cents: int | None) -> int:
     """The value given, else the item's reference value of the quantity; never negative."""
     if value_cents is None:
-        unit = item.reference_unit_value_cents if item else None
+        unit = _reference_price(item) if item else None
         value_cents = model.value_at_reference_price(quantity, unit, "value_eur")
     model.require_value("value_eur", value_cents)
     return value_cents
+
+
+def _reference_price(item: CapabilityItem) -> int:
+    """The item's reference unit value; an item with none (a weapon Kiel values only with its
+    category) has no price to go by, so the value must be given."""
+    if item.reference_unit_value_cents is None:
+        raise InvalidInput(
+            "value_eur",
+            _("{item} has no reference unit value: give the value in EUR").format(item=item.name),
+        )
+    return item.reference_unit_value_cents
 
 
 class AssistanceService:
@@ -199,8 +210,8 @@ class AssistanceService:
         name: str,
         area: str,
         unit: str,
-        reference_unit_value_cents: int,
-        price_date: dt.date,
+        reference_unit_value_cents: int | None,
+        price_date: dt.date | None,
         tags: list[str] | None = None,
     ) -> int:
         require(actor, Action.EDIT_CATALOGUE)
@@ -208,7 +219,8 @@ class AssistanceService:
             raise InvalidInput(
                 "code", _("catalogue item {code!r} already exists").format(code=code)
             )
-        model.require_value("reference_unit_value_eur", reference_unit_value_cents)
+        if reference_unit_value_cents is not None:
+            model.require_value("reference_unit_value_eur", reference_unit_value_cents)
         item = CapabilityItem(
             code=code,
             name=name,
@@ -332,7 +344,7 @@ class AssistanceService:
             model.require_quantity("quantity", quantity)
             if value_cents is None:
                 value_cents = model.value_at_reference_price(
-                    quantity, item_row.reference_unit_value_cents, "value_eur"
+                    quantity, _reference_price(item_row), "value_eur"
                 )
         elif area:
             item_row = None

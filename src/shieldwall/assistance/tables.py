@@ -36,8 +36,10 @@ class CapabilityItem(Base):
     name: Mapped[str] = mapped_column(String(200))
     area_id: Mapped[int] = mapped_column(ForeignKey("capability_area.id"), index=True)
     unit: Mapped[str] = mapped_column(String(40))
-    reference_unit_value_cents: Mapped[int] = mapped_column(BigInteger)
-    price_date: Mapped[dt.date] = mapped_column(Date)
+    # None: no reference price (Kiel values a donor's category, not a weapon); an offer or
+    # request of the item then states its value.
+    reference_unit_value_cents: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    price_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 

@@ -2,7 +2,8 @@
 
 Public facts: the 31 members of July 2023 and Sweden's accession (7 March 2024); heavy weapons
 by donor from the Kiel Institute's Ukraine Support Tracker (release 29, weapons.csv), whose
-counts and values are used as they are; the NATO–Ukraine Council's meetings of July 2023 to
+counts and values are used as they are, each value on Kiel's row (donor and category), no
+weapon given a price (kiel.py); the NATO–Ukraine Council's meetings of July 2023 to
 February 2026 as a public dataset records them (nuc_meetings.csv); the 29 security
 agreements of 2024 with their dates, terms, 2024 figures (in EUR at the ECB rates of their
 signing days) and 24-hour consultation clauses, as a compiled dataset records them

@@ -250,12 +250,14 @@ class ReportClause:
 
 @dataclass(frozen=True)
 class OfferLink:
-    """An illustrative link: the member's demo offer of ``item`` fulfils its instrument's
-    ``year``."""
+    """An illustrative link: the member's demo offer of ``item`` — or, for a Kiel row that
+    lists several weapons, the offer carrying Kiel's value of its ``kiel_category`` — fulfils
+    its instrument's ``year``."""
 
     member: str
-    item: str
+    item: str | None
     year: int
+    kiel_category: str | None = None
 
 
 @dataclass(frozen=True)
@@ -395,7 +397,11 @@ def _filed(entry: Entry) -> ReportFiled:
 
 
 def _offer_link(entry: Entry) -> OfferLink:
-    return OfferLink(entry.need("member", str), entry.need("item", str), entry.need("year", int))
+    member, item = entry.need("member", str), entry.get("item", str)
+    category = entry.get("kiel_category", str)
+    if (item is None) == (category is None):
+        raise ValueError("name the offer by its item or by its kiel_category, one of them")
+    return OfferLink(member, item, entry.need("year", int), category)
 
 
 PATHWAY_KINDS = ("milestone", "condition")
@@ -490,18 +496,21 @@ def check_exercise(exercise: Exercise, agreements: list[Agreement]) -> None:
 
 
 def resolve_offer_links(links: tuple[OfferLink, ...], lives: list[Lifecycle]) -> list[int]:
-    """The index in ``lives`` of the one demo offer each link names (its member and item)."""
+    """The index in ``lives`` of the one demo offer each link names (its member and item, or
+    its member and Kiel category)."""
     found = []
     for n, link in enumerate(links, start=1):
         matches = [
             i
             for i, life in enumerate(lives)
-            if (life.member, life.item) == (link.member, link.item)
+            if (life.member, life.item, life.kiel_category)
+            == (link.member, link.item, link.kiel_category)
         ]
         if len(matches) != 1:
+            named = link.item or link.kiel_category
             raise InvalidInput(
                 f"guarantees.toml offer_link {n}",
-                f"{link.member}'s offers of {link.item!r}: {len(matches)} in the demo, name one",
+                f"{link.member}'s offers of {named!r}: {len(matches)} in the demo, name one",
             )
         found.append(matches[0])
     return found

@@ -54,8 +54,8 @@ class Item:
     name: str
     area: str
     unit: str
-    reference_unit_value_cents: int
-    price_date: dt.date
+    reference_unit_value_cents: int | None  # None: no price (Kiel's weapons)
+    price_date: dt.date | None
     tags: tuple[str, ...]
 
 
@@ -113,6 +113,7 @@ class Lifecycle:
     answer: Answer | None = None
     committed_on: dt.date | None = None
     deliveries: tuple[Delivery, ...] = ()
+    kiel_category: str | None = None  # the offer carrying Kiel's value of a donor's category
 
 
 def read_seats(path: Path = HERE / "delegations.csv") -> list[Seat]:

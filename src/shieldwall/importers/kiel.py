@@ -2,7 +2,8 @@
 donor's GDP (data_explorer.csv, column ``gdp``).
 
 Each row of weapons.csv is one donor and one category, with a count, a value in EUR and a list
-such as ``"Iris-T SLM air defence system (14); Patriot air defense battery (5)"``.
+such as ``"Iris-T SLM air defence system (14); Patriot air defense battery (5)"``. Kiel's value
+belongs to the row, not to the weapons it lists: it is read as such (``WeaponRow``).
 """
 
 from __future__ import annotations
@@ -33,22 +34,28 @@ CATEGORY_AREAS: dict[str, tuple[str, str]] = {
 
 
 @dataclass(frozen=True)
-class WeaponLine:
+class WeaponRow:
+    """One row of weapons.csv as Kiel gives it: a donor's weapons of one category, their count
+    and their value in EUR cents — one value for the whole row, not a price per weapon — and
+    the weapons it lists with their counts."""
+
+    line: int
     donor: str
     category: str
-    weapon: str
     count: int
     value_cents: int
+    weapons: tuple[tuple[str, int], ...]
 
 
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80]
 
 
-def read_weapons(path: Path) -> Iterator[WeaponLine]:
-    """One line per weapon type; the row's value is shared pro rata by count. Values and
-    counts are held to the platform's maxima (``kit.amounts``), text to its rules
-    (``kit.text``): a bad row is refused, naming its line."""
+def read_weapons(path: Path) -> Iterator[WeaponRow]:
+    """One record per row, Kiel's value kept on the row: nothing shares it out over the
+    weapons listed, so no weapon gets a price Kiel does not state. Values and counts are held
+    to the platform's maxima (``kit.amounts``), text to its rules (``kit.text``): a bad row
+    is refused, naming its line."""
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         missing = COLUMNS - set(reader.fieldnames or [])
@@ -58,29 +65,15 @@ def read_weapons(path: Path) -> Iterator[WeaponLine]:
             where = f"weapons.csv line {line_no}"
             for column in COLUMNS:
                 check_text(f"{where} {column}", row[column] or "", max_length=2000)
-            total_value = parse_euros(f"{where} monetary_value_eur", row["monetary_value_eur"])
-            parts = []
+            value = parse_euros(f"{where} monetary_value_eur", row["monetary_value_eur"])
+            count = parse_quantity(f"{where} number_of_weapons", row["number_of_weapons"])
+            weapons = []
             for piece in row["weapons_list"].split(";"):
                 match = WEAPON.match(piece)
                 if match:
-                    count = parse_quantity(f"{where} weapons_list", match["count"])
-                    parts.append((match["name"], count))
-            yield from _shared(row["donor"], row["category"], parts, total_value)
-
-
-def _shared(
-    donor: str, category: str, parts: list[tuple[str, int]], total_value: int
-) -> Iterator[WeaponLine]:
-    """The row's value shared by count; the last weapon takes what rounding left."""
-    total_count = sum(c for _n, c in parts)
-    assigned = 0
-    for index, (name, count) in enumerate(parts):
-        if index == len(parts) - 1:
-            value = total_value - assigned
-        else:
-            value = total_value * count // total_count if total_count else 0
-        assigned += value
-        yield WeaponLine(donor, category, name, count, value)
+                    named = parse_quantity(f"{where} weapons_list", match["count"])
+                    weapons.append((match["name"], named))
+            yield WeaponRow(line_no, row["donor"], row["category"], count, value, tuple(weapons))
 
 
 # Kiel's data explorer (release 29), shipped unmodified beside the weapons file.
