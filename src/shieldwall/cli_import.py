@@ -20,9 +20,11 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from shieldwall.assistance.imports import import_kiel
+from shieldwall.assistance.imports import import_fts, import_kiel
 from shieldwall.cli_common import OPERATOR, DbOption, err, fail, plain, ready_context
+from shieldwall.guarantees.queries import rates_of
 from shieldwall.importers.common import ImportOutcome, sha256_of, write_rejects
+from shieldwall.importers.fts import read_flows
 from shieldwall.importers.kiel import read_months, read_release
 from shieldwall.kit.errors import DomainError
 from shieldwall.kit.uow import UnitOfWork
@@ -99,16 +101,23 @@ class _DryRun(Exception):
 
 
 def _in_one_transaction(
-    db: str | None, dry_run: bool, work: Callable[[UnitOfWork], ImportOutcome]
+    db: str | None,
+    dry_run: bool,
+    work: Callable[[UnitOfWork], ImportOutcome],
+    skip_bad: bool = False,
 ) -> ImportOutcome:
     """Run an import in one unit of work: committed, or with ``--dry-run`` rolled back after
-    everything ran; a bad file or row is one line naming it, and nothing is applied."""
+    everything ran; a bad file is one line naming it, and nothing is applied. Bad rows roll
+    everything back too (the report lists them all) unless ``skip_bad``."""
     ctx = ready_context(db)
     outcome: ImportOutcome | None = None
     try:
         with ctx.unit_of_work() as uow:
             outcome = work(uow)
             outcome.dry_run = dry_run
+            if outcome.rejected and not skip_bad:
+                outcome.applied = outcome.unchanged = 0
+                raise _DryRun
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -164,3 +173,32 @@ def kiel(
             )
 
     report_outcome(_in_one_transaction(db, dry_run, work))
+
+
+@import_app.command("fts")
+def fts(
+    file: Annotated[Path, typer.Argument(help="A page of FTS flows (v1/fts/flow/custom-search)")],
+    dry_run: DryRun = False,
+    skip_bad: SkipBad = False,
+    rejects: Rejects = None,
+    db: DbOption = None,
+) -> None:
+    """Import UN OCHA FTS flows: each flow an offer from its source organisation to its
+    destination, pledge offered, commitment committed, paid delivered; its US dollars and
+    original currency kept, its value in euros at the USD rate recorded on or before its date."""
+    if not file.is_file():
+        fail(f"{file}: no such file")
+    try:
+        flows = read_flows(file)
+    except DomainError as exc:
+        fail(f"{exc.detail}; nothing was imported")
+    outcome = ImportOutcome("fts", file.name, sha256_of(file))
+
+    def work(uow: UnitOfWork) -> ImportOutcome:
+        usd = rates_of(uow.session, "USD")
+        with progress("FTS flows") as bar:
+            task = bar.add_task("flows", total=len(flows))
+            return import_fts(uow, OPERATOR, outcome, flows, usd, step=lambda: bar.advance(task))
+
+    done = _in_one_transaction(db, dry_run, work, skip_bad)
+    report_outcome(done, (rejects or file.with_suffix(".rejects.csv")) if skip_bad else None)

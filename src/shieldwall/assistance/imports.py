@@ -16,9 +16,10 @@ for the file — and nothing at all, no file row, no audit record, when it chang
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -28,11 +29,12 @@ from shieldwall.access.model import Actor
 from shieldwall.assistance.model import AssistanceKind, EntryType, Measure, OfferState
 from shieldwall.assistance.policy import Action, require
 from shieldwall.assistance.tables import CapabilityArea, ImportedFile, LedgerEntry, Offer
-from shieldwall.delegations.model import DelegationKind, valid_code
+from shieldwall.delegations.model import DelegationKind, valid_imported_code
 from shieldwall.delegations.service import delegation_by_code, set_gdp, the_partners
 from shieldwall.delegations.tables import Delegation
-from shieldwall.importers.common import ImportOutcome
-from shieldwall.importers.kiel import KielMonth, KielRelease, billions_to_cents
+from shieldwall.importers.common import ImportOutcome, Rejection
+from shieldwall.importers.fts import FtsFlow, FtsOrganisation
+from shieldwall.importers.kiel import KielMonth, KielRelease, billions_to_cents, slug
 from shieldwall.kit.amounts import MAX_VALUE_CENTS, cents_sums, total
 from shieldwall.kit.errors import InvalidInput
 from shieldwall.kit.i18n import gettext as _
@@ -147,7 +149,7 @@ class ReportedFigures:
     def delegation(self, party: Party) -> Delegation:
         found = self.delegations.get(party.code)
         if found is None:
-            if not valid_code(party.code):
+            if not valid_imported_code(party.code):
                 raise InvalidInput(
                     "code", _("{code!r} is not a delegation code").format(code=party.code)
                 )
@@ -489,4 +491,143 @@ def _kiel_notes(outcome: ImportOutcome, donors: dict[str, _Donor], rounded: int)
     if rounded:
         outcome.notes.append(
             _("{n} values had digits below the cent: rounded half to even").format(n=rounded)
+        )
+
+
+# ---- UN OCHA FTS -----------------------------------------------------------------------------
+
+# FTS's status → the measures its amount is reported in (so delivered ≤ committed ≤ offered).
+FTS_MEASURES: dict[str, tuple[Measure, ...]] = {
+    "pledge": (Measure.OFFERED,),
+    "commitment": (Measure.OFFERED, Measure.COMMITTED),
+    "paid": (Measure.OFFERED, Measure.COMMITTED, Measure.DELIVERED),
+}
+# A side of a flow FTS names no organisation for.
+FTS_UNNAMED = ("FTSNONE", "Not named in FTS")
+
+
+def rate_on_or_before(rates: Sequence[tuple[dt.date, Decimal]], day: dt.date) -> Decimal | None:
+    """The latest rate (units per euro) recorded on or before ``day``; ``rates`` sorted by day."""
+    at = bisect_right(rates, day, key=lambda r: r[0])
+    return rates[at - 1][1] if at else None
+
+
+class FtsParties:
+    """Codes for FTS organisations: a government's is the ISO alpha-3 code of its Location
+    when no other delegation holds it (one named as the organisation or its Location is that
+    state), else ``F`` and FTS's organisation id."""
+
+    def __init__(self, writer: ReportedFigures) -> None:
+        self.writer = writer
+        self.chosen: dict[str, str] = {}
+
+    def party(self, org: FtsOrganisation | None, kind: DelegationKind) -> Party:
+        if org is None:
+            return Party(*FTS_UNNAMED, kind)
+        code = self.chosen.get(org.id)
+        if code is None:
+            code = f"F{org.id}"
+            iso = org.iso3
+            holder = self.writer.delegations.get(iso) if iso else None
+            if iso and (holder is None or holder.name in (org.name, org.location)):
+                code = iso
+            self.chosen[org.id] = code
+        return Party(code, org.name, kind)
+
+
+def fts_area(clusters: tuple[str, ...]) -> tuple[str, str]:
+    """The capability area of a flow's global cluster (``fts-<slug>``); several or none have
+    one area each, the names kept in the offer's description."""
+    if not clusters:
+        return "fts-no-cluster", "No cluster given (FTS)"
+    if len(set(clusters)) > 1:
+        return "fts-several-clusters", "Several clusters (FTS)"
+    return f"fts-{slug(clusters[0])}"[:40], f"{clusters[0]} (FTS)"
+
+
+def import_fts(
+    uow: UnitOfWork,
+    actor: Actor,
+    outcome: ImportOutcome,
+    flows: Sequence[FtsFlow],
+    usd_rates: Sequence[tuple[dt.date, Decimal]],
+    step: Callable[[], None] = lambda: None,
+) -> ImportOutcome:
+    """FTS flows as reported figures, one offer per flow (``fts:<id>``), its amount in EUR:
+    as given if FTS's original currency is EUR, else its US dollars at the USD rate recorded
+    on or before its date (``usd_rates``); a flow without such a rate is a bad row."""
+    writer = ReportedFigures(uow, actor, outcome, "UN OCHA Financial Tracking Service")
+    parties = FtsParties(writer)
+    for flow in flows:
+        outcome.rows_read += 1
+        value = _fts_eur_cents(flow, usd_rates, outcome)
+        if value is None:
+            step()
+            continue
+        spec = ReportedOffer(
+            f"fts:{flow.id}",
+            parties.party(flow.source, DelegationKind.CONTRIBUTOR),
+            parties.party(flow.destination, DelegationKind.PARTNER),
+            AssistanceKind.FINANCE,
+            fts_area(flow.clusters),
+            _fts_description(flow),
+            flow.original_currency,
+            flow.original_amount_cents,
+            flow.amount_usd_cents,
+        )
+        writer.offer(spec)
+        writer.row(
+            Figure(spec.key, m, flow.on, value, flow.index) for m in FTS_MEASURES[flow.status]
+        )
+        step()
+    _fts_notes(outcome, flows)
+    return writer.finish()
+
+
+def _fts_eur_cents(
+    flow: FtsFlow, usd_rates: Sequence[tuple[dt.date, Decimal]], outcome: ImportOutcome
+) -> int | None:
+    if flow.original_currency == "EUR" and flow.original_amount_cents is not None:
+        return flow.original_amount_cents
+    rate = rate_on_or_before(usd_rates, flow.on)
+    if rate is None:
+        outcome.rejected.append(
+            Rejection(
+                flow.index,
+                "date",
+                _("no USD→EUR rate on or before {day}: record one first").format(
+                    day=flow.on.isoformat()
+                ),
+            )
+        )
+        return None
+    exact = Decimal(flow.amount_usd_cents) / rate
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+def _fts_description(flow: FtsFlow) -> str:
+    clusters = f" [{'; '.join(flow.clusters)}]" if len(flow.clusters) > 1 else ""
+    parent = f", part of flow {flow.parent}" if flow.parent else ""
+    return (
+        f"FTS flow {flow.id} (version {flow.version}, {flow.status}, {flow.boundary}{parent})"
+        f"{clusters}: {flow.description}"
+    )
+
+
+def _fts_notes(outcome: ImportOutcome, flows: Sequence[FtsFlow]) -> None:
+    ids = {f.id for f in flows}
+    children = [f for f in flows if f.parent in ids]
+    if children:
+        outcome.notes.append(
+            _(
+                "{n} flows are parts of a flow also in this file (parentFlowId), USD {usd}: a "
+                "sum over every flow counts that money twice"
+            ).format(n=len(children), usd=_euros(sum(f.amount_usd_cents for f in children)))
+        )
+    zero = sum(1 for f in flows if f.amount_usd_cents == 0)
+    if zero:
+        outcome.notes.append(
+            _("{n} flows have an amount of 0: their offers are kept, with no entries").format(
+                n=zero
+            )
         )

@@ -491,6 +491,17 @@ def rate_dict(r: ExchangeRate) -> dict[str, Any]:
     }
 
 
+def rates_of(session: Session, currency: str) -> list[tuple[dt.date, Decimal]]:
+    """A currency's recorded rates (units per euro), by day: what an import converts at."""
+    code = model.currency("currency", currency)
+    rows = session.execute(
+        select(ExchangeRate.rate_on, ExchangeRate.units_per_eur)
+        .where(ExchangeRate.currency == code)
+        .order_by(ExchangeRate.rate_on)
+    )
+    return [(r.rate_on, r.units_per_eur) for r in rows]
+
+
 def list_rates(session: Session, currency: str | None = None) -> list[dict[str, Any]]:
     """The dated reference rates (reference data: every signed-in reader sees them)."""
     stmt = select(ExchangeRate)
