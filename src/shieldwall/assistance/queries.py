@@ -492,6 +492,18 @@ def get_request(session: Session, reader: Actor, request_id: int) -> RequestView
 # ---- offers ------------------------------------------------------------------------------------
 
 
+def as_reported(o: Offer) -> dict[str, Any]:
+    """An amount its source stated in another currency (UN OCHA FTS): that currency and
+    amount, and the US dollars it reported."""
+    return {
+        "original_currency": o.original_currency,
+        "original_amount": None
+        if o.original_amount_cents is None
+        else cents_to_eur(o.original_amount_cents),
+        "amount_usd": None if o.amount_usd_cents is None else cents_to_eur(o.amount_usd_cents),
+    }
+
+
 def _offer_dicts(session: Session, reader: Actor, offers: list[Offer]) -> list[dict[str, Any]]:
     names = Names.load(session)
     balances = _balances_by(session, reader, LedgerEntry.offer_id, [o.id for o in offers])
@@ -538,13 +550,7 @@ def _offer_dicts(session: Session, reader: Actor, offers: list[Offer]) -> list[d
                 "state_reason": o.state_reason,
                 "offered_at": o.offered_at,
                 "source": o.source,
-                "original_currency": o.original_currency,
-                "original_amount": None
-                if o.original_amount_cents is None
-                else cents_to_eur(o.original_amount_cents),
-                "amount_usd": None
-                if o.amount_usd_cents is None
-                else cents_to_eur(o.amount_usd_cents),
+                **as_reported(o),
                 "illustrative": o.illustrative,
                 "releasability": o.releasability,
                 "offered_quantity": offered.quantity,
