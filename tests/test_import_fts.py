@@ -71,14 +71,14 @@ def status_in_ledger(ctx: Context) -> dict[str, tuple[str | None, int]]:
                 LedgerEntry, LedgerEntry.offer_id == Offer.id
             )
         ):
-            sums.setdefault(key, Counter())[measure] += cents
+            sums.setdefault(str(key), Counter())[measure] += cents
         out = {}
         for key, usd in s.execute(
             select(Offer.external_key, Offer.amount_usd_cents).where(
                 Offer.external_key.like("fts:%")
             )
         ):
-            b = sums.get(key, Counter())
+            b = sums.get(str(key), Counter())
             status = (
                 "paid"
                 if b["delivered"]
@@ -88,7 +88,7 @@ def status_in_ledger(ctx: Context) -> dict[str, tuple[str | None, int]]:
                 if b["offered"]
                 else None
             )
-            out[key.removeprefix("fts:")] = (status, usd)
+            out[str(key).removeprefix("fts:")] = (status, int(usd or 0))
     return out
 
 
