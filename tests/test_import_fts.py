@@ -143,12 +143,24 @@ def test_fts_counts_and_us_dollars_by_status(api: Delegations, seeded: Context) 
     first = flows()[0]
     with seeded.reading() as s:
         offer = s.scalar(select(Offer.id).where(Offer.external_key == f"fts:{first['id']}"))
-    page = Browser(api.server, "sec").get(f"/offers/{offer}")
+    sec = Browser(api.server, "sec")
+    page = sec.get(f"/offers/{offer}")
     assert page.status_code == 200
     text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page.text)).split())
     assert "custom-search-locationid-1-year-2020.json flow 1" in text
     assert "119,700 CHF" in text and "118,868 USD" in text
     assert "reported" in text
+
+    # The entries API names each entry's source; the pages that read every offer (the
+    # dashboard, the lists, burden-sharing, the envelope, the public page) and the partner's
+    # "needs you now" take reported figures in their stride: none waits for anyone.
+    entries = api.as_("sec").get("/api/v1/ledger/entries", params={"offer_id": offer}).json()
+    assert {(e["source_file"], e["source_line"]) for e in entries["items"]} == {(SAMPLE.name, 1)}
+    for path in ("/", "/offers", "/offers?state=reported", "/deliveries", "/burden-sharing"):
+        assert sec.get(path).status_code == 200, path
+    for path in ("/envelope", "/public", "/requests"):
+        assert sec.get(path).status_code == 200, path
+    assert api.as_("ukr").get("/api/v1/inbox").json() == []
 
 
 def test_a_flow_without_a_rate_applies_nothing(seeded: Context) -> None:
