@@ -73,10 +73,10 @@ def test_transition(action: OfferAction, state: str) -> None:
 @pytest.mark.parametrize("state", STATES)
 def test_only_a_reported_figure_refuses_a_correction_by_hand(state: str) -> None:
     if state != "reported":
-        model.require_own_figure("offer 12", state, "correct")  # does not raise
+        model.require_own_figure("offer 12", state, model.CORRECT)  # does not raise
         return
     with pytest.raises(IllegalTransition) as refused:
-        model.require_own_figure("offer 12", state, "correct")
+        model.require_own_figure("offer 12", state, model.CORRECT)
     assert refused.value.detail == "cannot correct offer 12: it is reported"
 
 

@@ -38,6 +38,7 @@ from shieldwall.importers.kiel import KielMonth, KielRelease, billions_to_cents,
 from shieldwall.kit.amounts import MAX_VALUE_CENTS, cents_sums, total
 from shieldwall.kit.errors import InvalidInput
 from shieldwall.kit.i18n import gettext as _
+from shieldwall.kit.locks import lock_name
 from shieldwall.kit.uow import UnitOfWork
 
 # An entry's first appearance is written as the fact of its measure.
@@ -111,6 +112,9 @@ class ReportedFigures:
     ) -> None:
         require(actor, Action.IMPORT_FIGURES)
         self.uow, self.s, self.actor, self.outcome = uow, uow.session, actor, outcome
+        # Two imports of one source at once would both create its offers: one waits (on
+        # SQLite the unit of work already holds the database's write lock).
+        lock_name(self.s, "import", outcome.source)
         self.source_name = source_name[:80]  # the offers' ``source``
         self.now = uow.clock.now()
         self.prefix = f"{outcome.source}:"
@@ -176,16 +180,25 @@ class ReportedFigures:
 
     def offer(self, spec: ReportedOffer) -> Offer:
         """The offer with ``spec.key``, created (state ``reported``, released to the public)
-        if absent; an existing one takes the source's latest amounts in other currencies."""
+        if absent; an existing one takes the source's latest description, release and amounts
+        in other currencies."""
         found = self.offers.get(spec.key)
         if found is not None:
-            money = (spec.original_currency, spec.original_amount_cents, spec.amount_usd_cents)
-            if (
-                found.original_currency,
-                found.original_amount_cents,
-                found.amount_usd_cents,
-            ) != money:
-                found.original_currency, found.original_amount_cents, found.amount_usd_cents = money
+            latest = (
+                spec.description,
+                self.source_name,
+                spec.original_currency,
+                spec.original_amount_cents,
+                spec.amount_usd_cents,
+            )
+            if _as_reported(found) != latest:
+                (
+                    found.description,
+                    found.source,
+                    found.original_currency,
+                    found.original_amount_cents,
+                    found.amount_usd_cents,
+                ) = latest
                 self.made.offers_changed += 1
             return found
         offer = Offer(
@@ -372,6 +385,16 @@ class ReportedFigures:
                 )
         for offer in self.offers.values():
             offer.value_cents = offered.get(offer.id, 0)
+
+
+def _as_reported(o: Offer) -> tuple[str, str, str | None, int | None, int | None]:
+    return (
+        o.description,
+        o.source,
+        o.original_currency,
+        o.original_amount_cents,
+        o.amount_usd_cents,
+    )
 
 
 def _euros(cents: int) -> str:
