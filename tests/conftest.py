@@ -20,6 +20,7 @@ from shieldwall.access.model import Actor
 from shieldwall.app import create_app
 from shieldwall.demo import build_demo
 from shieldwall.demo.builder import COUNCIL_SEATED
+from shieldwall.importers.kiel import GDP_SOURCE, gdp_by_iso
 from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.db import migrate
 from shieldwall.kit.settings import Settings
@@ -200,6 +201,8 @@ def seed_council(context: Context) -> None:
         SETUP, code="SWE", name="Sweden", kind="member", joined_on=dt.date(2024, 3, 7)
     )
     council.seat_delegation(SETUP, code="EUU", name="European Union", kind="contributor")
+    for code in ("DEU", "USA", "FRA", "POL", "NOR", "SWE"):  # the shipped Kiel release's GDP
+        council.record_gdp(SETUP, code, str(gdp_by_iso()[code]), GDP_SOURCE)
     assistance.add_area(SETUP, "air-defence", "Air defence")
     assistance.add_area(SETUP, "artillery", "Artillery and long-range fires")
     assistance.add_area(SETUP, "demining", "Demining")

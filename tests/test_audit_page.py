@@ -155,4 +155,5 @@ def test_every_action_the_features_record_has_words() -> None:
     written |= {"offer.accept", "offer.decline", "offer.withdraw", "offer.commit"}
     written |= {"offer.cancel", "request.withdraw", "request.close"}
     written |= {"delivery.confirm", "delivery.reject", "offer.widen", "request.widen"}
+    written |= {"import.kiel", "import.fts"}  # import.{source} (assistance.imports)
     assert sorted(written - set(ACTIONS)) == []

@@ -30,7 +30,17 @@ from shieldwall.kit.errors import IllegalTransition, InvalidInput, RuleViolation
 # partial deliveries; withdrawn before commitment or cancelled after it. Per action: the
 # states it may start from and the state it leads to (None: decided by what is delivered).
 # Every other (action, state) is refused.
-STATES = ("offered", "accepted", "declined", "committed", "delivered", "withdrawn", "cancelled")
+# Issue 11: a figure imported from an outside tracker is "reported": no action applies to it.
+STATES = (
+    "offered",
+    "accepted",
+    "declined",
+    "committed",
+    "delivered",
+    "withdrawn",
+    "cancelled",
+    "reported",
+)
 TRANSITIONS: dict[OfferAction, dict[str, str | None]] = {
     OfferAction.ACCEPT: {"offered": "accepted"},
     OfferAction.DECLINE: {"offered": "declined"},
@@ -58,6 +68,22 @@ def test_transition(action: OfferAction, state: str) -> None:
         return
     answer = TRANSITIONS[action][state]
     assert model.transition("offer 12", state, action) == answer
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_only_a_reported_figure_refuses_a_correction_by_hand(state: str) -> None:
+    if state != "reported":
+        model.require_own_figure("offer 12", state, model.CORRECT)  # does not raise
+        return
+    with pytest.raises(IllegalTransition) as refused:
+        model.require_own_figure("offer 12", state, model.CORRECT)
+    assert refused.value.detail == "cannot correct offer 12: it is reported"
+
+
+def test_a_reported_figure_answers_no_request_and_awaits_nothing() -> None:
+    assert not model.answers_request("reported")
+    assert not model.offer_awaits_delivery("reported")
+    assert model.awaited_step("reported") is None
 
 
 def test_an_unknown_state_is_not_a_state() -> None:

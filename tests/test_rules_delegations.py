@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from shieldwall.delegations.model import is_seated, valid_code
+from shieldwall.delegations.model import is_seated, valid_code, valid_imported_code
 
 # "An ISO 3166 alpha-3 code, or a short code such as SEC: letters only, 2 to 8 of them."
 CODES: list[tuple[str, bool]] = [
@@ -27,6 +27,28 @@ CODES: list[tuple[str, bool]] = [
 @pytest.mark.parametrize(("code", "valid"), CODES)
 def test_valid_code(code: str, valid: bool) -> None:
     assert valid_code(code) is valid
+
+
+# Issue 11: an imported delegation's code is an ISO code or a letter and the source's id
+# (FTS organisation 2924: F2924): capitals and digits, a letter first, 2 to 8 of them.
+IMPORTED_CODES: list[tuple[str, bool]] = [
+    ("DEU", True),
+    ("EU", True),
+    ("F2924", True),
+    ("F1234567", True),  # eight: the most
+    ("F12345678", False),
+    ("F", False),
+    ("2924", False),  # a letter first
+    ("f2924", False),  # capitals
+    ("F-292", False),
+    ("FÉ12", False),
+    ("", False),
+]
+
+
+@pytest.mark.parametrize(("code", "valid"), IMPORTED_CODES)
+def test_valid_imported_code(code: str, valid: bool) -> None:
+    assert valid_imported_code(code) is valid
 
 
 D = dt.date

@@ -189,6 +189,7 @@ AWAITED: dict[OfferState, OfferAction | None] = {
     OfferState.DELIVERED: None,
     OfferState.WITHDRAWN: None,
     OfferState.CANCELLED: None,
+    OfferState.REPORTED: None,  # an outside tracker's figure waits for nobody
 }
 
 
@@ -205,6 +206,7 @@ ANSWERS: dict[OfferState, bool] = {
     OfferState.DECLINED: False,  # the partner said no: the request waits again
     OfferState.WITHDRAWN: False,
     OfferState.CANCELLED: False,
+    OfferState.REPORTED: False,  # reported offers answer no request (issue 11)
 }
 
 

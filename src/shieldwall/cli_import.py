@@ -4,6 +4,7 @@ deliveries. Every import checks the whole file, then applies it in one transacti
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -19,8 +20,14 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from shieldwall.cli_common import err, fail
-from shieldwall.importers.common import ImportOutcome, write_rejects
+from shieldwall.assistance.imports import import_fts, import_kiel
+from shieldwall.cli_common import OPERATOR, DbOption, err, fail, plain, ready_context
+from shieldwall.guarantees.queries import rates_of
+from shieldwall.importers.common import ImportOutcome, sha256_of, write_rejects
+from shieldwall.importers.fts import read_flows
+from shieldwall.importers.kiel import read_months, read_release
+from shieldwall.kit.errors import DomainError
+from shieldwall.kit.uow import UnitOfWork
 
 import_app = typer.Typer(
     help="Import data: the Kiel tracker, UN OCHA FTS, CSV/XLSX of requests, offers, deliveries.",
@@ -84,3 +91,114 @@ def report_outcome(outcome: ImportOutcome, rejects: Path | None = None) -> None:
     err.print(summary, highlight=False, soft_wrap=True)
     if outcome.rejected and outcome.applied == 0 and outcome.unchanged == 0:
         fail(f"nothing applied: {len(outcome.rejected):,} bad rows (see above)")
+
+
+# ---- trackers: Kiel and FTS
+
+
+class _DryRun(Exception):
+    """Raised at the end of a dry run so that its unit of work rolls back whole."""
+
+
+def _in_one_transaction(
+    db: str | None,
+    dry_run: bool,
+    work: Callable[[UnitOfWork], ImportOutcome],
+    skip_bad: bool = False,
+) -> ImportOutcome:
+    """Run an import in one unit of work: committed, or with ``--dry-run`` rolled back after
+    everything ran; a bad file is one line naming it, and nothing is applied. Bad rows roll
+    everything back too (the report lists them all) unless ``skip_bad``."""
+    ctx = ready_context(db)
+    outcome: ImportOutcome | None = None
+    try:
+        with ctx.unit_of_work() as uow:
+            outcome = work(uow)
+            outcome.dry_run = dry_run
+            if outcome.rejected and not skip_bad:
+                outcome.applied = outcome.unchanged = 0
+                raise _DryRun
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    except DomainError as exc:
+        fail(f"{exc.detail}; nothing was imported")
+    finally:
+        ctx.engine.dispose()
+    assert outcome is not None
+    return outcome
+
+
+def _data_rows(path: Path) -> int:
+    """How many lines a CSV file has after its header (for the progress bar's total)."""
+    with path.open("rb") as handle:
+        return max(sum(1 for _line in handle) - 1, 0)
+
+
+@import_app.command("kiel")
+def kiel(
+    folder: Annotated[Path, typer.Argument(help="A Kiel release folder (data_explorer.csv …)")],
+    partner: Annotated[
+        str | None, typer.Option(help="The partner the aid went to [default: the one seated]")
+    ] = None,
+    dry_run: DryRun = False,
+    db: DbOption = None,
+) -> None:
+    """Import the Kiel Ukraine Support Tracker's data explorer (release_info.csv and
+    data_explorer.csv): each donor's allocations by area and its commitments, by month, as
+    reported figures; and each donor's GDP."""
+    plain({"--partner": partner})
+    explorer, info = folder / "data_explorer.csv", folder / "release_info.csv"
+    for path in (info, explorer):
+        if not path.is_file():
+            fail(f"{path}: no such file (give a Kiel release folder)")
+    try:
+        release = read_release(info)
+    except DomainError as exc:
+        fail(exc.detail)
+    outcome = ImportOutcome("kiel", explorer.name, sha256_of(explorer), release=release.short)
+
+    def work(uow: UnitOfWork) -> ImportOutcome:
+        with progress(f"Kiel {release.short}") as bar:
+            task = bar.add_task("rows", total=_data_rows(explorer))
+            return import_kiel(
+                uow,
+                OPERATOR,
+                outcome,
+                release,
+                read_months(explorer),
+                partner,
+                step=lambda: bar.advance(task),
+            )
+
+    report_outcome(_in_one_transaction(db, dry_run, work))
+
+
+@import_app.command("fts")
+def fts(
+    file: Annotated[Path, typer.Argument(help="A page of FTS flows (v1/fts/flow/custom-search)")],
+    dry_run: DryRun = False,
+    skip_bad: SkipBad = False,
+    rejects: Rejects = None,
+    db: DbOption = None,
+) -> None:
+    """Import UN OCHA FTS flows: each flow an offer from its source organisation to its
+    destination, pledge offered, commitment committed, paid delivered; its US dollars and
+    original currency kept, its value in euros at the USD rate recorded on or before its date."""
+    if not file.is_file():
+        fail(f"{file}: no such file")
+    try:
+        flows = read_flows(file)
+    except DomainError as exc:
+        fail(f"{exc.detail}; nothing was imported")
+    outcome = ImportOutcome("fts", file.name, sha256_of(file))
+
+    def work(uow: UnitOfWork) -> ImportOutcome:
+        usd = rates_of(uow.session, "USD")
+        with progress("FTS flows") as bar:
+            task = bar.add_task("flows", total=len(flows))
+            return import_fts(uow, OPERATOR, outcome, flows, usd, step=lambda: bar.advance(task))
+
+    done = _in_one_transaction(db, dry_run, work, skip_bad)
+    report_outcome(done, (rejects or file.with_suffix(".rejects.csv")) if skip_bad else None)

@@ -23,6 +23,7 @@ from shieldwall.kit.amounts import (
     euros_text,
 )
 from shieldwall.kit.errors import IllegalTransition, InvalidInput, RuleViolation
+from shieldwall.kit.i18n import N_
 from shieldwall.kit.i18n import gettext as _
 
 
@@ -41,6 +42,10 @@ class OfferState(StrEnum):
     DELIVERED = "delivered"
     WITHDRAWN = "withdrawn"
     CANCELLED = "cancelled"
+    # A figure an outside tracker published (Kiel, UN OCHA FTS), imported as the source gave
+    # it: no lifecycle step applies to it, and its balances are the source's, even where
+    # they break delivered ≤ committed ≤ offered; only importing the source again changes it.
+    REPORTED = "reported"
 
 
 class OfferAction(StrEnum):
@@ -67,7 +72,8 @@ OFFER_TRANSITIONS: dict[OfferAction, tuple[frozenset[OfferState], OfferState | N
 
 
 def transition(record: str, current: str, action: OfferAction) -> OfferState | None:
-    """The state ``action`` leads to from ``current``, or IllegalTransition naming both."""
+    """The state ``action`` leads to from ``current``, or IllegalTransition naming both (a
+    reported figure is in no action's starting states)."""
     allowed, target = OFFER_TRANSITIONS[action]
     if OfferState(current) not in allowed:
         raise IllegalTransition(record, current, action.value)
@@ -230,6 +236,15 @@ def value_step(total_cents: int, total_quantity: int, before_qty: int, after_qty
     return pro_rata_cents(total_cents, total_quantity, after_qty) - pro_rata_cents(
         total_cents, total_quantity, before_qty
     )
+
+
+CORRECT = N_("correct")  # the action a refusal names when a reported figure is corrected by hand
+
+
+def require_own_figure(record: str, state: str, action: str) -> None:
+    """A reported figure is corrected only by importing its source again, never by hand."""
+    if OfferState(state) == OfferState.REPORTED:
+        raise IllegalTransition(record, state, action)
 
 
 def settled_state(current: OfferState, b: Balances) -> OfferState:

@@ -32,6 +32,7 @@ class Action(StrEnum):
     CORRECT_LEDGER = "correct the ledger"
     WIDEN_RELEASABILITY = "widen who may see a record"
     EDIT_CATALOGUE = "edit the catalogue"
+    IMPORT_FIGURES = "import an outside tracker's figures"
 
 
 ALLOWED: dict[Action, frozenset[Relation]] = {
@@ -46,6 +47,7 @@ ALLOWED: dict[Action, frozenset[Relation]] = {
     Action.CORRECT_LEDGER: frozenset({Relation.SECRETARIAT}),
     Action.WIDEN_RELEASABILITY: frozenset({Relation.OWNER}),
     Action.EDIT_CATALOGUE: frozenset({Relation.SECRETARIAT}),
+    Action.IMPORT_FIGURES: frozenset({Relation.SECRETARIAT}),
 }
 
 
@@ -207,6 +209,7 @@ ACTION_WORDS = (
     N_("correct the ledger"),
     N_("widen who may see a record"),
     N_("edit the catalogue"),
+    N_("import an outside tracker's figures"),
     N_("accept"),
     N_("decline"),
     N_("record a delivery against"),

@@ -23,6 +23,7 @@ from shieldwall.assistance.tables import (
     CapabilityArea,
     CapabilityItem,
     Delivery,
+    ImportedFile,
     LedgerEntry,
     Offer,
     RequestAddressee,
@@ -162,6 +163,8 @@ class Names:
     delegations: dict[int, tuple[str, str]]
     areas: dict[int, tuple[str, str]]
     items: dict[int, tuple[str, str]]
+    # Imported files, for the provenance of entries: id → (file name, release).
+    files: dict[int, tuple[str, str | None]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session) -> Names:
@@ -180,6 +183,12 @@ class Names:
                 r.id: (r.code, r.name)
                 for r in session.execute(
                     select(CapabilityItem.id, CapabilityItem.code, CapabilityItem.name)
+                )
+            },
+            files={
+                r.id: (r.file_name, r.release)
+                for r in session.execute(
+                    select(ImportedFile.id, ImportedFile.file_name, ImportedFile.release)
                 )
             },
         )
@@ -483,6 +492,18 @@ def get_request(session: Session, reader: Actor, request_id: int) -> RequestView
 # ---- offers ------------------------------------------------------------------------------------
 
 
+def as_reported(o: Offer) -> dict[str, Any]:
+    """An amount its source stated in another currency (UN OCHA FTS): that currency and
+    amount, and the US dollars it reported."""
+    return {
+        "original_currency": o.original_currency,
+        "original_amount": None
+        if o.original_amount_cents is None
+        else cents_to_eur(o.original_amount_cents),
+        "amount_usd": None if o.amount_usd_cents is None else cents_to_eur(o.amount_usd_cents),
+    }
+
+
 def _offer_dicts(session: Session, reader: Actor, offers: list[Offer]) -> list[dict[str, Any]]:
     names = Names.load(session)
     balances = _balances_by(session, reader, LedgerEntry.offer_id, [o.id for o in offers])
@@ -529,6 +550,7 @@ def _offer_dicts(session: Session, reader: Actor, offers: list[Offer]) -> list[d
                 "state_reason": o.state_reason,
                 "offered_at": o.offered_at,
                 "source": o.source,
+                **as_reported(o),
                 "illustrative": o.illustrative,
                 "releasability": o.releasability,
                 "offered_quantity": offered.quantity,
@@ -662,6 +684,9 @@ ENTRY_COLUMNS = (
     "occurred_on",
     "recorded_at",
     "reason",
+    "source_file",  # provenance of an imported entry: the file, its line, its release
+    "source_line",
+    "source_release",
 )
 
 
@@ -683,7 +708,14 @@ def entry_dict(e: LedgerEntry, names: Names) -> dict[str, Any]:
         "occurred_on": e.occurred_on,
         "recorded_at": e.recorded_at,
         "reason": e.reason,
+        **provenance(e.imported_file_id, e.source_line, names),
     }
+
+
+def provenance(file_id: int | None, line: int | None, names: Names) -> dict[str, Any]:
+    """Where an imported entry came from: its file's name, its line, the file's release."""
+    name, release = names.files.get(file_id, (None, None)) if file_id else (None, None)
+    return {"source_file": name, "source_line": line, "source_release": release}
 
 
 def get_entry(session: Session, reader: Actor, entry_id: int) -> dict[str, Any]:

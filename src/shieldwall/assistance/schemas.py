@@ -156,6 +156,11 @@ class OfferOut(BaseModel):
     state_reason: str | None
     offered_at: dt.datetime
     source: str
+    original_currency: str | None = Field(
+        None, description="The currency the source stated it in (UN OCHA FTS)"
+    )
+    original_amount: float | None = Field(None, description="Its amount in that currency")
+    amount_usd: float | None = Field(None, description="Its amount in US dollars, as reported")
     illustrative: bool
     releasability: Releasability
     offered_quantity: int
@@ -214,6 +219,9 @@ class EntryOut(BaseModel):
     occurred_on: dt.date
     recorded_at: dt.datetime
     reason: str | None
+    source_file: str | None = Field(None, description="The imported file it came from")
+    source_line: int | None = Field(None, description="Its line in that file")
+    source_release: str | None = Field(None, description="The release of that file")
 
 
 class SummaryRow(BaseModel):

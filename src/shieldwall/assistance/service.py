@@ -797,6 +797,7 @@ class AssistanceService:
         """Append a correcting entry; nothing already written is edited (DESIGN rule 1)."""
         payload = idempotency.payload_of(locals())
         offer = self._offer_for(actor, offer_id, Action.CORRECT_LEDGER)
+        model.require_own_figure(f"offer {offer_id}", offer.state, model.CORRECT)
         again = idempotency.replayed(self.s, actor.name, "correction", idempotency_key, payload)
         if again is not None:
             return again

@@ -23,6 +23,7 @@ TERMS = (
     N_("delivered"),
     N_("withdrawn"),
     N_("cancelled"),
+    N_("reported"),
     # delivery states
     N_("recorded"),
     N_("confirmed"),

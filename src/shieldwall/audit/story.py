@@ -73,6 +73,9 @@ LINKS: dict[str, str] = {
 # its verb and article with it.
 ACTIONS: dict[str, str] = {
     "delegation.seat": N_("{who} seated delegation {record}"),
+    "delegation.gdp": N_("{who} recorded the GDP of delegation {record}"),
+    "import.kiel": N_("{who} imported the Kiel tracker file {record}"),
+    "import.fts": N_("{who} imported the UN OCHA FTS file {record}"),
     "user.add": N_("{who} added user {record}"),
     "user.disable": N_("{who} disabled user {record}"),
     "user.reset_password": N_("{who} reset the password of user {record}"),

@@ -21,6 +21,18 @@ def valid_code(code: str) -> bool:
     return code.isalpha() and 2 <= len(code) <= 8
 
 
+def valid_imported_code(code: str) -> bool:
+    """A code an import gives a delegation: an ISO code, or a letter and the source's own id
+    (UN OCHA FTS organisation 2924: ``F2924``); capitals and digits, 2 to 8 of them."""
+    return (
+        code.isascii()
+        and code.isalnum()
+        and code[:1].isalpha()
+        and code == code.upper()
+        and 2 <= len(code) <= 8
+    )
+
+
 def is_seated(joined_on: dt.date | None, left_on: dt.date | None, on: dt.date) -> bool:
     """Whether a delegation sits in the council on a given day (it leaves on ``left_on``)."""
     if joined_on is not None and on < joined_on:

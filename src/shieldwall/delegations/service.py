@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,6 +31,18 @@ def the_partners(session: Session) -> list[Delegation]:
             .order_by(Delegation.code)
         )
     )
+
+
+def set_gdp(delegation: Delegation, gdp_eur_bn: str | None, source: str | None) -> bool:
+    """Record a delegation's GDP (EUR billion, as its source wrote it; None or 0: none known)
+    and its source; True if that changed anything. The caller audits the change."""
+    if gdp_eur_bn is not None and Decimal(gdp_eur_bn) == 0:
+        gdp_eur_bn = None
+    wanted = (gdp_eur_bn, source if gdp_eur_bn is not None else None)
+    if (delegation.gdp_eur_bn, delegation.gdp_source) == wanted:
+        return False
+    delegation.gdp_eur_bn, delegation.gdp_source = wanted
+    return True
 
 
 class DelegationService:
@@ -80,3 +93,20 @@ class DelegationService:
             },
         )
         return delegation.id
+
+    def record_gdp(
+        self, author: Author, code: str, gdp_eur_bn: str | None, source: str | None
+    ) -> None:
+        """A delegation's GDP, for burden-sharing's % of GDP (audited if it changed)."""
+        delegation = delegation_by_code(self.uow.session, code, "code")
+        before = {"gdp_eur_bn": delegation.gdp_eur_bn, "gdp_source": delegation.gdp_source}
+        if set_gdp(delegation, gdp_eur_bn, source):
+            self.uow.audit(
+                author,
+                self.uow.clock.now(),
+                "delegation.gdp",
+                "delegation",
+                delegation.id,
+                before,
+                {"gdp_eur_bn": delegation.gdp_eur_bn, "gdp_source": delegation.gdp_source},
+            )

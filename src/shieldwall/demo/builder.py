@@ -48,7 +48,7 @@ from shieldwall.demo.records import (
 from shieldwall.demo.timeline import FILE_AT, Desk, OfferSteps, Timeline
 from shieldwall.envelope.service import EnvelopeService
 from shieldwall.guarantees.service import GuaranteesService
-from shieldwall.importers.kiel import read_weapons
+from shieldwall.importers.kiel import GDP_SOURCE, gdp_by_iso, read_weapons
 from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.errors import InvalidInput
 from shieldwall.kit.uow import Platform
@@ -141,10 +141,13 @@ def _partner(seats: list[Seat]) -> str:
 def _seat_council(desk: Desk, seats: list[Seat]) -> None:
     """The secretariat, the partner and the members, in the order of delegations.csv; then the
     contributors (the EU, Japan), who hold instruments but do not sit in the council."""
+    gdp = gdp_by_iso()  # the shipped Kiel release's, for burden-sharing's % of GDP
     for seat in seats:
         desk.delegations.seat_delegation(
             SETUP, code=seat.code, name=seat.name, kind=seat.kind, joined_on=seat.joined_on
         )
+        if seat.code in gdp:
+            desk.delegations.record_gdp(SETUP, seat.code, str(gdp[seat.code]), GDP_SOURCE)
 
 
 def _open_accounts(desk: Desk, seats: list[Seat]) -> None:

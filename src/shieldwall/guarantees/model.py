@@ -310,12 +310,19 @@ def share_percent(part_cents: int, total_cents: int) -> float | None:
     return round(100 * part_cents / total_cents, 1)
 
 
-def percent_of_gdp(cents: int, gdp_eur_billion: Decimal | None) -> float | None:
-    """A sum in euro cents as a share of a GDP in EUR billion, in percent to three decimals
-    (half to even); None where there is no GDP (the EU's), never 0."""
+def share_of_gdp(cents: int, gdp_eur_billion: Decimal | None) -> Decimal | None:
+    """A sum in euro cents as a share of a GDP in EUR billion, in percent, unrounded (Kiel's
+    ``pct_gdp`` basis: total / gdp × 100); None where there is no GDP (the EU's), never 0."""
     if gdp_eur_billion is None or gdp_eur_billion <= 0:
         return None
-    share = Decimal(cents) / (gdp_eur_billion * 10**11) * 100
+    return Decimal(cents) / (gdp_eur_billion * 10**11) * 100
+
+
+def percent_of_gdp(cents: int, gdp_eur_billion: Decimal | None) -> float | None:
+    """``share_of_gdp`` in percent to three decimals (half to even), as pages show it."""
+    share = share_of_gdp(cents, gdp_eur_billion)
+    if share is None:
+        return None
     return float(share.quantize(Decimal("0.001"), ROUND_HALF_EVEN))
 
 

@@ -31,7 +31,6 @@ from shieldwall.guarantees.tables import (
     PathwayStep,
 )
 from shieldwall.guarantees.visibility import readable_instruments, readable_pathway
-from shieldwall.importers.kiel import GDP_SOURCE, gdp_by_iso
 from shieldwall.kit.amounts import cents_sums, total
 from shieldwall.kit.errors import InvalidInput, NotFound
 from shieldwall.kit.i18n import N_
@@ -492,6 +491,17 @@ def rate_dict(r: ExchangeRate) -> dict[str, Any]:
     }
 
 
+def rates_of(session: Session, currency: str) -> list[tuple[dt.date, Decimal]]:
+    """A currency's recorded rates (units per euro), by day: what an import converts at."""
+    code = model.currency("currency", currency)
+    rows = session.execute(
+        select(ExchangeRate.rate_on, ExchangeRate.units_per_eur)
+        .where(ExchangeRate.currency == code)
+        .order_by(ExchangeRate.rate_on)
+    )
+    return [(r.rate_on, r.units_per_eur) for r in rows]
+
+
 def list_rates(session: Session, currency: str | None = None) -> list[dict[str, Any]]:
     """The dated reference rates (reference data: every signed-in reader sees them)."""
     stmt = select(ExchangeRate)
@@ -507,7 +517,8 @@ def list_rates(session: Session, currency: str | None = None) -> list[dict[str, 
 @dataclass
 class Burden:
     """One member's (or contributor's) share: committed and delivered from the ledger (all
-    its readable offers), what its instruments promised, and its GDP (Kiel's, EUR billion)."""
+    its readable offers), what its instruments promised, and its GDP (EUR billion, as the
+    delegation records it: the Kiel tracker's)."""
 
     member: str
     name: str
@@ -526,6 +537,11 @@ class Burden:
     @property
     def delivered_pct_gdp(self) -> float | None:
         return model.percent_of_gdp(self.delivered_eur_cents, self.gdp_eur_billion)
+
+    @property
+    def committed_share_of_gdp(self) -> Decimal | None:
+        """Committed as % of GDP, unrounded (``committed_pct_gdp`` is to three decimals)."""
+        return model.share_of_gdp(self.committed_eur_cents, self.gdp_eur_billion)
 
     @property
     def delivered_of_promised(self) -> float | None:
@@ -557,7 +573,7 @@ class BurdenSharing:
     committed_eur_cents: int
     delivered_eur_cents: int
     promised_eur_cents: int
-    gdp_source: str = GDP_SOURCE
+    gdp_source: str = ""  # where the GDPs shown come from (each delegation records its own)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -612,8 +628,8 @@ def burden_sharing(session: Session, reader: Actor, *, year: int | None = None) 
         model.year("year", year)
     ledger = _ledger_by_member(session, reader, year)
     promised = _promised_by_member(session, reader, year)
-    gdp = gdp_by_iso()
     rows: list[Burden] = []
+    sources: set[str] = set()
     signatories = session.scalars(
         select(Delegation)
         .where(Delegation.kind.in_([DelegationKind.MEMBER, DelegationKind.CONTRIBUTOR]))
@@ -621,13 +637,16 @@ def burden_sharing(session: Session, reader: Actor, *, year: int | None = None) 
     )
     for d in signatories:
         sums = ledger.get(d.id)
-        row = Burden(d.code, d.name, d.kind, gdp_eur_billion=gdp.get(d.code))
+        gdp = Decimal(d.gdp_eur_bn) if d.gdp_eur_bn is not None else None
+        row = Burden(d.code, d.name, d.kind, gdp_eur_billion=gdp)
         if sums is not None:
             row.committed_eur_cents = sums[Measure.COMMITTED.value].value_cents
             row.delivered_eur_cents = sums[Measure.DELIVERED.value].value_cents
         row.promised_eur_cents = promised.get(d.id, 0)
         if row.committed_eur_cents or row.delivered_eur_cents or row.promised_eur_cents:
             rows.append(row)
+            if gdp is not None and d.gdp_source:
+                sources.add(d.gdp_source)
     committed = sum(r.committed_eur_cents for r in rows)
     delivered = sum(r.delivered_eur_cents for r in rows)
     for r in rows:
@@ -635,7 +654,9 @@ def burden_sharing(session: Session, reader: Actor, *, year: int | None = None) 
         r.delivered_share = model.share_percent(r.delivered_eur_cents, delivered)
     rows.sort(key=lambda r: (-r.committed_eur_cents, -r.promised_eur_cents, r.member))
     promised_total = sum(r.promised_eur_cents for r in rows)
-    return BurdenSharing(year, rows, committed, delivered, promised_total)
+    return BurdenSharing(
+        year, rows, committed, delivered, promised_total, "; ".join(sorted(sources))
+    )
 
 
 # ---- the membership pathway ----------------------------------------------------------------

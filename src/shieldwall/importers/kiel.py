@@ -1,5 +1,5 @@
-"""Kiel Institute Ukraine Support Tracker: heavy weapons by donor (weapons.csv), and each
-donor's GDP (data_explorer.csv, column ``gdp``).
+"""Kiel Institute Ukraine Support Tracker: heavy weapons by donor (weapons.csv), each donor's
+aid by month and its GDP (data_explorer.csv), and the release (release_info.csv).
 
 Each row of weapons.csv is one donor and one category, with a count, a value in EUR and a list
 such as ``"Iris-T SLM air defence system (14); Patriot air defense battery (5)"``. Kiel's value
@@ -9,15 +9,18 @@ belongs to the row, not to the weapons it lists: it is read as such (``WeaponRow
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 
+from shieldwall.importers.common import csv_rows
 from shieldwall.kit.amounts import parse_euros, parse_quantity
 from shieldwall.kit.errors import InvalidInput
+from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.text import check_text
 
 WEAPON = re.compile(r"^\s*(?P<name>.+?)\s*\((?P<count>\d+)\)\s*$")
@@ -117,3 +120,133 @@ def _billions(field: str, text: str) -> Decimal:
 def gdp_by_iso() -> Mapping[str, Decimal]:
     """The shipped release's GDP by ISO code (EUR billion), read once."""
     return read_gdp(KIEL_DATA_EXPLORER)
+
+
+# ---- the data explorer: each donor's aid by month ------------------------------------------
+
+RELEASE_COLUMNS = ("release", "period", "date", "label")
+EXPLORER_COLUMNS = (
+    "country",
+    "iso",
+    "year",
+    "month",
+    "total",
+    "financial",
+    "humanitarian",
+    "military",
+    "commitments",
+    "to_be_allocated",
+    "gdp",
+    "pct_gdp",
+)
+# Kiel's allocations by area, the columns an import keeps apart (their sum is ``total``).
+ALLOCATION_COLUMNS = ("military", "financial", "humanitarian")
+CENTS_PER_BILLION = Decimal(10) ** 11
+
+
+@dataclass(frozen=True)
+class KielRelease:
+    """release_info.csv: the release's number, the period its data run to, and its label."""
+
+    number: str
+    period: str
+    date: str
+    label: str
+
+    @property
+    def source(self) -> str:
+        """How the platform names the release: "Kiel Institute, Ukraine Support Tracker,
+        Release 29 (04/2026)"."""
+        return f"Kiel Institute, {self.label}"
+
+    @property
+    def short(self) -> str:
+        return f"Kiel Release {self.number}"
+
+
+@dataclass(frozen=True)
+class KielMonth:
+    """One row of data_explorer.csv: a donor's aid in one month, in EUR billion as written."""
+
+    line: int
+    country: str
+    iso: str
+    month: dt.date  # its first day
+    values: Mapping[str, Decimal]  # military, financial, humanitarian, to_be_allocated, …
+    gdp: str  # as written (a decimal string), "0" where Kiel has none (the EU)
+
+
+def read_release(path: Path) -> KielRelease:
+    """The one row of release_info.csv."""
+    rows = list(csv_rows(path, RELEASE_COLUMNS))
+    if len(rows) != 1:
+        raise InvalidInput(path.name, _("expected one release, found {n} rows").format(n=len(rows)))
+    line, row = rows[0]
+    for column in RELEASE_COLUMNS:
+        check_text(f"{path.name} line {line} {column}", row[column], max_length=100)
+    if not row["release"].strip() or not row["label"].strip():
+        raise InvalidInput(f"{path.name} line {line}", _("the release and its label are required"))
+    return KielRelease(*(row[c].strip() for c in RELEASE_COLUMNS))
+
+
+def read_months(path: Path) -> Iterator[KielMonth]:
+    """Each donor-month of data_explorer.csv, streamed and checked: a missing column, a bad
+    number or month, or a donor-month seen twice stops the reading with the file and line."""
+    name = path.name
+    seen: dict[tuple[str, dt.date], int] = {}
+    for line, row in csv_rows(path, EXPLORER_COLUMNS):
+        where = f"{name} line {line}"
+        iso = row["iso"].strip()
+        if not (iso.isalpha() and iso.isascii() and 2 <= len(iso) <= 8):
+            raise InvalidInput(
+                f"{where} iso", _("{text!r} is not an ISO code").format(text=iso[:20])
+            )
+        country = check_text(f"{where} country", row["country"], max_length=120).strip()
+        month = _month(where, row["year"], row["month"])
+        first = seen.setdefault((iso, month), line)
+        if first != line:
+            raise InvalidInput(
+                where,
+                _("{donor} {month} appears twice (first on line {line})").format(
+                    donor=iso, month=f"{month:%Y-%m}", line=first
+                ),
+            )
+        values = {
+            c: _amount(f"{where} {c}", row[c])
+            for c in (*ALLOCATION_COLUMNS, "to_be_allocated", "total", "commitments")
+        }
+        gdp = row["gdp"].strip()
+        _billions(f"{where} gdp", gdp)
+        yield KielMonth(line, country, iso.upper(), month, values, gdp)
+
+
+def _month(where: str, year: str, month: str) -> dt.date:
+    try:
+        return dt.date(int(year), int(month), 1)
+    except ValueError:
+        raise InvalidInput(
+            f"{where} month",
+            _("{year!r}-{month!r} is not a year and a month").format(
+                year=year[:8], month=month[:8]
+            ),
+        ) from None
+
+
+def _amount(field: str, text: str) -> Decimal:
+    """A signed amount in EUR billion (Kiel's to_be_allocated is often negative)."""
+    problem = _("{text!r} is not a number of EUR billion").format(text=text[:20])
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        raise InvalidInput(field, problem) from None
+    if not value.is_finite() or abs(value) > 1000:
+        raise InvalidInput(field, problem)
+    return value
+
+
+def billions_to_cents(value: Decimal) -> tuple[int, bool]:
+    """EUR billion → EUR cents, exactly (× 10¹¹); a value with digits below the cent is
+    rounded half to even, and says so (the second element)."""
+    exact = value * CENTS_PER_BILLION
+    cents = exact.quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+    return int(cents), cents != exact
