@@ -108,6 +108,8 @@ MAY: dict[Action, tuple[bool, bool, bool, bool]] = {
     Action.WIDEN_RELEASABILITY: (Y,    N,      N,          N),
     # The README is silent on the catalogue: the secretariat keeps it.
     Action.EDIT_CATALOGUE:      (N,    N,      Y,          N),
+    # Issue 11: the secretariat uploads a file of requests, offers and deliveries.
+    Action.IMPORT_TABLES:       (N,    N,      Y,          N),
 }
 # fmt: on
 # Acting users in each relation to DEU's offer to UKR (and to records of their own).

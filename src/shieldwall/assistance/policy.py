@@ -32,6 +32,7 @@ class Action(StrEnum):
     CORRECT_LEDGER = "correct the ledger"
     WIDEN_RELEASABILITY = "widen who may see a record"
     EDIT_CATALOGUE = "edit the catalogue"
+    IMPORT_TABLES = "import requests, offers and deliveries"
 
 
 ALLOWED: dict[Action, frozenset[Relation]] = {
@@ -46,6 +47,9 @@ ALLOWED: dict[Action, frozenset[Relation]] = {
     Action.CORRECT_LEDGER: frozenset({Relation.SECRETARIAT}),
     Action.WIDEN_RELEASABILITY: frozenset({Relation.OWNER}),
     Action.EDIT_CATALOGUE: frozenset({Relation.SECRETARIAT}),
+    # A table of many delegations' records, checked as a whole: the secretariat, which
+    # consolidates, imports it (and the CLI's operator, a system actor).
+    Action.IMPORT_TABLES: frozenset({Relation.SECRETARIAT}),
 }
 
 
@@ -207,6 +211,7 @@ ACTION_WORDS = (
     N_("correct the ledger"),
     N_("widen who may see a record"),
     N_("edit the catalogue"),
+    N_("import requests, offers and deliveries"),
     N_("accept"),
     N_("decline"),
     N_("record a delivery against"),

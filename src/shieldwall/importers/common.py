@@ -33,6 +33,9 @@ class Rejection:
     line: int
     field: str
     reason: str
+    # The row as the file gave it (column → text), written to the rejects file beside the
+    # reason, so that it can be corrected there and imported again.
+    values: dict[str, str] | None = field(default=None, compare=False, hash=False)
 
 
 @dataclass
@@ -49,7 +52,11 @@ class ImportOutcome:
     unchanged: int = 0  # rows already there as the file says (a second import: all of them)
     rejected: list[Rejection] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # facts about the data worth saying
+    created: dict[str, int] = field(default_factory=dict)  # new records, by record type
     imported_file_id: int | None = None  # the ImportedFile row written, if anything changed
+    # Bad rows stopped the import (without --skip-bad): nothing was applied, and ``applied``
+    # counts what would have been.
+    stopped: bool = False
 
     @property
     def ok(self) -> bool:
@@ -175,15 +182,17 @@ REJECT_COLUMNS = ["line", "field", "reason"]
 
 
 def write_rejects(path: Path, rejected: Iterable[Rejection]) -> int:
-    """The rejected rows as CSV (line, field, reason); returns how many were written."""
-    count = 0
+    """The rejected rows as CSV (line, field, reason, then the row's own values, each under
+    its column); returns how many were written."""
+    rejected = list(rejected)
+    columns = list(REJECT_COLUMNS)
+    for r in rejected:
+        columns += [c for c in (r.values or {}) if c not in columns]
 
     def rows() -> Iterator[dict[str, object]]:
-        nonlocal count
         for r in rejected:
-            count += 1
-            yield {"line": r.line, "field": r.field, "reason": r.reason}
+            yield {**(r.values or {}), "line": r.line, "field": r.field, "reason": r.reason}
 
     with path.open("w", newline="", encoding="utf-8") as handle:
-        handle.writelines(csv_lines(rows(), REJECT_COLUMNS))
-    return count
+        handle.writelines(csv_lines(rows(), columns))
+    return len(rejected)
