@@ -7,15 +7,20 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import os
+import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
+from shieldwall.app import create_app
 from shieldwall.assistance.table_imports import import_table
 from shieldwall.assistance.tables import (
     AssistanceRequest,
@@ -27,9 +32,13 @@ from shieldwall.assistance.tables import (
 from shieldwall.audit.tables import AuditRecord
 from shieldwall.importers.common import ImportOutcome, sha256_of
 from shieldwall.importers.tables import RecordType, sheets
+from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.errors import DomainError, Forbidden
+from shieldwall.kit.settings import Settings
 from tests.conftest import actor
+from tests.liveserver import LiveServer
 from tests.platform import TestPlatform as Context
+from tests.test_council_pages import Browser
 
 REQUESTS = (
     "key,partner,title,item,quantity,priority,need_by,justification,addressees,filed_on\r\n"
@@ -423,3 +432,77 @@ def test_the_command_line_writes_templates_and_imports_with_skip_bad(
         rows = list(csv.DictReader(rejects))
     assert [(int(r["line"]), r["field"], r["reason"]) for r in rows] == BAD_ROW_REASONS
     assert rows[0]["quantity"] == "ten" and rows[0]["key"] == "O-1"
+
+
+# ---- the page --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def import_server(seeded: Context, clock: FixedClock, tmp_path: Path) -> Iterator[LiveServer]:
+    settings = Settings(
+        database_url=seeded.engine.url.render_as_string(False),
+        import_dir=str(tmp_path / "uploads"),
+    )
+    app = create_app(settings, clock)
+    with LiveServer(app) as live:
+        yield live
+    app.state.platform.engine.dispose()
+
+
+def _text(page: httpx.Response) -> str:
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.text)))
+
+
+def _hidden(page: httpx.Response, form_id: str) -> dict[str, str]:
+    form = re.search(rf'<form [^>]*id="{form_id}"[^>]*>(.*?)</form>', page.text, re.S)
+    assert form is not None, page.text[:3000]
+    fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(1))
+    return {name: html.unescape(value) for name, value in fields}
+
+
+def test_the_secretariat_checks_a_file_on_the_page_then_applies_it(
+    import_server: LiveServer, seeded: Context
+) -> None:
+    partner = Browser(import_server, "ukr")
+    refused = partner.get("/imports")
+    assert refused.status_code == 403
+    assert "UKR may not import requests, offers and deliveries: only the secretariat may" in _text(
+        refused
+    )
+    sec = Browser(import_server, "sec")
+    page = sec.get("/imports")
+    assert page.status_code == 200 and "No file has been imported yet." in _text(page)
+    template = sec.get("/imports/templates/deliveries.csv")
+    assert template.status_code == 200
+    assert template.text.splitlines()[0] == "key,offer_key,quantity,delivered_on,confirmed_on,note"
+    before = counts(seeded)
+
+    def check(name: str, content: str) -> httpx.Response:
+        return sec.client.post(
+            "/imports/check",
+            data={"csrf_token": sec.csrf, "type": ""},
+            files={"file": (name, content.encode(), "text/csv")},
+        )
+
+    bad = check("offers.csv", BAD_ROWS)
+    assert bad.status_code == 200
+    text = _text(bad)
+    assert "8 rows read: 1 new, 0 already imported with the same values, 9 bad." in text
+    for line, column, reason in BAD_ROW_REASONS:
+        assert f"{line} {column} {reason}" in text
+    assert "Apply the good rows and leave out the bad ones" in text
+    good = check("requests.csv", REQUESTS)
+    assert "2 rows read: 2 new, 0 already imported with the same values, 0 bad." in _text(good)
+    assert counts(seeded) == before  # checking writes nothing
+    applied = sec.client.post(
+        "/imports/apply", data={**_hidden(good, "apply-form"), "csrf_token": sec.csrf}
+    )
+    assert applied.status_code == 303
+    assert re.fullmatch(r"/imports/\d+\?done=applied", applied.headers["location"])
+    done = sec.get(applied.headers["location"])
+    assert "The file was applied." in _text(done) and "requests.csv" in _text(done)
+    after = counts(seeded)
+    assert {k: after[k] - before[k] for k in after} == {
+        "requests": 2, "offers": 0, "deliveries": 0, "entries": 0, "files": 1, "audit": 1,
+    }  # fmt: skip
+    assert "requests.csv" in _text(sec.get("/imports"))

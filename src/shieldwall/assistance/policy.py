@@ -194,6 +194,12 @@ ROUTES: dict[tuple[str, str], RouteRule] = {
     ("GET", "/offers/{offer_id}"): _R(Audience.PAGE, "offer"),
     # The offer page's forms; each action inside is checked like its API route.
     ("POST", "/offers/{offer_id}/act"): _R(Audience.PAGE, "offer"),
+    # The secretariat's imports of requests, offers and deliveries (Action.IMPORT_TABLES).
+    ("GET", "/imports"): _R(Audience.PAGE_SECRETARIAT),
+    ("GET", "/imports/{imported_file_id}"): _R(Audience.PAGE_SECRETARIAT),
+    ("GET", "/imports/templates/{name}"): _R(Audience.PAGE_SECRETARIAT),
+    ("POST", "/imports/check"): _R(Audience.PAGE_SECRETARIAT),
+    ("POST", "/imports/apply"): _R(Audience.PAGE_SECRETARIAT),
 }
 
 
