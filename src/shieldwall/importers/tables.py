@@ -26,6 +26,7 @@ from shieldwall.kit.amounts import parse_euros, parse_quantity
 from shieldwall.kit.dates import parse_day
 from shieldwall.kit.errors import DomainError, InvalidInput
 from shieldwall.kit.exports import csv_lines
+from shieldwall.kit.i18n import N_
 from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.text import check_text
 
@@ -42,6 +43,9 @@ class RecordType(StrEnum):
     OFFERS = "offers"
     DELIVERIES = "deliveries"
 
+
+# The record types as the pages name them (``term``), marked for the catalogue.
+TERMS = (N_("requests"), N_("offers"), N_("deliveries"))
 
 # The order a workbook's sheets are imported in: what a row refers to comes first.
 ORDER: tuple[RecordType, ...] = (RecordType.REQUESTS, RecordType.OFFERS, RecordType.DELIVERIES)
