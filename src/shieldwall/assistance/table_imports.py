@@ -23,11 +23,25 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NoReturn, TypeVar
 
-from sqlalchemy import Table, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import (
+    ARRAY,
+    String,
+    Table,
+    any_,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from shieldwall.access.model import Actor, widened
@@ -66,7 +80,6 @@ from shieldwall.importers.tables import (
     RequestRow,
     Sheet,
 )
-from shieldwall.kit.amounts import cents_sums, quantity_sums, total
 from shieldwall.kit.errors import DomainError, InvalidInput
 from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.uow import UnitOfWork
@@ -466,6 +479,29 @@ TABLES: dict[str, Table] = {
 }
 
 
+def among(s: Session, column: Any, values: list[Any]) -> Any:
+    """``column IN (values)`` for a batch's thousands of values, bound as one parameter (a JSON
+    array on SQLite, an array on PostgreSQL): SQLAlchemy renders an IN list of 5,000 values
+    anew at each execution, which took longer than the query itself."""
+    if s.get_bind().dialect.name == "sqlite":
+        listed: Any = select(literal_column("value")).select_from(
+            func.json_each(bindparam(None, json.dumps(values), type_=String()))
+        )
+        return column.in_(listed)
+    return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+
+
+def _referenced(
+    s: Session, id_column: Any, key_column: Any, pairs: list[tuple[int | None, str | None]]
+) -> Any:
+    """Rows named by id or by key: one IN list each, only those given (an OR with an empty
+    list keeps SQLite from using the key's index)."""
+    ids = [i for i, _k in pairs if i]
+    keys = [k for _i, k in pairs if k]
+    named = [among(s, c, v) for c, v in ((id_column, ids), (key_column, keys)) if v]
+    return or_(*named) if len(named) > 1 else named[0]
+
+
 def _reference(text_: str, prefix: str) -> tuple[int | None, str | None]:
     """``#12`` → (12, None); ``R-1`` → (None, ``table:request:R-1``)."""
     if text_.startswith("#") and text_[1:].isdigit():
@@ -568,11 +604,11 @@ class RequestWriter(Writer):
 
     def found(self, keys: list[str]) -> dict[str, Found]:
         r = AssistanceRequest
-        rows = self.s.execute(select(r).where(r.external_key.in_(keys))).scalars().all()
+        rows = self.s.execute(select(r).where(among(self.s, r.external_key, keys))).scalars().all()
         named: dict[int, list[str]] = {}
         for request_id, delegation_id in self.s.execute(
             select(RequestAddressee.request_id, RequestAddressee.delegation_id).where(
-                RequestAddressee.request_id.in_([x.id for x in rows])
+                among(self.s, RequestAddressee.request_id, [x.id for x in rows])
             )
         ):
             named.setdefault(request_id, []).append(self.known.seat_codes[delegation_id])
@@ -750,7 +786,7 @@ class OfferWriter(Writer):
                 o.conditions,
                 o.offered_at,
                 o.releasability,
-            ).where(o.external_key.in_(keys))
+            ).where(among(self.s, o.external_key, keys))
         ).all()
         if not rows:
             return {}
@@ -758,7 +794,7 @@ class OfferWriter(Writer):
         committed, lines = {}, {}
         for offer_id, entry_type, quantity, on, line in self.s.execute(
             select(e.offer_id, e.entry_type, e.quantity, e.occurred_on, e.source_line).where(
-                e.offer_id.in_([r.id for r in rows]),
+                among(self.s, e.offer_id, [r.id for r in rows]),
                 e.entry_type.in_([EntryType.OFFERED.value, EntryType.COMMITTED.value]),
                 e.imported_file_id.is_not(None),
             )
@@ -819,18 +855,13 @@ class OfferWriter(Writer):
             select(
                 r.id, r.external_key, r.partner_id, r.area_id, r.item_id, r.state, r.to_all_members
             )
-            .where(
-                or_(
-                    r.id.in_([i for i, _k in pairs if i]),
-                    r.external_key.in_([k for _i, k in pairs if k]),
-                )
-            )
+            .where(_referenced(self.s, r.id, r.external_key, pairs))
             .with_for_update(read=True)
         ).all()
         named: dict[int, set[int]] = {}
         for request_id, delegation_id in self.s.execute(
             select(RequestAddressee.request_id, RequestAddressee.delegation_id).where(
-                RequestAddressee.request_id.in_([x.id for x in found])
+                among(self.s, RequestAddressee.request_id, [x.id for x in found])
             )
         ):
             named.setdefault(request_id, set()).add(delegation_id)
@@ -1044,14 +1075,14 @@ class DeliveryWriter(Writer):
                 d.state,
                 d.settled_at,
                 d.note,
-            ).where(d.external_key.in_(keys))
+            ).where(among(self.s, d.external_key, keys))
         ).all()
         if not rows:
             return {}
         lines = dict(
             self.s.execute(
                 select(LedgerEntry.delivery_id, LedgerEntry.source_line).where(
-                    LedgerEntry.delivery_id.in_([r.id for r in rows])
+                    among(self.s, LedgerEntry.delivery_id, [r.id for r in rows])
                 )
             ).all()
         )
@@ -1076,15 +1107,10 @@ class DeliveryWriter(Writer):
         if not refs:
             return
         pairs = [_reference(ref, PREFIX[RecordType.OFFERS]) for ref in refs]
-        o = Offer
+        o = Offer.__table__.c
         found = self.s.execute(
-            select(o.external_key, o.state, *(getattr(o, c) for c in OFFER_DIMENSIONS))
-            .where(
-                or_(
-                    o.id.in_([i for i, _k in pairs if i]),
-                    o.external_key.in_([k for _i, k in pairs if k]),
-                )
-            )
+            select(o.external_key, o.state, *(o[c] for c in OFFER_DIMENSIONS))
+            .where(_referenced(self.s, o.id, o.external_key, pairs))
             .with_for_update()
         ).all()
         ids = [x.id for x in found]
@@ -1092,7 +1118,7 @@ class DeliveryWriter(Writer):
         prefix = PREFIX[RecordType.OFFERS]
         for x in found:
             running = Running(
-                {c: getattr(x, c) for c in OFFER_DIMENSIONS},
+                dict(zip(OFFER_DIMENSIONS, x[2:], strict=True)),
                 balances.get(x.id, Balances()),
                 pending.get(x.id, 0),
                 OfferState(x.state),
@@ -1215,22 +1241,17 @@ def _delivery_values(
 def _balances(s: Session, ids: list[int]) -> tuple[dict[int, Balances], dict[int, int]]:
     """The offers' balances, summed from their entries, and their deliveries awaiting
     confirmation: two grouped queries for a batch (``service.offer_balances`` for many)."""
-    e = LedgerEntry
+    # Core columns and plain tuples: the ORM's rows cost more than the query. One offer's
+    # sums stay far within 64 bits (each balance is within one record's maximum).
+    e = LedgerEntry.__table__.c
     rows = s.execute(
-        select(
-            e.offer_id,
-            e.measure,
-            *quantity_sums(e.quantity, "quantity"),
-            *cents_sums(e.value_cents, "cents", s.get_bind().dialect.name),
-        )
-        .where(e.offer_id.in_(ids))
+        select(e.offer_id, e.measure, func.sum(e.quantity), func.sum(e.value_cents))
+        .where(among(s, e.offer_id, ids))
         .group_by(e.offer_id, e.measure)
     ).all()
     amounts: dict[int, dict[Measure, Amount]] = {}
-    for r in rows:
-        amounts.setdefault(r.offer_id, {})[Measure(r.measure)] = Amount(
-            total(r._mapping, "quantity"), total(r._mapping, "cents")
-        )
+    for offer_id, measure, quantity, cents in rows:
+        amounts.setdefault(offer_id, {})[Measure(measure)] = Amount(int(quantity), int(cents))
     balances = {
         offer_id: Balances(
             offered=m.get(Measure.OFFERED, Amount()),
@@ -1242,7 +1263,7 @@ def _balances(s: Session, ids: list[int]) -> tuple[dict[int, Balances], dict[int
     pending = dict(
         s.execute(
             select(Delivery.offer_id, func.sum(Delivery.quantity))
-            .where(Delivery.offer_id.in_(ids), Delivery.state == DeliveryState.RECORDED)
+            .where(among(s, Delivery.offer_id, ids), Delivery.state == DeliveryState.RECORDED)
             .group_by(Delivery.offer_id)
         ).all()
     )
