@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 from starlette.datastructures import UploadFile
 
@@ -39,6 +39,7 @@ SUFFIXES = (".csv", ".xlsx")
 TEMPLATE_FILES = ("requests.csv", "offers.csv", "deliveries.csv", "shieldwall-import.xlsx")
 SHOWN_ENTRIES = 200
 SHOWN_REJECTIONS = 1000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _secretariat(who: Actor) -> None:
@@ -61,15 +62,15 @@ def imports_page(request: Request, ctx: Ctx, who: PageActor) -> Response:
 
 
 @router.get("/imports/templates/{name}")
-def import_template(
-    ctx: Ctx, who: PageActor, name: Annotated[str, PathParam(max_length=40)]
-) -> Response:
+def import_template(who: PageActor, name: Annotated[str, PathParam(max_length=40)]) -> Response:
     _secretariat(who)
     if name not in TEMPLATE_FILES:
         raise NotFound(_("no template {name}").format(name=name))
-    directory = Path(ctx.settings.import_dir) / "templates"
-    write_templates(directory)
-    return FileResponse(directory / name, filename=name)
+    with tempfile.TemporaryDirectory() as directory:  # small files, made afresh each time
+        content = (Path(directory) / name).read_bytes() if write_templates(Path(directory)) else b""
+    kind = XLSX if name.endswith(".xlsx") else "text/csv; charset=utf-8"
+    disposition = f'attachment; filename="{name}"'
+    return Response(content, media_type=kind, headers={"Content-Disposition": disposition})
 
 
 @router.get("/imports/{imported_file_id}", response_class=HTMLResponse)
