@@ -416,6 +416,11 @@ def test_the_command_line_writes_templates_and_imports_with_skip_bad(
     )
     book = load_workbook(tmp_path / "templates" / "shieldwall-import.xlsx")
     assert book.sheetnames == ["requests", "offers", "deliveries"]
+    comments = {c.value: c.comment.text for c in book["deliveries"][1] if c.comment}
+    assert comments["confirmed_on"] == (
+        "optional: YYYY-MM-DD: the partner confirmed; empty: not yet"
+    )
+    assert comments["key"] == "required: this row's key, unique in the file and the platform"
     # The templates themselves import: their example rows refer to one another.
     template = cli("import", "table", str(tmp_path / "templates" / "shieldwall-import.xlsx"),
                    "--dry-run", "--db", seeded_sqlite_url)  # fmt: skip

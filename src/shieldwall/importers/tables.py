@@ -67,47 +67,55 @@ def _c(name: str, required: bool, example: str, note: str) -> Column:
 # what it means (the README and the templates say the same).
 FORMATS: dict[RecordType, tuple[Column, ...]] = {
     RecordType.REQUESTS: (
-        _c("key", True, "R-2024-001", "this row's key, unique in the file and the platform"),
-        _c("partner", True, "UKR", "code of the partner delegation filing the request"),
-        _c("title", False, "Rounds for the winter", "a short title"),
-        _c("area", False, "artillery", "capability area code (or give an item)"),
-        _c("item", False, "155mm-round", "catalogue item code"),
-        _c("quantity", False, "10000", "whole number; needed for an item"),
-        _c("value_eur", False, "", "euros, at most 2 decimals; default: reference value"),
-        _c("priority", True, "critical", "critical, high, medium or low"),
-        _c("need_by", False, "2024-06-30", "YYYY-MM-DD"),
-        _c("justification", True, "Counter-battery fire", "why it is needed"),
-        _c("addressees", False, "DEU USA", "member codes separated by spaces; empty: all"),
-        _c("releasability", False, "", "addressees (default), members, council or public"),
-        _c("filed_on", False, "2024-03-01", "YYYY-MM-DD; default: the day of the import"),
+        _c("key", True, "R-2024-001", N_("this row's key, unique in the file and the platform")),
+        _c("partner", True, "UKR", N_("code of the partner delegation filing the request")),
+        _c("title", False, "Rounds for the winter", N_("a short title")),
+        _c("area", False, "artillery", N_("capability area code (or give an item)")),
+        _c("item", False, "155mm-round", N_("catalogue item code")),
+        _c("quantity", False, "10000", N_("whole number; needed for an item")),
+        _c("value_eur", False, "", N_("euros, at most 2 decimals; default: reference value")),
+        _c("priority", True, "critical", N_("critical, high, medium or low")),
+        _c("need_by", False, "2024-06-30", N_("YYYY-MM-DD")),
+        _c("justification", True, "Counter-battery fire", N_("why it is needed")),
+        _c("addressees", False, "DEU USA", N_("member codes separated by spaces; empty: all")),
+        _c("releasability", False, "", N_("addressees (default), members, council or public")),
+        _c("filed_on", False, "2024-03-01", N_("YYYY-MM-DD; default: the day of the import")),
     ),
     RecordType.OFFERS: (
-        _c("key", True, "O-2024-001", "this row's key, unique in the file and the platform"),
-        _c("member", True, "DEU", "code of the offering member (or contributor)"),
-        _c("partner", False, "UKR", "the partner; default: the request's, or the only one"),
-        _c("request_key", False, "R-2024-001", "a request's key, or #id of a request"),
-        _c("kind", True, "arm", "arm, train, equip or finance"),
-        _c("area", False, "", "capability area code (or give an item)"),
-        _c("item", False, "155mm-round", "catalogue item code"),
-        _c("quantity", True, "5000", "whole number"),
-        _c("value_eur", False, "", "euros, at most 2 decimals; default: reference value"),
-        _c("description", False, "From army stocks", "free text"),
-        _c("conditions", False, "", "free text"),
-        _c("offered_on", True, "2024-03-05", "YYYY-MM-DD"),
-        _c("accepted_on", False, "2024-03-10", "YYYY-MM-DD: the partner accepted"),
-        _c("committed_quantity", False, "5000", "whole number; default: all offered"),
-        _c("committed_on", False, "2024-03-20", "YYYY-MM-DD: the member committed"),
-        _c("releasability", False, "", "partner (default), addressees, members, council, public"),
+        _c("key", True, "O-2024-001", N_("this row's key, unique in the file and the platform")),
+        _c("member", True, "DEU", N_("code of the offering member (or contributor)")),
+        _c("partner", False, "UKR", N_("the partner; default: the request's, or the only one")),
+        _c("request_key", False, "R-2024-001", N_("a request's key, or #id of a request")),
+        _c("kind", True, "arm", N_("arm, train, equip or finance")),
+        _c("area", False, "", N_("capability area code (or give an item)")),
+        _c("item", False, "155mm-round", N_("catalogue item code")),
+        _c("quantity", True, "5000", N_("whole number")),
+        _c("value_eur", False, "", N_("euros, at most 2 decimals; default: reference value")),
+        _c("description", False, "From army stocks", N_("free text")),
+        _c("conditions", False, "", N_("free text")),
+        _c("offered_on", True, "2024-03-05", N_("YYYY-MM-DD")),
+        _c("accepted_on", False, "2024-03-10", N_("YYYY-MM-DD: the partner accepted")),
+        _c("committed_quantity", False, "5000", N_("whole number; default: all offered")),
+        _c("committed_on", False, "2024-03-20", N_("YYYY-MM-DD: the member committed")),
+        _c(
+            "releasability",
+            False,
+            "",
+            N_("partner (default), addressees, members, council, public"),
+        ),
     ),
     RecordType.DELIVERIES: (
-        _c("key", True, "D-2024-001", "this row's key, unique in the file and the platform"),
-        _c("offer_key", True, "O-2024-001", "an offer's key, or #id of an offer"),
-        _c("quantity", True, "2000", "whole number"),
-        _c("delivered_on", True, "2024-03-28", "YYYY-MM-DD"),
+        _c("key", True, "D-2024-001", N_("this row's key, unique in the file and the platform")),
+        _c("offer_key", True, "O-2024-001", N_("an offer's key, or #id of an offer")),
+        _c("quantity", True, "2000", N_("whole number")),
+        _c("delivered_on", True, "2024-03-28", N_("YYYY-MM-DD")),
         _c(
-            "confirmed_on", False, "2024-03-30", "YYYY-MM-DD: the partner confirmed; empty: not yet"
+            "confirmed_on",
+            False,
+            "2024-03-30",
+            N_("YYYY-MM-DD: the partner confirmed; empty: not yet"),
         ),
-        _c("note", False, "", "free text"),
+        _c("note", False, "", N_("free text")),
     ),
 }
 
@@ -475,14 +483,17 @@ def write_templates(directory: Path) -> list[Path]:
 
 
 def workbook_template(path: Path | Any) -> None:
+    """One sheet per record type: the header, what each column means (a comment on it, in the
+    language of the exchange), and the example row."""
     book = Workbook()
     book.remove(book.active)
     for kind in ORDER:
         ws = book.create_sheet(kind.value)
         for i, column in enumerate(FORMATS[kind], start=1):
             cell = ws.cell(row=1, column=i, value=column.name)
-            needed = "required" if column.required else "optional"
-            cell.comment = Comment(f"{needed}: {column.note}", "Shieldwall")
+            # In the language of whoever asked for it (the page's viewer; English on the CLI).
+            needed = _("required") if column.required else _("optional")
+            cell.comment = Comment(f"{needed}: {_(column.note)}", "Shieldwall")
             example = ws.cell(row=2, column=i, value=column.example)
             example.data_type = "s"
     book.save(path)
