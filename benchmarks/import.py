@@ -12,30 +12,35 @@ Targets (issue 11): ≥ 50,000 rows/s on SQLite; peak memory flat as the file gr
 
     .venv/bin/python benchmarks/import.py [--sizes 100000,1000000] [--no-postgres]
 
-Measured on this shared 2-core machine (load average 6–8 from other work while it ran), with
+Measured on this shared 2-core machine (load average 6–9 from other work while it ran), with
 the CPU time of the importing process beside the wall-clock time:
 
-    sqlite  offers      50,000 rows    8.0 s   6,266 rows/s  (CPU  5.0 s:  9,971 rows/s)  126 MiB
-    sqlite  deliveries  50,000 rows   13.3 s   3,750 rows/s  (CPU  6.2 s:  8,102 rows/s)  126 MiB
-    sqlite  offers     500,000 rows  257.7 s   1,941 rows/s  (CPU 59.3 s:  8,437 rows/s)  126 MiB
-    sqlite  deliveries 500,000 rows  301.8 s   1,657 rows/s  (CPU 63.5 s:  7,875 rows/s)  126 MiB
-    postgresql offers   50,000 rows   73.7 s     679 rows/s  (CPU  6.2 s:  8,086 rows/s)  130 MiB
-    postgresql deliv.   50,000 rows   80.5 s     621 rows/s  (CPU  8.3 s:  6,021 rows/s)  129 MiB
+    sqlite  offers      50,000 rows   23.5 s  2,126 rows/s  (CPU  5.0 s: 10,037 rows/s)  123 MiB
+    sqlite  deliveries  50,000 rows   24.1 s  2,075 rows/s  (CPU  4.9 s: 10,167 rows/s)  120 MiB
+    sqlite  offers     500,000 rows  224.5 s  2,227 rows/s  (CPU 53.9 s:  9,268 rows/s)  123 MiB
+    sqlite  deliveries 500,000 rows  193.1 s  2,589 rows/s  (CPU 61.7 s:  8,104 rows/s)  120 MiB
+    postgresql offers   50,000 rows   73.7 s    679 rows/s  (CPU  6.2 s:  8,086 rows/s)  130 MiB
+    postgresql deliv.   50,000 rows   80.5 s    621 rows/s  (CPU  8.3 s:  6,021 rows/s)  129 MiB
 
-Peak memory is flat (126 MiB at 100k and at 1M rows: batches of 5,000, nothing kept per row but
-the bad rows). The rate target is missed by about six times even counting CPU time alone.
+(PostgreSQL from an earlier run, before a batch's keys were bound as one parameter; its 1M run
+was stopped for time.)
 
-What profiling found (cProfile of the 100k run; ``--profile`` prints the top of it): the time
-is Python's, per row, spread thin — no single hot spot. Of an offer row's ~120 µs of CPU:
-reading and parsing its 14 columns with the platform's parsers (``importers.tables``, ~30%;
-the general euro parser, a Pydantic validation, was the largest single part until the plain
-``1234.50`` form got a fast path in ``kit.amounts.parse_euros``); checking it against the
-rules through ``model`` (transitions, ``offer_movement`` with its Decimal pro-rata values,
-``check_balances``, ~35%); building its rows (~15%); and SQLite's own ``executemany`` of the
-offer and its two entries with their five indexes (~15%). SQLAlchemy's parameter processing
-was a third of the time before the rows went to the driver directly (``Driver`` in
-``assistance.table_imports``). Deliveries add two grouped queries per batch (the offers'
-balances and pending deliveries). Reaching 50,000 rows/s means about 20 µs per row: the
+Peak memory is flat (123 MiB at 100k and at 1M rows: batches of 5,000, nothing kept per row
+but the bad rows). The rate target is missed by five to six times even counting CPU time alone.
+
+What profiling found (cProfile of the 100k run, ``--profile`` prints the top of it; then, since
+cProfile inflates small calls several times, CPU timers around each step): the time is Python's,
+per row, spread thin — no single hot spot. Of the 50,000 offer rows' 5.3 s: reading and parsing
+their columns with the platform's parsers 0.8 s (the general euro parser, a Pydantic
+validation, was the largest part until the plain ``1234.50`` form got a fast path in
+``kit.amounts.parse_euros``); checking them through ``model``'s rules (transitions,
+``offer_movement`` with its Decimal pro-rata value, ``check_balances``) 1.5 s; building their
+rows 0.9 s; SQLite's ``executemany`` of offers and entries with their indexes 1.4 s; the rest
+is the commit. SQLAlchemy's processing of each row's parameters was a third of the time before
+the rows went to the driver directly (``Driver`` in ``assistance.table_imports``), and an IN
+list of 5,000 keys rendered anew per query cost more than the query until a batch's keys were
+bound as one parameter (``among``). Deliveries spend 1.7 s of 5.3 s reading their offers and
+balances (three queries per batch). Reaching 50,000 rows/s means about 20 µs per row: the
 checks would have to run column-wise over a batch (or in SQL) rather than row by row through
 the model's functions, which this branch does not do.
 """
