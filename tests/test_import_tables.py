@@ -18,6 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 from openpyxl import Workbook, load_workbook
+from playwright.sync_api import Browser as PlaywrightBrowser
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from shieldwall.app import create_app
@@ -38,6 +40,7 @@ from shieldwall.kit.settings import Settings
 from tests.conftest import actor
 from tests.liveserver import LiveServer
 from tests.platform import TestPlatform as Context
+from tests.test_browser_council import Journey
 from tests.test_council_pages import Browser
 
 REQUESTS = (
@@ -511,3 +514,33 @@ def test_the_secretariat_checks_a_file_on_the_page_then_applies_it(
         "requests": 2, "offers": 0, "deliveries": 0, "entries": 0, "files": 1, "audit": 1,
     }  # fmt: skip
     assert "requests.csv" in _text(sec.get("/imports"))
+
+
+@pytest.mark.browser
+def test_the_imports_page_in_a_browser_on_a_phone(
+    browser: PlaywrightBrowser, seeded_sqlite_url: str, clock: FixedClock, tmp_path: Path
+) -> None:
+    """Upload, check report, apply, on a 390 px screen: each page labelled, within the
+    screen, without console errors or axe-core violations."""
+    settings = Settings(database_url=seeded_sqlite_url, import_dir=str(tmp_path / "uploads"))
+    app = create_app(settings, clock)
+    with LiveServer(app) as live:
+        journey = Journey(browser, live.url)
+        try:
+            page = journey.sign_in("sec")
+            page.goto(f"{journey.base}/imports")
+            journey.check()
+            page.get_by_label("File (.csv or .xlsx)").set_input_files(
+                str(write(tmp_path, "requests.csv", REQUESTS))
+            )
+            page.get_by_role("button", name="Check the file").click()
+            expect(page.locator("#summary")).to_contain_text(
+                "2 rows read: 2 new, 0 already imported with the same values, 0 bad."
+            )
+            journey.check()
+            page.get_by_role("button", name="Apply").click()
+            expect(page.locator("#done")).to_contain_text("The file was applied.")
+            journey.check()
+        finally:
+            journey.context.close()
+    app.state.platform.engine.dispose()
