@@ -53,6 +53,7 @@ import datetime as dt
 import json
 import os
 import random
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -63,6 +64,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import create_engine, insert, text
+from sqlalchemy.engine import make_url
 
 from shieldwall.assistance.tables import CapabilityArea, CapabilityItem
 from shieldwall.delegations.tables import Delegation
@@ -195,6 +197,58 @@ def measure(url: str, path: Path, profile: bool) -> dict[str, Any]:
     return figures
 
 
+def floor(url: str, directory: Path, total: int) -> None:
+    """What SQLite's inserts alone cost, the bound no work in Python goes under: the rows the
+    import wrote, read back and inserted again into a fresh database of the same schema by bare
+    ``executemany`` calls — the same batches of 5,000 (an offer with its entries, a delivery
+    with its entry), the same pragmas, one transaction per file, nothing else. Foreign keys
+    on, as the product runs; then off, only to show what their checks cost."""
+    source = sqlite3.connect(make_url(url).database or "")
+    tables = ("imported_file", "offer", "delivery", "ledger_entry")
+    rows = {t: source.execute(f"SELECT * FROM {t} ORDER BY id").fetchall() for t in tables}
+    source.close()
+    entries: dict[str, dict[int, list[Any]]] = {"offer": {}, "delivery": {}}
+    for e in rows["ledger_entry"]:  # offer_id is the 4th column, delivery_id the 5th
+        if e[4] is None:
+            entries["offer"].setdefault(e[3], []).append(e)
+        else:
+            entries["delivery"].setdefault(e[4], []).append(e)
+    for foreign_keys in ("ON", "OFF"):
+        fresh = f"sqlite:///{directory}/floor-{total}-{foreign_keys}.db"
+        migrate(fresh)
+        reference_rows(fresh)
+        engine = make_engine(fresh)
+        raw = engine.raw_connection()
+        db = raw.driver_connection
+        assert db is not None
+        db.execute(f"PRAGMA foreign_keys={foreign_keys}")
+        db.executemany(_insert("imported_file", rows), rows["imported_file"])
+        for table in ("offer", "delivery"):
+            cpu = time.process_time()
+            db.execute("BEGIN IMMEDIATE")
+            for i in range(0, len(rows[table]), 5000):
+                batch = rows[table][i : i + 5000]
+                db.executemany(_insert(table, rows), batch)
+                db.executemany(
+                    _insert("ledger_entry", rows),
+                    [e for r in batch for e in entries[table].get(r[0], ())],
+                )
+            db.execute("COMMIT")
+            cpu = time.process_time() - cpu
+            n = len(rows[table])
+            print(
+                f"{'floor':<10} {table + ' rows':<22} foreign keys {foreign_keys:<3} {n:>9,} rows  "
+                f"CPU {cpu:6.2f} s: {cpu / n * 1e6:5.1f} µs/row, {n / cpu:>8,.0f} rows/s",
+                flush=True,
+            )
+        raw.close()
+        engine.dispose()
+
+
+def _insert(table: str, rows: dict[str, list[Any]]) -> str:
+    return f"INSERT INTO {table} VALUES ({', '.join(['?'] * len(rows[table][0]))})"
+
+
 def run_size(label: str, url: str, directory: Path, total: int, profile: bool) -> dict[str, Any]:
     migrate(url)
     reference_rows(url)
@@ -221,6 +275,9 @@ def main() -> int:
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--profile", action="store_true", help="cProfile each import")
+    parser.add_argument(
+        "--floor", action="store_true", help="then time SQLite's bare inserts of the same rows"
+    )
     parser.add_argument("--child", nargs=2, metavar=("URL", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -233,6 +290,8 @@ def main() -> int:
         for total in sizes:
             url = f"sqlite:///{tmp}/import-{total}.db"
             results.append(run_size("sqlite", url, directory, total, args.profile))
+            if args.floor:
+                floor(url, directory, total)
         if not args.no_postgres:
             from tests.pgcluster import Cluster
 

@@ -22,9 +22,12 @@ table's sequence.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import itertools
 import json
+import operator
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NoReturn, TypeVar
 
@@ -131,6 +134,21 @@ def midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
 
 
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Python's cycle collector run less often while a file is imported, then as before.
+    A batch keeps tens of thousands of objects alive (rows, their values, their plans), so at
+    the default threshold (a collection every 700 new objects) the collector walked them over
+    and over: a quarter of an import's CPU time (``benchmarks/import.py``). It still runs, so
+    memory stays flat; the rows themselves hold no cycles and are freed as each batch ends."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(thresholds[0], 50_000), *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+
+
 def batched(rows: Iterable[T], size: int) -> Iterator[list[T]]:
     iterator = iter(rows)
     while chunk := list(itertools.islice(iterator, size)):
@@ -225,6 +243,7 @@ class Driver:
         self.connection = s.connection()
         self.sqlite = s.get_bind().dialect.name == "sqlite"
         self.mark = "?" if self.sqlite else "%s"
+        self._midnights: dict[dt.date, Any] = {}
 
     def day(self, day: dt.date | None) -> Any:
         return day.isoformat() if self.sqlite and day is not None else day
@@ -232,13 +251,22 @@ class Driver:
     def instant(self, at: dt.datetime | None) -> Any:
         if not self.sqlite or at is None:
             return at
-        return at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        # As strftime("%Y-%m-%d %H:%M:%S.%f") writes it, in half the time.
+        return at.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+    def midnight(self, day: dt.date) -> Any:
+        """The instant a day begins, as stored: a file's rows share a few hundred days."""
+        stored = self._midnights.get(day)
+        if stored is None:
+            stored = self._midnights[day] = self.instant(midnight(day))
+        return stored
 
     def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
         names = list(rows[0])
         marks = ", ".join([self.mark] * len(names))
         sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})"
-        self.connection.exec_driver_sql(sql, [tuple(r[n] for n in names) for r in rows])
+        values = operator.itemgetter(*names)  # one tuple per row, in the names' order
+        self.connection.exec_driver_sql(sql, [values(r) for r in rows])
 
 
 class Ids:
@@ -359,8 +387,9 @@ class TableImport:
         try:
             self._write_file_row()
             self.known = Known.read(self.s)
-            for sheet in sheets():
-                self._import_sheet(sheet)
+            with fewer_collections():
+                for sheet in sheets():
+                    self._import_sheet(sheet)
         except BaseException:
             savepoint.rollback()
             raise
@@ -722,7 +751,7 @@ class RequestWriter(Writer):
                 "to_all_members": not planned["addressees"],
                 "state": RequestState.ACTIVE.value,
                 "state_reason": None,
-                "filed_at": d.instant(midnight(planned["filed_on"])),
+                "filed_at": d.midnight(planned["filed_on"]),
                 "illustrative": False,
                 "releasability": planned["releasability"],
                 "external_key": key,
@@ -1026,7 +1055,7 @@ class OfferWriter(Writer):
             "conditions": row.conditions,
             "state": state.value,
             "state_reason": None,
-            "offered_at": self.job.driver.instant(midnight(row.offered_on)),
+            "offered_at": self.job.driver.midnight(row.offered_on),
             "source": "",
             "illustrative": False,
             "releasability": v["releasability"],
@@ -1199,7 +1228,7 @@ class DeliveryWriter(Writer):
                 "state": (DeliveryState.CONFIRMED if confirmed else DeliveryState.RECORDED).value,
                 "state_reason": None,
                 "recorded_at": self.job.recorded_at,
-                "settled_at": d.instant(midnight(row.confirmed_on)) if row.confirmed_on else None,
+                "settled_at": d.midnight(row.confirmed_on) if row.confirmed_on else None,
                 "external_key": key,
             },
         )
