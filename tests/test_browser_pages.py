@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -26,10 +27,14 @@ from playwright.sync_api import (
 )
 
 from shieldwall.app import create_app
+from shieldwall.assistance.table_imports import import_table
+from shieldwall.context import open_platform
 from shieldwall.demo import DEMO_PASSWORD
+from shieldwall.importers.common import sha256_of
+from shieldwall.importers.tables import sheets, write_templates
 from shieldwall.kit.settings import Settings
 from shieldwall.routes_policy import ROUTES
-from tests.conftest import BuiltDemo
+from tests.conftest import SETUP, BuiltDemo
 from tests.liveserver import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -73,6 +78,8 @@ SIGNED_IN: tuple[Step, ...] = (
     ("/capability-packages/new", "/capability-packages/new", None),
     ("/notifications", "/notifications", None),
     ("/audit", "/audit", "sec"),
+    ("/imports", "/imports", "sec"),
+    ("/imports/{imported_file_id}", r"^/imports/\d+$", "sec"),
     ("/settings", "/settings", None),
     ("/glossary", "/glossary", None),
     ("/public", "/public", None),
@@ -88,7 +95,13 @@ SIGNED_OUT: tuple[Step, ...] = (
     ("/redoc", "/redoc", None),
 )
 # Routes that are not pages people read: data, files, redirects.
-NOT_PAGES = {"/healthz", "/openapi.json", "/favicon.ico", "/docs/oauth2-redirect"}
+NOT_PAGES = {
+    "/healthz",
+    "/openapi.json",
+    "/favicon.ico",
+    "/docs/oauth2-redirect",
+    "/imports/templates/{name}",  # the import templates: files
+}
 
 
 WIDER_THAN_SCREEN = """() => {
@@ -231,9 +244,22 @@ def _walk(tab: Tab, steps: tuple[Step, ...], who: str, *, run_axe: bool) -> list
     return problems
 
 
+def _import_the_templates(url: str, directory: Path) -> None:
+    """One import for the imports' pages to show: the templates' example rows."""
+    platform = open_platform(url)
+    book = next(p for p in write_templates(directory) if p.suffix == ".xlsx")
+    with platform.unit_of_work() as uow:
+        outcome = import_table(
+            uow, SETUP, lambda: sheets(book), file_name=book.name, sha256=sha256_of(book)
+        )
+    assert outcome.imported_file_id is not None, outcome.rejected
+    platform.engine.dispose()
+
+
 @pytest.fixture(scope="module")
 def demo_url(demo_template: BuiltDemo, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = demo_template.copy(tmp_path_factory.mktemp("demo-pages"))
+    _import_the_templates(url, tmp_path_factory.mktemp("import-templates"))
     app = create_app(Settings(database_url=url))
     with LiveServer(app) as live:
         yield live.url

@@ -110,6 +110,8 @@ MAY: dict[Action, tuple[bool, bool, bool, bool]] = {
     Action.EDIT_CATALOGUE:      (N,    N,      Y,          N),
     # Issue 11: the secretariat (or the operator at the command line) imports trackers.
     Action.IMPORT_FIGURES:      (N,    N,      Y,          N),
+    # Issue 11: the secretariat uploads a file of requests, offers and deliveries.
+    Action.IMPORT_TABLES:       (N,    N,      Y,          N),
 }
 # fmt: on
 # Acting users in each relation to DEU's offer to UKR (and to records of their own).

@@ -28,6 +28,7 @@ from shieldwall.access import api as access_api
 from shieldwall.access import pages as access_pages
 from shieldwall.access.web import SESSION_COOKIE, LoginRequired
 from shieldwall.assistance import api as assistance_api
+from shieldwall.assistance import import_pages
 from shieldwall.assistance import pages as assistance_pages
 from shieldwall.audit import api as audit_api
 from shieldwall.context import open_platform
@@ -99,6 +100,7 @@ ROUTERS = (
     inbox.router,
     access_pages.router,
     assistance_pages.router,
+    import_pages.router,
     council_pages.router,
     guarantees_pages.router,
     burden.router,

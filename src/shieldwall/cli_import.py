@@ -21,11 +21,13 @@ from rich.progress import (
 from rich.table import Table
 
 from shieldwall.assistance.imports import import_fts, import_kiel
+from shieldwall.assistance.table_imports import import_table
 from shieldwall.cli_common import OPERATOR, DbOption, err, fail, plain, ready_context
 from shieldwall.guarantees.queries import rates_of
 from shieldwall.importers.common import ImportOutcome, sha256_of, write_rejects
 from shieldwall.importers.fts import read_flows
 from shieldwall.importers.kiel import read_months, read_release
+from shieldwall.importers.tables import RecordType, Sheet, sheets, write_templates
 from shieldwall.kit.errors import DomainError
 from shieldwall.kit.uow import UnitOfWork
 
@@ -69,7 +71,7 @@ def report_outcome(outcome: ImportOutcome, rejects: Path | None = None) -> None:
     """Print what the import did; every bad row (the first ``SHOWN_REJECTIONS`` on screen,
     all of them in the rejects file if one is named). Exit 1 if a bad row stopped the
     import."""
-    verb = "would apply" if outcome.dry_run else "applied"
+    verb = "would apply" if outcome.dry_run or outcome.stopped else "applied"
     for note in outcome.notes:
         err.print(f"[yellow]note:[/yellow] {note}", highlight=False, soft_wrap=True)
     if outcome.rejected:
@@ -89,8 +91,11 @@ def report_outcome(outcome: ImportOutcome, rejects: Path | None = None) -> None:
         f"{outcome.unchanged:,} already there, {len(outcome.rejected):,} rejected"
     )
     err.print(summary, highlight=False, soft_wrap=True)
-    if outcome.rejected and outcome.applied == 0 and outcome.unchanged == 0:
-        fail(f"nothing applied: {len(outcome.rejected):,} bad rows (see above)")
+    if outcome.stopped or (outcome.rejected and outcome.applied == 0 and outcome.unchanged == 0):
+        fail(
+            f"nothing applied: {len(outcome.rejected):,} bad rows (see above); "
+            "fix them, or apply the good rows with --skip-bad"
+        )
 
 
 # ---- trackers: Kiel and FTS
@@ -202,3 +207,61 @@ def fts(
 
     done = _in_one_transaction(db, dry_run, work, skip_bad)
     report_outcome(done, (rejects or file.with_suffix(".rejects.csv")) if skip_bad else None)
+
+
+# ---- tables: requests, offers, deliveries
+
+
+@import_app.command("table")
+def import_table_file(
+    file: Annotated[Path, typer.Argument(help="A CSV file, or an XLSX workbook")],
+    record_type: Annotated[
+        RecordType | None,
+        typer.Option("--type", help="What the rows are [default: told by the header]"),
+    ] = None,
+    dry_run: DryRun = False,
+    skip_bad: SkipBad = False,
+    rejects: Rejects = None,
+    db: DbOption = None,
+) -> None:
+    """Import requests, offers and deliveries from a CSV file (one record type, told by its
+    header or --type) or an XLSX workbook (sheets requests, offers, deliveries, in that order).
+    The whole file is checked; one bad row applies nothing unless --skip-bad."""
+    if not file.is_file():
+        fail(f"{file}: no such file")
+    ctx = ready_context(db)
+    try:
+        digest = sha256_of(file)
+        with progress(f"Importing {file.name}") as bar, ctx.unit_of_work() as uow:
+            task = bar.add_task("rows", total=None)
+
+            def opened() -> list[Sheet]:
+                tables = sheets(file, record_type)
+                bar.update(task, total=sum(t.estimated_rows or 0 for t in tables) or None)
+                return tables
+
+            outcome = import_table(
+                uow,
+                OPERATOR,
+                opened,
+                file_name=file.name,
+                sha256=digest,
+                dry_run=dry_run,
+                skip_bad=skip_bad,
+                on_rows=lambda n: bar.advance(task, n),
+            )
+    except DomainError as exc:
+        fail(exc.detail)
+    if skip_bad and rejects is None:
+        rejects = file.with_name(f"{file.stem}.rejects.csv")
+    report_outcome(outcome, rejects)
+
+
+@import_app.command("template")
+def import_template(
+    directory: Annotated[Path, typer.Argument(help="Where to write the templates")],
+) -> None:
+    """Write the templates: requests.csv, offers.csv, deliveries.csv (a header and one
+    example row each) and shieldwall-import.xlsx (a sheet per record type)."""
+    for path in write_templates(directory):
+        err.print(f"Wrote {path}", highlight=False, soft_wrap=True)

@@ -33,6 +33,7 @@ class Action(StrEnum):
     WIDEN_RELEASABILITY = "widen who may see a record"
     EDIT_CATALOGUE = "edit the catalogue"
     IMPORT_FIGURES = "import an outside tracker's figures"
+    IMPORT_TABLES = "import requests, offers and deliveries"
 
 
 ALLOWED: dict[Action, frozenset[Relation]] = {
@@ -48,6 +49,9 @@ ALLOWED: dict[Action, frozenset[Relation]] = {
     Action.WIDEN_RELEASABILITY: frozenset({Relation.OWNER}),
     Action.EDIT_CATALOGUE: frozenset({Relation.SECRETARIAT}),
     Action.IMPORT_FIGURES: frozenset({Relation.SECRETARIAT}),
+    # A table of many delegations' records, checked as a whole: the secretariat, which
+    # consolidates, imports it (and the CLI's operator, a system actor).
+    Action.IMPORT_TABLES: frozenset({Relation.SECRETARIAT}),
 }
 
 
@@ -192,6 +196,12 @@ ROUTES: dict[tuple[str, str], RouteRule] = {
     ("GET", "/offers/{offer_id}"): _R(Audience.PAGE, "offer"),
     # The offer page's forms; each action inside is checked like its API route.
     ("POST", "/offers/{offer_id}/act"): _R(Audience.PAGE, "offer"),
+    # The secretariat's imports of requests, offers and deliveries (Action.IMPORT_TABLES).
+    ("GET", "/imports"): _R(Audience.PAGE_SECRETARIAT),
+    ("GET", "/imports/{imported_file_id}"): _R(Audience.PAGE_SECRETARIAT),
+    ("GET", "/imports/templates/{name}"): _R(Audience.PAGE_SECRETARIAT),
+    ("POST", "/imports/check"): _R(Audience.PAGE_SECRETARIAT),
+    ("POST", "/imports/apply"): _R(Audience.PAGE_SECRETARIAT),
 }
 
 
@@ -210,6 +220,7 @@ ACTION_WORDS = (
     N_("widen who may see a record"),
     N_("edit the catalogue"),
     N_("import an outside tracker's figures"),
+    N_("import requests, offers and deliveries"),
     N_("accept"),
     N_("decline"),
     N_("record a delivery against"),

@@ -18,7 +18,7 @@ use cases never wait for each other in a circle.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -123,7 +123,20 @@ def _snapshot(offer: Offer, balances: Balances) -> dict[str, Any]:
 OFFERING_KINDS = frozenset({DelegationKind.MEMBER, DelegationKind.CONTRIBUTOR})
 
 
-def _require_seated(member: Delegation, on: dt.date) -> None:
+class Seated(Protocol):
+    """A delegation as the seating rule reads it (a row, or an importer's copy of one)."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def joined_on(self) -> dt.date | None: ...
+
+    @property
+    def left_on(self) -> dt.date | None: ...
+
+
+def require_seated(member: Seated, on: dt.date) -> None:
     if not is_seated(member.joined_on, member.left_on, on):
         raise RuleViolation(
             _("{member} is not a member of the council on {day}").format(
@@ -153,7 +166,7 @@ def _filed_request(
     }
 
 
-def _offer_value(item: CapabilityItem | None, quantity: int, value_cents: int | None) -> int:
+def offer_value(item: CapabilityItem | None, quantity: int, value_cents: int | None) -> int:
     """The value given, else the item's reference value of the quantity; never negative."""
     if value_cents is None:
         unit = _reference_price(item) if item else None
@@ -434,13 +447,13 @@ class AssistanceService:
         if again is not None:
             return again
         now = self.uow.clock.now()
-        _require_seated(member_d, now.date())
+        require_seated(member_d, now.date())
         model.require_quantity("quantity", quantity)
         kind_v = model.AssistanceKind(kind)
         request = self._answered_request(actor, request_id, member_d) if request_id else None
         item_row, area_id = self._offered_item_and_area(request, item, area)
         partner_id = self._offer_partner(request, partner)
-        value_cents = _offer_value(item_row, quantity, value_cents)
+        value_cents = offer_value(item_row, quantity, value_cents)
         offer = Offer(
             member_id=member_d.id,
             partner_id=partner_id,
@@ -473,31 +486,25 @@ class AssistanceService:
         """The active request an offer answers, addressed to the offering member; locked
         (shared) until the offer is made, so that it cannot be withdrawn or closed meanwhile.
         Requests are addressed to members: a contributor's offers answer none."""
-        if member_d.kind == DelegationKind.CONTRIBUTOR:
-            raise RuleViolation(
-                _("{code} is a contributor: requests are addressed to members").format(
-                    code=member_d.code
-                ),
-                rule="a contributor's offers answer no request",
-            )
         request = self.s.scalar(
             select(AssistanceRequest)
             .where(AssistanceRequest.id == request_id, readable_requests(actor))
             .with_for_update(read=True)
         )
-        if request is None:
+        if request is None and member_d.kind != DelegationKind.CONTRIBUTOR:
             raise InvalidInput("request_id", _("request {id} does not exist").format(id=request_id))
-        if request.state != RequestState.ACTIVE:
-            raise IllegalTransition(f"request {request_id}", request.state, "answer")
-        if not request.to_all_members and not self.s.get(
-            RequestAddressee, (request.id, member_d.id)
-        ):
-            raise RuleViolation(
-                _("request {id} is addressed to named members, not {member}").format(
-                    id=request_id, member=member_d.code
-                ),
-                rule="offers answer requests addressed to the member",
-            )
+        addressed = request is not None and (
+            request.to_all_members
+            or self.s.get(RequestAddressee, (request.id, member_d.id)) is not None
+        )
+        model.check_request_answerable(
+            request_id,
+            request.state if request else RequestState.ACTIVE,
+            addressed,
+            member_d.code,
+            member_d.kind == DelegationKind.CONTRIBUTOR,
+        )
+        assert request is not None
         return request
 
     def _offered_item_and_area(
@@ -510,10 +517,9 @@ class AssistanceService:
             item_row = self.s.get(CapabilityItem, request.item_id)
         if item_row is not None:
             area_id = item_row.area_id
-            if area is not None and area_by_code(self.s, area).id != area_id:
-                raise InvalidInput(
-                    "area",
-                    _("item {item} is not in area {area}").format(item=item_row.code, area=area),
+            if area is not None:
+                model.require_item_in_area(
+                    item_row.code, area_id, area, area_by_code(self.s, area).id
                 )
         elif area is not None:
             area_id = area_by_code(self.s, area).id
@@ -522,16 +528,13 @@ class AssistanceService:
         else:
             raise InvalidInput("item", _("name a catalogue item or a capability area"))
         if request is not None:
-            if area_id != request.area_id:
-                raise RuleViolation(
-                    _("request {id} asks for another capability area").format(id=request.id),
-                    rule="an offer against a request is in the request's area",
-                )
-            if request.item_id is not None and (item_row is None or item_row.id != request.item_id):
-                raise RuleViolation(
-                    _("request {id} asks for a specific item").format(id=request.id),
-                    rule="an offer against an item request offers that item",
-                )
+            model.check_offer_fits_request(
+                request.id,
+                request.area_id,
+                request.item_id,
+                area_id,
+                item_row.id if item_row else None,
+            )
         return item_row, area_id
 
     def _offer_partner(self, request: AssistanceRequest | None, partner: str | None) -> int:
@@ -701,8 +704,7 @@ class AssistanceService:
         now = self.uow.clock.now()
         model.require_quantity("quantity", quantity)
         on = delivered_on or now.date()
-        if on > now.date():
-            raise InvalidInput("delivered_on", _("the date is in the future"))
+        model.require_not_future("delivered_on", on, now.date())
         balances = offer_balances(self.s, offer.id)
         model.check_balances(balances, pending_delivery_quantity(self.s, offer.id) + quantity)
         delivery = Delivery(

@@ -99,6 +99,7 @@ ACTIONS: dict[str, str] = {
     "delivery.confirm": N_("{who} confirmed delivery {record}"),
     "delivery.reject": N_("{who} rejected delivery {record}"),
     "ledger.correct": N_("{who} corrected the ledger of offer {record}"),
+    "import.table": N_("{who} imported requests, offers and deliveries from {record}"),
     "meeting.convene": N_("{who} convened meeting {record}"),
     "meeting.schedule": N_("{who} scheduled meeting {record}"),
     "meeting.agenda_add": N_("{who} added agenda item {record}"),

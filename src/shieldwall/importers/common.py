@@ -9,12 +9,11 @@ transaction, so one bad row applies nothing (unless the caller chose to skip bad
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
-import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
 from shieldwall.kit.errors import InvalidInput
 from shieldwall.kit.exports import csv_lines
@@ -33,6 +32,9 @@ class Rejection:
     line: int
     field: str
     reason: str
+    # The row as the file gave it (column → text), written to the rejects file beside the
+    # reason, so that it can be corrected there and imported again.
+    values: dict[str, str] | None = dataclasses.field(default=None, compare=False, hash=False)
 
 
 @dataclass
@@ -49,7 +51,11 @@ class ImportOutcome:
     unchanged: int = 0  # rows already there as the file says (a second import: all of them)
     rejected: list[Rejection] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # facts about the data worth saying
+    created: dict[str, int] = field(default_factory=dict)  # new records, by record type
     imported_file_id: int | None = None  # the ImportedFile row written, if anything changed
+    # Bad rows stopped the import (without --skip-bad): nothing was applied, and ``applied``
+    # counts what would have been.
+    stopped: bool = False
 
     @property
     def ok(self) -> bool:
@@ -74,22 +80,21 @@ class TextFile:
         self.name = path.name
 
     def lines(self) -> Iterator[str]:
-        handle: IO[str] = io.TextIOWrapper(
-            self.path.open("rb"), encoding="utf-8-sig", errors="strict", newline=""
-        )
-        number = 0
-        try:
-            with handle:
-                for number, line in enumerate(handle, start=1):  # noqa: B007
-                    yield line
-        except UnicodeDecodeError:
-            raise InvalidInput(
-                self.name,
-                _(
-                    "the file is not UTF-8 text (first bad byte after line {line}): save it "
-                    "as “CSV UTF-8” and import it again"
-                ).format(line=number),
-            ) from None
+        """The file's lines, each decoded on its own: a byte that is not UTF-8 is reported
+        with the line it is on (a line break is the same byte in every UTF-8 text)."""
+        with self.path.open("rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise InvalidInput(
+                        self.name,
+                        _(
+                            "the file is not UTF-8 text (first bad byte after line {line}): "
+                            "save it as “CSV UTF-8” and import it again"
+                        ).format(line=number - 1),
+                    ) from None
+                yield line.removeprefix("\ufeff") if number == 1 else line
 
 
 def csv_rows(
@@ -104,7 +109,7 @@ def csv_rows(
     name = path.name
     text = TextFile(path)
     lines = text.lines()
-    reader = csv.reader(_counted(lines, counter := [0]), strict=True)
+    reader = csv.reader(_counted(name, lines, counter := [0]), strict=True)
     try:
         header = next(reader, None)
         if header is None or not any(h.strip() for h in header):
@@ -133,14 +138,14 @@ def csv_rows(
         ) from None
 
 
-def _counted(lines: Iterator[str], counter: list[int]) -> Iterator[str]:
+def _counted(name: str, lines: Iterator[str], counter: list[int]) -> Iterator[str]:
     """The lines, counting them: the csv reader's own count includes quoted line breaks,
     this is the physical line the current row ends on."""
     for line in lines:
         counter[0] += 1
         if len(line) > MAX_FIELD:
             raise InvalidInput(
-                f"line {counter[0]}",
+                f"{name} line {counter[0]}",
                 _("the line is longer than {n} characters").format(n=f"{MAX_FIELD:,}"),
             )
         yield line
@@ -175,15 +180,17 @@ REJECT_COLUMNS = ["line", "field", "reason"]
 
 
 def write_rejects(path: Path, rejected: Iterable[Rejection]) -> int:
-    """The rejected rows as CSV (line, field, reason); returns how many were written."""
-    count = 0
+    """The rejected rows as CSV (line, field, reason, then the row's own values, each under
+    its column); returns how many were written."""
+    rejected = list(rejected)
+    columns = list(REJECT_COLUMNS)
+    for r in rejected:
+        columns += [c for c in (r.values or {}) if c not in columns]
 
     def rows() -> Iterator[dict[str, object]]:
-        nonlocal count
         for r in rejected:
-            count += 1
-            yield {"line": r.line, "field": r.field, "reason": r.reason}
+            yield {**(r.values or {}), "line": r.line, "field": r.field, "reason": r.reason}
 
     with path.open("w", newline="", encoding="utf-8") as handle:
-        handle.writelines(csv_lines(rows(), REJECT_COLUMNS))
-    return count
+        handle.writelines(csv_lines(rows(), columns))
+    return len(rejected)

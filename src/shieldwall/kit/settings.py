@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     login_failure_window_minutes: int = 15
     # Where `shieldwall audit anchor` appends the chain's head; keep it off the database host.
     audit_anchor_file: str = "var/audit-anchors.txt"
+    # Files uploaded to the imports page, kept by their SHA-256 between the check and the apply.
+    import_dir: str = "var/imports"
     # How long a change waits for the database's locks (SQLite's write lock, PostgreSQL's row
     # locks) before it is refused with 503 and Retry-After.
     busy_timeout_seconds: float = 10.0

@@ -17,6 +17,7 @@ from shieldwall.assistance.tables import (
     CapabilityArea,
     CapabilityItem,
     Delivery,
+    ImportedFile,
     Offer,
 )
 from shieldwall.audit.story import Subject, describe_records
@@ -89,6 +90,13 @@ def _requests(session: Session, ids: Sequence[str]) -> Mapping[str, Subject]:
         .where(AssistanceRequest.id.in_(_ints(ids)))
     )
     return {str(i): Subject(t, f"/requests/{i}", _counter(u)) for i, t, u in rows}
+
+
+def _imported_files(session: Session, ids: Sequence[str]) -> Mapping[str, Subject]:
+    rows = session.execute(
+        select(ImportedFile.id, ImportedFile.file_name).where(ImportedFile.id.in_(_ints(ids)))
+    )
+    return {str(i): Subject(name, f"/imports/{i}") for i, name in rows}
 
 
 def _titled(
@@ -191,3 +199,4 @@ def install() -> None:
     describe_records("capability_item", _catalogue)
     describe_records("capability_area", _areas)
     describe_records("delegation", _delegations)
+    describe_records("imported_file", _imported_files)
