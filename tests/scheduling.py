@@ -5,14 +5,26 @@ from __future__ import annotations
 from xdist.scheduler import LoadFileScheduling
 from xdist.workermanage import WorkerController
 
-# The files that take longest, longest first, as measured (`--durations`, per file). xdist's
-# loadfile otherwise hands out the files with the most tests first, which are the quick rule
-# tests, and leaves these few-test, long files for the end: one worker then ran the schema
-# test alone for minutes while the other sat idle. A file missing here is only scheduled later.
+# The files that take longest, longest first, as measured (junit times summed per file under
+# `pytest -n 2 --dist loadfile`). xdist's loadfile otherwise hands out the files with the most
+# tests first, which are the quick rule tests, and leaves these few-test, long files for the end:
+# one worker then ran the schema test alone for minutes while the other sat idle. A file missing
+# here is only handed out after them, in xdist's order.
 LONGEST_FIRST = (
-    "tests/test_api_schema.py",
-    "tests/test_browser_pages.py",
+    "tests/test_api_schema.py",  # 3 tests of 1.5 to 3 minutes each
+    "tests/test_browser_pages.py",  # 8 walks of about a minute each
+    "tests/test_cli_guarantees.py",  # the CLI files: a Python process for each command
+    "tests/test_access_policy.py",
+    "tests/test_cli.py",
+    "tests/test_cli_council.py",
+    "tests/test_scheduler.py",
     "tests/test_browser_council.py",
+    "tests/test_cli_obligations.py",
+    "tests/test_sessions.py",
+    "tests/test_obligations_pages.py",
+    "tests/test_audit_anchor.py",
+    "tests/test_cli_envelope.py",
+    "tests/test_envelope_i18n.py",
 )
 # Files whose tests go to either worker one by one (their fixtures are per test or cheap):
 # one such file would otherwise bound the whole run.
