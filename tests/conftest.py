@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import Engine, create_engine, text
+from xdist.remote import Producer
 
 from shieldwall.access.model import Actor
 from shieldwall.app import create_app
@@ -24,10 +25,11 @@ from shieldwall.importers.kiel import GDP_SOURCE, gdp_by_iso
 from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.db import migrate
 from shieldwall.kit.settings import Settings
-from tests.liveserver import LiveServer
+from tests.liveserver import LiveServer, SharedServer
 from tests.pgcluster import Cluster
 from tests.platform import TestPlatform as Context
 from tests.platform import open_test_platform
+from tests.scheduling import LongestFirst
 from tests.smtpserver import SmtpServer
 
 CHROMIUM = os.environ.get("SHIELDWALL_CHROMIUM", "/usr/bin/chromium")
@@ -61,6 +63,13 @@ NOW = dt.datetime(2024, 4, 2, 12, 0, tzinfo=dt.UTC)
 # The demo's present in the tests: after its last meeting (12 February 2026), fixed so that the
 # dates the tests expect are too.
 DEMO_NOW = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
+
+
+# ---- the order of the files on the two workers ----------------------------------------------
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Producer) -> LongestFirst | None:
+    return LongestFirst(config, log) if config.getoption("dist") == "loadfile" else None
 
 
 # ---- databases -------------------------------------------------------------------------------
@@ -270,10 +279,17 @@ def seeded(ctx: Context) -> Context:
     return ctx
 
 
+@pytest.fixture(scope="session")
+def shared_server() -> Iterator[SharedServer]:
+    with SharedServer() as shared:
+        yield shared
+
+
 @pytest.fixture
-def server(seeded: Context, clock: FixedClock) -> Iterator[LiveServer]:
+def server(seeded: Context, clock: FixedClock, shared_server: SharedServer) -> Iterator[LiveServer]:
+    """The app over the test's database, served by a real uvicorn on 127.0.0.1."""
     app = create_app(Settings(database_url=seeded.engine.url.render_as_string(False)), clock)
-    with LiveServer(app) as live:
+    with shared_server.serving(app) as live:
         yield live
     app.state.platform.engine.dispose()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -35,8 +36,16 @@ from shieldwall.kit.text import check_text
 from shieldwall.kit.uow import Platform, UnitOfWork
 
 HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Verified against when the username is unknown or disabled, so that every answer takes as long.
-_UNKNOWN_USER_HASH = HASHER.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _unknown_user_hash() -> str:
+    """Verified against when the username is unknown or disabled, so that every answer takes as
+    long. Made on first use, not at import: every CLI command and every start of the app paid
+    one argon2 hash (64 MiB, a fifth of a second) for it, most never to sign anyone in."""
+    return HASHER.hash(secrets.token_urlsafe(16))
+
+
 MIN_PASSWORD = 12
 WRONG_CREDENTIALS = N_("wrong username or password")
 
@@ -304,7 +313,7 @@ class AccessService:
         s.add(failure)
         s.flush()
         user = s.scalar(select(UserAccount).where(UserAccount.username == username))
-        stored = _UNKNOWN_USER_HASH if user is None or user.disabled else user.password_hash
+        stored = _unknown_user_hash() if user is None or user.disabled else user.password_hash
         return Attempt(username, failure.id, stored)
 
     def complete_sign_in(self, attempt: Attempt, password: str) -> Actor | None:
