@@ -10,39 +10,74 @@ a child process of its own, so its peak memory (``ru_maxrss`` from ``os.wait4``)
 
 Targets (issue 11): ≥ 50,000 rows/s on SQLite; peak memory flat as the file grows.
 
-    .venv/bin/python benchmarks/import.py [--sizes 100000,1000000] [--no-postgres]
+    .venv/bin/python benchmarks/import.py [--sizes 100000,1000000] [--no-postgres] [--floor]
 
-Measured on this shared 2-core machine (load average 6–9 from other work while it ran), with
-the CPU time of the importing process beside the wall-clock time:
+``--floor`` then inserts the rows each SQLite import wrote again, into a fresh database, by
+bare ``executemany`` calls alone (``floor``): what SQLite's inserts cost with no Python work
+around them, the bound no change to the importer can go under; and times reading the files,
+then reading and parsing them (``reading``).
 
-    sqlite  offers      50,000 rows   23.5 s  2,126 rows/s  (CPU  5.0 s: 10,037 rows/s)  123 MiB
-    sqlite  deliveries  50,000 rows   24.1 s  2,075 rows/s  (CPU  4.9 s: 10,167 rows/s)  120 MiB
-    sqlite  offers     500,000 rows  224.5 s  2,227 rows/s  (CPU 53.9 s:  9,268 rows/s)  123 MiB
-    sqlite  deliveries 500,000 rows  193.1 s  2,589 rows/s  (CPU 61.7 s:  8,104 rows/s)  120 MiB
-    postgresql offers   50,000 rows   73.7 s    679 rows/s  (CPU  6.2 s:  8,086 rows/s)  130 MiB
-    postgresql deliv.   50,000 rows   80.5 s    621 rows/s  (CPU  8.3 s:  6,021 rows/s)  129 MiB
+Measured on this shared 2-core machine (load average 4–7 from other work while it ran), with
+the CPU time of the importing process beside the wall-clock time
+(``benchmarks/import.py --sizes 100000,1000000 --no-postgres --floor``, 4 min 49 s):
 
-(PostgreSQL from an earlier run, before a batch's keys were bound as one parameter; its 1M run
-was stopped for time.)
+    sqlite  offers      50,000 rows    5.5 s  9,096 rows/s  (CPU  4.3 s: 11,582 rows/s)  122 MiB
+    sqlite  deliveries  50,000 rows    8.1 s  6,150 rows/s  (CPU  3.5 s: 14,132 rows/s)  120 MiB
+    sqlite  offers     500,000 rows  103.4 s  4,838 rows/s  (CPU 48.2 s: 10,376 rows/s)  122 MiB
+    sqlite  deliveries 500,000 rows   75.6 s  6,614 rows/s  (CPU 35.5 s: 14,079 rows/s)  121 MiB
+    sqlite  both     1,000,000 rows  179.0 s  5,588 rows/s                               122 MiB
+    floor   offer rows     foreign keys ON   500,000 rows  CPU 11.65 s: 23.3 µs/row, 42,915 rows/s
+    floor   delivery rows  foreign keys ON   500,000 rows  CPU  6.93 s: 13.9 µs/row, 72,136 rows/s
+    floor   offer rows     foreign keys OFF  500,000 rows  CPU 10.59 s: 21.2 µs/row, 47,197 rows/s
+    floor   delivery rows  foreign keys OFF  500,000 rows  CPU  5.67 s: 11.3 µs/row, 88,154 rows/s
+    (at 100k: offer rows 21.6 µs, delivery rows 12.7 µs with foreign keys on)
 
-Peak memory is flat (123 MiB at 100k and at 1M rows: batches of 5,000, nothing kept per row
-but the bad rows). The rate target is missed by five to six times even counting CPU time alone.
+Before this round (same machine, 1M rows): 9,268 offer and 8,104 delivery rows per CPU-second;
+now 10,376 and 14,079 (+12% and +74%; at 100k +15% and +39%). PostgreSQL, 100k
+(``--sizes 100000 --floor``, 1 min 54 s; its 1M run not made, for time):
 
-What profiling found (cProfile of the 100k run, ``--profile`` prints the top of it; then, since
-cProfile inflates small calls several times, CPU timers around each step): the time is Python's,
-per row, spread thin — no single hot spot. Of the 50,000 offer rows' 5.3 s: reading and parsing
-their columns with the platform's parsers 0.8 s (the general euro parser, a Pydantic
-validation, was the largest part until the plain ``1234.50`` form got a fast path in
-``kit.amounts.parse_euros``); checking them through ``model``'s rules (transitions,
-``offer_movement`` with its Decimal pro-rata value, ``check_balances``) 1.5 s; building their
-rows 0.9 s; SQLite's ``executemany`` of offers and entries with their indexes 1.4 s; the rest
-is the commit. SQLAlchemy's processing of each row's parameters was a third of the time before
-the rows went to the driver directly (``Driver`` in ``assistance.table_imports``), and an IN
-list of 5,000 keys rendered anew per query cost more than the query until a batch's keys were
-bound as one parameter (``among``). Deliveries spend 1.7 s of 5.3 s reading their offers and
-balances (three queries per batch). Reaching 50,000 rows/s means about 20 µs per row: the
-checks would have to run column-wise over a batch (or in SQL) rather than row by row through
-the model's functions, which this branch does not do.
+    postgresql offers      50,000 rows  24.8 s  2,016 rows/s  (CPU 4.7 s: 10,696 rows/s)  130 MiB
+    postgresql deliveries  50,000 rows  15.4 s  3,254 rows/s  (CPU 4.3 s: 11,731 rows/s)  127 MiB
+
+Peak memory is flat: 122 MiB at 100k and at 1M rows (batches of 5,000, nothing kept per row
+but the bad rows).
+
+**The 50,000 rows/s target is out of reach, and SQLite's inserts alone show why.** 50,000
+rows/s is 20 µs per row. Inserting the very rows the import wrote, with nothing else, takes
+23.3 µs per offer row (an offer and its two ledger entries: three rows, seven indexes, eight
+foreign-key lookups) and 13.9 µs per delivery row (a delivery and its entry) at 1M: 18.6 µs
+per row of the half-and-half file, at most ~54,000 rows/s with no Python at all. Reading the
+same CSV files with ``importers.common.csv_rows`` (the csv module, UTF-8 checked per line)
+takes 2.9 and 2.3 µs per row more, and parsing each field with the platform's parsers
+(``importers.tables.check_offer``/``check_delivery``) brings reading and parsing to 16.1 and
+7.7 µs: reading, parsing and inserting alone already take 30.5 µs per row (~33,000 rows/s)
+before a single rule is checked. Foreign keys cost 2.1–2.6 µs per row; without them reading,
+parsing and inserting still take 28.2 µs per row, so they stay on. Meeting the target would
+take another storage design (fewer indexes on the ledger, entries not written per step) or a
+compiled reader and checker — not a faster importer.
+
+What was measured, one change at a time (CPU time, 100k rows, compared in the same minutes):
+
+- Python's cycle collector took a quarter of an import's CPU: a batch keeps tens of thousands
+  of objects alive, and at the default threshold (700) they were walked over and over. With
+  the collector off: offers 107–127 → 81–92 µs/row, deliveries 108–117 → 69–85. The import now
+  raises the threshold to 50,000 while it runs (``fewer_collections``): offers ~76, deliveries
+  ~65–73 µs/row; memory unchanged (122 MiB at 1M rows with and without it).
+- ``model.pro_rata_cents`` in whole numbers instead of Decimal (the same half-even rule, exact
+  at the maxima): 8.3 → 1.3 µs a call, two calls per committed offer and confirmed delivery.
+- Deliveries read their offers' balances without an enum call and a new empty balance per
+  offer: the batch's preparation 25 → 17 µs/row.
+- A day's stored midnight computed once per import; rows to tuples by ``itemgetter``.
+- ``PRAGMA cache_size=-262144`` (256 MiB): bare inserts of 50,000 offer rows 24.2 → 24.8 µs
+  (no gain); of 500,000, 30.3–31.8 → 27.7 µs (−10%, 3 µs/row). Not adopted: the cache grows
+  with the B-trees, so peak memory would no longer be flat (a Must show), for 3 µs of ~100.
+  ``temp_store=MEMORY`` besides the larger cache: 23.7 µs at 50,000, no gain.
+
+Where an offer row's time goes now (CPU timers around each step, 100k, under load): inserts
+29 µs, checking (``model``'s rules, the lookups) 22, reading and parsing 15, building rows 11,
+the rest 14 (CSV lines, batching, the commit). A delivery row: reading its offers and balances
+17 µs (the three queries themselves ~8), inserts 15, checking 11, building 7, parsing 7.
+Spread thin: no single step left is worth more than a few µs per row.
 """
 
 from __future__ import annotations
@@ -58,6 +93,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -201,18 +237,9 @@ def floor(url: str, directory: Path, total: int) -> None:
     """What SQLite's inserts alone cost, the bound no work in Python goes under: the rows the
     import wrote, read back and inserted again into a fresh database of the same schema by bare
     ``executemany`` calls — the same batches of 5,000 (an offer with its entries, a delivery
-    with its entry), the same pragmas, one transaction per file, nothing else. Foreign keys
-    on, as the product runs; then off, only to show what their checks cost."""
+    with its entry), the same pragmas, one transaction per file; only those calls are timed.
+    Foreign keys on, as the product runs; then off, only to show what their checks cost."""
     source = sqlite3.connect(make_url(url).database or "")
-    tables = ("imported_file", "offer", "delivery", "ledger_entry")
-    rows = {t: source.execute(f"SELECT * FROM {t} ORDER BY id").fetchall() for t in tables}
-    source.close()
-    entries: dict[str, dict[int, list[Any]]] = {"offer": {}, "delivery": {}}
-    for e in rows["ledger_entry"]:  # offer_id is the 4th column, delivery_id the 5th
-        if e[4] is None:
-            entries["offer"].setdefault(e[3], []).append(e)
-        else:
-            entries["delivery"].setdefault(e[4], []).append(e)
     for foreign_keys in ("ON", "OFF"):
         fresh = f"sqlite:///{directory}/floor-{total}-{foreign_keys}.db"
         migrate(fresh)
@@ -222,20 +249,21 @@ def floor(url: str, directory: Path, total: int) -> None:
         db = raw.driver_connection
         assert db is not None
         db.execute(f"PRAGMA foreign_keys={foreign_keys}")
-        db.executemany(_insert("imported_file", rows), rows["imported_file"])
+        files = source.execute("SELECT * FROM imported_file").fetchall()
+        db.executemany(_insert("imported_file", len(files[0])), files)
         for table in ("offer", "delivery"):
-            cpu = time.process_time()
-            db.execute("BEGIN IMMEDIATE")
-            for i in range(0, len(rows[table]), 5000):
-                batch = rows[table][i : i + 5000]
-                db.executemany(_insert(table, rows), batch)
-                db.executemany(
-                    _insert("ledger_entry", rows),
-                    [e for r in batch for e in entries[table].get(r[0], ())],
-                )
+            cpu, n = 0.0, 0
+            for batch, entries in _batches(source, table):
+                start = time.process_time()
+                if n == 0:
+                    db.execute("BEGIN IMMEDIATE")
+                db.executemany(_insert(table, len(batch[0])), batch)
+                db.executemany(_insert("ledger_entry", len(entries[0])), entries)
+                cpu += time.process_time() - start
+                n += len(batch)
+            start = time.process_time()
             db.execute("COMMIT")
-            cpu = time.process_time() - cpu
-            n = len(rows[table])
+            cpu += time.process_time() - start
             print(
                 f"{'floor':<10} {table + ' rows':<22} foreign keys {foreign_keys:<3} {n:>9,} rows  "
                 f"CPU {cpu:6.2f} s: {cpu / n * 1e6:5.1f} µs/row, {n / cpu:>8,.0f} rows/s",
@@ -243,10 +271,47 @@ def floor(url: str, directory: Path, total: int) -> None:
             )
         raw.close()
         engine.dispose()
+    source.close()
 
 
-def _insert(table: str, rows: dict[str, list[Any]]) -> str:
-    return f"INSERT INTO {table} VALUES ({', '.join(['?'] * len(rows[table][0]))})"
+def reading(directory: Path, total: int) -> None:
+    """What reading the files costs (``csv_rows``), then reading and parsing each field with
+    the platform's parsers (``check_offer``, ``check_delivery``): no rule, no database."""
+    from shieldwall.importers.tables import CHECKS, sheets
+
+    for name in (f"offers-{total}.csv", f"deliveries-{total}.csv"):
+        [sheet] = sheets(directory / name)
+        start = time.process_time()
+        n = sum(1 for _row in sheet.rows)
+        read = time.process_time() - start
+        [sheet] = sheets(directory / name)
+        check = CHECKS[sheet.kind]
+        start = time.process_time()
+        for line, values in sheet.rows:
+            check(line, values)
+        parsed = time.process_time() - start
+        print(f"{'reading':<10} {name:<22} {n:>27,} rows  read {read / n * 1e6:4.1f} µs/row, "
+              f"read and parsed {parsed / n * 1e6:4.1f} µs/row", flush=True)  # fmt: skip
+
+
+def _batches(source: sqlite3.Connection, table: str) -> Iterator[tuple[list[Any], list[Any]]]:
+    """The table's rows in batches of 5,000, each with its ledger entries, streamed (entries
+    are numbered in the order of the rows they belong to)."""
+    link = 3 if table == "offer" else 4  # an entry's offer_id, its delivery_id
+    which = "IS NULL" if table == "offer" else "IS NOT NULL"
+    entries = source.execute(f"SELECT * FROM ledger_entry WHERE delivery_id {which} ORDER BY id")
+    rows = source.execute(f"SELECT * FROM {table} ORDER BY id")
+    pending = entries.fetchone()
+    while batch := rows.fetchmany(5000):
+        last, theirs = batch[-1][0], []
+        while pending is not None and pending[link] <= last:
+            theirs.append(pending)
+            pending = entries.fetchone()
+        yield batch, theirs
+
+
+def _insert(table: str, width: int) -> str:
+    return f"INSERT INTO {table} VALUES ({', '.join(['?'] * width)})"
 
 
 def run_size(label: str, url: str, directory: Path, total: int, profile: bool) -> dict[str, Any]:
@@ -290,8 +355,6 @@ def main() -> int:
         for total in sizes:
             url = f"sqlite:///{tmp}/import-{total}.db"
             results.append(run_size("sqlite", url, directory, total, args.profile))
-            if args.floor:
-                floor(url, directory, total)
         if not args.no_postgres:
             from tests.pgcluster import Cluster
 
@@ -307,6 +370,10 @@ def main() -> int:
                 admin.dispose()
             finally:
                 cluster.stop()
+        if args.floor:  # last: its reading would reach the peak of every child forked after it
+            for total in sizes:
+                floor(f"sqlite:///{tmp}/import-{total}.db", directory, total)
+                reading(directory, total)
     sqlite = [r for r in results if r["database"] == "sqlite"]
     slow = [r for r in sqlite if r["rate"] < 50_000]
     flat = max(r["peak_mib"] for r in sqlite) <= 1.5 * min(r["peak_mib"] for r in sqlite)

@@ -1078,6 +1078,12 @@ OfferWriter.table = Offer.__table__  # type: ignore[assignment]
 # ---- deliveries ----------------------------------------------------------------------------
 
 
+# Read back per offer a batch delivers against: looked up, not built anew each time.
+NOTHING = Amount()
+NO_BALANCES = Balances()
+OFFER_STATES = {state.value: state for state in OfferState}
+
+
 @dataclass
 class Running:
     """An offer a batch delivers against: its dimensions, balances, pending quantity, state."""
@@ -1145,16 +1151,17 @@ class DeliveryWriter(Writer):
         ids = [x.id for x in found]
         balances, pending = _balances(self.s, ids)
         prefix = PREFIX[RecordType.OFFERS]
-        for x in found:
+        for external_key, state, *dimensions in found:
+            offer_id = dimensions[0]
             running = Running(
-                dict(zip(OFFER_DIMENSIONS, x[2:], strict=True)),
-                balances.get(x.id, Balances()),
-                pending.get(x.id, 0),
-                OfferState(x.state),
+                dict(zip(OFFER_DIMENSIONS, dimensions, strict=True)),
+                balances.get(offer_id, NO_BALANCES),
+                pending.get(offer_id, 0),
+                OFFER_STATES[state],
             )
-            self.offers[f"#{x.id}"] = running
-            if x.external_key and x.external_key.startswith(prefix):
-                self.offers[x.external_key.removeprefix(prefix)] = running
+            self.offers[f"#{offer_id}"] = running
+            if external_key and external_key.startswith(prefix):
+                self.offers[external_key.removeprefix(prefix)] = running
 
     def plan(self, row: DeliveryRow) -> Plan:
         today = self.job.today
@@ -1278,14 +1285,15 @@ def _balances(s: Session, ids: list[int]) -> tuple[dict[int, Balances], dict[int
         .where(among(s, e.offer_id, ids))
         .group_by(e.offer_id, e.measure)
     ).all()
-    amounts: dict[int, dict[Measure, Amount]] = {}
+    # Keyed by the measure's text (a Measure is its text, and finds it): no enum call per row.
+    amounts: dict[int, dict[str, Amount]] = {}
     for offer_id, measure, quantity, cents in rows:
-        amounts.setdefault(offer_id, {})[Measure(measure)] = Amount(int(quantity), int(cents))
+        amounts.setdefault(offer_id, {})[measure] = Amount(int(quantity), int(cents))
     balances = {
         offer_id: Balances(
-            offered=m.get(Measure.OFFERED, Amount()),
-            committed=m.get(Measure.COMMITTED, Amount()),
-            delivered=m.get(Measure.DELIVERED, Amount()),
+            offered=m.get(Measure.OFFERED, NOTHING),
+            committed=m.get(Measure.COMMITTED, NOTHING),
+            delivered=m.get(Measure.DELIVERED, NOTHING),
         )
         for offer_id, m in amounts.items()
     }
