@@ -19,9 +19,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.comments import Comment
-
 from shieldwall.kit.amounts import parse_euros, parse_quantity
 from shieldwall.kit.dates import parse_day
 from shieldwall.kit.errors import DomainError, InvalidInput
@@ -397,6 +394,9 @@ def _cell_text(value: Any) -> str:
 
 
 def _workbook_sheets(path: Path, kind: RecordType | None) -> list[Sheet]:
+    # openpyxl is loaded when a workbook is read or written, not with every CLI command.
+    from openpyxl import load_workbook
+
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds (zip, XML, key errors) on a bad file
@@ -485,6 +485,9 @@ def write_templates(directory: Path) -> list[Path]:
 def workbook_template(path: Path | Any) -> None:
     """One sheet per record type: the header, what each column means (a comment on it, in the
     language of the exchange), and the example row."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+
     book = Workbook()
     book.remove(book.active)
     for kind in ORDER:

@@ -9,10 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import (
     BigInteger,
     Connection,
@@ -32,6 +30,9 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from shieldwall.kit.dates import instant_out_of_range
 from shieldwall.kit.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -167,6 +168,10 @@ def is_busy(exc: BaseException) -> bool:
 
 
 def alembic_config(url: str) -> Config:
+    # Alembic is imported when the schema is touched, not with the module: every command and
+    # every start of the app imports this module, most of them to use a schema that exists.
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
@@ -175,6 +180,8 @@ def alembic_config(url: str) -> Config:
 
 def migrate(url: str) -> None:
     """Bring the schema to the newest migration."""
+    from alembic import command
+
     command.upgrade(alembic_config(url), "head")
 
 
