@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Browser, Request, expect
 
 from shieldwall.access.model import Actor
+from shieldwall.importers.kiel import GDP_SOURCE
 from tests.conftest import NOW, PASSWORD, SETUP, actor
 from tests.liveserver import LiveServer
 from tests.platform import TestPlatform as Context
@@ -50,6 +51,8 @@ def _the_uk(seeded: Context) -> tuple[Actor, int, int]:
     """GBR's agreement (GBP 2.5bn for 2024 at 0.86), consult within 24 hours; a committed
     offer of 1,000 rounds, 400 delivered; its id and the offer's."""
     seeded.delegations.seat_delegation(SETUP, code="GBR", name="United Kingdom", kind="member")
+    # The UK's GDP as the shipped Kiel release gives it (the seed records the others').
+    seeded.delegations.record_gdp(SETUP, "GBR", "2647.56154520574", GDP_SOURCE)
     seeded.access.add_user(
         SETUP, username="gbr", delegation="GBR", role="officer", password=PASSWORD
     )
