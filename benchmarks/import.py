@@ -99,55 +99,20 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, insert, text
+from reference import ITEMS, KINDS, MEMBERS
+from reference import reference_rows as seed_reference
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from shieldwall.assistance.tables import CapabilityArea, CapabilityItem
-from shieldwall.delegations.tables import Delegation
 from shieldwall.kit.db import make_engine, migrate
 
-MEMBERS = 32
-ITEMS = 500
-AREAS = 12
-KINDS = ["arm", "train", "equip", "finance"]
 START = dt.date(2023, 1, 1)
 
 
 def reference_rows(url: str) -> None:
-    """The council and catalogue the rows name: a partner, 32 members, 500 items."""
+    """The council and catalogue the rows name (``reference.reference_rows``)."""
     engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(
-            insert(Delegation),
-            [{"id": 1, "code": "PRT", "name": "Partner", "kind": "partner"}]
-            + [
-                {"id": i + 2, "code": f"M{i:02d}", "name": f"Member {i}", "kind": "member"}
-                for i in range(MEMBERS)
-            ],
-        )
-        conn.execute(
-            insert(CapabilityArea),
-            [
-                {"id": a + 1, "code": f"area-{a}", "name": f"Area {a}", "description": ""}
-                for a in range(AREAS)
-            ],
-        )
-        conn.execute(
-            insert(CapabilityItem),
-            [
-                {
-                    "id": i + 1,
-                    "code": f"item-{i}",
-                    "name": f"Item {i}",
-                    "area_id": i % AREAS + 1,
-                    "unit": "unit",
-                    "reference_unit_value_cents": 100_00 * (i + 1),
-                    "price_date": dt.date(2024, 1, 1),
-                    "tags": [],
-                }
-                for i in range(ITEMS)
-            ],
-        )
+    seed_reference(engine)
     engine.dispose()
 
 

@@ -28,23 +28,17 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from reference import AREAS, ITEMS, KINDS, MEMBERS, reference_rows
 from sqlalchemy import Engine, create_engine, insert, text
 
 import shieldwall.assistance.queries as queries
 from shieldwall.access.model import Actor, Role
 from shieldwall.assistance.tables import (
-    CapabilityArea,
-    CapabilityItem,
     Offer,
 )
 from shieldwall.delegations.model import DelegationKind
-from shieldwall.delegations.tables import Delegation
 from shieldwall.kit.db import make_engine, make_session_factory, migrate
 
-MEMBERS = 32
-ITEMS = 500
-AREAS = 12
-KINDS = ["arm", "train", "equip", "finance"]
 MONTHS = [f"{y}-{m:02d}" for y in range(2022, 2026) for m in range(1, 13)]
 ENTRIES_PER_OFFER = 8
 MEASURES = ["offered", "committed", "delivered"]
@@ -70,41 +64,6 @@ MEMBER_FLOOR_SQL = FLOOR_SQL.replace(
     "FROM ledger_entry\nWHERE offer_id IN (SELECT id FROM offer WHERE member_id = 2 "
     "OR releasability IN ('members', 'council', 'public'))\n",
 )
-
-
-def reference_rows(engine: Engine) -> None:
-    with engine.begin() as conn:
-        conn.execute(
-            insert(Delegation),
-            [{"id": 1, "code": "PRT", "name": "Partner", "kind": "partner"}]
-            + [
-                {"id": i + 2, "code": f"M{i:02d}", "name": f"Member {i}", "kind": "member"}
-                for i in range(MEMBERS)
-            ],
-        )
-        conn.execute(
-            insert(CapabilityArea),
-            [
-                {"id": a + 1, "code": f"area-{a}", "name": f"Area {a}", "description": ""}
-                for a in range(AREAS)
-            ],
-        )
-        conn.execute(
-            insert(CapabilityItem),
-            [
-                {
-                    "id": i + 1,
-                    "code": f"item-{i}",
-                    "name": f"Item {i}",
-                    "area_id": i % AREAS + 1,
-                    "unit": "unit",
-                    "reference_unit_value_cents": 100_00 * (i + 1),
-                    "price_date": dt.date(2024, 1, 1),
-                    "tags": [],
-                }
-                for i in range(ITEMS)
-            ],
-        )
 
 
 def offer_rows(count: int, rng: random.Random) -> list[dict[str, Any]]:
