@@ -98,41 +98,23 @@ def report_outcome(outcome: ImportOutcome, rejects: Path | None = None) -> None:
         )
 
 
-# ---- trackers: Kiel and FTS
-
-
-class _DryRun(Exception):
-    """Raised at the end of a dry run so that its unit of work rolls back whole."""
-
-
 def _in_one_transaction(
-    db: str | None,
-    dry_run: bool,
-    work: Callable[[UnitOfWork], ImportOutcome],
-    skip_bad: bool = False,
+    db: str | None, work: Callable[[UnitOfWork], ImportOutcome]
 ) -> ImportOutcome:
-    """Run an import in one unit of work: committed, or with ``--dry-run`` rolled back after
-    everything ran; a bad file is one line naming it, and nothing is applied. Bad rows roll
-    everything back too (the report lists them all) unless ``skip_bad``."""
+    """Run an import in one unit of work (the import itself keeps or rolls back what it wrote,
+    ``importers.common.all_or_nothing``); a bad file is one line naming it, nothing applied."""
     ctx = ready_context(db)
-    outcome: ImportOutcome | None = None
     try:
         with ctx.unit_of_work() as uow:
-            outcome = work(uow)
-            outcome.dry_run = dry_run
-            if outcome.rejected and not skip_bad:
-                outcome.applied = outcome.unchanged = 0
-                raise _DryRun
-            if dry_run:
-                raise _DryRun
-    except _DryRun:
-        pass
+            return work(uow)
     except DomainError as exc:
         fail(f"{exc.detail}; nothing was imported")
+        raise  # fail() exits; this line is never reached
     finally:
         ctx.engine.dispose()
-    assert outcome is not None
-    return outcome
+
+
+# ---- trackers: Kiel and FTS
 
 
 def _data_rows(path: Path) -> int:
@@ -162,7 +144,9 @@ def kiel(
         release = read_release(info)
     except DomainError as exc:
         fail(exc.detail)
-    outcome = ImportOutcome("kiel", explorer.name, sha256_of(explorer), release=release.short)
+    outcome = ImportOutcome(
+        "kiel", explorer.name, sha256_of(explorer), release=release.short, dry_run=dry_run
+    )
 
     def work(uow: UnitOfWork) -> ImportOutcome:
         with progress(f"Kiel {release.short}") as bar:
@@ -177,7 +161,7 @@ def kiel(
                 step=lambda: bar.advance(task),
             )
 
-    report_outcome(_in_one_transaction(db, dry_run, work))
+    report_outcome(_in_one_transaction(db, work))
 
 
 @import_app.command("fts")
@@ -197,15 +181,23 @@ def fts(
         flows = read_flows(file)
     except DomainError as exc:
         fail(f"{exc.detail}; nothing was imported")
-    outcome = ImportOutcome("fts", file.name, sha256_of(file))
+    outcome = ImportOutcome("fts", file.name, sha256_of(file), dry_run=dry_run)
 
     def work(uow: UnitOfWork) -> ImportOutcome:
         usd = rates_of(uow.session, "USD")
         with progress("FTS flows") as bar:
             task = bar.add_task("flows", total=len(flows))
-            return import_fts(uow, OPERATOR, outcome, flows, usd, step=lambda: bar.advance(task))
+            return import_fts(
+                uow,
+                OPERATOR,
+                outcome,
+                flows,
+                usd,
+                step=lambda: bar.advance(task),
+                skip_bad=skip_bad,
+            )
 
-    done = _in_one_transaction(db, dry_run, work, skip_bad)
+    done = _in_one_transaction(db, work)
     report_outcome(done, (rejects or file.with_suffix(".rejects.csv")) if skip_bad else None)
 
 
@@ -229,10 +221,10 @@ def import_table_file(
     The whole file is checked; one bad row applies nothing unless --skip-bad."""
     if not file.is_file():
         fail(f"{file}: no such file")
-    ctx = ready_context(db)
-    try:
-        digest = sha256_of(file)
-        with progress(f"Importing {file.name}") as bar, ctx.unit_of_work() as uow:
+    digest = sha256_of(file)
+
+    def work(uow: UnitOfWork) -> ImportOutcome:
+        with progress(f"Importing {file.name}") as bar:
             task = bar.add_task("rows", total=None)
 
             def opened() -> list[Sheet]:
@@ -240,7 +232,7 @@ def import_table_file(
                 bar.update(task, total=sum(t.estimated_rows or 0 for t in tables) or None)
                 return tables
 
-            outcome = import_table(
+            return import_table(
                 uow,
                 OPERATOR,
                 opened,
@@ -250,8 +242,8 @@ def import_table_file(
                 skip_bad=skip_bad,
                 on_rows=lambda n: bar.advance(task, n),
             )
-    except DomainError as exc:
-        fail(exc.detail)
+
+    outcome = _in_one_transaction(db, work)
     if skip_bad and rejects is None:
         rejects = file.with_name(f"{file.stem}.rejects.csv")
     report_outcome(outcome, rejects)

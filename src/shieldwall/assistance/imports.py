@@ -32,7 +32,7 @@ from shieldwall.assistance.tables import CapabilityArea, ImportedFile, LedgerEnt
 from shieldwall.delegations.model import DelegationKind, valid_imported_code
 from shieldwall.delegations.service import delegation_by_code, set_gdp, the_partners
 from shieldwall.delegations.tables import Delegation
-from shieldwall.importers.common import ImportOutcome, Rejection
+from shieldwall.importers.common import ImportOutcome, Rejection, all_or_nothing
 from shieldwall.importers.fts import FtsFlow, FtsOrganisation
 from shieldwall.importers.kiel import KielMonth, KielRelease, billions_to_cents, slug
 from shieldwall.kit.amounts import MAX_VALUE_CENTS, cents_sums, total
@@ -458,41 +458,52 @@ def import_kiel(
     """Kiel's data explorer as reported figures: per donor and month, each area's allocation
     offered and committed, and what is committed but not yet allocated offered (module
     docstring; README "Importing data"). ``step`` is called after each row."""
-    writer = ReportedFigures(uow, actor, outcome, release.source)
-    to = kiel_partner(uow.session, partner, outcome.notes)
-    donors: dict[str, _Donor] = {}
-    rounded = 0
-    gdp_source = f"{release.source}, column gdp"
-    for row in months:
-        outcome.rows_read += 1
-        member = Party(row.iso, row.country, DelegationKind.CONTRIBUTOR)
-        if row.iso not in donors:
-            writer.delegation(member)
-            writer.record_gdp(row.iso, row.gdp, gdp_source)
-        donor = donors.setdefault(row.iso, _Donor())
-        donor.committed += row.values["total"]
-        donor.offered += row.values["commitments"]
-        figures = []
-        for column, (kind, area) in KIEL_OFFERS.items():
-            spec = ReportedOffer(
-                f"kiel:{row.iso}:{column}",
-                member,
-                to,
-                kind,
-                area,
-                _kiel_description(row.country, column),
-            )
-            writer.offer(spec)
-            cents, inexact = billions_to_cents(row.values[column.replace("-", "_")])
-            rounded += inexact
-            measures = [Measure.OFFERED]
-            if column != "to-be-allocated":
-                measures.append(Measure.COMMITTED)
-            figures += [Figure(spec.key, m, row.month, cents, row.line) for m in measures]
-        writer.row(figures)
-        step()
-    _kiel_notes(outcome, donors, rounded)
-    return writer.finish()
+
+    def write() -> None:
+        writer = ReportedFigures(uow, actor, outcome, release.source)
+        to = kiel_partner(uow.session, partner, outcome.notes)
+        donors: dict[str, _Donor] = {}
+        rounded = 0
+        gdp_source = f"{release.source}, column gdp"
+        for row in months:
+            outcome.rows_read += 1
+            member = Party(row.iso, row.country, DelegationKind.CONTRIBUTOR)
+            if row.iso not in donors:
+                writer.delegation(member)
+                writer.record_gdp(row.iso, row.gdp, gdp_source)
+            donor = donors.setdefault(row.iso, _Donor())
+            donor.committed += row.values["total"]
+            donor.offered += row.values["commitments"]
+            figures = []
+            for column, (kind, area) in KIEL_OFFERS.items():
+                spec = ReportedOffer(
+                    f"kiel:{row.iso}:{column}",
+                    member,
+                    to,
+                    kind,
+                    area,
+                    _kiel_description(row.country, column),
+                )
+                writer.offer(spec)
+                cents, inexact = billions_to_cents(row.values[column.replace("-", "_")])
+                rounded += inexact
+                measures = [Measure.OFFERED]
+                if column != "to-be-allocated":
+                    measures.append(Measure.COMMITTED)
+                figures += [Figure(spec.key, m, row.month, cents, row.line) for m in measures]
+            writer.row(figures)
+            step()
+        _kiel_notes(outcome, donors, rounded)
+        writer.finish()
+
+    all_or_nothing(
+        uow.session,
+        outcome,
+        write,
+        skip_bad=False,
+        changed=lambda: outcome.imported_file_id is not None,
+    )
+    return outcome
 
 
 def _kiel_description(country: str, column: str) -> str:
@@ -575,36 +586,48 @@ def import_fts(
     flows: Sequence[FtsFlow],
     usd_rates: Sequence[tuple[dt.date, Decimal]],
     step: Callable[[], None] = lambda: None,
+    skip_bad: bool = False,
 ) -> ImportOutcome:
     """FTS flows as reported figures, one offer per flow (``fts:<id>``), its amount in EUR:
     as given if FTS's original currency is EUR, else its US dollars at the USD rate recorded
     on or before its date (``usd_rates``); a flow without such a rate is a bad row."""
-    writer = ReportedFigures(uow, actor, outcome, "UN OCHA Financial Tracking Service")
-    parties = FtsParties(writer)
-    for flow in flows:
-        outcome.rows_read += 1
-        value = _fts_eur_cents(flow, usd_rates, outcome)
-        if value is None:
+
+    def write() -> None:
+        writer = ReportedFigures(uow, actor, outcome, "UN OCHA Financial Tracking Service")
+        parties = FtsParties(writer)
+        for flow in flows:
+            outcome.rows_read += 1
+            value = _fts_eur_cents(flow, usd_rates, outcome)
+            if value is None:
+                step()
+                continue
+            spec = ReportedOffer(
+                f"fts:{flow.id}",
+                parties.party(flow.source, DelegationKind.CONTRIBUTOR),
+                parties.party(flow.destination, DelegationKind.PARTNER),
+                AssistanceKind.FINANCE,
+                fts_area(flow.clusters),
+                _fts_description(flow),
+                flow.original_currency,
+                flow.original_amount_cents,
+                flow.amount_usd_cents,
+            )
+            writer.offer(spec)
+            writer.row(
+                Figure(spec.key, m, flow.on, value, flow.index) for m in FTS_MEASURES[flow.status]
+            )
             step()
-            continue
-        spec = ReportedOffer(
-            f"fts:{flow.id}",
-            parties.party(flow.source, DelegationKind.CONTRIBUTOR),
-            parties.party(flow.destination, DelegationKind.PARTNER),
-            AssistanceKind.FINANCE,
-            fts_area(flow.clusters),
-            _fts_description(flow),
-            flow.original_currency,
-            flow.original_amount_cents,
-            flow.amount_usd_cents,
-        )
-        writer.offer(spec)
-        writer.row(
-            Figure(spec.key, m, flow.on, value, flow.index) for m in FTS_MEASURES[flow.status]
-        )
-        step()
-    _fts_notes(outcome, flows)
-    return writer.finish()
+        _fts_notes(outcome, flows)
+        writer.finish()
+
+    all_or_nothing(
+        uow.session,
+        outcome,
+        write,
+        skip_bad=skip_bad,
+        changed=lambda: outcome.imported_file_id is not None,
+    )
+    return outcome
 
 
 def _fts_eur_cents(

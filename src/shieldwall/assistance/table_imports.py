@@ -74,7 +74,7 @@ from shieldwall.assistance.tables import (
 )
 from shieldwall.delegations.model import DelegationKind, is_seated
 from shieldwall.delegations.tables import Delegation
-from shieldwall.importers.common import ImportOutcome, Rejection
+from shieldwall.importers.common import ImportOutcome, Rejection, all_or_nothing
 from shieldwall.importers.tables import (
     CHECKS,
     DeliveryRow,
@@ -383,25 +383,17 @@ class TableImport:
         """Check and write every table of the file; keep what was written only if the file
         (or, with ``skip_bad``, some of its rows) may be applied."""
         require(self.actor, Action.IMPORT_TABLES, record=self.outcome.file_name)
-        savepoint = self.s.begin_nested()
-        try:
+
+        def write() -> None:
             self._write_file_row()
             self.known = Known.read(self.s)
             with fewer_collections():
                 for sheet in sheets():
                     self._import_sheet(sheet)
-        except BaseException:
-            savepoint.rollback()
-            raise
-        o = self.outcome
-        if o.applied and not o.dry_run and (self.skip_bad or not o.rejected):
-            self._finish()
-            savepoint.commit()
-            o.imported_file_id = self.file_id
-        else:
-            savepoint.rollback()
-            o.stopped = bool(o.rejected) and not self.skip_bad
-        return o
+
+        if all_or_nothing(self.s, self.outcome, write, skip_bad=self.skip_bad, keep=self._finish):
+            self.outcome.imported_file_id = self.file_id
+        return self.outcome
 
     def _write_file_row(self) -> None:
         (self.file_id,) = self.ids.take(IMPORTED, 1)

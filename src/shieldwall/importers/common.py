@@ -11,9 +11,11 @@ from __future__ import annotations
 import csv
 import dataclasses
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from sqlalchemy.orm import Session
 
 from shieldwall.kit.errors import InvalidInput
 from shieldwall.kit.exports import csv_lines
@@ -60,6 +62,41 @@ class ImportOutcome:
     @property
     def ok(self) -> bool:
         return not self.rejected
+
+
+def all_or_nothing(
+    session: Session,
+    outcome: ImportOutcome,
+    write: Callable[[], object],
+    *,
+    skip_bad: bool = False,
+    keep: Callable[[], object] = lambda: None,
+    changed: Callable[[], bool] | None = None,
+) -> bool:
+    """The one way every import applies a file: ``write`` checks every row and writes the good
+    ones inside a savepoint; what it wrote is kept only if the file may be applied — not a dry
+    run, something changed (``changed``, by default: a row was applied), and no bad row (or
+    bad rows and ``skip_bad``) — after ``keep``
+    (the file's own record) has run. Otherwise it is rolled back whole, and
+    ``outcome.stopped`` says whether bad rows stopped it; the report is the same either way.
+    True if it was kept."""
+    savepoint = session.begin_nested()
+    try:
+        write()
+        something = changed() if changed is not None else outcome.applied > 0
+        applicable = something and not outcome.dry_run and (skip_bad or not outcome.rejected)
+        if applicable:
+            keep()
+    except BaseException:
+        savepoint.rollback()
+        raise
+    if applicable:
+        savepoint.commit()
+    else:
+        savepoint.rollback()
+        outcome.stopped = bool(outcome.rejected) and not skip_bad
+        outcome.imported_file_id = None  # its row, if one was written, is rolled back
+    return applicable
 
 
 def sha256_of(path: Path) -> str:
