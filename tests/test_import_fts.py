@@ -24,9 +24,10 @@ from tests.conftest import Delegations, actor
 from tests.platform import TestPlatform as Context
 from tests.test_council_pages import Browser
 
+# The unmodified copy in tests/data/ (checked by tests/test_import_data_copies.py).
 SAMPLE = (
-    Path(__file__).resolve().parents[2]
-    / "shared/data/ocha-fts-sample/custom-search-locationid-1-year-2020.json"
+    Path(__file__).resolve().parent
+    / "data/ocha-fts-sample/custom-search-locationid-1-year-2020.json"
 )
 # ECB reference rate of 4 January 2016 (1 EUR = 1.0887 USD), recorded before the first flow.
 USD_RATE = Decimal("1.0887")

@@ -3,8 +3,8 @@ into a blank database reproduces the tracker's own totals (issue 11, "Must show"
 
 Every expected figure is computed here from Kiel's data_explorer.csv with ``csv`` and
 ``Decimal``: committed = Σ ``total`` (allocations, 358.4 bn), offered = Σ ``commitments``
-(548.0 bn); % of GDP = Σ ``pct_gdp`` (Kiel's basis). The read-only release is where CI lays
-``shared/`` out beside the checkout, as in tests/test_demo.py.
+(548.0 bn); % of GDP = Σ ``pct_gdp`` (Kiel's basis). The release is the unmodified copy in
+tests/data/ (checked against ``shared/`` by tests/test_import_data_copies.py).
 """
 
 from __future__ import annotations
@@ -33,8 +33,7 @@ from shieldwall.kit.errors import IllegalTransition
 from tests.pgcluster import Cluster
 from tests.platform import open_test_platform
 
-SHARED = Path(__file__).resolve().parents[2] / "shared/data"
-RELEASE = SHARED / "kiel-ust-r29"
+RELEASE = Path(__file__).resolve().parent / "data/kiel-ust-r29"
 EXPLORER = RELEASE / "data_explorer.csv"
 TOLERANCE_BN = Decimal("1e-6")
 NOW = dt.datetime(2026, 9, 1, 12, 0, tzinfo=dt.UTC)
