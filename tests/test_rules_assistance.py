@@ -762,3 +762,66 @@ def test_days_left_to_a_need_by() -> None:
 )
 def test_an_offer_awaits_delivery_while_it_is_owed(state: str, awaits: bool) -> None:
     assert model.offer_awaits_delivery(state) is awaits
+
+
+# ---- the rules the services and the table import share (issue 11) ---------------------------
+
+DAY = dt.date(2024, 3, 10)
+
+
+def test_what_is_recorded_as_done_was_done_by_today() -> None:
+    model.require_not_future("delivered_on", DAY, DAY)  # today itself is fine
+    model.require_not_future("delivered_on", DAY - dt.timedelta(days=1), DAY)
+    with pytest.raises(InvalidInput) as refused:
+        model.require_not_future("delivered_on", DAY + dt.timedelta(days=1), DAY)
+    assert refused.value.extra["errors"][0]["field"] == "delivered_on"
+    assert refused.value.detail == "delivered_on: the date is in the future"
+
+
+def test_the_steps_of_an_offer_happen_in_order() -> None:
+    model.require_in_order("accepted_on", DAY, "offered_on", DAY)  # the same day is fine
+    model.require_in_order("accepted_on", DAY + dt.timedelta(days=1), "offered_on", DAY)
+    with pytest.raises(InvalidInput) as refused:
+        model.require_in_order("accepted_on", DAY - dt.timedelta(days=1), "offered_on", DAY)
+    assert refused.value.extra["errors"][0]["field"] == "accepted_on"
+    assert refused.value.detail == "accepted_on: is before offered_on (2024-03-10)"
+
+
+def test_an_item_named_with_an_area_belongs_to_it() -> None:
+    model.require_item_in_area("patriot", 3, "air-defence", 3)
+    with pytest.raises(InvalidInput) as refused:
+        model.require_item_in_area("patriot", 3, "artillery", 4)
+    assert refused.value.extra["errors"][0]["field"] == "area"
+    assert refused.value.detail == "area: item patriot is not in area artillery"
+
+
+def test_an_offer_against_a_request_fits_it() -> None:
+    model.check_offer_fits_request(7, 3, None, 3, None)  # an area request: any item of it
+    model.check_offer_fits_request(7, 3, None, 3, 12)
+    model.check_offer_fits_request(7, 3, 12, 3, 12)
+    with pytest.raises(RuleViolation) as area:
+        model.check_offer_fits_request(7, 3, None, 4, None)
+    assert area.value.detail == "request 7 asks for another capability area"
+    assert area.value.extra["rule"] == "an offer against a request is in the request's area"
+    for offered_item in (None, 13):
+        with pytest.raises(RuleViolation) as item:
+            model.check_offer_fits_request(7, 3, 12, 3, offered_item)
+        assert item.value.detail == "request 7 asks for a specific item"
+        assert item.value.extra["rule"] == "an offer against an item request offers that item"
+
+
+def test_an_offer_answers_an_active_request_addressed_to_its_member() -> None:
+    model.check_request_answerable(7, "active", True, "DEU", False)
+    with pytest.raises(RuleViolation) as contributor:
+        model.check_request_answerable(7, "active", True, "EUU", True)
+    assert contributor.value.detail == "EUU is a contributor: requests are addressed to members"
+    assert contributor.value.extra["rule"] == "a contributor's offers answer no request"
+    for state in ("withdrawn", "closed"):
+        with pytest.raises(IllegalTransition) as ended:
+            model.check_request_answerable(7, state, True, "DEU", False)
+        assert ended.value.extra == {"current_state": state, "action": "answer"}
+        assert ended.value.detail == f"cannot answer request 7: it is {state}"
+    with pytest.raises(RuleViolation) as elsewhere:
+        model.check_request_answerable(7, "active", False, "DEU", False)
+    assert elsewhere.value.detail == "request 7 is addressed to named members, not DEU"
+    assert elsewhere.value.extra["rule"] == "offers answer requests addressed to the member"
