@@ -17,6 +17,7 @@ from shieldwall.guarantees.service import GuaranteesService
 from shieldwall.kit.clock import Clock
 from shieldwall.kit.settings import Settings
 from shieldwall.kit.uow import Platform, UnitOfWork
+from shieldwall.matching.service import MatchingService
 from shieldwall.obligations.service import ObligationsService
 
 S = TypeVar("S")
@@ -75,6 +76,10 @@ class TestPlatform(Platform):
     @property
     def envelope(self) -> EnvelopeService:
         return each_in_own_unit(self, EnvelopeService)
+
+    @property
+    def matching(self) -> MatchingService:
+        return each_in_own_unit(self, MatchingService)
 
 
 def open_test_platform(

@@ -808,6 +808,8 @@ def test_an_offer_against_a_request_fits_it() -> None:
             model.check_offer_fits_request(7, 3, 12, 3, offered_item)
         assert item.value.detail == "request 7 asks for a specific item"
         assert item.value.extra["rule"] == "an offer against an item request offers that item"
+    # A compatible item (sharing a catalogue tag with the one asked for) fits, in its own area.
+    model.check_offer_fits_request(7, 3, 12, 4, 13, compatible=True)
 
 
 def test_an_offer_answers_an_active_request_addressed_to_its_member() -> None:

@@ -10,6 +10,7 @@ from shieldwall.delegations import tables as delegation_tables
 from shieldwall.envelope import tables as envelope_tables
 from shieldwall.guarantees import tables as guarantees_tables
 from shieldwall.kit import idempotency
+from shieldwall.matching import tables as matching_tables
 from shieldwall.notifications import tables as notification_tables
 from shieldwall.obligations import tables as obligations_tables
 
@@ -24,4 +25,5 @@ MODULES = (
     guarantees_tables,
     envelope_tables,
     obligations_tables,
+    matching_tables,
 )

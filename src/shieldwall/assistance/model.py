@@ -377,8 +377,13 @@ def check_offer_fits_request(
     request_item_id: int | None,
     area_id: int,
     item_id: int | None,
+    compatible: bool = False,
 ) -> None:
-    """An offer against a request is in the request's area, and offers the item it asks for."""
+    """An offer against a request is in the request's area, and offers the item it asks for —
+    or, ``compatible``, an item sharing a catalogue tag with it (the clearing house proposes
+    compatible items: a 155mm round of another make serves a request for 155mm rounds)."""
+    if compatible:
+        return
     if area_id != request_area_id:
         raise RuleViolation(
             _("request {id} asks for another capability area").format(id=request_id),

@@ -534,8 +534,16 @@ class AssistanceService:
                 request.item_id,
                 area_id,
                 item_row.id if item_row else None,
+                self._shares_a_tag(request.item_id, item_row),
             )
         return item_row, area_id
+
+    def _shares_a_tag(self, requested: int | None, item_row: CapabilityItem | None) -> bool:
+        """The offered item shares a catalogue tag with the requested one (compatible)."""
+        if requested is None or item_row is None or requested == item_row.id:
+            return False
+        asked = self.s.get(CapabilityItem, requested)
+        return asked is not None and bool(set(asked.tags or []) & set(item_row.tags or []))
 
     def _offer_partner(self, request: AssistanceRequest | None, partner: str | None) -> int:
         """The partner an offer is for: the request's, else the one named, else the council's

@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     # The scheduler: how often it runs each feature's jobs, and whether `serve` runs it too.
     scheduler_interval_seconds: float = Field(default=15.0, gt=0, le=86400)
     run_scheduler: bool = True
+    # The clearing house: whether a line arriving after a request's need-by date may be
+    # proposed (``discount``: its units count for half) or not (``forbid``); and how long the
+    # solver may search before it answers with the best allocation found and its gap.
+    matching_late: Literal["forbid", "discount"] = "forbid"
+    matching_time_limit_seconds: float = Field(default=30.0, ge=1, le=3600)
 
     @field_validator("smtp_host", "smtp_username", mode="before")
     @classmethod
