@@ -31,6 +31,9 @@ from shieldwall.envelope.policy import Action as EnvelopeAction
 from shieldwall.envelope.service import ComponentIn
 from shieldwall.guarantees.policy import Action as GuaranteesAction
 from shieldwall.kit.settings import Settings
+from shieldwall.matching import queries as matching_queries
+from shieldwall.matching.policy import Action as MatchingAction
+from shieldwall.matching.service import run_matching
 from shieldwall.obligations.policy import Action as ObligationsAction
 from shieldwall.obligations.tables import DueItem
 from shieldwall.routes_policy import ROUTES
@@ -431,6 +434,39 @@ def _package(ctx: Context) -> int:
     return package
 
 
+def _matched(ctx: Context, *, sent: bool = False) -> tuple[int, int]:
+    """A run after UKR asks all members for 10 more rounds and DEU declares 10: the run, and
+    its proposal of DEU's new line (sent to DEU if ``sent``)."""
+    ctx.assistance.file_request(
+        actor(ctx, "ukr"),
+        partner="UKR",
+        title="Rounds",
+        area=None,
+        item="155mm-round",
+        quantity=10,
+        value_cents=None,
+        priority="high",
+        need_by=None,
+        justification="the front",
+    )
+    line = ctx.matching.declare_availability(
+        actor(ctx, "deu"), member="DEU", item="155mm-round", quantity=10, available_from=NOW.date()
+    )
+    sec = actor(ctx, "sec")
+    run = ctx.matching.start_run(sec)
+    run_matching(ctx, sec, run)
+    with ctx.reading() as s:
+        # Earlier cases' requests are as open as this one: the new line serves one of them.
+        [proposal] = [
+            p["id"]
+            for p in matching_queries.proposals(s, sec, run_id=run)
+            if p["availability_id"] == line
+        ]
+    if sent:
+        ctx.matching.send(sec, proposal)
+    return run, proposal
+
+
 _PACKAGES = itertools.count(1)
 _PACKAGE_BODY = {
     "name": "Demining team",
@@ -444,7 +480,15 @@ _MEETING = {"title": "Consultation", "level": "ambassadors"}
 # name → (the permission its route declares, how to build the call on a fresh record)
 CASES: dict[
     str,
-    tuple[Action | CouncilAction | EnvelopeAction | GuaranteesAction | ObligationsAction, Build],
+    tuple[
+        Action
+        | CouncilAction
+        | EnvelopeAction
+        | GuaranteesAction
+        | ObligationsAction
+        | MatchingAction,
+        Build,
+    ],
 ] = {
     "declare trigger": (ObligationsAction.DECLARE_TRIGGER, lambda c: ("/api/v1/triggers", _ATTACK)),
     "record met": (
@@ -675,6 +719,36 @@ CASES: dict[
         EnvelopeAction.PLAN_DELIVERY,
         lambda c: (f"/api/v1/planned-deliveries/{_tranche(c)}?reason=r", None),
     ),
+    "declare availability": (
+        MatchingAction.DECLARE_AVAILABILITY,
+        lambda c: (
+            "/api/v1/availability",
+            {"member": "DEU", "item": "155mm-round", "quantity": 5, "available_from": "2024-05-01"},
+        ),
+    ),
+    "run matching": (
+        MatchingAction.RUN_MATCHING,
+        lambda c: ("/api/v1/matching/runs?wait=true", {}),
+    ),
+    "send a run's proposals": (
+        MatchingAction.SEND_PROPOSAL,
+        lambda c: (f"/api/v1/matching/runs/{_matched(c)[0]}/send", None),
+    ),
+    "send a proposal": (
+        MatchingAction.SEND_PROPOSAL,
+        lambda c: (f"/api/v1/matching/proposals/{_matched(c)[1]}/send", None),
+    ),
+    "confirm a proposal": (
+        MatchingAction.ANSWER_PROPOSAL,
+        lambda c: (f"/api/v1/matching/proposals/{_matched(c, sent=True)[1]}/confirm", None),
+    ),
+    "decline a proposal": (
+        MatchingAction.ANSWER_PROPOSAL,
+        lambda c: (
+            f"/api/v1/matching/proposals/{_matched(c, sent=True)[1]}/decline",
+            {"reason": "needed at home"},
+        ),
+    ),
 }
 
 # Who may take each action on UKR's requests and on DEU's offers to UKR, by hand from the
@@ -759,6 +833,15 @@ MAY: dict[str, frozenset[str]] = {
     "plan delivery": frozenset({"sec", "sec-staff", "deu"}),
     "re-plan delivery": frozenset({"sec", "sec-staff", "deu"}),
     "remove tranche": frozenset({"sec", "sec-staff", "deu"}),
+    # A member declares its own availability, or the secretariat records it; only the
+    # secretariat runs the clearing house and sends proposals; only the member a proposal was
+    # sent to confirms or declines it.
+    "declare availability": frozenset({"sec", "sec-staff", "deu"}),
+    "run matching": frozenset({"sec", "sec-staff"}),
+    "send a run's proposals": frozenset({"sec", "sec-staff"}),
+    "send a proposal": frozenset({"sec", "sec-staff"}),
+    "confirm a proposal": frozenset({"deu"}),
+    "decline a proposal": frozenset({"deu"}),
 }
 
 

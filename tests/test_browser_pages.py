@@ -76,6 +76,7 @@ SIGNED_IN: tuple[Step, ...] = (
     ("/capability-packages/{package_id}", r"^/capability-packages/\d+$", None),
     ("/planned-deliveries", r"^/planned-deliveries\?offer=\d+$", None),
     ("/capability-packages/new", "/capability-packages/new", None),
+    ("/matching", "/matching", None),
     ("/notifications", "/notifications", None),
     ("/audit", "/audit", "sec"),
     ("/imports", "/imports", "sec"),

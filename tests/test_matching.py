@@ -201,6 +201,9 @@ def test_a_run_proposes_with_explanations_and_names_the_uncovered(
     ]
     with seeded.reading() as s:  # not yet sent: the members see nothing of it
         assert queries.proposals(s, actor(seeded, "deu")) == []
+        first = queries.proposals(s, sec, run_id=run_id)[0]["id"]
+    with pytest.raises(NotFound):
+        seeded.matching.confirm(actor(seeded, "deu"), first)
 
 
 def _sent(ctx: Context, run_id: int) -> dict[str, int]:
@@ -218,8 +221,9 @@ def test_a_confirmed_proposal_becomes_the_members_offer(
     deu, pol = actor(seeded, "deu"), actor(seeded, "pol")
     with seeded.reading() as s:
         assert [p["id"] for p in queries.proposals(s, deu)] == [sent["DEU"]]
-    with pytest.raises(NotFound):  # Poland's proposal is not Germany's to see
+    with pytest.raises(Forbidden) as not_its:  # Poland's proposal is not Germany's to answer
         seeded.matching.confirm(deu, sent["POL"])
+    assert not_its.value.detail.endswith("only the delegation the record belongs to may")
     offer_id = seeded.matching.confirm(deu, sent["DEU"])
     seeded.matching.decline(pol, sent["POL"], "needed at home")
     with seeded.reading() as s:

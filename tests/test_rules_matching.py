@@ -453,3 +453,24 @@ def test_no_proposal_breaks_addressee_compatibility_quantity_or_date(
         taken[a] = taken.get(a, 0) + units
     assert all(given_to[r] <= int(scene.requests[r]["need"]) for r in given_to)
     assert all(taken[a] <= int(scene.lines[a]["quantity"]) for a in taken)
+
+
+def test_the_objective_of_an_allocation() -> None:
+    # test_then_the_fewest_donors' scene: 10 units at 400 000 points each (high 4 × 10**6 /
+    # 10), 3 days' wait each; one pair used (member 2) or two (members 0 and 1).
+    scene = Scene(
+        ITEMS,
+        [{"item": 0, "need": 10}],
+        [
+            {"member": 0, "item": 0, "quantity": 6, "day": 3},
+            {"member": 1, "item": 1, "quantity": 4, "day": 3},
+            {"member": 2, "item": 0, "quantity": 10, "day": 3},
+        ],
+    )
+    p = scene.problem()
+    prog = solver.programme(p, solver.candidates(p, FORBID))
+    eps2, eps3 = prog.eps
+    one = solver.objective(prog, np.array([0, 0, 10]))
+    two = solver.objective(prog, np.array([6, 4, 0]))
+    assert one == pytest.approx(4_000_000 - eps2 * 30 - eps3, abs=1e-6)
+    assert two < one and one - two == pytest.approx(eps3, rel=1e-3)

@@ -45,6 +45,8 @@ from shieldwall.kit.middleware import BodyLimit, LocaleMiddleware, NoStore
 from shieldwall.kit.params import plain_query
 from shieldwall.kit.settings import Settings, get_settings
 from shieldwall.kit.uow import Platform
+from shieldwall.matching import api as matching_api
+from shieldwall.matching import pages as matching_pages
 from shieldwall.notifications import api as notifications_api
 from shieldwall.notifications import pages as notifications_pages
 from shieldwall.obligations import api as obligations_api
@@ -92,6 +94,7 @@ ROUTERS = (
     council_api.router,
     guarantees_api.router,
     envelope_api.router,
+    matching_api.router,
     audit_api.router,
     notifications_api.router,
     obligations_api.router,
@@ -105,6 +108,7 @@ ROUTERS = (
     guarantees_pages.router,
     burden.router,
     envelope_pages.router,
+    matching_pages.router,
     dashboard.router,
     notifications_pages.router,
     obligations_pages.router,

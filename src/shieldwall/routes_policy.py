@@ -10,6 +10,7 @@ from shieldwall.assistance.policy import ROUTES as ASSISTANCE
 from shieldwall.council.policy import ROUTES as COUNCIL
 from shieldwall.envelope.policy import ROUTES as ENVELOPE
 from shieldwall.guarantees.policy import ROUTES as GUARANTEES
+from shieldwall.matching.policy import ROUTES as MATCHING
 from shieldwall.notifications.policy import ROUTES as NOTIFICATIONS
 from shieldwall.obligations.policy import ROUTES as OBLIGATIONS
 
@@ -66,6 +67,7 @@ ROUTES: dict[tuple[str, str], RouteRule] = {
     **GUARANTEES,
     **OBLIGATIONS,
     **ENVELOPE,
+    **MATCHING,
     **ACCESS,
     **AUDIT,
     **NOTIFICATIONS,

@@ -59,17 +59,20 @@ ROUTES: dict[tuple[str, str], RouteRule] = {
     ("GET", "/api/v1/availability"): _R(_SIGNED_IN, "availability"),
     ("POST", "/api/v1/availability"): _R(_SIGNED_IN, None, Action.DECLARE_AVAILABILITY),
     ("GET", "/api/v1/matching/runs"): _R(Audience.SECRETARIAT),
-    ("POST", "/api/v1/matching/runs"): _R(Audience.SECRETARIAT, None, Action.RUN_MATCHING),
-    ("GET", "/api/v1/matching/runs/{run_id}"): _R(Audience.SECRETARIAT),
+    ("POST", "/api/v1/matching/runs"): _R(_SIGNED_IN, None, Action.RUN_MATCHING),
+    # A run is the secretariat's (403 for others, in the route); 404 if there is none.
+    ("GET", "/api/v1/matching/runs/{run_id}"): _R(_SIGNED_IN, "run"),
+    ("POST", "/api/v1/matching/runs/{run_id}/send"): _R(_SIGNED_IN, "run", Action.SEND_PROPOSAL),
     ("GET", "/api/v1/matching/proposals"): _R(_SIGNED_IN, "proposal"),
     ("POST", "/api/v1/matching/proposals/{proposal_id}/send"): _R(
-        Audience.SECRETARIAT, "proposal", Action.SEND_PROPOSAL
+        _SIGNED_IN, "proposal", Action.SEND_PROPOSAL
     ),
+    # Answering is asked first (403 naming who may), then whether it was sent (404 if not).
     ("POST", "/api/v1/matching/proposals/{proposal_id}/confirm"): _R(
-        _SIGNED_IN, "proposal", Action.ANSWER_PROPOSAL
+        _SIGNED_IN, None, Action.ANSWER_PROPOSAL
     ),
     ("POST", "/api/v1/matching/proposals/{proposal_id}/decline"): _R(
-        _SIGNED_IN, "proposal", Action.ANSWER_PROPOSAL
+        _SIGNED_IN, None, Action.ANSWER_PROPOSAL
     ),
     # The page: the secretariat starts runs and sends proposals; a member declares its lines
     # and answers what was sent to it. Each action is checked by the service.

@@ -49,6 +49,8 @@ AVAILABILITY_DEFAULT = Releasability.OWN
 NOTHING_TO_MATCH = "nothing-to-match"
 NO_CANDIDATES = "no-candidates"
 SOLVER_FAILED = "solver-failed"
+TIME_LIMIT_GREEDY = "time-limit-greedy"
+GAP = 1e-3  # the optimality gap a run asks of the solver (0.1 %)
 MATCHED = "matched"
 
 
@@ -259,6 +261,7 @@ class MatchingService:
     def send_run(self, actor: Actor, run_id: int) -> int:
         """Send every proposal of a run still only proposed; how many were sent."""
         require(actor, Action.SEND_PROPOSAL)
+        self._run(run_id)
         pending = self.s.scalars(
             select(MatchProposal.id)
             .where(
@@ -270,11 +273,27 @@ class MatchingService:
             self.send(actor, pid)
         return len(pending)
 
+    def _answerable(self, actor: Actor, proposal_id: int) -> MatchProposal:
+        """The proposal, locked, once the actor is known to be its member (403 naming who may
+        answer otherwise); 404 if it was not sent (its member does not see it yet)."""
+        found = self.s.scalar(
+            select(MatchProposal).where(MatchProposal.id == proposal_id).with_for_update()
+        )
+        if found is not None:
+            require(
+                actor,
+                Action.ANSWER_PROPOSAL,
+                owner_id=found.member_id,
+                record=f"proposal {found.id}",
+            )
+        if found is None or found.state == ProposalState.PROPOSED:
+            raise NotFound(_("proposal {id} does not exist").format(id=proposal_id))
+        return found
+
     def confirm(self, actor: Actor, proposal_id: int) -> int:
         """The member confirms: the proposal becomes its offer against the request (the
         assistance use case, in this unit of work) and the availability line is reduced."""
-        p = self._proposal(actor, proposal_id)
-        require(actor, Action.ANSWER_PROPOSAL, owner_id=p.member_id, record=f"proposal {p.id}")
+        p = self._answerable(actor, proposal_id)
         model.proposal_step(p.id, p.state, ProposalAction.CONFIRM)
         line = self.s.scalar(
             select(Availability).where(Availability.id == p.availability_id).with_for_update()
@@ -309,8 +328,7 @@ class MatchingService:
 
     def decline(self, actor: Actor, proposal_id: int, reason: str) -> None:
         """The member declines, with its reason."""
-        p = self._proposal(actor, proposal_id)
-        require(actor, Action.ANSWER_PROPOSAL, owner_id=p.member_id, record=f"proposal {p.id}")
+        p = self._answerable(actor, proposal_id)
         self._step(actor, p, ProposalAction.DECLINE, require_reason(reason))
 
 
@@ -373,6 +391,7 @@ def compute(
     """Build, solve and explain (no I/O): the result ``finish_run`` writes."""
     seconds: dict[str, float] = {}
     started = time.perf_counter()
+    greedy_won = False
     if p.requests == 0 or p.lines == 0:
         return RunResult(
             NOTHING_TO_MATCH, p.requests, p.lines, proposals=[], uncovered=[], seconds=seconds
@@ -388,14 +407,19 @@ def compute(
     else:
         sol = solver.solve(prog, time_limit)
         units = sol.units
+        if sol.gap is None or sol.gap > GAP:
+            # Stopped by the time limit short of the optimum: if greedy allocates better (by
+            # the same objective), its allocation is proposed, and the run says so.
+            fallback = solver.greedy(p, c)
+            if solver.objective(prog, fallback) > solver.objective(prog, units):
+                units, greedy_won = fallback, True
     seconds["solving"] = time.perf_counter() - started - seconds["building"]
     stage(RunStage.EXPLAINING)
     mark = time.perf_counter()
     proposals, uncovered = _rows(p, ids, c, units)
     seconds["explaining"] = time.perf_counter() - mark
-    failed = sol is not None and sol.objective is None
     return RunResult(
-        SOLVER_FAILED if failed else (MATCHED if c.edges else NO_CANDIDATES),
+        TIME_LIMIT_GREEDY if greedy_won else (MATCHED if c.edges else NO_CANDIDATES),
         p.requests,
         p.lines,
         c.edges,
@@ -403,7 +427,7 @@ def compute(
         sol.objective if sol else None,
         sol.bound if sol else None,
         sol.gap if sol else None,
-        sol.coverage_points if sol else 0,
+        int((units * prog.points).sum()) if prog is not None else 0,
         proposals,
         uncovered,
         seconds,

@@ -33,6 +33,7 @@ from shieldwall.matching.model import Cause, Compatibility, LateRule, Limit
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
+GAP = 1e-3  # the optimality gap asked of HiGHS (0.1 %)
 NO_DATE = 10**7  # a need-by day beyond any date: a request without one is never late
 _KIND_OF = (Compatibility.SAME_ITEM, Compatibility.SHARED_TAG, Compatibility.IN_AREA)
 
@@ -205,6 +206,7 @@ class Programme:
     edges: int
     points: Ints
     eps: tuple[float, float]
+    pair_of: Ints  # the (request, donor) pair of each edge
 
 
 def _capacity(p: Problem, c: Candidates) -> Ints:
@@ -226,22 +228,38 @@ def programme(p: Problem, c: Candidates) -> Programme:
     pts = points(p, c)
     # milp minimises: the negated coverage points, plus the tie-breaks.
     cost = np.concatenate([-pts + eps2 * wait, np.full(n_pairs, eps3)])
-    edge = np.arange(e, dtype=np.int64)
-    rows = np.concatenate(
-        [c.request, p.requests + c.line, p.requests + p.lines + edge, p.requests + p.lines + edge]
+    # Rows: each request's need, each line's quantity, and each pair's link
+    # Σ_{e in p} x[e] ≤ u[p]·y[p], u[p] the most the pair could carry: one row per pair, not
+    # per edge (a valid big-M; the donors' count weighs ε3, so a looser relaxation of y
+    # costs no coverage and keeps the programme small).
+    pair_cap = np.minimum(
+        np.bincount(pair_of, weights=cap, minlength=n_pairs),
+        p.request_need[pairs // p.members],
     )
-    cols = np.concatenate([edge, edge, edge, e + pair_of])
-    vals = np.concatenate([np.ones(3 * e), -cap.astype(np.float64)])
-    n_rows = p.requests + p.lines + e
+    edge = np.arange(e, dtype=np.int64)
+    n_fixed = p.requests + p.lines
+    rows = np.concatenate(
+        [c.request, p.requests + c.line, n_fixed + pair_of, n_fixed + np.arange(n_pairs)]
+    )
+    cols = np.concatenate([edge, edge, edge, e + np.arange(n_pairs)])
+    vals = np.concatenate([np.ones(3 * e), -pair_cap.astype(np.float64)])
+    n_rows = n_fixed + n_pairs
     matrix = sparse.csr_array((vals, (rows, cols)), shape=(n_rows, e + n_pairs))
-    upper = np.concatenate([p.request_need, p.line_quantity, np.zeros(e)]).astype(np.float64)
+    upper = np.concatenate([p.request_need, p.line_quantity, np.zeros(n_pairs)]).astype(np.float64)
     lower = np.full(n_rows, -np.inf)
     integrality = np.concatenate([np.zeros(e, np.int8), np.ones(n_pairs, np.int8)])
     bounds = Bounds(
         np.zeros(e + n_pairs), np.concatenate([cap, np.ones(n_pairs)]).astype(np.float64)
     )
     return Programme(
-        cost, integrality, bounds, LinearConstraint(matrix, lower, upper), e, pts, (eps2, eps3)
+        cost,
+        integrality,
+        bounds,
+        LinearConstraint(matrix, lower, upper),
+        e,
+        pts,
+        (eps2, eps3),
+        pair_of.astype(np.int64),
     )
 
 
@@ -256,7 +274,7 @@ def solve(prog: Programme, time_limit: float, *, relax: bool = False) -> Solutio
         integrality=np.zeros_like(prog.integrality) if relax else prog.integrality,
         bounds=prog.bounds,
         constraints=prog.constraints,
-        options={"time_limit": max(time_limit, 1.0), "mip_rel_gap": 1e-3, "presolve": True},
+        options={"time_limit": max(time_limit, 1.0), "mip_rel_gap": GAP, "presolve": True},
     )
     seconds = time.perf_counter() - started
     if res.x is None:
@@ -276,6 +294,14 @@ def solve(prog: Programme, time_limit: float, *, relax: bool = False) -> Solutio
         int((units * prog.points).sum()),
         seconds,
     )
+
+
+def objective(prog: Programme, units: Ints) -> float:
+    """The objective (maximised) of an allocation: coverage points, less the tie-breaks of
+    its delivery days and of the (request, donor) pairs it uses."""
+    e = prog.edges
+    pairs = np.unique(prog.pair_of[units > 0]).size
+    return float(-(prog.cost[:e] * units).sum() - prog.eps[1] * pairs)
 
 
 def greedy(p: Problem, c: Candidates) -> Ints:
