@@ -27,7 +27,6 @@ from shieldwall.matching.schemas import (
     SentOut,
 )
 from shieldwall.matching.service import MatchingService, run_matching
-from shieldwall.matching.tables import MatchingRun
 from shieldwall.matching.words import cause_words, explanation_words, outcome_words
 
 router = APIRouter(prefix="/api/v1")
@@ -41,11 +40,11 @@ def _secretariat(who: Actor) -> None:
         raise Forbidden(_("matching runs are for the secretariat"))
 
 
-def _run_out(run: MatchingRun) -> dict[str, Any]:
+def _run_out(run: dict[str, Any]) -> dict[str, Any]:
     return {
-        **{c.name: getattr(run, c.name) for c in MatchingRun.__table__.columns},
-        "progress": model.run_progress(run.stage),
-        "message": outcome_words(run.outcome),
+        **run,
+        "progress": model.run_progress(run["stage"]),
+        "message": outcome_words(run["outcome"]),
     }
 
 

@@ -85,21 +85,21 @@ def _page_data(ctx: Ctx, who: Actor) -> dict[str, Any]:
     with ctx.reading() as s:
         runs = queries.runs(s, 5) if who.sees_everything else []
         latest = runs[0] if runs else None
-        proposals = queries.proposals(s, who, run_id=latest.id if latest else None)
-        uncovered = queries.uncovered(s, latest.id) if latest else []
+        proposals = queries.proposals(s, who, run_id=latest["id"] if latest else None)
+        uncovered = queries.uncovered(s, latest["id"]) if latest else []
         lines = queries.availability(s, who)
         catalogue = assistance.catalogue(s) if policy.may_declare(who) else []
     for p in proposals:
         p["why"] = explanation_words(p["explanation"])
     for u in uncovered:
         u["why"] = cause_words(u["cause"])
-    running = latest is not None and latest.stage not in (RunStage.DONE, RunStage.FAILED)
+    running = latest is not None and latest["stage"] not in (RunStage.DONE, RunStage.FAILED)
     return {
         "runs": runs,
         "latest": latest,
         "running": running,
-        "progress": model.run_progress(latest.stage) if latest else 0,
-        "outcome": outcome_words(latest.outcome) if latest and not running else "",
+        "progress": model.run_progress(latest["stage"]) if latest else 0,
+        "outcome": outcome_words(latest["outcome"]) if latest and not running else "",
         "proposals": proposals,
         "uncovered": uncovered,
         "lines": lines,

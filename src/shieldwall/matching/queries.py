@@ -181,13 +181,19 @@ def availability(s: Session, reader: Actor) -> list[dict[str, Any]]:
     ]
 
 
-def runs(s: Session, limit: int = 20) -> list[MatchingRun]:
+def runs(s: Session, limit: int = 20) -> list[dict[str, Any]]:
     """The latest runs, newest first (the secretariat's: the route says who may call)."""
-    return list(s.scalars(select(MatchingRun).order_by(MatchingRun.id.desc()).limit(limit)))
+    found = s.scalars(select(MatchingRun).order_by(MatchingRun.id.desc()).limit(limit))
+    return [_run_row(r) for r in found]
 
 
-def run(s: Session, run_id: int) -> MatchingRun | None:
-    return s.get(MatchingRun, run_id)
+def _run_row(run: MatchingRun) -> dict[str, Any]:
+    return {c.name: getattr(run, c.name) for c in MatchingRun.__table__.columns}
+
+
+def run(s: Session, run_id: int) -> dict[str, Any] | None:
+    found = s.get(MatchingRun, run_id)
+    return None if found is None else _run_row(found)
 
 
 def proposals(

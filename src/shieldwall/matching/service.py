@@ -450,7 +450,7 @@ def run_matching(
         run = queries.run(s, run_id)
         if run is None:
             raise NotFound(_("matching run {id} does not exist").format(id=run_id))
-        rule, limit = model.LateRule(run.late_rule), run.time_limit_seconds
+        rule, limit = model.LateRule(run["late_rule"]), run["time_limit_seconds"]
         p, ids = queries.problem(s, platform.clock.now().date())
     try:
         result = compute(p, ids, rule, limit, stage)
