@@ -273,3 +273,30 @@ def test_a_failed_confirmation_leaves_neither_offer_nor_change(
     with pytest.raises(IllegalTransition):
         seeded.matching.confirm(deu, sent["DEU"])
     unchanged()
+
+
+def test_the_same_input_gives_the_same_proposals(seeded: Context, scene: dict[str, int]) -> None:
+    sec = actor(seeded, "sec")
+
+    def proposed(run_id: int) -> list[tuple[Any, ...]]:
+        with seeded.reading() as s:
+            return [
+                (p["request_id"], p["availability_id"], p["quantity"], p["explanation"])
+                for p in queries.proposals(s, sec, run_id=run_id)
+            ]
+
+    first, second = run(seeded), run(seeded)
+    assert proposed(first) == proposed(second) != []
+
+
+def test_nothing_compatible_is_said_with_each_needs_cause(seeded: Context) -> None:
+    # Only the Patriot asked of the United States, and only Norway's Patriot: no pair at all.
+    need = file(seeded, "patriot", 1, "high", ["USA"])
+    declare(seeded, "NOR", "patriot", 1)
+    run_id = run(seeded)
+    with seeded.reading() as s:
+        done = s.get(MatchingRun, run_id)
+        assert done is not None and (done.outcome, done.candidates) == ("no-candidates", 0)
+        assert [(u["request_id"], u["cause"]) for u in queries.uncovered(s, run_id)] == [
+            (need, "no-addressee-has-it")
+        ]

@@ -51,6 +51,8 @@ def test_a_line_arrives_when_available_not_before_the_members_date_and_never_in_
     assert model.delivery_day(D(2024, 5, 1), D(2024, 6, 1), today) == D(2024, 6, 1)
     assert model.delivery_day(D(2024, 3, 1), None, today) == today
     assert model.delivery_day(D(2024, 3, 1), D(2024, 3, 5), today) == today
+    # A not-before date earlier than the available-from date (refused on input) changes nothing.
+    assert model.delivery_day(D(2024, 5, 1), D(2024, 4, 20), today) == D(2024, 5, 1)
 
 
 def test_days_late_and_what_the_setting_admits() -> None:
@@ -65,6 +67,7 @@ def test_days_late_and_what_the_setting_admits() -> None:
     with pytest.raises(InvalidInput) as bad:
         model.late_rule("maybe")
     assert bad.value.extra["errors"][0]["field"] == "SHIELDWALL_MATCHING_LATE"
+    assert bad.value.detail == "SHIELDWALL_MATCHING_LATE: must be forbid or discount, not 'maybe'"
 
 
 def test_conditions_and_addressees_admit() -> None:
@@ -92,6 +95,9 @@ def test_tie_break_weights_keep_the_order_of_the_aims() -> None:
     assert eps2 * 10 * 7 < 1  # all the waiting there is costs less than one coverage point
     assert eps3 * 3 < eps2  # all the donors there are cost less than one unit-day
     assert model.tie_break_weights(0, 0, 0) == (1.0, 1.0)
+    # Nothing to wait for, or no units: no delivery term to outweigh; ε3 = 1 / (pairs + 1).
+    assert model.tie_break_weights(0, 7, 3) == (1.0, 0.25)
+    assert model.tie_break_weights(10, 0, 3) == (1.0, 0.25)
 
 
 def test_what_limited_a_proposal() -> None:
@@ -99,6 +105,7 @@ def test_what_limited_a_proposal() -> None:
     assert model.limits(5, 2, 0, None, 0) == [Limit.NEED]
     assert model.limits(3, 2, 4, 3, 0) == [Limit.CONDITION]
     assert model.limits(2, 2, 4, 3, 0) == []
+    assert model.limits(2, 2, 4, None, 1) == [Limit.DATE]
     assert model.limits(3, 0, 0, 3, 4) == [Limit.QUANTITY, Limit.CONDITION, Limit.DATE]
 
 
@@ -124,6 +131,7 @@ def test_a_proposal_is_sent_then_confirmed_or_declined() -> None:
         with pytest.raises(IllegalTransition) as bad:
             model.proposal_step(4, state, action)
         assert bad.value.extra == {"current_state": state, "action": action.value}
+        assert bad.value.detail == f"cannot {action.value} proposal 4: it is {state}"
 
 
 def test_a_runs_progress_by_stage() -> None:
@@ -146,7 +154,7 @@ def test_input_checks_name_their_field() -> None:
     assert model.check_per_request("per_request", 1) == 1
     with pytest.raises(InvalidInput) as zero:
         model.check_per_request("per_request", 0)
-    assert zero.value.extra["errors"][0]["field"] == "per_request"
+    assert zero.value.detail == "per_request: give at least 1, or leave it empty"
     model.check_not_before("not_before", None, D(2024, 5, 1))
     model.check_not_before("not_before", D(2024, 5, 1), D(2024, 5, 1))
     with pytest.raises(InvalidInput) as early:
