@@ -48,7 +48,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from shieldwall.access.model import Actor, widened
-from shieldwall.assistance import model
+from shieldwall.assistance import balances, model
 from shieldwall.assistance.model import (
     Amount,
     Balances,
@@ -458,6 +458,7 @@ class TableImport:
         for table, rows in batch.rows.items():
             if rows:
                 self.driver.insert(TABLES[table], rows)
+        balances.record(self.s, batch.rows.get("entry", []))
 
     def created(self, kind: RecordType, n: int) -> None:
         self.outcome.applied += n
@@ -1267,28 +1268,9 @@ def _delivery_values(
 
 
 def _balances(s: Session, ids: list[int]) -> tuple[dict[int, Balances], dict[int, int]]:
-    """The offers' balances, summed from their entries, and their deliveries awaiting
-    confirmation: two grouped queries for a batch (``service.offer_balances`` for many)."""
-    # Core columns and plain tuples: the ORM's rows cost more than the query. One offer's
-    # sums stay far within 64 bits (each balance is within one record's maximum).
-    e = LedgerEntry.__table__.c
-    rows = s.execute(
-        select(e.offer_id, e.measure, func.sum(e.quantity), func.sum(e.value_cents))
-        .where(among(s, e.offer_id, ids))
-        .group_by(e.offer_id, e.measure)
-    ).all()
-    # Keyed by the measure's text (a Measure is its text, and finds it): no enum call per row.
-    amounts: dict[int, dict[str, Amount]] = {}
-    for offer_id, measure, quantity, cents in rows:
-        amounts.setdefault(offer_id, {})[measure] = Amount(int(quantity), int(cents))
-    balances = {
-        offer_id: Balances(
-            offered=m.get(Measure.OFFERED, NOTHING),
-            committed=m.get(Measure.COMMITTED, NOTHING),
-            delivered=m.get(Measure.DELIVERED, NOTHING),
-        )
-        for offer_id, m in amounts.items()
-    }
+    """The offers' balances, as maintained with their entries, and their deliveries awaiting
+    confirmation: two queries for a batch (``service.offer_balances`` for many)."""
+    found = balances.offer_balances(s, ids)
     pending = dict(
         s.execute(
             select(Delivery.offer_id, func.sum(Delivery.quantity))
@@ -1296,7 +1278,7 @@ def _balances(s: Session, ids: list[int]) -> tuple[dict[int, Balances], dict[int
             .group_by(Delivery.offer_id)
         ).all()
     )
-    return balances, {k: int(v) for k, v in pending.items()}
+    return found, {k: int(v) for k, v in pending.items()}
 
 
 WRITERS: dict[RecordType, type[Writer]] = {
