@@ -115,15 +115,22 @@ class Sums:
         offer[2 * m + 1] += cents
 
 
+_UPSERTS: dict[tuple[str, str], Any] = {}
+
+
 def _upsert(session: Session, table: Table, keys: Sequence[str]) -> Any:
-    """INSERT … ON CONFLICT DO UPDATE adding each sum to the row already there."""
+    """INSERT … ON CONFLICT DO UPDATE adding each sum to the row already there; built once
+    per database kind and table (building it cost more than running it)."""
     dialect = session.get_bind().dialect.name
-    ins = (postgresql if dialect == "postgresql" else sqlite).insert(table)
-    sums = [c.name for c in table.c if c.name not in keys]
-    return ins.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={name: table.c[name] + ins.excluded[name] for name in sums},
-    )
+    found = _UPSERTS.get((dialect, table.name))
+    if found is None:
+        ins = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+        sums = [c.name for c in table.c if c.name not in keys]
+        found = _UPSERTS[(dialect, table.name)] = ins.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={name: table.c[name] + ins.excluded[name] for name in sums},
+        )
+    return found
 
 
 def _write(session: Session, sums: Sums) -> None:
