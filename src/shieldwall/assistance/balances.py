@@ -34,7 +34,6 @@ from sqlalchemy import (
     literal_column,
     select,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from shieldwall.assistance.model import Amount, Balances
@@ -115,39 +114,40 @@ class Sums:
         offer[2 * m + 1] += cents
 
 
-_UPSERTS: dict[tuple[str, str], Any] = {}
+def _upsert_sql(table: Table, keys: Sequence[str], mark: str) -> str:
+    """INSERT … ON CONFLICT DO UPDATE adding each sum to the row already there (the same
+    statement on SQLite and PostgreSQL), for the driver itself: SQLAlchemy's processing of
+    each row's parameters took longer than the upsert (as ``table_imports.Driver`` found)."""
+    names = [c.name for c in table.c]
+    added = ", ".join(f"{n} = {table.name}.{n} + excluded.{n}" for n in names if n not in keys)
+    return (
+        f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))})"
+        f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {added}"
+    )
 
 
-def _upsert(session: Session, table: Table, keys: Sequence[str]) -> Any:
-    """INSERT … ON CONFLICT DO UPDATE adding each sum to the row already there; built once
-    per database kind and table (building it cost more than running it)."""
-    dialect = session.get_bind().dialect.name
-    found = _UPSERTS.get((dialect, table.name))
-    if found is None:
-        ins = (postgresql if dialect == "postgresql" else sqlite).insert(table)
-        sums = [c.name for c in table.c if c.name not in keys]
-        found = _UPSERTS[(dialect, table.name)] = ins.on_conflict_do_update(
-            index_elements=list(keys),
-            set_={name: table.c[name] + ins.excluded[name] for name in sums},
-        )
-    return found
+_UPSERTS = {
+    mark: (
+        _upsert_sql(ledger_rollup, KEY_COLUMNS, mark),
+        _upsert_sql(offer_balance, ("offer_id",), mark),
+    )
+    for mark in ("?", "%s")
+}
 
 
 def _write(session: Session, sums: Sums) -> None:
     """One upsert per distinct key, in key order (concurrent writers lock rows in one order,
     so they never wait for each other in a circle)."""
+    connection = session.connection()
+    rollups, offers = _UPSERTS["?" if connection.dialect.name == "sqlite" else "%s"]
     if sums.rollups:
-        rows = [
-            dict(zip(KEY_COLUMNS + ROLLUP_SUMS, (*key, *values), strict=True))
-            for key, values in sorted(sums.rollups.items())
-        ]
-        session.execute(_upsert(session, ledger_rollup, KEY_COLUMNS), rows)
+        connection.exec_driver_sql(
+            rollups, [(*key, *values) for key, values in sorted(sums.rollups.items())]
+        )
     if sums.offers:
-        rows = [
-            dict(zip(("offer_id", *OFFER_SUMS), (offer_id, *values), strict=True))
-            for offer_id, values in sorted(sums.offers.items())
-        ]
-        session.execute(_upsert(session, offer_balance, ("offer_id",)), rows)
+        connection.exec_driver_sql(
+            offers, [(offer_id, *values) for offer_id, values in sorted(sums.offers.items())]
+        )
 
 
 def _releasabilities(session: Session, offer_ids: Iterable[int]) -> dict[int, str]:
@@ -220,18 +220,19 @@ def move_offer(session: Session, offer_id: int, old: str, new: str) -> None:
         )
 
 
+def balances_of(row: Any) -> Balances:
+    """An ``offer_balance`` row (offer id, then quantity and cents of each measure)."""
+    return Balances(*[Amount(int(row[i]), int(row[i + 1])) for i in (1, 3, 5)])
+
+
 def offer_balances(session: Session, offer_ids: Sequence[int]) -> dict[int, Balances]:
     """The maintained balances of the offers (an offer with no entry has none)."""
     out: dict[int, Balances] = {}
-    if not offer_ids:
-        return out
     ids = list(offer_ids)
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         rows = session.execute(select(offer_balance).where(offer_balance.c.offer_id.in_(chunk)))
-        for r in rows:
-            # offer_id, then quantity and cents of each measure, in MEASURE_NAMES' order
-            out[int(r[0])] = Balances(*[Amount(int(r[i]), int(r[i + 1])) for i in (1, 3, 5)])
+        out.update((int(r[0]), balances_of(r)) for r in rows)
     return out
 
 

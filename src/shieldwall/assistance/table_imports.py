@@ -71,6 +71,7 @@ from shieldwall.assistance.tables import (
     LedgerEntry,
     Offer,
     RequestAddressee,
+    offer_balance,
 )
 from shieldwall.delegations.model import DelegationKind, is_seated
 from shieldwall.delegations.tables import Delegation
@@ -378,6 +379,7 @@ class TableImport:
         self.driver = Driver(self.s)
         self.recorded_at = self.driver.instant(self.now)
         self.file_id = 0
+        self.levels: dict[int, str] = {}  # offer id → releasability, of the entries written
 
     def run(self, sheets: Callable[[], list[Sheet]]) -> ImportOutcome:
         """Check and write every table of the file; keep what was written only if the file
@@ -458,7 +460,7 @@ class TableImport:
         for table, rows in batch.rows.items():
             if rows:
                 self.driver.insert(TABLES[table], rows)
-        balances.record(self.s, batch.rows.get("entry", []))
+        balances.record(self.s, batch.rows.get("entry", []), self.levels)
 
     def created(self, kind: RecordType, n: int) -> None:
         self.outcome.applied += n
@@ -469,6 +471,7 @@ class TableImport:
     ) -> dict[str, Any]:
         """A ledger entry's row, carrying the offer's keys and the file and line it came
         from (as ``AssistanceService._post`` writes one)."""
+        self.levels[offer["id"]] = offer["releasability"]
         return {
             "entry_type": movement.entry_type.value,
             "measure": movement.measure.value,
@@ -773,7 +776,17 @@ def _choice(column: str, choices: Any, value: str) -> str:
 
 # ---- offers --------------------------------------------------------------------------------
 
-OFFER_DIMENSIONS = ("id", "request_id", "member_id", "partner_id", "kind", "area_id", "item_id")
+# What an entry copies from its offer, and the offer's level its roll-up is keyed by.
+OFFER_DIMENSIONS = (
+    "id",
+    "request_id",
+    "member_id",
+    "partner_id",
+    "kind",
+    "area_id",
+    "item_id",
+    "releasability",
+)
 
 
 @dataclass(frozen=True)
@@ -1270,7 +1283,11 @@ def _delivery_values(
 def _balances(s: Session, ids: list[int]) -> tuple[dict[int, Balances], dict[int, int]]:
     """The offers' balances, as maintained with their entries, and their deliveries awaiting
     confirmation: two queries for a batch (``service.offer_balances`` for many)."""
-    found = balances.offer_balances(s, ids)
+    b = offer_balance.c
+    found = {
+        int(r[0]): balances.balances_of(r)
+        for r in s.execute(select(offer_balance).where(among(s, b.offer_id, ids)))
+    }
     pending = dict(
         s.execute(
             select(Delivery.offer_id, func.sum(Delivery.quantity))
