@@ -38,7 +38,7 @@ from shieldwall.assistance.visibility import (
 )
 from shieldwall.audit.tables import AuditRecord
 from shieldwall.delegations.tables import Delegation
-from shieldwall.kit.amounts import cents_sums, euros_text, quantity_sums, total
+from shieldwall.kit.amounts import SPLIT_BITS, cents_sums, euros_text, quantity_sums, total
 from shieldwall.kit.errors import InvalidInput, NotFound
 from shieldwall.kit.i18n import N_
 from shieldwall.kit.i18n import gettext as _
@@ -289,19 +289,35 @@ def ledger_summary(
     """Offered, committed and delivered (EUR and quantity) grouped by any of GROUP_KEYS,
     over the entries ``reader`` may see."""
     keys = parse_group_by(group_by)
-    rows = session.execute(summary_statement(reader, keys, session, where or EntryFilter())).all()
+    result = session.execute(summary_statement(reader, keys, session, where or EntryFilter()))
+    columns = list(result.keys())
     names = Names.load(session)
+    # Read by position: a summary by item and month has tens of thousands of rows.
+    measures = [
+        (m.value, columns.index(f"{m.value}_quantity"), _cents_at(columns, f"{m.value}_cents"))
+        for m in model.MEASURES
+    ]
     out = []
-    for row in rows:
-        mapping = row._mapping
-        record: dict[str, Any] = {k: names.label(k, mapping[k]) for k in keys}
-        totals = measure_totals(mapping)
-        for m in model.MEASURES:
-            record[f"{m.value}_eur"] = cents_to_eur(totals[m.value].value_cents)
-        for m in model.MEASURES:
-            record[f"{m.value}_quantity"] = totals[m.value].quantity
+    for row in result:
+        record: dict[str, Any] = {k: names.label(k, row[i]) for i, k in enumerate(keys)}
+        for m, _q, cents in measures:
+            record[f"{m}_eur"] = cents_to_eur(
+                int(row[cents[0]])
+                if len(cents) == 1
+                else (int(row[cents[0]]) << SPLIT_BITS) + int(row[cents[1]])
+            )
+        for m, q, _cents in measures:
+            record[f"{m}_quantity"] = int(row[q])
         out.append(record)
     return out
+
+
+def _cents_at(columns: list[str], label: str) -> tuple[int, ...]:
+    """Where a row of ``measure_sums`` or ``rollup_sums`` holds the cents under ``label``:
+    one column, or its high and low halves (``kit.amounts.total``)."""
+    if label in columns:
+        return (columns.index(label),)
+    return columns.index(f"{label}_hi"), columns.index(f"{label}_lo")
 
 
 def totals(session: Session, reader: Actor) -> dict[str, Any]:
