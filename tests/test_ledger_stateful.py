@@ -496,7 +496,10 @@ def _offer_balances_from_entries(s: Session) -> dict[Any, dict[str, tuple[int, i
 def _stored_offer_balances(s: Session) -> dict[Any, dict[str, tuple[int, int]]]:
     out = {}
     for r in s.execute(text("SELECT * FROM offer_balance")).mappings():
-        out[r["offer_id"]] = {m: (r[f"{m}_quantity"], r[f"{m}_cents"]) for m in MEASURE_NAMES}
+        out[r["offer_id"]] = {
+            m: (r[f"{m}_quantity"], (r[f"{m}_cents_hi"] << 32) + r[f"{m}_cents_lo"])
+            for m in MEASURE_NAMES
+        }
     return _nonzero(out)
 
 

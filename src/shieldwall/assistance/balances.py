@@ -64,7 +64,7 @@ KEY_COLUMNS = (
     "releasability",
 )
 ROLLUP_SUMS = tuple(f"{m}_{p}" for m in MEASURE_NAMES for p in ("quantity", "cents_hi", "cents_lo"))
-OFFER_SUMS = tuple(f"{m}_{p}" for m in MEASURE_NAMES for p in ("quantity", "cents"))
+OFFER_SUMS = ROLLUP_SUMS
 
 Key = tuple[Any, ...]
 CHUNK = 5000  # ids per IN list: within every driver's limit of parameters
@@ -109,9 +109,10 @@ class Sums:
             row[3 * m] += quantity
             row[3 * m + 1] += cents >> SPLIT_BITS
             row[3 * m + 2] += cents & LOW_MASK
-        offer = self.offers.setdefault(int(e["offer_id"]), [0] * 6)
-        offer[2 * m] += quantity
-        offer[2 * m + 1] += cents
+        offer = self.offers.setdefault(int(e["offer_id"]), [0] * 9)
+        offer[3 * m] += quantity
+        offer[3 * m + 1] += cents >> SPLIT_BITS
+        offer[3 * m + 2] += cents & LOW_MASK
 
 
 def _upsert_sql(table: Table, keys: Sequence[str], mark: str) -> str:
@@ -221,8 +222,10 @@ def move_offer(session: Session, offer_id: int, old: str, new: str) -> None:
 
 
 def balances_of(row: Any) -> Balances:
-    """An ``offer_balance`` row (offer id, then quantity and cents of each measure)."""
-    return Balances(*[Amount(int(row[i]), int(row[i + 1])) for i in (1, 3, 5)])
+    """An ``offer_balance`` row (offer id, then quantity and cents' halves of each measure)."""
+    return Balances(
+        *[Amount(int(row[i]), (int(row[i + 1]) << SPLIT_BITS) + int(row[i + 2])) for i in (1, 4, 7)]
+    )
 
 
 def offer_balances(session: Session, offer_ids: Sequence[int]) -> dict[int, Balances]:
@@ -239,17 +242,13 @@ def offer_balances(session: Session, offer_ids: Sequence[int]) -> dict[int, Bala
 # ---- recomputed from the entries ----------------------------------------------------------------
 
 
-def _measure_sums(split: bool) -> list[ColumnElement[Any]]:
+def _measure_sums() -> list[ColumnElement[Any]]:
     e = LedgerEntry
     columns: list[ColumnElement[Any]] = []
     for m in MEASURE_NAMES:
         high = e.value_cents.op(">>")(literal_column(str(SPLIT_BITS)))
         low = e.value_cents.op("&")(literal_column(str(LOW_MASK)))
-        parts = (
-            {"quantity": e.quantity, "cents_hi": high, "cents_lo": low}
-            if split
-            else {"quantity": e.quantity, "cents": e.value_cents}
-        )
+        parts = {"quantity": e.quantity, "cents_hi": high, "cents_lo": low}
         for name, expression in parts.items():
             summed = func.sum(case((e.measure == m, expression), else_=0))
             columns.append(func.coalesce(summed, 0).label(f"{m}_{name}"))
@@ -288,7 +287,7 @@ def rollup_from_entries(grain: int) -> Select[Any]:
         Offer.releasability.label("releasability"),
     ]
     return (
-        select(*keys, *_measure_sums(split=True))
+        select(*keys, *_measure_sums())
         .select_from(e)
         .join(Offer, Offer.id == e.offer_id)
         .group_by(*grouped)
@@ -297,7 +296,7 @@ def rollup_from_entries(grain: int) -> Select[Any]:
 
 def offers_from_entries() -> Select[Any]:
     e = LedgerEntry
-    return select(e.offer_id.label("offer_id"), *_measure_sums(split=False)).group_by(e.offer_id)
+    return select(e.offer_id.label("offer_id"), *_measure_sums()).group_by(e.offer_id)
 
 
 def rebuild(session: Session, step: Callable[[str], None] = lambda _name: None) -> None:

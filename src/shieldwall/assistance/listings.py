@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, literal_column, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from shieldwall.access.model import Actor
@@ -26,6 +26,7 @@ from shieldwall.assistance.tables import (
 from shieldwall.assistance.visibility import readable_offers, readable_requests
 from shieldwall.delegations.model import DelegationKind
 from shieldwall.delegations.tables import Delegation
+from shieldwall.kit.amounts import SPLIT_BITS
 from shieldwall.kit.i18n import N_, term
 from shieldwall.kit.listing import (
     Column,
@@ -82,7 +83,10 @@ def _request_committed() -> Any:
         select(
             Offer.request_id.label("request_id"),
             func.sum(b.committed_quantity).label("quantity"),
-            func.sum(b.committed_cents).label("cents"),
+            (
+                func.sum(b.committed_cents_hi) * literal_column(str(2**SPLIT_BITS))
+                + func.sum(b.committed_cents_lo)
+            ).label("cents"),
         )
         .join(Offer, Offer.id == b.offer_id)
         .where(Offer.request_id.is_not(None))

@@ -191,11 +191,11 @@ class ImportedFile(Base):
 MEASURE_NAMES = ("offered", "committed", "delivered")
 
 
-def _measure_columns(split_cents: bool) -> list[Column[Any]]:
-    """Per measure, the sum of quantities and of cents; with ``split_cents``, the cents as two
-    halves (``kit.amounts.cents_sums``) so that summing any number of roll-up rows cannot
-    overflow 64 bits on either database."""
-    parts = ("quantity", "cents_hi", "cents_lo") if split_cents else ("quantity", "cents")
+def _measure_columns() -> list[Column[Any]]:
+    """Per measure, the sum of quantities and of cents, the cents as two halves
+    (``kit.amounts.cents_sums``) so that summing any number of rows cannot overflow 64 bits on
+    either database."""
+    parts = ("quantity", "cents_hi", "cents_lo")
     return [
         Column(f"{m}_{p}", BigInteger, nullable=False, server_default="0")
         for m in MEASURE_NAMES
@@ -219,13 +219,14 @@ ledger_rollup = Table(
     Column("month", String(7), primary_key=True),
     Column("request_id", BigInteger, primary_key=True),
     Column("releasability", String(16), primary_key=True),
-    *_measure_columns(split_cents=True),
+    *_measure_columns(),
 )
 
-# Each offer's balances: one offer's stay within one record's maxima (``kit.amounts``).
+# Each offer's balances (the same halves: the rules keep an offer within one record's maxima,
+# but an offer's balances are read exactly even past them, as its entries would give them).
 offer_balance = Table(
     "offer_balance",
     Base.metadata,
     Column("offer_id", ForeignKey("offer.id"), primary_key=True, autoincrement=False),
-    *_measure_columns(split_cents=False),
+    *_measure_columns(),
 )
