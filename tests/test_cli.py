@@ -155,3 +155,62 @@ def test_demo_builds_without_serving(tmp_path: Path) -> None:
     report = run("report", "--group-by", "member", "--format", "json", "--db", str(db))
     members = {r["member"] for r in json.loads(report.stdout)}
     assert {"DEU", "USA", "SWE", "GBR"} <= members
+
+
+def test_ledger_check_finds_each_difference_and_rebuild_mends_them(ledger_db: str) -> None:
+    """Issue 13: ``ledger check`` compares the maintained balances with the entries (exit 1 on
+    any difference, each printed); ``ledger rebuild`` recomputes them from the entries."""
+    db = ledger_db.removeprefix("sqlite:///")
+    ok = run("ledger", "check", "--db", db)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "OK" in ok.stdout
+    engine = create_engine(ledger_db)
+    with engine.begin() as conn:
+        # DEU's offer: 40 delivered; USA's offer: the only training, none of it delivered.
+        conn.execute(text("UPDATE offer_balance SET delivered_quantity = 39 WHERE offer_id = 1"))
+        conn.execute(text("DELETE FROM ledger_rollup WHERE grain = 2 AND kind = 'train'"))
+    bad = run("ledger", "check", "--db", db)
+    assert bad.returncode == 1
+    lines = bad.stdout.strip().splitlines()
+    assert len(lines) == 2, bad.stdout
+    assert "offer_balance (offer_id=1)" in bad.stdout and "delivered_quantity=39" in bad.stdout
+    assert "delivered_quantity=40" in bad.stdout
+    assert "kind='train'" in bad.stdout and "maintained none" in bad.stdout
+    assert "offered_quantity=4" in bad.stdout
+    assert bad.stderr.strip().splitlines() == [
+        "error: 2 maintained balances differ from the ledger's entries"
+    ]
+    rebuilt = run("ledger", "rebuild", "--db", db)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "Rebuilt" in rebuilt.stdout and "2 offer balances" in rebuilt.stdout
+    assert run("ledger", "check", "--db", db).returncode == 0
+    with engine.connect() as conn:
+        audited = conn.execute(
+            text("SELECT count(*) FROM audit_record WHERE action = 'ledger.rebuild'")
+        ).scalar()
+    assert audited == 1
+    engine.dispose()
+
+
+def test_upgrading_fills_the_rollups_from_the_entries_already_written(ledger_db: str) -> None:
+    """A database written before the roll-ups existed (revision 0010) is consistent once
+    upgraded: migration 0012 fills them from its entries."""
+    engine = create_engine(ledger_db)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE ledger_rollup"))
+        conn.execute(text("DROP TABLE offer_balance"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0010_item_without_price'"))
+    engine.dispose()
+    db = ledger_db.removeprefix("sqlite:///")
+    assert run("init", "--db", db).returncode == 0
+    with create_engine(ledger_db).connect() as conn:
+        # Grain 2 (no item, no month): DEU's arms offer and USA's training offer.
+        rows = conn.execute(
+            text(
+                "SELECT kind, offered_quantity, committed_quantity, delivered_quantity"
+                " FROM ledger_rollup WHERE grain = 2 ORDER BY kind"
+            )
+        ).all()
+    assert rows == [("arm", 100, 100, 40), ("train", 4, 0, 0)]
+    checked = run("ledger", "check", "--db", db)
+    assert checked.returncode == 0, checked.stdout

@@ -1,14 +1,20 @@
 """Random sequences of ledger operations, valid and invalid, against the ledger's invariants.
 
 After every step: per offer 0 ≤ delivered ≤ committed ≤ offered (quantity and value); the
-consolidated summary equals the sum of the entries; and a refused operation changed nothing.
+consolidated summary equals the sum of the entries; a refused operation changed nothing; and
+the maintained roll-ups and offer balances (issue 13) equal a GROUP BY over the entries written
+here. The operations include requests, releasability widened, table imports and bursts of
+writers in threads on separate connections; at random points a reader's summary is compared
+with a GROUP BY, written here, over the entries that reader may see (DESIGN's releasability).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import itertools
 import shutil
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, Concatenate, ParamSpec, TypeAlias, TypeVar
@@ -26,11 +32,15 @@ from hypothesis.stateful import (
     rule,
 )
 from sqlalchemy import Engine, func, select, text
+from sqlalchemy.orm import Session
 
-from shieldwall.access.model import Actor
+from shieldwall.access.model import PUBLIC, Actor, Role
 from shieldwall.assistance import queries
+from shieldwall.assistance.table_imports import import_table
 from shieldwall.assistance.tables import Delivery, LedgerEntry, Offer
 from shieldwall.audit.tables import AuditRecord
+from shieldwall.delegations.model import DelegationKind
+from shieldwall.importers.tables import Sheet, sheets
 from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.errors import DomainError
 from tests.conftest import NOW, SETUP
@@ -53,6 +63,25 @@ NewDatabase: TypeAlias = "staticmethod[[], tuple[str, Callable[[], None]]]"
 
 OFFERS = Bundle("offers")
 DELIVERIES = Bundle("deliveries")
+REQUESTS = Bundle("requests")
+LEVELS = ["own", "partner", "addressees", "members", "council", "public"]
+# The summaries compared for each reader: by every key, and by a few the pages use.
+GROUPINGS = [
+    ["member", "kind"],
+    ["partner", "area", "request"],
+    ["item", "month"],
+    ["member", "kind", "area", "item", "month", "request", "partner"],
+    [],
+]
+# Readers: a member, another, the partner, the contributor, the public, the secretariat.
+READERS = [
+    ("DEU", DelegationKind.MEMBER),
+    ("NOR", DelegationKind.MEMBER),
+    ("UKR", DelegationKind.PARTNER),
+    ("EUU", DelegationKind.CONTRIBUTOR),
+    (None, None),
+    ("SEC", DelegationKind.SECRETARIAT),
+]
 
 
 def offer_ids() -> st.SearchStrategy[int]:
@@ -62,6 +91,7 @@ def offer_ids() -> st.SearchStrategy[int]:
 
 class LedgerMachine(RuleBasedStateMachine):
     new_database: ClassVar[NewDatabase]
+    scratch: ClassVar[Path]  # where the imported files are written
     offers = OFFERS
     deliveries = DELIVERIES
 
@@ -70,6 +100,7 @@ class LedgerMachine(RuleBasedStateMachine):
         url, self.cleanup = self.new_database()
         self.ctx = open_test_platform(url, FixedClock(NOW))
         self.refusals = 0
+        self.imports = itertools.count()
 
     def teardown(self) -> None:
         if hasattr(self, "ctx"):
@@ -117,9 +148,16 @@ class LedgerMachine(RuleBasedStateMachine):
         quantity=quantities,
         kind=st.sampled_from(["arm", "train", "equip", "finance", "arm", "bribe"]),
         value=st.one_of(st.none(), st.none(), st.integers(min_value=-5, max_value=10**9)),
+        level=st.sampled_from([None, None, *LEVELS]),
     )
     def make_offer(
-        self, member: str, item: str | None, quantity: int, kind: str, value: int | None
+        self,
+        member: str,
+        item: str | None,
+        quantity: int,
+        kind: str,
+        value: int | None,
+        level: str | None,
     ) -> MultipleResults[int]:
         created = self.attempt(
             self.ctx.assistance.make_offer,
@@ -129,8 +167,144 @@ class LedgerMachine(RuleBasedStateMachine):
             item=item,
             area=None if item else "demining",
             value_cents=value,
+            releasability=level,
         )
         return multiple() if created is None else multiple(created)
+
+    @rule(
+        target=REQUESTS,
+        item=st.sampled_from(["patriot", "155mm-round", "demining-kit"]),
+        addressees=st.sampled_from([[], [], ["DEU"], ["DEU", "USA"], ["NOR"]]),
+        level=st.sampled_from([None, "addressees", "members", "public"]),
+    )
+    def file_request(
+        self, item: str, addressees: list[str], level: str | None
+    ) -> MultipleResults[int]:
+        created = self.attempt(
+            self.ctx.assistance.file_request,
+            partner="UKR",
+            title="Wanted",
+            area=None,
+            item=item,
+            quantity=50,
+            value_cents=None,
+            priority="high",
+            need_by=None,
+            justification="the front needs it",
+            addressees=addressees,
+            releasability=level,
+        )
+        return multiple() if created is None else multiple(created)
+
+    @rule(
+        target=OFFERS,
+        request_id=REQUESTS,
+        member=st.sampled_from(["DEU", "USA", "NOR", "FRA"]),
+        quantity=st.integers(1, 30),
+        level=st.sampled_from([None, *LEVELS]),
+    )
+    def answer_request(
+        self, request_id: int, member: str, quantity: int, level: str | None
+    ) -> MultipleResults[int]:
+        created = self.attempt(
+            self.ctx.assistance.make_offer,
+            member=member,
+            kind="arm",
+            quantity=quantity,
+            request_id=request_id,
+            releasability=level,
+        )
+        return multiple() if created is None else multiple(created)
+
+    @rule(offer_id=offer_ids(), level=st.sampled_from(LEVELS))
+    def widen(self, offer_id: int, level: str) -> None:
+        self.attempt(self.ctx.assistance.widen, "offer", offer_id, level)
+
+    @rule(
+        rows=st.lists(
+            st.tuples(
+                st.sampled_from(["DEU", "USA", "FRA", "QQQ"]),
+                st.sampled_from(["155mm-round", "demining-kit"]),
+                st.integers(0, 20),
+                st.sampled_from(["", "partner", "members", "public"]),
+                st.integers(0, 2),
+            ),
+            min_size=1,
+            max_size=6,
+        ),
+        skip_bad=st.booleans(),
+    )
+    def import_offers(self, rows: list[tuple[str, str, int, str, int]], skip_bad: bool) -> None:
+        """A table of offers, some accepted and committed, written by the table import."""
+        n = next(self.imports)
+        lines = [
+            "key,member,kind,item,quantity,offered_on,accepted_on,committed_quantity,"
+            "committed_on,releasability"
+        ]
+        for i, (member, item, quantity, level, step) in enumerate(rows):
+            accepted = "2024-03-10" if step else ""
+            committed = (str(max(quantity - 1, 0)), "2024-03-20") if step == 2 else ("", "")
+            lines.append(
+                f"I{n}-{i},{member},equip,{item},{quantity},2024-03-05,{accepted},"
+                f"{committed[0]},{committed[1]},{level}"
+            )
+        content = "\r\n".join(lines) + "\r\n"
+        path = self.scratch / f"import-{n}.csv"
+        path.write_text(content, encoding="utf-8", newline="")
+
+        def run(actor: Actor) -> None:
+            with self.ctx.unit_of_work() as uow:
+                import_table(
+                    uow,
+                    actor,
+                    lambda: _sheets(path),
+                    file_name=path.name,
+                    sha256=hashlib.sha256(content.encode()).hexdigest(),
+                    skip_bad=skip_bad,
+                )
+
+        self.attempt(run)
+
+    @rule(
+        members=st.lists(st.sampled_from(["DEU", "USA", "FRA", "POL"]), min_size=2, max_size=4),
+        widen_to=st.sampled_from([None, "members", "public"]),
+    )
+    def concurrent_writers(self, members: list[str], widen_to: str | None) -> None:
+        """Writers at once, each in a thread on its own connection: each makes an offer, has it
+        accepted and committed, and maybe widens it; the roll-ups they share must add up."""
+        start = threading.Barrier(len(members))
+        failures: list[BaseException] = []
+
+        def write(member: str) -> None:
+            try:
+                start.wait()
+                a = self.ctx.assistance
+                offer = a.make_offer(
+                    SETUP, member=member, kind="train", quantity=5, item="155mm-round"
+                )
+                a.accept(SETUP, offer)
+                a.commit(SETUP, offer, 3)
+                if widen_to is not None:
+                    a.widen(SETUP, "offer", offer, widen_to)
+            except BaseException as exc:  # reported in the test's own thread
+                failures.append(exc)
+
+        threads = [threading.Thread(target=write, args=(m,)) for m in members]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not failures, failures
+
+    @rule(reader=st.sampled_from(READERS), keys=st.sampled_from(GROUPINGS))
+    def a_reader_sees_what_the_entries_give(
+        self, reader: tuple[str | None, DelegationKind | None], keys: list[str]
+    ) -> None:
+        with self.ctx.reading() as s:
+            who = _reader(s, *reader)
+            got = queries.ledger_summary(s, who, keys)
+            expected = _hand_written_summary(s, who, keys)
+        assert _as_cents(got, keys) == expected
 
     @rule(offer_id=offer_ids())
     def accept(self, offer_id: int) -> None:
@@ -215,6 +389,14 @@ class LedgerMachine(RuleBasedStateMachine):
                 assert o["delivered_quantity"] == o["committed_quantity"] > 0
 
     @invariant()
+    def rollups_equal_the_entries(self) -> None:
+        if not hasattr(self, "ctx"):
+            return
+        with self.ctx.reading() as s:
+            assert _stored_rollups(s) == _rollups_from_entries(s)
+            assert _stored_offer_balances(s) == _offer_balances_from_entries(s)
+
+    @invariant()
     def summary_equals_entries(self) -> None:
         if not hasattr(self, "ctx"):
             return
@@ -236,6 +418,177 @@ class LedgerMachine(RuleBasedStateMachine):
             assert round(sum(r[f"{measure}_eur"] for r in grouped) * 100) == (v or 0)
 
 
+# ---- the expected answers, written here over the entries --------------------------------------
+
+MEASURE_NAMES = ("offered", "committed", "delivered")
+
+
+def _sheets(path: Path) -> list[Sheet]:
+    return sheets(path, None)
+
+
+def _nonzero(d: dict[Any, dict[str, tuple[int, int]]]) -> dict[Any, dict[str, tuple[int, int]]]:
+    """Keys whose sums are not all zero, with their non-zero measures."""
+    out = {}
+    for key, measures in d.items():
+        kept = {m: v for m, v in measures.items() if v != (0, 0)}
+        if kept:
+            out[key] = kept
+    return out
+
+
+def _rollups_from_entries(s: Session) -> dict[Any, dict[str, tuple[int, int]]]:
+    """Every grain's roll-up as a GROUP BY over the entries and their offers' levels."""
+    rows = s.execute(
+        text(
+            "SELECT e.member_id, e.partner_id, e.kind, e.area_id, e.item_id, e.month,"
+            " e.request_id, o.releasability, e.measure, SUM(e.quantity), SUM(e.value_cents)"
+            " FROM ledger_entry e JOIN offer o ON o.id = e.offer_id"
+            " GROUP BY e.member_id, e.partner_id, e.kind, e.area_id, e.item_id, e.month,"
+            " e.request_id, o.releasability, e.measure"
+        )
+    ).all()
+    out: dict[Any, dict[str, tuple[int, int]]] = {}
+    for member, partner, kind, area, item, month, request, level, measure, q, c in rows:
+        for grain, item_k, month_k in ((0, item or 0, month), (1, 0, month), (2, 0, "")):
+            key = (grain, member, partner, kind, area, item_k, month_k, request or 0, level)
+            was = out.setdefault(key, {}).get(measure, (0, 0))
+            out[key][measure] = (was[0] + int(q), was[1] + int(c))
+    return _nonzero(out)
+
+
+def _stored_rollups(s: Session) -> dict[Any, dict[str, tuple[int, int]]]:
+    out: dict[Any, dict[str, tuple[int, int]]] = {}
+    for r in s.execute(text("SELECT * FROM ledger_rollup")).mappings():
+        key = tuple(
+            r[k]
+            for k in (
+                "grain",
+                "member_id",
+                "partner_id",
+                "kind",
+                "area_id",
+                "item_id",
+                "month",
+                "request_id",
+                "releasability",
+            )
+        )
+        out[key] = {
+            m: (r[f"{m}_quantity"], (r[f"{m}_cents_hi"] << 32) + r[f"{m}_cents_lo"])
+            for m in MEASURE_NAMES
+        }
+    return _nonzero(out)
+
+
+def _offer_balances_from_entries(s: Session) -> dict[Any, dict[str, tuple[int, int]]]:
+    out: dict[Any, dict[str, tuple[int, int]]] = {}
+    for offer, measure, q, c in s.execute(
+        text(
+            "SELECT offer_id, measure, SUM(quantity), SUM(value_cents) FROM ledger_entry"
+            " GROUP BY offer_id, measure"
+        )
+    ):
+        out.setdefault(offer, {})[measure] = (int(q), int(c))
+    return _nonzero(out)
+
+
+def _stored_offer_balances(s: Session) -> dict[Any, dict[str, tuple[int, int]]]:
+    out = {}
+    for r in s.execute(text("SELECT * FROM offer_balance")).mappings():
+        out[r["offer_id"]] = {
+            m: (r[f"{m}_quantity"], (r[f"{m}_cents_hi"] << 32) + r[f"{m}_cents_lo"])
+            for m in MEASURE_NAMES
+        }
+    return _nonzero(out)
+
+
+def _reader(s: Session, code: str | None, kind: DelegationKind | None) -> Actor:
+    if code is None:
+        return PUBLIC
+    delegation_id = s.scalar(text("SELECT id FROM delegation WHERE code = :c"), {"c": code})
+    return Actor(f"reader-{code}", code, delegation_id, kind, Role.OFFICER)
+
+
+# Who may read an entry: its offer's level (DESIGN, "Releasability"), written out as SQL. :d is
+# the reader's delegation; a member may be an addressee; everyone in the council but a
+# contributor reads what is released to the council.
+VISIBLE = """
+    o.releasability = 'public'
+    OR o.member_id = :d
+    OR (o.partner_id = :d AND o.releasability <> 'own')
+    OR (:member AND o.releasability IN ('addressees', 'members', 'council', 'public')
+        AND (o.request_id IN (SELECT id FROM assistance_request WHERE to_all_members)
+             OR o.request_id IN (SELECT request_id FROM request_addressee
+                                 WHERE delegation_id = :d)))
+    OR (:member AND o.releasability IN ('members', 'council', 'public'))
+    OR (:council AND o.releasability IN ('council', 'public'))
+"""
+COLUMNS = {
+    "member": "e.member_id",
+    "partner": "e.partner_id",
+    "kind": "e.kind",
+    "area": "e.area_id",
+    "item": "e.item_id",
+    "month": "e.month",
+    "request": "e.request_id",
+}
+
+
+def _hand_written_summary(s: Session, reader: Actor, keys: list[str]) -> dict[Any, Any]:
+    """key values → per measure (quantity, cents), over the entries ``reader`` may see."""
+    dims = [COLUMNS[k] for k in keys]
+    where = "1 = 1"
+    params: dict[str, Any] = {}
+    if reader.delegation_id is None and not reader.system:
+        where = "o.releasability = 'public'"
+    elif not reader.sees_everything:
+        where = VISIBLE
+        params = {
+            "d": reader.delegation_id,
+            "member": reader.delegation_kind == DelegationKind.MEMBER,
+            "council": reader.delegation_kind != DelegationKind.CONTRIBUTOR,
+        }
+    select_dims = "".join(f"{d}, " for d in dims)
+    group = f"GROUP BY {', '.join(dims)}, e.measure" if dims else "GROUP BY e.measure"
+    rows = s.execute(
+        text(
+            f"SELECT {select_dims} e.measure, SUM(e.quantity), SUM(e.value_cents)"
+            f" FROM ledger_entry e JOIN offer o ON o.id = e.offer_id WHERE {where} {group}"
+        ),
+        params,
+    ).all()
+    names: dict[str, dict[int, str]] = {
+        key: {i: code for i, code in s.execute(text(f"SELECT id, code FROM {table}"))}
+        for key, table in (
+            ("member", "delegation"),
+            ("partner", "delegation"),
+            ("area", "capability_area"),
+            ("item", "capability_item"),
+        )
+    }
+    out: dict[Any, dict[str, tuple[int, int]]] = {}
+    for r in rows:
+        key = tuple(
+            names[k].get(v) if k in names and v is not None else v
+            for k, v in zip(keys, r[: len(keys)], strict=True)
+        )
+        measure, q, c = r[len(keys) :]
+        out.setdefault(key, {})[measure] = (int(q), int(c))
+    return _nonzero(out)
+
+
+def _as_cents(rows: list[dict[str, Any]], keys: list[str]) -> dict[Any, Any]:
+    """The app's summary rows in the same shape: key values → per measure (quantity, cents)."""
+    out = {
+        tuple(r[k] for k in keys): {
+            m: (r[f"{m}_quantity"], round(r[f"{m}_eur"] * 100)) for m in MEASURE_NAMES
+        }
+        for r in rows
+    }
+    return _nonzero(out)
+
+
 RUN = settings(
     max_examples=40,
     stateful_step_count=40,
@@ -253,12 +606,15 @@ def test_ledger_invariants_on_sqlite(seeded_sqlite_template: Path, tmp_path: Pat
         return f"sqlite:///{path}", lambda: path.unlink(missing_ok=True)
 
     LedgerMachine.new_database = staticmethod(new_database)
+    LedgerMachine.scratch = tmp_path
     LedgerMachine.TestCase.settings = RUN
     LedgerMachine.TestCase().runTest()
 
 
 @pytest.mark.postgres
-def test_ledger_invariants_on_postgresql(pg_admin: Engine, pg_cluster: Cluster) -> None:
+def test_ledger_invariants_on_postgresql(
+    pg_admin: Engine, pg_cluster: Cluster, tmp_path: Path
+) -> None:
     counter = itertools.count()
 
     def new_database() -> tuple[str, Callable[[], None]]:
@@ -273,6 +629,7 @@ def test_ledger_invariants_on_postgresql(pg_admin: Engine, pg_cluster: Cluster) 
         return pg_cluster.url(name), drop
 
     LedgerMachine.new_database = staticmethod(new_database)
+    LedgerMachine.scratch = tmp_path
     LedgerMachine.TestCase.settings = settings(RUN, max_examples=8)
     LedgerMachine.TestCase().runTest()
 

@@ -41,6 +41,7 @@ from shieldwall.cli_council import council_app
 from shieldwall.cli_envelope import envelope_app
 from shieldwall.cli_guarantees import guarantees_app
 from shieldwall.cli_import import import_app
+from shieldwall.cli_ledger import ledger_app
 from shieldwall.cli_matching import match_app
 from shieldwall.cli_obligations import obligations_app
 from shieldwall.context import open_platform
@@ -69,6 +70,7 @@ app.add_typer(council_app, name="council")
 app.add_typer(guarantees_app, name="guarantees")
 app.add_typer(obligations_app, name="obligations")
 app.add_typer(import_app, name="import")
+app.add_typer(ledger_app, name="ledger")
 app.add_typer(envelope_app, name="envelope")
 app.add_typer(match_app, name="match")
 mail_app = typer.Typer(help="The outbox of notification mail.", no_args_is_help=True)

@@ -26,6 +26,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from shieldwall.access.model import Actor
+from shieldwall.assistance import balances
 from shieldwall.assistance.model import AssistanceKind, EntryType, Measure, OfferState
 from shieldwall.assistance.policy import Action, require
 from shieldwall.assistance.tables import CapabilityArea, ImportedFile, LedgerEntry, Offer
@@ -348,6 +349,8 @@ class ReportedFigures:
             entry["imported_file_id"] = imported.id
         if self.entries:
             self.s.execute(insert(LedgerEntry), self.entries)
+            levels = {o.id: o.releasability for o in self.offers.values()}
+            balances.record(self.s, self.entries, levels)
         self._offer_values()
         self.uow.audit(
             self.actor,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, literal_column, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from shieldwall.access.model import Actor
@@ -21,10 +21,12 @@ from shieldwall.assistance.tables import (
     LedgerEntry,
     Offer,
     RequestAddressee,
+    offer_balance,
 )
 from shieldwall.assistance.visibility import readable_offers, readable_requests
 from shieldwall.delegations.model import DelegationKind
 from shieldwall.delegations.tables import Delegation
+from shieldwall.kit.amounts import SPLIT_BITS
 from shieldwall.kit.i18n import N_, term
 from shieldwall.kit.listing import (
     Column,
@@ -69,10 +71,6 @@ def _ranked(column: Any, order: tuple[str, ...]) -> ColumnElement[int]:
     return case({word: rank for rank, word in enumerate(order)}, value=column, else_=len(order))
 
 
-def _measure_sum(measure: model.Measure, column: Any) -> Any:
-    return func.coalesce(func.sum(case((LedgerEntry.measure == measure.value, column), else_=0)), 0)
-
-
 # ---- requests ----------------------------------------------------------------------------------
 
 
@@ -80,14 +78,19 @@ def _request_committed() -> Any:
     """Per request, the committed quantity and cents over every offer answering it: a request's
     status is a fact about the request, as its page shows it (``model.coverage_unseen``); only
     requests the reader may see are listed, and no donor is named."""
+    b = offer_balance.c
     return (
         select(
-            LedgerEntry.request_id.label("request_id"),
-            _measure_sum(model.Measure.COMMITTED, LedgerEntry.quantity).label("quantity"),
-            _measure_sum(model.Measure.COMMITTED, LedgerEntry.value_cents).label("cents"),
+            Offer.request_id.label("request_id"),
+            func.sum(b.committed_quantity).label("quantity"),
+            (
+                func.sum(b.committed_cents_hi) * literal_column(str(2**SPLIT_BITS))
+                + func.sum(b.committed_cents_lo)
+            ).label("cents"),
         )
-        .where(LedgerEntry.request_id.is_not(None))
-        .group_by(LedgerEntry.request_id)
+        .join(Offer, Offer.id == b.offer_id)
+        .where(Offer.request_id.is_not(None))
+        .group_by(Offer.request_id)
         .subquery()
     )
 
@@ -221,11 +224,10 @@ def request_export(row: dict[str, Any]) -> dict[str, Any]:
 
 def _offer_balance(measure: model.Measure) -> Any:
     """An offer's balance of ``measure`` (a quantity), read per row only where the list sorts
-    by it. Entries share their offer's releasability: an offer seen has all its entries seen."""
-    return (
-        select(func.coalesce(func.sum(LedgerEntry.quantity), 0))
-        .where(LedgerEntry.offer_id == Offer.id, LedgerEntry.measure == measure.value)
-        .scalar_subquery()
+    by it, as maintained with its entries (``balances``)."""
+    balance = offer_balance.c[f"{measure.value}_quantity"]
+    return func.coalesce(
+        select(balance).where(offer_balance.c.offer_id == Offer.id).scalar_subquery(), 0
     )
 
 

@@ -1,8 +1,9 @@
 """The consolidated views: one query layer for the API, the CLI, the pages and the exports.
 
-Everything here is derived from ledger entries (DESIGN rule 1); nothing is stored as a balance.
-Aggregation runs in the database on ids; names are attached afterwards from the small
-reference tables, so a summary over a million entries is one GROUP BY.
+Everything here is derived from ledger entries (DESIGN rule 1): summaries and balances read the
+roll-ups and offer balances maintained with the entries (``balances``), the entries themselves
+only where a filter needs them. Aggregation runs in the database on ids; names are attached
+afterwards from the small reference tables, so a summary is one GROUP BY over the roll-ups.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from shieldwall.access.model import Actor
-from shieldwall.assistance import model, policy
-from shieldwall.assistance.model import Amount
+from shieldwall.assistance import balances, model, policy
+from shieldwall.assistance.model import Amount, Balances
 from shieldwall.assistance.tables import (
     AssistanceRequest,
     CapabilityArea,
@@ -27,11 +28,17 @@ from shieldwall.assistance.tables import (
     LedgerEntry,
     Offer,
     RequestAddressee,
+    ledger_rollup,
 )
-from shieldwall.assistance.visibility import readable_offer_ids, readable_offers, readable_requests
+from shieldwall.assistance.visibility import (
+    readable_offer_ids,
+    readable_offers,
+    readable_requests,
+    readable_rollups,
+)
 from shieldwall.audit.tables import AuditRecord
 from shieldwall.delegations.tables import Delegation
-from shieldwall.kit.amounts import cents_sums, euros_text, quantity_sums, total
+from shieldwall.kit.amounts import SPLIT_BITS, cents_sums, euros_text, quantity_sums, total
 from shieldwall.kit.errors import InvalidInput, NotFound
 from shieldwall.kit.i18n import N_
 from shieldwall.kit.i18n import gettext as _
@@ -108,36 +115,50 @@ class EntryFilter:
     month_from: str | None = None
     month_to: str | None = None
 
-    def apply(self, session: Session, stmt: Select[Any]) -> Select[Any]:
+    def apply(self, session: Session, stmt: Select[Any], columns: Any = LedgerEntry) -> Select[Any]:
+        """The filters as conditions on ``columns``: the entries, or the roll-ups (which
+        have every column a filter reads but ``offer_id`` and ``entry_type``)."""
+        c = columns
         if self.member:
-            stmt = stmt.where(LedgerEntry.member_id == _delegation_id(session, self.member))
+            stmt = stmt.where(c.member_id == _delegation_id(session, self.member))
         if self.kind:
-            stmt = stmt.where(LedgerEntry.kind == model.AssistanceKind(self.kind).value)
+            stmt = stmt.where(c.kind == model.AssistanceKind(self.kind).value)
         if self.area:
             area_id = session.scalar(
                 select(CapabilityArea.id).where(CapabilityArea.code == self.area)
             )
             if area_id is None:
                 raise InvalidInput("area", _("no capability area {code!r}").format(code=self.area))
-            stmt = stmt.where(LedgerEntry.area_id == area_id)
+            stmt = stmt.where(c.area_id == area_id)
         if self.item:
             item_id = session.scalar(
                 select(CapabilityItem.id).where(CapabilityItem.code == self.item)
             )
             if item_id is None:
                 raise InvalidInput("item", _("no catalogue item {code!r}").format(code=self.item))
-            stmt = stmt.where(LedgerEntry.item_id == item_id)
+            stmt = stmt.where(c.item_id == item_id)
         if self.request_id is not None:
-            stmt = stmt.where(LedgerEntry.request_id == self.request_id)
+            stmt = stmt.where(c.request_id == self.request_id)
         if self.offer_id is not None:
-            stmt = stmt.where(LedgerEntry.offer_id == self.offer_id)
+            stmt = stmt.where(c.offer_id == self.offer_id)
         if self.entry_type:
-            stmt = stmt.where(LedgerEntry.entry_type == model.EntryType(self.entry_type).value)
+            stmt = stmt.where(c.entry_type == model.EntryType(self.entry_type).value)
         if self.month_from:
-            stmt = stmt.where(LedgerEntry.month >= _month(self.month_from, "month_from"))
+            stmt = stmt.where(c.month >= _month(self.month_from, "month_from"))
         if self.month_to:
-            stmt = stmt.where(LedgerEntry.month <= _month(self.month_to, "month_to"))
+            stmt = stmt.where(c.month <= _month(self.month_to, "month_to"))
         return stmt
+
+    def grain(self, keys: Sequence[str]) -> int | None:
+        """The finest roll-up the summary needs (``balances``), or None if only the entries
+        can answer it (a filter by offer or by entry type)."""
+        if self.offer_id is not None or self.entry_type:
+            return None
+        if "item" in keys or self.item:
+            return balances.FULL
+        if "month" in keys or self.month_from or self.month_to:
+            return balances.BY_MONTH
+        return balances.COARSE
 
 
 def _month(text: str, field_name: str) -> str:
@@ -216,17 +237,46 @@ def visible_entries(reader: Actor, stmt: Select[Any]) -> Select[Any]:
     return stmt.where(LedgerEntry.offer_id.in_(readable_offer_ids(reader)))
 
 
+# The roll-ups' column behind each group key: item and request 0 stand for none.
+_R = ledger_rollup.c
+ROLLUP_GROUP_KEYS: dict[str, Any] = {
+    "member": _R.member_id,
+    "partner": _R.partner_id,
+    "kind": _R.kind,
+    "area": _R.area_id,
+    "item": func.nullif(_R.item_id, balances.NO_ID),
+    "month": _R.month,
+    "request": func.nullif(_R.request_id, balances.NO_ID),
+}
+
+
+def rollup_sums() -> list[ColumnElement[Any]]:
+    """Per measure, the sums of the roll-ups' quantities and cents (the cents in their two
+    halves on every database, read back with ``measure_totals``)."""
+    return [func.coalesce(func.sum(_R[name]), 0).label(name) for name in balances.ROLLUP_SUMS]
+
+
 def summary_statement(
     reader: Actor, keys: list[str], session: Session, where: EntryFilter
 ) -> Select[Any]:
-    dims = [GROUP_KEYS[k].label(k) for k in keys]
-    dialect = session.get_bind().dialect.name
-    stmt = select(*dims, *measure_sums(dialect)).select_from(LedgerEntry)
-    stmt = visible_entries(reader, where.apply(session, stmt))
+    """The summary as one GROUP BY: over the roll-ups of the grain it needs, else (filtered
+    by offer or entry type) over the entries; either way releasability-filtered inside."""
+    grain = where.grain(keys)
+    if grain is None:
+        dims = [GROUP_KEYS[k] for k in keys]
+        dialect = session.get_bind().dialect.name
+        stmt = select(*[d.label(k) for d, k in zip(dims, keys, strict=True)])
+        stmt = stmt.add_columns(*measure_sums(dialect)).select_from(LedgerEntry)
+        stmt = visible_entries(reader, where.apply(session, stmt))
+    else:
+        dims = [ROLLUP_GROUP_KEYS[k] for k in keys]
+        stmt = select(*[d.label(k) for d, k in zip(dims, keys, strict=True)])
+        stmt = stmt.add_columns(*rollup_sums()).select_from(ledger_rollup)
+        stmt = where.apply(session, stmt.where(_R.grain == grain), _R)
+        if not reader.sees_everything:
+            stmt = stmt.where(readable_rollups(reader))
     if dims:
-        stmt = stmt.group_by(*[GROUP_KEYS[k] for k in keys]).order_by(
-            *[GROUP_KEYS[k] for k in keys]
-        )
+        stmt = stmt.group_by(*dims).order_by(*dims)
     return stmt
 
 
@@ -239,19 +289,35 @@ def ledger_summary(
     """Offered, committed and delivered (EUR and quantity) grouped by any of GROUP_KEYS,
     over the entries ``reader`` may see."""
     keys = parse_group_by(group_by)
-    rows = session.execute(summary_statement(reader, keys, session, where or EntryFilter())).all()
+    result = session.execute(summary_statement(reader, keys, session, where or EntryFilter()))
+    columns = list(result.keys())
     names = Names.load(session)
+    # Read by position: a summary by item and month has tens of thousands of rows.
+    measures = [
+        (m.value, columns.index(f"{m.value}_quantity"), _cents_at(columns, f"{m.value}_cents"))
+        for m in model.MEASURES
+    ]
     out = []
-    for row in rows:
-        mapping = row._mapping
-        record: dict[str, Any] = {k: names.label(k, mapping[k]) for k in keys}
-        totals = measure_totals(mapping)
-        for m in model.MEASURES:
-            record[f"{m.value}_eur"] = cents_to_eur(totals[m.value].value_cents)
-        for m in model.MEASURES:
-            record[f"{m.value}_quantity"] = totals[m.value].quantity
+    for row in result:
+        record: dict[str, Any] = {k: names.label(k, row[i]) for i, k in enumerate(keys)}
+        for m, _q, cents in measures:
+            record[f"{m}_eur"] = cents_to_eur(
+                int(row[cents[0]])
+                if len(cents) == 1
+                else (int(row[cents[0]]) << SPLIT_BITS) + int(row[cents[1]])
+            )
+        for m, q, _cents in measures:
+            record[f"{m}_quantity"] = int(row[q])
         out.append(record)
     return out
+
+
+def _cents_at(columns: list[str], label: str) -> tuple[int, ...]:
+    """Where a row of ``measure_sums`` or ``rollup_sums`` holds the cents under ``label``:
+    one column, or its high and low halves (``kit.amounts.total``)."""
+    if label in columns:
+        return (columns.index(label),)
+    return columns.index(f"{label}_hi"), columns.index(f"{label}_lo")
 
 
 def totals(session: Session, reader: Actor) -> dict[str, Any]:
@@ -354,17 +420,19 @@ class RequestView:
         }
 
 
-def _balances_by(
-    session: Session, reader: Actor | None, column: Any, ids: list[int]
+def _request_balances(
+    session: Session, reader: Actor | None, ids: list[int]
 ) -> dict[int, dict[str, Amount]]:
-    """Balances per ``column`` over the entries ``reader`` may see; with no reader, over all
-    entries (only for a request's own totals: ``model.coverage_unseen``)."""
+    """Balances per request over the offers ``reader`` may see, from the roll-ups; with no
+    reader, over all offers (only for a request's own totals: ``model.coverage_unseen``)."""
     if not ids:
         return {}
-    stmt = select(column.label("key"), *measure_sums(session.get_bind().dialect.name))
-    if reader is not None:
-        stmt = visible_entries(reader, stmt)
-    rows = session.execute(stmt.where(column.in_(ids)).group_by(column)).all()
+    stmt = select(_R.request_id.label("key"), *rollup_sums()).where(
+        _R.grain == balances.COARSE, _R.request_id.in_(ids)
+    )
+    if reader is not None and not reader.sees_everything:
+        stmt = stmt.where(readable_rollups(reader))
+    rows = session.execute(stmt.group_by(_R.request_id)).all()
     return {r._mapping["key"]: measure_totals(r._mapping) for r in rows}
 
 
@@ -423,8 +491,8 @@ def _request_views(
     # A request's committed and delivered totals count every offer answering it, so that its
     # status and coverage are the same for every reader; what comes from offers the reader may
     # not see is told apart, without naming their members (model.coverage_unseen).
-    everything = _balances_by(session, None, LedgerEntry.request_id, ids)
-    seen = _balances_by(session, reader, LedgerEntry.request_id, ids)
+    everything = _request_balances(session, None, ids)
+    seen = _request_balances(session, reader, ids)
     addressees = _addressees_by_request(session, names, ids)
     units = {r.id: r.unit for r in session.execute(select(CapabilityItem.id, CapabilityItem.unit))}
     views = []
@@ -506,7 +574,8 @@ def as_reported(o: Offer) -> dict[str, Any]:
 
 def _offer_dicts(session: Session, reader: Actor, offers: list[Offer]) -> list[dict[str, Any]]:
     names = Names.load(session)
-    balances = _balances_by(session, reader, LedgerEntry.offer_id, [o.id for o in offers])
+    # The offers were read through readable_offers: their balances are the reader's to see.
+    held = balances.offer_balances(session, [o.id for o in offers])
     # An offer against a request is due by the request's need-by date, if the reader may see
     # the request.
     request_ids = {o.request_id for o in offers if o.request_id is not None}
@@ -521,10 +590,8 @@ def _offer_dicts(session: Session, reader: Actor, offers: list[Offer]) -> list[d
     units = {r.id: r.unit for r in session.execute(select(CapabilityItem.id, CapabilityItem.unit))}
     out = []
     for o in offers:
-        b = balances.get(o.id, {})
-        offered = b.get("offered", Amount())
-        committed = b.get("committed", Amount())
-        delivered = b.get("delivered", Amount())
+        b = held.get(o.id, Balances())
+        offered, committed, delivered = b.offered, b.committed, b.delivered
         out.append(
             {
                 "id": o.id,

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shieldwall.access.model import Actor, Releasability, widened
-from shieldwall.assistance import model
+from shieldwall.assistance import balances, model
 from shieldwall.assistance.model import (
     Amount,
     Balances,
@@ -57,7 +57,7 @@ from shieldwall.delegations.model import DelegationKind, is_seated
 from shieldwall.delegations.service import delegation_by_code, the_partners
 from shieldwall.delegations.tables import Delegation
 from shieldwall.kit import idempotency
-from shieldwall.kit.amounts import cents_sums, check_delta, quantity_sums, total
+from shieldwall.kit.amounts import check_delta
 from shieldwall.kit.errors import IllegalTransition, InvalidInput, NotFound, RuleViolation
 from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.uow import UnitOfWork
@@ -78,25 +78,8 @@ def item_by_code(session: Session, code: str, field: str = "item") -> Capability
 
 
 def offer_balances(session: Session, offer_id: int) -> Balances:
-    """An offer's balances, summed from its ledger entries (DESIGN rule 1), exactly."""
-    rows = session.execute(
-        select(
-            LedgerEntry.measure,
-            *quantity_sums(LedgerEntry.quantity, "quantity"),
-            *cents_sums(LedgerEntry.value_cents, "cents", session.get_bind().dialect.name),
-        )
-        .where(LedgerEntry.offer_id == offer_id)
-        .group_by(LedgerEntry.measure)
-    ).all()
-    amounts = {
-        Measure(r.measure): Amount(total(r._mapping, "quantity"), total(r._mapping, "cents"))
-        for r in rows
-    }
-    return Balances(
-        offered=amounts.get(Measure.OFFERED, Amount()),
-        committed=amounts.get(Measure.COMMITTED, Amount()),
-        delivered=amounts.get(Measure.DELIVERED, Amount()),
-    )
+    """An offer's balances, as maintained with its ledger entries (``balances``)."""
+    return balances.offer_balances(session, [offer_id]).get(offer_id, Balances())
 
 
 def pending_delivery_quantity(session: Session, offer_id: int) -> int:
@@ -595,6 +578,8 @@ class AssistanceService:
         )
         self.s.add(entry)
         self.s.flush()
+        columns = {c.key: getattr(entry, c.key) for c in LedgerEntry.__table__.columns}
+        balances.record(self.s, [columns], {offer.id: offer.releasability})
         return entry
 
     def _load_offer(self, actor: Actor, offer_id: int) -> Offer:
@@ -858,6 +843,8 @@ class AssistanceService:
         level = widened("releasability", current, to)
         if level != current:
             record.releasability = level.value
+            if isinstance(record, Offer):  # its entries' sums move with it
+                balances.move_offer(self.s, record.id, current.value, level.value)
             self.uow.audit(
                 actor,
                 self.uow.clock.now(),

@@ -48,7 +48,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from shieldwall.access.model import Actor, widened
-from shieldwall.assistance import model
+from shieldwall.assistance import balances, model
 from shieldwall.assistance.model import (
     Amount,
     Balances,
@@ -71,6 +71,7 @@ from shieldwall.assistance.tables import (
     LedgerEntry,
     Offer,
     RequestAddressee,
+    offer_balance,
 )
 from shieldwall.delegations.model import DelegationKind, is_seated
 from shieldwall.delegations.tables import Delegation
@@ -378,6 +379,7 @@ class TableImport:
         self.driver = Driver(self.s)
         self.recorded_at = self.driver.instant(self.now)
         self.file_id = 0
+        self.levels: dict[int, str] = {}  # offer id → releasability, of the entries written
 
     def run(self, sheets: Callable[[], list[Sheet]]) -> ImportOutcome:
         """Check and write every table of the file; keep what was written only if the file
@@ -458,6 +460,7 @@ class TableImport:
         for table, rows in batch.rows.items():
             if rows:
                 self.driver.insert(TABLES[table], rows)
+        balances.record(self.s, batch.rows.get("entry", []), self.levels)
 
     def created(self, kind: RecordType, n: int) -> None:
         self.outcome.applied += n
@@ -468,6 +471,7 @@ class TableImport:
     ) -> dict[str, Any]:
         """A ledger entry's row, carrying the offer's keys and the file and line it came
         from (as ``AssistanceService._post`` writes one)."""
+        self.levels[offer["id"]] = offer["releasability"]
         return {
             "entry_type": movement.entry_type.value,
             "measure": movement.measure.value,
@@ -772,7 +776,17 @@ def _choice(column: str, choices: Any, value: str) -> str:
 
 # ---- offers --------------------------------------------------------------------------------
 
-OFFER_DIMENSIONS = ("id", "request_id", "member_id", "partner_id", "kind", "area_id", "item_id")
+# What an entry copies from its offer, and the offer's level its roll-up is keyed by.
+OFFER_DIMENSIONS = (
+    "id",
+    "request_id",
+    "member_id",
+    "partner_id",
+    "kind",
+    "area_id",
+    "item_id",
+    "releasability",
+)
 
 
 @dataclass(frozen=True)
@@ -1267,27 +1281,12 @@ def _delivery_values(
 
 
 def _balances(s: Session, ids: list[int]) -> tuple[dict[int, Balances], dict[int, int]]:
-    """The offers' balances, summed from their entries, and their deliveries awaiting
-    confirmation: two grouped queries for a batch (``service.offer_balances`` for many)."""
-    # Core columns and plain tuples: the ORM's rows cost more than the query. One offer's
-    # sums stay far within 64 bits (each balance is within one record's maximum).
-    e = LedgerEntry.__table__.c
-    rows = s.execute(
-        select(e.offer_id, e.measure, func.sum(e.quantity), func.sum(e.value_cents))
-        .where(among(s, e.offer_id, ids))
-        .group_by(e.offer_id, e.measure)
-    ).all()
-    # Keyed by the measure's text (a Measure is its text, and finds it): no enum call per row.
-    amounts: dict[int, dict[str, Amount]] = {}
-    for offer_id, measure, quantity, cents in rows:
-        amounts.setdefault(offer_id, {})[measure] = Amount(int(quantity), int(cents))
-    balances = {
-        offer_id: Balances(
-            offered=m.get(Measure.OFFERED, NOTHING),
-            committed=m.get(Measure.COMMITTED, NOTHING),
-            delivered=m.get(Measure.DELIVERED, NOTHING),
-        )
-        for offer_id, m in amounts.items()
+    """The offers' balances, as maintained with their entries, and their deliveries awaiting
+    confirmation: two queries for a batch (``service.offer_balances`` for many)."""
+    b = offer_balance.c
+    found = {
+        int(r[0]): balances.balances_of(r)
+        for r in s.execute(select(offer_balance).where(among(s, b.offer_id, ids)))
     }
     pending = dict(
         s.execute(
@@ -1296,7 +1295,7 @@ def _balances(s: Session, ids: list[int]) -> tuple[dict[int, Balances], dict[int
             .group_by(Delivery.offer_id)
         ).all()
     )
-    return balances, {k: int(v) for k, v in pending.items()}
+    return found, {k: int(v) for k, v in pending.items()}
 
 
 WRITERS: dict[RecordType, type[Writer]] = {

@@ -1,15 +1,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Column,
     Date,
     ForeignKey,
     Index,
+    SmallInteger,
     String,
+    Table,
     Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -180,3 +184,49 @@ class ImportedFile(Base):
     rows_read: Mapped[int] = mapped_column(BigInteger)
     rows_applied: Mapped[int] = mapped_column(BigInteger)
     rows_rejected: Mapped[int] = mapped_column(BigInteger)
+
+
+# ---- maintained balances (derived from the ledger; `shieldwall ledger rebuild` recomputes) ----
+
+MEASURE_NAMES = ("offered", "committed", "delivered")
+
+
+def _measure_columns() -> list[Column[Any]]:
+    """Per measure, the sum of quantities and of cents, the cents as two halves
+    (``kit.amounts.cents_sums``) so that summing any number of rows cannot overflow 64 bits on
+    either database."""
+    parts = ("quantity", "cents_hi", "cents_lo")
+    return [
+        Column(f"{m}_{p}", BigInteger, nullable=False, server_default="0")
+        for m in MEASURE_NAMES
+        for p in parts
+    ]
+
+
+# The ledger summed by every key the summaries group or filter by, and by the keys that decide
+# who may read it (member, partner, request, the offer's releasability), at three grains: every
+# key (``grain`` 0), without the item (1), without the item and the month (2). ``item_id`` and
+# ``request_id`` 0 and ``month`` '' stand for none, so that the primary key holds every row.
+ledger_rollup = Table(
+    "ledger_rollup",
+    Base.metadata,
+    Column("grain", SmallInteger, primary_key=True),
+    Column("member_id", BigInteger, primary_key=True),
+    Column("partner_id", BigInteger, primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("area_id", BigInteger, primary_key=True),
+    Column("item_id", BigInteger, primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("request_id", BigInteger, primary_key=True),
+    Column("releasability", String(16), primary_key=True),
+    *_measure_columns(),
+)
+
+# Each offer's balances (the same halves: the rules keep an offer within one record's maxima,
+# but an offer's balances are read exactly even past them, as its entries would give them).
+offer_balance = Table(
+    "offer_balance",
+    Base.metadata,
+    Column("offer_id", ForeignKey("offer.id"), primary_key=True, autoincrement=False),
+    *_measure_columns(),
+)

@@ -1,7 +1,7 @@
 """Which requests, offers, deliveries and ledger entries a reader may see, as SQL conditions.
 
 Built on the releasability ladder (``access.ladder``); put inside every query (DESIGN rule 4).
-Deliveries and ledger entries inherit the releasability of their offer.
+Deliveries and ledger entries inherit the releasability of their offer; so do the roll-ups.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, or_, select
 
 from shieldwall.access.ladder import readable
 from shieldwall.access.model import Actor
-from shieldwall.assistance.tables import AssistanceRequest, Offer, RequestAddressee
+from shieldwall.assistance.tables import AssistanceRequest, Offer, RequestAddressee, ledger_rollup
 
 
 def _named_requests(reader: Actor) -> Any:
@@ -62,3 +62,18 @@ def readable_offers(reader: Actor) -> ColumnElement[bool]:
 def readable_offer_ids(reader: Actor) -> Any:
     """A subquery of the offers ``reader`` may see; entries and deliveries inherit it."""
     return select(Offer.id).where(readable_offers(reader))
+
+
+def readable_rollups(reader: Actor) -> ColumnElement[bool]:
+    """The roll-up rows ``reader`` may see: each is keyed by what decides its entries'
+    visibility (their offer's level, member, partner and request), so the ladder applies to
+    the roll-up's own columns exactly as ``readable_offers`` applies it to the offers."""
+    r = ledger_rollup.c
+    to_all = select(AssistanceRequest.id).where(AssistanceRequest.to_all_members.is_(True))
+    return readable(
+        reader,
+        level=r.releasability,
+        owner=r.member_id,
+        partner=r.partner_id,
+        addressed=or_(r.request_id.in_(to_all), r.request_id.in_(_named_requests(reader))),
+    )

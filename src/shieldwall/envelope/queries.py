@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shieldwall.access.model import Actor
+from shieldwall.assistance import balances
 from shieldwall.assistance.model import Measure, OfferState, quantity_of
 from shieldwall.assistance.tables import CapabilityArea, CapabilityItem, LedgerEntry, Offer
 from shieldwall.assistance.visibility import readable_offer_ids
@@ -168,19 +169,14 @@ def offer_plans(
         stmt = stmt.where(Offer.id.in_(list(offer_ids)))
     offers = session.execute(stmt).all()
     ids = [o.id for o in offers]
-    sums = session.execute(
-        select(LedgerEntry.offer_id, LedgerEntry.measure, func.sum(LedgerEntry.quantity))
-        .where(LedgerEntry.offer_id.in_(ids))
-        .group_by(LedgerEntry.offer_id, LedgerEntry.measure)
-    ).all()
-    balance = {(offer, measure): int(q) for offer, measure, q in sums}
+    held = balances.offer_balances(session, ids)  # maintained with the entries
     plans = {
         o.id: OfferPlan(
             o.id,
             o.code,
             items.get(o.item_id, ""),
-            balance.get((o.id, Measure.COMMITTED.value), 0),
-            balance.get((o.id, Measure.DELIVERED.value), 0),
+            held[o.id].committed.quantity if o.id in held else 0,
+            held[o.id].delivered.quantity if o.id in held else 0,
         )
         for o in offers
     }

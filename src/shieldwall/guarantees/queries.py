@@ -12,10 +12,16 @@ from sqlalchemy import ColumnElement, Select, extract, func, select
 from sqlalchemy.orm import Session, aliased
 
 from shieldwall.access.model import Actor
+from shieldwall.assistance import balances
 from shieldwall.assistance.model import Measure
-from shieldwall.assistance.queries import cents_to_eur, measure_sums, measure_totals
-from shieldwall.assistance.tables import LedgerEntry, Offer
-from shieldwall.assistance.visibility import readable_offer_ids, readable_offers
+from shieldwall.assistance.queries import (
+    cents_to_eur,
+    measure_sums,
+    measure_totals,
+    rollup_sums,
+)
+from shieldwall.assistance.tables import LedgerEntry, Offer, ledger_rollup
+from shieldwall.assistance.visibility import readable_offer_ids, readable_offers, readable_rollups
 from shieldwall.council.tables import Proposal
 from shieldwall.council.visibility import readable_proposals
 from shieldwall.delegations.model import DelegationKind
@@ -586,22 +592,15 @@ class BurdenSharing:
         }
 
 
-def _in_year(column: Any, year: int | None) -> list[ColumnElement[bool]]:
-    if year is None:
-        return []
-    return [column >= dt.date(year, 1, 1), column < dt.date(year + 1, 1, 1)]
-
-
 def _ledger_by_member(session: Session, reader: Actor, year: int | None) -> dict[int, Any]:
-    dialect = session.get_bind().dialect.name
-    rows = session.execute(
-        select(LedgerEntry.member_id, *measure_sums(dialect))
-        .where(
-            LedgerEntry.offer_id.in_(readable_offer_ids(reader)),
-            *_in_year(LedgerEntry.occurred_on, year),
-        )
-        .group_by(LedgerEntry.member_id)
-    )
+    """Per member, the ledger's balances (of one year: its months), from the roll-ups."""
+    r = ledger_rollup.c
+    where = [r.grain == (balances.COARSE if year is None else balances.BY_MONTH)]
+    if year is not None:
+        where += [r.month >= f"{year:04d}-01", r.month <= f"{year:04d}-12"]
+    if not reader.sees_everything:
+        where.append(readable_rollups(reader))
+    rows = session.execute(select(r.member_id, *rollup_sums()).where(*where).group_by(r.member_id))
     return {r.member_id: measure_totals(r._mapping) for r in rows}
 
 
