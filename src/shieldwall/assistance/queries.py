@@ -101,10 +101,11 @@ def measure_totals(mapping: Any) -> dict[str, Amount]:
     """measure → its exact total, from a row of ``measure_sums``."""
     # A plain dict: a row's mapping answers ``in`` (which ``total`` asks) far more slowly.
     row = dict(mapping)
-    return {
-        m.value: Amount(total(row, f"{m.value}_quantity"), total(row, f"{m.value}_cents"))
-        for m in model.MEASURES
-    }
+    return {m: Amount(total(row, quantity), total(row, cents)) for m, quantity, cents in _LABELS}
+
+
+# Each measure with the labels of its sums.
+_LABELS = tuple((m.value, f"{m.value}_quantity", f"{m.value}_cents") for m in model.MEASURES)
 
 
 @dataclass

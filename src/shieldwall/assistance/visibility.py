@@ -6,6 +6,7 @@ Deliveries and ledger entries inherit the releasability of their offer.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
@@ -13,6 +14,7 @@ from sqlalchemy import ColumnElement, or_, select
 from shieldwall.access.ladder import readable
 from shieldwall.access.model import Actor
 from shieldwall.assistance.tables import AssistanceRequest, Offer, RequestAddressee
+from shieldwall.delegations.model import DelegationKind
 
 
 def _named_requests(reader: Actor) -> Any:
@@ -40,6 +42,37 @@ def _addressed_offer(reader: Actor) -> ColumnElement[bool]:
 
 
 def readable_requests(reader: Actor) -> ColumnElement[bool]:
+    return _readable_requests(_seat(reader))
+
+
+def readable_offers(reader: Actor) -> ColumnElement[bool]:
+    return _readable_offers(_seat(reader))
+
+
+def readable_offer_ids(reader: Actor) -> Any:
+    """A subquery of the offers ``reader`` may see; entries and deliveries inherit it."""
+    return _readable_offer_ids(_seat(reader))
+
+
+# The conditions depend only on where the reader sits (its delegation, the delegation's kind,
+# whether it sees everything), and SQL expressions never change once built: each is built once
+# per seat and reused, rather than rebuilt several times in every request (benchmarks/api_load.py).
+Seat = tuple[int | None, DelegationKind | None, bool]
+
+
+def _seat(reader: Actor) -> Seat:
+    return (reader.delegation_id, reader.delegation_kind, reader.sees_everything)
+
+
+def _reader(seat: Seat) -> Actor:
+    """An actor sitting at ``seat``: all that the ladder reads of a reader."""
+    delegation_id, kind, everything = seat
+    return Actor("seat", delegation_id=delegation_id, delegation_kind=kind, system=everything)
+
+
+@functools.lru_cache(maxsize=1024)
+def _readable_requests(seat: Seat) -> ColumnElement[bool]:
+    reader = _reader(seat)
     return readable(
         reader,
         level=AssistanceRequest.releasability,
@@ -49,7 +82,9 @@ def readable_requests(reader: Actor) -> ColumnElement[bool]:
     )
 
 
-def readable_offers(reader: Actor) -> ColumnElement[bool]:
+@functools.lru_cache(maxsize=1024)
+def _readable_offers(seat: Seat) -> ColumnElement[bool]:
+    reader = _reader(seat)
     return readable(
         reader,
         level=Offer.releasability,
@@ -59,6 +94,6 @@ def readable_offers(reader: Actor) -> ColumnElement[bool]:
     )
 
 
-def readable_offer_ids(reader: Actor) -> Any:
-    """A subquery of the offers ``reader`` may see; entries and deliveries inherit it."""
-    return select(Offer.id).where(readable_offers(reader))
+@functools.lru_cache(maxsize=1024)
+def _readable_offer_ids(seat: Seat) -> Any:
+    return select(Offer.id).where(_readable_offers(seat))
