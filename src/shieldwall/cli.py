@@ -139,6 +139,9 @@ def demo(
         _serve(url, host, port)
 
 
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
 def _serve(url: str, host: str, port: int, workers: int = 1) -> None:
     """Serve the app on ``url``'s database; with ``workers`` > 1, in that many processes that
     uvicorn starts, watches and restarts (each with its own connection pool), while this
@@ -179,6 +182,10 @@ def _serve(url: str, host: str, port: int, workers: int = 1) -> None:
             port=port,
             workers=workers if workers > 1 else None,
             factory=workers > 1,
+            # How long a worker may take to answer the parent's health check before it is
+            # killed and replaced: uvicorn's 5 s killed busy workers under load (their requests'
+            # threads held the interpreter), dropping every connection they served.
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
             log_level="warning",
             access_log=False,
         )
