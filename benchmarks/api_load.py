@@ -12,14 +12,61 @@ concurrent clients (httpx, async, one client process) for a fixed time, signed i
 - an offer's page, ``/offers/{id}`` (one of the member's own offers)
 - the dashboard, ``/``
 
-For each endpoint and concurrency it prints requests/s, p50, p99 and ``throughput ratio R``
-(its requests/s over the bare endpoint's at the same concurrency, in the same run). The machine
-is shared: run ``uptime`` beside it and compare runs made in the same minutes.
+For each endpoint and concurrency it prints requests/s, p50, p99, the server's CPU time per
+request (its process group's, from /proc: what the server itself spends, whatever else the
+shared machine runs) and ``throughput ratio R`` (its requests/s over the bare endpoint's at the
+same concurrency, in the same run). The load average is printed beside each block: compare runs
+made in the same minutes. To measure another checkout with the same driver (before/after):
+``PYTHONPATH=<checkout>/src .venv/bin/python benchmarks/api_load.py`` (the servers inherit it).
 
     .venv/bin/python benchmarks/api_load.py [--workers 2] [--seconds 5] [--clients 16,64]
         [--no-postgres] [--no-sqlite]
 
-Where the time went (see FINDINGS below, filled in from the profiles).
+Where the time went
+-------------------
+Profiled with py-spy (``py-spy record -p <pid> -f raw`` on a one-process ``shieldwall serve``
+under 16 clients, and on a loop of in-process requests), SQL timed per statement with
+``before/after_cursor_execute``, and each part of a page timed alone (CPU time):
+
+1. Every API request took SQLite's write lock. A bearer token was looked up in a unit of work
+   that writes (``BEGIN IMMEDIATE``) to note ``last_used_at``: 30 % of the offers list's
+   samples waited in ``_sqlite_begin`` under ``current_actor``, and all API reads of all
+   workers queued behind one another and behind every real write. Now the lookup only reads;
+   the last use is written when the one recorded is a minute old or more (a busy database
+   skips it: the next request notes it). Token lookup 3.6 → 1.1 ms.
+2. Reference names read again for each part of a page. ``Names.load`` (4 queries: delegations,
+   areas, items, imported files) ran 7 times for one dashboard, and the item units (1 query)
+   5 times: 65 queries in all. A read-only session (``Platform.reading``) now keeps the names
+   it read (its snapshot cannot change), units read with the items: dashboard 65 → 36 queries,
+   offer page 21 → 16, offers list 12 → 11. No list reads a query per row (N+1): the offers
+   list reads the page's balances, names and need-by dates in one query each.
+3. Plotly's figure objects. ``go.Figure(...)`` validates every property and ``to_json``
+   validates and copies again: the dashboard's two charts cost 41 ms (24 + 17). The same JSON
+   (checked equal for all four charts) is now written from plain dicts: 2–4 ms.
+4. SQL built again on every query. The 18 conditional sums of the balances
+   (``measure_sums``) were rebuilt for every balance query, and the releasability conditions
+   (``readable_offers``, ``readable_requests``) several times per request; both are immutable
+   SQL expressions, now built once per dialect and once per seat (delegation, its kind, sees
+   everything). Reading the sums back asked a row mapping ``label in row`` 600 times for a
+   page of 100 offers (7 % of its samples): now a dict.
+5. Connections. The pool was SQLAlchemy's default (5, overflow 10): under 16 clients each
+   worker's thread pool runs ~8 requests at once, so overflow connections were opened and
+   closed again and again (SQLite: four pragmas each; PostgreSQL: a backend process each).
+   The pool is now sized from settings (``SHIELDWALL_POOL_SIZE`` 10, ``_MAX_OVERFLOW`` 10).
+6. Workers killed under load. uvicorn's supervisor kills a worker that does not answer its
+   health check within 5 s; under 64 clients a worker's request threads held the interpreter
+   that long and it was killed, dropping its connections (``httpx.ReadError`` in the first
+   runs). ``serve`` gives it 60 s.
+7. Not the cost: argon2 (only at sign-in; sessions and tokens are SHA-256 digests found by an
+   index), serialisation (validating and writing 100 offers with pydantic: 0.5 ms), the three
+   ASGI middlewares. What remains is SQLAlchemy's fixed cost per statement (building it, its
+   cache key, the result's rows: 0.3–0.5 ms of CPU each, 11 statements for the offers list,
+   36 for the dashboard, whose three readers of request views each read their balances) and
+   building 100 offer views of 40 fields, and Jinja's rendering of the pages (10 % of the
+   dashboard).
+
+Parts timed alone, CPU, demo database on SQLite, as ``deu`` (before → after): ``list_offers``
+14.2 → 6 ms; the dashboard through the app (TestClient) 77 → 40 ms; the offer page 24 → 17 ms.
 """
 
 from __future__ import annotations
@@ -33,6 +80,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -102,8 +150,29 @@ def build(url: str) -> Credentials:
     return Credentials(token, session, offer_id)
 
 
+def cpu_seconds(group: int) -> float:
+    """The CPU time (user and system) that the processes of process group ``group`` have used:
+    the server's own cost, whatever else the shared machine is doing."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:  # the process has gone
+            continue
+        if int(fields[2]) == group:  # pgrp; then utime and stime are the 12th and 13th
+            used += int(fields[11]) + int(fields[12])
+    return used / tick
+
+
+@dataclass
+class Server:
+    base: str
+    group: int  # its process group: the server and its workers
+
+
 @contextmanager
-def serving(command: list[str], port: int, env: dict[str, str]) -> Iterator[str]:
+def serving(command: list[str], port: int, env: dict[str, str]) -> Iterator[Server]:
     """A server process (and its workers) on 127.0.0.1:``port`` until the block ends."""
     process = subprocess.Popen(
         command, env={**os.environ, **env}, start_new_session=True, stdout=subprocess.DEVNULL
@@ -120,7 +189,7 @@ def serving(command: list[str], port: int, env: dict[str, str]) -> Iterator[str]
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"{command} did not start")
             time.sleep(0.2)
-        yield base
+        yield Server(base, process.pid)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -132,10 +201,15 @@ def serving(command: list[str], port: int, env: dict[str, str]) -> Iterator[str]
 
 @dataclass
 class Result:
-    requests: int  # answered 200 (their latencies below); errors: any other answer or none
-    errors: int
+    requests: int  # answered 200 (their latencies below)
+    errors: Counter[str]  # any other answer (its status) or none (the exception), how many
     seconds: float
     latencies: list[float]
+    cpu_seconds: float  # the server's, over the timed run
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        return 1000 * self.cpu_seconds / max(self.requests, 1)
 
     @property
     def rate(self) -> float:
@@ -146,10 +220,13 @@ class Result:
         return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
 
 
-async def drive(url: str, headers: dict[str, str], clients: int, seconds: float) -> Result:
-    """``clients`` clients asking for ``url`` one request after another for ``seconds``."""
+async def drive(
+    server: Server, path: str, headers: dict[str, str], clients: int, seconds: float
+) -> Result:
+    """``clients`` clients asking for ``path`` one request after another for ``seconds``."""
+    url = server.base + path
     latencies: list[float] = []
-    errors = 0
+    errors: Counter[str] = Counter()
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(headers=headers, limits=limits, timeout=60) as client:
         # Warm up: every connection opened, every worker's caches filled.
@@ -157,30 +234,30 @@ async def drive(url: str, headers: dict[str, str], clients: int, seconds: float)
         stop = time.perf_counter() + seconds
 
         async def one_client() -> None:
-            nonlocal errors
             while time.perf_counter() < stop:
                 began = time.perf_counter()
                 try:
                     response = await client.get(url)
-                except httpx.HTTPError:  # counted, not fatal: the run goes on
-                    errors += 1
+                except httpx.HTTPError as exc:  # counted, not fatal: the run goes on
+                    errors[type(exc).__name__] += 1
                     continue
                 if response.status_code == 200:
                     latencies.append(time.perf_counter() - began)
                 else:
-                    errors += 1
+                    errors[str(response.status_code)] += 1
 
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), cpu_seconds(server.group)
         await asyncio.gather(*(one_client() for _ in range(clients)))
-        elapsed = time.perf_counter() - began
-    return Result(len(latencies), errors, elapsed, latencies)
+        elapsed, cpu = time.perf_counter() - began, cpu_seconds(server.group) - cpu
+    return Result(len(latencies), errors, elapsed, latencies, cpu)
 
 
 def report(name: str, clients: int, result: Result, bare_rate: float) -> None:
     print(
         f"{name:<42} {clients:>3} clients  {result.rate:7.0f} req/s  "
-        f"p50 {result.percentile(0.5):6.1f} ms  p99 {result.percentile(0.99):6.1f} ms"
-        + (f"  errors {result.errors}" if result.errors else ""),
+        f"p50 {result.percentile(0.5):6.1f} ms  p99 {result.percentile(0.99):6.1f} ms  "
+        f"server CPU {result.cpu_ms_per_request:5.1f} ms/request"
+        + (f"  errors {dict(result.errors)}" if result.errors else ""),
         flush=True,
     )
     print(f"  throughput ratio {result.rate / bare_rate:.2f}", flush=True)
@@ -230,14 +307,14 @@ def run(label: str, url: str, args: argparse.Namespace) -> None:
     ]
     print(f"\n== {label}: {args.workers} workers, {args.seconds:g} s per run, {load_average()}")
     with (
-        serving(bare_command, bare_port, env) as bare_base,
-        serving(app_command, app_port, env) as app_base,
+        serving(bare_command, bare_port, env) as bare_server,
+        serving(app_command, app_port, env) as app_server,
     ):
         for clients in args.clients:
-            bare_result = asyncio.run(drive(f"{bare_base}/bare", {}, clients, args.seconds))
+            bare_result = asyncio.run(drive(bare_server, "/bare", {}, clients, args.seconds))
             report("bare FastAPI endpoint", clients, bare_result, bare_result.rate)
             for path, headers in endpoints:
-                result = asyncio.run(drive(app_base + path, headers, clients, args.seconds))
+                result = asyncio.run(drive(app_server, path, headers, clients, args.seconds))
                 report(f"{label} {path.split('?')[0]}", clients, result, bare_result.rate)
             print(f"  ({load_average()})", flush=True)
 
