@@ -67,6 +67,130 @@ under 16 clients, and on a loop of in-process requests), SQL timed per statement
 
 Parts timed alone, CPU, demo database on SQLite, as ``deu`` (before → after): ``list_offers``
 14.2 → 6 ms; the dashboard through the app (TestClient) 77 → 40 ms; the offer page 24 → 17 ms.
+
+Measured
+--------
+On this shared 2-core machine, 2 workers, 5 s per run, the two checkouts one after the other
+(14:26–14:36 UTC, load average 8–19 from the other engineers' test suites: absolute rates are
+far below the issue's, whose bare endpoint did ≈650 requests/s; the server CPU per request is
+what the load does not move). Before: commit 457b1f7 (``serve --workers``, none of the fixes
+above), driven by this file:
+
+    PYTHONPATH=/tmp/serve-base/src .venv/bin/python benchmarks/api_load.py --seconds 5
+
+    == SQLite: 2 workers, 5 s per run, load average 17.14, 15.57, 11.83
+    bare FastAPI endpoint                       16 clients       77 req/s  p50   96.7 ms  p99  944.4 ms  server CPU   1.1 ms/request
+      throughput ratio 1.00
+    SQLite /api/v1/ledger/summary               16 clients       53 req/s  p50  185.3 ms  p99 1685.0 ms  server CPU   9.5 ms/request
+      throughput ratio 0.69
+    SQLite /api/v1/offers                       16 clients       39 req/s  p50  317.0 ms  p99 1188.7 ms  server CPU  18.6 ms/request
+      throughput ratio 0.51
+    SQLite /offers/4                            16 clients       37 req/s  p50  360.8 ms  p99 1388.4 ms  server CPU  17.7 ms/request
+      throughput ratio 0.48
+    SQLite /                                    16 clients        9 req/s  p50 1603.9 ms  p99 3014.6 ms  server CPU  87.0 ms/request
+      throughput ratio 0.12
+      (load average 15.20, 15.29, 12.00)
+    bare FastAPI endpoint                       64 clients       70 req/s  p50  536.5 ms  p99 3678.5 ms  server CPU   1.0 ms/request
+      throughput ratio 1.00
+    SQLite /api/v1/ledger/summary               64 clients       42 req/s  p50 1010.8 ms  p99 5181.3 ms  server CPU   9.8 ms/request
+      throughput ratio 0.60
+    SQLite /api/v1/offers                       64 clients       43 req/s  p50 1048.4 ms  p99 4759.6 ms  server CPU  17.6 ms/request
+      throughput ratio 0.62
+    SQLite /offers/4                            64 clients       42 req/s  p50 1100.8 ms  p99 5228.3 ms  server CPU  17.8 ms/request
+      throughput ratio 0.60
+    SQLite /                                    64 clients       11 req/s  p50 4372.2 ms  p99 8443.5 ms  server CPU 109.2 ms/request
+      throughput ratio 0.16
+      (load average 14.89, 15.12, 12.13)
+    == PostgreSQL: 2 workers, 5 s per run, load average 11.46, 14.25, 11.95
+    bare FastAPI endpoint                       16 clients      193 req/s  p50   62.9 ms  p99  352.5 ms  server CPU   1.2 ms/request
+      throughput ratio 1.00
+    PostgreSQL /api/v1/ledger/summary           16 clients       71 req/s  p50  196.1 ms  p99  631.9 ms  server CPU  11.1 ms/request
+      throughput ratio 0.37
+    PostgreSQL /api/v1/offers                   16 clients       23 req/s  p50  627.0 ms  p99 1155.4 ms  server CPU  34.3 ms/request
+      throughput ratio 0.12
+    PostgreSQL /offers/4                        16 clients       40 req/s  p50  341.5 ms  p99  956.8 ms  server CPU  20.8 ms/request
+      throughput ratio 0.21
+    PostgreSQL /                                16 clients       11 req/s  p50 1280.6 ms  p99 2783.5 ms  server CPU  86.3 ms/request
+      throughput ratio 0.06
+      (load average 10.39, 13.41, 11.79)
+    bare FastAPI endpoint                       64 clients       79 req/s  p50  519.5 ms  p99 3176.3 ms  server CPU   1.1 ms/request
+      throughput ratio 1.00
+    PostgreSQL /api/v1/ledger/summary           64 clients       52 req/s  p50  928.2 ms  p99 3733.1 ms  server CPU   9.4 ms/request
+      throughput ratio 0.66
+    PostgreSQL /api/v1/offers                   64 clients       36 req/s  p50 1330.2 ms  p99 5527.5 ms  server CPU  20.4 ms/request
+      throughput ratio 0.45
+    PostgreSQL /offers/4                        64 clients       37 req/s  p50 1256.2 ms  p99 5732.8 ms  server CPU  18.7 ms/request
+      throughput ratio 0.47
+    PostgreSQL /                                64 clients       14 req/s  p50 3471.3 ms  p99 5730.6 ms  server CPU  84.3 ms/request  errors {'ReadError': 3}
+      throughput ratio 0.18
+      (load average 14.07, 13.73, 11.97)
+    load average 13.27, 13.57, 11.93
+
+After (3e55273, these fixes):
+
+    .venv/bin/python benchmarks/api_load.py --seconds 5
+
+    == SQLite: 2 workers, 5 s per run, load average 10.35, 12.84, 11.74
+    bare FastAPI endpoint                       16 clients      221 req/s  p50   59.9 ms  p99  232.7 ms  server CPU   0.9 ms/request
+      throughput ratio 1.00
+    SQLite /api/v1/ledger/summary               16 clients       93 req/s  p50  135.0 ms  p99  523.7 ms  server CPU   6.3 ms/request
+      throughput ratio 0.42
+    SQLite /api/v1/offers                       16 clients       65 req/s  p50  198.2 ms  p99  736.5 ms  server CPU  13.2 ms/request
+      throughput ratio 0.30
+    SQLite /offers/4                            16 clients       70 req/s  p50  196.7 ms  p99  675.2 ms  server CPU  11.6 ms/request
+      throughput ratio 0.32
+    SQLite /                                    16 clients       25 req/s  p50  575.4 ms  p99 1182.5 ms  server CPU  35.0 ms/request
+      throughput ratio 0.11
+      (load average 8.95, 12.11, 11.54)
+    bare FastAPI endpoint                       64 clients       82 req/s  p50  383.2 ms  p99 3852.8 ms  server CPU   1.2 ms/request
+      throughput ratio 1.00
+    SQLite /api/v1/ledger/summary               64 clients       72 req/s  p50  597.6 ms  p99 3502.0 ms  server CPU   7.3 ms/request
+      throughput ratio 0.88
+    SQLite /api/v1/offers                       64 clients       46 req/s  p50 1064.7 ms  p99 4936.7 ms  server CPU  13.9 ms/request
+      throughput ratio 0.55
+    SQLite /offers/4                            64 clients       50 req/s  p50  890.1 ms  p99 4528.7 ms  server CPU  11.8 ms/request
+      throughput ratio 0.61
+    SQLite /                                    64 clients       34 req/s  p50 1630.3 ms  p99 3497.4 ms  server CPU  35.2 ms/request
+      throughput ratio 0.41
+      (load average 9.58, 11.87, 11.48)
+    == PostgreSQL: 2 workers, 5 s per run, load average 8.01, 11.27, 11.30
+    bare FastAPI endpoint                       16 clients      261 req/s  p50   54.5 ms  p99  174.8 ms  server CPU   0.7 ms/request
+      throughput ratio 1.00
+    PostgreSQL /api/v1/ledger/summary           16 clients       80 req/s  p50  143.8 ms  p99  797.8 ms  server CPU   8.5 ms/request
+      throughput ratio 0.31
+    PostgreSQL /api/v1/offers                   16 clients       53 req/s  p50  282.0 ms  p99  625.7 ms  server CPU  16.6 ms/request
+      throughput ratio 0.20
+    PostgreSQL /offers/4                        16 clients       57 req/s  p50  236.3 ms  p99  764.9 ms  server CPU  15.6 ms/request
+      throughput ratio 0.22
+    PostgreSQL /                                16 clients       19 req/s  p50  790.0 ms  p99 1294.8 ms  server CPU  46.7 ms/request
+      throughput ratio 0.07
+      (load average 8.38, 10.87, 11.15)
+    bare FastAPI endpoint                       64 clients       95 req/s  p50  383.3 ms  p99 3815.0 ms  server CPU   1.3 ms/request
+      throughput ratio 1.00
+    PostgreSQL /api/v1/ledger/summary           64 clients       53 req/s  p50  789.1 ms  p99 4358.2 ms  server CPU   9.2 ms/request
+      throughput ratio 0.55
+    PostgreSQL /api/v1/offers                   64 clients       38 req/s  p50 1193.3 ms  p99 5910.7 ms  server CPU  18.0 ms/request  errors {'RemoteProtocolError': 1}
+      throughput ratio 0.40
+    PostgreSQL /offers/4                        64 clients       40 req/s  p50 1248.4 ms  p99 4891.7 ms  server CPU  15.8 ms/request
+      throughput ratio 0.42
+    PostgreSQL /                                64 clients       17 req/s  p50 2433.5 ms  p99 7514.5 ms  server CPU  52.2 ms/request
+      throughput ratio 0.18
+      (load average 9.75, 10.74, 11.09)
+    load average 9.36, 10.64, 11.06
+
+Server CPU per request, before → after: SQLite summary 9.5 → 6.3 ms, offers list 18.6 → 13.2,
+offer page 17.7 → 11.6, dashboard 87 → 35; PostgreSQL 11.1 → 8.5, 34.3 → 16.6, 20.8 → 15.6,
+86 → 47; the bare endpoint 0.7–1.3 ms. The before run lost connections to killed workers
+(``ReadError``, finding 6); one ``RemoteProtocolError`` after is a keep-alive connection the
+server closed as the client reused it.
+
+Targets not met. The throughput ratios at 16 clients came out at 0.31–0.42 (summary) and
+0.20–0.30 (offers list), p99 500–800 ms under this load; the ratios of a loaded machine are
+themselves unreliable (the bare endpoint's own rate varied 77–261 requests/s between runs, and
+the ratios before and after cannot be compared run to run). By CPU, the target needs each
+request to cost about twice the bare endpoint's ~1 ms: the summary costs 6–9 ms (its rewrite
+onto maintained roll-ups is the other half of issue 13) and the offers list 13–17 ms, of which
+SQLAlchemy's fixed cost per statement and the 100 views of 40 fields are most.
 """
 
 from __future__ import annotations
