@@ -165,3 +165,22 @@ def test_a_disable_still_revokes_everything(api: Delegations, seeded: Context) -
     seeded.access.disable_user(SETUP, "pol")
     assert bearer(api, token).get("/api/v1/auth/me").status_code == 401
     assert session.get("/api/v1/auth/me").status_code == 401
+
+
+def test_a_tokens_last_use_is_recorded_to_the_minute(api: Delegations, clock: FixedClock) -> None:
+    """Every request with a token is a use of it, but its last use is written at most once a
+    minute: a read no longer takes the write lock to note its time."""
+    secret = api.token("deu")  # a personal token, listed with its last use
+    holder = bearer(api, secret)
+
+    def last_used() -> dt.datetime:
+        listed = holder.get("/api/v1/auth/tokens").json()
+        (mine,) = [t for t in listed if secret.startswith(t["prefix"])]
+        return dt.datetime.fromisoformat(mine["last_used_at"])
+
+    assert last_used() == NOW  # this listing is its first use
+    clock.advance(dt.timedelta(seconds=59))
+    assert holder.get("/api/v1/auth/me").status_code == 200
+    assert last_used() == NOW
+    clock.advance(dt.timedelta(seconds=1))
+    assert last_used() == NOW + dt.timedelta(minutes=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import os
 import signal
 import sys
 import threading
@@ -142,18 +143,33 @@ def demo(
         _serve(url, host, port)
 
 
-def _serve(url: str, host: str, port: int) -> None:
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
+def _serve(url: str, host: str, port: int, workers: int = 1) -> None:
+    """Serve the app on ``url``'s database; with ``workers`` > 1, in that many processes that
+    uvicorn starts, watches and restarts (each with its own connection pool), while this
+    process runs the one scheduler."""
     # Imported here, not at the top: the web app's routes and pages take about a second to
     # import, which every other command (each a process of its own) would pay for nothing.
     from shieldwall.app import create_app
 
     settings = Settings(database_url=url)
-    application = create_app(settings)
+    if workers > 1:
+        # Each worker builds its app with ``create_app()``, reading its settings from the
+        # environment it inherits: the database is the one named here.
+        os.environ["SHIELDWALL_DATABASE_URL"] = url
+        platform = open_platform(url)
+        target: Any = "shieldwall.app:create_app"
+    else:
+        application = create_app(settings)
+        platform = application.state.platform
+        target = application
     scheduler = None
     if settings.run_scheduler:
         # The deadlines and the mail run beside the app, on its platform; stopped once the
         # server has shut down (Ctrl+C or SIGTERM), after the round under way.
-        scheduler = SchedulerThread(application.state.platform, settings.scheduler_interval_seconds)
+        scheduler = SchedulerThread(platform, settings.scheduler_interval_seconds)
         scheduler.start()
     where = f"http://{host}:{port}/"
     with_scheduler = (
@@ -161,13 +177,27 @@ def _serve(url: str, host: str, port: int) -> None:
         if scheduler
         else "scheduler off (SHIELDWALL_RUN_SCHEDULER=false)"
     )
-    out.print(f"Serving Shieldwall on {where}  ({with_scheduler}; Ctrl+C to stop)")
+    processes = f"{workers} worker processes" if workers > 1 else "1 process"
+    out.print(f"Serving Shieldwall on {where}  ({processes}; {with_scheduler}; Ctrl+C to stop)")
     try:
-        uvicorn.run(application, host=host, port=port, log_level="warning")
+        uvicorn.run(
+            target,
+            host=host,
+            port=port,
+            workers=workers if workers > 1 else None,
+            factory=workers > 1,
+            # How long a worker may take to answer the parent's health check before it is
+            # killed and replaced: uvicorn's 5 s killed busy workers under load (their requests'
+            # threads held the interpreter), dropping every connection they served.
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+            log_level="warning",
+            access_log=False,
+        )
     finally:
         if scheduler is not None:
             scheduler.stop()
             out.print("Scheduler stopped")
+        platform.engine.dispose()
 
 
 @app.command()
@@ -175,12 +205,20 @@ def serve(
     db: DbOption = None,
     host: Annotated[str | None, typer.Option(help="Address [default: SHIELDWALL_HOST]")] = None,
     port: Annotated[int | None, typer.Option(help="Port [default: SHIELDWALL_PORT]")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=64, help="Processes answering requests [default: SHIELDWALL_WORKERS]"
+        ),
+    ] = None,
 ) -> None:
     """Serve the web app and the API."""
     settings = get_settings()
     ctx = ready_context(db)
     ctx.engine.dispose()
-    _serve(database_url(db), host or settings.host, port or settings.port)
+    _serve(
+        database_url(db), host or settings.host, port or settings.port, workers or settings.workers
+    )
 
 
 GroupBy = Annotated[

@@ -35,6 +35,9 @@ from shieldwall.kit.locks import lock_name
 from shieldwall.kit.text import check_text
 from shieldwall.kit.uow import Platform, UnitOfWork
 
+# A token's last use is recorded to the minute: one write a minute per token in use, not one
+# per request (each took the database's write lock).
+LAST_USE_PRECISION = dt.timedelta(minutes=1)
 HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 
@@ -495,21 +498,33 @@ class AccessService:
             "revoked_at": t.revoked_at,
         }
 
-    def token_actor(self, secret: str) -> Actor | None:
+    def token_actor(self, secret: str) -> tuple[Actor | None, bool]:
+        """The live token's actor (None when unknown, revoked, expired or its user disabled),
+        and whether its last use is older than ``LAST_USE_PRECISION`` (then the caller records
+        this one with ``record_token_use``, in a unit of work that writes). Only reads: every
+        API request asks this, and taking the write lock for each serialised them all."""
         s = self.uow.session
         row = _holder(s, ApiToken, secret)
         if row is None:
-            return None
+            return None, False
         token, user, delegation = row
         now = self.uow.clock.now()
         if token.revoked_at is not None or user.disabled:
-            return None
+            return None, False
         # A token made before every token had an expiry lives as long as a new one may.
         expires_at = token.expires_at or token.created_at + self._lifetime(token.kind, None)
         if expires_at <= now:
-            return None
-        token.last_used_at = now
-        return _actor_for(user, delegation, parse_scopes(token.scopes))
+            return None, False
+        stale = token.last_used_at is None or now - token.last_used_at >= LAST_USE_PRECISION
+        return _actor_for(user, delegation, parse_scopes(token.scopes)), stale
+
+    def record_token_use(self, secret: str) -> None:
+        """The token's last use is now (the token list shows it to its holder)."""
+        token = self.uow.session.scalar(
+            select(ApiToken).where(ApiToken.token_hash == digest(secret))
+        )
+        if token is not None:
+            token.last_used_at = self.uow.clock.now()
 
     def list_tokens(self, actor: Actor) -> list[dict[str, Any]]:
         s = self.uow.session

@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 
 from shieldwall.access.model import PUBLIC, Actor, Scope
 from shieldwall.access.service import AccessService, SessionInfo
-from shieldwall.kit.errors import Forbidden, NotAuthenticated
+from shieldwall.kit.errors import Busy, Forbidden, NotAuthenticated
 from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.templating import add_to_every_page
 from shieldwall.kit.uow import Platform
@@ -65,8 +65,15 @@ def current_actor(request: Request) -> Actor:
         scheme, _space, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise NotAuthenticated(_("send the token as 'Authorization: Bearer <token>'"))
-        with platform(request).unit_of_work() as uow:
-            actor = AccessService(uow).token_actor(token.strip())
+        secret = token.strip()
+        with platform(request).unit_of_work(writes=False) as uow:  # a lookup: no write lock
+            actor, stale = AccessService(uow).token_actor(secret)
+        if actor is not None and stale:
+            try:
+                with platform(request).unit_of_work() as uow:
+                    AccessService(uow).record_token_use(secret)
+            except Busy:  # a read is not refused for want of noting its time: the next one will
+                pass
         if actor is None:
             raise NotAuthenticated(_("the token is unknown, expired or revoked"))
         return actor

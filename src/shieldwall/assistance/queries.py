@@ -9,6 +9,7 @@ afterwards from the small reference tables, so a summary is one GROUP BY over th
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -43,6 +44,7 @@ from shieldwall.kit.errors import InvalidInput, NotFound
 from shieldwall.kit.i18n import N_
 from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.inbox import Waiting
+from shieldwall.kit.uow import READ_ONLY
 
 # The dimensions a summary may be grouped by, and the entry column behind each.
 GROUP_KEYS: dict[str, Any] = {
@@ -87,20 +89,30 @@ def parse_group_by(text: str | Sequence[str] | None) -> list[str]:
 def measure_sums(dialect: str) -> list[ColumnElement[Any]]:
     """Per measure, the sums of cents and of quantities, as conditional aggregates over one
     scan, that cannot overflow (``kit.amounts``); read back with ``measure_totals``."""
+    return list(_measure_sums(dialect))
+
+
+@functools.cache
+def _measure_sums(dialect: str) -> tuple[ColumnElement[Any], ...]:
+    # Built once per dialect: SQL expressions are immutable, and building these eighteen took
+    # about a millisecond of every request that reads a balance (benchmarks/api_load.py).
     columns: list[ColumnElement[Any]] = []
     for m in model.MEASURES:
         where = LedgerEntry.measure == m.value
         columns += cents_sums(LedgerEntry.value_cents, f"{m.value}_cents", dialect, where)
         columns += quantity_sums(LedgerEntry.quantity, f"{m.value}_quantity", where)
-    return columns
+    return tuple(columns)
 
 
 def measure_totals(mapping: Any) -> dict[str, Amount]:
     """measure → its exact total, from a row of ``measure_sums``."""
-    return {
-        m.value: Amount(total(mapping, f"{m.value}_quantity"), total(mapping, f"{m.value}_cents"))
-        for m in model.MEASURES
-    }
+    # A plain dict: a row's mapping answers ``in`` (which ``total`` asks) far more slowly.
+    row = dict(mapping)
+    return {m: Amount(total(row, quantity), total(row, cents)) for m, quantity, cents in _LABELS}
+
+
+# Each measure with the labels of its sums.
+_LABELS = tuple((m.value, f"{m.value}_quantity", f"{m.value}_cents") for m in model.MEASURES)
 
 
 @dataclass
@@ -177,19 +189,33 @@ def _delegation_id(session: Session, code: str) -> int:
     return found
 
 
+_NAMES = "shieldwall_names"  # where a read-only session keeps its Names
+
+
 @dataclass
 class Names:
-    """Codes and names of the reference tables, loaded once per view."""
+    """Codes and names of the reference tables, loaded once per view (once per read-only
+    session: a page reads them for each of its parts)."""
 
     delegations: dict[int, tuple[str, str]]
     areas: dict[int, tuple[str, str]]
     items: dict[int, tuple[str, str]]
     # Imported files, for the provenance of entries: id → (file name, release).
     files: dict[int, tuple[str, str | None]] = field(default_factory=dict)
+    # Each catalogue item's unit ("rounds", "systems").
+    units: dict[int, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, session: Session) -> Names:
-        return cls(
+        # A session that only reads sees one snapshot (``Platform.reading``): what it read once
+        # it may keep. One that writes may add an item or a delegation meanwhile: read again.
+        kept: Names | None = session.info.get(_NAMES)
+        if kept is not None:
+            return kept
+        items = session.execute(
+            select(CapabilityItem.id, CapabilityItem.code, CapabilityItem.name, CapabilityItem.unit)
+        ).all()
+        names = cls(
             delegations={
                 r.id: (r.code, r.name)
                 for r in session.execute(select(Delegation.id, Delegation.code, Delegation.name))
@@ -200,19 +226,18 @@ class Names:
                     select(CapabilityArea.id, CapabilityArea.code, CapabilityArea.name)
                 )
             },
-            items={
-                r.id: (r.code, r.name)
-                for r in session.execute(
-                    select(CapabilityItem.id, CapabilityItem.code, CapabilityItem.name)
-                )
-            },
+            items={r.id: (r.code, r.name) for r in items},
             files={
                 r.id: (r.file_name, r.release)
                 for r in session.execute(
                     select(ImportedFile.id, ImportedFile.file_name, ImportedFile.release)
                 )
             },
+            units={r.id: r.unit for r in items},
         )
+        if session.info.get(READ_ONLY):
+            session.info[_NAMES] = names
+        return names
 
     def label(self, key: str, raw: Any) -> Any:
         if raw is None:
@@ -494,7 +519,7 @@ def _request_views(
     everything = _request_balances(session, None, ids)
     seen = _request_balances(session, reader, ids)
     addressees = _addressees_by_request(session, names, ids)
-    units = {r.id: r.unit for r in session.execute(select(CapabilityItem.id, CapabilityItem.unit))}
+    units = names.units
     views = []
     for r in requests:
         b, mine = everything.get(r.id, {}), seen.get(r.id, {})
@@ -587,7 +612,7 @@ def _offer_dicts(session: Session, reader: Actor, offers: list[Offer]) -> list[d
             )
         )
         need_by = {request_id: day for request_id, day in rows}
-    units = {r.id: r.unit for r in session.execute(select(CapabilityItem.id, CapabilityItem.unit))}
+    units = names.units
     out = []
     for o in offers:
         b = held.get(o.id, Balances())
@@ -935,7 +960,7 @@ def waiting_for(session: Session, reader: Actor, now: dt.datetime) -> list[Waiti
     if reader.delegation_id is None:
         return []
     names = Names.load(session)
-    units = {r.id: r.unit for r in session.execute(select(CapabilityItem.id, CapabilityItem.unit))}
+    units = names.units
     return [
         *_requests_awaiting_offers(session, reader, names, units),
         *_offers_awaiting_steps(session, reader, names, units),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -125,22 +126,43 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, busy_timeout_seconds: float = BUSY_TIMEOUT_SECONDS) -> Engine:
+@dataclass(frozen=True)
+class PoolSize:
+    """The connections an engine keeps open (``size``), the extra ones it opens under a burst
+    and closes after (``overflow``), and how long a checkout waits for one (``timeout``)."""
+
+    size: int = 5
+    overflow: int = 10
+    timeout_seconds: float = 30.0
+
+
+def make_engine(
+    url: str, busy_timeout_seconds: float = BUSY_TIMEOUT_SECONDS, pool: PoolSize | None = None
+) -> Engine:
     """An engine on ``url``. A transaction waits at most ``busy_timeout_seconds`` for a lock
     that another holds (SQLite's write lock, a PostgreSQL row or advisory lock); then the
-    database refuses it (``is_busy``)."""
+    database refuses it (``is_busy``). Connections are pooled as ``pool`` says (on a SQLite
+    file too: each new connection pays for its pragmas)."""
     url = normalise_url(url)
     parsed = make_url(url)
+    pool = pool or PoolSize()
+    pooling: dict[str, Any] = {
+        "pool_size": pool.size,
+        "max_overflow": pool.overflow,
+        "pool_timeout": pool.timeout_seconds,
+    }
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        else:
+            pooling = {}  # an in-memory database lives in one connection (SingletonThreadPool)
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **pooling)
         event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_seconds))
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     lock_timeout = f"-c lock_timeout={int(busy_timeout_seconds * 1000)}"
-    return create_engine(url, pool_pre_ping=True, connect_args={"options": lock_timeout})
+    return create_engine(url, pool_pre_ping=True, connect_args={"options": lock_timeout}, **pooling)
 
 
 def make_session_factory(engine: Engine, *, writes: bool = False) -> sessionmaker[Session]:

@@ -33,6 +33,16 @@ class Settings(BaseSettings):
     # How long a change waits for the database's locks (SQLite's write lock, PostgreSQL's row
     # locks) before it is refused with 503 and Retry-After.
     busy_timeout_seconds: float = 10.0
+    # The database connections each serving process keeps open (pool_size), the extra ones it
+    # may open under a burst and close after (max_overflow), and how long a request waits for
+    # one before it is refused (pool_timeout_seconds). On PostgreSQL, keep
+    # workers × (pool_size + max_overflow) below the server's max_connections (README).
+    pool_size: int = Field(default=10, ge=1, le=1000)
+    max_overflow: int = Field(default=10, ge=0, le=1000)
+    pool_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # Processes that `shieldwall serve` answers requests with (one is one process, no
+    # supervisor); `--workers` overrides it.
+    workers: int = Field(default=1, ge=1, le=64)
     # The longest a personal access token may live; asking for no expiry gets this.
     personal_token_max_days: int = Field(default=90, ge=1, le=3650)
     # Request bodies larger than this are refused with 413 before they are parsed;

@@ -54,6 +54,10 @@ class AuditTrail(Protocol):
         ...
 
 
+# The mark, in a session's ``info``, of a session that only reads one snapshot (``reading``).
+READ_ONLY = "shieldwall_read_only"
+
+
 @dataclass
 class UnitOfWork:
     """One transaction, the clock and settings it runs under, and the audit trail it writes."""
@@ -120,8 +124,10 @@ class Platform:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A session for queries; it never commits, and never waits for a writer."""
+        """A session for queries; it never commits, and never waits for a writer. Marked
+        ``READ_ONLY`` in its ``info``: what it reads may be kept for its lifetime."""
         session = self.factory()
+        session.info[READ_ONLY] = True
         try:
             yield session
         finally:

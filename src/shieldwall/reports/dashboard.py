@@ -71,7 +71,8 @@ def dashboard(request: Request, ctx: Ctx, who: PageActor) -> Response:
         ]
         _n, awaiting = queries.list_offers(s, who, state=OfferState.OFFERED, limit=10)
         pending = queries.pending_deliveries(s, who)
-        units = {i["code"]: i["unit"] for a in queries.catalogue(s) for i in a["items"]}
+        names = queries.Names.load(s)  # read once for the whole page (a read-only session)
+        units = {names.items[i][0]: unit for i, unit in names.units.items()}
         # Few deliveries wait at once: their offers, each read inside the reader's releasability.
         offers = {i: queries.get_offer(s, who, i) for i in sorted({d["offer_id"] for d in pending})}
     open_requests.sort(key=lambda r: urgency(r["priority"], r["need_by"]))
