@@ -156,4 +156,6 @@ def test_every_action_the_features_record_has_words() -> None:
     written |= {"offer.cancel", "request.withdraw", "request.close"}
     written |= {"delivery.confirm", "delivery.reject", "offer.widen", "request.widen"}
     written |= {"import.kiel", "import.fts"}  # import.{source} (assistance.imports)
+    # proposal.{action} (matching.service): a matching proposal sent, confirmed or declined.
+    written |= {"proposal.send", "proposal.confirm", "proposal.decline"}
     assert sorted(written - set(ACTIONS)) == []

@@ -193,13 +193,13 @@ def test_ledger_check_finds_each_difference_and_rebuild_mends_them(ledger_db: st
 
 
 def test_upgrading_fills_the_rollups_from_the_entries_already_written(ledger_db: str) -> None:
-    """A database written before the roll-ups existed (revision 0010) is consistent once
-    upgraded: migration 0012 fills them from its entries."""
+    """A database written before the roll-ups existed (revision 0011, the one before them) is
+    consistent once upgraded: migration 0012 fills them from its entries."""
     engine = create_engine(ledger_db)
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE ledger_rollup"))
         conn.execute(text("DROP TABLE offer_balance"))
-        conn.execute(text("UPDATE alembic_version SET version_num = '0010_item_without_price'"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0011_matching'"))
     engine.dispose()
     db = ledger_db.removeprefix("sqlite:///")
     assert run("init", "--db", db).returncode == 0

@@ -132,6 +132,14 @@ ACTIONS: dict[str, str] = {
     "tranche.plan": N_("{who} planned delivery tranche {record}"),
     "tranche.replan": N_("{who} re-planned delivery tranche {record}"),
     "tranche.remove": N_("{who} removed delivery tranche {record}"),
+    "availability.declare": N_("{who} declared availability line {record}"),
+    "availability.reduce": N_("{who} reduced availability line {record} by a confirmed proposal"),
+    "matching.start": N_("{who} started matching run {record}"),
+    "matching.run": N_("{who} completed matching run {record}"),
+    "proposal.send": N_("{who} sent matching proposal {record}"),
+    "proposal.confirm": N_("{who} confirmed matching proposal {record}"),
+    "proposal.decline": N_("{who} declined matching proposal {record}"),
+    "ledger.rebuild": N_("{who} rebuilt the ledger's maintained balances from its entries"),
 }
 
 # What an action not (yet) in ACTIONS reads as: never a bare code alone.
@@ -168,6 +176,10 @@ RECORD_TYPES: dict[str, str] = {
     "delegation": N_("delegation"),
     "user": N_("user"),
     "api_token": N_("API token"),
+    "availability": N_("availability line"),
+    "matching_run": N_("matching run"),
+    "match_proposal": N_("matching proposal"),
+    "ledger": N_("ledger"),
 }
 
 # Each field's label, as the pages call it.
