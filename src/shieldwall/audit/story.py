@@ -133,13 +133,13 @@ ACTIONS: dict[str, str] = {
     "tranche.replan": N_("{who} re-planned delivery tranche {record}"),
     "tranche.remove": N_("{who} removed delivery tranche {record}"),
     "availability.declare": N_("{who} declared availability line {record}"),
-    "availability.reduce": N_("{who} reduced availability line {record} by a confirmed proposal"),
+    "availability.reduce": N_("{who} reduced availability line {record}"),
     "matching.start": N_("{who} started matching run {record}"),
     "matching.run": N_("{who} completed matching run {record}"),
     "proposal.send": N_("{who} sent matching proposal {record}"),
     "proposal.confirm": N_("{who} confirmed matching proposal {record}"),
     "proposal.decline": N_("{who} declined matching proposal {record}"),
-    "ledger.rebuild": N_("{who} rebuilt the ledger's maintained balances from its entries"),
+    "ledger.rebuild": N_("{who} rebuilt the ledger's balances"),
 }
 
 # What an action not (yet) in ACTIONS reads as: never a bare code alone.
