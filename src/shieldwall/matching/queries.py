@@ -89,7 +89,7 @@ def _lines(s: Session) -> list[Any]:
                 Availability.training_only,
                 Availability.per_request,
             )
-            .where(Availability.quantity > 0)
+            .where(Availability.quantity > 0, Availability.withdrawn_at.is_(None))
             .order_by(Availability.id)
         ).all()
     )
@@ -164,6 +164,7 @@ def availability(s: Session, reader: Actor) -> list[dict[str, Any]]:
     return [
         {
             "id": a.id,
+            "member_id": a.member_id,
             "member": member,
             "item": item,
             "item_name": name,
@@ -176,6 +177,8 @@ def availability(s: Session, reader: Actor) -> list[dict[str, Any]]:
             "per_request": a.per_request,
             "note": a.note,
             "releasability": a.releasability,
+            "withdrawn_at": a.withdrawn_at,
+            "withdrawn_reason": a.withdrawn_reason,
         }
         for a, member, item, name in rows
     ]

@@ -1,6 +1,7 @@
 """Use cases of the clearing house, each audited, each run in the unit of work it is given.
 
-A member declares availability. The secretariat starts a run (``start_run``, audited); the
+A member declares availability, and may withdraw a line (its pending proposals are
+cancelled with it). The secretariat starts a run (``start_run``, audited); the
 run reads its input, builds and solves the programme and explains the answer outside any
 transaction, reporting its stage (``record_stage``: progress, not a state of the record); then
 ``finish_run`` writes the run's outcome, its proposals and the needs it left uncovered in one
@@ -34,7 +35,8 @@ from shieldwall.delegations.tables import Delegation
 from shieldwall.kit import idempotency
 from shieldwall.kit.amounts import check_quantity
 from shieldwall.kit.dates import check_day
-from shieldwall.kit.errors import InvalidInput, NotFound
+from shieldwall.kit.errors import IllegalTransition, InvalidInput, NotFound
+from shieldwall.kit.i18n import N_
 from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.text import check_text
 from shieldwall.kit.uow import Platform, UnitOfWork
@@ -42,7 +44,7 @@ from shieldwall.matching import model, queries, solver
 from shieldwall.matching.model import ProposalAction, ProposalState, RunStage
 from shieldwall.matching.policy import Action, require
 from shieldwall.matching.tables import Availability, MatchingRun, MatchProposal, UncoveredNeed
-from shieldwall.matching.visibility import readable_proposals
+from shieldwall.matching.visibility import readable_availability, readable_proposals
 
 AVAILABILITY_DEFAULT = Releasability.OWN
 # What a run says when it proposes nothing (``MatchingRun.outcome``).
@@ -65,6 +67,8 @@ def _snapshot(line: Availability) -> dict[str, Any]:
         "not_before": line.not_before.isoformat() if line.not_before else None,
         "per_request": line.per_request,
         "releasability": line.releasability,
+        "withdrawn_at": line.withdrawn_at.isoformat() if line.withdrawn_at else None,
+        "withdrawn_reason": line.withdrawn_reason,
     }
 
 
@@ -157,6 +161,46 @@ class MatchingService:
             actor, now, "availability.declare", "availability", line.id, None, _snapshot(line)
         )
         return line.id
+
+    def withdraw_availability(self, actor: Actor, line_id: int, reason: str = "") -> int:
+        """The member (or the secretariat) withdraws a line: no longer offered to runs, and
+        its proposals not yet confirmed are cancelled with the reason, all in this unit of
+        work. How many proposals were cancelled."""
+        # Visibility before permission: a line the actor may not see does not exist for it.
+        line = self.s.scalar(
+            select(Availability)
+            .where(Availability.id == line_id, readable_availability(actor))
+            .with_for_update()
+        )
+        if line is None:
+            raise NotFound(_("availability line {id} does not exist").format(id=line_id))
+        require(
+            actor,
+            Action.WITHDRAW_AVAILABILITY,
+            owner_id=line.member_id,
+            record=f"availability line {line.id}",
+        )
+        if line.withdrawn_at is not None:
+            raise IllegalTransition(f"availability line {line.id}", N_("withdrawn"), N_("withdraw"))
+        said = check_text("reason", reason.strip(), multiline=True, max_length=2000)
+        now = self.uow.clock.now()
+        before = _snapshot(line)
+        line.withdrawn_at, line.withdrawn_reason = now, said or None
+        pending = self.s.scalars(
+            select(MatchProposal)
+            .where(
+                MatchProposal.availability_id == line.id,
+                MatchProposal.state.in_([s.value for s in model.PENDING]),
+            )
+            .order_by(MatchProposal.id)
+            .with_for_update()
+        ).all()
+        for p in pending:
+            self._step(actor, p, ProposalAction.CANCEL, said or None)
+        self.uow.audit(
+            actor, now, "availability.withdraw", "availability", line.id, before, _snapshot(line)
+        )
+        return len(pending)
 
     # ---- runs ------------------------------------------------------------------------------
 

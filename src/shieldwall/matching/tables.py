@@ -33,6 +33,9 @@ class Availability(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     releasability: Mapped[str] = mapped_column(String(16), default="own")
     declared_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # Withdrawn by its member (or the secretariat): no longer offered to runs.
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class MatchingRun(Base):
