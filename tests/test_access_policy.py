@@ -864,11 +864,21 @@ MAY: dict[str, frozenset[str]] = {
 }
 
 
+# Who cannot even see the record a case acts on: 404, its existence not revealed, before any
+# question of permission (a proposal is seen by the secretariat, and by its member once sent).
+_NOT_DEU = frozenset({"ukr", "ukr-viewer", "usa", "fra"})
+UNSEEN: dict[str, frozenset[str]] = {
+    "send a proposal": _NOT_DEU | {"deu", "deu-viewer"},
+    "confirm a proposal": _NOT_DEU,
+    "decline a proposal": _NOT_DEU,
+}
+
+
 def test_every_write_route_is_covered_by_a_case() -> None:
     covered = {action for action, _build in CASES.values()}
     declared = {rule.action for rule in ROUTES.values() if rule.action}
     assert declared - {Action.EDIT_CATALOGUE} <= {str(a) for a in covered}
-    assert MAY.keys() == CASES.keys()
+    assert MAY.keys() == CASES.keys() and UNSEEN.keys() <= CASES.keys()
     assert all(who <= set(ACTORS) for who in MAY.values())
 
 
@@ -885,6 +895,9 @@ def test_writes_follow_the_declared_permissions(
         response = api.as_(username).request(method, path, json=body)
         if username in MAY[name]:
             assert response.status_code in (200, 201, 204), (username, path, response.text)
+        elif username in UNSEEN.get(name, ()):
+            assert response.status_code == 404, (username, path, response.text)
+            assert response.json()["detail"].endswith("does not exist"), response.text
         else:
             assert response.status_code == 403, (username, path, response.text)
             delegation, _role = USERS[username]

@@ -221,9 +221,8 @@ def test_a_confirmed_proposal_becomes_the_members_offer(
     deu, pol = actor(seeded, "deu"), actor(seeded, "pol")
     with seeded.reading() as s:
         assert [p["id"] for p in queries.proposals(s, deu)] == [sent["DEU"]]
-    with pytest.raises(Forbidden) as not_its:  # Poland's proposal is not Germany's to answer
+    with pytest.raises(NotFound):  # Poland's proposal is not Germany's to see, nor answer
         seeded.matching.confirm(deu, sent["POL"])
-    assert not_its.value.detail.endswith("only the delegation the record belongs to may")
     offer_id = seeded.matching.confirm(deu, sent["DEU"])
     seeded.matching.decline(pol, sent["POL"], "needed at home")
     with seeded.reading() as s:
@@ -357,3 +356,42 @@ def test_withdrawing_is_for_the_member_or_the_secretariat_and_hides_unseen_lines
     with seeded.reading() as s:
         line = s.get(Availability, shared)
         assert line is not None and line.withdrawn_at is None
+
+
+def test_a_proposal_the_actor_may_not_see_is_not_found_before_any_refusal(
+    seeded: Context, scene: dict[str, int]
+) -> None:
+    run_id = run(seeded)
+    sec, deu, pol = actor(seeded, "sec"), actor(seeded, "deu"), actor(seeded, "pol")
+    usa, deu_viewer = actor(seeded, "usa"), actor(seeded, "deu-viewer")
+    with seeded.reading() as s:
+        ids = {p["member"]: p["id"] for p in queries.proposals(s, sec, run_id=run_id)}
+    proposed = ids["DEU"]
+    # Not yet sent: only the secretariat sees it. Its member and any other: 404.
+    for who in (deu, usa):
+        with pytest.raises(NotFound, match=f"proposal {proposed} does not exist"):
+            seeded.matching.send(who, proposed)
+        with pytest.raises(NotFound, match=f"proposal {proposed} does not exist"):
+            seeded.matching.confirm(who, proposed)
+        with pytest.raises(NotFound, match=f"proposal {proposed} does not exist"):
+            seeded.matching.decline(who, proposed, "no")
+    # The secretariat sees it but may not answer for the member: 403 naming who may.
+    with pytest.raises(Forbidden, match="only the delegation the record belongs to may"):
+        seeded.matching.confirm(sec, proposed)
+    with pytest.raises(Forbidden, match="only the delegation the record belongs to may"):
+        seeded.matching.decline(sec, proposed, "no")
+    seeded.matching.send(sec, proposed)
+    # Sent: Germany sees it (and may answer); Poland and the United States still get 404.
+    for who in (pol, usa):
+        with pytest.raises(NotFound, match=f"proposal {proposed} does not exist"):
+            seeded.matching.confirm(who, proposed)
+        with pytest.raises(NotFound, match=f"proposal {proposed} does not exist"):
+            seeded.matching.decline(who, proposed, "no")
+        with pytest.raises(NotFound, match=f"proposal {proposed} does not exist"):
+            seeded.matching.send(who, proposed)
+    # Germany sees it, may not send it (403); its viewer sees it, may not answer (403).
+    with pytest.raises(Forbidden, match="only the secretariat may"):
+        seeded.matching.send(deu, proposed)
+    with pytest.raises(Forbidden):
+        seeded.matching.confirm(deu_viewer, proposed)
+    assert audits(seeded, "match_proposal") == [("proposal.send", "sec")]

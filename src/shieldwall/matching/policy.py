@@ -78,12 +78,13 @@ ROUTES: dict[tuple[str, str], RouteRule] = {
     ("POST", "/api/v1/matching/proposals/{proposal_id}/send"): _R(
         _SIGNED_IN, "proposal", Action.SEND_PROPOSAL
     ),
-    # Answering is asked first (403 naming who may), then whether it was sent (404 if not).
+    # Sending and answering: a proposal the caller may not see is 404 (its existence is not
+    # revealed), then 403 naming who may.
     ("POST", "/api/v1/matching/proposals/{proposal_id}/confirm"): _R(
-        _SIGNED_IN, None, Action.ANSWER_PROPOSAL
+        _SIGNED_IN, "proposal", Action.ANSWER_PROPOSAL
     ),
     ("POST", "/api/v1/matching/proposals/{proposal_id}/decline"): _R(
-        _SIGNED_IN, None, Action.ANSWER_PROPOSAL
+        _SIGNED_IN, "proposal", Action.ANSWER_PROPOSAL
     ),
     # The page: the secretariat starts runs and sends proposals; a member declares its lines
     # and answers what was sent to it. Each action is checked by the service.

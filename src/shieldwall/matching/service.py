@@ -298,8 +298,10 @@ class MatchingService:
 
     def send(self, actor: Actor, proposal_id: int) -> None:
         """The secretariat sends a proposal to its member."""
-        require(actor, Action.SEND_PROPOSAL)
+        # Visibility before permission: a proposal the actor may not see is not found (404),
+        # so that its existence is not revealed; one it sees but may not send, 403.
         p = self._proposal(actor, proposal_id)
+        require(actor, Action.SEND_PROPOSAL, record=f"proposal {p.id}")
         self._step(actor, p, ProposalAction.SEND)
 
     def send_run(self, actor: Actor, run_id: int) -> int:
@@ -318,20 +320,13 @@ class MatchingService:
         return len(pending)
 
     def _answerable(self, actor: Actor, proposal_id: int) -> MatchProposal:
-        """The proposal, locked, once the actor is known to be its member (403 naming who may
-        answer otherwise); 404 if it was not sent (its member does not see it yet)."""
-        found = self.s.scalar(
-            select(MatchProposal).where(MatchProposal.id == proposal_id).with_for_update()
+        """The proposal, locked, if the actor may see it — 404 otherwise (another member's, or
+        its own not yet sent), so that its existence is not revealed — and then only if the
+        actor is its member (403 naming who may answer)."""
+        found = self._proposal(actor, proposal_id)
+        require(
+            actor, Action.ANSWER_PROPOSAL, owner_id=found.member_id, record=f"proposal {found.id}"
         )
-        if found is not None:
-            require(
-                actor,
-                Action.ANSWER_PROPOSAL,
-                owner_id=found.member_id,
-                record=f"proposal {found.id}",
-            )
-        if found is None or found.state == ProposalState.PROPOSED:
-            raise NotFound(_("proposal {id} does not exist").format(id=proposal_id))
         return found
 
     def confirm(self, actor: Actor, proposal_id: int) -> int:
