@@ -57,6 +57,7 @@ class AvailabilityOut(BaseModel):
         None, description="When it was withdrawn: no longer offered to runs"
     )
     withdrawn_reason: str | None = None
+    illustrative: bool = Field(False, description="Invented for the demo")
 
 
 class WithdrawIn(Strict):

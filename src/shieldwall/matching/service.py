@@ -69,6 +69,7 @@ def _snapshot(line: Availability) -> dict[str, Any]:
         "releasability": line.releasability,
         "withdrawn_at": line.withdrawn_at.isoformat() if line.withdrawn_at else None,
         "withdrawn_reason": line.withdrawn_reason,
+        "illustrative": line.illustrative,
     }
 
 
@@ -119,8 +120,10 @@ class MatchingService:
         note: str = "",
         releasability: str | None = None,
         idempotency_key: str | None = None,
+        illustrative: bool = False,
     ) -> int:
-        """A line the member could give, declared without offering it."""
+        """A line the member could give, declared without offering it (``illustrative``: invented
+        for the demo)."""
         payload = idempotency.payload_of(locals())
         level = widened("releasability", AVAILABILITY_DEFAULT, releasability)
         member_d = delegation_by_code(self.s, member.strip(), "member")
@@ -150,6 +153,7 @@ class MatchingService:
             per_request=model.check_per_request("per_request", per_request),
             note=check_text("note", note.strip(), multiline=True, max_length=2000),
             releasability=level.value,
+            illustrative=illustrative,
             declared_at=now,
         )
         self.s.add(line)
@@ -204,11 +208,18 @@ class MatchingService:
 
     # ---- runs ------------------------------------------------------------------------------
 
-    def start_run(self, actor: Actor, *, time_limit_seconds: float | None = None) -> int:
-        """A run, queued: its settings (the late rule, the time limit) are fixed now."""
+    def start_run(
+        self,
+        actor: Actor,
+        *,
+        time_limit_seconds: float | None = None,
+        late_rule: str | None = None,
+    ) -> int:
+        """A run, queued: its settings (the late rule, the time limit) are fixed now; each is
+        the platform's setting unless given for this run."""
         require(actor, Action.RUN_MATCHING)
         settings = self.uow.settings
-        rule = model.late_rule(settings.matching_late)
+        rule = model.late_rule(settings.matching_late if late_rule is None else late_rule)
         limit = (
             settings.matching_time_limit_seconds
             if time_limit_seconds is None

@@ -1,4 +1,5 @@
-"""availability withdrawn: a member (or the secretariat) withdraws a line, with a reason
+"""availability withdrawn: a member (or the secretariat) withdraws a line, with a reason; and
+a line invented for the demo is marked illustrative, as every invented demo record is
 
 Revision ID: 0013_availability_withdrawn
 Revises: 0012_rollups
@@ -21,9 +22,13 @@ def upgrade() -> None:
     with op.batch_alter_table('availability', schema=None) as batch_op:
         batch_op.add_column(sa.Column('withdrawn_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('withdrawn_reason', sa.Text(), nullable=True))
+        batch_op.add_column(
+            sa.Column('illustrative', sa.Boolean(), nullable=False, server_default=sa.false())
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table('availability', schema=None) as batch_op:
+        batch_op.drop_column('illustrative')
         batch_op.drop_column('withdrawn_reason')
         batch_op.drop_column('withdrawn_at')
