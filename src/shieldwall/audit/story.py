@@ -140,9 +140,7 @@ ACTIONS: dict[str, str] = {
     "proposal.send": N_("{who} sent matching proposal {record}"),
     "proposal.confirm": N_("{who} confirmed matching proposal {record}"),
     "proposal.decline": N_("{who} declined matching proposal {record}"),
-    "proposal.cancel": N_(
-        "{who} cancelled matching proposal {record}: its availability line was withdrawn"
-    ),
+    "proposal.cancel": N_("{who} cancelled matching proposal {record}"),
     "ledger.rebuild": N_("{who} rebuilt the ledger's maintained balances from its entries"),
 }
 
