@@ -434,6 +434,20 @@ def _package(ctx: Context) -> int:
     return package
 
 
+def _public_line(ctx: Context) -> int:
+    """A fresh line of Germany's, seen by everyone, so that refusals are 403 (a line the
+    actor may not see is 404 first)."""
+    line: int = ctx.matching.declare_availability(
+        actor(ctx, "deu"),
+        member="DEU",
+        item="155mm-round",
+        quantity=5,
+        available_from=NOW.date(),
+        releasability="public",
+    )
+    return line
+
+
 def _matched(ctx: Context, *, sent: bool = False) -> tuple[int, int]:
     """A run after UKR asks all members for 10 more rounds and DEU declares 10: the run, and
     its proposal of DEU's new line (sent to DEU if ``sent``)."""
@@ -726,6 +740,10 @@ CASES: dict[
             {"member": "DEU", "item": "155mm-round", "quantity": 5, "available_from": "2024-05-01"},
         ),
     ),
+    "withdraw availability": (
+        MatchingAction.WITHDRAW_AVAILABILITY,
+        lambda c: (f"/api/v1/availability/{_public_line(c)}/withdraw", {"reason": "r"}),
+    ),
     "run matching": (
         MatchingAction.RUN_MATCHING,
         lambda c: ("/api/v1/matching/runs?wait=true", {}),
@@ -833,10 +851,11 @@ MAY: dict[str, frozenset[str]] = {
     "plan delivery": frozenset({"sec", "sec-staff", "deu"}),
     "re-plan delivery": frozenset({"sec", "sec-staff", "deu"}),
     "remove tranche": frozenset({"sec", "sec-staff", "deu"}),
-    # A member declares its own availability, or the secretariat records it; only the
+    # A member declares and withdraws its own availability, or the secretariat does; only the
     # secretariat runs the clearing house and sends proposals; only the member a proposal was
     # sent to confirms or declines it.
     "declare availability": frozenset({"sec", "sec-staff", "deu"}),
+    "withdraw availability": frozenset({"sec", "sec-staff", "deu"}),
     "run matching": frozenset({"sec", "sec-staff"}),
     "send a run's proposals": frozenset({"sec", "sec-staff"}),
     "send a proposal": frozenset({"sec", "sec-staff"}),
@@ -845,11 +864,21 @@ MAY: dict[str, frozenset[str]] = {
 }
 
 
+# Who cannot even see the record a case acts on: 404, its existence not revealed, before any
+# question of permission (a proposal is seen by the secretariat, and by its member once sent).
+_NOT_DEU = frozenset({"ukr", "ukr-viewer", "usa", "fra"})
+UNSEEN: dict[str, frozenset[str]] = {
+    "send a proposal": _NOT_DEU | {"deu", "deu-viewer"},
+    "confirm a proposal": _NOT_DEU,
+    "decline a proposal": _NOT_DEU,
+}
+
+
 def test_every_write_route_is_covered_by_a_case() -> None:
     covered = {action for action, _build in CASES.values()}
     declared = {rule.action for rule in ROUTES.values() if rule.action}
     assert declared - {Action.EDIT_CATALOGUE} <= {str(a) for a in covered}
-    assert MAY.keys() == CASES.keys()
+    assert MAY.keys() == CASES.keys() and UNSEEN.keys() <= CASES.keys()
     assert all(who <= set(ACTORS) for who in MAY.values())
 
 
@@ -866,6 +895,9 @@ def test_writes_follow_the_declared_permissions(
         response = api.as_(username).request(method, path, json=body)
         if username in MAY[name]:
             assert response.status_code in (200, 201, 204), (username, path, response.text)
+        elif username in UNSEEN.get(name, ()):
+            assert response.status_code == 404, (username, path, response.text)
+            assert response.json()["detail"].endswith("does not exist"), response.text
         else:
             assert response.status_code == 403, (username, path, response.text)
             delegation, _role = USERS[username]

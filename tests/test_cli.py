@@ -199,6 +199,8 @@ def test_upgrading_fills_the_rollups_from_the_entries_already_written(ledger_db:
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE ledger_rollup"))
         conn.execute(text("DROP TABLE offer_balance"))
+        for column in ("withdrawn_at", "withdrawn_reason", "illustrative"):  # 0013's
+            conn.execute(text(f"ALTER TABLE availability DROP COLUMN {column}"))
         conn.execute(text("UPDATE alembic_version SET version_num = '0011_matching'"))
     engine.dispose()
     db = ledger_db.removeprefix("sqlite:///")

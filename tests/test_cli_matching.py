@@ -108,3 +108,22 @@ def test_the_command_line_says_what_is_wrong_in_one_line(scene_db: tuple[str, st
     refused = run("match", "--as", "deu", *db)
     assert refused.returncode == 1
     assert refused.stderr == "error: DEU may not run the clearing house: only the secretariat may\n"
+
+
+def test_withdraw_a_line_from_the_command_line(scene_db: tuple[str, str]) -> None:
+    db = scene_db
+    _ok("match", "declare", "DEU", "155mm-round", "60", "--from", "2099-01-01", "--as", "deu", *db)
+    _ok("match", "--format", "json", *db)
+    assert _ok("match", "send", "1", "--as", "sec", *db) == "1 proposals sent\n"
+    unseen = run("match", "withdraw", "1", "--as", "usa", *db)
+    assert (unseen.returncode, unseen.stderr) == (
+        1,
+        "error: availability line 1 does not exist\n",
+    )
+    assert _ok("match", "withdraw", "1", "--reason", "needed at home", "--as", "deu", *db) == (
+        "availability line 1 withdrawn; 1 pending proposals cancelled\n"
+    )
+    rows = json.loads(_ok("match", "proposals", "--format", "json", *db))
+    assert [(r["member"], r["state"]) for r in rows] == [("DEU", "cancelled")]
+    again = run("match", "withdraw", "1", "--as", "deu", *db)
+    assert again.returncode == 1 and again.stderr.count("\n") == 1, again.stderr

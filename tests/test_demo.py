@@ -264,3 +264,40 @@ def test_silence_adopted_one_proposal_and_runs_on_another(sec: httpx.Client) -> 
     assert _at(by_state["under silence"]["silence_deadline"]) > DEMO_NOW
     [outcome] = _get(sec, "/api/v1/outcomes")
     assert (outcome["proposal_id"], outcome["procedure"]) == (by_state["adopted"]["id"], "silence")
+
+
+def test_the_clearing_house_is_not_empty_in_the_demo(
+    sec: httpx.Client, demo_template: BuiltDemo
+) -> None:
+    """availability.toml's three lines, matched at the demo's present (2 March 2026) against
+    what is still open: of the shells 280,000 and of the drones 60,000 after the demo's offers,
+    20 PAC-3 interceptors and 8 crews to train. Germany's 20,000 and Poland's 10,000 shells
+    go whole; France's drones at most 4,000 to one request (its condition); all arrive past
+    the 2024 need-by dates, so the run counts them late at a discount."""
+    lines = _get(sec, "/api/v1/availability")
+    assert sorted((a["member"], a["item"], a["quantity"]) for a in lines) == [
+        ("DEU", "155mm-round", 20_000),
+        ("FRA", "fpv-drone", 5_000),
+        ("POL", "155mm-round", 10_000),
+    ]
+    assert all(a["illustrative"] for a in lines)
+    [run] = _get(sec, "/api/v1/matching/runs")
+    assert (run["late_rule"], run["outcome"], run["stage"]) == ("discount", "matched", "done")
+    detail = _get(sec, f"/api/v1/matching/runs/{run['id']}")
+    proposed = [(p["member"], p["request"], p["quantity"]) for p in detail["proposals"]]
+    assert proposed == [
+        ("DEU", "155mm artillery ammunition", 20_000),
+        ("POL", "155mm artillery ammunition", 10_000),
+        ("FRA", "FPV drones", 4_000),
+    ]
+    assert all(p["state"] == "proposed" for p in detail["proposals"])
+    assert "the member gives at most this much to one request" in detail["proposals"][2]["why"]
+    uncovered = {u["request"]: (u["quantity"], u["cause"]) for u in detail["uncovered"]}
+    assert uncovered == {
+        "155mm artillery ammunition": (250_000, "not-enough-quantity"),
+        "PAC-3 interceptors": (20, "no-compatible-item"),
+        "Air-defence crews trained": (8, "no-compatible-item"),
+        "FPV drones": (56_000, "not-enough-quantity"),
+    }
+    counts = demo_template.counts
+    assert (counts["illustrative_availability"], counts["matching_proposals"]) == (3, 3)

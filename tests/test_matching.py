@@ -221,9 +221,8 @@ def test_a_confirmed_proposal_becomes_the_members_offer(
     deu, pol = actor(seeded, "deu"), actor(seeded, "pol")
     with seeded.reading() as s:
         assert [p["id"] for p in queries.proposals(s, deu)] == [sent["DEU"]]
-    with pytest.raises(Forbidden) as not_its:  # Poland's proposal is not Germany's to answer
+    with pytest.raises(NotFound):  # Poland's proposal is not Germany's to see, nor answer
         seeded.matching.confirm(deu, sent["POL"])
-    assert not_its.value.detail.endswith("only the delegation the record belongs to may")
     offer_id = seeded.matching.confirm(deu, sent["DEU"])
     seeded.matching.decline(pol, sent["POL"], "needed at home")
     with seeded.reading() as s:
@@ -300,3 +299,99 @@ def test_nothing_compatible_is_said_with_each_needs_cause(seeded: Context) -> No
         assert [(u["request_id"], u["cause"]) for u in queries.uncovered(s, run_id)] == [
             (need, "no-addressee-has-it")
         ]
+
+
+def test_a_withdrawn_line_is_not_offered_and_its_pending_proposals_are_cancelled(
+    seeded: Context, scene: dict[str, int]
+) -> None:
+    run_id = run(seeded)
+    sent = _sent(seeded, run_id)
+    sec, deu, pol = actor(seeded, "sec"), actor(seeded, "deu"), actor(seeded, "pol")
+    seeded.matching.confirm(deu, sent["DEU"])  # confirmed: stays an offer, not cancelled
+    # Poland's line has one sent proposal: withdrawing cancels it with the reason.
+    assert seeded.matching.withdraw_availability(pol, scene["pol"], "needed at home") == 1
+    with seeded.reading() as s:
+        line = s.get(Availability, scene["pol"])
+        assert line is not None and line.withdrawn_reason == "needed at home"
+        assert line.withdrawn_at is not None
+        states = {p["member"]: p["state"] for p in queries.proposals(s, sec, run_id=run_id)}
+        assert states == {"DEU": "confirmed", "POL": "cancelled"}
+    with pytest.raises(IllegalTransition):  # a cancelled proposal can no longer be answered
+        seeded.matching.confirm(pol, sent["POL"])
+    with pytest.raises(IllegalTransition):  # nor the line withdrawn twice
+        seeded.matching.withdraw_availability(pol, scene["pol"])
+    # The secretariat withdraws Norway's line without a reason; a new run sees no line left
+    # but Norway's and Germany's used-up ones: nothing to match.
+    assert seeded.matching.withdraw_availability(sec, scene["nor"]) == 0
+    with seeded.reading() as s:
+        again = s.get(MatchingRun, run(seeded))
+        assert again is not None and (again.lines, again.outcome) == (0, "nothing-to-match")
+    assert audits(seeded, "availability")[-2:] == [
+        ("availability.withdraw", "pol"),
+        ("availability.withdraw", "sec"),
+    ]
+    assert audits(seeded, "match_proposal")[-1] == ("proposal.cancel", "pol")
+
+
+def test_withdrawing_is_for_the_member_or_the_secretariat_and_hides_unseen_lines(
+    seeded: Context, scene: dict[str, int]
+) -> None:
+    # Poland cannot see Germany's line (releasable to the secretariat only): 404, not 403.
+    with pytest.raises(NotFound):
+        seeded.matching.withdraw_availability(actor(seeded, "pol"), scene["deu"])
+    seeded.matching.declare_availability(
+        actor(seeded, "deu"),
+        member="DEU",
+        item="155mm-round",
+        quantity=5,
+        available_from=TODAY,
+        releasability="members",
+    )
+    with seeded.reading() as s:
+        seen = queries.availability(s, actor(seeded, "pol"))
+        [shared] = [a["id"] for a in seen if a["member"] == "DEU"]
+    with pytest.raises(Forbidden) as refused:  # seen by Poland, not Poland's to withdraw
+        seeded.matching.withdraw_availability(actor(seeded, "pol"), shared)
+    assert "withdraw an availability line" in refused.value.detail
+    with seeded.reading() as s:
+        line = s.get(Availability, shared)
+        assert line is not None and line.withdrawn_at is None
+
+
+def test_a_proposal_the_actor_may_not_see_is_not_found_before_any_refusal(
+    seeded: Context, scene: dict[str, int]
+) -> None:
+    run_id = run(seeded)
+    sec, deu, pol = actor(seeded, "sec"), actor(seeded, "deu"), actor(seeded, "pol")
+    usa, deu_viewer = actor(seeded, "usa"), actor(seeded, "deu-viewer")
+    with seeded.reading() as s:
+        ids = {p["member"]: p["id"] for p in queries.proposals(s, sec, run_id=run_id)}
+    proposed = ids["DEU"]
+    # Not yet sent: only the secretariat sees it. Its member and any other: 404.
+    for who in (deu, usa):
+        with pytest.raises(NotFound, match=f"proposal {proposed} does not exist"):
+            seeded.matching.send(who, proposed)
+        with pytest.raises(NotFound, match=f"proposal {proposed} does not exist"):
+            seeded.matching.confirm(who, proposed)
+        with pytest.raises(NotFound, match=f"proposal {proposed} does not exist"):
+            seeded.matching.decline(who, proposed, "no")
+    # The secretariat sees it but may not answer for the member: 403 naming who may.
+    with pytest.raises(Forbidden, match="only the delegation the record belongs to may"):
+        seeded.matching.confirm(sec, proposed)
+    with pytest.raises(Forbidden, match="only the delegation the record belongs to may"):
+        seeded.matching.decline(sec, proposed, "no")
+    seeded.matching.send(sec, proposed)
+    # Sent: Germany sees it (and may answer); Poland and the United States still get 404.
+    for who in (pol, usa):
+        with pytest.raises(NotFound, match=f"proposal {proposed} does not exist"):
+            seeded.matching.confirm(who, proposed)
+        with pytest.raises(NotFound, match=f"proposal {proposed} does not exist"):
+            seeded.matching.decline(who, proposed, "no")
+        with pytest.raises(NotFound, match=f"proposal {proposed} does not exist"):
+            seeded.matching.send(who, proposed)
+    # Germany sees it, may not send it (403); its viewer sees it, may not answer (403).
+    with pytest.raises(Forbidden, match="only the secretariat may"):
+        seeded.matching.send(deu, proposed)
+    with pytest.raises(Forbidden):
+        seeded.matching.confirm(deu_viewer, proposed)
+    assert audits(seeded, "match_proposal") == [("proposal.send", "sec")]

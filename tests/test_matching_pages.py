@@ -11,6 +11,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from shieldwall.matching import queries
+from shieldwall.matching.service import run_matching
+from tests.conftest import actor
 from tests.liveserver import LiveServer
 from tests.platform import TestPlatform as Context
 from tests.test_council_pages import Browser, _forms, _text
@@ -107,3 +110,39 @@ def test_declare_run_send_and_confirm_on_the_page(browsers: Signed, seeded: Cont
     after = _text(deu.get("/matching?done=confirm"))
     assert "Confirmed: the proposal is now your offer." in after
     assert "offer #1" in after and "0 / 60" in after
+
+
+def test_withdraw_a_line_on_the_page_after_confirming(browsers: Signed, seeded: Context) -> None:
+    file(seeded, "155mm-round", 100, "critical", None)
+    line = declare(seeded, "DEU", "155mm-round", 60)
+    sec = actor(seeded, "sec")
+    run_id = seeded.matching.start_run(sec, time_limit_seconds=10)
+    run_matching(seeded, sec, run_id)
+    assert seeded.matching.send_run(sec, run_id) == 1
+    deu = browsers["deu"]
+    assert f"withdraw-{line}" in _forms(deu.get("/matching"))
+    # Another member does not see Germany's line: not found, nothing said of it.
+    unseen = browsers["usa"].post("/matching/act", {"action": "withdraw", "line_id": str(line)})
+    assert unseen.status_code == 404
+    asked = deu.post(
+        "/matching/act", {"action": "withdraw", "line_id": str(line), "reason": "needed at home"}
+    )
+    assert asked.status_code == 200
+    text = _text(asked)
+    assert f"Withdraw availability line {line}?" in text
+    assert (
+        "Its 1 pending proposal will be cancelled." in text and "Nothing has changed yet." in text
+    )
+    assert f"withdraw-{line}" in _forms(deu.get("/matching"))  # not withdrawn yet
+    confirmed = {
+        "action": "withdraw",
+        "line_id": str(line),
+        "reason": "needed at home",
+        "confirmed": "yes",
+    }
+    _done(deu.post("/matching/act", confirmed), "withdraw")
+    after = deu.get("/matching?done=withdraw")
+    assert "its pending proposals were cancelled" in _text(after)
+    assert "needed at home" in _text(after) and f"withdraw-{line}" not in _forms(after)
+    with seeded.reading() as s:
+        assert [p["state"] for p in queries.proposals(s, sec)] == ["cancelled"]

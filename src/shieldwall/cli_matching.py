@@ -151,6 +151,25 @@ def declare(
     cli.out.print(_("availability line {id} declared").format(id=line), highlight=False)
 
 
+@match_app.command("withdraw")
+def withdraw(
+    line: Annotated[int, typer.Argument(help="The availability line to withdraw")],
+    username: AsUser,
+    reason: Annotated[str, typer.Option("--reason", help="Why (optional)")] = "",
+    db: Db = None,
+) -> None:
+    """Withdraw an availability line: no longer offered to runs; its proposals not yet
+    confirmed are cancelled with the reason."""
+    cli.plain({"--reason": reason})
+    cancelled = _act(db, username, lambda s, who: s.withdraw_availability(who, line, reason))
+    cli.out.print(
+        _("availability line {id} withdrawn; {n} pending proposals cancelled").format(
+            id=line, n=cancelled
+        ),
+        highlight=False,
+    )
+
+
 @match_app.command("proposals")
 def proposals(
     db: Db = None,

@@ -134,11 +134,13 @@ ACTIONS: dict[str, str] = {
     "tranche.remove": N_("{who} removed delivery tranche {record}"),
     "availability.declare": N_("{who} declared availability line {record}"),
     "availability.reduce": N_("{who} reduced availability line {record}"),
+    "availability.withdraw": N_("{who} withdrew availability line {record}"),
     "matching.start": N_("{who} started matching run {record}"),
     "matching.run": N_("{who} completed matching run {record}"),
     "proposal.send": N_("{who} sent matching proposal {record}"),
     "proposal.confirm": N_("{who} confirmed matching proposal {record}"),
     "proposal.decline": N_("{who} declined matching proposal {record}"),
+    "proposal.cancel": N_("{who} cancelled matching proposal {record}"),
     "ledger.rebuild": N_("{who} rebuilt the ledger's balances"),
 }
 

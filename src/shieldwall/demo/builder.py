@@ -3,7 +3,8 @@
 The council is seated, its accounts opened and the catalogue filled on the second day of the
 Vilnius summit; then the requests and offers, the council's real meetings and its illustrative
 business are put on a timeline and played in date order, up to the demo's present (by default
-the time of the build, so that a silence deadline is still ahead when the demo is served).
+the time of the build, so that a silence deadline is still ahead when the demo is served);
+there a few members declare illustrative availability and the clearing house runs once.
 Everything runs in one unit of work, so the demo is built whole or not at all.
 """
 
@@ -18,6 +19,7 @@ from shieldwall.access.service import AccessService
 from shieldwall.assistance.service import AssistanceService
 from shieldwall.council.service import CouncilService
 from shieldwall.delegations.service import DelegationService
+from shieldwall.demo.clearing import declare_and_match, read_availability
 from shieldwall.demo.council import (
     MeetingSteps,
     ProposalSteps,
@@ -83,6 +85,7 @@ def build_demo(
     catalogue = [*kiel_items(weapons), *read_items()]
     guarantees = read_guarantee_files(seats, [*kiel, *offers])
     envelope = read_envelope_files([a.code for a in areas], catalogue, [*kiel, *offers])
+    available = read_availability()
     with platform.unit_of_work() as uow:
         desk = Desk(
             DelegationService(uow),
@@ -108,6 +111,10 @@ def build_demo(
         pledged = schedule_guarantees(desk, timeline, guarantees, made, seated, present)
         pledged |= schedule_envelope(desk, timeline, envelope, made, seated, present)
         timeline.play(platform.clock, progress)
+        # At the present: a few members' availability and one matching run over what is open.
+        secretariat = next(s.code for s in seats if s.kind == "secretariat")
+        members = {line.member: desk.actor(line.member) for line in available}
+        pledged |= declare_and_match(uow, desk.actor(secretariat), members, available)
     return pledged | {
         "requests": len(filed),
         "kiel_offers": len(kiel),

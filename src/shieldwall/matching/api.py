@@ -25,6 +25,7 @@ from shieldwall.matching.schemas import (
     RunIn,
     RunOut,
     SentOut,
+    WithdrawIn,
 )
 from shieldwall.matching.service import MatchingService, run_matching
 from shieldwall.matching.words import cause_words, explanation_words, outcome_words
@@ -80,6 +81,22 @@ def declare_availability(
             who, **body.model_dump(), idempotency_key=key
         )
         return next(a for a in queries.availability(uow.session, who) if a["id"] == line)
+
+
+@router.post(
+    "/availability/{line_id}/withdraw",
+    response_model=AvailabilityOut,
+    tags=["matching"],
+    responses=problem_responses(404, 409),
+)
+def withdraw_availability(
+    line_id: RecordId, ctx: Ctx, who: Reader, body: WithdrawIn | None = None
+) -> object:
+    """Withdraw a line (its member, or the secretariat): no longer offered to runs; its
+    proposals not yet confirmed are cancelled with the reason, in the same transaction."""
+    with ctx.unit_of_work() as uow:
+        MatchingService(uow).withdraw_availability(who, line_id, body.reason if body else "")
+        return next(a for a in queries.availability(uow.session, who) if a["id"] == line_id)
 
 
 @router.get(

@@ -28,6 +28,9 @@ COVERAGE_SCALE = 1_000_000
 # A unit arriving after the need-by date (when late is allowed) counts for this much.
 LATE_DISCOUNT = Fraction(1, 2)
 TRAINING_AREA = "training"
+# Tags that mark a record rather than say what an item is compatible with: every item the demo
+# invents is tagged ``illustrative``, which must not make a shell compatible with a drone.
+NOT_COMPATIBILITY = frozenset({"illustrative"})
 
 
 class LateRule(StrEnum):
@@ -85,19 +88,26 @@ class ProposalState(StrEnum):
     SENT = "sent"  # sent to the member, who confirms or declines
     CONFIRMED = "confirmed"  # it became an offer
     DECLINED = "declined"
+    # Its availability line was withdrawn before the member confirmed it.
+    CANCELLED = "cancelled"
 
 
 class ProposalAction(StrEnum):
     SEND = "send"
     CONFIRM = "confirm"
     DECLINE = "decline"
+    CANCEL = "cancel"
 
 
 PROPOSAL_STEPS: dict[tuple[ProposalState, ProposalAction], ProposalState] = {
     (ProposalState.PROPOSED, ProposalAction.SEND): ProposalState.SENT,
     (ProposalState.SENT, ProposalAction.CONFIRM): ProposalState.CONFIRMED,
     (ProposalState.SENT, ProposalAction.DECLINE): ProposalState.DECLINED,
+    # Withdrawing the line cancels what is still pending on it, sent or not.
+    (ProposalState.PROPOSED, ProposalAction.CANCEL): ProposalState.CANCELLED,
+    (ProposalState.SENT, ProposalAction.CANCEL): ProposalState.CANCELLED,
 }
+PENDING: tuple[ProposalState, ...] = (ProposalState.PROPOSED, ProposalState.SENT)
 
 
 class RunStage(StrEnum):

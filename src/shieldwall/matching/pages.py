@@ -28,7 +28,7 @@ from shieldwall.delegations.model import DelegationKind
 from shieldwall.kit.amounts import parse_quantity
 from shieldwall.kit.dates import parse_day
 from shieldwall.kit.errors import DomainError, InvalidInput, NotFound
-from shieldwall.kit.i18n import N_
+from shieldwall.kit.i18n import N_, ngettext
 from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.params import parse_record_id
 from shieldwall.kit.templating import TEMPLATES
@@ -55,6 +55,7 @@ LABELS = {
     "time_limit_seconds": N_("Time limit (seconds)"),
     "proposal_id": N_("Proposal"),
     "action": N_("Action"),
+    "line_id": N_("Availability line"),
 }
 DONE = {
     "run": N_("The run has started; this page shows its progress."),
@@ -62,7 +63,16 @@ DONE = {
     "confirm": N_("Confirmed: the proposal is now your offer."),
     "decline": N_("Declined."),
     "declare": N_("Availability declared."),
+    "withdraw": N_("Availability line withdrawn; its pending proposals were cancelled."),
 }
+
+
+class _Tried(Exception):
+    """Carries what a use case would do out of a unit of work that is then rolled back."""
+
+    def __init__(self, result: int) -> None:
+        super().__init__("tried")
+        self.result = result
 
 
 def label(field: str) -> str:
@@ -89,6 +99,8 @@ def _page_data(ctx: Ctx, who: Actor) -> dict[str, Any]:
         uncovered = queries.uncovered(s, latest["id"]) if latest else []
         lines = queries.availability(s, who)
         catalogue = assistance.catalogue(s) if policy.may_declare(who) else []
+    for a in lines:
+        a["may_withdraw"] = a["withdrawn_at"] is None and policy.may_withdraw(who, a["member_id"])
     for p in proposals:
         p["why"] = explanation_words(p["explanation"])
     for u in uncovered:
@@ -157,6 +169,8 @@ async def act(request: Request, ctx: Ctx, who: PageActor) -> Response:
     action = str(form.get("action") or "")
     try:
         values = _checked(form)
+        if action == "withdraw" and values.get("confirmed") != "yes":
+            return _confirm_withdrawal(request, ctx, who, values)
         with ctx.unit_of_work() as uow:
             started = _form_action(MatchingService(uow), who, values)
     except DomainError as exc:
@@ -168,6 +182,40 @@ async def act(request: Request, ctx: Ctx, who: PageActor) -> Response:
     if started is not None:
         in_background(ctx, who, started)
     return RedirectResponse(f"/matching?done={action}", status_code=303)
+
+
+def _confirm_withdrawal(
+    request: Request, ctx: Ctx, who: Actor, values: dict[str, str]
+) -> HTMLResponse:
+    """Withdrawing cannot be taken back: say what it would do (tried, then rolled back; a
+    DomainError says why it would not), and ask first."""
+    line = parse_record_id("line_id", values.get("line_id", ""))
+    reason = values.get("reason", "")
+    try:
+        with ctx.unit_of_work() as uow:
+            raise _Tried(MatchingService(uow).withdraw_availability(who, line, reason))
+    except _Tried as tried:
+        cancelled = tried.result
+    return TEMPLATES.TemplateResponse(
+        request,
+        "assistance_confirm.html",
+        {
+            "question": _("Withdraw availability line {id}?").format(id=line),
+            "consequences": [
+                _("It will no longer be offered to matching runs."),
+                ngettext(
+                    "Its %(num)s pending proposal will be cancelled.",
+                    "Its %(num)s pending proposals will be cancelled.",
+                    cancelled,
+                )
+                % {"num": cancelled},
+            ],
+            "post_to": "/matching/act",
+            "fields": {"action": "withdraw", "line_id": str(line), "reason": reason},
+            "yes": _("Yes, withdraw it"),
+            "back": "/matching",
+        },
+    )
 
 
 def _form_action(service: MatchingService, who: Actor, values: dict[str, str]) -> int | None:
@@ -187,6 +235,9 @@ def _form_action(service: MatchingService, who: Actor, values: dict[str, str]) -
             service.decline(who, proposal, values.get("reason", ""))
     elif action == "declare":
         _declare(service, who, values)
+    elif action == "withdraw":
+        line = parse_record_id("line_id", values.get("line_id", ""))
+        service.withdraw_availability(who, line, values.get("reason", ""))
     else:
         raise InvalidInput("action", _("unknown action {action!r}").format(action=action))
     return None

@@ -21,7 +21,7 @@ from shieldwall.assistance.tables import (
     RequestAddressee,
 )
 from shieldwall.delegations.tables import Delegation
-from shieldwall.matching.model import TRAINING_AREA
+from shieldwall.matching.model import NOT_COMPATIBILITY, TRAINING_AREA
 from shieldwall.matching.solver import Problem, day
 from shieldwall.matching.tables import Availability, MatchingRun, MatchProposal, UncoveredNeed
 from shieldwall.matching.visibility import readable_availability, readable_proposals
@@ -89,10 +89,16 @@ def _lines(s: Session) -> list[Any]:
                 Availability.training_only,
                 Availability.per_request,
             )
-            .where(Availability.quantity > 0)
+            .where(Availability.quantity > 0, Availability.withdrawn_at.is_(None))
             .order_by(Availability.id)
         ).all()
     )
+
+
+def _compatibility_tags(tags: list[str] | None) -> list[str]:
+    """An item's tags that say what it is compatible with: not the marker of an invented
+    record (``illustrative``, on every item the demo invents), which says nothing of use."""
+    return sorted(set(tags or []) - NOT_COMPATIBILITY)
 
 
 def problem(s: Session, today: dt.date) -> tuple[Problem, Ids]:
@@ -103,9 +109,9 @@ def problem(s: Session, today: dt.date) -> tuple[Problem, Ids]:
         )
     ).all()
     item_at = _index([i.id for i in items])
-    tags = sorted({t for i in items for t in (i.tags or [])})
+    tags = sorted({t for i in items for t in _compatibility_tags(i.tags)})
     tag_at = _index_text(tags)
-    tag_pairs = [(item_at[i.id], tag_at[t]) for i in items for t in sorted(set(i.tags or []))]
+    tag_pairs = [(item_at[i.id], tag_at[t]) for i in items for t in _compatibility_tags(i.tags)]
     requests, lines = _open_requests(s), _lines(s)
     request_at = _index([r.id for r in requests])
     addressees = s.execute(
@@ -164,6 +170,7 @@ def availability(s: Session, reader: Actor) -> list[dict[str, Any]]:
     return [
         {
             "id": a.id,
+            "member_id": a.member_id,
             "member": member,
             "item": item,
             "item_name": name,
@@ -176,6 +183,9 @@ def availability(s: Session, reader: Actor) -> list[dict[str, Any]]:
             "per_request": a.per_request,
             "note": a.note,
             "releasability": a.releasability,
+            "withdrawn_at": a.withdrawn_at,
+            "withdrawn_reason": a.withdrawn_reason,
+            "illustrative": a.illustrative,
         }
         for a, member, item, name in rows
     ]

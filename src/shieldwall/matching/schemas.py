@@ -53,6 +53,15 @@ class AvailabilityOut(BaseModel):
     per_request: int | None
     note: str
     releasability: str
+    withdrawn_at: dt.datetime | None = Field(
+        None, description="When it was withdrawn: no longer offered to runs"
+    )
+    withdrawn_reason: str | None = None
+    illustrative: bool = Field(False, description="Invented for the demo")
+
+
+class WithdrawIn(Strict):
+    reason: Note = Field("", description="Why, said to the secretariat (optional)")
 
 
 class RunIn(Strict):

@@ -1,6 +1,7 @@
 """Use cases of the clearing house, each audited, each run in the unit of work it is given.
 
-A member declares availability. The secretariat starts a run (``start_run``, audited); the
+A member declares availability, and may withdraw a line (its pending proposals are
+cancelled with it). The secretariat starts a run (``start_run``, audited); the
 run reads its input, builds and solves the programme and explains the answer outside any
 transaction, reporting its stage (``record_stage``: progress, not a state of the record); then
 ``finish_run`` writes the run's outcome, its proposals and the needs it left uncovered in one
@@ -34,7 +35,8 @@ from shieldwall.delegations.tables import Delegation
 from shieldwall.kit import idempotency
 from shieldwall.kit.amounts import check_quantity
 from shieldwall.kit.dates import check_day
-from shieldwall.kit.errors import InvalidInput, NotFound
+from shieldwall.kit.errors import IllegalTransition, InvalidInput, NotFound
+from shieldwall.kit.i18n import N_
 from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.text import check_text
 from shieldwall.kit.uow import Platform, UnitOfWork
@@ -42,7 +44,7 @@ from shieldwall.matching import model, queries, solver
 from shieldwall.matching.model import ProposalAction, ProposalState, RunStage
 from shieldwall.matching.policy import Action, require
 from shieldwall.matching.tables import Availability, MatchingRun, MatchProposal, UncoveredNeed
-from shieldwall.matching.visibility import readable_proposals
+from shieldwall.matching.visibility import readable_availability, readable_proposals
 
 AVAILABILITY_DEFAULT = Releasability.OWN
 # What a run says when it proposes nothing (``MatchingRun.outcome``).
@@ -65,6 +67,9 @@ def _snapshot(line: Availability) -> dict[str, Any]:
         "not_before": line.not_before.isoformat() if line.not_before else None,
         "per_request": line.per_request,
         "releasability": line.releasability,
+        "withdrawn_at": line.withdrawn_at.isoformat() if line.withdrawn_at else None,
+        "withdrawn_reason": line.withdrawn_reason,
+        "illustrative": line.illustrative,
     }
 
 
@@ -115,8 +120,10 @@ class MatchingService:
         note: str = "",
         releasability: str | None = None,
         idempotency_key: str | None = None,
+        illustrative: bool = False,
     ) -> int:
-        """A line the member could give, declared without offering it."""
+        """A line the member could give, declared without offering it (``illustrative``: invented
+        for the demo)."""
         payload = idempotency.payload_of(locals())
         level = widened("releasability", AVAILABILITY_DEFAULT, releasability)
         member_d = delegation_by_code(self.s, member.strip(), "member")
@@ -146,6 +153,7 @@ class MatchingService:
             per_request=model.check_per_request("per_request", per_request),
             note=check_text("note", note.strip(), multiline=True, max_length=2000),
             releasability=level.value,
+            illustrative=illustrative,
             declared_at=now,
         )
         self.s.add(line)
@@ -158,13 +166,60 @@ class MatchingService:
         )
         return line.id
 
+    def withdraw_availability(self, actor: Actor, line_id: int, reason: str = "") -> int:
+        """The member (or the secretariat) withdraws a line: no longer offered to runs, and
+        its proposals not yet confirmed are cancelled with the reason, all in this unit of
+        work. How many proposals were cancelled."""
+        # Visibility before permission: a line the actor may not see does not exist for it.
+        line = self.s.scalar(
+            select(Availability)
+            .where(Availability.id == line_id, readable_availability(actor))
+            .with_for_update()
+        )
+        if line is None:
+            raise NotFound(_("availability line {id} does not exist").format(id=line_id))
+        require(
+            actor,
+            Action.WITHDRAW_AVAILABILITY,
+            owner_id=line.member_id,
+            record=f"availability line {line.id}",
+        )
+        if line.withdrawn_at is not None:
+            raise IllegalTransition(f"availability line {line.id}", N_("withdrawn"), N_("withdraw"))
+        said = check_text("reason", reason.strip(), multiline=True, max_length=2000)
+        now = self.uow.clock.now()
+        before = _snapshot(line)
+        line.withdrawn_at, line.withdrawn_reason = now, said or None
+        pending = self.s.scalars(
+            select(MatchProposal)
+            .where(
+                MatchProposal.availability_id == line.id,
+                MatchProposal.state.in_([s.value for s in model.PENDING]),
+            )
+            .order_by(MatchProposal.id)
+            .with_for_update()
+        ).all()
+        for p in pending:
+            self._step(actor, p, ProposalAction.CANCEL, said or None)
+        self.uow.audit(
+            actor, now, "availability.withdraw", "availability", line.id, before, _snapshot(line)
+        )
+        return len(pending)
+
     # ---- runs ------------------------------------------------------------------------------
 
-    def start_run(self, actor: Actor, *, time_limit_seconds: float | None = None) -> int:
-        """A run, queued: its settings (the late rule, the time limit) are fixed now."""
+    def start_run(
+        self,
+        actor: Actor,
+        *,
+        time_limit_seconds: float | None = None,
+        late_rule: str | None = None,
+    ) -> int:
+        """A run, queued: its settings (the late rule, the time limit) are fixed now; each is
+        the platform's setting unless given for this run."""
         require(actor, Action.RUN_MATCHING)
         settings = self.uow.settings
-        rule = model.late_rule(settings.matching_late)
+        rule = model.late_rule(settings.matching_late if late_rule is None else late_rule)
         limit = (
             settings.matching_time_limit_seconds
             if time_limit_seconds is None
@@ -254,8 +309,10 @@ class MatchingService:
 
     def send(self, actor: Actor, proposal_id: int) -> None:
         """The secretariat sends a proposal to its member."""
-        require(actor, Action.SEND_PROPOSAL)
+        # Visibility before permission: a proposal the actor may not see is not found (404),
+        # so that its existence is not revealed; one it sees but may not send, 403.
         p = self._proposal(actor, proposal_id)
+        require(actor, Action.SEND_PROPOSAL, record=f"proposal {p.id}")
         self._step(actor, p, ProposalAction.SEND)
 
     def send_run(self, actor: Actor, run_id: int) -> int:
@@ -274,20 +331,13 @@ class MatchingService:
         return len(pending)
 
     def _answerable(self, actor: Actor, proposal_id: int) -> MatchProposal:
-        """The proposal, locked, once the actor is known to be its member (403 naming who may
-        answer otherwise); 404 if it was not sent (its member does not see it yet)."""
-        found = self.s.scalar(
-            select(MatchProposal).where(MatchProposal.id == proposal_id).with_for_update()
+        """The proposal, locked, if the actor may see it — 404 otherwise (another member's, or
+        its own not yet sent), so that its existence is not revealed — and then only if the
+        actor is its member (403 naming who may answer)."""
+        found = self._proposal(actor, proposal_id)
+        require(
+            actor, Action.ANSWER_PROPOSAL, owner_id=found.member_id, record=f"proposal {found.id}"
         )
-        if found is not None:
-            require(
-                actor,
-                Action.ANSWER_PROPOSAL,
-                owner_id=found.member_id,
-                record=f"proposal {found.id}",
-            )
-        if found is None or found.state == ProposalState.PROPOSED:
-            raise NotFound(_("proposal {id} does not exist").format(id=proposal_id))
         return found
 
     def confirm(self, actor: Actor, proposal_id: int) -> int:

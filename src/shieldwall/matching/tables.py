@@ -32,7 +32,12 @@ class Availability(Base):
     per_request: Mapped[int | None] = mapped_column(BigInteger)
     note: Mapped[str] = mapped_column(Text, default="")
     releasability: Mapped[str] = mapped_column(String(16), default="own")
+    # Invented for the demo, and marked so wherever it is shown.
+    illustrative: Mapped[bool] = mapped_column(Boolean, default=False)
     declared_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # Withdrawn by its member (or the secretariat): no longer offered to runs.
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class MatchingRun(Base):

@@ -20,6 +20,7 @@ TERMS = (
     N_("failed"),
     N_("proposed"),
     N_("sent"),
+    N_("cancelled"),
 )
 OUTCOMES: dict[str, str] = {
     "nothing-to-match": N_(
