@@ -19,6 +19,7 @@ from shieldwall.access.service import AccessService
 from shieldwall.assistance.service import AssistanceService
 from shieldwall.council.service import CouncilService
 from shieldwall.delegations.service import DelegationService
+from shieldwall.demo.clearing import Line as AvailableLine
 from shieldwall.demo.clearing import declare_and_match, read_availability
 from shieldwall.demo.council import (
     MeetingSteps,
@@ -53,7 +54,7 @@ from shieldwall.guarantees.service import GuaranteesService
 from shieldwall.importers.kiel import GDP_SOURCE, gdp_by_iso, read_weapons
 from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.errors import InvalidInput
-from shieldwall.kit.uow import Platform
+from shieldwall.kit.uow import Platform, UnitOfWork
 from shieldwall.obligations.service import ObligationsService
 
 DEMO_PASSWORD = "shieldwall-demo"
@@ -111,10 +112,7 @@ def build_demo(
         pledged = schedule_guarantees(desk, timeline, guarantees, made, seated, present)
         pledged |= schedule_envelope(desk, timeline, envelope, made, seated, present)
         timeline.play(platform.clock, progress)
-        # At the present: a few members' availability and one matching run over what is open.
-        secretariat = next(s.code for s in seats if s.kind == "secretariat")
-        members = {line.member: desk.actor(line.member) for line in available}
-        pledged |= declare_and_match(uow, desk.actor(secretariat), members, available)
+        pledged |= _match_at_present(uow, desk, seats, available)
     return pledged | {
         "requests": len(filed),
         "kiel_offers": len(kiel),
@@ -125,6 +123,15 @@ def build_demo(
         "illustrative_proposals": len(business.proposals) + 1,  # and the one under silence
         "steps": len(timeline),
     }
+
+
+def _match_at_present(
+    uow: UnitOfWork, desk: Desk, seats: list[Seat], available: list[AvailableLine]
+) -> dict[str, int]:
+    """At the present: a few members' availability and one matching run over what is open."""
+    secretariat = next(s.code for s in seats if s.kind == "secretariat")
+    members = {line.member: desk.actor(line.member) for line in available}
+    return declare_and_match(uow, desk.actor(secretariat), members, available)
 
 
 def _present(now: dt.datetime | None, meetings: list[CouncilMeeting]) -> dt.datetime:
