@@ -130,7 +130,9 @@ def read_areas(path: Path = HERE / "areas.csv") -> list[Area]:
 
 def read_items(path: Path = HERE / "items.csv") -> list[Item]:
     """The invented part of the catalogue: reference values are rough public orders of
-    magnitude, so each item is tagged illustrative."""
+    magnitude, so each item is tagged illustrative. A tag says which items can stand in for
+    one another (an offer or a clearing-house line of an item sharing a request's tag answers
+    it), so two items share one only if either would do: crew training is no interceptor."""
 
     def item(row: dict[str, str]) -> Item:
         return Item(
