@@ -20,7 +20,13 @@ from sqlalchemy import func, select
 
 from shieldwall.assistance.tables import Offer
 from shieldwall.audit.tables import AuditRecord
-from shieldwall.kit.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
+from shieldwall.kit.errors import (
+    Forbidden,
+    IllegalTransition,
+    InvalidInput,
+    NotFound,
+    RuleViolation,
+)
 from shieldwall.matching import queries
 from shieldwall.matching.service import MatchingService, run_matching
 from shieldwall.matching.tables import Availability, MatchingRun
@@ -395,3 +401,38 @@ def test_a_proposal_the_actor_may_not_see_is_not_found_before_any_refusal(
     with pytest.raises(Forbidden):
         seeded.matching.confirm(deu_viewer, proposed)
     assert audits(seeded, "match_proposal") == [("proposal.send", "sec")]
+
+
+def test_only_compatibility_tags_make_an_offer_of_another_item_answer_a_request(
+    seeded: Context,
+) -> None:
+    """Items the demo invents all carry ``illustrative``, Kiel's weapons ``kiel-ust``: tags of
+    where an item came from. Sharing one does not make a drone answer a request for shells; a
+    round of another make sharing the tag ``155mm`` does."""
+    for code, area, tags in (
+        ("shell-x", "artillery", ["illustrative"]),
+        ("drone-x", "artillery", ["illustrative", "kiel-ust"]),
+        ("shell-y", "artillery", ["kiel-ust", "155mm"]),
+    ):
+        seeded.assistance.add_item(
+            SETUP, code=code, name=code, area=area, unit="unit",
+            reference_unit_value_cents=100_00, price_date=dt.date(2023, 7, 1), tags=tags,
+        )  # fmt: skip
+    shells = file(seeded, "shell-x", 10, "high", None)
+    with pytest.raises(RuleViolation) as refused:
+        seeded.assistance.make_offer(
+            actor(seeded, "deu"), member="DEU", kind="arm", quantity=5, request_id=shells,
+            item="drone-x",
+        )  # fmt: skip
+    assert refused.value.detail == f"request {shells} asks for a specific item"
+    rounds = file(seeded, "155mm-round", 10, "high", None)
+    offer = seeded.assistance.make_offer(
+        actor(seeded, "deu"), member="DEU", kind="arm", quantity=5, request_id=rounds,
+        item="shell-y",
+    )  # fmt: skip
+    with seeded.reading() as s:
+        row = s.get(Offer, offer)
+        assert row is not None and (row.request_id, row.quantity) == (rounds, 5)
+        assert (
+            s.scalar(select(func.count()).select_from(Offer).where(Offer.request_id == shells)) == 0
+        )

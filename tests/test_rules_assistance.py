@@ -827,3 +827,18 @@ def test_an_offer_answers_an_active_request_addressed_to_its_member() -> None:
         model.check_request_answerable(7, "active", False, "DEU", False)
     assert elsewhere.value.detail == "request 7 is addressed to named members, not DEU"
     assert elsewhere.value.extra["rule"] == "offers answer requests addressed to the member"
+
+
+def test_compatibility_tags_leave_out_where_an_item_came_from() -> None:
+    # illustrative (the demo's inventions) and kiel-ust (Kiel's weapons) say nothing of what an
+    # item can stand in for; the rest are sorted and counted once.
+    assert model.compatibility_tags(["patriot", "illustrative", "kiel-ust", "155mm", "155mm"]) == [
+        "155mm",
+        "patriot",
+    ]
+    assert model.compatibility_tags(None) == []
+    assert model.shared_compatibility_tags(["illustrative", "drones"], ["illustrative"]) == []
+    assert model.shared_compatibility_tags(["kiel-ust", "155mm", "x"], ["155mm", "x"]) == [
+        "155mm",
+        "x",
+    ]

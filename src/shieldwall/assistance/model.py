@@ -9,6 +9,7 @@ Every quantity and value the platform reports is derived from ledger entries, an
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -369,6 +370,25 @@ def require_item_in_area(item: str, item_area_id: int, area: str, area_id: int) 
         raise InvalidInput(
             "area", _("item {item} is not in area {area}").format(item=item, area=area)
         )
+
+
+# Tags that say where a catalogue item came from, not what it can stand in for: every item the
+# demo invents is tagged illustrative, every weapon it takes from Kiel's tracker kiel-ust. Were
+# they compatibility tags, a drone would answer a request for shells.
+PROVENANCE_TAGS = frozenset({"illustrative", "kiel-ust"})
+
+
+def compatibility_tags(tags: Iterable[str] | None) -> list[str]:
+    """An item's tags that say which items it can stand in for (not its provenance), sorted."""
+    return sorted(set(tags or ()) - PROVENANCE_TAGS)
+
+
+def shared_compatibility_tags(
+    asked: Iterable[str] | None, offered: Iterable[str] | None
+) -> list[str]:
+    """The compatibility tags two items share, sorted: an item sharing one with the item a
+    request asks for is compatible with it."""
+    return sorted(set(compatibility_tags(asked)) & set(compatibility_tags(offered)))
 
 
 def check_offer_fits_request(

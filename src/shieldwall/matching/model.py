@@ -28,9 +28,6 @@ COVERAGE_SCALE = 1_000_000
 # A unit arriving after the need-by date (when late is allowed) counts for this much.
 LATE_DISCOUNT = Fraction(1, 2)
 TRAINING_AREA = "training"
-# Tags that mark a record rather than say what an item is compatible with: every item the demo
-# invents is tagged ``illustrative``, which must not make a shell compatible with a drone.
-NOT_COMPATIBILITY = frozenset({"illustrative"})
 
 
 class LateRule(StrEnum):

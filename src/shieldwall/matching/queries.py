@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shieldwall.access.model import Actor
-from shieldwall.assistance.model import Measure, RequestState
+from shieldwall.assistance.model import Measure, RequestState, compatibility_tags
 from shieldwall.assistance.tables import (
     AssistanceRequest,
     CapabilityArea,
@@ -21,7 +21,7 @@ from shieldwall.assistance.tables import (
     RequestAddressee,
 )
 from shieldwall.delegations.tables import Delegation
-from shieldwall.matching.model import NOT_COMPATIBILITY, TRAINING_AREA
+from shieldwall.matching.model import TRAINING_AREA
 from shieldwall.matching.solver import Problem, day
 from shieldwall.matching.tables import Availability, MatchingRun, MatchProposal, UncoveredNeed
 from shieldwall.matching.visibility import readable_availability, readable_proposals
@@ -95,12 +95,6 @@ def _lines(s: Session) -> list[Any]:
     )
 
 
-def _compatibility_tags(tags: list[str] | None) -> list[str]:
-    """An item's tags that say what it is compatible with: not the marker of an invented
-    record (``illustrative``, on every item the demo invents), which says nothing of use."""
-    return sorted(set(tags or []) - NOT_COMPATIBILITY)
-
-
 def problem(s: Session, today: dt.date) -> tuple[Problem, Ids]:
     """Open requests and availability lines with units left, as arrays in id order."""
     items = s.execute(
@@ -109,9 +103,9 @@ def problem(s: Session, today: dt.date) -> tuple[Problem, Ids]:
         )
     ).all()
     item_at = _index([i.id for i in items])
-    tags = sorted({t for i in items for t in _compatibility_tags(i.tags)})
+    tags = sorted({t for i in items for t in compatibility_tags(i.tags)})
     tag_at = _index_text(tags)
-    tag_pairs = [(item_at[i.id], tag_at[t]) for i in items for t in _compatibility_tags(i.tags)]
+    tag_pairs = [(item_at[i.id], tag_at[t]) for i in items for t in compatibility_tags(i.tags)]
     requests, lines = _open_requests(s), _lines(s)
     request_at = _index([r.id for r in requests])
     addressees = s.execute(
