@@ -199,8 +199,8 @@ class Known:
         found = self.seats.get(code.upper())
         if found is None:
             raise Bad(column, _("no delegation with code {code!r}").format(code=code))
-        allowed = sorted(kinds)
-        if found.kind not in allowed:
+        if found.kind not in kinds:
+            allowed = sorted(kinds)
             raise Bad(
                 column,
                 _("{code} is not a {kind} delegation").format(
@@ -379,7 +379,6 @@ class TableImport:
         self.driver = Driver(self.s)
         self.recorded_at = self.driver.instant(self.now)
         self.file_id = 0
-        self.levels: dict[int, str] = {}  # offer id → releasability, of the entries written
 
     def run(self, sheets: Callable[[], list[Sheet]]) -> ImportOutcome:
         """Check and write every table of the file; keep what was written only if the file
@@ -389,9 +388,14 @@ class TableImport:
         def write() -> None:
             self._write_file_row()
             self.known = Known.read(self.s)
+            # The entries this import writes come after these (ids only grow), for the
+            # roll-ups summed once the whole file is written.
+            before = self.s.scalar(select(func.max(LedgerEntry.id))) or 0
             with fewer_collections():
                 for sheet in sheets():
                     self._import_sheet(sheet)
+            e = LedgerEntry
+            balances.roll_up(self.s, (e.id > before) & (e.imported_file_id == self.file_id))
 
         if all_or_nothing(self.s, self.outcome, write, skip_bad=self.skip_bad, keep=self._finish):
             self.outcome.imported_file_id = self.file_id
@@ -460,7 +464,9 @@ class TableImport:
         for table, rows in batch.rows.items():
             if rows:
                 self.driver.insert(TABLES[table], rows)
-        balances.record(self.s, batch.rows.get("entry", []), self.levels)
+        # The offers' balances now (a later batch's deliveries are checked against them);
+        # the roll-ups once the file is written (``run``).
+        balances.record(self.s, batch.rows.get("entry", []), rolled_up=False)
 
     def created(self, kind: RecordType, n: int) -> None:
         self.outcome.applied += n
@@ -471,7 +477,6 @@ class TableImport:
     ) -> dict[str, Any]:
         """A ledger entry's row, carrying the offer's keys and the file and line it came
         from (as ``AssistanceService._post`` writes one)."""
-        self.levels[offer["id"]] = offer["releasability"]
         return {
             "entry_type": movement.entry_type.value,
             "measure": movement.measure.value,
