@@ -199,11 +199,18 @@ def measure(url: str, path: Path, profile: bool) -> dict[str, Any]:
 
 
 def floor(url: str, directory: Path, total: int) -> None:
-    """What SQLite's inserts alone cost, the bound no work in Python goes under: the rows the
-    import wrote, read back and inserted again into a fresh database of the same schema by bare
-    ``executemany`` calls — the same batches of 5,000 (an offer with its entries, a delivery
-    with its entry), the same pragmas, one transaction per file; only those calls are timed.
+    """What SQLite's own work costs, the bound no work in Python goes under: the rows the
+    import wrote, read back and written again into a fresh database of the same schema by the
+    same statements alone — per batch of 5,000 the rows (an offer with its entries, a delivery
+    with its entry: ``executemany``) and their offers' balances (the upsert ``balances.record``
+    runs, its sums computed outside the timer), then the file's roll-ups (``balances.roll_up``'s
+    statements); the same pragmas, one transaction per file; only those calls are timed.
     Foreign keys on, as the product runs; then off, only to show what their checks cost."""
+    from shieldwall.assistance.balances import _UPSERTS, Sums, roll_up_statements
+    from shieldwall.assistance.tables import LedgerEntry
+
+    columns = [c.name for c in LedgerEntry.__table__.c]
+    balance_upsert = _UPSERTS["?"][1]
     source = sqlite3.connect(make_url(url).database or "")
     for foreign_keys in ("ON", "OFF"):
         fresh = f"sqlite:///{directory}/floor-{total}-{foreign_keys}.db"
@@ -217,21 +224,45 @@ def floor(url: str, directory: Path, total: int) -> None:
         files = source.execute("SELECT * FROM imported_file").fetchall()
         db.executemany(_insert("imported_file", len(files[0])), files)
         for table in ("offer", "delivery"):
-            cpu, n = 0.0, 0
+            rows_cpu = balances_cpu = 0.0
+            n, file_id = 0, None
+            (before,) = db.execute("SELECT coalesce(max(id), 0) FROM ledger_entry").fetchone()
             for batch, entries in _batches(source, table):
+                sums = Sums.empty()
+                for entry in entries:
+                    sums.add_offer(dict(zip(columns, entry, strict=True)))
+                file_id = entries[0][columns.index("imported_file_id")]
+                offers = [(offer_id, *values) for offer_id, values in sorted(sums.offers.items())]
                 start = time.process_time()
                 if n == 0:
                     db.execute("BEGIN IMMEDIATE")
                 db.executemany(_insert(table, len(batch[0])), batch)
                 db.executemany(_insert("ledger_entry", len(entries[0])), entries)
-                cpu += time.process_time() - start
+                middle = time.process_time()
+                db.executemany(balance_upsert, offers)
+                rows_cpu += middle - start
+                balances_cpu += time.process_time() - middle
                 n += len(batch)
+            e = LedgerEntry
+            statements = [
+                str(s.compile(engine, compile_kwargs={"literal_binds": True}))
+                for s in roll_up_statements(
+                    "sqlite", (e.id > before) & (e.imported_file_id == file_id)
+                )
+            ]
+            start = time.process_time()
+            for statement in statements:
+                db.execute(statement)
+            rolled = time.process_time() - start
             start = time.process_time()
             db.execute("COMMIT")
-            cpu += time.process_time() - start
+            rows_cpu += time.process_time() - start
+            cpu = rows_cpu + balances_cpu + rolled
             print(
                 f"{'floor':<10} {table + ' rows':<22} foreign keys {foreign_keys:<3} {n:>9,} rows  "
-                f"CPU {cpu:6.2f} s: {cpu / n * 1e6:5.1f} µs/row, {n / cpu:>8,.0f} rows/s",
+                f"CPU {cpu:6.2f} s: {cpu / n * 1e6:5.1f} µs/row, {n / cpu:>8,.0f} rows/s "
+                f"(rows {rows_cpu / n * 1e6:4.1f}, balances {balances_cpu / n * 1e6:4.1f}, "
+                f"roll-ups {rolled / n * 1e6:4.1f} µs/row)",
                 flush=True,
             )
         raw.close()

@@ -34,7 +34,7 @@ from shieldwall.assistance.tables import (
 )
 from shieldwall.audit.tables import AuditRecord
 from shieldwall.importers.common import ImportOutcome, sha256_of
-from shieldwall.importers.tables import RecordType, sheets
+from shieldwall.importers.tables import _DAYS, RecordType, check_delivery, sheets
 from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.errors import DomainError, Forbidden
 from shieldwall.kit.settings import Settings
@@ -557,3 +557,36 @@ def test_an_import_collects_cycles_less_often_then_as_before() -> None:
     with pytest.raises(ZeroDivisionError), fewer_collections():
         1 / 0  # noqa: B018
     assert gc.get_threshold() == before
+
+
+def test_repeated_texts_are_parsed_once_and_refused_every_time() -> None:
+    """Days, codes and notes repeat from row to row and are remembered once parsed; a text
+    refused is refused on every row it is on, with the same words; what is remembered stays
+    bounded however many different texts a file holds."""
+
+    def delivery(line: int, confirmed_on: str) -> dict[str, str]:
+        return {
+            "key": f"D-{line}",
+            "offer_key": "O-1",
+            "quantity": "1",
+            "delivered_on": "2024-03-25",
+            "confirmed_on": confirmed_on,
+            "note": "lot",
+        }
+
+    first, again = (
+        check_delivery(2, delivery(2, "2024-03-27")),
+        check_delivery(3, delivery(3, "2024-03-27")),
+    )
+    assert not isinstance(first, list) and not isinstance(again, list)
+    assert first.confirmed_on == again.confirmed_on == dt.date(2024, 3, 27)
+    for line in (4, 5):
+        bad = check_delivery(line, delivery(line, "2024-02-30"))
+        assert isinstance(bad, list)
+        assert [(r.line, r.field, r.reason) for r in bad] == [
+            (line, "confirmed_on", "give a date as YYYY-MM-DD")
+        ]
+    start = dt.date(2000, 1, 1)
+    for n in range(6000):
+        check_delivery(n, delivery(n, (start + dt.timedelta(days=n)).isoformat()))
+    assert len(_DAYS.parsed) <= 4096

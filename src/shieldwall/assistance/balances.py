@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Insert,
     Select,
     SmallInteger,
     String,
@@ -209,18 +210,26 @@ def roll_up(session: Session, entries: ColumnElement[bool]) -> None:
     summed in the database by the very query a rebuild runs (``rollup_from_entries``): one
     statement per grain for a whole file's entries, where ``record`` upserts each batch's
     keys again and again (the table import's roll-ups took 22 µs of an offer row's ~110,
-    ``benchmarks/import.py``). Rows in key order, as ``_write`` (concurrent writers lock rows
-    in one order)."""
-    dialect = session.get_bind().dialect.name
+    ``benchmarks/import.py``)."""
+    for statement in roll_up_statements(session.get_bind().dialect.name, entries):
+        session.execute(statement)
+
+
+def roll_up_statements(dialect: str, entries: ColumnElement[bool]) -> list[Insert]:
+    """``roll_up``'s statements, one per grain: rows in key order, as ``_write`` writes them
+    (concurrent writers lock rows in one order)."""
     insert_into = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    statements: list[Insert] = []
     for grain in GRAINS:
         summed = rollup_from_entries(grain, ordered=True).where(entries)
         statement = insert_into(ledger_rollup).from_select(list(KEY_COLUMNS + ROLLUP_SUMS), summed)
-        statement = statement.on_conflict_do_update(
-            index_elements=list(KEY_COLUMNS),
-            set_={n: ledger_rollup.c[n] + statement.excluded[n] for n in ROLLUP_SUMS},
+        statements.append(
+            statement.on_conflict_do_update(
+                index_elements=list(KEY_COLUMNS),
+                set_={n: ledger_rollup.c[n] + statement.excluded[n] for n in ROLLUP_SUMS},
+            )
         )
-        session.execute(statement)
+    return statements
 
 
 def move_offer(session: Session, offer_id: int, old: str, new: str) -> None:
