@@ -4,9 +4,12 @@ transaction as the entries they sum (DESIGN rule 1: the entries stay the source 
 Every writer of ledger entries — the service's ``_post``, the Kiel and FTS imports and the
 table import — hands the entries it has just written to ``record``, which sums them per key
 first (a batch of 5,000 entries does one upsert per distinct key, not one per entry) and adds
-the sums to ``ledger_rollup`` and ``offer_balance``. An offer whose releasability is widened
-moves its contribution from the old key to the new (``move_offer``). ``rebuild`` recomputes both
-tables from the entries; ``differences`` compares them with the entries.
+the sums to ``ledger_rollup`` and ``offer_balance``; the table import has ``record`` keep only
+its offers' balances and adds a whole file's entries to the roll-ups at its end, in the same
+transaction, by the rebuild's own query on those entries (``roll_up``). An offer whose
+releasability is widened moves its contribution from the old key to the new (``move_offer``).
+``rebuild`` recomputes both tables from the entries; ``differences`` compares them with the
+entries.
 
 Cents are summed in two halves, as ``kit.amounts.cents_sums`` does (the high bits and the low
 32 bits of each entry): a roll-up row's sums, and any sum of roll-up rows, are then bounded by

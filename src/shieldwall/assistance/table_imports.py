@@ -16,7 +16,9 @@ Speed (``benchmarks/import.py``): rows are written in batches — per batch one 
 keys it names, one for the records it refers to, then one multi-row INSERT per table (Core
 ``executemany``; no ORM object per row) with ids allocated for the batch: on SQLite from the
 largest id, read once under the write lock the unit of work holds; on PostgreSQL from the
-table's sequence.
+table's sequence. The offers' balances are upserted with each batch (the next batch's rows are
+checked against them); the roll-ups once per file, after its last batch, in the database
+(``balances.roll_up``): upserted batch by batch they took a fifth of an import's CPU.
 """
 
 from __future__ import annotations
