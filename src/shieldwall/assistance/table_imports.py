@@ -1293,7 +1293,7 @@ def _balances(s: Session, ids: list[int]) -> tuple[dict[int, Balances], dict[int
     b = offer_balance.c
     found = {
         int(r[0]): balances.balances_of(r)
-        for r in s.execute(select(offer_balance).where(among(s, b.offer_id, ids)))
+        for r in s.execute(select(offer_balance).where(among(s, b.offer_id, ids))).all()
     }
     pending = dict(
         s.execute(
