@@ -47,7 +47,16 @@ PYTHONPATH on an export of that commit, 3 min 33 s from 17:10 UTC, load average 
     sqlite  deliveries   500,000 rows  87.8 s  5,693 rows/s  (CPU 56.9 s:  8,782 rows/s) 161 MiB
     sqlite  both       1,000,000 rows 180.5 s  5,540 rows/s                              161 MiB
 
-So at 1M: +27% offer and +46% delivery rows per CPU-second, +21% by the wall clock (both
+PostgreSQL, 100k (``--sizes 100000``; its 1M run not made, for time), before (f62977a, from
+17:24 UTC, load average 4.9) and after (from 17:25, load average 5.6); CPU is the importing
+process's only, not the server's:
+
+    before  offers      50,000 rows  21.9 s  2,282 rows/s  (CPU 7.8 s:  6,430 rows/s)  115 MiB
+    before  deliveries  50,000 rows  16.7 s  3,001 rows/s  (CPU 6.2 s:  8,038 rows/s)  113 MiB
+    after   offers      50,000 rows  14.4 s  3,484 rows/s  (CPU 5.2 s:  9,557 rows/s)  103 MiB
+    after   deliveries  50,000 rows   9.7 s  5,131 rows/s  (CPU 4.0 s: 12,647 rows/s)  101 MiB
+
+So at 1M on SQLite: +27% offer and +46% delivery rows per CPU-second, +21% by the wall clock (both
 under load), and peak memory flat again — 98 MiB at 100k, 99 MiB at 1M — where it had grown to
 161 MiB: since the roll-ups the import kept a dict of every offer it wrote (offer id →
 releasability, for ``balances.record``), half a million items at 1M; it is gone.
