@@ -21,9 +21,10 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from playwright.sync_api import Browser as PlaywrightBrowser
 from playwright.sync_api import expect
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from shieldwall.app import create_app
+from shieldwall.assistance import balances
 from shieldwall.assistance.table_imports import fewer_collections, import_table
 from shieldwall.assistance.tables import (
     AssistanceRequest,
@@ -171,6 +172,7 @@ def test_a_good_file_is_imported_with_provenance_and_a_second_import_changes_not
             "import.table",
             "imported_file",
         )
+    assert rolled_up(seeded, "FRA") == (600, 210_000_000, 400, 140_000_000, 400, 140_000_000)
     again = import_all(seeded, tmp_path)
     assert [(o.applied, o.unchanged, o.rejected) for o in again] == [
         (0, 2, []),
@@ -178,6 +180,24 @@ def test_a_good_file_is_imported_with_provenance_and_a_second_import_changes_not
         (0, 3, []),
     ]
     assert counts(seeded) == after
+    assert rolled_up(seeded, "FRA") == (600, 210_000_000, 400, 140_000_000, 400, 140_000_000)
+
+
+def rolled_up(ctx: Context, member: str) -> tuple[int, ...]:
+    """The member's roll-ups at the coarsest grain (offered, committed, delivered: quantity and
+    cents), having checked that every roll-up row and offer balance is what the entries give."""
+    with ctx.reading() as s:
+        assert balances.differences(s) == []
+        sums = s.execute(
+            text(
+                "SELECT sum(offered_quantity), sum(offered_cents_lo), sum(committed_quantity), "
+                "sum(committed_cents_lo), sum(delivered_quantity), sum(delivered_cents_lo) "
+                "FROM ledger_rollup r JOIN delegation d ON d.id = r.member_id "
+                "WHERE r.grain = 2 AND d.code = :member"
+            ),
+            {"member": member},
+        ).one()
+        return tuple(int(v) for v in sums)
 
 
 def test_only_the_secretariat_imports(seeded: Context, tmp_path: Path) -> None:

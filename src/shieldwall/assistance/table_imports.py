@@ -28,7 +28,7 @@ import gc
 import itertools
 import json
 import operator
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NoReturn, TypeVar
@@ -197,7 +197,7 @@ class Known:
             [d.id for d in seats.values() if d.kind == DelegationKind.PARTNER],
         )
 
-    def seat(self, column: str, code: str, kinds: Iterable[str]) -> Seat:
+    def seat(self, column: str, code: str, kinds: Collection[str]) -> Seat:
         found = self.seats.get(code.upper())
         if found is None:
             raise Bad(column, _("no delegation with code {code!r}").format(code=code))
