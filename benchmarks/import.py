@@ -20,7 +20,8 @@ under; and times reading the files, then reading and parsing them (``reading``).
 Measured on this shared 2-core machine, CPU time of the importing process beside the wall
 clock, the load average (``uptime``) beside each run; before and after in the same minutes
 (``/usr/bin/time -v .venv/bin/python benchmarks/import.py --sizes 100000,1000000 --no-postgres
---floor``, 6 min 8 s, 17:14–17:20 UTC, load average 4.8 at its start, 6.7 at its end):
+--floor`` at commit b2ab4e4, 6 min 8 s, 17:14–17:20 UTC, load average 4.8 at its start, 6.7 at
+its end; the commits after it change only a delivery's preparation, by less than the noise):
 
     sqlite  offers        50,000 rows   6.8 s  7,306 rows/s  (CPU  4.6 s: 10,937 rows/s)  98 MiB
     sqlite  deliveries    50,000 rows   5.5 s  9,043 rows/s  (CPU  3.7 s: 13,625 rows/s)  96 MiB
@@ -117,9 +118,10 @@ timers add ~3 µs a row): an offer row 102 µs — reading the line 3, parsing i
 checking it (``plan``: the rules of ``model``, the lookups) 17.4, building its rows 13.2 (of
 which its two entries 6.1), inserting them 25.7, its balance 3.3, its share of the roll-ups
 16.6, the rest (batching, the key query, ids, the commit) ~11. A delivery row 84 µs — parsing
-6.1, reading its offer and balances 14.2 (the offer query and building each offer's running
-figures 7.3, the balances 6.9), checking 12.7, building 7.9, inserting 14.0, its balance 2.8,
-its share of the roll-ups 11.3. Nothing left in Python is worth more than a fifth of a row.
+5.8, reading its offer and balances 14.2 (the offer query and building each offer's running
+figures 7.3, the balances 6.9), checking 12.7 and counting 1.5, building 7.9, inserting 14.0,
+its balance 2.8, its share of the roll-ups 11.5, the rest ~14. Nothing left in Python is worth
+more than a fifth of a row.
 
 Before, in the round that made the import batch-wise (CPU time, 100k): Python's cycle
 collector ran less often while a file is imported (``fewer_collections``: offers 107–127 →
