@@ -12,72 +12,124 @@ Targets (issue 11): ≥ 50,000 rows/s on SQLite; peak memory flat as the file gr
 
     .venv/bin/python benchmarks/import.py [--sizes 100000,1000000] [--no-postgres] [--floor]
 
-``--floor`` then inserts the rows each SQLite import wrote again, into a fresh database, by
-bare ``executemany`` calls alone (``floor``): what SQLite's inserts cost with no Python work
-around them, the bound no change to the importer can go under; and times reading the files,
-then reading and parsing them (``reading``).
+``--floor`` then writes the rows each SQLite import wrote again, into a fresh database, by the
+same statements alone (``floor``): the rows, their offers' balances and the file's roll-ups —
+all of SQLite's work, with no Python around it: the bound no change to the importer can go
+under; and times reading the files, then reading and parsing them (``reading``).
 
-Measured on this shared 2-core machine (load average 4–7 from other work while it ran), with
-the CPU time of the importing process beside the wall-clock time
-(``benchmarks/import.py --sizes 100000,1000000 --no-postgres --floor``, 4 min 49 s):
+Measured on this shared 2-core machine, CPU time of the importing process beside the wall
+clock, the load average (``uptime``) beside each run; before and after in the same minutes
+(``/usr/bin/time -v .venv/bin/python benchmarks/import.py --sizes 100000,1000000 --no-postgres
+--floor`` at commit b2ab4e4, 6 min 8 s, 17:14–17:20 UTC, load average 4.8 at its start, 6.7 at
+its end; the commits after it change only a delivery's preparation, by less than the noise):
 
-    sqlite  offers      50,000 rows    5.5 s  9,096 rows/s  (CPU  4.3 s: 11,582 rows/s)  122 MiB
-    sqlite  deliveries  50,000 rows    8.1 s  6,150 rows/s  (CPU  3.5 s: 14,132 rows/s)  120 MiB
-    sqlite  offers     500,000 rows  103.4 s  4,838 rows/s  (CPU 48.2 s: 10,376 rows/s)  122 MiB
-    sqlite  deliveries 500,000 rows   75.6 s  6,614 rows/s  (CPU 35.5 s: 14,079 rows/s)  121 MiB
-    sqlite  both     1,000,000 rows  179.0 s  5,588 rows/s                               122 MiB
-    floor   offer rows     foreign keys ON   500,000 rows  CPU 11.65 s: 23.3 µs/row, 42,915 rows/s
-    floor   delivery rows  foreign keys ON   500,000 rows  CPU  6.93 s: 13.9 µs/row, 72,136 rows/s
-    floor   offer rows     foreign keys OFF  500,000 rows  CPU 10.59 s: 21.2 µs/row, 47,197 rows/s
-    floor   delivery rows  foreign keys OFF  500,000 rows  CPU  5.67 s: 11.3 µs/row, 88,154 rows/s
-    (at 100k: offer rows 21.6 µs, delivery rows 12.7 µs with foreign keys on)
+    sqlite  offers        50,000 rows   6.8 s  7,306 rows/s  (CPU  4.6 s: 10,937 rows/s)  98 MiB
+    sqlite  deliveries    50,000 rows   5.5 s  9,043 rows/s  (CPU  3.7 s: 13,625 rows/s)  96 MiB
+    sqlite  both         100,000 rows  12.4 s  8,082 rows/s                               98 MiB
+    sqlite  offers       500,000 rows  83.8 s  5,965 rows/s  (CPU 49.3 s: 10,140 rows/s)  99 MiB
+    sqlite  deliveries   500,000 rows  66.0 s  7,581 rows/s  (CPU 39.1 s: 12,798 rows/s)  97 MiB
+    sqlite  both       1,000,000 rows 149.8 s  6,676 rows/s                               99 MiB
+    floor   offer rows     foreign keys ON   500,000 rows  CPU 20.78 s: 41.6 µs/row, 24,059 rows/s
+            (rows 25.0, balances 1.6, roll-ups 14.9 µs/row)
+    floor   delivery rows  foreign keys ON   500,000 rows  CPU 13.39 s: 26.8 µs/row, 37,339 rows/s
+            (rows 15.2, balances 1.7, roll-ups  9.9 µs/row)
+    floor   offer rows     foreign keys OFF  500,000 rows  CPU 19.70 s: 39.4 µs/row
+    floor   delivery rows  foreign keys OFF  500,000 rows  CPU 12.49 s: 25.0 µs/row
+    reading offers     500,000 rows  read 3.1 µs/row, read and parsed 12.9 µs/row
+    reading deliveries 500,000 rows  read 1.9 µs/row, read and parsed  6.2 µs/row
+    (at 100k the floor is 41.1 and 25.2 µs/row with foreign keys on)
 
-Before this round (same machine, 1M rows): 9,268 offer and 8,104 delivery rows per CPU-second;
-now 10,376 and 14,079 (+12% and +74%; at 100k +15% and +39%). PostgreSQL, 100k
-(``--sizes 100000 --floor``, 1 min 54 s; its 1M run not made, for time):
+The commit before this round (f62977a), just before (same command without ``--floor``,
+PYTHONPATH on an export of that commit, 3 min 33 s from 17:10 UTC, load average 5.3):
 
-    postgresql offers      50,000 rows  24.8 s  2,016 rows/s  (CPU 4.7 s: 10,696 rows/s)  130 MiB
-    postgresql deliveries  50,000 rows  15.4 s  3,254 rows/s  (CPU 4.3 s: 11,731 rows/s)  127 MiB
+    sqlite  offers        50,000 rows   8.9 s  5,643 rows/s  (CPU  5.6 s:  8,923 rows/s) 105 MiB
+    sqlite  deliveries    50,000 rows   8.0 s  6,287 rows/s  (CPU  4.7 s: 10,691 rows/s) 103 MiB
+    sqlite  offers       500,000 rows  92.7 s  5,395 rows/s  (CPU 62.5 s:  7,998 rows/s) 141 MiB
+    sqlite  deliveries   500,000 rows  87.8 s  5,693 rows/s  (CPU 56.9 s:  8,782 rows/s) 161 MiB
+    sqlite  both       1,000,000 rows 180.5 s  5,540 rows/s                              161 MiB
 
-Peak memory is flat: 122 MiB at 100k and at 1M rows (batches of 5,000, nothing kept per row
-but the bad rows).
+PostgreSQL, 100k (``--sizes 100000``; its 1M run not made, for time), before (f62977a, from
+17:24 UTC, load average 4.9) and after (from 17:25, load average 5.6); CPU is the importing
+process's only, not the server's:
 
-**The 50,000 rows/s target is out of reach, and SQLite's inserts alone show why.** 50,000
-rows/s is 20 µs per row. Inserting the very rows the import wrote, with nothing else, takes
-23.3 µs per offer row (an offer and its two ledger entries: three rows, seven indexes, eight
-foreign-key lookups) and 13.9 µs per delivery row (a delivery and its entry) at 1M: 18.6 µs
-per row of the half-and-half file, at most ~54,000 rows/s with no Python at all. Reading the
-same CSV files with ``importers.common.csv_rows`` (the csv module, UTF-8 checked per line)
-takes 2.9 and 2.3 µs per row more, and parsing each field with the platform's parsers
-(``importers.tables.check_offer``/``check_delivery``) brings reading and parsing to 16.1 and
-7.7 µs: reading, parsing and inserting alone already take 30.5 µs per row (~33,000 rows/s)
-before a single rule is checked. Foreign keys cost 2.1–2.6 µs per row; without them reading,
-parsing and inserting still take 28.2 µs per row, so they stay on. Meeting the target would
-take another storage design (fewer indexes on the ledger, entries not written per step) or a
-compiled reader and checker — not a faster importer.
+    before  offers      50,000 rows  21.9 s  2,282 rows/s  (CPU 7.8 s:  6,430 rows/s)  115 MiB
+    before  deliveries  50,000 rows  16.7 s  3,001 rows/s  (CPU 6.2 s:  8,038 rows/s)  113 MiB
+    after   offers      50,000 rows  14.4 s  3,484 rows/s  (CPU 5.2 s:  9,557 rows/s)  103 MiB
+    after   deliveries  50,000 rows   9.7 s  5,131 rows/s  (CPU 4.0 s: 12,647 rows/s)  101 MiB
 
-What was measured, one change at a time (CPU time, 100k rows, compared in the same minutes):
+So at 1M on SQLite: +27% offer and +46% delivery rows per CPU-second, +21% by the wall clock (both
+under load), and peak memory flat again — 98 MiB at 100k, 99 MiB at 1M — where it had grown to
+161 MiB: since the roll-ups the import kept a dict of every offer it wrote (offer id →
+releasability, for ``balances.record``), half a million items at 1M; it is gone.
 
-- Python's cycle collector took a quarter of an import's CPU: a batch keeps tens of thousands
-  of objects alive, and at the default threshold (700) they were walked over and over. With
-  the collector off: offers 107–127 → 81–92 µs/row, deliveries 108–117 → 69–85. The import now
-  raises the threshold to 50,000 while it runs (``fewer_collections``): offers ~76, deliveries
-  ~65–73 µs/row; memory unchanged (122 MiB at 1M rows with and without it).
-- ``model.pro_rata_cents`` in whole numbers instead of Decimal (the same half-even rule, exact
-  at the maxima): 8.3 → 1.3 µs a call, two calls per committed offer and confirmed delivery.
-- Deliveries read their offers' balances without an enum call and a new empty balance per
-  offer: the batch's preparation 25 → 17 µs/row.
-- A day's stored midnight computed once per import; rows to tuples by ``itemgetter``.
-- ``PRAGMA cache_size=-262144`` (256 MiB): bare inserts of 50,000 offer rows 24.2 → 24.8 µs
-  (no gain); of 500,000, 30.3–31.8 → 27.7 µs (−10%, 3 µs/row). Not adopted: the cache grows
-  with the B-trees, so peak memory would no longer be flat (a Must show), for 3 µs of ~100.
-  ``temp_store=MEMORY`` besides the larger cache: 23.7 µs at 50,000, no gain.
+**The 50,000 rows/s target is out of reach on SQLite with this schema, and the floor shows
+why.** 50,000 rows/s is 20 µs per row. SQLite's own work for the very rows the import wrote,
+with no Python at all, is 41.6 µs per offer row (an offer and two ledger entries: three rows,
+seven secondary indexes, eight foreign-key lookups — 25.0 µs; its balance 1.6; its share of the
+file's roll-ups at three grains 14.9: the generated file's keys are nearly unique at the
+item × month grain, 65,000 roll-up rows per 100,000 entries) and 26.8 µs per delivery row: 34.2
+µs per row of the half-and-half file, at most ~29,000 rows/s before a single line is read.
+Without foreign keys it is 32.2 µs (~31,000 rows/s), so they stay on. Reading and parsing the
+files take 12.9 and 6.2 µs per row more: 43.8 µs per row (~22,900 rows/s) before any rule is
+checked. The Python left per row (the import's CPU less the floor) is ~57 µs for an offer and
+~51 for a delivery, spread over parsing, the rules, the rows built and the batch's queries.
+Even with SQLite on a second core fully hidden behind Python (below: not measurable here) a
+row would take ~55 µs, ~18,000 rows/s. Reaching 20 µs would need SQLite's part cut by more
+than two (fewer indexes on the ledger, entries and roll-ups not written per row) *and* the
+Python cut by three — another storage design or a compiled checker, not a faster importer.
 
-Where an offer row's time goes now (CPU timers around each step, 100k, under load): inserts
-29 µs, checking (``model``'s rules, the lookups) 22, reading and parsing 15, building rows 11,
-the rest 14 (CSV lines, batching, the commit). A delivery row: reading its offers and balances
-17 µs (the three queries themselves ~8), inserts 15, checking 11, building 7, parsing 7.
-Spread thin: no single step left is worth more than a few µs per row.
+What was measured this round, one change at a time (CPU time, 100k rows, compared in the same
+minutes, load average 4.4–7):
+
+- **The roll-ups once per file, in the database (kept).** ``balances.record`` upserted each
+  batch's roll-up keys — ~2.5 upserts per offer row, the same keys again batch after batch —
+  22–23 µs of an offer or delivery row (timers around each statement, in-process). The import
+  now keeps only its offers' balances batch by batch (later rows are checked against them)
+  and adds the file's entries to the roll-ups after its last batch, in the same transaction,
+  by the rebuild's own ``GROUP BY`` restricted to them (``balances.roll_up``: one statement
+  per grain, ``id > the largest before the import`` and ``imported_file_id``): the inserts
+  and roll-ups of a row 59 → 49 µs (offers), 45 → 31 (deliveries); whole rows 113 → 99–102 and
+  101 → 78–81 µs. Grouped in key order, SQLite sorts once per grain (EXPLAIN QUERY PLAN: "USE
+  TEMP B-TREE FOR GROUP BY" alone, where an ORDER BY in key order had added "… FOR ORDER BY").
+- **Parsed texts remembered (kept).** Days, codes and notes repeat row after row; each distinct
+  text is parsed once (a bounded memo of what parsed, ``importers.tables._Parsed``; a refusal
+  is parsed again, its words unchanged): ``check_offer`` 12.5 → 10.3 µs/row, ``check_delivery``
+  5.0 → 4.7 (in-process, best of 3).
+- ``balances.Sums.add`` (the service's and the Kiel/FTS imports' path) builds each entry's
+  three keys once: 3.21 → 2.24 µs per entry.
+- **A writer thread (not adopted).** ``executemany`` of 50,000 rows (a table of four indexes)
+  on a thread while the main thread ran Python, load 5.4: sequential 0.77 s, overlapped 0.93 s
+  (switch interval 5 ms); 1.07 → 1.14 s (0.5 ms); 1.11 → 1.43 s (50 µs). There was no free core,
+  and sqlite3 gives the GIL back around each row's step only. One statement per batch through
+  ``json_each`` (the GIL released for the whole batch): CPU 9.1 against ``executemany``'s 7.7
+  µs/row (``json.dumps`` included), and overlapped 2.18 and 1.99 s against sequential 2.02 and
+  2.12 s at load 5.3. No gain measurable on this machine as it is loaded; on a quiet one it
+  could hide at most SQLite's part (above).
+- ``ledger_rollup`` WITHOUT ROWID: an upsert of a new key 4.4/4.0 → 4.3/3.9 µs (two runs each):
+  not worth a migration.
+- Without ``ix_ledger_entry_member_kind`` and ``ix_ledger_entry_month`` (floor, 100k): offer
+  rows 25.7 → 19.4 µs, delivery rows 14.2 → 14.5 (noise). Not adopted: the entry list filters by
+  member (``listings.py``) and a summary filtered by offer or entry type reads the entries
+  (``queries.summary_statement``); that every such query would still be served was not shown.
+  The floor would still be ~33 µs per row.
+
+Where a row's time goes now (CPU timers around each step, in-process, 100k, load 4.6; the
+timers add ~3 µs a row): an offer row 102 µs — reading the line 3, parsing its fields 11.6,
+checking it (``plan``: the rules of ``model``, the lookups) 17.4, building its rows 13.2 (of
+which its two entries 6.1), inserting them 25.7, its balance 3.3, its share of the roll-ups
+16.6, the rest (batching, the key query, ids, the commit) ~11. A delivery row 84 µs — parsing
+5.8, reading its offer and balances 14.2 (the offer query and building each offer's running
+figures 7.3, the balances 6.9), checking 12.7 and counting 1.5, building 7.9, inserting 14.0,
+its balance 2.8, its share of the roll-ups 11.5, the rest ~14. Nothing left in Python is worth
+more than a fifth of a row.
+
+Before, in the round that made the import batch-wise (CPU time, 100k): Python's cycle
+collector ran less often while a file is imported (``fewer_collections``: offers 107–127 →
+~76 µs/row); ``model.pro_rata_cents`` in whole numbers (8.3 → 1.3 µs a call); deliveries'
+balances read without an enum call per offer (25 → 17 µs/row of preparation); a day's stored
+midnight computed once per import; rows to tuples by ``itemgetter``; ``PRAGMA
+cache_size=-262144`` (−3 µs/row at 500,000 rows, not adopted: the cache grows with the
+B-trees, so peak memory would no longer be flat), ``temp_store=MEMORY`` (no gain).
 """
 
 from __future__ import annotations
@@ -199,11 +251,18 @@ def measure(url: str, path: Path, profile: bool) -> dict[str, Any]:
 
 
 def floor(url: str, directory: Path, total: int) -> None:
-    """What SQLite's inserts alone cost, the bound no work in Python goes under: the rows the
-    import wrote, read back and inserted again into a fresh database of the same schema by bare
-    ``executemany`` calls — the same batches of 5,000 (an offer with its entries, a delivery
-    with its entry), the same pragmas, one transaction per file; only those calls are timed.
+    """What SQLite's own work costs, the bound no work in Python goes under: the rows the
+    import wrote, read back and written again into a fresh database of the same schema by the
+    same statements alone — per batch of 5,000 the rows (an offer with its entries, a delivery
+    with its entry: ``executemany``) and their offers' balances (the upsert ``balances.record``
+    runs, its sums computed outside the timer), then the file's roll-ups (``balances.roll_up``'s
+    statements); the same pragmas, one transaction per file; only those calls are timed.
     Foreign keys on, as the product runs; then off, only to show what their checks cost."""
+    from shieldwall.assistance.balances import _UPSERTS, Sums, roll_up_statements
+    from shieldwall.assistance.tables import LedgerEntry
+
+    columns = [c.name for c in LedgerEntry.__table__.c]
+    balance_upsert = _UPSERTS["?"][1]
     source = sqlite3.connect(make_url(url).database or "")
     for foreign_keys in ("ON", "OFF"):
         fresh = f"sqlite:///{directory}/floor-{total}-{foreign_keys}.db"
@@ -217,21 +276,45 @@ def floor(url: str, directory: Path, total: int) -> None:
         files = source.execute("SELECT * FROM imported_file").fetchall()
         db.executemany(_insert("imported_file", len(files[0])), files)
         for table in ("offer", "delivery"):
-            cpu, n = 0.0, 0
+            rows_cpu = balances_cpu = 0.0
+            n, file_id = 0, None
+            (before,) = db.execute("SELECT coalesce(max(id), 0) FROM ledger_entry").fetchone()
             for batch, entries in _batches(source, table):
+                sums = Sums.empty()
+                for entry in entries:
+                    sums.add_offer(dict(zip(columns, entry, strict=True)))
+                file_id = entries[0][columns.index("imported_file_id")]
+                offers = [(offer_id, *values) for offer_id, values in sorted(sums.offers.items())]
                 start = time.process_time()
                 if n == 0:
                     db.execute("BEGIN IMMEDIATE")
                 db.executemany(_insert(table, len(batch[0])), batch)
                 db.executemany(_insert("ledger_entry", len(entries[0])), entries)
-                cpu += time.process_time() - start
+                middle = time.process_time()
+                db.executemany(balance_upsert, offers)
+                rows_cpu += middle - start
+                balances_cpu += time.process_time() - middle
                 n += len(batch)
+            e = LedgerEntry
+            statements = [
+                str(s.compile(engine, compile_kwargs={"literal_binds": True}))
+                for s in roll_up_statements(
+                    "sqlite", (e.id > before) & (e.imported_file_id == file_id)
+                )
+            ]
+            start = time.process_time()
+            for statement in statements:
+                db.execute(statement)
+            rolled = time.process_time() - start
             start = time.process_time()
             db.execute("COMMIT")
-            cpu += time.process_time() - start
+            rows_cpu += time.process_time() - start
+            cpu = rows_cpu + balances_cpu + rolled
             print(
                 f"{'floor':<10} {table + ' rows':<22} foreign keys {foreign_keys:<3} {n:>9,} rows  "
-                f"CPU {cpu:6.2f} s: {cpu / n * 1e6:5.1f} µs/row, {n / cpu:>8,.0f} rows/s",
+                f"CPU {cpu:6.2f} s: {cpu / n * 1e6:5.1f} µs/row, {n / cpu:>8,.0f} rows/s "
+                f"(rows {rows_cpu / n * 1e6:4.1f}, balances {balances_cpu / n * 1e6:4.1f}, "
+                f"roll-ups {rolled / n * 1e6:4.1f} µs/row)",
                 flush=True,
             )
         raw.close()

@@ -21,9 +21,10 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from playwright.sync_api import Browser as PlaywrightBrowser
 from playwright.sync_api import expect
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from shieldwall.app import create_app
+from shieldwall.assistance import balances
 from shieldwall.assistance.table_imports import fewer_collections, import_table
 from shieldwall.assistance.tables import (
     AssistanceRequest,
@@ -34,7 +35,7 @@ from shieldwall.assistance.tables import (
 )
 from shieldwall.audit.tables import AuditRecord
 from shieldwall.importers.common import ImportOutcome, sha256_of
-from shieldwall.importers.tables import RecordType, sheets
+from shieldwall.importers.tables import _DAYS, RecordType, check_delivery, sheets
 from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.errors import DomainError, Forbidden
 from shieldwall.kit.settings import Settings
@@ -171,6 +172,7 @@ def test_a_good_file_is_imported_with_provenance_and_a_second_import_changes_not
             "import.table",
             "imported_file",
         )
+    assert rolled_up(seeded, "FRA") == (600, 210_000_000, 400, 140_000_000, 400, 140_000_000)
     again = import_all(seeded, tmp_path)
     assert [(o.applied, o.unchanged, o.rejected) for o in again] == [
         (0, 2, []),
@@ -178,6 +180,24 @@ def test_a_good_file_is_imported_with_provenance_and_a_second_import_changes_not
         (0, 3, []),
     ]
     assert counts(seeded) == after
+    assert rolled_up(seeded, "FRA") == (600, 210_000_000, 400, 140_000_000, 400, 140_000_000)
+
+
+def rolled_up(ctx: Context, member: str) -> tuple[int, ...]:
+    """The member's roll-ups at the coarsest grain (offered, committed, delivered: quantity and
+    cents), having checked that every roll-up row and offer balance is what the entries give."""
+    with ctx.reading() as s:
+        assert balances.differences(s) == []
+        sums = s.execute(
+            text(
+                "SELECT sum(offered_quantity), sum(offered_cents_lo), sum(committed_quantity), "
+                "sum(committed_cents_lo), sum(delivered_quantity), sum(delivered_cents_lo) "
+                "FROM ledger_rollup r JOIN delegation d ON d.id = r.member_id "
+                "WHERE r.grain = 2 AND d.code = :member"
+            ),
+            {"member": member},
+        ).one()
+        return tuple(int(v) for v in sums)
 
 
 def test_only_the_secretariat_imports(seeded: Context, tmp_path: Path) -> None:
@@ -557,3 +577,36 @@ def test_an_import_collects_cycles_less_often_then_as_before() -> None:
     with pytest.raises(ZeroDivisionError), fewer_collections():
         1 / 0  # noqa: B018
     assert gc.get_threshold() == before
+
+
+def test_repeated_texts_are_parsed_once_and_refused_every_time() -> None:
+    """Days, codes and notes repeat from row to row and are remembered once parsed; a text
+    refused is refused on every row it is on, with the same words; what is remembered stays
+    bounded however many different texts a file holds."""
+
+    def delivery(line: int, confirmed_on: str) -> dict[str, str]:
+        return {
+            "key": f"D-{line}",
+            "offer_key": "O-1",
+            "quantity": "1",
+            "delivered_on": "2024-03-25",
+            "confirmed_on": confirmed_on,
+            "note": "lot",
+        }
+
+    first, again = (
+        check_delivery(2, delivery(2, "2024-03-27")),
+        check_delivery(3, delivery(3, "2024-03-27")),
+    )
+    assert not isinstance(first, list) and not isinstance(again, list)
+    assert first.confirmed_on == again.confirmed_on == dt.date(2024, 3, 27)
+    for line in (4, 5):
+        bad = check_delivery(line, delivery(line, "2024-02-30"))
+        assert isinstance(bad, list)
+        assert [(r.line, r.field, r.reason) for r in bad] == [
+            (line, "confirmed_on", "give a date as YYYY-MM-DD")
+        ]
+    start = dt.date(2000, 1, 1)
+    for n in range(6000):
+        check_delivery(n, delivery(n, (start + dt.timedelta(days=n)).isoformat()))
+    assert len(_DAYS.parsed) <= 4096

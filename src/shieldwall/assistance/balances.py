@@ -4,9 +4,12 @@ transaction as the entries they sum (DESIGN rule 1: the entries stay the source 
 Every writer of ledger entries — the service's ``_post``, the Kiel and FTS imports and the
 table import — hands the entries it has just written to ``record``, which sums them per key
 first (a batch of 5,000 entries does one upsert per distinct key, not one per entry) and adds
-the sums to ``ledger_rollup`` and ``offer_balance``. An offer whose releasability is widened
-moves its contribution from the old key to the new (``move_offer``). ``rebuild`` recomputes both
-tables from the entries; ``differences`` compares them with the entries.
+the sums to ``ledger_rollup`` and ``offer_balance``; the table import has ``record`` keep only
+its offers' balances and adds a whole file's entries to the roll-ups at its end, in the same
+transaction, by the rebuild's own query on those entries (``roll_up``). An offer whose
+releasability is widened moves its contribution from the old key to the new (``move_offer``).
+``rebuild`` recomputes both tables from the entries; ``differences`` compares them with the
+entries.
 
 Cents are summed in two halves, as ``kit.amounts.cents_sums`` does (the high bits and the low
 32 bits of each entry): a roll-up row's sums, and any sum of roll-up rows, are then bounded by
@@ -22,6 +25,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Insert,
     Select,
     SmallInteger,
     String,
@@ -34,6 +38,8 @@ from sqlalchemy import (
     literal_column,
     select,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from shieldwall.assistance.model import Amount, Balances
@@ -68,26 +74,20 @@ OFFER_SUMS = ROLLUP_SUMS
 
 Key = tuple[Any, ...]
 CHUNK = 5000  # ids per IN list: within every driver's limit of parameters
+MEASURE_INDEX = {name: i for i, name in enumerate(MEASURE_NAMES)}
 
 
-def _grain_key(grain: int, e: Mapping[str, Any], releasability: str) -> Key:
-    item = e.get("item_id") or NO_ID
+def _grain_keys(e: Mapping[str, Any], releasability: str) -> tuple[Key, Key, Key]:
+    """The entry's roll-up key at each grain (``GRAINS``' order)."""
+    member, partner, kind, area = e["member_id"], e["partner_id"], e["kind"], e["area_id"]
+    request = e.get("request_id") or NO_ID
     month = e["month"]
-    if grain != FULL:
-        item = NO_ID
-    if grain == COARSE:
-        month = NO_MONTH
     return (
-        grain,
-        e["member_id"],
-        e["partner_id"],
-        e["kind"],
-        e["area_id"],
-        item,
-        month,
-        e.get("request_id") or NO_ID,
-        releasability,
-    )
+        (FULL, member, partner, kind, area, e.get("item_id") or NO_ID, month, request,
+         releasability),
+        (BY_MONTH, member, partner, kind, area, NO_ID, month, request, releasability),
+        (COARSE, member, partner, kind, area, NO_ID, NO_MONTH, request, releasability),
+    )  # fmt: skip
 
 
 @dataclass
@@ -102,17 +102,35 @@ class Sums:
         return cls({}, {})
 
     def add(self, e: Mapping[str, Any], releasability: str, sign: int = 1) -> None:
-        m = MEASURE_NAMES.index(e["measure"])
+        # Called once per entry a batch writes (10,000 for 5,000 offers): the keys are built
+        # once per entry and each row's three sums found by position.
+        m = 3 * MEASURE_INDEX[e["measure"]]
         quantity, cents = sign * int(e["quantity"]), sign * int(e["value_cents"])
-        for grain in GRAINS:
-            row = self.rollups.setdefault(_grain_key(grain, e, releasability), [0] * 9)
-            row[3 * m] += quantity
-            row[3 * m + 1] += cents >> SPLIT_BITS
-            row[3 * m + 2] += cents & LOW_MASK
-        offer = self.offers.setdefault(int(e["offer_id"]), [0] * 9)
-        offer[3 * m] += quantity
-        offer[3 * m + 1] += cents >> SPLIT_BITS
-        offer[3 * m + 2] += cents & LOW_MASK
+        high, low = cents >> SPLIT_BITS, cents & LOW_MASK
+        rollups = self.rollups
+        for key in _grain_keys(e, releasability):
+            row = rollups.get(key)
+            if row is None:
+                row = rollups[key] = [0] * 9
+            row[m] += quantity
+            row[m + 1] += high
+            row[m + 2] += low
+        self._add_offer(e, m, quantity, high, low)
+
+    def add_offer(self, e: Mapping[str, Any]) -> None:
+        """The entry's delta to its offer's balances only (``record``'s ``rolled_up=False``)."""
+        cents = int(e["value_cents"])
+        m = 3 * MEASURE_INDEX[e["measure"]]
+        self._add_offer(e, m, int(e["quantity"]), cents >> SPLIT_BITS, cents & LOW_MASK)
+
+    def _add_offer(self, e: Mapping[str, Any], m: int, quantity: int, high: int, low: int) -> None:
+        offer_id = int(e["offer_id"])
+        row = self.offers.get(offer_id)
+        if row is None:
+            row = self.offers[offer_id] = [0] * 9
+        row[m] += quantity
+        row[m + 1] += high
+        row[m + 2] += low
 
 
 def _upsert_sql(table: Table, keys: Sequence[str], mark: str) -> str:
@@ -169,17 +187,52 @@ def record(
     session: Session,
     entries: Sequence[Mapping[str, Any]],
     releasability: Mapping[int, str] | None = None,
+    *,
+    rolled_up: bool = True,
 ) -> None:
     """Add the entries just written to the roll-ups and their offers' balances. Each entry is
     a mapping of ``ledger_entry``'s columns; ``releasability`` (offer id → level) spares a
-    query when the writer knows its offers' levels."""
+    query when the writer knows its offers' levels. Without ``rolled_up``, only the offers'
+    balances: the writer adds its entries to the roll-ups itself, later in the same
+    transaction (``roll_up``)."""
     if not entries:
         return
-    levels = releasability or _releasabilities(session, (e["offer_id"] for e in entries))
     sums = Sums.empty()
-    for e in entries:
-        sums.add(e, levels[int(e["offer_id"])])
+    if rolled_up:
+        levels = releasability or _releasabilities(session, (e["offer_id"] for e in entries))
+        for e in entries:
+            sums.add(e, levels[int(e["offer_id"])])
+    else:
+        for e in entries:
+            sums.add_offer(e)
     _write(session, sums)
+
+
+def roll_up(session: Session, entries: ColumnElement[bool]) -> None:
+    """Add the entries ``entries`` selects (a condition on ``ledger_entry``) to the roll-ups,
+    summed in the database by the very query a rebuild runs (``rollup_from_entries``): one
+    statement per grain for a whole file's entries, where ``record`` upserts each batch's
+    keys again and again (the table import's roll-ups took 22 µs of an offer row's ~110,
+    ``benchmarks/import.py``)."""
+    for statement in roll_up_statements(session.get_bind().dialect.name, entries):
+        session.execute(statement)
+
+
+def roll_up_statements(dialect: str, entries: ColumnElement[bool]) -> list[Insert]:
+    """``roll_up``'s statements, one per grain: rows in key order, as ``_write`` writes them
+    (concurrent writers lock rows in one order)."""
+    insert_into = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    statements: list[Insert] = []
+    for grain in GRAINS:
+        summed = rollup_from_entries(grain, ordered=True).where(entries)
+        statement = insert_into(ledger_rollup).from_select(list(KEY_COLUMNS + ROLLUP_SUMS), summed)
+        statements.append(
+            statement.on_conflict_do_update(
+                index_elements=list(KEY_COLUMNS),
+                set_={n: ledger_rollup.c[n] + statement.excluded[n] for n in ROLLUP_SUMS},
+            )
+        )
+    return statements
 
 
 def move_offer(session: Session, offer_id: int, old: str, new: str) -> None:
@@ -255,26 +308,21 @@ def _measure_sums() -> list[ColumnElement[Any]]:
     return columns
 
 
-def rollup_from_entries(grain: int) -> Select[Any]:
-    """``ledger_rollup``'s rows of ``grain`` as the entries give them."""
+def rollup_from_entries(grain: int, *, ordered: bool = False) -> Select[Any]:
+    """``ledger_rollup``'s rows of ``grain`` as the entries give them; ``ordered``: in key
+    order (grouped in that order too, so that SQLite sorts them once)."""
     e = LedgerEntry
     request = func.coalesce(e.request_id, NO_ID)
-    grouped: list[Any] = [
-        e.member_id,
-        e.partner_id,
-        e.kind,
-        e.area_id,
-        request,
-        Offer.releasability,
-    ]
     item: Any = literal_column(str(NO_ID), BigInteger)
     month: Any = literal_column(f"'{NO_MONTH}'", String)
+    grouped: list[Any] = [e.member_id, e.partner_id, e.kind, e.area_id]
     if grain == FULL:
         item = func.coalesce(e.item_id, NO_ID)
         grouped.append(item)
     if grain != COARSE:
         month = e.month
         grouped.append(month)
+    grouped += [request, Offer.releasability]
     keys = [
         literal_column(str(grain), SmallInteger).label("grain"),
         e.member_id.label("member_id"),
@@ -286,12 +334,13 @@ def rollup_from_entries(grain: int) -> Select[Any]:
         request.label("request_id"),
         Offer.releasability.label("releasability"),
     ]
-    return (
+    query = (
         select(*keys, *_measure_sums())
         .select_from(e)
         .join(Offer, Offer.id == e.offer_id)
         .group_by(*grouped)
     )
+    return query.order_by(*grouped) if ordered else query
 
 
 def offers_from_entries() -> Select[Any]:

@@ -151,6 +151,9 @@ class Amount:
         return Amount(-self.quantity, -self.value_cents)
 
 
+NOTHING = Amount()
+
+
 @dataclass(frozen=True)
 class Balances:
     """An offer's balances, derived from its ledger entries."""
@@ -186,7 +189,7 @@ class Movement:
 def check_balances(b: Balances, pending_quantity: int = 0) -> None:
     """0 ≤ delivered ≤ committed ≤ offered, in quantity and value; pending deliveries fit too."""
     for label, lower, upper in (
-        ("delivered", Amount(), b.delivered),
+        ("delivered", NOTHING, b.delivered),
         ("committed", b.delivered, b.committed),
         ("offered", b.committed, b.offered),
     ):

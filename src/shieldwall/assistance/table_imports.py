@@ -16,7 +16,9 @@ Speed (``benchmarks/import.py``): rows are written in batches — per batch one 
 keys it names, one for the records it refers to, then one multi-row INSERT per table (Core
 ``executemany``; no ORM object per row) with ids allocated for the batch: on SQLite from the
 largest id, read once under the write lock the unit of work holds; on PostgreSQL from the
-table's sequence.
+table's sequence. The offers' balances are upserted with each batch (the next batch's rows are
+checked against them); the roll-ups once per file, after its last batch, in the database
+(``balances.roll_up``): upserted batch by batch they took a fifth of an import's CPU.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import gc
 import itertools
 import json
 import operator
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NoReturn, TypeVar
@@ -195,12 +197,12 @@ class Known:
             [d.id for d in seats.values() if d.kind == DelegationKind.PARTNER],
         )
 
-    def seat(self, column: str, code: str, kinds: Iterable[str]) -> Seat:
+    def seat(self, column: str, code: str, kinds: Collection[str]) -> Seat:
         found = self.seats.get(code.upper())
         if found is None:
             raise Bad(column, _("no delegation with code {code!r}").format(code=code))
-        allowed = sorted(kinds)
-        if found.kind not in allowed:
+        if found.kind not in kinds:
+            allowed = sorted(kinds)
             raise Bad(
                 column,
                 _("{code} is not a {kind} delegation").format(
@@ -379,7 +381,6 @@ class TableImport:
         self.driver = Driver(self.s)
         self.recorded_at = self.driver.instant(self.now)
         self.file_id = 0
-        self.levels: dict[int, str] = {}  # offer id → releasability, of the entries written
 
     def run(self, sheets: Callable[[], list[Sheet]]) -> ImportOutcome:
         """Check and write every table of the file; keep what was written only if the file
@@ -389,9 +390,14 @@ class TableImport:
         def write() -> None:
             self._write_file_row()
             self.known = Known.read(self.s)
+            # The entries this import writes come after these (ids only grow), for the
+            # roll-ups summed once the whole file is written.
+            before = self.s.scalar(select(func.max(LedgerEntry.id))) or 0
             with fewer_collections():
                 for sheet in sheets():
                     self._import_sheet(sheet)
+            e = LedgerEntry
+            balances.roll_up(self.s, (e.id > before) & (e.imported_file_id == self.file_id))
 
         if all_or_nothing(self.s, self.outcome, write, skip_bad=self.skip_bad, keep=self._finish):
             self.outcome.imported_file_id = self.file_id
@@ -460,7 +466,9 @@ class TableImport:
         for table, rows in batch.rows.items():
             if rows:
                 self.driver.insert(TABLES[table], rows)
-        balances.record(self.s, batch.rows.get("entry", []), self.levels)
+        # The offers' balances now (a later batch's deliveries are checked against them);
+        # the roll-ups once the file is written (``run``).
+        balances.record(self.s, batch.rows.get("entry", []), rolled_up=False)
 
     def created(self, kind: RecordType, n: int) -> None:
         self.outcome.applied += n
@@ -471,7 +479,6 @@ class TableImport:
     ) -> dict[str, Any]:
         """A ledger entry's row, carrying the offer's keys and the file and line it came
         from (as ``AssistanceService._post`` writes one)."""
-        self.levels[offer["id"]] = offer["releasability"]
         return {
             "entry_type": movement.entry_type.value,
             "measure": movement.measure.value,
@@ -1286,7 +1293,7 @@ def _balances(s: Session, ids: list[int]) -> tuple[dict[int, Balances], dict[int
     b = offer_balance.c
     found = {
         int(r[0]): balances.balances_of(r)
-        for r in s.execute(select(offer_balance).where(among(s, b.offer_id, ids)))
+        for r in s.execute(select(offer_balance).where(among(s, b.offer_id, ids))).all()
     }
     pending = dict(
         s.execute(

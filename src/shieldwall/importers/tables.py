@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from shieldwall.kit.amounts import parse_euros, parse_quantity
 from shieldwall.kit.dates import parse_day
@@ -195,7 +195,36 @@ class Sheet:
     estimated_rows: int | None
 
 
+V = TypeVar("V")
+
+
 # ---- checking one row -----------------------------------------------------------------------
+
+
+class _Parsed:
+    """Texts already parsed, each with what it parsed to: a file's days, codes and notes
+    repeat from row to row (a million generated rows name a few hundred days), and parsing
+    them again was a third of reading a row (``benchmarks/import.py``). Only what parsed is
+    kept (a refusal is parsed again, so that its message is in the language of the moment),
+    and at most ``size`` texts: the memo is emptied when full, so memory stays flat."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self.parsed: dict[str, Any] = {}
+
+    def get(self, text: str) -> Any:
+        return self.parsed.get(text)
+
+    def keep(self, text: str, value: V) -> V:
+        if value is not None:
+            if len(self.parsed) >= self.size:
+                self.parsed.clear()
+            self.parsed[text] = value
+        return value
+
+
+# Shared by every import (a dict's lookups and stores are atomic: threads may share them).
+_DAYS, _CODES, _PROSE = _Parsed(), _Parsed(), _Parsed()
 
 
 class _Fields:
@@ -230,17 +259,24 @@ class _Fields:
 
     def prose(self, name: str, need: bool = False) -> str:
         raw = self.values.get(name, "")
+        known: str | None = _PROSE.get(raw)
+        if known is not None and known:
+            return known
         if need and not raw.strip():
             self.reject(name, _("a value is required"))
         try:
-            return check_text(name, raw, multiline=True).strip()
+            return _PROSE.keep(raw, check_text(name, raw, multiline=True).strip())
         except DomainError as exc:
             self.reject(name, _reason(exc))
             return ""
 
     def code(self, name: str, need: bool = False) -> str | None:
+        raw = self.values.get(name, "")
+        known: str | None = _CODES.get(raw)
+        if known is not None:
+            return known
         value = self.text(name, need, max_length=80)
-        return None if value is None else value.strip()
+        return _CODES.keep(raw, None if value is None else value.strip())
 
     def quantity(self, name: str, need: bool = False) -> int | None:
         value: int | None = self._parse(name, lambda t: parse_quantity(name, t), need)
@@ -251,7 +287,13 @@ class _Fields:
         return value
 
     def day(self, name: str, need: bool = False) -> dt.date | None:
-        value: dt.date | None = self._parse(name, lambda t: parse_day(name, t), need)
+        raw = self.values.get(name, "")
+        known: dt.date | None = _DAYS.get(raw)
+        if known is not None:
+            return known
+        value: dt.date | None = _DAYS.keep(
+            raw, self._parse(name, lambda t: parse_day(name, t), need)
+        )
         return value
 
     def key(self, name: str = "key", need: bool = True) -> str | None:
