@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from shieldwall.access.model import Actor
 from shieldwall.assistance import balances, model, policy
-from shieldwall.assistance.model import Amount, Balances
+from shieldwall.assistance.model import Amount
 from shieldwall.assistance.tables import (
     AssistanceRequest,
     CapabilityArea,
@@ -30,6 +30,7 @@ from shieldwall.assistance.tables import (
     Offer,
     RequestAddressee,
     ledger_rollup,
+    offer_balance,
 )
 from shieldwall.assistance.visibility import (
     readable_offer_ids,
@@ -192,18 +193,13 @@ def _delegation_id(session: Session, code: str) -> int:
 _NAMES = "shieldwall_names"  # where a read-only session keeps its Names
 
 
-@dataclass
 class Names:
-    """Codes and names of the reference tables, loaded once per view (once per read-only
-    session: a page reads them for each of its parts)."""
+    """Codes and names of the reference tables, each read when first asked for (a summary by
+    member needs the delegations only), once per view (once per read-only session: a page
+    reads them for each of its parts)."""
 
-    delegations: dict[int, tuple[str, str]]
-    areas: dict[int, tuple[str, str]]
-    items: dict[int, tuple[str, str]]
-    # Imported files, for the provenance of entries: id → (file name, release).
-    files: dict[int, tuple[str, str | None]] = field(default_factory=dict)
-    # Each catalogue item's unit ("rounds", "systems").
-    units: dict[int, str] = field(default_factory=dict)
+    def __init__(self, session: Session) -> None:
+        self._session = session
 
     @classmethod
     def load(cls, session: Session) -> Names:
@@ -212,32 +208,49 @@ class Names:
         kept: Names | None = session.info.get(_NAMES)
         if kept is not None:
             return kept
-        items = session.execute(
-            select(CapabilityItem.id, CapabilityItem.code, CapabilityItem.name, CapabilityItem.unit)
-        ).all()
-        names = cls(
-            delegations={
-                r.id: (r.code, r.name)
-                for r in session.execute(select(Delegation.id, Delegation.code, Delegation.name))
-            },
-            areas={
-                r.id: (r.code, r.name)
-                for r in session.execute(
-                    select(CapabilityArea.id, CapabilityArea.code, CapabilityArea.name)
-                )
-            },
-            items={r.id: (r.code, r.name) for r in items},
-            files={
-                r.id: (r.file_name, r.release)
-                for r in session.execute(
-                    select(ImportedFile.id, ImportedFile.file_name, ImportedFile.release)
-                )
-            },
-            units={r.id: r.unit for r in items},
-        )
+        names = cls(session)
         if session.info.get(READ_ONLY):
             session.info[_NAMES] = names
         return names
+
+    @functools.cached_property
+    def delegations(self) -> dict[int, tuple[str, str]]:
+        rows = self._session.execute(select(Delegation.id, Delegation.code, Delegation.name))
+        return {r.id: (r.code, r.name) for r in rows}
+
+    @functools.cached_property
+    def areas(self) -> dict[int, tuple[str, str]]:
+        rows = self._session.execute(
+            select(CapabilityArea.id, CapabilityArea.code, CapabilityArea.name)
+        )
+        return {r.id: (r.code, r.name) for r in rows}
+
+    @functools.cached_property
+    def _items(self) -> list[Any]:
+        return list(
+            self._session.execute(
+                select(
+                    CapabilityItem.id, CapabilityItem.code, CapabilityItem.name, CapabilityItem.unit
+                )
+            )
+        )
+
+    @functools.cached_property
+    def items(self) -> dict[int, tuple[str, str]]:
+        return {r.id: (r.code, r.name) for r in self._items}
+
+    @functools.cached_property
+    def units(self) -> dict[int, str]:
+        """Each catalogue item's unit ("rounds", "systems"), read with the items."""
+        return {r.id: r.unit for r in self._items}
+
+    @functools.cached_property
+    def files(self) -> dict[int, tuple[str, str | None]]:
+        """Imported files, for the provenance of entries: id → (file name, release)."""
+        rows = self._session.execute(
+            select(ImportedFile.id, ImportedFile.file_name, ImportedFile.release)
+        )
+        return {r.id: (r.file_name, r.release) for r in rows}
 
     def label(self, key: str, raw: Any) -> Any:
         if raw is None:
@@ -278,7 +291,13 @@ ROLLUP_GROUP_KEYS: dict[str, Any] = {
 def rollup_sums() -> list[ColumnElement[Any]]:
     """Per measure, the sums of the roll-ups' quantities and cents (the cents in their two
     halves on every database, read back with ``measure_totals``)."""
-    return [func.coalesce(func.sum(_R[name]), 0).label(name) for name in balances.ROLLUP_SUMS]
+    return list(_rollup_sums())
+
+
+@functools.cache
+def _rollup_sums() -> tuple[ColumnElement[Any], ...]:
+    # Built once: building these nine sums was a tenth of a summary's CPU (api_load.py).
+    return tuple(func.coalesce(func.sum(_R[n]), 0).label(n) for n in balances.ROLLUP_SUMS)
 
 
 def summary_statement(
@@ -585,9 +604,9 @@ def get_request(session: Session, reader: Actor, request_id: int) -> RequestView
 # ---- offers ------------------------------------------------------------------------------------
 
 
-def as_reported(o: Offer) -> dict[str, Any]:
+def as_reported(o: Any) -> dict[str, Any]:
     """An amount its source stated in another currency (UN OCHA FTS): that currency and
-    amount, and the US dollars it reported."""
+    amount, and the US dollars it reported (``o``: an offer, or a row of its columns)."""
     return {
         "original_currency": o.original_currency,
         "original_amount": None
@@ -597,63 +616,107 @@ def as_reported(o: Offer) -> dict[str, Any]:
     }
 
 
-def _offer_dicts(session: Session, reader: Actor, offers: list[Offer]) -> list[dict[str, Any]]:
-    names = Names.load(session)
-    # The offers were read through readable_offers: their balances are the reader's to see.
-    held = balances.offer_balances(session, [o.id for o in offers])
-    # An offer against a request is due by the request's need-by date, if the reader may see
-    # the request.
-    request_ids = {o.request_id for o in offers if o.request_id is not None}
-    need_by: dict[int, dt.date | None] = {}
-    if request_ids:
-        rows = session.execute(
-            select(AssistanceRequest.id, AssistanceRequest.need_by).where(
-                AssistanceRequest.id.in_(request_ids), readable_requests(reader)
-            )
+_MEMBER = Delegation.__table__.alias("member_delegation")
+_PARTNER = Delegation.__table__.alias("partner_delegation")
+_AREA = CapabilityArea.__table__
+_ITEM = CapabilityItem.__table__
+_BALANCE = offer_balance.c
+# An offer's view as plain columns, its names and its maintained balances joined in: the
+# views of a page of 100 offers are one statement, not ORM objects with a query for each of
+# their balances, names and need-by dates (benchmarks/api_load.py).
+_OFFER_VIEW_COLUMNS: tuple[Any, ...] = (
+    Offer.id,
+    Offer.member_id,
+    Offer.partner_id,
+    _MEMBER.c.code.label("member"),
+    _MEMBER.c.name.label("member_name"),
+    _PARTNER.c.code.label("partner"),
+    _PARTNER.c.name.label("partner_name"),
+    Offer.request_id,
+    Offer.kind,
+    _AREA.c.code.label("area"),
+    _AREA.c.name.label("area_name"),
+    _ITEM.c.code.label("item"),
+    _ITEM.c.name.label("item_name"),
+    _ITEM.c.unit.label("unit"),
+    AssistanceRequest.need_by,
+    Offer.description,
+    Offer.quantity,
+    Offer.value_cents,
+    Offer.conditions,
+    Offer.state,
+    Offer.state_reason,
+    Offer.offered_at,
+    Offer.source,
+    Offer.original_currency,
+    Offer.original_amount_cents,
+    Offer.amount_usd_cents,
+    Offer.illustrative,
+    Offer.releasability,
+    *[_BALANCE[name] for name in balances.OFFER_SUMS],
+)
+# Where each measure's quantity and cents' halves are in a row of ``_OFFER_VIEW_COLUMNS``.
+_OFFER_SUMS_AT = len(_OFFER_VIEW_COLUMNS) - len(balances.OFFER_SUMS)
+
+
+def _offer_view_statement(reader: Actor) -> Select[Any]:
+    """The offers ``reader`` may see, as their views' columns. An offer against a request is
+    due by the request's need-by date, if the reader may see the request; an offer with no
+    entry has no balance row (its sums are then none: zero)."""
+    return (
+        select(*_OFFER_VIEW_COLUMNS)
+        .join(_MEMBER, _MEMBER.c.id == Offer.member_id)
+        .join(_PARTNER, _PARTNER.c.id == Offer.partner_id)
+        .join(_AREA, _AREA.c.id == Offer.area_id)
+        .outerjoin(_ITEM, _ITEM.c.id == Offer.item_id)
+        .outerjoin(
+            AssistanceRequest,
+            and_(AssistanceRequest.id == Offer.request_id, readable_requests(reader)),
         )
-        need_by = {request_id: day for request_id, day in rows}
-    units = names.units
-    out = []
-    for o in offers:
-        b = held.get(o.id, Balances())
-        offered, committed, delivered = b.offered, b.committed, b.delivered
-        out.append(
-            {
-                "id": o.id,
-                "member_id": o.member_id,
-                "partner_id": o.partner_id,
-                "member": names.delegations[o.member_id][0],
-                "member_name": names.delegations[o.member_id][1],
-                "partner": names.delegations[o.partner_id][0],
-                "partner_name": names.delegations[o.partner_id][1],
-                "request_id": o.request_id,
-                "kind": o.kind,
-                "area": names.areas[o.area_id][0],
-                "area_name": names.areas[o.area_id][1],
-                "item": names.items[o.item_id][0] if o.item_id else None,
-                "item_name": names.items[o.item_id][1] if o.item_id else None,
-                "unit": units.get(o.item_id) if o.item_id else None,
-                "need_by": need_by.get(o.request_id) if o.request_id else None,
-                "description": o.description,
-                "quantity": o.quantity,
-                "value_eur": cents_to_eur(o.value_cents),
-                "conditions": o.conditions,
-                "state": o.state,
-                "state_reason": o.state_reason,
-                "offered_at": o.offered_at,
-                "source": o.source,
-                **as_reported(o),
-                "illustrative": o.illustrative,
-                "releasability": o.releasability,
-                "offered_quantity": offered.quantity,
-                "committed_quantity": committed.quantity,
-                "delivered_quantity": delivered.quantity,
-                "offered_eur": cents_to_eur(offered.value_cents),
-                "committed_eur": cents_to_eur(committed.value_cents),
-                "delivered_eur": cents_to_eur(delivered.value_cents),
-            }
-        )
-    return out
+        .outerjoin(offer_balance, _BALANCE.offer_id == Offer.id)
+        .where(readable_offers(reader))
+    )
+
+
+def _offer_view(row: Any) -> dict[str, Any]:
+    sums = [int(v or 0) for v in row[_OFFER_SUMS_AT:]]
+    offered, committed, delivered = (
+        (sums[i], (sums[i + 1] << SPLIT_BITS) + sums[i + 2]) for i in (0, 3, 6)
+    )
+    return {
+        "id": row.id,
+        "member_id": row.member_id,
+        "partner_id": row.partner_id,
+        "member": row.member,
+        "member_name": row.member_name,
+        "partner": row.partner,
+        "partner_name": row.partner_name,
+        "request_id": row.request_id,
+        "kind": row.kind,
+        "area": row.area,
+        "area_name": row.area_name,
+        "item": row.item,
+        "item_name": row.item_name,
+        "unit": row.unit,
+        "need_by": row.need_by,
+        "description": row.description,
+        "quantity": row.quantity,
+        "value_eur": cents_to_eur(row.value_cents),
+        "conditions": row.conditions,
+        "state": row.state,
+        "state_reason": row.state_reason,
+        "offered_at": row.offered_at,
+        "source": row.source,
+        **as_reported(row),
+        "illustrative": row.illustrative,
+        "releasability": row.releasability,
+        "offered_quantity": offered[0],
+        "committed_quantity": committed[0],
+        "delivered_quantity": delivered[0],
+        "offered_eur": cents_to_eur(offered[1]),
+        "committed_eur": cents_to_eur(committed[1]),
+        "delivered_eur": cents_to_eur(delivered[1]),
+    }
 
 
 def list_offers(
@@ -667,30 +730,37 @@ def list_offers(
     offset: int = 0,
     limit: int = 100,
 ) -> tuple[int, list[dict[str, Any]]]:
-    stmt = select(Offer).where(readable_offers(reader))
+    conditions: list[ColumnElement[bool]] = [readable_offers(reader)]
     if member:
-        stmt = stmt.where(Offer.member_id == _delegation_id(session, member))
+        conditions.append(Offer.member_id == _delegation_id(session, member))
     if state:
-        stmt = stmt.where(Offer.state == model.OfferState(state).value)
+        conditions.append(Offer.state == model.OfferState(state).value)
     if request_id is not None:
-        stmt = stmt.where(Offer.request_id == request_id)
+        conditions.append(Offer.request_id == request_id)
     if kind:
-        stmt = stmt.where(Offer.kind == model.AssistanceKind(kind).value)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    offers = list(session.scalars(stmt.order_by(Offer.id).offset(offset).limit(limit)))
-    return int(total), _offer_dicts(session, reader, offers)
+        conditions.append(Offer.kind == model.AssistanceKind(kind).value)
+    total = session.scalar(select(func.count(Offer.id)).where(*conditions)) or 0
+    page = _offer_view_statement(reader).where(*conditions[1:])
+    rows = session.execute(page.order_by(Offer.id).offset(offset).limit(limit))
+    return int(total), [_offer_view(row) for row in rows]
 
 
 def offer_views(session: Session, reader: Actor, offers: list[Offer]) -> list[dict[str, Any]]:
     """The views of offers already read (a list's page), in their order."""
-    return _offer_dicts(session, reader, offers)
+    ids = [o.id for o in offers]
+    views: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(ids), balances.CHUNK):
+        chunk = ids[start : start + balances.CHUNK]
+        rows = session.execute(_offer_view_statement(reader).where(Offer.id.in_(chunk)))
+        views.update((row.id, _offer_view(row)) for row in rows)
+    return [views[i] for i in ids]
 
 
 def get_offer(session: Session, reader: Actor, offer_id: int) -> dict[str, Any]:
-    offer = session.scalar(select(Offer).where(Offer.id == offer_id, readable_offers(reader)))
-    if offer is None:
+    row = session.execute(_offer_view_statement(reader).where(Offer.id == offer_id)).first()
+    if row is None:
         raise NotFound(_("offer {id} does not exist").format(id=offer_id))
-    return _offer_dicts(session, reader, [offer])[0]
+    return _offer_view(row)
 
 
 def delivery_dict(d: Delivery) -> dict[str, Any]:
