@@ -165,7 +165,7 @@ def close_request(request_id: Id, body: ReasonIn, ctx: Ctx, who: Reader) -> obje
 @router.get(
     "/offers", response_model=Page[OfferOut], tags=["offers"], responses=problem_responses()
 )
-async def list_offers(
+def list_offers(
     ctx: Ctx,
     who: Reader,
     member: Code = None,
@@ -175,8 +175,8 @@ async def list_offers(
     offset: Offset = 0,
     limit: Limit = 100,
 ) -> Response:
-    # ``async``: its reads are a few indexed statements that never wait for a writer, run on
-    # the event loop rather than handed to the thread pool and back (benchmarks/api_load.py).
+    # A plain ``def`` (the thread pool): on PostgreSQL its statements wait for the server, and
+    # the worker's other requests go on meanwhile (benchmarks/api_load.py measured both).
     with ctx.reading() as s:
         total, items = queries.list_offers(
             s,
@@ -438,7 +438,7 @@ def correct_ledger(body: CorrectionIn, ctx: Ctx, who: Reader, key: IdempotencyKe
     tags=["ledger"],
     responses={**problem_responses(), **DOWNLOAD_RESPONSES},
 )
-async def ledger_summary(
+def ledger_summary(
     ctx: Ctx,
     who: Reader,
     where: Filter,
@@ -453,8 +453,8 @@ async def ledger_summary(
 ) -> object:
     """Offered, committed and delivered over the entries you may see, grouped by the keys;
     ``format=csv|xlsx|json`` gives the same rows as a file."""
-    # ``async``: one GROUP BY over the roll-ups, run on the event loop rather than handed to
-    # the thread pool and back (benchmarks/api_load.py).
+    # A plain ``def``, as ``list_offers``: on PostgreSQL the worker's other requests go on
+    # while this one waits for the server.
     keys = queries.parse_group_by(group_by)
     with ctx.reading() as s:
         rows = queries.ledger_summary(s, who, keys, where)
