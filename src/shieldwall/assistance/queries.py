@@ -21,6 +21,7 @@ from shieldwall.access.model import Actor
 from shieldwall.assistance import balances, model, policy
 from shieldwall.assistance.model import Amount
 from shieldwall.assistance.tables import (
+    MEASURE_NAMES,
     AssistanceRequest,
     CapabilityArea,
     CapabilityItem,
@@ -742,80 +743,26 @@ def _offers_page(seat: Seat, filters: tuple[str, ...]) -> tuple[Select[Any], Sel
     return count, page
 
 
+# The names of a row's plain columns, in ``_OFFER_VIEW_COLUMNS``' order; its maintained sums
+# (quantity and cents' halves of each measure) follow them.
+_OFFER_ROW_NAMES = tuple(c.key for c in _OFFER_VIEW_COLUMNS[: -len(balances.OFFER_SUMS)])
+
+
 def _offer_view(row: Any) -> dict[str, Any]:
-    (
-        offer_id,
-        member_id,
-        partner_id,
-        member,
-        member_name,
-        partner,
-        partner_name,
-        request_id,
-        kind,
-        area,
-        area_name,
-        item,
-        item_name,
-        unit,
-        need_by,
-        description,
-        quantity,
-        value_cents,
-        conditions,
-        state,
-        state_reason,
-        offered_at,
-        source,
-        original_currency,
-        original_amount_cents,
-        amount_usd_cents,
-        illustrative,
-        releasability,
-        *sums,
-    ) = row
-    offered, committed, delivered = (
-        (int(sums[i] or 0), (int(sums[i + 1] or 0) << SPLIT_BITS) + int(sums[i + 2] or 0))
-        for i in (0, 3, 6)
-    )
-    return {
-        "id": offer_id,
-        "member_id": member_id,
-        "partner_id": partner_id,
-        "member": member,
-        "member_name": member_name,
-        "partner": partner,
-        "partner_name": partner_name,
-        "request_id": request_id,
-        "kind": kind,
-        "area": area,
-        "area_name": area_name,
-        "item": item,
-        "item_name": item_name,
-        "unit": unit,
-        "need_by": need_by,
-        "description": description,
-        "quantity": quantity,
-        "value_eur": cents_to_eur(value_cents),
-        "conditions": conditions,
-        "state": state,
-        "state_reason": state_reason,
-        "offered_at": offered_at,
-        "source": source,
-        "original_currency": original_currency,
-        "original_amount": None
-        if original_amount_cents is None
-        else cents_to_eur(original_amount_cents),
-        "amount_usd": None if amount_usd_cents is None else cents_to_eur(amount_usd_cents),
-        "illustrative": illustrative,
-        "releasability": releasability,
-        "offered_quantity": offered[0],
-        "committed_quantity": committed[0],
-        "delivered_quantity": delivered[0],
-        "offered_eur": cents_to_eur(offered[1]),
-        "committed_eur": cents_to_eur(committed[1]),
-        "delivered_eur": cents_to_eur(delivered[1]),
-    }
+    """An offer's view from a row of ``_OFFER_VIEW_COLUMNS`` (by position: a page has 100)."""
+    view = dict(zip(_OFFER_ROW_NAMES, row, strict=False))
+    view["value_eur"] = cents_to_eur(view.pop("value_cents"))
+    # An amount its source stated in another currency (UN OCHA FTS): that currency and amount,
+    # and the US dollars it reported.
+    original, usd = view.pop("original_amount_cents"), view.pop("amount_usd_cents")
+    view["original_amount"] = None if original is None else cents_to_eur(original)
+    view["amount_usd"] = None if usd is None else cents_to_eur(usd)
+    sums = [int(v or 0) for v in row[len(_OFFER_ROW_NAMES) :]]  # none: the offer has no entry
+    for i, measure in enumerate(MEASURE_NAMES):
+        quantity, high, low = sums[3 * i : 3 * i + 3]
+        view[f"{measure}_quantity"] = quantity
+        view[f"{measure}_eur"] = cents_to_eur((high << SPLIT_BITS) + low)
+    return view
 
 
 def list_offers(
