@@ -68,129 +68,183 @@ under 16 clients, and on a loop of in-process requests), SQL timed per statement
 Parts timed alone, CPU, demo database on SQLite, as ``deu`` (before → after): ``list_offers``
 14.2 → 6 ms; the dashboard through the app (TestClient) 77 → 40 ms; the offer page 24 → 17 ms.
 
+Second round: issue 13's targets
+--------------------------------
+Profiled again (py-spy ``record -r 500 -f raw`` on a loop of in-process ASGI requests, and the
+statements counted with ``before_cursor_execute``), as ``deu`` on the demo database:
+
+8. The summary's "regression" from 6.3 to 11.2 ms after the roll-ups merged was not
+   reproduced: main measured 6.5 ms of server CPU per summary (HTTP, SQLite, load 4-6), and the
+   roll-up read is right (the coarsest grain that answers ``member,kind``, one GROUP BY,
+   releasability inside it); the 11.2 was the load of that run. What the summary spent was
+   around its query: ``Names.load`` read four reference tables (4 statements) for a summary that
+   names members only, the roll-ups' nine sums and the statement with its cache key were built
+   again for every request, and five hand-offs to the thread pool.
+9. Hand-offs to the thread pool. FastAPI runs every plain ``def`` dependency and route in its
+   thread pool: the summary made five round trips from the event loop to a thread and back
+   (``plain_query``, the platform, the token's lookup, the entry filter, the route), the offers
+   list four; each is a ``call_soon_threadsafe`` and a wake-up of the loop, ~0.5 ms of CPU under
+   16 clients. The dependencies that never wait (``plain_query``, the platform, the entry
+   filter) are now ``async``, and so is ``current_actor`` (one indexed read that never waits
+   for a writer; noting a token's use, which writes, still goes to the pool). The two routes
+   were made ``async`` too and measured: SQLite gained (summary 1.03 of the bare endpoint,
+   offers list 0.88), but on PostgreSQL the route then held the worker's event loop while it
+   waited for the server (0.48 and 0.28 against 0.58 and 0.34 as plain ``def``): they stay in
+   the pool.
+10. The credential's lookup loaded three ORM objects (token, user, delegation) from a
+    statement built for each request: now one statement of the eleven columns it needs, built
+    once, through the connection. No authorisation is cached: a revoked token or a changed role
+    holds from the next request (``tests/test_api_statements.py``).
+11. Names: read per table when first asked for, and the summary joins the codes of its members,
+    partners, areas and items into its own statement (no name query after it); the summary
+    without filters (the API's, the dashboard's) is built once per seat and keys.
+12. The offers list built 100 ORM objects, then read their names (4 statements), balances and
+    need-by dates: now one statement of plain columns (names, maintained balances and the
+    need-by date, only if the reader may see the request, joined in), its count and page built
+    once per seat and filters with the values bound, read through the connection (no ORM result
+    processing) and unpacked by position. Its answer is written straight as JSON with the
+    declared fields in their order (``kit.pagination.page_response``): FastAPI validated
+    100 × 30 fields again. The route keeps ``response_model``: /openapi.json is unchanged and
+    schemathesis' response checks pass. ``get_offer`` and the pages' ``offer_views`` read the
+    same statement, so the offer page and the dashboard gained too.
+13. Statements per request, main → now: summary 8 → 4 on SQLite (BEGIN, the token, BEGIN,
+    the summary), 6 → 2 on PostgreSQL; offers list 11 → 5 (BEGIN, token, BEGIN, count, page)
+    and 9 → 3.
+    In-process CPU (SQLite, the two checkouts in the same minutes, the least of six batches of
+    50): summary 4.6 → 2.5 ms, offers list 8.8 → 3.9 ms.
+14. Measured and left: PostgreSQL reads in autocommit (no BEGIN and ROLLBACK round trips) broke
+    the downloads' server-side cursors (``DECLARE CURSOR`` needs a transaction): reverted.
+    ``pool_pre_ping`` costs a round trip per checkout and a request checks out two connections
+    (the credential's lookup, then the read): sharing one would save a ping, a BEGIN and a
+    COMMIT on PostgreSQL, not done. The offers page's statement on PostgreSQL plans in 2.6 ms
+    and runs in 1.3 ms (EXPLAIN ANALYZE): the server's own CPU, not counted below, is why the
+    offers list stays under 0.5 there. The three middlewares were already pure ASGI (no
+    ``BaseHTTPMiddleware``); access logs were already off. uvloop and httptools are not
+    installed (not in the project's dependencies): uvicorn runs asyncio and h11; not measured.
+
 Measured
 --------
-On this shared 2-core machine, 2 workers, 5 s per run, the two checkouts one after the other
-(14:26–14:36 UTC, load average 8–19 from the other engineers' test suites: absolute rates are
-far below the issue's, whose bare endpoint did ≈650 requests/s; the server CPU per request is
-what the load does not move). Before: commit 457b1f7 (``serve --workers``, none of the fixes
-above), driven by this file:
+The first round (commit 3e55273) took server CPU per request from 9.5 to 6.3 ms (summary), 18.6
+to 13.2 (offers list), 17.7 to 11.6 (offer page) and 87 to 35 (dashboard) on SQLite. The second
+round, both checkouts driven by this file one after the other (17:51–17:57 UTC, this shared
+2-core machine at a load average of 2.4–7.3 from the other engineers' work, the lowest found
+that afternoon). Before: main at f62977a (``PYTHONPATH=/work/main/src``):
 
-    PYTHONPATH=/tmp/serve-base/src .venv/bin/python benchmarks/api_load.py --seconds 5
+    PYTHONPATH=/work/main/src .venv/bin/python benchmarks/api_load.py --seconds 5
 
-    == SQLite: 2 workers, 5 s per run, load average 17.14, 15.57, 11.83
-    bare FastAPI endpoint                       16 clients       77 req/s  p50   96.7 ms  p99  944.4 ms  server CPU   1.1 ms/request
+    == SQLite: 2 workers, 5 s per run, load average 2.35, 4.52, 5.34
+    bare FastAPI endpoint                       16 clients      322 req/s  p50   48.4 ms  p99   65.8 ms  server CPU   0.8 ms/request
       throughput ratio 1.00
-    SQLite /api/v1/ledger/summary               16 clients       53 req/s  p50  185.3 ms  p99 1685.0 ms  server CPU   9.5 ms/request
-      throughput ratio 0.69
-    SQLite /api/v1/offers                       16 clients       39 req/s  p50  317.0 ms  p99 1188.7 ms  server CPU  18.6 ms/request
-      throughput ratio 0.51
-    SQLite /offers/4                            16 clients       37 req/s  p50  360.8 ms  p99 1388.4 ms  server CPU  17.7 ms/request
-      throughput ratio 0.48
-    SQLite /                                    16 clients        9 req/s  p50 1603.9 ms  p99 3014.6 ms  server CPU  87.0 ms/request
-      throughput ratio 0.12
-      (load average 15.20, 15.29, 12.00)
-    bare FastAPI endpoint                       64 clients       70 req/s  p50  536.5 ms  p99 3678.5 ms  server CPU   1.0 ms/request
-      throughput ratio 1.00
-    SQLite /api/v1/ledger/summary               64 clients       42 req/s  p50 1010.8 ms  p99 5181.3 ms  server CPU   9.8 ms/request
-      throughput ratio 0.60
-    SQLite /api/v1/offers                       64 clients       43 req/s  p50 1048.4 ms  p99 4759.6 ms  server CPU  17.6 ms/request
-      throughput ratio 0.62
-    SQLite /offers/4                            64 clients       42 req/s  p50 1100.8 ms  p99 5228.3 ms  server CPU  17.8 ms/request
-      throughput ratio 0.60
-    SQLite /                                    64 clients       11 req/s  p50 4372.2 ms  p99 8443.5 ms  server CPU 109.2 ms/request
-      throughput ratio 0.16
-      (load average 14.89, 15.12, 12.13)
-    == PostgreSQL: 2 workers, 5 s per run, load average 11.46, 14.25, 11.95
-    bare FastAPI endpoint                       16 clients      193 req/s  p50   62.9 ms  p99  352.5 ms  server CPU   1.2 ms/request
-      throughput ratio 1.00
-    PostgreSQL /api/v1/ledger/summary           16 clients       71 req/s  p50  196.1 ms  p99  631.9 ms  server CPU  11.1 ms/request
-      throughput ratio 0.37
-    PostgreSQL /api/v1/offers                   16 clients       23 req/s  p50  627.0 ms  p99 1155.4 ms  server CPU  34.3 ms/request
-      throughput ratio 0.12
-    PostgreSQL /offers/4                        16 clients       40 req/s  p50  341.5 ms  p99  956.8 ms  server CPU  20.8 ms/request
+    SQLite /api/v1/ledger/summary               16 clients      141 req/s  p50  108.1 ms  p99  292.3 ms  server CPU   6.1 ms/request
+      throughput ratio 0.44
+    SQLite /api/v1/offers                       16 clients      116 req/s  p50  103.5 ms  p99  572.9 ms  server CPU  10.6 ms/request
+      throughput ratio 0.36
+    SQLite /offers/4                            16 clients       67 req/s  p50  226.0 ms  p99  469.6 ms  server CPU  14.2 ms/request
       throughput ratio 0.21
-    PostgreSQL /                                16 clients       11 req/s  p50 1280.6 ms  p99 2783.5 ms  server CPU  86.3 ms/request
-      throughput ratio 0.06
-      (load average 10.39, 13.41, 11.79)
-    bare FastAPI endpoint                       64 clients       79 req/s  p50  519.5 ms  p99 3176.3 ms  server CPU   1.1 ms/request
+    SQLite /                                    16 clients       21 req/s  p50  711.2 ms  p99 1175.7 ms  server CPU  45.8 ms/request
+      throughput ratio 0.07
+      (load average 2.91, 4.41, 5.28)
+    bare FastAPI endpoint                       64 clients      115 req/s  p50  388.2 ms  p99 2372.0 ms  server CPU   1.0 ms/request
       throughput ratio 1.00
-    PostgreSQL /api/v1/ledger/summary           64 clients       52 req/s  p50  928.2 ms  p99 3733.1 ms  server CPU   9.4 ms/request
-      throughput ratio 0.66
-    PostgreSQL /api/v1/offers                   64 clients       36 req/s  p50 1330.2 ms  p99 5527.5 ms  server CPU  20.4 ms/request
-      throughput ratio 0.45
-    PostgreSQL /offers/4                        64 clients       37 req/s  p50 1256.2 ms  p99 5732.8 ms  server CPU  18.7 ms/request
-      throughput ratio 0.47
-    PostgreSQL /                                64 clients       14 req/s  p50 3471.3 ms  p99 5730.6 ms  server CPU  84.3 ms/request  errors {'ReadError': 3}
-      throughput ratio 0.18
-      (load average 14.07, 13.73, 11.97)
-    load average 13.27, 13.57, 11.93
+    SQLite /api/v1/ledger/summary               64 clients       99 req/s  p50  440.6 ms  p99 2500.5 ms  server CPU   5.7 ms/request
+      throughput ratio 0.86
+    SQLite /api/v1/offers                       64 clients       66 req/s  p50  640.5 ms  p99 4011.5 ms  server CPU  11.7 ms/request
+      throughput ratio 0.57
+    SQLite /offers/4                            64 clients       70 req/s  p50  616.0 ms  p99 3203.2 ms  server CPU  11.4 ms/request
+      throughput ratio 0.61
+    SQLite /                                    64 clients       32 req/s  p50 1528.7 ms  p99 4570.2 ms  server CPU  41.1 ms/request
+      throughput ratio 0.28
+      (load average 3.59, 4.37, 5.22)
 
-After (3e55273, these fixes):
+    == PostgreSQL: 2 workers, 5 s per run, load average 3.29, 4.27, 5.18
+    bare FastAPI endpoint                       16 clients      320 req/s  p50   48.5 ms  p99   70.0 ms  server CPU   0.6 ms/request
+      throughput ratio 1.00
+    PostgreSQL /api/v1/ledger/summary           16 clients      107 req/s  p50  138.0 ms  p99  355.1 ms  server CPU   7.8 ms/request
+      throughput ratio 0.34
+    PostgreSQL /api/v1/offers                   16 clients       83 req/s  p50  190.0 ms  p99  460.7 ms  server CPU  13.5 ms/request
+      throughput ratio 0.26
+    PostgreSQL /offers/4                        16 clients       82 req/s  p50  191.6 ms  p99  361.0 ms  server CPU  12.9 ms/request
+      throughput ratio 0.26
+    PostgreSQL /                                16 clients       28 req/s  p50  557.0 ms  p99  850.9 ms  server CPU  43.0 ms/request
+      throughput ratio 0.09
+      (load average 4.77, 4.49, 5.21)
+    bare FastAPI endpoint                       64 clients      115 req/s  p50  370.3 ms  p99 2341.3 ms  server CPU   0.9 ms/request
+      throughput ratio 1.00
+    PostgreSQL /api/v1/ledger/summary           64 clients       87 req/s  p50  499.9 ms  p99 2856.3 ms  server CPU   6.6 ms/request
+      throughput ratio 0.76
+    PostgreSQL /api/v1/offers                   64 clients       63 req/s  p50  665.5 ms  p99 4507.0 ms  server CPU  13.7 ms/request
+      throughput ratio 0.55
+    PostgreSQL /offers/4                        64 clients       63 req/s  p50  725.7 ms  p99 3552.7 ms  server CPU  12.3 ms/request
+      throughput ratio 0.55
+    PostgreSQL /                                64 clients       23 req/s  p50 2311.1 ms  p99 5514.2 ms  server CPU  45.0 ms/request
+      throughput ratio 0.20
+      (load average 7.71, 5.28, 5.45)
+
+    load average 7.17, 5.20, 5.42
+
+After (this branch):
 
     .venv/bin/python benchmarks/api_load.py --seconds 5
 
-    == SQLite: 2 workers, 5 s per run, load average 10.35, 12.84, 11.74
-    bare FastAPI endpoint                       16 clients      221 req/s  p50   59.9 ms  p99  232.7 ms  server CPU   0.9 ms/request
+    == SQLite: 2 workers, 5 s per run, load average 6.30, 5.08, 5.38
+    bare FastAPI endpoint                       16 clients      322 req/s  p50   48.6 ms  p99   63.0 ms  server CPU   0.8 ms/request
       throughput ratio 1.00
-    SQLite /api/v1/ledger/summary               16 clients       93 req/s  p50  135.0 ms  p99  523.7 ms  server CPU   6.3 ms/request
-      throughput ratio 0.42
-    SQLite /api/v1/offers                       16 clients       65 req/s  p50  198.2 ms  p99  736.5 ms  server CPU  13.2 ms/request
-      throughput ratio 0.30
-    SQLite /offers/4                            16 clients       70 req/s  p50  196.7 ms  p99  675.2 ms  server CPU  11.6 ms/request
-      throughput ratio 0.32
-    SQLite /                                    16 clients       25 req/s  p50  575.4 ms  p99 1182.5 ms  server CPU  35.0 ms/request
-      throughput ratio 0.11
-      (load average 8.95, 12.11, 11.54)
-    bare FastAPI endpoint                       64 clients       82 req/s  p50  383.2 ms  p99 3852.8 ms  server CPU   1.2 ms/request
-      throughput ratio 1.00
-    SQLite /api/v1/ledger/summary               64 clients       72 req/s  p50  597.6 ms  p99 3502.0 ms  server CPU   7.3 ms/request
-      throughput ratio 0.88
-    SQLite /api/v1/offers                       64 clients       46 req/s  p50 1064.7 ms  p99 4936.7 ms  server CPU  13.9 ms/request
-      throughput ratio 0.55
-    SQLite /offers/4                            64 clients       50 req/s  p50  890.1 ms  p99 4528.7 ms  server CPU  11.8 ms/request
-      throughput ratio 0.61
-    SQLite /                                    64 clients       34 req/s  p50 1630.3 ms  p99 3497.4 ms  server CPU  35.2 ms/request
-      throughput ratio 0.41
-      (load average 9.58, 11.87, 11.48)
-    == PostgreSQL: 2 workers, 5 s per run, load average 8.01, 11.27, 11.30
-    bare FastAPI endpoint                       16 clients      261 req/s  p50   54.5 ms  p99  174.8 ms  server CPU   0.7 ms/request
-      throughput ratio 1.00
-    PostgreSQL /api/v1/ledger/summary           16 clients       80 req/s  p50  143.8 ms  p99  797.8 ms  server CPU   8.5 ms/request
-      throughput ratio 0.31
-    PostgreSQL /api/v1/offers                   16 clients       53 req/s  p50  282.0 ms  p99  625.7 ms  server CPU  16.6 ms/request
-      throughput ratio 0.20
-    PostgreSQL /offers/4                        16 clients       57 req/s  p50  236.3 ms  p99  764.9 ms  server CPU  15.6 ms/request
+    SQLite /api/v1/ledger/summary               16 clients      214 req/s  p50   70.2 ms  p99  237.7 ms  server CPU   3.1 ms/request
+      throughput ratio 0.66
+    SQLite /api/v1/offers                       16 clients      185 req/s  p50   81.4 ms  p99  202.8 ms  server CPU   4.9 ms/request
+      throughput ratio 0.57
+    SQLite /offers/4                            16 clients       70 req/s  p50  225.1 ms  p99  403.7 ms  server CPU  13.3 ms/request
       throughput ratio 0.22
-    PostgreSQL /                                16 clients       19 req/s  p50  790.0 ms  p99 1294.8 ms  server CPU  46.7 ms/request
+    SQLite /                                    16 clients       23 req/s  p50  679.0 ms  p99 1065.7 ms  server CPU  41.2 ms/request
       throughput ratio 0.07
-      (load average 8.38, 10.87, 11.15)
-    bare FastAPI endpoint                       64 clients       95 req/s  p50  383.3 ms  p99 3815.0 ms  server CPU   1.3 ms/request
+      (load average 5.49, 5.00, 5.34)
+    bare FastAPI endpoint                       64 clients      122 req/s  p50  362.4 ms  p99 2481.2 ms  server CPU   0.9 ms/request
       throughput ratio 1.00
-    PostgreSQL /api/v1/ledger/summary           64 clients       53 req/s  p50  789.1 ms  p99 4358.2 ms  server CPU   9.2 ms/request
-      throughput ratio 0.55
-    PostgreSQL /api/v1/offers                   64 clients       38 req/s  p50 1193.3 ms  p99 5910.7 ms  server CPU  18.0 ms/request  errors {'RemoteProtocolError': 1}
+    SQLite /api/v1/ledger/summary               64 clients      101 req/s  p50  432.8 ms  p99 2662.8 ms  server CPU   3.1 ms/request
+      throughput ratio 0.82
+    SQLite /api/v1/offers                       64 clients      102 req/s  p50  379.7 ms  p99 2958.6 ms  server CPU   4.5 ms/request
+      throughput ratio 0.83
+    SQLite /offers/4                            64 clients       68 req/s  p50  611.5 ms  p99 3706.5 ms  server CPU  11.4 ms/request  errors {'ReadError': 4}
+      throughput ratio 0.56
+    SQLite /                                    64 clients       40 req/s  p50 1172.8 ms  p99 5359.9 ms  server CPU  32.4 ms/request  errors {'ReadError': 3}
+      throughput ratio 0.33
+      (load average 5.15, 4.96, 5.31)
+
+    == PostgreSQL: 2 workers, 5 s per run, load average 4.37, 4.79, 5.25
+    bare FastAPI endpoint                       16 clients      307 req/s  p50   49.0 ms  p99  160.5 ms  server CPU   0.7 ms/request
+      throughput ratio 1.00
+    PostgreSQL /api/v1/ledger/summary           16 clients      151 req/s  p50  104.5 ms  p99  255.4 ms  server CPU   3.5 ms/request
+      throughput ratio 0.49
+    PostgreSQL /api/v1/offers                   16 clients      125 req/s  p50  116.9 ms  p99  295.4 ms  server CPU   5.6 ms/request
+      throughput ratio 0.41
+    PostgreSQL /offers/4                        16 clients       69 req/s  p50  225.6 ms  p99  563.0 ms  server CPU  15.1 ms/request
+      throughput ratio 0.23
+    PostgreSQL /                                16 clients       20 req/s  p50  803.2 ms  p99 1177.0 ms  server CPU  43.5 ms/request
+      throughput ratio 0.07
+      (load average 4.22, 4.69, 5.20)
+    bare FastAPI endpoint                       64 clients      117 req/s  p50  357.6 ms  p99 2496.6 ms  server CPU   0.9 ms/request
+      throughput ratio 1.00
+    PostgreSQL /api/v1/ledger/summary           64 clients       88 req/s  p50  489.9 ms  p99 2664.3 ms  server CPU   4.4 ms/request
+      throughput ratio 0.76
+    PostgreSQL /api/v1/offers                   64 clients       69 req/s  p50  656.7 ms  p99 3946.8 ms  server CPU   6.0 ms/request
+      throughput ratio 0.59
+    PostgreSQL /offers/4                        64 clients       46 req/s  p50 1027.1 ms  p99 5291.9 ms  server CPU  16.7 ms/request
       throughput ratio 0.40
-    PostgreSQL /offers/4                        64 clients       40 req/s  p50 1248.4 ms  p99 4891.7 ms  server CPU  15.8 ms/request
-      throughput ratio 0.42
-    PostgreSQL /                                64 clients       17 req/s  p50 2433.5 ms  p99 7514.5 ms  server CPU  52.2 ms/request
-      throughput ratio 0.18
-      (load average 9.75, 10.74, 11.09)
-    load average 9.36, 10.64, 11.06
+    PostgreSQL /                                64 clients       22 req/s  p50 2177.2 ms  p99 6982.5 ms  server CPU  41.7 ms/request
+      throughput ratio 0.19
+      (load average 7.41, 5.34, 5.39)
 
-Server CPU per request, before → after: SQLite summary 9.5 → 6.3 ms, offers list 18.6 → 13.2,
-offer page 17.7 → 11.6, dashboard 87 → 35; PostgreSQL 11.1 → 8.5, 34.3 → 16.6, 20.8 → 15.6,
-86 → 47; the bare endpoint 0.7–1.3 ms. The before run lost connections to killed workers
-(``ReadError``, finding 6); one ``RemoteProtocolError`` after is a keep-alive connection the
-server closed as the client reused it.
+    load average 7.30, 5.35, 5.40
 
-Targets not met. The throughput ratios at 16 clients came out at 0.31–0.42 (summary) and
-0.20–0.30 (offers list), p99 500–800 ms under this load; the ratios of a loaded machine are
-themselves unreliable (the bare endpoint's own rate varied 77–261 requests/s between runs, and
-the ratios before and after cannot be compared run to run). By CPU, the target needs each
-request to cost about twice the bare endpoint's ~1 ms: the summary costs 6–9 ms (its rewrite
-onto maintained roll-ups is the other half of issue 13) and the offers list 13–17 ms, of which
-SQLAlchemy's fixed cost per statement and the 100 views of 40 fields are most.
+At 16 clients, before → after: the summary 0.44 → 0.66 of the bare endpoint on SQLite (server
+CPU 6.1 → 3.1 ms) and 0.34 → 0.49 on PostgreSQL (7.8 → 3.5 ms); the offers list 0.36 → 0.57
+(10.6 → 4.9 ms) and 0.26 → 0.41 (13.5 → 5.6 ms). The throughput target (≥ 0.5) is met on
+SQLite for both, all but met for the summary on PostgreSQL, and not for the offers list there
+(the server's own planning and execution of its page, not counted in "server CPU", share the
+same two cores). p99 ≤ 100 ms is not met: 200–300 ms after (290–570 before) with the machine at
+a load of 4–6 from other work, which queues every request (the bare endpoint's own p99 was
+63–160 ms in the same runs). At 64 clients a few ``ReadError`` (keep-alive connections closed
+by a worker under load) were counted on the pages; the first round saw the same.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from shieldwall.access.model import PUBLIC, Actor, Scope
 from shieldwall.access.service import AccessService, SessionInfo
@@ -41,6 +42,12 @@ def platform(request: Request) -> Platform:
     return found
 
 
+async def platform_dependency(request: Request) -> Platform:
+    """``platform`` for routes: ``async`` as it never waits (a plain ``def`` dependency costs
+    a hand-off to the thread pool and back on every request)."""
+    return platform(request)
+
+
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
@@ -58,8 +65,21 @@ def _session(request: Request) -> SessionInfo | None:
     return info
 
 
-def current_actor(request: Request) -> Actor:
-    """The bearer token's user, else the session cookie's, else the public."""
+def _note_token_use(request: Request, secret: str) -> None:
+    try:
+        with platform(request).unit_of_work() as uow:
+            AccessService(uow).record_token_use(secret)
+    except Busy:  # a read is not refused for want of noting its time: the next one will
+        pass
+
+
+async def current_actor(request: Request) -> Actor:
+    """The bearer token's user, else the session cookie's, else the public.
+
+    ``async``, and the credential is looked up on the event loop: one indexed read that never
+    waits for a writer (``writes=False``), cheaper than the hand-off to the thread pool and
+    back that a plain ``def`` dependency costs on every request (benchmarks/api_load.py).
+    Noting a token's use writes, and may wait for the write lock: that goes to the pool."""
     header = request.headers.get("authorization")
     if header:
         scheme, _space, token = header.partition(" ")
@@ -69,11 +89,7 @@ def current_actor(request: Request) -> Actor:
         with platform(request).unit_of_work(writes=False) as uow:  # a lookup: no write lock
             actor, stale = AccessService(uow).token_actor(secret)
         if actor is not None and stale:
-            try:
-                with platform(request).unit_of_work() as uow:
-                    AccessService(uow).record_token_use(secret)
-            except Busy:  # a read is not refused for want of noting its time: the next one will
-                pass
+            await run_in_threadpool(_note_token_use, request, secret)
         if actor is None:
             raise NotAuthenticated(_("the token is unknown, expired or revoked"))
         return actor
@@ -94,9 +110,9 @@ def check_csrf(info: SessionInfo, sent: str | None) -> None:
         )
 
 
-def signed_in(request: Request) -> Actor:
+async def signed_in(request: Request) -> Actor:
     """Any signed-in user whose credential may read; 401 for the public."""
-    actor = current_actor(request)
+    actor = await current_actor(request)
     if actor.user_id is None:
         raise NotAuthenticated(
             _(
@@ -109,13 +125,14 @@ def signed_in(request: Request) -> Actor:
     return actor
 
 
-def anyone(request: Request) -> Actor:
+async def anyone(request: Request) -> Actor:
     """The public or a signed-in user: for the public routes."""
-    return current_actor(request)
+    return await current_actor(request)
 
 
-def page_actor(request: Request) -> Actor:
-    """For the pages: a live browser session, or a redirect to the sign-in page."""
+async def page_actor(request: Request) -> Actor:
+    """For the pages: a live browser session, or a redirect to the sign-in page (``async``,
+    as ``current_actor``: the session's lookup is one indexed read)."""
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     cookie = request.cookies.get(SESSION_COOKIE)
     info = _session(request) if cookie else None
@@ -139,7 +156,7 @@ def signed_in_user(request: Request) -> dict[str, Any]:
 add_to_every_page(signed_in_user)
 
 
-Ctx = Annotated[Platform, Depends(platform)]
+Ctx = Annotated[Platform, Depends(platform_dependency)]
 Reader = Annotated[Actor, Depends(signed_in)]
 Anyone = Annotated[Actor, Depends(anyone)]
 PageActor = Annotated[Actor, Depends(page_actor)]

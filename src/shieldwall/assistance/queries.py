@@ -14,13 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from shieldwall.access.model import Actor
 from shieldwall.assistance import balances, model, policy
-from shieldwall.assistance.model import Amount, Balances
+from shieldwall.assistance.model import Amount
 from shieldwall.assistance.tables import (
+    MEASURE_NAMES,
     AssistanceRequest,
     CapabilityArea,
     CapabilityItem,
@@ -30,12 +31,16 @@ from shieldwall.assistance.tables import (
     Offer,
     RequestAddressee,
     ledger_rollup,
+    offer_balance,
 )
 from shieldwall.assistance.visibility import (
+    Seat,
     readable_offer_ids,
     readable_offers,
     readable_requests,
     readable_rollups,
+    seat,
+    seated,
 )
 from shieldwall.audit.tables import AuditRecord
 from shieldwall.delegations.tables import Delegation
@@ -192,18 +197,13 @@ def _delegation_id(session: Session, code: str) -> int:
 _NAMES = "shieldwall_names"  # where a read-only session keeps its Names
 
 
-@dataclass
 class Names:
-    """Codes and names of the reference tables, loaded once per view (once per read-only
-    session: a page reads them for each of its parts)."""
+    """Codes and names of the reference tables, each read when first asked for (a summary by
+    member needs the delegations only), once per view (once per read-only session: a page
+    reads them for each of its parts)."""
 
-    delegations: dict[int, tuple[str, str]]
-    areas: dict[int, tuple[str, str]]
-    items: dict[int, tuple[str, str]]
-    # Imported files, for the provenance of entries: id → (file name, release).
-    files: dict[int, tuple[str, str | None]] = field(default_factory=dict)
-    # Each catalogue item's unit ("rounds", "systems").
-    units: dict[int, str] = field(default_factory=dict)
+    def __init__(self, session: Session) -> None:
+        self._session = session
 
     @classmethod
     def load(cls, session: Session) -> Names:
@@ -212,32 +212,49 @@ class Names:
         kept: Names | None = session.info.get(_NAMES)
         if kept is not None:
             return kept
-        items = session.execute(
-            select(CapabilityItem.id, CapabilityItem.code, CapabilityItem.name, CapabilityItem.unit)
-        ).all()
-        names = cls(
-            delegations={
-                r.id: (r.code, r.name)
-                for r in session.execute(select(Delegation.id, Delegation.code, Delegation.name))
-            },
-            areas={
-                r.id: (r.code, r.name)
-                for r in session.execute(
-                    select(CapabilityArea.id, CapabilityArea.code, CapabilityArea.name)
-                )
-            },
-            items={r.id: (r.code, r.name) for r in items},
-            files={
-                r.id: (r.file_name, r.release)
-                for r in session.execute(
-                    select(ImportedFile.id, ImportedFile.file_name, ImportedFile.release)
-                )
-            },
-            units={r.id: r.unit for r in items},
-        )
+        names = cls(session)
         if session.info.get(READ_ONLY):
             session.info[_NAMES] = names
         return names
+
+    @functools.cached_property
+    def delegations(self) -> dict[int, tuple[str, str]]:
+        rows = self._session.execute(select(Delegation.id, Delegation.code, Delegation.name))
+        return {r.id: (r.code, r.name) for r in rows}
+
+    @functools.cached_property
+    def areas(self) -> dict[int, tuple[str, str]]:
+        rows = self._session.execute(
+            select(CapabilityArea.id, CapabilityArea.code, CapabilityArea.name)
+        )
+        return {r.id: (r.code, r.name) for r in rows}
+
+    @functools.cached_property
+    def _items(self) -> list[Any]:
+        return list(
+            self._session.execute(
+                select(
+                    CapabilityItem.id, CapabilityItem.code, CapabilityItem.name, CapabilityItem.unit
+                )
+            )
+        )
+
+    @functools.cached_property
+    def items(self) -> dict[int, tuple[str, str]]:
+        return {r.id: (r.code, r.name) for r in self._items}
+
+    @functools.cached_property
+    def units(self) -> dict[int, str]:
+        """Each catalogue item's unit ("rounds", "systems"), read with the items."""
+        return {r.id: r.unit for r in self._items}
+
+    @functools.cached_property
+    def files(self) -> dict[int, tuple[str, str | None]]:
+        """Imported files, for the provenance of entries: id → (file name, release)."""
+        rows = self._session.execute(
+            select(ImportedFile.id, ImportedFile.file_name, ImportedFile.release)
+        )
+        return {r.id: (r.file_name, r.release) for r in rows}
 
     def label(self, key: str, raw: Any) -> Any:
         if raw is None:
@@ -278,7 +295,13 @@ ROLLUP_GROUP_KEYS: dict[str, Any] = {
 def rollup_sums() -> list[ColumnElement[Any]]:
     """Per measure, the sums of the roll-ups' quantities and cents (the cents in their two
     halves on every database, read back with ``measure_totals``)."""
-    return [func.coalesce(func.sum(_R[name]), 0).label(name) for name in balances.ROLLUP_SUMS]
+    return list(_rollup_sums())
+
+
+@functools.cache
+def _rollup_sums() -> tuple[ColumnElement[Any], ...]:
+    # Built once: building these nine sums was a tenth of a summary's CPU (api_load.py).
+    return tuple(func.coalesce(func.sum(_R[n]), 0).label(n) for n in balances.ROLLUP_SUMS)
 
 
 def summary_statement(
@@ -287,22 +310,38 @@ def summary_statement(
     """The summary as one GROUP BY: over the roll-ups of the grain it needs, else (filtered
     by offer or entry type) over the entries; either way releasability-filtered inside."""
     grain = where.grain(keys)
-    if grain is None:
-        dims = [GROUP_KEYS[k] for k in keys]
-        dialect = session.get_bind().dialect.name
-        stmt = select(*[d.label(k) for d, k in zip(dims, keys, strict=True)])
-        stmt = stmt.add_columns(*measure_sums(dialect)).select_from(LedgerEntry)
-        stmt = visible_entries(reader, where.apply(session, stmt))
-    else:
-        dims = [ROLLUP_GROUP_KEYS[k] for k in keys]
-        stmt = select(*[d.label(k) for d, k in zip(dims, keys, strict=True)])
-        stmt = stmt.add_columns(*rollup_sums()).select_from(ledger_rollup)
-        stmt = where.apply(session, stmt.where(_R.grain == grain), _R)
-        if not reader.sees_everything:
-            stmt = stmt.where(readable_rollups(reader))
+    if grain is not None:
+        return where.apply(session, _rollup_summary(reader, keys, grain), _R)
+    dims = [GROUP_KEYS[k] for k in keys]
+    dialect = session.get_bind().dialect.name
+    stmt = select(*[d.label(k) for d, k in zip(dims, keys, strict=True)])
+    stmt = stmt.add_columns(*measure_sums(dialect)).select_from(LedgerEntry)
+    stmt = visible_entries(reader, where.apply(session, stmt))
     if dims:
         stmt = stmt.group_by(*dims).order_by(*dims)
     return stmt
+
+
+def _rollup_summary(reader: Actor, keys: Sequence[str], grain: int) -> Select[Any]:
+    """The summary over the roll-ups of ``grain`` that ``reader`` may see, before filters."""
+    dims = [ROLLUP_GROUP_KEYS[k] for k in keys]
+    stmt = select(*[d.label(k) for d, k in zip(dims, keys, strict=True)])
+    stmt = stmt.add_columns(*rollup_sums()).select_from(ledger_rollup).where(_R.grain == grain)
+    if not reader.sees_everything:
+        stmt = stmt.where(readable_rollups(reader))
+    if dims:
+        stmt = stmt.group_by(*dims).order_by(*dims)
+    return stmt
+
+
+@functools.lru_cache(maxsize=4096)
+def _unfiltered_summary(seat: Seat, keys: tuple[str, ...]) -> Select[Any]:
+    """The summary without filters (the API's, the dashboard's) for a reader at ``seat``, with
+    its codes: it depends on nothing else, so it is built once, not with its subquery's
+    columns and its cache key again for each request (a third of the summary's CPU)."""
+    grain = EntryFilter().grain(keys)
+    assert grain is not None  # only a filter by offer or entry type needs the entries
+    return _with_codes(_rollup_summary(seated(seat), keys, grain), keys)
 
 
 def ledger_summary(
@@ -314,9 +353,13 @@ def ledger_summary(
     """Offered, committed and delivered (EUR and quantity) grouped by any of GROUP_KEYS,
     over the entries ``reader`` may see."""
     keys = parse_group_by(group_by)
-    result = session.execute(summary_statement(reader, keys, session, where or EntryFilter()))
+    where = where or EntryFilter()
+    if where == EntryFilter():
+        stmt = _unfiltered_summary(seat(reader), tuple(keys))
+    else:
+        stmt = _with_codes(summary_statement(reader, keys, session, where), keys)
+    result = session.execute(stmt)
     columns = list(result.keys())
-    names = Names.load(session)
     # Read by position: a summary by item and month has tens of thousands of rows.
     measures = [
         (m.value, columns.index(f"{m.value}_quantity"), _cents_at(columns, f"{m.value}_cents"))
@@ -324,7 +367,7 @@ def ledger_summary(
     ]
     out = []
     for row in result:
-        record: dict[str, Any] = {k: names.label(k, row[i]) for i, k in enumerate(keys)}
+        record: dict[str, Any] = {k: row[i] for i, k in enumerate(keys)}
         for m, _q, cents in measures:
             record[f"{m}_eur"] = cents_to_eur(
                 int(row[cents[0]])
@@ -335,6 +378,34 @@ def ledger_summary(
             record[f"{m}_quantity"] = int(row[q])
         out.append(record)
     return out
+
+
+# The reference table whose code names each group key's id.
+_CODED_KEYS: dict[str, Any] = {
+    "member": Delegation.__table__,
+    "partner": Delegation.__table__,
+    "area": CapabilityArea.__table__,
+    "item": CapabilityItem.__table__,
+}
+
+
+def _with_codes(summary: Select[Any], keys: Sequence[str]) -> Select[Any]:
+    """The summary's rows with the codes of their members, partners, areas and items in
+    place of their ids, joined in the same statement (no query of the names after it), in
+    the summary's order."""
+    grouped = summary.order_by(None).subquery("summary")
+    joined: Any = grouped
+    columns: list[Any] = []
+    for key in keys:
+        if key in _CODED_KEYS:
+            named = _CODED_KEYS[key].alias(f"{key}_named")
+            joined = joined.outerjoin(named, named.c.id == grouped.c[key])
+            columns.append(named.c.code.label(key))
+        else:
+            columns.append(grouped.c[key])
+    sums = [c for c in grouped.c if c.key not in keys]
+    stmt = select(*columns, *sums).select_from(joined)
+    return stmt.order_by(*[grouped.c[k] for k in keys]) if keys else stmt
 
 
 def _cents_at(columns: list[str], label: str) -> tuple[int, ...]:
@@ -585,75 +656,113 @@ def get_request(session: Session, reader: Actor, request_id: int) -> RequestView
 # ---- offers ------------------------------------------------------------------------------------
 
 
-def as_reported(o: Offer) -> dict[str, Any]:
-    """An amount its source stated in another currency (UN OCHA FTS): that currency and
-    amount, and the US dollars it reported."""
-    return {
-        "original_currency": o.original_currency,
-        "original_amount": None
-        if o.original_amount_cents is None
-        else cents_to_eur(o.original_amount_cents),
-        "amount_usd": None if o.amount_usd_cents is None else cents_to_eur(o.amount_usd_cents),
-    }
+_MEMBER = Delegation.__table__.alias("member_delegation")
+_PARTNER = Delegation.__table__.alias("partner_delegation")
+_AREA = CapabilityArea.__table__
+_ITEM = CapabilityItem.__table__
+_BALANCE = offer_balance.c
+# An offer's view as plain columns, its names and its maintained balances joined in: the
+# views of a page of 100 offers are one statement, not ORM objects with a query for each of
+# their balances, names and need-by dates (benchmarks/api_load.py).
+_OFFER_VIEW_COLUMNS: tuple[Any, ...] = (
+    Offer.id,
+    Offer.member_id,
+    Offer.partner_id,
+    _MEMBER.c.code.label("member"),
+    _MEMBER.c.name.label("member_name"),
+    _PARTNER.c.code.label("partner"),
+    _PARTNER.c.name.label("partner_name"),
+    Offer.request_id,
+    Offer.kind,
+    _AREA.c.code.label("area"),
+    _AREA.c.name.label("area_name"),
+    _ITEM.c.code.label("item"),
+    _ITEM.c.name.label("item_name"),
+    _ITEM.c.unit.label("unit"),
+    AssistanceRequest.need_by,
+    Offer.description,
+    Offer.quantity,
+    Offer.value_cents,
+    Offer.conditions,
+    Offer.state,
+    Offer.state_reason,
+    Offer.offered_at,
+    Offer.source,
+    Offer.original_currency,
+    Offer.original_amount_cents,
+    Offer.amount_usd_cents,
+    Offer.illustrative,
+    Offer.releasability,
+    *[_BALANCE[name] for name in balances.OFFER_SUMS],
+)
 
 
-def _offer_dicts(session: Session, reader: Actor, offers: list[Offer]) -> list[dict[str, Any]]:
-    names = Names.load(session)
-    # The offers were read through readable_offers: their balances are the reader's to see.
-    held = balances.offer_balances(session, [o.id for o in offers])
-    # An offer against a request is due by the request's need-by date, if the reader may see
-    # the request.
-    request_ids = {o.request_id for o in offers if o.request_id is not None}
-    need_by: dict[int, dt.date | None] = {}
-    if request_ids:
-        rows = session.execute(
-            select(AssistanceRequest.id, AssistanceRequest.need_by).where(
-                AssistanceRequest.id.in_(request_ids), readable_requests(reader)
-            )
+def _offer_view_statement(reader: Actor) -> Select[Any]:
+    """The offers ``reader`` may see, as their views' columns. An offer against a request is
+    due by the request's need-by date, if the reader may see the request; an offer with no
+    entry has no balance row (its sums are then none: zero)."""
+    return (
+        select(*_OFFER_VIEW_COLUMNS)
+        .join(_MEMBER, _MEMBER.c.id == Offer.member_id)
+        .join(_PARTNER, _PARTNER.c.id == Offer.partner_id)
+        .join(_AREA, _AREA.c.id == Offer.area_id)
+        .outerjoin(_ITEM, _ITEM.c.id == Offer.item_id)
+        .outerjoin(
+            AssistanceRequest,
+            and_(AssistanceRequest.id == Offer.request_id, readable_requests(reader)),
         )
-        need_by = {request_id: day for request_id, day in rows}
-    units = names.units
-    out = []
-    for o in offers:
-        b = held.get(o.id, Balances())
-        offered, committed, delivered = b.offered, b.committed, b.delivered
-        out.append(
-            {
-                "id": o.id,
-                "member_id": o.member_id,
-                "partner_id": o.partner_id,
-                "member": names.delegations[o.member_id][0],
-                "member_name": names.delegations[o.member_id][1],
-                "partner": names.delegations[o.partner_id][0],
-                "partner_name": names.delegations[o.partner_id][1],
-                "request_id": o.request_id,
-                "kind": o.kind,
-                "area": names.areas[o.area_id][0],
-                "area_name": names.areas[o.area_id][1],
-                "item": names.items[o.item_id][0] if o.item_id else None,
-                "item_name": names.items[o.item_id][1] if o.item_id else None,
-                "unit": units.get(o.item_id) if o.item_id else None,
-                "need_by": need_by.get(o.request_id) if o.request_id else None,
-                "description": o.description,
-                "quantity": o.quantity,
-                "value_eur": cents_to_eur(o.value_cents),
-                "conditions": o.conditions,
-                "state": o.state,
-                "state_reason": o.state_reason,
-                "offered_at": o.offered_at,
-                "source": o.source,
-                **as_reported(o),
-                "illustrative": o.illustrative,
-                "releasability": o.releasability,
-                "offered_quantity": offered.quantity,
-                "committed_quantity": committed.quantity,
-                "delivered_quantity": delivered.quantity,
-                "offered_eur": cents_to_eur(offered.value_cents),
-                "committed_eur": cents_to_eur(committed.value_cents),
-                "delivered_eur": cents_to_eur(delivered.value_cents),
-            }
-        )
-    return out
+        .outerjoin(offer_balance, _BALANCE.offer_id == Offer.id)
+        .where(readable_offers(reader))
+    )
+
+
+# The filters of the offers list, each a condition on a bound parameter of the same name.
+_OFFER_FILTERS: dict[str, Any] = {
+    "member_id": Offer.member_id,
+    "state": Offer.state,
+    "request_id": Offer.request_id,
+    "kind": Offer.kind,
+}
+
+
+@functools.lru_cache(maxsize=4096)
+def _offers_page(seat: Seat, filters: tuple[str, ...]) -> tuple[Select[Any], Select[Any]]:
+    """The offers list's count and page for a reader at ``seat`` filtered by ``filters``,
+    their values bound when executed: built once, so that neither the statements nor their
+    cache keys are made again for each request (a tenth of the list's CPU)."""
+    reader = seated(seat)
+    conditions = [_OFFER_FILTERS[name] == bindparam(name) for name in filters]
+    count = select(func.count(Offer.id)).where(readable_offers(reader), *conditions)
+    page = (
+        _offer_view_statement(reader)
+        .where(*conditions)
+        .order_by(Offer.id)
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+    )
+    return count, page
+
+
+# The names of a row's plain columns, in ``_OFFER_VIEW_COLUMNS``' order; its maintained sums
+# (quantity and cents' halves of each measure) follow them.
+_OFFER_ROW_NAMES = tuple(c.key for c in _OFFER_VIEW_COLUMNS[: -len(balances.OFFER_SUMS)])
+
+
+def _offer_view(row: Any) -> dict[str, Any]:
+    """An offer's view from a row of ``_OFFER_VIEW_COLUMNS`` (by position: a page has 100)."""
+    view = dict(zip(_OFFER_ROW_NAMES, row, strict=False))
+    view["value_eur"] = cents_to_eur(view.pop("value_cents"))
+    # An amount its source stated in another currency (UN OCHA FTS): that currency and amount,
+    # and the US dollars it reported.
+    original, usd = view.pop("original_amount_cents"), view.pop("amount_usd_cents")
+    view["original_amount"] = None if original is None else cents_to_eur(original)
+    view["amount_usd"] = None if usd is None else cents_to_eur(usd)
+    sums = [int(v or 0) for v in row[len(_OFFER_ROW_NAMES) :]]  # none: the offer has no entry
+    for i, measure in enumerate(MEASURE_NAMES):
+        quantity, high, low = sums[3 * i : 3 * i + 3]
+        view[f"{measure}_quantity"] = quantity
+        view[f"{measure}_eur"] = cents_to_eur((high << SPLIT_BITS) + low)
+    return view
 
 
 def list_offers(
@@ -667,30 +776,46 @@ def list_offers(
     offset: int = 0,
     limit: int = 100,
 ) -> tuple[int, list[dict[str, Any]]]:
-    stmt = select(Offer).where(readable_offers(reader))
+    values: dict[str, Any] = {}
     if member:
-        stmt = stmt.where(Offer.member_id == _delegation_id(session, member))
+        values["member_id"] = _delegation_id(session, member)
     if state:
-        stmt = stmt.where(Offer.state == model.OfferState(state).value)
+        values["state"] = model.OfferState(state).value
     if request_id is not None:
-        stmt = stmt.where(Offer.request_id == request_id)
+        values["request_id"] = request_id
     if kind:
-        stmt = stmt.where(Offer.kind == model.AssistanceKind(kind).value)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    offers = list(session.scalars(stmt.order_by(Offer.id).offset(offset).limit(limit)))
-    return int(total), _offer_dicts(session, reader, offers)
+        values["kind"] = model.AssistanceKind(kind).value
+    count, page = _offers_page(seat(reader), tuple(values))
+    # Plain rows through the session's connection: the ORM's result processing is not needed
+    # for columns.
+    connection = session.connection()
+    total = connection.execute(count, values).scalar() or 0
+    rows = connection.execute(page, {**values, "offset": offset, "limit": limit})
+    return int(total), [_offer_view(row) for row in rows]
 
 
 def offer_views(session: Session, reader: Actor, offers: list[Offer]) -> list[dict[str, Any]]:
     """The views of offers already read (a list's page), in their order."""
-    return _offer_dicts(session, reader, offers)
+    ids = [o.id for o in offers]
+    views: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(ids), balances.CHUNK):
+        chunk = ids[start : start + balances.CHUNK]
+        rows = session.connection().execute(
+            _offer_view_statement(reader).where(Offer.id.in_(chunk))
+        )
+        views.update((row[0], _offer_view(row)) for row in rows)
+    return [views[i] for i in ids]
 
 
 def get_offer(session: Session, reader: Actor, offer_id: int) -> dict[str, Any]:
-    offer = session.scalar(select(Offer).where(Offer.id == offer_id, readable_offers(reader)))
-    if offer is None:
+    row = (
+        session.connection()
+        .execute(_offer_view_statement(reader).where(Offer.id == offer_id))
+        .first()
+    )
+    if row is None:
         raise NotFound(_("offer {id} does not exist").format(id=offer_id))
-    return _offer_dicts(session, reader, [offer])[0]
+    return _offer_view(row)
 
 
 def delivery_dict(d: Delivery) -> dict[str, Any]:

@@ -67,8 +67,18 @@ def readable_rollups(reader: Actor) -> ColumnElement[bool]:
 Seat = tuple[int | None, DelegationKind | None, bool]
 
 
-def _seat(reader: Actor) -> Seat:
+def seat(reader: Actor) -> Seat:
+    """Where ``reader`` sits: all that decides what it may see (a key for statements built
+    once per seat)."""
     return (reader.delegation_id, reader.delegation_kind, reader.sees_everything)
+
+
+_seat = seat
+
+
+def seated(seat: Seat) -> Actor:
+    """An actor sitting at ``seat``: all that the ladder reads of a reader."""
+    return _reader(seat)
 
 
 def _reader(seat: Seat) -> Actor:

@@ -58,10 +58,12 @@ def parse_record_id(field: str, text: str) -> int:
     return int(digits)
 
 
-def plain_query(request: Request) -> None:
+async def plain_query(request: Request) -> None:
     """Every route's query parameters are one line of text each: no control characters
     (``kit.text``), so that no filter can carry, say, a NUL byte to the database. Installed
-    for the whole app, so that no route's parameters are left out."""
+    for the whole app, so that no route's parameters are left out. ``async`` though it never
+    waits: FastAPI runs a plain ``def`` dependency in its thread pool, a hand-off to another
+    thread and back for every request (benchmarks/api_load.py)."""
     for name, value in request.query_params.multi_items():
         problem = control_character_problem(value) or control_character_problem(name)
         if problem is not None:
