@@ -5,8 +5,6 @@ the CLI held to the same maxima."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ from sqlalchemy import BigInteger, Column, MetaData, Table, create_engine, func,
 from sqlalchemy.exc import OperationalError
 
 from shieldwall.kit.errors import InvalidInput
+from tests.cli import run
 from tests.conftest import PASSWORD, Delegations, problem_of
 from tests.platform import TestPlatform as Context
 
@@ -27,7 +26,6 @@ MAX_QUANTITY = 10**9
 MAX_VALUE_CENTS = 10**14
 MAX_EUROS = Decimal(MAX_VALUE_CENTS) / 100
 MAX_EUROS_TEXT = "1,000,000,000,000.00"
-SHIELDWALL = [sys.executable, "-m", "shieldwall"]
 
 
 def euros(cents: int) -> str:
@@ -189,12 +187,7 @@ def test_totals_at_the_maxima_do_not_overflow(
     # recomputed from them as an operator would, past 2^63 cents too (issue 13).
     url = seeded.engine.url.render_as_string(hide_password=False)
     for command in ("rebuild", "check"):
-        done = subprocess.run(
-            [*SHIELDWALL, "ledger", command, "--db", url],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        done = run("ledger", command, "--db", url)
         assert done.returncode == 0, done.stdout + done.stderr
     cents = OVERFLOWING * MAX_VALUE_CENTS
     assert cents > 2**63
@@ -212,12 +205,7 @@ def test_totals_at_the_maxima_do_not_overflow(
     with httpx.Client(base_url=api.server.url, timeout=60) as browser:
         dashboard = signed_in(browser, "ukr").get("/")
     assert dashboard.status_code == 200 and "€" in dashboard.text
-    report = subprocess.run(
-        [*SHIELDWALL, "report", "--group-by", "member", "--format", "json", "--db", url],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    report = run("report", "--group-by", "member", "--format", "json", "--db", url)
     assert report.returncode == 0, report.stderr
     assert f'"offered_quantity": {OVERFLOWING * MAX_QUANTITY}' in report.stdout
 
