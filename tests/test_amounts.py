@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 
 from shieldwall.kit.errors import InvalidInput
 from tests.cli import run
-from tests.conftest import PASSWORD, Delegations, problem_of
+from tests.conftest import PASSWORD, TLS, Delegations, problem_of
 from tests.platform import TestPlatform as Context
 
 # The documented maxima of one record (README; kit/amounts.py), pinned here as the contract.
@@ -202,7 +202,7 @@ def test_totals_at_the_maxima_do_not_overflow(
         assert deu["offered_eur"] == pytest.approx(cents / 100, rel=1e-12)
     balances = api.as_("ukr").get(f"/api/v1/offers/{offer.json()['id']}").json()
     assert balances["offered_quantity"] == OVERFLOWING * MAX_QUANTITY
-    with httpx.Client(base_url=api.server.url, timeout=60) as browser:
+    with httpx.Client(verify=TLS, base_url=api.server.url, timeout=60) as browser:
         dashboard = signed_in(browser, "ukr").get("/")
     assert dashboard.status_code == 200 and "€" in dashboard.text
     report = run("report", "--group-by", "member", "--format", "json", "--db", url)
@@ -322,7 +322,9 @@ def test_page_forms_answer_422_not_500_beyond_the_maxima(api: Delegations) -> No
     offer = api.as_("deu").post(
         "/api/v1/offers", json={"member": "DEU", "kind": "arm", "item": "patriot", "quantity": 1}
     )
-    client = httpx.Client(base_url=api.server.url, timeout=60, headers={"Accept": "text/html"})
+    client = httpx.Client(
+        verify=TLS, base_url=api.server.url, timeout=60, headers={"Accept": "text/html"}
+    )
     page = signed_in(client, "ukr").get("/requests/new")
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert csrf is not None

@@ -17,7 +17,7 @@ from shieldwall.audit.tables import AuditRecord
 from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.settings import Settings
 from tests.cli import run
-from tests.conftest import PASSWORD, actor
+from tests.conftest import PASSWORD, TLS, actor
 from tests.liveserver import LiveServer
 from tests.platform import TestPlatform, open_test_platform
 
@@ -128,7 +128,10 @@ def test_the_audit_page_shows_the_last_anchor_and_whether_the_chain_reaches_it(
     anchors = tmp_path / "audit.txt"
     settings = Settings(database_url=seeded_sqlite_url, audit_anchor_file=str(anchors))
     app = create_app(settings, clock)
-    with LiveServer(app) as live, httpx.Client(base_url=live.url, timeout=30) as browser:
+    with (
+        LiveServer(app) as live,
+        httpx.Client(verify=TLS, base_url=live.url, timeout=30) as browser,
+    ):
         form = browser.get("/login")
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
         assert csrf is not None
