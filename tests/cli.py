@@ -16,6 +16,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from shieldwall.cli import app
+from shieldwall.cli_common import err, out
 from shieldwall.kit.settings import get_settings
 
 # The two ways a user starts the command in a process of its own: the module, and the
@@ -26,11 +27,15 @@ INSTALLED = (str(Path(sys.executable).with_name("shieldwall")),)
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """``shieldwall *args`` with the environment's ``env`` added, as a fresh process sees it."""
+    environment = {"COLUMNS": "200", **(env or {})}
+    # A process sizes the CLI's consoles from COLUMNS when it imports them; this one imported
+    # them under its own (xdist's workers have COLUMNS=80), so they are sized here as a process
+    # given ``environment`` would size them.
+    for console in (out, err):
+        console.width = int(environment["COLUMNS"])
     get_settings.cache_clear()  # a process reads its settings from the environment it is given
     try:
-        result = CliRunner().invoke(
-            app, list(args), env={"COLUMNS": "200", **(env or {})}, catch_exceptions=True
-        )
+        result = CliRunner().invoke(app, list(args), env=environment, catch_exceptions=True)
     finally:
         get_settings.cache_clear()
     stderr = result.stderr

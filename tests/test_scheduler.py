@@ -23,7 +23,7 @@ from shieldwall.kit.settings import Settings
 from shieldwall.kit.uow import Platform
 from shieldwall.notifications.service import NotificationService
 from shieldwall.scheduler import JOBS, SchedulerThread, run_forever, run_jobs, run_once
-from tests.cli import SHIELDWALL, run, run_process
+from tests.cli import SHIELDWALL, run
 from tests.conftest import SETUP, TLS, smtp_env
 from tests.platform import TestPlatform as Context
 from tests.platform import open_test_platform
@@ -160,8 +160,7 @@ def test_the_scheduler_thread_starts_and_stops(sqlite_url: str) -> None:
 
 def test_worker_once_through_the_cli(seeded: Context, smtp: SmtpServer) -> None:
     a_pending_mail(seeded)
-    # The worker's entry point, in a process of its own as an operator starts it.
-    done = run_process("worker", "--once", "--db", url_of(seeded), env=smtp_env(smtp))
+    done = run("worker", "--once", "--db", url_of(seeded), env=smtp_env(smtp))
     assert done.returncode == 0, done.stderr
     assert (
         done.stdout.strip()
