@@ -19,7 +19,6 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 from schemathesis.specs.openapi.schemas import OpenApiSchema
-from schemathesis.transport.requests import SameHostRedirectsSession
 
 from shieldwall.app import create_app
 from shieldwall.envelope.service import ComponentIn
@@ -35,11 +34,6 @@ if TYPE_CHECKING:  # schemathesis names its case type only for type checkers
     from schemathesis.specs.openapi.schemas import OpenApiCase
 
 BEARER: dict[str, str] = {}  # the signed-in user's token for the current parametrisation
-# One HTTP session for all the calls, as schemathesis makes for each call (it follows redirects
-# only on the same host), so that they share a kept-alive connection instead of each opening
-# one: 6,400 calls per user. Its cookies are cleared after each call, so that no call carries
-# another's, as before.
-SESSION = SameHostRedirectsSession()
 
 CHECKS = [
     not_a_server_error,
@@ -133,7 +127,6 @@ def api_schema(seeded_sqlite_url: str, signed_in_as: str) -> Iterator[OpenApiSch
     with LiveServer(app) as live:
         BEARER["token"] = secret
         yield schemathesis.openapi.from_url(f"{live.url}/openapi.json")
-        SESSION.close()  # its connection, before the server stops
     ctx.engine.dispose()
     app.state.platform.engine.dispose()
 
@@ -144,12 +137,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 @schema.parametrize()
 @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_openapi(case: OpenApiCase) -> None:
-    try:
-        case.call_and_validate(
-            session=SESSION, headers={"Authorization": f"Bearer {BEARER['token']}"}, checks=CHECKS
-        )
-    finally:
-        SESSION.cookies.clear()
+    case.call_and_validate(headers={"Authorization": f"Bearer {BEARER['token']}"}, checks=CHECKS)
 
 
 def test_openapi_documents_every_error_as_problem_json(sqlite_url: str) -> None:
