@@ -9,26 +9,36 @@ from xdist.workermanage import WorkerController
 # `pytest -n 2 --dist loadfile`). xdist's loadfile otherwise hands out the files with the most
 # tests first, which are the quick rule tests, and leaves these few-test, long files for the end:
 # one worker then ran the schema test alone for minutes while the other sat idle. A file missing
-# here is only handed out after them, in xdist's order.
+# here is only handed out after them, in xdist's order. (The CLI files left this list when their
+# commands came to run in the test's process: each now takes seconds.)
 LONGEST_FIRST = (
     "tests/test_api_schema.py",  # 3 tests of 1.5 to 3 minutes each
     "tests/test_browser_pages.py",  # 8 walks of about a minute each
-    "tests/test_cli_guarantees.py",  # the CLI files: a Python process for each command
-    "tests/test_access_policy.py",
-    "tests/test_cli.py",
-    "tests/test_cli_council.py",
-    "tests/test_scheduler.py",
+    "tests/test_access_policy.py",  # 120 tests of 1 to 4 s
+    "tests/test_ledger_stateful.py",  # the ledger machine: 1 minute on SQLite, 1/2 on PostgreSQL
+    "tests/test_find_pages.py",
     "tests/test_browser_council.py",
-    "tests/test_cli_obligations.py",
-    "tests/test_sessions.py",
-    "tests/test_obligations_pages.py",
-    "tests/test_audit_anchor.py",
-    "tests/test_cli_envelope.py",
-    "tests/test_envelope_i18n.py",
+    "tests/test_scheduler.py",
+    "tests/test_browser_assistance.py",
+    "tests/test_browser_guarantees_i18n.py",
+    "tests/test_envelope.py",
+    "tests/test_concurrency.py",
+    "tests/test_api_ledger.py",
+    "tests/test_browser_envelope.py",
+    "tests/test_browser_obligations.py",
+    "tests/test_browser_guarantees.py",
+    "tests/test_council.py",
+    "tests/test_obligations.py",
+    "tests/test_summary_downloads.py",
 )
 # Files whose tests go to either worker one by one (their fixtures are per test or cheap):
-# one such file would otherwise bound the whole run.
-SPLIT_BY_TEST = {"tests/test_api_schema.py", "tests/test_browser_pages.py"}
+# one such file would otherwise bound the whole run, or be the last one left to one worker.
+SPLIT_BY_TEST = {
+    "tests/test_api_schema.py",
+    "tests/test_browser_pages.py",
+    "tests/test_access_policy.py",
+    "tests/test_ledger_stateful.py",
+}
 
 
 class LongestFirst(LoadFileScheduling):  # type: ignore[misc]  # xdist is untyped

@@ -5,8 +5,6 @@ the CLI held to the same maxima."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,8 @@ from sqlalchemy import BigInteger, Column, MetaData, Table, create_engine, func,
 from sqlalchemy.exc import OperationalError
 
 from shieldwall.kit.errors import InvalidInput
-from tests.conftest import PASSWORD, Delegations, problem_of
+from tests.cli import run
+from tests.conftest import PASSWORD, TLS, Delegations, problem_of
 from tests.platform import TestPlatform as Context
 
 # The documented maxima of one record (README; kit/amounts.py), pinned here as the contract.
@@ -27,7 +26,6 @@ MAX_QUANTITY = 10**9
 MAX_VALUE_CENTS = 10**14
 MAX_EUROS = Decimal(MAX_VALUE_CENTS) / 100
 MAX_EUROS_TEXT = "1,000,000,000,000.00"
-SHIELDWALL = [sys.executable, "-m", "shieldwall"]
 
 
 def euros(cents: int) -> str:
@@ -189,12 +187,7 @@ def test_totals_at_the_maxima_do_not_overflow(
     # recomputed from them as an operator would, past 2^63 cents too (issue 13).
     url = seeded.engine.url.render_as_string(hide_password=False)
     for command in ("rebuild", "check"):
-        done = subprocess.run(
-            [*SHIELDWALL, "ledger", command, "--db", url],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        done = run("ledger", command, "--db", url)
         assert done.returncode == 0, done.stdout + done.stderr
     cents = OVERFLOWING * MAX_VALUE_CENTS
     assert cents > 2**63
@@ -209,15 +202,10 @@ def test_totals_at_the_maxima_do_not_overflow(
         assert deu["offered_eur"] == pytest.approx(cents / 100, rel=1e-12)
     balances = api.as_("ukr").get(f"/api/v1/offers/{offer.json()['id']}").json()
     assert balances["offered_quantity"] == OVERFLOWING * MAX_QUANTITY
-    with httpx.Client(base_url=api.server.url, timeout=60) as browser:
+    with httpx.Client(verify=TLS, base_url=api.server.url, timeout=60) as browser:
         dashboard = signed_in(browser, "ukr").get("/")
     assert dashboard.status_code == 200 and "€" in dashboard.text
-    report = subprocess.run(
-        [*SHIELDWALL, "report", "--group-by", "member", "--format", "json", "--db", url],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    report = run("report", "--group-by", "member", "--format", "json", "--db", url)
     assert report.returncode == 0, report.stderr
     assert f'"offered_quantity": {OVERFLOWING * MAX_QUANTITY}' in report.stdout
 
@@ -334,7 +322,9 @@ def test_page_forms_answer_422_not_500_beyond_the_maxima(api: Delegations) -> No
     offer = api.as_("deu").post(
         "/api/v1/offers", json={"member": "DEU", "kind": "arm", "item": "patriot", "quantity": 1}
     )
-    client = httpx.Client(base_url=api.server.url, timeout=60, headers={"Accept": "text/html"})
+    client = httpx.Client(
+        verify=TLS, base_url=api.server.url, timeout=60, headers={"Accept": "text/html"}
+    )
     page = signed_in(client, "ukr").get("/requests/new")
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert csrf is not None

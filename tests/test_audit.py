@@ -3,13 +3,11 @@ a record is detected and the first bad record named."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 from sqlalchemy import text
 
 from shieldwall.audit.service import ChainBreak, verify_chain
+from tests.cli import run
 from tests.conftest import actor
 from tests.platform import TestPlatform as Context
 
@@ -83,10 +81,10 @@ def test_insertion_is_detected(audited: Context) -> None:
 
 
 def test_cli_prints_ok_or_the_first_broken_link(audited: Context, database_url: str) -> None:
-    command = [sys.executable, "-m", "shieldwall", "audit", "verify", "--db", database_url]
-    ok = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    command = ("audit", "verify", "--db", database_url)
+    ok = run(*command)
     assert ok.returncode == 0 and ok.stdout.startswith("OK")
     tamper(audited, "UPDATE audit_record SET after_state = '{}' WHERE id = 2")
-    bad = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    bad = run(*command)
     assert bad.returncode == 1
     assert "audit record 2" in bad.stderr and "Traceback" not in bad.stderr

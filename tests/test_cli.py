@@ -1,13 +1,12 @@
-"""The ``shieldwall`` command line, run as a user runs it: a subprocess."""
+"""The ``shieldwall`` command line, run as a user runs it: the installed command and the module
+each in a process of their own once (what only a process shows: the entry points, the exit
+status, no stack trace), the other commands in the test's process (``tests.cli.run``)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,20 +14,9 @@ from openpyxl import load_workbook
 from sqlalchemy import create_engine, text
 
 from shieldwall.kit.clock import FixedClock
+from tests.cli import INSTALLED, run, run_process
 from tests.conftest import NOW, actor, schema_head
 from tests.platform import open_test_platform
-
-SHIELDWALL = [sys.executable, "-m", "shieldwall"]
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*SHIELDWALL, *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "COLUMNS": "200", **(env or {})},
-    )
 
 
 @pytest.fixture
@@ -55,7 +43,7 @@ def ledger_db(seeded_sqlite_url: str) -> str:
 
 def test_init_creates_the_schema(tmp_path: Path) -> None:
     db = tmp_path / "fresh.db"
-    result = run("init", "--db", str(db))
+    result = run_process("init", "--db", str(db), command=INSTALLED)
     assert result.returncode == 0, result.stderr
     assert "Schema is current" in result.stdout
     with create_engine(f"sqlite:///{db}").connect() as conn:
@@ -112,7 +100,7 @@ def test_report_formats(ledger_db: str) -> None:
 
 def test_report_errors_are_one_line_and_non_zero(ledger_db: str, tmp_path: Path) -> None:
     db = ledger_db.removeprefix("sqlite:///")
-    bad = run("report", "--group-by", "member,colour", "--db", db)
+    bad = run_process("report", "--group-by", "member,colour", "--db", db)
     assert bad.returncode == 1
     assert "colour" in bad.stderr and "Traceback" not in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1

@@ -1,11 +1,11 @@
-"""``shieldwall council``, run as a user runs it: a subprocess on a seeded SQLite database.
+"""``shieldwall council``, run as a user runs it (``tests.cli.run``) on a seeded SQLite database.
 Changes act as the user named by ``--as``, under that user's permissions."""
 
 from __future__ import annotations
 
 import json
 
-from tests.test_cli import run
+from tests.cli import run
 
 
 def _json(*args: str) -> list[dict[str, object]]:

@@ -1,4 +1,4 @@
-"""``shieldwall envelope``, run as a user runs it: a subprocess on a seeded SQLite database.
+"""``shieldwall envelope``, run as a user runs it (``tests.cli.run``) on a seeded SQLite database.
 Reads see everything unless ``--as`` names a user; changes act as the user named by ``--as``.
 
 The scene is tests/test_envelope.py's, built on 2 April 2024: a Patriot battery package at
@@ -16,9 +16,9 @@ import pytest
 
 from shieldwall.envelope.service import ComponentIn
 from shieldwall.kit.clock import FixedClock
+from tests.cli import run
 from tests.conftest import NOW, actor
 from tests.platform import open_test_platform
-from tests.test_cli import run
 from tests.test_envelope import PACKAGE, add_items, committed, delivered
 
 

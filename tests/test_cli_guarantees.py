@@ -1,4 +1,4 @@
-"""``shieldwall guarantees``, run as a user runs it: a subprocess on a seeded SQLite database.
+"""``shieldwall guarantees``, run as a user runs it (``tests.cli.run``) on a seeded SQLite database.
 Changes act as the user named by ``--as``, under that user's permissions; errors are one line
 and the exit is not zero."""
 
@@ -8,9 +8,9 @@ import json
 from typing import Any
 
 from shieldwall.kit.clock import FixedClock
+from tests.cli import run
 from tests.conftest import NOW, actor
 from tests.platform import open_test_platform
-from tests.test_cli import run
 
 
 def _ok(*args: str) -> str:

@@ -1,4 +1,4 @@
-"""``shieldwall match``, run as a user runs it: a subprocess on a seeded SQLite database.
+"""``shieldwall match``, run as a user runs it (``tests.cli.run``) on a seeded SQLite database.
 
 The scene is tests/test_matching.py's, its answer worked out there by hand: UKR's 100 rounds
 are covered by Germany's 60 and 40 of Poland's 50 (another make, tagged 155mm too); the
@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from shieldwall.kit.clock import FixedClock
+from tests.cli import run
 from tests.conftest import NOW, actor
 from tests.platform import open_test_platform
-from tests.test_cli import run
 from tests.test_matching import add_round_b
 
 

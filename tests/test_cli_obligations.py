@@ -1,5 +1,5 @@
-"""``shieldwall obligations``, run as a user runs it: a subprocess on a seeded SQLite database,
-on the system's clock. Changes act as the user named by ``--as``, under that user's
+"""``shieldwall obligations``, run as a user runs it (``tests.cli.run``) on a seeded SQLite
+database, on the system's clock. Changes act as the user named by ``--as``, under that user's
 permissions; errors are one line and a non-zero exit."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ import json
 import re
 
 from shieldwall.kit.clock import FixedClock
+from tests.cli import run
 from tests.conftest import NOW
 from tests.guarantees_fixtures import CONSULT_24H, instrument_with_obligation
 from tests.platform import open_test_platform
-from tests.test_cli import run
 
 
 def _json(*args: str) -> list[dict[str, object]]:

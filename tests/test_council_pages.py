@@ -21,7 +21,7 @@ from shieldwall.audit.tables import AuditRecord
 from shieldwall.council.service import AgendaEntry
 from shieldwall.council.tables import AgendaItem, Meeting
 from shieldwall.kit.clock import FixedClock
-from tests.conftest import NOW, PASSWORD, actor, patriot_request
+from tests.conftest import NOW, PASSWORD, TLS, actor, patriot_request
 from tests.liveserver import LiveServer
 from tests.platform import TestPlatform as Context
 
@@ -32,7 +32,7 @@ class Browser:
     """An HTTP client signed in through the sign-in page, posting forms with the CSRF token."""
 
     def __init__(self, server: LiveServer, username: str) -> None:
-        self.client = httpx.Client(base_url=server.url, timeout=30, headers=HTML)
+        self.client = httpx.Client(verify=TLS, base_url=server.url, timeout=30, headers=HTML)
         login = self.client.get("/login")
         self.csrf = _csrf(login.text)
         signed = self.client.post(

@@ -9,7 +9,7 @@ import re
 import httpx
 import pytest
 
-from tests.conftest import PASSWORD, Delegations, actor, problem_of
+from tests.conftest import PASSWORD, TLS, Delegations, actor, problem_of
 from tests.platform import TestPlatform as Context
 
 EDGES = [
@@ -96,7 +96,9 @@ def test_month_filters_outside_the_range_are_422(api: Delegations) -> None:
 
 
 def _browser(api: Delegations, username: str) -> httpx.Client:
-    client = httpx.Client(base_url=api.server.url, timeout=30, headers={"Accept": "text/html"})
+    client = httpx.Client(
+        verify=TLS, base_url=api.server.url, timeout=30, headers={"Accept": "text/html"}
+    )
     form = client.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
     assert token is not None

@@ -25,7 +25,7 @@ from shieldwall.demo import DEMO_PASSWORD, KIEL_WEAPONS, MEMBERS, NAME_TO_CODE
 from shieldwall.demo.records import HERE
 from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.settings import Settings
-from tests.conftest import DEMO_NOW, BuiltDemo
+from tests.conftest import DEMO_NOW, TLS, BuiltDemo
 from tests.liveserver import LiveServer
 from tests.platform import open_test_platform
 
@@ -141,7 +141,7 @@ def sec(
     """The API of a copy of the demo, on the demo's present, as the secretariat's chair."""
     url = demo_template.copy(tmp_path_factory.mktemp("demo-api"))
     app = create_app(Settings(database_url=url), FixedClock(DEMO_NOW))
-    with LiveServer(app) as live, httpx.Client(base_url=live.url, timeout=30) as client:
+    with LiveServer(app) as live, httpx.Client(verify=TLS, base_url=live.url, timeout=30) as client:
         signed_in = client.post(
             "/api/v1/auth/token", data={"username": "sec", "password": DEMO_PASSWORD}
         )

@@ -21,7 +21,7 @@ import pytest
 from openpyxl import load_workbook
 
 from shieldwall.kit.clock import FixedClock
-from tests.conftest import Delegations, problem_of
+from tests.conftest import TLS, Delegations, problem_of
 from tests.liveserver import LiveServer
 from tests.platform import TestPlatform as Context
 from tests.test_council_pages import HTML, Browser, _csrf, _text
@@ -162,7 +162,9 @@ def test_a_refused_field_is_named_and_explained_in_french(api: Delegations, scen
 
 
 def test_a_wrong_password_is_said_in_ukrainian(server: LiveServer) -> None:
-    with httpx.Client(base_url=server.url, timeout=30, headers={**HTML, **UK}) as client:
+    with httpx.Client(
+        verify=TLS, base_url=server.url, timeout=30, headers={**HTML, **UK}
+    ) as client:
         login = client.get("/login")
         answer = client.post(
             "/login",

@@ -6,15 +6,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from openpyxl import load_workbook
 
+from tests.cli import run
 from tests.conftest import Delegations, actor
 from tests.platform import TestPlatform as Context
 
@@ -103,13 +101,7 @@ def test_the_cli_exports_neutralise_formulas(
     url = seeded.engine.url.render_as_string(hide_password=False)
     for fmt in ("csv", "xlsx"):
         out = tmp_path / f"entries.{fmt}"
-        result = subprocess.run(
-            [sys.executable, "-m", "shieldwall", "export", str(out), "--format", fmt, "--db", url],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env={**os.environ, "COLUMNS": "200"},
-        )
+        result = run("export", str(out), "--format", fmt, "--db", url)
         assert result.returncode == 0, result.stderr
     read = list(csv.DictReader((tmp_path / "entries.csv").open(newline="")))
     assert [r["reason"] for r in read if r["entry_type"] == "correction"] == [

@@ -13,6 +13,7 @@ import pytest
 from shieldwall.app import create_app
 from shieldwall.kit.db import migrate
 from shieldwall.kit.settings import Settings
+from tests.conftest import TLS
 from tests.liveserver import LiveServer
 
 HTML = {"Accept": "text/html"}
@@ -25,7 +26,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     url = f"sqlite:///{tmp_path_factory.mktemp('frame') / 'frame.db'}"
     migrate(url)
     app = create_app(Settings(database_url=url))
-    with LiveServer(app) as live, httpx.Client(base_url=live.url, headers=HTML) as http:
+    with LiveServer(app) as live, httpx.Client(verify=TLS, base_url=live.url, headers=HTML) as http:
         yield http
     app.state.platform.engine.dispose()
 

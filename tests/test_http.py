@@ -12,7 +12,7 @@ import pytest
 from shieldwall.app import create_app
 from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.settings import Settings
-from tests.conftest import NOW, PASSWORD, Delegations, problem_of
+from tests.conftest import NOW, PASSWORD, TLS, Delegations, problem_of
 from tests.liveserver import LiveServer
 
 MiB = 1024 * 1024
@@ -83,7 +83,7 @@ def test_the_limits_are_settings_and_uploads_have_the_larger_one(small_limits: s
 
 
 def _signed_in(api: Delegations, username: str) -> httpx.Client:
-    client = httpx.Client(base_url=api.server.url, timeout=30)
+    client = httpx.Client(verify=TLS, base_url=api.server.url, timeout=30)
     form = client.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
     assert token is not None

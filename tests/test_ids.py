@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 
 from shieldwall import tables
 from shieldwall.kit.db import Base
-from tests.conftest import PASSWORD, Delegations, problem_of
+from tests.conftest import PASSWORD, TLS, Delegations, problem_of
 from tests.platform import TestPlatform as Context
 
 TOP = 2**62
@@ -70,7 +70,7 @@ def test_a_record_with_id_2_to_the_62_is_readable_and_actable(
     assert entries["total"] == 2 and all(e["id"] > 2**31 for e in entries["items"])
     assert ukr.get(f"/api/v1/requests/{TOP}").json()["committed_quantity"] == 10
     # The partner confirms the delivery from the offer's page, as a browser does.
-    browser = httpx.Client(base_url=api.server.url, timeout=30)
+    browser = httpx.Client(verify=TLS, base_url=api.server.url, timeout=30)
     form = browser.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
     assert token is not None

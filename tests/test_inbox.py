@@ -20,7 +20,7 @@ import httpx
 from sqlalchemy import text
 
 from shieldwall.kit.clock import FixedClock
-from tests.conftest import NOW, PASSWORD, Delegations, actor
+from tests.conftest import NOW, PASSWORD, TLS, Delegations, actor
 from tests.platform import TestPlatform as Context
 
 HOUR = dt.timedelta(hours=1)
@@ -361,7 +361,7 @@ def test_the_councils_lines_join_the_ledgers_most_urgent_first(
 @contextmanager
 def signed_in(api: Delegations, username: str) -> Iterator[httpx.Client]:
     """A browser session of ``username``, signed in through the sign-in form."""
-    with httpx.Client(base_url=api.server.url, timeout=30) as client:
+    with httpx.Client(verify=TLS, base_url=api.server.url, timeout=30) as client:
         form = client.get("/login")
         token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
         assert token is not None

@@ -18,6 +18,7 @@ from shieldwall.kit.i18n import (
     negotiate,
     using_locale,
 )
+from tests.conftest import TLS
 from tests.liveserver import LiveServer
 from tests.test_council_pages import Browser
 
@@ -26,7 +27,7 @@ NNBSP = "\u202f"
 
 
 def test_the_browsers_language_is_used_until_one_is_chosen(server: LiveServer) -> None:
-    with httpx.Client(base_url=server.url, timeout=30) as client:
+    with httpx.Client(verify=TLS, base_url=server.url, timeout=30) as client:
         french = client.get("/settings", headers={"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"})
         assert "Langue et fuseau horaire" in french.text
         assert french.headers["Content-Language"] == "fr"

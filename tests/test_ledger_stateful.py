@@ -31,7 +31,7 @@ from hypothesis.stateful import (
     multiple,
     rule,
 )
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from shieldwall.access.model import PUBLIC, Actor, Role
@@ -43,7 +43,7 @@ from shieldwall.delegations.model import DelegationKind
 from shieldwall.importers.tables import Sheet, sheets
 from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.errors import DomainError
-from tests.conftest import NOW, SETUP
+from tests.conftest import NOW, SETUP, SeededCopies
 from tests.pgcluster import Cluster
 from tests.platform import open_test_platform
 
@@ -613,20 +613,11 @@ def test_ledger_invariants_on_sqlite(seeded_sqlite_template: Path, tmp_path: Pat
 
 @pytest.mark.postgres
 def test_ledger_invariants_on_postgresql(
-    pg_admin: Engine, pg_cluster: Cluster, tmp_path: Path
+    seeded_copies: SeededCopies, pg_cluster: Cluster, tmp_path: Path
 ) -> None:
-    counter = itertools.count()
-
     def new_database() -> tuple[str, Callable[[], None]]:
-        name = f"sw_machine_{next(counter)}"
-        with pg_admin.connect() as conn:
-            conn.execute(text(f"CREATE DATABASE {name} TEMPLATE sw_seeded"))
-
-        def drop() -> None:
-            with pg_admin.connect() as conn:
-                conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
-
-        return pg_cluster.url(name), drop
+        name = seeded_copies.take()  # a fresh copy of the seeded database, made ahead
+        return pg_cluster.url(name), lambda: seeded_copies.give_back(name)
 
     LedgerMachine.new_database = staticmethod(new_database)
     LedgerMachine.scratch = tmp_path

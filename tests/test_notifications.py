@@ -36,7 +36,7 @@ from shieldwall.notifications import queries
 from shieldwall.notifications.mail import SmtpSender, deliver, deliver_due
 from shieldwall.notifications.service import NotificationService
 from shieldwall.notifications.tables import Notification, OutboxMail
-from tests.conftest import NOW, PASSWORD, SETUP, USERS, Delegations, actor, problem_of
+from tests.conftest import NOW, PASSWORD, SETUP, TLS, USERS, Delegations, actor, problem_of
 from tests.platform import TestPlatform as Context
 from tests.platform import open_test_platform
 from tests.smtpserver import SmtpServer, free_port
@@ -405,7 +405,7 @@ def csrf_of(html: str) -> str:
 @contextmanager
 def browser(api: Delegations, username: str) -> Iterator[httpx.Client]:
     """A client signed in through the sign-in page, with a session cookie."""
-    with httpx.Client(base_url=api.server.url, timeout=30) as client:
+    with httpx.Client(verify=TLS, base_url=api.server.url, timeout=30) as client:
         form = client.get("/login")
         signed = client.post(
             "/login",

@@ -8,7 +8,6 @@ import logging
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -24,12 +23,11 @@ from shieldwall.kit.settings import Settings
 from shieldwall.kit.uow import Platform
 from shieldwall.notifications.service import NotificationService
 from shieldwall.scheduler import JOBS, SchedulerThread, run_forever, run_jobs, run_once
-from tests.conftest import SETUP, smtp_env
+from tests.cli import SHIELDWALL, run
+from tests.conftest import SETUP, TLS, smtp_env
 from tests.platform import TestPlatform as Context
 from tests.platform import open_test_platform
 from tests.smtpserver import SmtpServer, free_port
-
-SHIELDWALL = [sys.executable, "-m", "shieldwall"]
 
 
 def a_pending_mail(ctx: Context) -> None:
@@ -160,19 +158,9 @@ def test_the_scheduler_thread_starts_and_stops(sqlite_url: str) -> None:
     assert not thread.running
 
 
-def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*SHIELDWALL, *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "COLUMNS": "200", **(env or {})},
-    )
-
-
 def test_worker_once_through_the_cli(seeded: Context, smtp: SmtpServer) -> None:
     a_pending_mail(seeded)
-    done = cli("worker", "--once", "--db", url_of(seeded), env=smtp_env(smtp))
+    done = run("worker", "--once", "--db", url_of(seeded), env=smtp_env(smtp))
     assert done.returncode == 0, done.stderr
     assert (
         done.stdout.strip()
@@ -185,25 +173,25 @@ def test_worker_once_through_the_cli(seeded: Context, smtp: SmtpServer) -> None:
 
 def test_the_mail_commands(seeded: Context, smtp: SmtpServer) -> None:
     url = url_of(seeded)
-    bad = cli("user", "set-email", "deu", "deu-at-example.org", "--db", url)
+    bad = run("user", "set-email", "deu", "deu-at-example.org", "--db", url)
     assert bad.returncode == 1
     assert bad.stderr.strip() == "error: email: give an e-mail address, like name@example.org"
     a_pending_mail(seeded)
     no_host = {"SHIELDWALL_SMTP_HOST": ""}
-    status = cli("mail", "status", "--db", url, env=no_host)
+    status = run("mail", "status", "--db", url, env=no_host)
     assert status.stdout.splitlines() == [
         "pending 1 (due now 1, failed before 0), sent 0",
         "No SMTP host configured (SHIELDWALL_SMTP_HOST): mail is kept pending",
     ]
-    kept = cli("mail", "send", "--db", url, env=no_host)
+    kept = run("mail", "send", "--db", url, env=no_host)
     assert kept.returncode == 1
     assert "no SMTP host is configured (SHIELDWALL_SMTP_HOST): 1 mails are kept pending" in (
         kept.stderr
     )
-    sent = cli("mail", "send", "--db", url, env=smtp_env(smtp))
+    sent = run("mail", "send", "--db", url, env=smtp_env(smtp))
     assert sent.returncode == 0, sent.stderr
     assert sent.stdout.strip() == "Sent 1, failed 0; pending now 0 (0 waiting for a retry)"
-    added = cli(
+    added = run(
         "user", "add", "pol2", "--delegation", "POL", "--password", "long-enough-pass",
         "--email", "pol2@example.org", "--db", url,
     )  # fmt: skip
@@ -226,7 +214,8 @@ def serve(ctx: Context, port: int, env: dict[str, str]) -> subprocess.Popen[str]
 
 def answers(port: int) -> bool:
     try:
-        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
+        health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2, verify=TLS)
+        return health.status_code == 200
     except httpx.HTTPError:
         return False
 

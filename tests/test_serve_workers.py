@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.conftest import TLS
 from tests.platform import TestPlatform as Context
 from tests.smtpserver import free_port
 
@@ -33,7 +34,7 @@ def workers_of(pid: int) -> list[int]:
 def answering(url: str, deadline: float) -> httpx.Response:
     while True:
         try:
-            return httpx.get(url, timeout=5)
+            return httpx.get(url, timeout=5, verify=TLS)
         except httpx.HTTPError:
             if time.monotonic() > deadline:
                 raise
@@ -60,7 +61,7 @@ def test_serve_with_two_workers_answers_and_stops(seeded: Context) -> None:
         assert len(workers) == 2
         # The workers read the test's database: the seeded council's public figures.
         for _ in range(4):
-            public = httpx.get(f"{base}/api/v1/public/summary", timeout=10)
+            public = httpx.get(f"{base}/api/v1/public/summary", timeout=10, verify=TLS)
             assert public.status_code == 200
     finally:
         server.send_signal(signal.SIGINT)

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from shieldwall.kit.clock import FixedClock
-from tests.conftest import PASSWORD, Delegations, actor
+from tests.conftest import PASSWORD, TLS, Delegations, actor
 from tests.platform import TestPlatform as Context
 from tests.platform import open_test_platform
 
@@ -37,7 +37,7 @@ def sign_in(client: httpx.Client, username: str, password: str = PASSWORD) -> ht
 
 @pytest.fixture
 def browser_like(api: Delegations) -> httpx.Client:
-    return httpx.Client(base_url=api.server.url, timeout=30)
+    return httpx.Client(verify=TLS, base_url=api.server.url, timeout=30)
 
 
 def test_session_cookie_flags_and_expiry(browser_like: httpx.Client, clock: FixedClock) -> None:

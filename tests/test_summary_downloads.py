@@ -25,7 +25,7 @@ import pytest
 from typer.testing import CliRunner
 
 from shieldwall.kit.clock import FixedClock
-from tests.conftest import Delegations, problem_of
+from tests.conftest import TLS, Delegations, problem_of
 from tests.liveserver import LiveServer
 from tests.platform import TestPlatform as Context
 from tests.test_compliance import _story
@@ -219,7 +219,7 @@ def test_the_dashboards_tables_download_as_shown(server: LiveServer, scene: Scen
 
 
 def test_the_public_page_downloads_only_public_figures(server: LiveServer, scene: Scene) -> None:
-    with httpx.Client(base_url=server.url, timeout=30) as visitor:
+    with httpx.Client(verify=TLS, base_url=server.url, timeout=30) as visitor:
         page = visitor.get("/public").text
         assert 'href="/public?table=members&amp;format=csv" download' in page
         header, members = same_in_every_format(visitor.get, "/public?table=members")

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import PASSWORD, Delegations, actor, problem_of
+from tests.conftest import PASSWORD, TLS, Delegations, actor, problem_of
 from tests.platform import TestPlatform as Context
 
 REFUSED = ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x1b", "\x1f", "\x7f"]
@@ -119,7 +119,9 @@ def test_query_parameters_refuse_control_characters(
 
 
 def _signed_in(api: Delegations, username: str) -> tuple[httpx.Client, str]:
-    client = httpx.Client(base_url=api.server.url, timeout=30, headers={"Accept": "text/html"})
+    client = httpx.Client(
+        verify=TLS, base_url=api.server.url, timeout=30, headers={"Accept": "text/html"}
+    )
     form = client.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
     assert token is not None
@@ -171,7 +173,7 @@ def test_sign_in_refuses_control_characters(api: Delegations) -> None:
         "/api/v1/auth/token", data={"username": "de\x00u", "password": PASSWORD}
     )
     assert problem_of(token, 422)["errors"][0]["field"] == "username"
-    client = httpx.Client(base_url=api.server.url, timeout=30)
+    client = httpx.Client(verify=TLS, base_url=api.server.url, timeout=30)
     form = client.get("/login")
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
     assert csrf is not None

@@ -16,19 +16,22 @@ from sqlalchemy import text
 from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.errors import InvalidInput
 from shieldwall.kit.settings import Settings
-from tests.conftest import NOW, PASSWORD, SETUP, Delegations, actor, problem_of
+from tests.conftest import NOW, PASSWORD, SETUP, TLS, Delegations, actor, problem_of
 from tests.platform import TestPlatform as Context
 from tests.platform import open_test_platform
 
 
 def bearer(api: Delegations, secret: str) -> httpx.Client:
     return httpx.Client(
-        base_url=api.server.url, timeout=30, headers={"Authorization": f"Bearer {secret}"}
+        verify=TLS,
+        base_url=api.server.url,
+        timeout=30,
+        headers={"Authorization": f"Bearer {secret}"},
     )
 
 
 def browser(api: Delegations, username: str) -> httpx.Client:
-    client = httpx.Client(base_url=api.server.url, timeout=30)
+    client = httpx.Client(verify=TLS, base_url=api.server.url, timeout=30)
     form = client.get("/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
     assert token is not None
