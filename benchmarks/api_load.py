@@ -121,6 +121,16 @@ statements counted with ``before_cursor_execute``), as ``deu`` on the demo datab
     offers list stays under 0.5 there. The three middlewares were already pure ASGI (no
     ``BaseHTTPMiddleware``); access logs were already off. uvloop and httptools are not
     installed (not in the project's dependencies): uvicorn runs asyncio and h11; not measured.
+15. The credential's lookup had moved onto the event loop (finding 9). On PostgreSQL it waits
+    for the server, and on either database it may wait up to ``SHIELDWALL_POOL_TIMEOUT_SECONDS``
+    for a pooled connection: on the loop, that wait holds every other request of the worker.
+    It runs in the thread pool again (one hand-off, with the rare last-use note in the same
+    one). Measured, 16 clients, the two checkouts alternating (18:41–18:49 UTC, load 2.3–4.2),
+    ratio to the bare endpoint before → after: SQLite summary 0.75 / 0.65 / 0.74 → 0.67 / 0.72 /
+    0.69, PostgreSQL summary 0.48 / 0.55 → 0.72 / 0.54, PostgreSQL offers list 0.37 / 0.31 →
+    0.40 / 0.34: no difference beyond the runs' spread. The SQLite offers list is bimodal in
+    both checkouts alike (0.68, 0.73, 0.43 before; 0.26, 0.30, 0.81 after: server CPU 5–13 ms
+    per request from run to run), a spread not explained here.
 
 Measured
 --------

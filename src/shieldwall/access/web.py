@@ -65,36 +65,39 @@ def _session(request: Request) -> SessionInfo | None:
     return info
 
 
-def _note_token_use(request: Request, secret: str) -> None:
-    try:
-        with platform(request).unit_of_work() as uow:
-            AccessService(uow).record_token_use(secret)
-    except Busy:  # a read is not refused for want of noting its time: the next one will
-        pass
+def _token_actor(request: Request, secret: str) -> Actor | None:
+    """The token's user (None if unknown, expired or revoked), its last use noted when the one
+    recorded is a minute old: a lookup that takes no write lock, then, rarely, a write that may
+    wait for it (a busy database skips the note: the next request makes it)."""
+    with platform(request).unit_of_work(writes=False) as uow:
+        actor, stale = AccessService(uow).token_actor(secret)
+    if actor is not None and stale:
+        try:
+            with platform(request).unit_of_work() as uow:
+                AccessService(uow).record_token_use(secret)
+        except Busy:
+            pass
+    return actor
 
 
 async def current_actor(request: Request) -> Actor:
     """The bearer token's user, else the session cookie's, else the public.
 
-    ``async``, and the credential is looked up on the event loop: one indexed read that never
-    waits for a writer (``writes=False``), cheaper than the hand-off to the thread pool and
-    back that a plain ``def`` dependency costs on every request (benchmarks/api_load.py).
-    Noting a token's use writes, and may wait for the write lock: that goes to the pool."""
+    ``async`` (one hand-off to the thread pool, not one per dependency that asks), and the
+    credential is looked up in the pool, never on the event loop: on PostgreSQL the lookup
+    waits for the server, and any lookup may wait for a pooled connection — on the loop, that
+    wait would hold every other request of the worker (benchmarks/api_load.py, finding 15)."""
     header = request.headers.get("authorization")
     if header:
         scheme, _space, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise NotAuthenticated(_("send the token as 'Authorization: Bearer <token>'"))
-        secret = token.strip()
-        with platform(request).unit_of_work(writes=False) as uow:  # a lookup: no write lock
-            actor, stale = AccessService(uow).token_actor(secret)
-        if actor is not None and stale:
-            await run_in_threadpool(_note_token_use, request, secret)
+        actor = await run_in_threadpool(_token_actor, request, token.strip())
         if actor is None:
             raise NotAuthenticated(_("the token is unknown, expired or revoked"))
         return actor
     if request.cookies.get(SESSION_COOKIE):
-        info = _session(request)
+        info = await run_in_threadpool(_session, request)
         if info is None:
             raise NotAuthenticated(_("the session has expired or ended; sign in again"))
         if request.method not in SAFE_METHODS:
@@ -132,10 +135,10 @@ async def anyone(request: Request) -> Actor:
 
 async def page_actor(request: Request) -> Actor:
     """For the pages: a live browser session, or a redirect to the sign-in page (``async``,
-    as ``current_actor``: the session's lookup is one indexed read)."""
+    as ``current_actor``, the session looked up in the thread pool)."""
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     cookie = request.cookies.get(SESSION_COOKIE)
-    info = _session(request) if cookie else None
+    info = await run_in_threadpool(_session, request) if cookie else None
     if info is None:
         raise LoginRequired(path, expired=bool(cookie))
     return info.actor
