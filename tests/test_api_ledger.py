@@ -221,6 +221,13 @@ def test_validation_errors_name_the_fields_and_change_nothing(api: Delegations) 
         422,
     )
     assert body["errors"][0]["field"] == "need_by"
+    # JSON true is no number of seconds for a matching run (schemathesis found it taken as 1 s).
+    for limit in (True, "5", 0):
+        body = problem_of(
+            sec.post("/api/v1/matching/runs", json={"time_limit_seconds": limit}), 422
+        )
+        assert body["errors"][0]["field"] == "time_limit_seconds"
+    assert sec.get("/api/v1/matching/runs").json() == []
     assert sec.get("/api/v1/ledger/entries").json()["total"] == before
 
 

@@ -95,6 +95,17 @@ def test_members_convene_too_but_only_for_themselves(api: Delegations) -> None:
         ({"title": "x", "level": "heads of state"}, "level"),
         ({"title": "x", "level": "summit", "crisis": True}, "reason"),
         ({"title": "x", "level": "summit", "hold_within_hours": 24}, "hold_within_hours"),
+        # JSON true is no number of hours (it was read as 1.0)
+        (
+            {
+                "title": "x",
+                "level": "summit",
+                "crisis": True,
+                "reason": "r",
+                "hold_within_hours": True,
+            },
+            "hold_within_hours",
+        ),
         ({"title": " ", "level": "summit"}, "title"),
         (
             {"title": "x", "level": "summit", "agenda": [{"title": "r", "request_id": 999}]},

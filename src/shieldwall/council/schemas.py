@@ -44,10 +44,9 @@ class MeetingIn(Strict):
         None, description="The convening delegation's code; your own delegation if omitted"
     )
     agenda: list[AgendaItemIn] = Field(default_factory=list, max_length=100)
-    hold_within_hours: float | None = Field(
+    # strict: JSON's true is no number of hours (lax mode read it as 1.0)
+    hold_within_hours: Annotated[float, Field(strict=True, gt=0, le=24 * 365)] | None = Field(
         None,
-        gt=0,
-        le=24 * 365,
         description="A crisis consultation's time limit; the council's setting if omitted",
     )
     releasability: Releasability | None = Field(None, description="council unless widened")

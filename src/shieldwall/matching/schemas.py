@@ -65,8 +65,9 @@ class WithdrawIn(Strict):
 
 
 class RunIn(Strict):
-    time_limit_seconds: float | None = Field(
-        None, ge=1, le=3600, description="Seconds the solver may search; the setting if omitted"
+    # strict: JSON's true is no number of seconds (lax mode read it as 1.0)
+    time_limit_seconds: Annotated[float, Field(strict=True, ge=1, le=3600)] | None = Field(
+        None, description="Seconds the solver may search; the setting if omitted"
     )
 
 
