@@ -17,7 +17,103 @@ same statements alone (``floor``): the rows, their offers' balances and the file
 all of SQLite's work, with no Python around it: the bound no change to the importer can go
 under; and times reading the files, then reading and parsing them (``reading``).
 
-Measured on this shared 2-core machine, CPU time of the importing process beside the wall
+Round 3 (no change to the import kept): the same command on the import's code of 687e51e
+(main; this round changed none of it), 13 min 0 s from 19:54 UTC, load average 9.2 at its
+start, 12.2 at its end (other engineers' work: the machine has 2 cores):
+
+    sqlite  offers        50,000 rows  17.1 s  2,918 rows/s  (CPU  5.0 s:  9,982 rows/s)  99 MiB
+    sqlite  deliveries    50,000 rows  14.6 s  3,415 rows/s  (CPU  3.8 s: 13,217 rows/s)  97 MiB
+    sqlite  both         100,000 rows  31.8 s  3,147 rows/s                               99 MiB
+    sqlite  offers       500,000 rows 169.3 s  2,954 rows/s  (CPU 51.4 s:  9,732 rows/s)  99 MiB
+    sqlite  deliveries   500,000 rows 134.1 s  3,729 rows/s  (CPU 41.4 s: 12,082 rows/s)  97 MiB
+    sqlite  both       1,000,000 rows 303.4 s  3,296 rows/s                               99 MiB
+    floor   offer rows     foreign keys ON   500,000 rows  CPU 23.06 s: 46.1 µs/row, 21,682 rows/s
+            (rows 28.7, balances 1.7, roll-ups 15.8 µs/row)
+    floor   delivery rows  foreign keys ON   500,000 rows  CPU 15.40 s: 30.8 µs/row, 32,475 rows/s
+            (rows 18.2, balances 1.8, roll-ups 10.8 µs/row)
+    floor   offer rows     foreign keys OFF  500,000 rows  CPU 20.63 s: 41.3 µs/row
+    floor   delivery rows  foreign keys OFF  500,000 rows  CPU 12.79 s: 25.6 µs/row
+    reading offers     500,000 rows  read 2.6 µs/row, read and parsed 13.5 µs/row
+    reading deliveries 500,000 rows  read 1.8 µs/row, read and parsed  6.5 µs/row
+    (at 100k: floor 43.7 and 28.3 µs/row with foreign keys on; parsed 13.2 and 6.5)
+
+Per CPU-second the import is where round 2 left it (offers 9,732 against 10,140, deliveries
+12,082 against 12,798; the floor itself rose more, 41.6 → 46.1 and 26.8 → 30.8 µs: what a load
+of 9–12 costs the caches). The wall clock halved against round 2 only
+because the process had a third of a core (303 s for 93 s of CPU). Peak memory flat: 99 MiB at
+100k and at 1M.
+
+**What bounds the rate (1M, this run): 92.8 µs of CPU per row of the half-and-half file**
+(offers 102.8, deliveries 82.8) = SQLite's own work 38.5 (offer rows 46.1: the offer and its
+two entries 28.7, balance 1.7, roll-ups 15.8; delivery rows 30.8: 18.2, 1.8, 10.8) + reading and
+parsing 10.0 + the rest of Python ~44 (the rules, the rows built, the batch's queries
+assembled). 50,000 rows/s is 20 µs per row by the wall clock: SQLite's part alone is twice
+that, so no importer on this schema reaches it, however fast its Python (at most ~26,000
+rows/s here, ~29,000 in round 2's quieter minutes); with a whole second core hiding SQLite
+behind Python, the bound would be the Python, ~54 µs (~18,500 rows/s). Getting under 20 µs
+needs all of: the roll-ups not written per imported entry (this file's keys are unique per
+entry at the finest grain, so ~one new roll-up row per entry whichever way it is summed —
+below), fewer ledger indexes (which the entry list needs — below), and the per-row Python cut
+from ~54 to under ~5 µs, which per-row CPython cannot do (building one row's dict of columns
+costs 1–3 µs; an offer row runs ~13 rule checks and builds three rows).
+
+What was measured in round 3 (CPU time, 100k rows, before and after in the same minutes,
+load 5–12):
+
+- **Roll-ups from memory (not adopted: slower).** The file's entries summed per roll-up key
+  in Python (``balances.Sums.add``, the rule the service's writes use) and upserted once in
+  key order (``balances._write``), against the rebuild's ``GROUP BY`` over the same entries
+  (``roll_up``), each into an empty ``ledger_rollup`` from a copy of the imported database
+  (Python's cycle collector off for the memory side): offers' 100,000 entries ``GROUP BY``
+  7.99–8.44 µs per entry, from memory 14.8–21.5 (summing 5.1–9.2, upserting the rest);
+  deliveries' 50,000 entries 10.2–11.5 against 21.1–32.4. This file gives 101,619 distinct
+  keys for 100,000 entries (81,409 for the 50,000 delivery entries): nearly every entry is a
+  new row at the finest grain (32 members × 4 kinds × 500 items × ~30 months), and writing a
+  row through ``executemany`` (~9.6 µs a key) costs more than SQLite's whole ``GROUP BY`` does
+  (its sort and its insert, in C). Kept in memory for a whole file the sums would also grow
+  with it (about a key per entry: ~1.5 million at 1M rows, some 450 MB at ~300 bytes a key;
+  estimated, not run), and flushed every N keys they would upsert the coarser grains again at
+  each flush.
+- **Fewer indexes (none dropped).** Secondary indexes written per imported row: on
+  ``offer`` ``ix_offer_external_key`` (the import's key lookups), ``ix_offer_member_id`` (the
+  offers list by member) and ``ix_offer_request_id`` (a request's offers); on ``delivery``
+  ``ix_delivery_external_key`` and ``ix_delivery_offer_id`` (an offer's deliveries, the
+  import's pending sums); on ``ledger_entry`` ``ix_ledger_entry_offer_id`` (an offer's
+  entries, the balances, visibility), ``ix_ledger_entry_request_id`` (the entries of a
+  request), ``ix_ledger_entry_member_kind`` and ``ix_ledger_entry_month``. The last two are
+  the ones round 2 measured (floor 25.7 → 19.4 µs an offer row without them). Through the
+  platform's own ``queries.list_entries`` and ``ledger_summary`` on the 100k run's database
+  (150,000 entries), best of 5, with the indexes and without those two (SQLite's plans):
+  entry list by member 10.0 ms (``SEARCH … USING COVERING INDEX ix_ledger_entry_member_kind``
+  for its count, ``SEARCH … USING INDEX … / USE TEMP B-TREE FOR ORDER BY`` for its page) →
+  38.1 ms (``SCAN ledger_entry``); by month 10.4 → 44.5 ms (likewise with
+  ``ix_ledger_entry_month``); an offer's entries 2.3 → 2.9 ms (``ix_ledger_entry_offer_id``,
+  unchanged); a summary by entry type and member 20.4 → 25.7 ms; by entry type over a year
+  121.3 → 55.3 ms (half the ledger: the scan wins). The scans grow with the ledger (linearly:
+  ~10× at 1.5M entries, extrapolated), so both stay; ``tests/test_rollups.py`` asserts the
+  entry list's plans use them. No composite serves both (one filters by member, the other
+  by month alone), and no index on the three tables is used by nothing, so no migration.
+- **Entries as tuples (not adopted: no gain measurable).** ``TableImport.entry`` building each
+  entry as a tuple in column order, inserted as is, instead of a dict turned into a tuple by
+  ``itemgetter``: 2.8 → 1.1–1.5 µs an entry alone (``timeit``), but in the import, three runs
+  alternated with main: offers 98.4, 102.1, 98.0 against 99.0, 98.4, 97.9 µs/row, deliveries
+  75.9, 86.5, 75.1 against 80.7, 83.7, 79.8 (load 9–10); the cycle collector took more (3.2 →
+  4.4 µs an offer row: likely as new tuples are tracked by it until it first visits them,
+  where a dict of plain values never is).
+- **Python's cycle collector** (``gc.callbacks`` timing each collection): 2.8–3.8 µs of an
+  offer row, 5.5–6.5 of a delivery row; ``gc.freeze()`` before the import (the platform's
+  objects out of its reach) changed neither (offers 99.8–102.6 against 96.1–103.9 µs/row).
+- **Columnar checking (numpy, pyarrow's CSV reader): not attempted.** Reading and parsing is
+  10.0 µs of the 92.8 and the rules ~17 µs of an offer row; even at zero cost for both, a
+  row would take ~68 µs of CPU, SQLite's 38.5 included (above): the target needs the storage
+  changed first. pyarrow is not a dependency, and would not be justified by these numbers.
+- **A writer thread: not measured again.** The load average was 9–12 on 2 cores all round:
+  there was no idle core for it to use (round 2 measured it slower under load 5).
+
+Round 2's run, for comparison:
+
+Round 2: measured on this shared 2-core machine, CPU time of the importing process beside
+the wall
 clock, the load average (``uptime``) beside each run; before and after in the same minutes
 (``/usr/bin/time -v .venv/bin/python benchmarks/import.py --sizes 100000,1000000 --no-postgres
 --floor`` at commit b2ab4e4, 6 min 8 s, 17:14–17:20 UTC, load average 4.8 at its start, 6.7 at
@@ -78,7 +174,7 @@ row would take ~55 µs, ~18,000 rows/s. Reaching 20 µs would need SQLite's part
 than two (fewer indexes on the ledger, entries and roll-ups not written per row) *and* the
 Python cut by three — another storage design or a compiled checker, not a faster importer.
 
-What was measured this round, one change at a time (CPU time, 100k rows, compared in the same
+What was measured in round 2, one change at a time (CPU time, 100k rows, compared in the same
 minutes, load average 4.4–7):
 
 - **The roll-ups once per file, in the database (kept).** ``balances.record`` upserted each
