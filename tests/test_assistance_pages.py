@@ -112,7 +112,7 @@ def test_commit_changes_nothing_until_confirmed(api: Delegations, seeded: Contex
     deu = Browser(api.server, "deu")
     asked = deu.post(f"/offers/{offer}/act", {"action": "commit", "quantity": "30"})
     assert asked.status_code == 200
-    assert "Commit 155mm round: 30 rounds, €105,000, to Ukraine?" in _text(asked)
+    assert "Commit 155mm round, 30 rounds, €105,000, to Ukraine?" in _text(asked)
     assert "Nothing has changed yet." in _text(asked)
     state = api.as_("deu").get(f"/api/v1/offers/{offer}").json()
     assert state["state"] == "accepted" and state["committed_quantity"] == 0
@@ -135,7 +135,7 @@ def test_a_confirmed_delivery_is_recorded_once(api: Delegations, seeded: Context
         f"/offers/{offer}/act",
         {"action": "record_delivery", "quantity": "5", "note": "by rail", "idempotency_key": key},
     )
-    assert "Record a delivery to Ukraine: 155mm round: 5 rounds, delivered on 2024-04-02?" in _text(
+    assert "Record a delivery to Ukraine: 155mm round, 5 rounds, delivered on 2024-04-02?" in _text(
         asked
     )
     assert api.as_("deu").get("/api/v1/deliveries").json() == []
@@ -157,7 +157,7 @@ def test_the_partner_confirms_receipt_after_reading_what_it_confirms(
     ukr = Browser(api.server, "ukr")
     asked = ukr.post(f"/offers/{offer}/act", {"action": "confirm", "delivery_id": str(delivery)})
     words_ = _text(asked)
-    assert "Confirm receipt from Germany: 155mm round: 4 rounds, delivered on 2024-04-02?" in words_
+    assert "Confirm receipt from Germany: 155mm round, 4 rounds, delivered on 2024-04-02?" in words_
     assert "The delivery enters the ledger: €14,000 delivered." in words_
     assert api.as_("ukr").get(f"/api/v1/offers/{offer}").json()["delivered_quantity"] == 0
     ukr.client.post(f"/offers/{offer}/act", data=_hidden(asked, "confirm-form"))

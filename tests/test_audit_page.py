@@ -57,7 +57,7 @@ def test_a_commit_reads_as_words_with_units_and_euros_and_links_the_offer(
     shown = text_of(page.text)
     assert (
         f"Germany (deu, head of delegation) committed offer #{committed} "
-        "(Germany: 3 Patriot batteries)" in shown
+        "(Germany: Patriot battery, 3 batteries)" in shown
     )
     assert "Committed: 0 batteries → 2 batteries; value €0.00 → €2,000,000,000.00" in shown
     assert "State: accepted → committed" in shown

@@ -89,7 +89,7 @@ def test_a_member_commits_after_confirming(journey: Journey, browser: Browser) -
     page.goto(offer_url)
     page.get_by_role("button", name="Accept the offer").click()
     expect(page.locator("#confirm-question")).to_have_text(
-        "Accept the offer of Germany: 155mm round: 40 rounds, €140,000?"
+        "Accept the offer of Germany: 155mm round, 40 rounds, €140,000?"
     )
     journey.check()
     page.get_by_role("button", name="Yes, accept the offer").click()
@@ -100,7 +100,7 @@ def test_a_member_commits_after_confirming(journey: Journey, browser: Browser) -
     journey.check()
     page.locator("#commit-form").get_by_role("button", name="Commit").click()
     expect(page.locator("#confirm-question")).to_have_text(
-        "Commit 155mm round: 40 rounds, €140,000, to Ukraine?"
+        "Commit 155mm round, 40 rounds, €140,000, to Ukraine?"
     )
     journey.check()
     # Going back changes nothing.

@@ -91,7 +91,7 @@ def test_the_envelope_page_in_ukrainian(sec: Browser, scene: Scene) -> None:
     row = _row(page, r'<tr data-package="patriot-battery">(.*?)</tr>')
     assert "0 з 2" in row
     assert (
-        "обмежено: боєприпаси (PAC-3 MSE interceptor): 24 з 60 missiles за останні 3 місяці"
+        "обмежено: боєприпаси (PAC-3 MSE interceptor): 24 з 60 ракет за останні 3 місяці"
     ) in row
     # A wrong date is refused naming the field by the label the page shows, in Ukrainian.
     wrong = sec.client.get("/envelope?as_of=2024-02-30", headers=UK)

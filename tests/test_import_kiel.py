@@ -30,6 +30,7 @@ from shieldwall.delegations.tables import Delegation
 from shieldwall.guarantees import queries as guarantees
 from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.errors import IllegalTransition
+from tests.conftest import BuiltDemo
 from tests.pgcluster import Cluster
 from tests.platform import open_test_platform
 
@@ -48,10 +49,20 @@ def kiel_rows() -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+# The one code Kiel writes otherwise than the platform: the EU, whose ISO 3166 alpha-3 code
+# (reserved) is EUU, as the demo's contributor and its security agreements name it.
+DELEGATION_CODES = {"EU": "EUU"}
+
+
+def code_of(iso: str) -> str:
+    return DELEGATION_CODES.get(iso, iso)
+
+
 def by_donor(column: str) -> dict[str, Decimal]:
+    """Kiel's sums of ``column`` per donor, by the donor's delegation code."""
     sums: dict[str, Decimal] = defaultdict(Decimal)
     for row in kiel_rows():
-        sums[row["iso"]] += Decimal(row[column])
+        sums[code_of(row["iso"])] += Decimal(row[column])
     return dict(sums)
 
 
@@ -115,7 +126,7 @@ def test_report_reproduces_kiel_per_donor_and_overall(imported: tuple[str, Resul
     committed, offered = by_donor("total"), by_donor("commitments")
     rows = {r["member"]: r for r in report(url, "member")}
     assert set(rows) == set(committed)  # 42 donors, the EU among them
-    assert len(rows) == 42 and "EU" in rows
+    assert len(rows) == 42 and "EUU" in rows and "EU" not in rows
     for iso, row in rows.items():
         assert abs(billions(row["committed_eur"]) - committed[iso]) <= TOLERANCE_BN, iso
         assert abs(billions(row["offered_eur"]) - offered[iso]) <= TOLERANCE_BN, iso
@@ -153,9 +164,9 @@ def test_percent_of_gdp_is_kiels(imported: tuple[str, Result]) -> None:
         "Kiel Institute, Ukraine Support Tracker, Release 29 (04/2026), column gdp"
     )
     assert gdp["AUS"] == "1312.77115526256"  # as Kiel wrote it
-    assert gdp["EU"] is None and rows["EU"].committed_pct_gdp is None  # Kiel's 0: no GDP
+    assert gdp["EUU"] is None and rows["EUU"].committed_pct_gdp is None  # Kiel's 0: no GDP
     for iso, expected in pct.items():
-        if iso == "EU":
+        if iso == "EUU":
             continue
         share = rows[iso].committed_share_of_gdp
         assert share is not None and abs(share - expected) <= Decimal("1e-9"), iso
@@ -187,9 +198,47 @@ def test_entries_point_to_the_line_whose_value_they_carry(imported: tuple[str, R
         assert (e.file_name, e.release) == ("data_explorer.csv", "Kiel Release 29")
         [row] = csv.DictReader([lines[0], lines[e.source_line - 1]])
         _kiel, iso, column = e.external_key.split(":")
-        assert row["iso"] == iso
+        assert code_of(row["iso"]) == iso
         assert (int(row["year"]), int(row["month"])) == (e.occurred_on.year, e.occurred_on.month)
         assert Decimal(row[column.replace("-", "_")]) * 10**11 == e.value_cents
+
+
+def delegation_names(url: str) -> dict[str, str]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as c:
+            return {
+                code: name for code, name in c.execute(select(Delegation.code, Delegation.name))
+            }
+    finally:
+        engine.dispose()
+
+
+def test_into_the_demo_the_eu_stays_one_delegation_and_kiels_totals_add_up(
+    demo_template: BuiltDemo, tmp_path: Path
+) -> None:
+    """Kiel's "EU (Commission and Council)" is the demo's contributor EUU, not a second EU;
+    what the import adds to each delegation's totals is Kiel's, as on a blank database."""
+    url = demo_template.copy(tmp_path)
+    before, seated = {r["member"]: r for r in report(url, "member")}, delegation_names(url)
+    assert seated["EUU"] == "European Union"
+    result = shieldwall("import", "kiel", str(RELEASE), "--db", url)
+    assert result.exit_code == 0, result.output
+    after, now_seated = {r["member"]: r for r in report(url, "member")}, delegation_names(url)
+    committed, offered = by_donor("total"), by_donor("commitments")
+    assert "EU" not in now_seated and now_seated["EUU"] == "European Union"
+    assert [c for c, n in now_seated.items() if n.startswith("EU") or "Union" in n] == ["EUU"]
+    assert set(now_seated) - set(seated) == set(committed) - set(seated)  # only new donors
+
+    def added(code: str, column: str) -> Decimal:
+        return billions(after[code][column]) - billions(
+            before[code][column] if code in before else "0"
+        )
+
+    for code in committed:
+        assert abs(added(code, "committed_eur") - committed[code]) <= TOLERANCE_BN, code
+        assert abs(added(code, "offered_eur") - offered[code]) <= TOLERANCE_BN, code
+    assert set(after) == set(before) | set(committed)
 
 
 def test_a_second_import_is_a_no_op(imported: tuple[str, Result]) -> None:

@@ -28,6 +28,7 @@ from shieldwall.assistance import balances
 from shieldwall.assistance.table_imports import fewer_collections, import_table
 from shieldwall.assistance.tables import (
     AssistanceRequest,
+    CapabilityItem,
     Delivery,
     ImportedFile,
     LedgerEntry,
@@ -39,7 +40,7 @@ from shieldwall.importers.tables import _DAYS, RecordType, check_delivery, sheet
 from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.errors import DomainError, Forbidden
 from shieldwall.kit.settings import Settings
-from tests.conftest import actor
+from tests.conftest import SETUP, actor
 from tests.liveserver import LiveServer
 from tests.platform import TestPlatform as Context
 from tests.test_browser_council import Journey
@@ -610,3 +611,41 @@ def test_repeated_texts_are_parsed_once_and_refused_every_time() -> None:
     for n in range(6000):
         check_delivery(n, delivery(n, (start + dt.timedelta(days=n)).isoformat()))
     assert len(_DAYS.parsed) <= 4096
+
+
+def test_an_offer_of_a_compatible_item_answers_an_item_request(
+    seeded: Context, tmp_path: Path
+) -> None:
+    """As the service accepts it: an item sharing a compatibility tag with the one a request
+    asks for (a 155mm round of another make) answers it; sharing only a tag of provenance
+    (``kiel-ust``) does not, and nothing of the refused file is applied."""
+    for code, tags in (("shell-y", ["kiel-ust", "155mm"]), ("drone-x", ["kiel-ust"])):
+        seeded.assistance.add_item(
+            SETUP, code=code, name=code, area="artillery", unit="round",
+            reference_unit_value_cents=100_00, price_date=dt.date(2023, 7, 1), tags=tags,
+        )  # fmt: skip
+    run(seeded, write(tmp_path, "requests.csv", REQUESTS))  # R-2 asks for 155mm-round
+    with seeded.reading() as s:
+        shells = s.scalar(
+            select(AssistanceRequest.id).where(
+                AssistanceRequest.external_key == "table:request:R-2"
+            )
+        )
+    header = "key,member,request_key,kind,item,quantity,offered_on\r\n"
+    before = counts(seeded)
+    refused = run(
+        seeded, write(tmp_path, "drones.csv", header + "O-9,DEU,R-2,arm,drone-x,5,2024-03-05\r\n")
+    )
+    assert reasons(refused) == [(2, "request_key", f"request {shells} asks for a specific item")]
+    assert counts(seeded) == before
+    accepted = run(
+        seeded, write(tmp_path, "shells.csv", header + "O-8,DEU,R-2,arm,shell-y,5,2024-03-05\r\n")
+    )
+    assert (reasons(accepted), accepted.applied) == ([], 1)
+    with seeded.reading() as s:
+        offer = s.execute(
+            select(Offer.request_id, Offer.quantity, CapabilityItem.code)
+            .join(CapabilityItem, CapabilityItem.id == Offer.item_id)
+            .where(Offer.external_key == "table:offer:O-8")
+        ).one()
+    assert tuple(offer) == (shells, 5, "shell-y")

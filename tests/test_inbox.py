@@ -57,7 +57,7 @@ def viewer(line: Line, delegation: str) -> Line:
 
 @dataclass(frozen=True)
 class Requests:
-    rounds: int  # 5,000 155mm rounds, to DEU and USA, needed by 10 April
+    rounds: int  # 155mm round, 5,000 rounds, to DEU and USA, needed by 10 April
     kits: int  # 20 demining kits, to all members, no need-by date
     patriot: int  # 1 Patriot battery, to USA only, needed by 5 April
 
@@ -93,7 +93,7 @@ def request_lines(r: Requests) -> dict[str, Line]:
     return {
         "rounds": (
             REQUEST,
-            f"Request {r.rounds}: 5,000 155mm rounds for Ukraine",
+            f"Request {r.rounds}: 155mm round, 5,000 rounds for Ukraine",
             answer,
             f"/requests/{r.rounds}",
         ),
@@ -105,7 +105,7 @@ def request_lines(r: Requests) -> dict[str, Line]:
         ),
         "patriot": (
             REQUEST,
-            f"Request {r.patriot}: 1 Patriot battery for Ukraine",
+            f"Request {r.patriot}: Patriot battery, 1 battery for Ukraine",
             answer,
             f"/requests/{r.patriot}",
         ),
@@ -155,7 +155,7 @@ def test_each_line_goes_once_acted_on(api: Delegations, seeded: Context, clock: 
     offered = {
         "rounds": (
             TO_ANSWER,
-            "Germany: 3,000 155mm rounds",
+            "Germany: 155mm round, 3,000 rounds",
             "accept or decline",
             f"/offers/{rounds}",
         ),
@@ -180,7 +180,7 @@ def test_each_line_goes_once_acted_on(api: Delegations, seeded: Context, clock: 
     a.accept(ukr, rounds)
     a.accept(ukr, kits)
     accepted = {
-        "rounds": (TO_COMMIT, "Germany: 3,000 155mm rounds", "commit", f"/offers/{rounds}"),
+        "rounds": (TO_COMMIT, "Germany: 155mm round, 3,000 rounds", "commit", f"/offers/{rounds}"),
         "kits": (TO_COMMIT, "Germany: Demining kit, 20 sets", "commit", f"/offers/{kits}"),
     }
     assert everyone(api) == {
@@ -223,8 +223,8 @@ def deliveries_wait_for_confirmation_then_a_new_delivery(
     link = f"/offers/{offer}"
     confirm = "confirm or reject delivery"
     to_confirm = [
-        (TO_CONFIRM, "Germany: 1,000 155mm rounds delivered on 2024-04-02", confirm, link),
-        (TO_CONFIRM, "Germany: 500 155mm rounds delivered on 2024-04-02", confirm, link),
+        (TO_CONFIRM, "Germany: 155mm round, 1,000 rounds delivered on 2024-04-02", confirm, link),
+        (TO_CONFIRM, "Germany: 155mm round, 500 rounds delivered on 2024-04-02", confirm, link),
     ]
     assert lines(api, "ukr") == to_confirm
     assert lines(api, "ukr-viewer") == [viewer(line, "Ukraine") for line in to_confirm]
@@ -238,7 +238,8 @@ def deliveries_wait_for_confirmation_then_a_new_delivery(
     a.reject_delivery(ukr, first, "wrong lot: fuzes missing")
     rejected = (
         REJECTED,
-        "Germany: 1,000 155mm rounds delivered on 2024-04-02, rejected: wrong lot: fuzes missing",
+        "Germany: 155mm round, 1,000 rounds delivered on 2024-04-02, rejected: "
+        "wrong lot: fuzes missing",
         "record a new delivery",
         link,
     )
@@ -256,7 +257,7 @@ def deliveries_wait_for_confirmation_then_a_new_delivery(
     a.record_delivery(deu, offer, quantity=1000)
     assert lines(api, "deu") == []
     assert lines(api, "ukr") == [
-        (TO_CONFIRM, "Germany: 1,000 155mm rounds delivered on 2024-04-02", confirm, link)
+        (TO_CONFIRM, "Germany: 155mm round, 1,000 rounds delivered on 2024-04-02", confirm, link)
     ]
     assert lines(api, "usa") == [q["patriot"], q["rounds"]]
     assert lines(api, "fra") == [] and lines(api, "sec") == []
@@ -275,7 +276,7 @@ def test_cancelling_the_offer_ends_the_rejection(
     assert lines(api, "deu") == [
         (
             REJECTED,
-            "Germany: 1 Patriot battery delivered on 2024-04-02, rejected: no radar",
+            "Germany: Patriot battery, 1 battery delivered on 2024-04-02, rejected: no radar",
             "record a new delivery",
             f"/offers/{offer}",
         )
@@ -312,7 +313,12 @@ def test_a_line_never_names_a_record_its_reader_may_not_see(
 ) -> None:
     a, deu = seeded.assistance, actor(seeded, "deu")
     offer = a.make_offer(deu, member="DEU", kind="arm", quantity=2, item="patriot")
-    line = (TO_ANSWER, "Germany: 2 Patriot batteries", "accept or decline", f"/offers/{offer}")
+    line = (
+        TO_ANSWER,
+        "Germany: Patriot battery, 2 batteries",
+        "accept or decline",
+        f"/offers/{offer}",
+    )
     assert lines(api, "ukr") == [line]
     # Were the offer released to its own delegation only, Ukraine could not see it: the inbox
     # reads inside the reader's releasability, so the line goes with the record.
@@ -390,8 +396,8 @@ def test_the_landing_page_shows_what_needs_you_first(api: Delegations, seeded: C
         assert html.index("Needs you now") < html.index("Needs attention")
         assert "Nothing needs you now." not in section
         assert (
-            f'<a href="/requests/{r.rounds}">Request {r.rounds}: 5,000 155mm rounds for Ukraine</a>'
-            in section
+            f'<a href="/requests/{r.rounds}">'
+            f"Request {r.rounds}: 155mm round, 5,000 rounds for Ukraine</a>" in section
         )
         assert "Request addressed to you: answer with an offer" in section
         assert "due in 8 days" in section
@@ -400,3 +406,28 @@ def test_the_landing_page_shows_what_needs_you_first(api: Delegations, seeded: C
         assert f'href="/requests/{r.patriot}"' not in section  # addressed to USA only
     with signed_in(api, "sec") as browser:
         assert "Nothing needs you now." in needs_you_now(browser.get("/").text)
+
+
+def test_quantities_read_in_the_readers_language(api: Delegations, seeded: Context) -> None:
+    """Issue: the lines said "3 Patriot batteries" in English on a French or Ukrainian page.
+    An item's name is the catalogue's; its counted unit is the reader's, with the plural form
+    its language asks for (Ukrainian has three: 1 батарея, 2 батареї, 20 комплектів)."""
+    file_requests(seeded)
+    deu = actor(seeded, "deu")
+    seeded.assistance.make_offer(deu, member="DEU", kind="arm", quantity=2, item="patriot")
+    seeded.assistance.make_offer(deu, member="DEU", kind="arm", quantity=3000, item="155mm-round")
+    expected = {
+        ("usa", "fr"): ["Patriot battery, 1 batterie", "Demining kit, 20 lots"],
+        ("usa", "uk"): ["Patriot battery, 1 батарея", "Demining kit, 20 комплектів"],
+        ("ukr", "fr"): ["Patriot battery, 2 batteries", "155mm round, 3\u202f000 obus"],
+        ("ukr", "uk"): ["Patriot battery, 2 батареї", "155mm round, 3\u00a0000 снарядів"],
+    }
+    for (username, language), shown in expected.items():
+        with signed_in(api, username) as browser:
+            page = browser.get("/", headers={"Accept-Language": language})
+        assert page.headers["content-language"] == language
+        section = needs_you_now(page.text)
+        for words in shown:
+            assert words in section, (username, language, words)
+        assert "batteries" not in section or language == "fr"
+        assert "sets" not in section and "rounds" not in section

@@ -114,7 +114,7 @@ def test_a_delivery_to_confirm_names_the_member_the_offer_and_the_item(
     assert page.status_code == 200
     shown = _text(page.text)
     assert (
-        f"Germany: offer #{offer} of 500 155mm rounds — 200 delivered on 2024-04-01, "
+        f"Germany: offer #{offer} of 155mm round, 500 rounds — 200 delivered on 2024-04-01, "
         "to confirm" in shown
     )
     assert f"Offer {offer}: 200" not in shown

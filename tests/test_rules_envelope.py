@@ -91,12 +91,13 @@ def test_a_delivered_system_without_crews_is_not_ready() -> None:
 
 
 def test_the_limiting_component_in_words_counts_its_units() -> None:
-    # One unit needed of one radar: "1 radar", not "1 radars"; a component counted in no
-    # named unit counts "units"; a one-month window is "the last month".
+    # One unit needed of one radar, a unit no shipped catalogue counts in: "1 × radar", in
+    # any language (the catalogue's units are counted in the reader's: "6 crews", "6 екіпажів");
+    # a component counted in no named unit counts "units"; a one-month window is "1 month".
     one = Package("p", "P", "a", 1, 1, (RADAR,))
     limiting = model.package_readiness(one, {}, ON).limiting
     assert limiting is not None
-    assert model.limited_by(limiting) == "limited by equipment (Patriot radar): 0 of 1 radar"
+    assert model.limited_by(limiting) == "limited by equipment (Patriot radar): 0 of 1 × radar"
     fuel = Package("p", "P", "a", 1, 1, (Component("fuel", SUSTAIN, 2, True),))
     limiting = model.package_readiness(fuel, {"fuel": _at(D(2024, 2, 1), 5)}, ON).limiting
     assert limiting is not None

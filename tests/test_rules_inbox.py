@@ -9,10 +9,11 @@ import datetime as dt
 import pytest
 
 from shieldwall.access.model import Actor, Role, Scope
-from shieldwall.assistance import model, policy
+from shieldwall.assistance import model, policy, words
 from shieldwall.assistance.model import OfferAction, OfferState
 from shieldwall.assistance.policy import Action
 from shieldwall.delegations.model import DelegationKind
+from shieldwall.kit.i18n import using_locale
 from shieldwall.kit.inbox import (
     Waiting,
     days_left_text,
@@ -121,55 +122,32 @@ def test_a_line_tells_its_time_left() -> None:
 
 # ---- words ----------------------------------------------------------------------------------
 
-PLURALS = [
-    ("battery", 1, "battery"),
-    ("battery", 0, "batteries"),
-    ("Patriot battery", 3, "Patriot batteries"),
-    ("round", 2, "rounds"),
-    ("155mm artillery round", 5000, "155mm artillery rounds"),
-    ("day", 2, "days"),
-    ("key", 2, "keys"),
-    ("boy", 2, "boys"),
-    ("guy", 2, "guys"),
-    ("Kiy", 2, "Kiys"),  # no English noun ends in -iy, but i is a vowel all the same
-    ("Sky", 2, "Skies"),
-    ("spy", 3, "spies"),
-    ("Y", 2, "Ys"),
-    ("bus", 2, "buses"),
-    ("box", 2, "boxes"),
-    ("waltz", 2, "waltzes"),
-    ("patch", 2, "patches"),
-    ("dish", 2, "dishes"),
-    ("F-16 combat aircraft", 6, "F-16 combat aircraft"),
-    ("Aircraft", 6, "Aircraft"),
-    ("equipment", 2, "equipment"),
-    ("personnel", 2, "personnel"),
-    ("Mobile field hospital", 2, "Mobile field hospitals"),
-    ("", 2, ""),
-]
-
-
-@pytest.mark.parametrize(("noun", "count", "reads"), PLURALS)
-def test_plural(noun: str, count: int, reads: str) -> None:
-    assert model.plural(noun, count) == reads
-
-
 QUANTITIES = [
-    (3, "Patriot battery", "battery", "3 Patriot batteries"),
-    (1, "Patriot battery", "battery", "1 Patriot battery"),
-    (5000, "155mm round", "round", "5,000 155mm rounds"),
-    (20, "Demining kit", "set", "Demining kit, 20 sets"),
-    (1, "Demining kit", "set", "Demining kit, 1 set"),
-    (4, "PAC-3 MSE interceptor", "missile", "PAC-3 MSE interceptor, 4 missiles"),
-    (6, "F-16 combat aircraft", "aircraft", "6 F-16 combat aircraft"),
-    (2_000_000, "Budget support", "EUR", "€2,000,000.00 of Budget support"),
-    (7, "Cyber defence support", "eur", "€7.00 of Cyber defence support"),
+    ("en", 3, "Patriot battery", "battery", "Patriot battery, 3 batteries"),
+    ("en", 1, "Patriot battery", "battery", "Patriot battery, 1 battery"),
+    ("en", 5000, "155mm round", "round", "155mm round, 5,000 rounds"),
+    ("en", 20, "Demining kit", "set", "Demining kit, 20 sets"),
+    ("en", 6, "F-16 combat aircraft", "aircraft", "F-16 combat aircraft, 6 aircraft"),
+    ("en", 7, "Cyber defence support", "eur", "Cyber defence support, €7"),
+    ("en", 4, "Drone kit", "crate", "Drone kit, 4 × crate"),  # a unit no catalogue ships
+    ("en", 5, "Air defence", None, "Air defence, 5"),  # an offer of an area counts no unit
+    ("fr", 3, "Patriot battery", "battery", "Patriot battery, 3 batteries"),
+    ("fr", 1, "Demining kit", "set", "Demining kit, 1 lot"),
+    ("fr", 5000, "155mm round", "round", "155mm round, 5\u202f000 obus"),
+    ("uk", 1, "Patriot battery", "battery", "Patriot battery, 1 батарея"),
+    ("uk", 3, "Patriot battery", "battery", "Patriot battery, 3 батареї"),
+    ("uk", 5, "Patriot battery", "battery", "Patriot battery, 5 батарей"),
+    ("uk", 21, "Demining kit", "set", "Demining kit, 21 комплект"),
+    ("uk", 5000, "155mm round", "round", "155mm round, 5\u00a0000 снарядів"),
 ]
 
 
-@pytest.mark.parametrize(("quantity", "name", "unit", "reads"), QUANTITIES)
-def test_quantity_of(quantity: int, name: str, unit: str, reads: str) -> None:
-    assert model.quantity_of(quantity, name, unit) == reads
+@pytest.mark.parametrize(("locale", "quantity", "name", "unit", "reads"), QUANTITIES)
+def test_a_quantity_of_an_item(
+    locale: str, quantity: int, name: str, unit: str | None, reads: str
+) -> None:
+    with using_locale(locale):
+        assert words.quantity_of(quantity, name, unit) == reads
 
 
 def test_a_need_by_date_is_due_at_the_end_of_that_day_utc() -> None:

@@ -96,16 +96,16 @@ class SessionInfo:
     expires_at: dt.datetime
 
 
-def _actor_for(user: UserAccount, delegation: Delegation, scopes: frozenset[Scope]) -> Actor:
-    return Actor(
-        name=user.username,
-        delegation=delegation.code,
-        delegation_id=delegation.id,
-        delegation_kind=DelegationKind(delegation.kind),
-        role=Role(user.role),
-        user_id=user.id,
-        scopes=scopes,
-    )
+# What an actor is built from, as plain columns of its user and delegation: every statement
+# that yields an actor (sign-in, a credential, the platform's own processes) selects these.
+_ACTOR_COLUMNS = (
+    UserAccount.id.label("user_id"),
+    UserAccount.username,
+    UserAccount.role,
+    Delegation.id.label("delegation_id"),
+    Delegation.code,
+    Delegation.kind.label("delegation_kind"),
+)
 
 
 def _holder(s: Session, credential: type[WebSession | ApiToken], secret: str) -> Row[Any] | None:
@@ -132,13 +132,8 @@ def _holder_statement(credential: type[WebSession | ApiToken]) -> Executable:
         select(
             credential.expires_at,
             *columns,
-            UserAccount.id.label("user_id"),
-            UserAccount.username,
-            UserAccount.role,
+            *_ACTOR_COLUMNS,
             UserAccount.disabled,
-            Delegation.id.label("delegation_id"),
-            Delegation.code,
-            Delegation.kind.label("delegation_kind"),
         )
         .join(UserAccount, UserAccount.id == credential.user_id)
         .join(Delegation, Delegation.id == UserAccount.delegation_id)
@@ -146,7 +141,8 @@ def _holder_statement(credential: type[WebSession | ApiToken]) -> Executable:
     )
 
 
-def _holder_actor(row: Row[Any], scopes: frozenset[Scope]) -> Actor:
+def _actor_of(row: Row[*tuple[Any, ...]], scopes: frozenset[Scope]) -> Actor:
+    """The actor of a row holding ``_ACTOR_COLUMNS``."""
     return Actor(
         name=row.username,
         delegation=row.code,
@@ -358,30 +354,30 @@ class AccessService:
         None if the account was disabled or its password changed meanwhile."""
         s = self.uow.session
         row = s.execute(
-            select(UserAccount, Delegation)
+            select(UserAccount, *_ACTOR_COLUMNS)
             .join(Delegation, Delegation.id == UserAccount.delegation_id)
             .where(UserAccount.username == attempt.username)
         ).first()
         if row is None or row[0].disabled or row[0].password_hash != attempt.password_hash:
             return None
-        user, delegation = row
+        user = row[0]
         s.execute(delete(LoginFailure).where(LoginFailure.id == attempt.failure_id))
         if HASHER.check_needs_rehash(user.password_hash):
             user.password_hash = HASHER.hash(password)
-        return _actor_for(user, delegation, ALL_SCOPES)
+        return _actor_of(row, ALL_SCOPES)
 
     def actor_for(self, username: str) -> Actor:
         """The actor of an existing, enabled user, without a password: for the platform's
         own processes (the demo builder), never for a request from outside."""
         s = self.uow.session
         row = s.execute(
-            select(UserAccount, Delegation)
+            select(*_ACTOR_COLUMNS)
             .join(Delegation, Delegation.id == UserAccount.delegation_id)
             .where(UserAccount.username == username.lower(), UserAccount.disabled.is_(False))
         ).first()
         if row is None:
             raise NotFound(_("no enabled user {name!r}").format(name=username))
-        return _actor_for(row[0], row[1], ALL_SCOPES)
+        return _actor_of(row, ALL_SCOPES)
 
     # ---- language and time zone ------------------------------------------------------------
 
@@ -439,7 +435,7 @@ class AccessService:
             return None
         if web.ended_at is not None or web.disabled or web.expires_at <= self.uow.clock.now():
             return None
-        return SessionInfo(_holder_actor(web, ALL_SCOPES), web.csrf_token, web.expires_at)
+        return SessionInfo(_actor_of(web, ALL_SCOPES), web.csrf_token, web.expires_at)
 
     def end_session(self, token: str) -> None:
         s = self.uow.session
@@ -548,7 +544,7 @@ class AccessService:
         if expires_at <= now:
             return None, False
         stale = token.last_used_at is None or now - token.last_used_at >= LAST_USE_PRECISION
-        return _holder_actor(token, parse_scopes(token.scopes)), stale
+        return _actor_of(token, parse_scopes(token.scopes)), stale
 
     def record_token_use(self, secret: str) -> None:
         """The token's last use is now (the token list shows it to its holder)."""

@@ -511,39 +511,6 @@ def needs_reason(action: OfferAction) -> bool:
 
 # ---- what waits for a delegation ("needs you now") -------------------------------------------
 
-# Plurals that are not the noun plus -s; a noun that is its own plural maps to itself.
-_IRREGULAR_PLURALS = {"aircraft": "aircraft", "personnel": "personnel", "equipment": "equipment"}
-
-
-def plural(noun: str, count: int) -> str:
-    """``noun`` as it reads after ``count``: "1 battery", "3 batteries", "2 sets", "4 aircraft".
-
-    Only the last word changes ("Patriot battery" → "Patriot batteries"), and its case is kept.
-    """
-    if count == 1 or not noun:
-        return noun
-    head, _, last = noun.rpartition(" ")
-    prefix = f"{head} " if head else ""
-    lower = last.lower()
-    if lower in _IRREGULAR_PLURALS:
-        return prefix + last
-    if lower.endswith("y") and lower[-2:-1] not in ("a", "e", "i", "o", "u", ""):
-        return f"{prefix}{last[:-1]}ies"
-    if lower.endswith(("s", "x", "z", "ch", "sh")):
-        return f"{prefix}{last}es"
-    return f"{prefix}{last}s"
-
-
-def quantity_of(quantity: int, item_name: str, unit: str) -> str:
-    """A quantity of a catalogue item in words: "3 Patriot batteries" when the item's name ends
-    in its unit, else the name and the counted unit ("PAC-3 MSE interceptor, 4 missiles"); an
-    item counted in euros is a sum ("€2,000,000.00 of Budget support")."""
-    if unit.upper() == "EUR":
-        return f"{euros_text(quantity * 100)} of {item_name}"
-    if item_name.lower().endswith(unit.lower()):
-        return f"{quantity:,} {plural(item_name, quantity)}"
-    return f"{item_name}, {quantity:,} {plural(unit, quantity)}"
-
 
 def require_need_by_ahead(need_by: dt.date | None, today: dt.date) -> None:
     """A new request's need-by date is today or later: a date already passed cannot be met

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from shieldwall.access.model import Actor
-from shieldwall.assistance import balances, model, policy
+from shieldwall.assistance import balances, model, policy, words
 from shieldwall.assistance.model import Amount
 from shieldwall.assistance.tables import (
     MEASURE_NAMES,
@@ -1121,7 +1121,7 @@ def _what(
 ) -> str:
     """What a request asks for or an offer gives: the item and quantity, else area and value."""
     if item_id is not None and quantity is not None:
-        return model.quantity_of(quantity, names.items[item_id][1], units[item_id])
+        return words.quantity_of(quantity, names.items[item_id][1], units[item_id])
     return _("{area} worth {value}").format(
         area=names.areas[area_id][1], value=euros_text(value_cents)
     )
@@ -1248,11 +1248,9 @@ def _offers_awaiting_steps(
 def _delivered(d: Delivery, o: Offer, names: Names, units: dict[int, str]) -> str:
     """A delivery in words: its member, what it brought and when."""
     if o.item_id is not None:
-        what = model.quantity_of(d.quantity, names.items[o.item_id][1], units[o.item_id])
+        what = words.quantity_of(d.quantity, names.items[o.item_id][1], units[o.item_id])
     else:
-        what = _("{area}, {quantity}").format(
-            area=names.areas[o.area_id][1], quantity=f"{d.quantity:,}"
-        )
+        what = words.quantity_of(d.quantity, names.areas[o.area_id][1], None)
     return _("{member}: {what} delivered on {day}").format(
         member=names.delegations[o.member_id][1], what=what, day=d.delivered_on
     )

@@ -968,10 +968,23 @@ class OfferWriter(Writer):
             checked(
                 "request_key",
                 lambda: model.check_offer_fits_request(
-                    request.id, request.area_id, request.item_id, area_id, item_id
+                    request.id,
+                    request.area_id,
+                    request.item_id,
+                    area_id,
+                    item_id,
+                    self._shares_a_tag(request.item_id, item),
                 ),
             )
         return area_id, item
+
+    def _shares_a_tag(self, requested: int | None, item: CapabilityItem | None) -> bool:
+        """The offered item shares a compatibility tag with the requested one (as
+        ``AssistanceService._shares_a_tag`` decides), from the catalogue read once."""
+        if requested is None or item is None or requested == item.id:
+            return False
+        asked = self.known.items[self.known.item_codes[requested]]
+        return bool(model.shared_compatibility_tags(asked.tags, item.tags))
 
     def plan(self, row: OfferRow) -> Plan:
         today = self.job.today

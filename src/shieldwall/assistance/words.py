@@ -94,13 +94,18 @@ def quantity_text(quantity: int | None, unit: str | None) -> str:
     return counted(quantity).format(count=count)
 
 
+def quantity_of(quantity: int, item_name: str, unit: str | None) -> str:
+    """This quantity of this item, in the viewer's language — the one way every page and line
+    says it: "Patriot battery, 3 batteries", "Budget support, €2M"; without a unit (an offer of
+    a capability area) the name and the number: "Air defence, 5"."""
+    return _("{item}, {quantity}").format(item=item_name, quantity=quantity_text(quantity, unit))
+
+
 def what_text(quantity: int | None, unit: str | None, item_name: str | None, area: str) -> str:
-    """What a request asks for or an offer gives: "IRIS-T SLM missile: 40 missiles", or the
+    """What a request asks for or an offer gives: "IRIS-T SLM missile, 40 missiles", or the
     capability area when no item is named."""
     if item_name and quantity is not None:
-        return _("{item}: {quantity}").format(
-            item=item_name, quantity=quantity_text(quantity, unit)
-        )
+        return quantity_of(quantity, item_name, unit)
     return area
 
 

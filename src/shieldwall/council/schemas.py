@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from shieldwall.access.model import Releasability
 from shieldwall.council.model import MeetingLevel, ProposalKind, Stance
@@ -38,7 +38,7 @@ class AgendaItemIn(Strict):
 class MeetingIn(Strict):
     title: Title
     level: MeetingLevel = Field(description="The level the council meets at")
-    crisis: bool = Field(False, description="A crisis consultation, held within a time limit")
+    crisis: StrictBool = Field(False, description="A crisis consultation, held within a time limit")
     reason: Reason = Field("", description="Why it is convened; required for a crisis")
     convened_by: Code | None = Field(
         None, description="The convening delegation's code; your own delegation if omitted"

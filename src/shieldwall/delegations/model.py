@@ -16,6 +16,12 @@ class DelegationKind(StrEnum):
     CONTRIBUTOR = "contributor"
 
 
+# The European Union's code. Delegations go by ISO 3166 alpha-3 codes, and ISO 3166 reserves
+# EUU (alpha-3) for the EU: the demo's contributor and its security agreements use it. A source
+# that writes the EU otherwise (Kiel: "EU") is read as EUU, so the EU is one delegation.
+EUROPEAN_UNION = "EUU"
+
+
 def valid_code(code: str) -> bool:
     """An ISO 3166 alpha-3 code, or a short code such as SEC: letters only, 2 to 8 of them."""
     return code.isalpha() and 2 <= len(code) <= 8

@@ -37,7 +37,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from fractions import Fraction
 
-from shieldwall.assistance.model import plural
+from shieldwall.assistance.words import quantity_text
 from shieldwall.kit.amounts import check_quantity
 from shieldwall.kit.errors import InvalidInput, RuleViolation
 from shieldwall.kit.i18n import N_, format_number, ngettext
@@ -287,14 +287,13 @@ def limited_by(c: Cover) -> str:
         "kind": _(KIND_WORDS[component.kind]),
         "item": component.item_name or component.item,
         "covered": format_number(max(c.covered, 0)),
-        "need": format_number(c.need),
-        "unit": plural(component.unit or "unit", c.need),
+        "need": quantity_text(c.need, component.unit or "unit"),
     }
     if c.window_months is None:
-        return _("limited by {kind} ({item}): {covered} of {need} {unit}").format(**fields)
+        return _("limited by {kind} ({item}): {covered} of {need}").format(**fields)
     return ngettext(
-        "limited by {kind} ({item}): {covered} of {need} {unit} in the last {months} month",
-        "limited by {kind} ({item}): {covered} of {need} {unit} in the last {months} months",
+        "limited by {kind} ({item}): {covered} of {need} in the last {months} month",
+        "limited by {kind} ({item}): {covered} of {need} in the last {months} months",
         c.window_months,
     ).format(months=c.window_months, **fields)
 

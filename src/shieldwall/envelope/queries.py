@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 
 from shieldwall.access.model import Actor
 from shieldwall.assistance import balances
-from shieldwall.assistance.model import Measure, OfferState, quantity_of
+from shieldwall.assistance.model import Measure, OfferState
 from shieldwall.assistance.tables import CapabilityArea, CapabilityItem, LedgerEntry, Offer
 from shieldwall.assistance.visibility import readable_offer_ids
+from shieldwall.assistance.words import quantity_of
 from shieldwall.delegations.tables import Delegation
 from shieldwall.envelope import model
 from shieldwall.envelope.model import Delivered, Outstanding, Package, Tranche

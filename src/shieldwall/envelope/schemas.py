@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from shieldwall.envelope.model import LONGEST_WINDOW_MONTHS, ComponentKind
 from shieldwall.kit.amounts import Quantity
@@ -35,7 +35,7 @@ class ComponentIn(Strict):
     item: Code = Field(description="The catalogue item's code")
     kind: ComponentKind
     quantity_per_unit: Quantity = Field(description="What one unit of the package needs")
-    per_month: bool = Field(False, description="Needed every month (used up: interceptors)")
+    per_month: StrictBool = Field(False, description="Needed every month (used up: interceptors)")
 
 
 class PackageIn(Strict):
@@ -48,7 +48,7 @@ class PackageIn(Strict):
         3, description="A per-month component counts what was delivered in this many months"
     )
     sources: Text = ""
-    illustrative: bool = False
+    illustrative: StrictBool = False
     components: list[ComponentIn] = Field(min_length=1, max_length=100)
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, WithJsonSchema
 
 from shieldwall.access.model import Releasability
 from shieldwall.guarantees.model import (
@@ -100,11 +100,11 @@ class InstrumentIn(Strict):
     duration_years: int | None = Field(
         None, strict=True, ge=1, le=MAX_DURATION_YEARS, description="Its term from valid_from"
     )
-    until_accession: bool = Field(False, description="It ends when the partner joins")
+    until_accession: StrictBool = Field(False, description="It ends when the partner joins")
     termination_notice_months: int | None = Field(None, strict=True, ge=0, le=MAX_NOTICE_MONTHS)
     notes: Text = ""
     sources: Sources = Field(default_factory=list)
-    illustrative: bool = False
+    illustrative: StrictBool = False
     releasability: Releasability | None = Field(
         None, description="council if omitted; partner or wider"
     )
@@ -120,7 +120,7 @@ class AmountIn(Strict):
     )
     basis: Line = Field("", description="What the amount covers, as the source says")
     sources: Sources = Field(default_factory=list)
-    illustrative: bool = False
+    illustrative: StrictBool = False
 
 
 class ObligationIn(Strict):
@@ -129,7 +129,7 @@ class ObligationIn(Strict):
     within_hours: int = Field(strict=True, ge=1, le=MAX_WITHIN_HOURS)
     description: Text = ""
     sources: Sources = Field(default_factory=list)
-    illustrative: bool = False
+    illustrative: StrictBool = False
 
 
 class NoticeIn(Strict):
@@ -163,7 +163,7 @@ class StepIn(Strict):
     status: StepStatus = StepStatus.NOT_STARTED
     due_on: IsoDate | None = None
     sources: Sources = Field(default_factory=list)
-    illustrative: bool = False
+    illustrative: StrictBool = False
     releasability: Releasability | None = Field(
         None, description="council if omitted; partner or wider"
     )

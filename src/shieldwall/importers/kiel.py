@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 
+from shieldwall.delegations.model import EUROPEAN_UNION
 from shieldwall.importers.common import csv_rows
 from shieldwall.kit.amounts import parse_euros, parse_quantity
 from shieldwall.kit.errors import InvalidInput
@@ -25,6 +26,15 @@ from shieldwall.kit.text import check_text
 
 WEAPON = re.compile(r"^\s*(?P<name>.+?)\s*\((?P<count>\d+)\)\s*$")
 COLUMNS = {"donor", "category", "number_of_weapons", "monetary_value_eur", "weapons_list"}
+
+# Kiel's donor codes that are not the alpha-3 codes delegations go by, to those codes.
+DONOR_CODES = {"EU": EUROPEAN_UNION}
+
+
+def donor_code(iso: str) -> str:
+    """The delegation code of a donor Kiel names by ``iso``: its ISO code, but EUU for the EU."""
+    return DONOR_CODES.get(iso, iso)
+
 
 # Kiel category → (capability area code, unit)
 CATEGORY_AREAS: dict[str, tuple[str, str]] = {
@@ -99,7 +109,7 @@ def read_gdp(path: Path) -> dict[str, Decimal]:
             raise InvalidInput(name, f"missing columns {', '.join(sorted(missing))}")
         for line_no, row in enumerate(reader, start=2):
             where = f"{name} line {line_no}"
-            iso = check_text(f"{where} iso", row["iso"] or "", max_length=8).strip()
+            iso = donor_code(check_text(f"{where} iso", row["iso"] or "", max_length=8).strip())
             gdp = _billions(f"{where} gdp", row["gdp"] or "")
             if found.setdefault(iso, gdp) != gdp:
                 raise InvalidInput(f"{where} gdp", f"{iso} has two values, {found[iso]} and {gdp}")
@@ -170,7 +180,7 @@ class KielMonth:
 
     line: int
     country: str
-    iso: str
+    iso: str  # the donor's delegation code (``donor_code``: EUU where Kiel writes EU)
     month: dt.date  # its first day
     values: Mapping[str, Decimal]  # military, financial, humanitarian, to_be_allocated, …
     gdp: str  # as written (a decimal string), "0" where Kiel has none (the EU)
@@ -217,7 +227,7 @@ def read_months(path: Path) -> Iterator[KielMonth]:
         }
         gdp = row["gdp"].strip()
         _billions(f"{where} gdp", gdp)
-        yield KielMonth(line, country, iso.upper(), month, values, gdp)
+        yield KielMonth(line, country, donor_code(iso.upper()), month, values, gdp)
 
 
 def _month(where: str, year: str, month: str) -> dt.date:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from shieldwall.kit.amounts import Quantity
 from shieldwall.kit.dates import IsoDate
@@ -30,7 +30,9 @@ class AvailabilityIn(Strict):
     quantity: Quantity
     available_from: IsoDate
     kind: Literal["arm", "train", "equip"] = "equip"
-    training_only: bool = Field(False, description="Serves requests in the training area only")
+    training_only: StrictBool = Field(
+        False, description="Serves requests in the training area only"
+    )
     not_before: IsoDate | None = Field(None, description="Not to arrive before this date")
     per_request: Quantity | None = Field(None, description="At most this many to one request")
     note: Note = ""

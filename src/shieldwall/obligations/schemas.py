@@ -6,7 +6,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from shieldwall.access.model import Releasability
 from shieldwall.kit.dates import Instant
@@ -41,7 +41,7 @@ class TriggerIn(Strict):
         description="The partner concerned: your own delegation, or for the chair the "
         "only partner if omitted",
     )
-    exercise: bool = Field(False, description="An exercise: marked as such everywhere")
+    exercise: StrictBool = Field(False, description="An exercise: marked as such everywhere")
     releasability: Releasability | None = Field(None, description="council unless widened")
 
 

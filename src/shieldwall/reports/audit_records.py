@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shieldwall.assistance.model import plural, quantity_of
 from shieldwall.assistance.tables import (
     AssistanceRequest,
     CapabilityArea,
@@ -20,6 +19,7 @@ from shieldwall.assistance.tables import (
     ImportedFile,
     Offer,
 )
+from shieldwall.assistance.words import quantity_of, quantity_text
 from shieldwall.audit.story import Subject, describe_records
 from shieldwall.council.tables import AgendaItem, Meeting, Proposal
 from shieldwall.delegations.tables import Delegation
@@ -41,7 +41,7 @@ def _counter(unit: str | None) -> Callable[[int], str]:
             return format_number(n)
         if unit.upper() == "EUR":
             return format_eur_exact(n)
-        return f"{format_number(n)} {plural(unit, n)}"
+        return quantity_text(n, unit)
 
     return count
 
@@ -57,7 +57,7 @@ def _offers(session: Session, ids: Sequence[str]) -> Mapping[str, Subject]:
     )  # fmt: skip
     out = {}
     for offer_id, quantity, member, item, unit, area in rows:
-        what = quantity_of(quantity, item, unit) if item else f"{area}, {format_number(quantity)}"
+        what = quantity_of(quantity, item or area, unit if item else None)
         out[str(offer_id)] = Subject(
             f"{member}: {what}", f"/offers/{offer_id}", _counter(unit if item else None)
         )

@@ -9,7 +9,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from shieldwall.access.web import Ctx, PageActor
 from shieldwall.assistance import queries
-from shieldwall.assistance.model import OfferState, awaits_cover, quantity_of, urgency
+from shieldwall.assistance.model import OfferState, awaits_cover, urgency
+from shieldwall.assistance.words import quantity_of
 from shieldwall.kit.i18n import format_day, ngettext
 from shieldwall.kit.listing import SummaryTable, summary_download
 from shieldwall.kit.templating import TEMPLATES
@@ -22,8 +23,8 @@ router = APIRouter(include_in_schema=False)
 def offer_words(offer: dict[str, Any], units: dict[str, str]) -> str:
     """What an offer brings, in words: "IRIS-T SLM, 40 missiles" (or its area and count)."""
     if offer["item"]:
-        return quantity_of(offer["quantity"], offer["item_name"], units.get(offer["item"], ""))
-    return f"{offer['description'] or offer['area']}, {offer['quantity']:,}"
+        return quantity_of(offer["quantity"], offer["item_name"], units.get(offer["item"]))
+    return quantity_of(offer["quantity"], offer["description"] or offer["area"], None)
 
 
 def delivery_line(delivery: dict[str, Any], offer: dict[str, Any], units: dict[str, str]) -> str:
