@@ -122,31 +122,6 @@ def instant(value: dt.datetime | None, zone: str = "UTC") -> str:
     return f"{local:%Y-%m-%d %H:%M} {zone} ({in_utc} UTC)"
 
 
-def _plural(n: int, unit: str) -> str:
-    return f"{n} {unit}" if n == 1 else f"{n:,} {unit}s"
-
-
-def span(length: dt.timedelta) -> str:
-    """A length of time in its two largest units, rounded down: "6 days 23 hours"."""
-    minutes = int(length // dt.timedelta(minutes=1))
-    hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    parts = [(days, "day"), (hours, "hour"), (minutes, "minute")]
-    while parts and parts[0][0] == 0:
-        parts.pop(0)
-    shown = [_plural(n, unit) for n, unit in parts[:2] if n]
-    return " ".join(shown) or "less than a minute"
-
-
-def time_left(due: dt.datetime | None, now: dt.datetime) -> str:
-    """How long until ``due``, or how long ago it passed."""
-    if due is None:
-        return ""
-    if now < due:
-        return f"{span(due - now)} left"
-    return f"passed {span(now - due)} ago"
-
-
 TEMPLATES.env.filters["instant"] = instant
 
 
