@@ -263,6 +263,7 @@ import argparse
 import asyncio
 import datetime as dt
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -338,9 +339,10 @@ def build(url: str) -> Credentials:
     return Credentials(token, session, offer_id)
 
 
-def cpu_seconds(group: int) -> float:
-    """The CPU time (user and system) that the processes of process group ``group`` have used:
-    the server's own cost, whatever else the shared machine is doing."""
+def cpu_seconds(group: int | None = None, parent: int | None = None) -> float:
+    """The CPU time (user and system) that the processes of process group ``group``, or the
+    process ``parent`` and its children, have used: the server's own cost (or the database
+    server's), whatever else the shared machine is doing."""
     tick = os.sysconf("SC_CLK_TCK")
     used = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -348,36 +350,45 @@ def cpu_seconds(group: int) -> float:
             fields = stat.read_text().rpartition(")")[2].split()
         except OSError:  # the process has gone
             continue
-        if int(fields[2]) == group:  # pgrp; then utime and stime are the 12th and 13th
+        # ppid and pgrp are the 2nd and 3rd fields after the name; utime and stime the 12th
+        # and 13th.
+        pid = int(stat.parent.name)
+        if int(fields[2]) == group or parent in (pid, int(fields[1])):
             used += int(fields[11]) + int(fields[12])
     return used / tick
 
 
 @dataclass
 class Server:
-    base: str
+    host: str
+    port: int
     group: int  # its process group: the server and its workers
+    workers: int
+
+    @property
+    def base(self) -> str:
+        return f"http://{self.host}:{self.port}"
 
 
 @contextmanager
-def serving(command: list[str], port: int, env: dict[str, str]) -> Iterator[Server]:
+def serving(command: list[str], port: int, env: dict[str, str], workers: int) -> Iterator[Server]:
     """A server process (and its workers) on 127.0.0.1:``port`` until the block ends."""
     process = subprocess.Popen(
         command, env={**os.environ, **env}, start_new_session=True, stdout=subprocess.DEVNULL
     )
-    base = f"http://127.0.0.1:{port}"
+    server = Server("127.0.0.1", port, process.pid, workers)
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code < 500:
+                if httpx.get(f"{server.base}/healthz", timeout=1).status_code < 500:
                     break
             except httpx.HTTPError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"{command} did not start")
             time.sleep(0.2)
-        yield Server(base, process.pid)
+        yield server
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -389,15 +400,17 @@ def serving(command: list[str], port: int, env: dict[str, str]) -> Iterator[Serv
 
 @dataclass
 class Result:
-    requests: int  # answered 200 (their latencies below)
+    requests: int  # answered 200, their bodies read whole (their latencies below)
     errors: Counter[str]  # any other answer (its status) or none (the exception), how many
     seconds: float
     latencies: list[float]
     cpu_seconds: float  # the server's, over the timed run
+    driver_cpu_seconds: float  # this process's, driving it
+    database_cpu_seconds: float | None  # PostgreSQL's processes', over the timed run
+    split: list[int]  # the clients' connections held by each worker
 
-    @property
-    def cpu_ms_per_request(self) -> float:
-        return 1000 * self.cpu_seconds / max(self.requests, 1)
+    def per_request(self, seconds: float) -> float:
+        return 1000 * seconds / max(self.requests, 1)
 
     @property
     def rate(self) -> float:
@@ -408,15 +421,105 @@ class Result:
         return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
 
 
-async def drive(
-    server: Server, path: str, headers: dict[str, str], clients: int, seconds: float
-) -> Result:
-    """``clients`` clients asking for ``path`` one request after another for ``seconds``."""
-    url = server.base + path
+@dataclass
+class Target:
+    server: Server
+    path: str
+    headers: dict[str, str]
+    database_pid: int | None  # the PostgreSQL server's postmaster, when it serves the app
+
+
+class Closed(Exception):
+    """The server closed the connection."""
+
+
+async def _exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
+) -> tuple[int, bool]:
+    """One request sent on a kept-alive connection and its answer read whole: its status and
+    whether the server will close the connection."""
+    writer.write(request)
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except asyncio.IncompleteReadError as exc:
+        raise Closed from exc
+    lines = head.split(b"\r\n")
+    status = int(lines[0].split(b" ", 2)[1])
+    length, chunked, close = -1, False, False
+    for line in lines[1:]:
+        name, _colon, value = line.partition(b":")
+        name = name.lower()
+        if name == b"content-length":
+            length = int(value)
+        elif name == b"transfer-encoding":
+            chunked = b"chunked" in value.lower()
+        elif name == b"connection":
+            close = b"close" in value.lower()
+    if chunked:
+        while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+            await reader.readexactly(size + 2)
+        await reader.readuntil(b"\r\n")  # the end (no trailers are sent)
+    elif length >= 0:
+        await reader.readexactly(length)
+    else:  # the body ends with the connection
+        await reader.read()
+        close = True
+    return status, close
+
+
+async def drive_raw(target: Target, clients: int, seconds: float) -> Result:
+    """``clients`` clients asking for the path one request after another for ``seconds``,
+    each on its own kept-alive HTTP/1.1 connection, the request's bytes built once: the
+    driver's own cost per request is a small fraction of httpx's (the bare endpoint was bound
+    by it: finding 19), checked as httpx's is (status 200, the body read whole)."""
+    server = target.server
+    head = f"GET {target.path} HTTP/1.1\r\nHost: {server.host}:{server.port}\r\n"
+    head += "".join(f"{name}: {value}\r\n" for name, value in target.headers.items())
+    request = (head + "\r\n").encode()
+    latencies: list[float] = []
+    errors: Counter[str] = Counter()
+    stop = float("inf")
+
+    async def one_client(warm_up: asyncio.Barrier) -> None:
+        reader, writer = await asyncio.open_connection(server.host, server.port)
+        try:
+            try:
+                for _ in range(2):  # warm up: every worker's caches filled
+                    await _exchange(reader, writer, request)
+            finally:
+                await warm_up.wait()
+            while time.perf_counter() < stop:
+                began = time.perf_counter()
+                try:
+                    status, close = await _exchange(reader, writer, request)
+                except (OSError, Closed, asyncio.IncompleteReadError) as exc:
+                    errors[type(exc).__name__] += 1  # counted, not fatal: the run goes on
+                    close, status = True, 0
+                if status == 200:
+                    latencies.append(time.perf_counter() - began)
+                elif status:
+                    errors[str(status)] += 1
+                if close:
+                    writer.close()
+                    reader, writer = await asyncio.open_connection(server.host, server.port)
+        finally:
+            writer.close()
+
+    warm_up = asyncio.Barrier(clients + 1)
+    tasks = [asyncio.create_task(one_client(warm_up)) for _ in range(clients)]
+    await warm_up.wait()
+    stop = time.perf_counter() + seconds
+    return await _timed(target, tasks, latencies, errors)
+
+
+async def drive_httpx(target: Target, clients: int, seconds: float) -> Result:
+    """As ``drive_raw``, through httpx (async, one client process): the driver of the first
+    rounds, kept to compare."""
+    url = target.server.base + target.path
     latencies: list[float] = []
     errors: Counter[str] = Counter()
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(headers=headers, limits=limits, timeout=60) as client:
+    async with httpx.AsyncClient(headers=target.headers, limits=limits, timeout=60) as client:
         # Warm up: every connection opened, every worker's caches filled.
         await asyncio.gather(*(client.get(url) for _ in range(clients * 2)), return_exceptions=True)
         stop = time.perf_counter() + seconds
@@ -434,17 +537,67 @@ async def drive(
                 else:
                     errors[str(response.status_code)] += 1
 
-        began, cpu = time.perf_counter(), cpu_seconds(server.group)
-        await asyncio.gather(*(one_client() for _ in range(clients)))
-        elapsed, cpu = time.perf_counter() - began, cpu_seconds(server.group) - cpu
-    return Result(len(latencies), errors, elapsed, latencies, cpu)
+        tasks = [asyncio.create_task(one_client()) for _ in range(clients)]
+        return await _timed(target, tasks, latencies, errors)
+
+
+async def _timed(
+    target: Target,
+    tasks: list[asyncio.Task[None]],
+    latencies: list[float],
+    errors: Counter[str],
+) -> Result:
+    """The clients' ``tasks`` awaited, timed, and the CPU each side used meanwhile."""
+    split = connections_per_worker(target.server)
+    began, cpu, driver = time.perf_counter(), cpu_seconds(target.server.group), time.process_time()
+    database = cpu_seconds(parent=target.database_pid) if target.database_pid else 0.0
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - began
+    cpu = cpu_seconds(target.server.group) - cpu
+    driver = time.process_time() - driver
+    used = cpu_seconds(parent=target.database_pid) - database if target.database_pid else None
+    return Result(len(latencies), errors, elapsed, latencies, cpu, driver, used, split)
+
+
+DRIVERS = {"raw": drive_raw, "httpx": drive_httpx}
+
+
+def connections_per_worker(server: Server) -> list[int]:
+    """How many of the clients' connections each worker process holds, most first (``ss``):
+    a kept-alive connection stays with the worker that accepted it, and a burst of them is
+    accepted by one worker (finding 18)."""
+    listing = subprocess.run(
+        ["ss", "-tnpH", "state", "established", f"( sport = :{server.port} )"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    held = Counter(re.findall(r"pid=(\d+)", listing))
+    workers = [
+        stat.parent.name
+        for stat in Path("/proc").glob("[0-9]*/stat")
+        if _group_of(stat) == server.group and int(stat.parent.name) != server.group
+    ]
+    # (the group also holds the supervisor's helpers, which accept nothing)
+    return sorted((held.get(pid, 0) for pid in workers), reverse=True)[: server.workers]
+
+
+def _group_of(stat: Path) -> int | None:
+    try:
+        return int(stat.read_text().rpartition(")")[2].split()[2])
+    except OSError:
+        return None
 
 
 def report(name: str, clients: int, result: Result, bare_rate: float) -> None:
+    database = result.database_cpu_seconds
     print(
         f"{name:<42} {clients:>3} clients  {result.rate:7.0f} req/s  "
         f"p50 {result.percentile(0.5):6.1f} ms  p99 {result.percentile(0.99):6.1f} ms  "
-        f"server CPU {result.cpu_ms_per_request:5.1f} ms/request"
+        f"server CPU {result.per_request(result.cpu_seconds):5.1f} ms/request  "
+        f"driver {result.per_request(result.driver_cpu_seconds):4.1f}"
+        + (f"  database {result.per_request(database):4.1f}" if database is not None else "")
+        + f"  connections {'/'.join(map(str, result.split))}"
         + (f"  errors {dict(result.errors)}" if result.errors else ""),
         flush=True,
     )
@@ -455,7 +608,7 @@ def load_average() -> str:
     return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def run(label: str, url: str, args: argparse.Namespace) -> None:
+def run(label: str, url: str, args: argparse.Namespace, database_pid: int | None = None) -> None:
     creds = build(url)
     workers = str(args.workers)
     env = {"SHIELDWALL_RUN_SCHEDULER": "false", "SHIELDWALL_DATABASE_URL": url}
@@ -493,16 +646,22 @@ def run(label: str, url: str, args: argparse.Namespace) -> None:
         (f"/offers/{creds.offer_id}", page),
         ("/", page),
     ]
-    print(f"\n== {label}: {args.workers} workers, {args.seconds:g} s per run, {load_average()}")
+    print(
+        f"\n== {label}: {args.workers} workers, {args.seconds:g} s per run, "
+        f"{args.driver} driver, {load_average()}"
+    )
     with (
-        serving(bare_command, bare_port, env) as bare_server,
-        serving(app_command, app_port, env) as app_server,
+        serving(bare_command, bare_port, env, args.workers) as bare_server,
+        serving(app_command, app_port, env, args.workers) as app_server,
     ):
+        drive = DRIVERS[args.driver]
         for clients in args.clients:
-            bare_result = asyncio.run(drive(bare_server, "/bare", {}, clients, args.seconds))
+            bare = Target(bare_server, "/bare", {}, None)
+            bare_result = asyncio.run(drive(bare, clients, args.seconds))
             report("bare FastAPI endpoint", clients, bare_result, bare_result.rate)
             for path, headers in endpoints:
-                result = asyncio.run(drive(app_server, path, headers, clients, args.seconds))
+                target = Target(app_server, path, headers, database_pid)
+                result = asyncio.run(drive(target, clients, args.seconds))
                 report(f"{label} {path.split('?')[0]}", clients, result, bare_result.rate)
             print(f"  ({load_average()})", flush=True)
 
@@ -514,6 +673,7 @@ def main() -> None:
     parser.add_argument("--clients", default="16,64")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--driver", choices=sorted(DRIVERS), default="raw")
     args = parser.parse_args()
     args.clients = [int(c) for c in args.clients.split(",")]
     with tempfile.TemporaryDirectory(prefix="shieldwall-load-") as tmp:
@@ -522,7 +682,8 @@ def main() -> None:
         if not args.no_postgres:
             cluster = Cluster().start()
             try:
-                run("PostgreSQL", cluster.url(), args)
+                postmaster = int((cluster.data / "postmaster.pid").read_text().split()[0])
+                run("PostgreSQL", cluster.url(), args, postmaster)
             finally:
                 cluster.stop()
     print(f"\n{load_average()}")
