@@ -152,7 +152,8 @@ def test_one_pooled_connection_serves_a_tokens_first_use(
 ) -> None:
     """The first use of a token is noted (a write, in a unit of work of its own): the lookup
     gives its connection back first, so a pool of one connection serves it (holding one while
-    waiting for another would wait until the pool's timeout)."""
+    waiting for another would wait until the pool's timeout); so does a read whose route
+    writes."""
     member = actor(seeded, "deu")
     secret, _info = seeded.access.issue_token(
         member, kind="personal", name="t", scopes=member.scopes, expires_in=None
@@ -165,5 +166,10 @@ def test_one_pooled_connection_serves_a_tokens_first_use(
         with TestClient(app, headers={"Authorization": f"Bearer {secret}"}) as client:
             for _ in range(2):  # noted, then not
                 assert client.get("/api/v1/offers").status_code == 200
+            # A read that writes (its unit of work): the lookup's connection is given back
+            # first. A read that never reads again: given back when it ends.
+            assert client.get("/api/v1/auth/tokens").status_code == 200
+            assert client.get("/api/v1/auth/me").status_code == 200
+            assert client.get("/api/v1/offers").status_code == 200
     finally:
         app.state.platform.engine.dispose()

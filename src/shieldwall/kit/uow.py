@@ -159,6 +159,10 @@ class Platform:
         ``writes=False`` is for a use case that only reads (looking up a browser session): it
         takes no write lock, so, like ``reading``, it never waits for a writer.
         """
+        if self.shared is not None:
+            # A request that writes gives back its reading connection before it takes
+            # another: holding one while waiting for one could wait for ever on a full pool.
+            self.shared.close()
         session = (self.writer if writes else self.factory)()
         try:
             with session.begin():
