@@ -41,7 +41,7 @@ from shieldwall.guarantees import pages as guarantees_pages
 from shieldwall.kit import problems
 from shieldwall.kit.clock import Clock
 from shieldwall.kit.db import database_status
-from shieldwall.kit.middleware import BodyLimit, LocaleMiddleware, NoStore, OneReadingPerRequest
+from shieldwall.kit.middleware import BodyLimit, LocaleMiddleware, NoStore
 from shieldwall.kit.params import plain_query
 from shieldwall.kit.settings import Settings, get_settings
 from shieldwall.kit.uow import Platform
@@ -76,9 +76,7 @@ def _exchange_rules(app: FastAPI, settings: Settings) -> None:
     """What holds for every exchange: no body passes its limit (413), and no answer to a
     request with credentials is stored (``Cache-Control: no-store``; outermost, so on 413s
     too), and every one is in the viewer's language (``LocaleMiddleware``). (No query
-    parameter carries a control character: ``plain_query``, on every route.) A request's
-    credential and its route read in one session (``OneReadingPerRequest``)."""
-    app.add_middleware(OneReadingPerRequest)
+    parameter carries a control character: ``plain_query``, on every route.)"""
     app.add_middleware(
         BodyLimit,
         max_body_bytes=settings.max_body_bytes,

@@ -13,9 +13,8 @@ from shieldwall.access.model import PUBLIC, Actor, Scope
 from shieldwall.access.service import AccessService, SessionInfo
 from shieldwall.kit.errors import Busy, Forbidden, NotAuthenticated
 from shieldwall.kit.i18n import gettext as _
-from shieldwall.kit.middleware import SHARED_READING
 from shieldwall.kit.templating import add_to_every_page
-from shieldwall.kit.uow import Platform, SharedReading
+from shieldwall.kit.uow import Platform
 
 SESSION_COOKIE = "shieldwall_session"
 LOGIN_CSRF_COOKIE = "shieldwall_login_csrf"
@@ -43,21 +42,10 @@ def platform(request: Request) -> Platform:
     return found
 
 
-def _shared_reading(request: Request) -> SharedReading | None:
-    """The request's reading session (``OneReadingPerRequest``), for a request that only
-    reads: a write runs in its unit of work, and its lookup in one of its own."""
-    if request.method not in SAFE_METHODS:
-        return None
-    shared: SharedReading | None = request.scope.get(SHARED_READING)
-    return shared
-
-
 async def platform_dependency(request: Request) -> Platform:
-    """``platform`` for routes, its first ``reading`` the session the credential was looked
-    up in (one pooled connection per request). ``async`` as it never waits (a plain ``def``
-    dependency costs a hand-off to the thread pool and back on every request)."""
-    shared = _shared_reading(request)
-    return platform(request) if shared is None else platform(request).sharing(shared)
+    """``platform`` for routes: ``async`` as it never waits (a plain ``def`` dependency costs
+    a hand-off to the thread pool and back on every request)."""
+    return platform(request)
 
 
 def client_address(request: Request) -> str:
@@ -71,8 +59,7 @@ def _session(request: Request) -> SessionInfo | None:
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
-    # A lookup (no write lock), in the session the route will read in.
-    with platform(request).looking_up(_shared_reading(request)) as uow:
+    with platform(request).unit_of_work(writes=False) as uow:  # a lookup: no write lock
         info = AccessService(uow).session(cookie)
     request.state.session = info
     return info
@@ -82,13 +69,8 @@ def _token_actor(request: Request, secret: str) -> Actor | None:
     """The token's user (None if unknown, expired or revoked), its last use noted when the one
     recorded is a minute old: a lookup that takes no write lock, then, rarely, a write that may
     wait for it (a busy database skips the note: the next request makes it)."""
-    shared = _shared_reading(request)
-    with platform(request).looking_up(shared) as uow:
+    with platform(request).unit_of_work(writes=False) as uow:
         actor, stale = AccessService(uow).token_actor(secret)
-    if shared is not None and (actor is None or stale):
-        # Refused, nothing more to read; or the note's write, which must not wait for a
-        # pooled connection while this one is held (a full pool would wait for ever).
-        shared.close()
     if actor is not None and stale:
         try:
             with platform(request).unit_of_work() as uow:

@@ -7,10 +7,6 @@ nothing a route does can get around them):
   ``max_upload_bytes`` (default 20 MiB). A declared ``Content-Length`` over the limit is
   refused at once, unread; a body without one (chunked) is counted as it arrives, and refused
   as soon as it passes the limit. Bodies within the limit are held and handed on whole.
-- ``OneReadingPerRequest``: each request gets a ``SharedReading`` (``kit.uow``), the one
-  reading session that its credential's lookup and its route's first read share; if it is
-  still open when the answer ends, it is closed then (in the thread pool: on PostgreSQL
-  closing it waits for the server).
 - ``NoStore``: every answer to a request that carries credentials (an ``Authorization``
   header or one of the session cookies) gets ``Cache-Control: no-store``, so that neither a
   shared cache nor the browser's history keeps a signed-in page or API answer; paths under
@@ -21,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -29,10 +24,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shieldwall.kit import i18n
 from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.problems import problem
-from shieldwall.kit.uow import SharedReading
-
-# Where, in a request's ASGI scope, its ``SharedReading`` is.
-SHARED_READING = "shieldwall.shared_reading"
 
 UPLOAD_TYPE = "multipart/form-data"
 
@@ -105,31 +96,6 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
         return await receive()
 
     return replayed
-
-
-class OneReadingPerRequest:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        shared = scope[SHARED_READING] = SharedReading()
-
-        async def send_after_closing(message: Message) -> None:
-            # Left open only when the route never read (a refused request): closed before the
-            # answer ends, so that the client never sees it while the connection is still out.
-            ends = message["type"] == "http.response.body" and not message.get("more_body")
-            if ends and shared.is_open:
-                await run_in_threadpool(shared.close)
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_after_closing)
-        finally:
-            if shared.is_open:  # no answer was sent
-                await run_in_threadpool(shared.close)
 
 
 class NoStore:

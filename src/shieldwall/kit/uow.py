@@ -11,9 +11,7 @@ that an audit trail exists; the audit feature supplies it when the platform is a
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -82,58 +80,9 @@ class UnitOfWork:
         self.trail.record(self.session, author, at, action, record_type, record_id, before, after)
 
 
-class SharedReading:
-    """One web request's reading session: opened where the request's credential is looked
-    up, and handed to the first ``reading`` of its route, so that a request checks out one
-    pooled connection and runs one transaction, not two (on PostgreSQL each checkout costs a
-    ping, a BEGIN and a COMMIT). Whoever holds it last closes it: that ``reading`` block, or
-    else the request's end (``close``)."""
-
-    def __init__(self) -> None:
-        self._session: Session | None = None
-        self._lock = threading.Lock()  # a streamed answer's reading may run beside the end
-
-    def open(self, platform: Platform) -> Session:
-        with self._lock:
-            if self._session is None:
-                self._session = platform.new_reading()
-            return self._session
-
-    def take(self) -> Session | None:
-        """The open session, now the taker's to close; None when there is none."""
-        with self._lock:
-            session, self._session = self._session, None
-            return session
-
-    @property
-    def is_open(self) -> bool:
-        return self._session is not None
-
-    def close(self) -> None:
-        session = self.take()
-        if session is not None:
-            end_reading(session, finished=True)
-
-
-def end_reading(session: Session, *, finished: bool) -> None:
-    """End a reading session's transaction and close it. A read that ``finished`` (nothing
-    raised, nothing was added to the session) ends with COMMIT, the same as ROLLBACK for a
-    transaction that wrote nothing, because on PostgreSQL the driver (psycopg 3) forgets the
-    statements it prepared, and how often it saw each, on every ROLLBACK: ended by ROLLBACK,
-    no statement ever reached ``prepare_threshold`` (5) on a connection and every request's
-    statements were planned again (benchmarks/api_load.py, finding 17). Anything else rolls
-    back: a read never writes."""
-    if finished and not (session.new or session.dirty or session.deleted):
-        session.commit()
-    else:
-        session.rollback()
-    session.close()
-
-
 @dataclass
 class Platform:
-    """What a running Shieldwall holds: its database, its clock, its settings; for a web
-    request, the request's ``SharedReading`` (``sharing``)."""
+    """What a running Shieldwall holds: its database, its clock, its settings."""
 
     engine: Engine
     clock: Clock
@@ -141,7 +90,6 @@ class Platform:
     trail: AuditTrail
     factory: sessionmaker[Session] = field(init=False)
     writer: sessionmaker[Session] = field(init=False)
-    shared: SharedReading | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.factory = make_session_factory(self.engine)
@@ -159,10 +107,6 @@ class Platform:
         ``writes=False`` is for a use case that only reads (looking up a browser session): it
         takes no write lock, so, like ``reading``, it never waits for a writer.
         """
-        if self.shared is not None:
-            # A request that writes gives back its reading connection before it takes
-            # another: holding one while waiting for one could wait for ever on a full pool.
-            self.shared.close()
         session = (self.writer if writes else self.factory)()
         try:
             with session.begin():
@@ -178,44 +122,31 @@ class Platform:
         finally:
             session.close()
 
-    def sharing(self, shared: SharedReading) -> Platform:
-        """This platform for one request: its first ``reading`` is ``shared``'s session."""
-        bound = copy.copy(self)  # not a new Platform: its session factories are kept
-        bound.shared = shared
-        return bound
-
-    @contextmanager
-    def looking_up(self, shared: SharedReading | None = None) -> Iterator[UnitOfWork]:
-        """A unit of work that only reads, for a request's credential: in ``shared``'s
-        session, left open for the route's ``reading`` (closed here if the lookup raises), or
-        without one in a unit of work of its own (``unit_of_work(writes=False)``)."""
-        if shared is None:
-            with self.unit_of_work(writes=False) as uow:
-                yield uow
-            return
-        try:
-            yield UnitOfWork(shared.open(self), self.clock, self.settings, self.trail)
-        except BaseException:
-            shared.close()
-            raise
-
-    def new_reading(self) -> Session:
-        session = self.factory()
-        session.info[READ_ONLY] = True
-        return session
-
     @contextmanager
     def reading(self) -> Iterator[Session]:
         """A session for queries; it never writes (``end_reading``), and never waits for a
         writer. Marked ``READ_ONLY`` in its ``info``: what it reads may be kept for its
-        lifetime. In a web request, the first one is the session its credential was looked up
-        in (``sharing``)."""
-        session = self.shared.take() if self.shared is not None else None
-        if session is None:
-            session = self.new_reading()
+        lifetime."""
+        session = self.factory()
+        session.info[READ_ONLY] = True
         finished = False
         try:
             yield session
             finished = True
         finally:
             end_reading(session, finished=finished)
+
+
+def end_reading(session: Session, *, finished: bool) -> None:
+    """End a reading session's transaction and close it. A read that ``finished`` (nothing
+    raised, nothing was added to the session) ends with COMMIT, the same as ROLLBACK for a
+    transaction that wrote nothing, because on PostgreSQL the driver (psycopg 3) forgets the
+    statements it prepared, and how often it saw each, on every ROLLBACK: ended by ROLLBACK,
+    no statement ever reached ``prepare_threshold`` (5) on a connection and every request's
+    statements were planned again (benchmarks/api_load.py, finding 17). Anything else rolls
+    back: a read never writes."""
+    if finished and not (session.new or session.dirty or session.deleted):
+        session.commit()
+    else:
+        session.rollback()
+    session.close()
