@@ -172,8 +172,12 @@ Third round: one connection, prepared statements, the driver
     pool's own reset, a ROLLBACK, is skipped by psycopg on an idle connection). PostgreSQL
     then uses a generic plan for the token, the count and the page (no planning at all; the
     page planned in 2.6 ms, finding 14), and keeps custom plans for the summary (its generic
-    plan costs more): the saving is the database's CPU, printed as ``database`` below (not
-    compared before and after in this round: the "before" run counted it wrongly).
+    plan costs more): the saving is the database's CPU, printed as ``database`` (the full
+    "before" run below counted it wrongly). Measured again at 16 clients, PostgreSQL only,
+    main then this branch (20:44–20:47 UTC, load 10–13.6), PostgreSQL's CPU per request:
+    summary 2.0 → 1.0 ms, offers list 5.2 → 5.0, offer page 6.4 → 5.0, dashboard 16.2 → 16.5
+    (requests/s 190 → 317, 128 → 135, 65 → 67, 23 → 23). The offers list's cost there is its
+    execution (the count and the page over every readable offer), not its planning.
 18. The SQLite offers list's spread from run to run (finding 15): as far as measured here, how
     the clients' kept-alive connections are shared among the workers, not the offers list
     (in the runs below the offers list at 16 clients was 16/0 before, 9/7 after): uvicorn's
