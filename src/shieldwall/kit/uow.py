@@ -124,12 +124,29 @@ class Platform:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A session for queries; it never commits, and never waits for a writer. Marked
-        ``READ_ONLY`` in its ``info``: what it reads may be kept for its lifetime."""
+        """A session for queries; it never writes (``end_reading``), and never waits for a
+        writer. Marked ``READ_ONLY`` in its ``info``: what it reads may be kept for its
+        lifetime."""
         session = self.factory()
         session.info[READ_ONLY] = True
+        finished = False
         try:
             yield session
+            finished = True
         finally:
-            session.rollback()
-            session.close()
+            end_reading(session, finished=finished)
+
+
+def end_reading(session: Session, *, finished: bool) -> None:
+    """End a reading session's transaction and close it. A read that ``finished`` (nothing
+    raised, nothing was added to the session) ends with COMMIT, the same as ROLLBACK for a
+    transaction that wrote nothing, because on PostgreSQL the driver (psycopg 3) forgets the
+    statements it prepared, and how often it saw each, on every ROLLBACK: ended by ROLLBACK,
+    no statement ever reached ``prepare_threshold`` (5) on a connection and every request's
+    statements were planned again (benchmarks/api_load.py, finding 17). Anything else rolls
+    back: a read never writes."""
+    if finished and not (session.new or session.dirty or session.deleted):
+        session.commit()
+    else:
+        session.rollback()
+    session.close()
