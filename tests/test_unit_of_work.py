@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from shieldwall.access.model import Actor
 from shieldwall.assistance.service import AssistanceService
@@ -82,3 +83,24 @@ def test_one_clock_reading_per_use_case(ctx: TestPlatform, clock: FixedClock) ->
         offered_at = s.scalar(select(Offer.offered_at).where(Offer.id == offer_id))
     expected = dt.datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=dt.UTC)
     assert entry_at == audit_at == offered_at == expected
+
+
+def test_a_reading_session_keeps_no_write(ctx: TestPlatform) -> None:
+    """A read ends with COMMIT (psycopg keeps its prepared statements only so), so what a
+    reading session might write must not survive: pending ORM changes are rolled back on both
+    databases, and PostgreSQL begins every read READ ONLY, so the server refuses a statement
+    that writes."""
+    ukr, deu = actor(ctx, "ukr"), actor(ctx, "deu")
+    with ctx.unit_of_work() as uow:
+        offer_id = file_and_answer(AssistanceService(uow), ukr, deu, quantity=4)
+    before = counts(ctx)
+    with ctx.reading() as s:
+        offer = s.get(Offer, offer_id)
+        assert offer is not None
+        offer.quantity = 5  # a change left pending in the session
+    with ctx.reading() as s:
+        assert s.scalar(select(Offer.quantity).where(Offer.id == offer_id)) == 4
+    if ctx.engine.dialect.name == "postgresql":
+        with pytest.raises(DBAPIError, match="read-only transaction"), ctx.reading() as s:
+            s.execute(text("UPDATE delegation SET name = name || '!'"))
+    assert counts(ctx) == before

@@ -165,10 +165,21 @@ def make_engine(
     return create_engine(url, pool_pre_ping=True, connect_args={"options": lock_timeout}, **pooling)
 
 
-def make_session_factory(engine: Engine, *, writes: bool = False) -> sessionmaker[Session]:
+def make_session_factory(
+    engine: Engine, *, writes: bool = False, reads_only: bool = False
+) -> sessionmaker[Session]:
     """Sessions on ``engine``; with ``writes``, each transaction takes the write lock when it
-    begins on SQLite (PostgreSQL locks the rows a use case loads for update)."""
-    bind = engine.execution_options(**{WRITES: True}) if writes else engine
+    begins on SQLite (PostgreSQL locks the rows a use case loads for update). With
+    ``reads_only``, PostgreSQL begins each transaction READ ONLY (the driver's flag, no extra
+    round trip): a reading session ends with COMMIT to keep psycopg's prepared statements, so
+    the server, not only the ORM's pending changes, refuses any write in one."""
+    bind: Engine
+    if writes:
+        bind = engine.execution_options(**{WRITES: True})
+    elif reads_only and engine.dialect.name == "postgresql":
+        bind = engine.execution_options(postgresql_readonly=True)
+    else:
+        bind = engine
     return sessionmaker(bind=bind, expire_on_commit=False)
 
 

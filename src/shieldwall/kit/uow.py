@@ -90,10 +90,12 @@ class Platform:
     trail: AuditTrail
     factory: sessionmaker[Session] = field(init=False)
     writer: sessionmaker[Session] = field(init=False)
+    reader: sessionmaker[Session] = field(init=False)
 
     def __post_init__(self) -> None:
         self.factory = make_session_factory(self.engine)
         self.writer = make_session_factory(self.engine, writes=True)
+        self.reader = make_session_factory(self.engine, reads_only=True)
 
     @contextmanager
     def unit_of_work(self, *, writes: bool = True) -> Iterator[UnitOfWork]:
@@ -127,7 +129,7 @@ class Platform:
         """A session for queries; it never writes (``end_reading``), and never waits for a
         writer. Marked ``READ_ONLY`` in its ``info``: what it reads may be kept for its
         lifetime."""
-        session = self.factory()
+        session = self.reader()
         session.info[READ_ONLY] = True
         finished = False
         try:
