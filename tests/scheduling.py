@@ -12,8 +12,8 @@ from xdist.workermanage import WorkerController
 # here is only handed out after them, in xdist's order. (The CLI files left this list when their
 # commands came to run in the test's process: each now takes seconds.)
 LONGEST_FIRST = (
-    "tests/test_api_schema.py",  # 3 tests of 1.5 to 3 minutes each
-    "tests/test_browser_pages.py",  # 8 walks of about a minute each
+    "tests/test_api_schema.py",  # 3 tests: the chair's the longest, deu's and ukr's about half
+    "tests/test_browser_pages.py",  # 4 walks (a reader each, both widths)
     "tests/test_access_policy.py",  # 120 tests of 1 to 4 s
     "tests/test_ledger_stateful.py",  # the ledger machine: 1 minute on SQLite, 1/2 on PostgreSQL
     "tests/test_find_pages.py",
