@@ -343,6 +343,60 @@ The drivers, once (SQLite, 16 clients, 3 s, this branch before uvloop, 20:07 UTC
 raw driver, bare endpoint 291 req/s, 0.1 ms of driver CPU per request; httpx, 64 req/s (p99
 1106 ms), 3.2 ms of driver CPU per request, the summary and offers list at 97 and 112 req/s
 (ratios 1.52 and 1.75: the driver, not the server, was measured).
+
+The merged work (round 3 and the reads on PostgreSQL begun READ ONLY) on this machine when
+quiet, 20:57–21:00 UTC (load average 1.0 before; the benchmark's own servers and PostgreSQL
+took it to 8)::
+
+    .venv/bin/python benchmarks/api_load.py --seconds 5
+
+    == SQLite: 2 workers, 5 s per run, raw driver, load average 1.04, 4.30, 8.24
+    bare FastAPI endpoint                       16 clients     4116 req/s  p50    3.4 ms  p99    7.7 ms  server CPU   0.3 ms/request  driver  0.0  connections 16/0
+      throughput ratio 1.00
+    SQLite /api/v1/ledger/summary               16 clients      602 req/s  p50   25.8 ms  p99  103.4 ms  server CPU   2.8 ms/request  driver  0.1  connections 15/1
+      throughput ratio 0.15
+    SQLite /api/v1/offers                       16 clients      417 req/s  p50   32.1 ms  p99  122.3 ms  server CPU   4.2 ms/request  driver  0.1  connections 12/4
+      throughput ratio 0.10
+    SQLite /offers/4                            16 clients      172 req/s  p50   75.2 ms  p99  297.8 ms  server CPU  10.3 ms/request  driver  0.1  connections 11/5
+      throughput ratio 0.04
+    SQLite /                                    16 clients       55 req/s  p50  275.9 ms  p99  789.6 ms  server CPU  31.2 ms/request  driver  0.2  connections 15/1
+      throughput ratio 0.01
+      (load average 3.08, 4.43, 8.14)
+    bare FastAPI endpoint                       64 clients     5992 req/s  p50    8.7 ms  p99   65.1 ms  server CPU   0.3 ms/request  driver  0.0  connections 42/22
+      throughput ratio 1.00
+    SQLite /api/v1/ledger/summary               64 clients      617 req/s  p50   82.9 ms  p99  434.6 ms  server CPU   2.9 ms/request  driver  0.1  connections 43/21
+      throughput ratio 0.10
+    SQLite /api/v1/offers                       64 clients      369 req/s  p50  150.5 ms  p99  480.0 ms  server CPU   4.9 ms/request  driver  0.1  connections 33/31
+      throughput ratio 0.06
+    SQLite /offers/4                            64 clients      143 req/s  p50  410.5 ms  p99  848.8 ms  server CPU  12.4 ms/request  driver  0.1  connections 34/30
+      throughput ratio 0.02
+    SQLite /                                    64 clients       52 req/s  p50 1117.5 ms  p99 2164.7 ms  server CPU  34.8 ms/request  driver  0.2  connections 37/27
+      throughput ratio 0.01
+      (load average 5.71, 4.94, 8.19)
+    == PostgreSQL: 2 workers, 5 s per run, raw driver, load average 4.73, 4.76, 8.08
+    bare FastAPI endpoint                       16 clients     6653 req/s  p50    2.3 ms  p99    6.4 ms  server CPU   0.2 ms/request  driver  0.0  connections 12/4
+      throughput ratio 1.00
+    PostgreSQL /api/v1/ledger/summary           16 clients      398 req/s  p50   36.1 ms  p99  200.1 ms  server CPU   3.2 ms/request  driver  0.1  database  1.3  connections 15/1
+      throughput ratio 0.06
+    PostgreSQL /api/v1/offers                   16 clients      206 req/s  p50   71.2 ms  p99  184.9 ms  server CPU   5.5 ms/request  driver  0.1  database  3.5  connections 13/3
+      throughput ratio 0.03
+    PostgreSQL /offers/4                        16 clients       90 req/s  p50  205.2 ms  p99  489.6 ms  server CPU  15.8 ms/request  driver  0.2  database  3.9  connections 15/1
+      throughput ratio 0.01
+    PostgreSQL /                                16 clients       31 req/s  p50  521.4 ms  p99  757.1 ms  server CPU  46.7 ms/request  driver  0.3  database 13.0  connections 10/6
+      throughput ratio 0.00
+      (load average 6.29, 5.09, 8.07)
+    bare FastAPI endpoint                       64 clients     5391 req/s  p50   10.3 ms  p99   68.5 ms  server CPU   0.3 ms/request  driver  0.0  connections 35/29
+      throughput ratio 1.00
+    PostgreSQL /api/v1/ledger/summary           64 clients      272 req/s  p50  207.2 ms  p99  723.5 ms  server CPU   4.3 ms/request  driver  0.1  database  2.6  connections 34/30
+      throughput ratio 0.05
+    PostgreSQL /api/v1/offers                   64 clients      145 req/s  p50  398.9 ms  p99 1028.6 ms  server CPU   6.8 ms/request  driver  0.1  database  6.2  connections 37/27
+      throughput ratio 0.03
+    PostgreSQL /offers/4                        64 clients       67 req/s  p50  886.2 ms  p99 1632.8 ms  server CPU  19.6 ms/request  driver  0.2  database  5.9  connections 33/31
+      throughput ratio 0.01
+    PostgreSQL /                                64 clients       26 req/s  p50 1957.3 ms  p99 4182.6 ms  server CPU  50.6 ms/request  driver  0.3  database 16.4  connections 41/23
+      throughput ratio 0.00
+      (load average 9.22, 5.98, 8.25)
+    load average 8.48, 5.88, 8.21
 """
 
 from __future__ import annotations

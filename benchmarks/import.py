@@ -226,6 +226,31 @@ balances read without an enum call per offer (25 → 17 µs/row of preparation);
 midnight computed once per import; rows to tuples by ``itemgetter``; ``PRAGMA
 cache_size=-262144`` (−3 µs/row at 500,000 rows, not adopted: the cache grows with the
 B-trees, so peak memory would no longer be flat), ``temp_store=MEMORY`` (no gain).
+
+The merged work on this machine when quiet (21:00–21:04 UTC, load average 1.0 before)::
+
+    /usr/bin/time -v .venv/bin/python benchmarks/import.py --sizes 100000,1000000 --no-postgres --floor
+
+    sqlite     offers-100000.csv         4.3 MiB     50,000 rows      4.4 s    11,299 rows/s  (CPU    4.4 s:   11,465 rows/s)  peak     97 MiB
+    sqlite     deliveries-100000.csv     1.9 MiB     50,000 rows      3.6 s    14,040 rows/s  (CPU    3.5 s:   14,357 rows/s)  peak     96 MiB
+    sqlite     both                                100,000 rows      8.0 s    12,521 rows/s  peak     97 MiB
+    sqlite     offers-1000000.csv       43.2 MiB    500,000 rows     46.7 s    10,701 rows/s  (CPU   46.3 s:   10,802 rows/s)  peak     99 MiB
+    sqlite     deliveries-1000000.csv   19.8 MiB    500,000 rows     35.5 s    14,091 rows/s  (CPU   35.0 s:   14,287 rows/s)  peak     96 MiB
+    sqlite     both                              1,000,000 rows     82.2 s    12,164 rows/s  peak     99 MiB
+    floor      offer rows             foreign keys ON     50,000 rows  CPU   1.84 s:  36.8 µs/row,   27,203 rows/s (rows 21.8, balances  1.4, roll-ups 13.5 µs/row)
+    floor      delivery rows          foreign keys ON     50,000 rows  CPU   1.22 s:  24.4 µs/row,   41,055 rows/s (rows 13.1, balances  1.5, roll-ups  9.8 µs/row)
+    floor      offer rows             foreign keys OFF    50,000 rows  CPU   1.69 s:  33.7 µs/row,   29,634 rows/s (rows 19.0, balances  1.1, roll-ups 13.5 µs/row)
+    floor      delivery rows          foreign keys OFF    50,000 rows  CPU   1.12 s:  22.5 µs/row,   44,459 rows/s (rows 11.1, balances  1.5, roll-ups  9.9 µs/row)
+    reading    offers-100000.csv                           50,000 rows  read  2.6 µs/row, read and parsed 12.2 µs/row
+    reading    deliveries-100000.csv                       50,000 rows  read  1.9 µs/row, read and parsed  6.2 µs/row
+    floor      offer rows             foreign keys ON    500,000 rows  CPU  20.64 s:  41.3 µs/row,   24,228 rows/s (rows 24.7, balances  1.6, roll-ups 15.0 µs/row)
+    floor      delivery rows          foreign keys ON    500,000 rows  CPU  12.09 s:  24.2 µs/row,   41,344 rows/s (rows 13.6, balances  1.6, roll-ups  9.0 µs/row)
+    floor      offer rows             foreign keys OFF   500,000 rows  CPU  18.06 s:  36.1 µs/row,   27,683 rows/s (rows 20.8, balances  1.2, roll-ups 14.1 µs/row)
+    floor      delivery rows          foreign keys OFF   500,000 rows  CPU  11.17 s:  22.3 µs/row,   44,770 rows/s (rows 11.7, balances  1.6, roll-ups  9.0 µs/row)
+    reading    offers-1000000.csv                         500,000 rows  read  2.5 µs/row, read and parsed 12.1 µs/row
+    reading    deliveries-1000000.csv                     500,000 rows  read  2.0 µs/row, read and parsed  6.1 µs/row
+    targets: MISSED (≥ 50,000 rows/s on SQLite: no; peak memory flat: yes)
+    Maximum resident set size (kbytes): 108036
 """
 
 from __future__ import annotations
