@@ -431,3 +431,34 @@ def test_quantities_read_in_the_readers_language(api: Delegations, seeded: Conte
             assert words in section, (username, language, words)
         assert "batteries" not in section or language == "fr"
         assert "sets" not in section and "rounds" not in section
+
+
+def test_a_sum_reads_in_the_readers_language(api: Delegations, seeded: Context) -> None:
+    """A request for a sum in a capability area: its line said "Demining worth
+    €200,000,000.00" on a Ukrainian or French page (English digits and signs); the sum is
+    written as the reader's language writes money, to the cent."""
+    seeded.assistance.file_request(
+        actor(seeded, "ukr"),
+        partner="UKR",
+        title="Demining for the sowing season",
+        area="demining",
+        item=None,
+        quantity=None,
+        value_cents=20_000_000_000,
+        priority="high",
+        need_by=None,
+        justification="fields to clear before sowing",
+        addressees=["USA"],
+    )
+    expected = {
+        "en": "€200,000,000.00",
+        "fr": "200\u202f000\u202f000,00\u00a0€",
+        "uk": "200\u00a0000\u00a0000,00\u00a0EUR",  # CLDR: the code, not the sign, in Ukrainian
+    }
+    for language, amount in expected.items():
+        with signed_in(api, "usa") as browser:
+            page = browser.get("/", headers={"Accept-Language": language})
+        section = needs_you_now(page.text)
+        assert amount in section, (language, section)
+        if language != "en":
+            assert "€200,000,000.00" not in section

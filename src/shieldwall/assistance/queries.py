@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
@@ -44,9 +45,9 @@ from shieldwall.assistance.visibility import (
 )
 from shieldwall.audit.tables import AuditRecord
 from shieldwall.delegations.tables import Delegation
-from shieldwall.kit.amounts import SPLIT_BITS, cents_sums, euros_text, quantity_sums, total
+from shieldwall.kit.amounts import SPLIT_BITS, cents_sums, quantity_sums, total
 from shieldwall.kit.errors import InvalidInput, NotFound
-from shieldwall.kit.i18n import N_
+from shieldwall.kit.i18n import N_, format_eur_exact
 from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.inbox import Waiting
 from shieldwall.kit.uow import READ_ONLY
@@ -1123,7 +1124,7 @@ def _what(
     if item_id is not None and quantity is not None:
         return words.quantity_of(quantity, names.items[item_id][1], units[item_id])
     return _("{area} worth {value}").format(
-        area=names.areas[area_id][1], value=euros_text(value_cents)
+        area=names.areas[area_id][1], value=format_eur_exact(Decimal(value_cents) / 100)
     )
 
 
