@@ -23,6 +23,7 @@ from shieldwall.assistance.model import (
     RequestStatus,
 )
 from shieldwall.kit.errors import IllegalTransition, InvalidInput, RuleViolation
+from shieldwall.kit.i18n import using_locale
 
 # ---- the offer's life -----------------------------------------------------------------------
 
@@ -664,6 +665,26 @@ def test_check_within_maxima(quantity: int, cents: int, refusal: tuple[str, str]
         model.check_within_maxima(balances, "quantity", "value_eur")
     field, message = refusal
     assert refused.value.extra == {"errors": [{"field": field, "message": message}]}
+
+
+def test_a_limit_reads_in_the_language_of_the_exchange() -> None:
+    """The refusal was a French or Ukrainian sentence around English figures and an English
+    clause ("the maximum is €1,000,000,000,000.00 per record"): the figures and the limit are
+    written as the reader's language writes them (French: narrow no-break spaces between
+    thousands, a decimal comma, the sign after a no-break space; Ukrainian: no-break spaces
+    and the code EUR, as CLDR writes the euro in Ukrainian)."""
+    over = Balances(offered=Amount(1, 10**14 + 1))
+    expected = {
+        "fr": "porterait la valeur offerte à 1\u202f000\u202f000\u202f000\u202f000,01\u00a0€ : "
+        "le maximum est de 1\u202f000\u202f000\u202f000\u202f000,00\u00a0€ par enregistrement",
+        "uk": "довело б запропоновану вартість до "
+        "1\u00a0000\u00a0000\u00a0000\u00a0000,01\u00a0EUR: "
+        "максимум — 1\u00a0000\u00a0000\u00a0000\u00a0000,00\u00a0EUR на запис",
+    }
+    for language, message in expected.items():
+        with using_locale(language), pytest.raises(InvalidInput) as refused:
+            model.check_within_maxima(over, "quantity", "value_eur")
+        assert refused.value.extra["errors"][0]["message"] == message, language
 
 
 def test_check_within_maxima_looks_at_the_offered_balance_only() -> None:

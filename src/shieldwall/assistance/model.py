@@ -16,14 +16,14 @@ from enum import StrEnum
 from shieldwall.kit.amounts import (
     MAX_QUANTITY,
     MAX_VALUE_CENTS,
-    QUANTITY_LIMIT,
-    VALUE_LIMIT,
     check_cents,
     check_quantity,
-    euros_text,
+    money_text,
+    quantity_limit,
+    value_limit,
 )
 from shieldwall.kit.errors import IllegalTransition, InvalidInput, RuleViolation
-from shieldwall.kit.i18n import N_
+from shieldwall.kit.i18n import N_, format_number
 from shieldwall.kit.i18n import gettext as _
 
 
@@ -281,14 +281,14 @@ def check_within_maxima(b: Balances, quantity_field: str, value_field: str) -> N
         raise InvalidInput(
             quantity_field,
             _("would bring the offered quantity to {quantity}: {limit}").format(
-                quantity=f"{b.offered.quantity:,}", limit=QUANTITY_LIMIT
+                quantity=format_number(b.offered.quantity), limit=quantity_limit()
             ),
         )
     if b.offered.value_cents > MAX_VALUE_CENTS:
         raise InvalidInput(
             value_field,
             _("would bring the offered value to {value}: {limit}").format(
-                value=euros_text(b.offered.value_cents), limit=VALUE_LIMIT
+                value=money_text(b.offered.value_cents), limit=value_limit()
             ),
         )
 
@@ -358,10 +358,10 @@ def value_at_reference_price(quantity: int, unit_value_cents: int | None, field:
             _(
                 "{quantity} at the reference unit value of {unit_value} is worth {value}: {limit}"
             ).format(
-                quantity=f"{quantity:,}",
-                unit_value=euros_text(unit_value_cents),
-                value=euros_text(value),
-                limit=VALUE_LIMIT,
+                quantity=format_number(quantity),
+                unit_value=money_text(unit_value_cents),
+                value=money_text(value),
+                limit=value_limit(),
             ),
         )
     return value

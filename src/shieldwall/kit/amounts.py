@@ -35,7 +35,7 @@ from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError, WithJ
 from sqlalchemy import ColumnElement, case, func, literal_column
 
 from shieldwall.kit.errors import InvalidInput
-from shieldwall.kit.i18n import format_number
+from shieldwall.kit.i18n import format_eur_exact, format_number
 from shieldwall.kit.i18n import gettext as _
 
 MAX_QUANTITY = 10**9
@@ -47,7 +47,8 @@ LOW_MASK = 2**SPLIT_BITS - 1
 
 
 def euros_text(cents: int) -> str:
-    """``123456`` → ``"€1,234.56"``, for messages."""
+    """``123456`` → ``"€1,234.56"``, for the API schema's descriptions (English); messages use
+    ``money_text``, in the language of the exchange."""
     sign = "−" if cents < 0 else ""
     whole, part = divmod(abs(cents), 100)
     return f"{sign}€{whole:,}.{part:02d}"
@@ -93,19 +94,20 @@ SignedEuros = Annotated[
 _EUROS: TypeAdapter[Decimal] = TypeAdapter(Euros)
 
 
-# The limits in English, for messages still written in English; ``quantity_limit`` and
-# ``value_limit`` write them in the language of the exchange.
-QUANTITY_LIMIT = f"the maximum is {MAX_QUANTITY:,} per record"
-VALUE_LIMIT = f"the maximum is {euros_text(MAX_VALUE_CENTS)} per record"
-
-
 def quantity_limit() -> str:
     """The quantity limit in words, in the language of the exchange."""
     return _("the maximum is {largest} per record").format(largest=format_number(MAX_QUANTITY))
 
 
 def value_limit() -> str:
-    return _("the maximum is {largest} per record").format(largest=euros_text(MAX_VALUE_CENTS))
+    """The value limit in words, in the language of the exchange."""
+    return _("the maximum is {largest} per record").format(largest=money_text(MAX_VALUE_CENTS))
+
+
+def money_text(cents: int) -> str:
+    """A sum of cents as the language of the exchange writes money, to the cent, for a
+    message (``€1,234.56``, ``1 234,56 €``)."""
+    return format_eur_exact(Decimal(cents) / 100)
 
 
 def to_cents(euros: Decimal | None) -> int | None:
@@ -126,7 +128,7 @@ def check_cents(field: str, cents: int, *, signed: bool = False) -> int:
     if cents < 0 and not signed:
         raise InvalidInput(field, _("must not be negative"))
     if abs(cents) > MAX_VALUE_CENTS:
-        raise InvalidInput(field, _too_much(euros_text(cents)))
+        raise InvalidInput(field, _too_much(money_text(cents)))
     return cents
 
 
