@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings
@@ -831,6 +832,18 @@ def test_an_offer_against_a_request_fits_it() -> None:
         assert item.value.extra["rule"] == "an offer against an item request offers that item"
     # A compatible item (sharing a catalogue tag with the one asked for) fits, in its own area.
     model.check_offer_fits_request(7, 3, 12, 4, 13, compatible=True)
+
+
+def test_an_item_stands_in_for_another_only_by_a_compatibility_tag() -> None:
+    """Another item sharing a compatibility tag stands in for the one asked for; the same
+    item, no item on either side, or only provenance tags ("illustrative", "kiel-ust") do not."""
+    asked = SimpleNamespace(id=12, tags=["155mm", "illustrative"])
+    assert model.stands_in_for(asked, SimpleNamespace(id=13, tags=["155mm"]))
+    assert not model.stands_in_for(asked, SimpleNamespace(id=12, tags=["155mm"]))
+    assert not model.stands_in_for(asked, SimpleNamespace(id=14, tags=["illustrative"]))
+    assert not model.stands_in_for(asked, SimpleNamespace(id=15, tags=None))
+    assert not model.stands_in_for(None, SimpleNamespace(id=13, tags=["155mm"]))
+    assert not model.stands_in_for(asked, None)
 
 
 def test_an_offer_answers_an_active_request_addressed_to_its_member() -> None:

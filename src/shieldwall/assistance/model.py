@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 from shieldwall.kit.amounts import (
     MAX_QUANTITY,
@@ -392,6 +393,24 @@ def shared_compatibility_tags(
     """The compatibility tags two items share, sorted: an item sharing one with the item a
     request asks for is compatible with it."""
     return sorted(set(compatibility_tags(asked)) & set(compatibility_tags(offered)))
+
+
+class Tagged(Protocol):
+    """A catalogue item as the compatibility rule sees it."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def tags(self) -> Iterable[str] | None: ...
+
+
+def stands_in_for(asked: Tagged | None, offered: Tagged | None) -> bool:
+    """The offered item is another item than the one asked for that shares a compatibility
+    tag with it; a request for no item, or an offer of none, has no stand-in."""
+    if asked is None or offered is None or asked.id == offered.id:
+        return False
+    return bool(shared_compatibility_tags(asked.tags, offered.tags))
 
 
 def check_offer_fits_request(

@@ -522,13 +522,9 @@ class AssistanceService:
         return item_row, area_id
 
     def _shares_a_tag(self, requested: int | None, item_row: CapabilityItem | None) -> bool:
-        """The offered item shares a compatibility tag with the requested one."""
-        if requested is None or item_row is None or requested == item_row.id:
-            return False
-        asked = self.s.get(CapabilityItem, requested)
-        return asked is not None and bool(
-            model.shared_compatibility_tags(asked.tags, item_row.tags)
-        )
+        """The offered item stands in for the requested one (``model.stands_in_for``)."""
+        asked = self.s.get(CapabilityItem, requested) if requested is not None else None
+        return model.stands_in_for(asked, item_row)
 
     def _offer_partner(self, request: AssistanceRequest | None, partner: str | None) -> int:
         """The partner an offer is for: the request's, else the one named, else the council's

@@ -979,12 +979,11 @@ class OfferWriter(Writer):
         return area_id, item
 
     def _shares_a_tag(self, requested: int | None, item: CapabilityItem | None) -> bool:
-        """The offered item shares a compatibility tag with the requested one (as
-        ``AssistanceService._shares_a_tag`` decides), from the catalogue read once."""
-        if requested is None or item is None or requested == item.id:
-            return False
-        asked = self.known.items[self.known.item_codes[requested]]
-        return bool(model.shared_compatibility_tags(asked.tags, item.tags))
+        """The offered item stands in for the requested one (``model.stands_in_for``), the
+        requested one from the catalogue read once."""
+        known = self.known
+        asked = known.items[known.item_codes[requested]] if requested is not None else None
+        return model.stands_in_for(asked, item)
 
     def plan(self, row: OfferRow) -> Plan:
         today = self.job.today
