@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import sqlite3
 import subprocess
 import threading
 import time
@@ -14,13 +15,14 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import make_url, select
 
 from shieldwall.access.tables import UserAccount
 from shieldwall.delegations.tables import Delegation
-from shieldwall.kit.scheduling import Job
+from shieldwall.kit.errors import Busy
+from shieldwall.kit.scheduling import Job, each_due
 from shieldwall.kit.settings import Settings
-from shieldwall.kit.uow import Platform
+from shieldwall.kit.uow import Platform, UnitOfWork
 from shieldwall.notifications.service import NotificationService
 from shieldwall.scheduler import JOBS, SchedulerThread, run_forever, run_jobs, run_once
 from tests.cli import SHIELDWALL, run
@@ -138,6 +140,64 @@ def test_the_loop_survives_failing_rounds_and_stops(sqlite_url: str) -> None:
         loop.join(10)
         platform.engine.dispose()
     assert not loop.is_alive()
+
+
+class HeldWriteLock:
+    """Another worker holding SQLite's one write lock (``BEGIN IMMEDIATE``) until ``release``."""
+
+    def __init__(self, url: str) -> None:
+        database = make_url(url).database
+        assert database is not None
+        self.connection = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
+        self.connection.execute("BEGIN IMMEDIATE")
+
+    def release(self) -> None:
+        self.connection.execute("COMMIT")
+        self.connection.close()
+
+
+def taking(taken: list[int]) -> Callable[[UnitOfWork, int], int]:
+    """A step that notes the record it took (only once its unit of work has the database)."""
+
+    def step(_uow: UnitOfWork, key: int) -> int:
+        taken.append(key)
+        return 1
+
+    return step
+
+
+def test_a_record_found_busy_is_taken_after_the_rest(sqlite_url: str) -> None:
+    # The other worker keeps the lock for 1.5 s; this one waits 1 s at most each time: record
+    # 1 is refused, record 2 gets the lock once it is let go, then 3, then 1 again.
+    platform = open_test_platform(sqlite_url, settings=Settings(busy_timeout_seconds=1.0))
+    held = HeldWriteLock(sqlite_url)
+    letting_go = threading.Timer(1.5, held.release)
+    letting_go.start()
+    taken: list[int] = []
+    try:
+        done = each_due(platform, lambda _s, _now: [1, 2, 3], taking(taken))
+    finally:
+        letting_go.join(10)
+        platform.engine.dispose()
+    assert (done, taken) == (3, [2, 3, 1])
+
+
+def test_a_record_still_busy_fails_the_job_after_every_other_had_its_turn(
+    sqlite_url: str,
+) -> None:
+    platform = open_test_platform(sqlite_url, settings=Settings(busy_timeout_seconds=0.2))
+    held = HeldWriteLock(sqlite_url)
+    taken: list[int] = []
+    started = time.monotonic()
+    try:
+        with pytest.raises(Busy):
+            each_due(platform, lambda _s, _now: [1, 2], taking(taken))
+    finally:
+        held.release()
+        platform.engine.dispose()
+    assert taken == []
+    # Each record waited its 0.2 s, then the first once more: three waits, not one.
+    assert time.monotonic() - started >= 0.6
 
 
 def test_the_scheduler_thread_starts_and_stops(sqlite_url: str) -> None:

@@ -1,8 +1,9 @@
 """The council's deadlines, run by the scheduler on the platform's clock (``kit.scheduling``).
 
-Each due record is taken in a unit of work of its own and re-checked under its lock, so a
-deadline takes effect once whichever worker gets there first, and a worker that wakes after
-downtime catches up on everything that fell due meanwhile — once.
+Each due record is taken in a unit of work of its own and re-checked under its lock
+(``kit.scheduling.each_due``), so a deadline takes effect once whichever worker gets there
+first, and a worker that wakes after downtime catches up on everything that fell due
+meanwhile — once.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from shieldwall.council import model, queries
 from shieldwall.council.service import CouncilService
-from shieldwall.kit.scheduling import Job
+from shieldwall.kit.scheduling import Job, each_due
 from shieldwall.kit.uow import Platform
 
 
@@ -23,15 +24,7 @@ def _each_due(
     due: Callable[[Session, dt.datetime], list[int]],
     step: Callable[[CouncilService, int], int],
 ) -> int:
-    """Find what is due on the platform's clock, then take each in a unit of work of its own
-    (the step locks and re-checks it); how many took effect."""
-    with platform.reading() as s:
-        ids = due(s, platform.clock.now())
-    done = 0
-    for record_id in ids:
-        with platform.unit_of_work() as uow:
-            done += step(CouncilService(uow), record_id)
-    return done
+    return each_due(platform, due, lambda uow, record_id: step(CouncilService(uow), record_id))
 
 
 def adopt_silences(platform: Platform) -> int:

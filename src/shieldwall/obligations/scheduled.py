@@ -1,10 +1,10 @@
 """Obligation clocks, run by the scheduler on the platform's clock (``kit.scheduling``).
 
-Each due record is taken in a unit of work of its own and re-checked under its lease, so a
-deadline takes effect once whichever worker gets there first, and a worker that wakes after
-downtime catches up on everything that fell due meanwhile — once. Consultations are settled
-before deadlines are marked: a duty met at a meeting held in time is never marked overdue
-because the scheduler woke late.
+Each due record is taken in a unit of work of its own and re-checked under its lease
+(``kit.scheduling.each_due``), so a deadline takes effect once whichever worker gets there
+first, and a worker that wakes after downtime catches up on everything that fell due
+meanwhile — once. Consultations are settled before deadlines are marked: a duty met at a
+meeting held in time is never marked overdue because the scheduler woke late.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
-from shieldwall.kit.scheduling import Job
+from shieldwall.kit.scheduling import Job, each_due
 from shieldwall.kit.uow import Platform
 from shieldwall.obligations import queries
 from shieldwall.obligations.service import ObligationsService
@@ -28,15 +28,7 @@ def _each_due(
     due: Callable[[Session, dt.datetime], list[K]],
     step: Callable[[ObligationsService, K], bool],
 ) -> int:
-    """Find what is due on the platform's clock, then take each in a unit of work of its own
-    (the step locks and re-checks it); how many took effect."""
-    with platform.reading() as s:
-        keys = due(s, platform.clock.now())
-    done = 0
-    for key in keys:
-        with platform.unit_of_work() as uow:
-            done += step(ObligationsService(uow), key)
-    return done
+    return each_due(platform, due, lambda uow, key: step(ObligationsService(uow), key))
 
 
 def settle_consultations(platform: Platform) -> int:
