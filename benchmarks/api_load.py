@@ -758,21 +758,7 @@ def run(label: str, url: str, args: argparse.Namespace, database_pid: int | None
     workers = str(args.workers)
     env = {"SHIELDWALL_RUN_SCHEDULER": "false", "SHIELDWALL_DATABASE_URL": url}
     bare_port, app_port = free_port(), free_port()
-    bare_command = [
-        str(BIN / "uvicorn"),
-        "api_load:bare",
-        "--app-dir",
-        str(Path(__file__).parent),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(bare_port),
-        "--workers",
-        workers,
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
+    bare_command = [sys.executable, __file__, "--serve-bare", str(bare_port), "--workers", workers]
     app_command = [
         str(BIN / "shieldwall"),
         "serve",
@@ -811,8 +797,28 @@ def run(label: str, url: str, args: argparse.Namespace, database_pid: int | None
             print(f"  ({load_average()})", flush=True)
 
 
+def serve_bare(port: int, workers: int) -> None:
+    """The bare endpoint served as ``shieldwall serve --workers`` serves the app: uvicorn, its
+    supervisor, each worker on a socket of its own (finding 21); before ``shieldwall.serving``
+    existed (a checkout named by PYTHONPATH), as uvicorn serves it, one socket shared."""
+    import uvicorn
+
+    config = uvicorn.Config(
+        "api_load:bare", port=port, workers=workers, log_level="warning", access_log=False
+    )
+    try:
+        from shieldwall.serving import SocketPerWorker, listening_sockets
+    except ImportError:
+        from uvicorn.supervisors import Multiprocess
+
+        Multiprocess(config, [config.bind_socket()]).run()
+        return
+    SocketPerWorker(config, listening_sockets(config.host, port, workers)).run()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--serve-bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--clients", default="16,64")
@@ -820,6 +826,9 @@ def main() -> None:
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--driver", choices=sorted(DRIVERS), default="raw")
     args = parser.parse_args()
+    if args.serve_bare:
+        serve_bare(args.serve_bare, args.workers)
+        return
     args.clients = [int(c) for c in args.clients.split(",")]
     with tempfile.TemporaryDirectory(prefix="shieldwall-load-") as tmp:
         if not args.no_sqlite:
