@@ -813,7 +813,7 @@ def serve_bare(port: int, workers: int) -> None:
 
         Multiprocess(config, [config.bind_socket()]).run()
         return
-    SocketPerWorker(config, listening_sockets(config.host, port, workers)).run()
+    SocketPerWorker(config, listening_sockets(config.host, port, workers, config.backlog)).run()
 
 
 def main() -> None:

@@ -145,6 +145,7 @@ def demo(
 
 
 WORKER_HEALTHCHECK_SECONDS = 60
+BACKLOG = 2048  # uvicorn's: connections waiting for a worker to accept them
 
 
 def _serve(url: str, host: str, port: int, workers: int = 1) -> None:
@@ -159,7 +160,7 @@ def _serve(url: str, host: str, port: int, workers: int = 1) -> None:
     settings = Settings(database_url=url)
     if workers > 1:
         try:
-            sockets = listening_sockets(host, port, workers)
+            sockets = listening_sockets(host, port, workers, BACKLOG)
         except OSError as exc:
             fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
             return
@@ -201,6 +202,7 @@ def _serve(url: str, host: str, port: int, workers: int = 1) -> None:
                 # killed and replaced: uvicorn's 5 s killed busy workers under load (their
                 # requests' threads held the interpreter), dropping every connection they served.
                 timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+                backlog=BACKLOG,
                 log_level="warning",
                 access_log=False,
             )

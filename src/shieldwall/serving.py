@@ -29,10 +29,13 @@ from uvicorn.supervisors import Multiprocess
 logger = logging.getLogger("uvicorn.error")
 
 
-def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
-    """``count`` sockets bound to ``host``:``port`` (0: a free port, the same for all), each for
-    one worker to listen on. Raises ``OSError`` if the address is taken, also by another server
-    using ``SO_REUSEPORT`` (which would otherwise share the port with this one unnoticed)."""
+def listening_sockets(host: str, port: int, count: int, backlog: int) -> list[socket.socket]:
+    """``count`` sockets listening on ``host``:``port`` (0: a free port, the same for all), each
+    for one worker. They listen from here on, before the workers start: a worker that started
+    sooner than the others would otherwise take every connection made meanwhile (the kernel
+    spreads connections over the sockets that listen), and keep them. Raises ``OSError`` if the
+    address is taken, also by another server using ``SO_REUSEPORT`` (which would otherwise share
+    the port with this one unnoticed)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # The probe: a plain bind fails if anything listens on the port (SO_REUSEADDR only lets a
     # port in TIME_WAIT be reused, as uvicorn binds).
@@ -48,6 +51,7 @@ def listening_sockets(host: str, port: int, count: int) -> list[socket.socket]:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
             sock.bind((host, port))
+            sock.listen(backlog)
             sock.set_inheritable(True)
     except OSError:
         for sock in sockets:
