@@ -155,7 +155,7 @@ def _serve(url: str, host: str, port: int, workers: int = 1) -> None:
     process runs the one scheduler."""
     # Imported here, not at the top: the web app's routes and pages take about a second to
     # import, which every other command (each a process of its own) would pay for nothing.
-    from shieldwall.app import create_app
+    from shieldwall.app import serving_app
 
     settings = Settings(database_url=url)
     if workers > 1:
@@ -164,13 +164,13 @@ def _serve(url: str, host: str, port: int, workers: int = 1) -> None:
         except OSError as exc:
             fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
             return
-        # Each worker builds its app with ``create_app()``, reading its settings from the
+        # Each worker builds its app with ``serving_app()``, reading its settings from the
         # environment it inherits: the database is the one named here.
         os.environ["SHIELDWALL_DATABASE_URL"] = url
         platform = open_platform(url)
-        target: Any = "shieldwall.app:create_app"
+        target: Any = "shieldwall.app:serving_app"
     else:
-        application = create_app(settings)
+        application = serving_app(settings)
         platform = application.state.platform
         target = application
     scheduler = None
