@@ -78,7 +78,7 @@ def test_serve_with_two_workers_answers_and_stops(seeded: Context) -> None:
 
 CONNECTIONS = 64
 # Each connection goes to a worker by a hash of its addresses: with 2 workers, each holds
-# 32 on average, and fewer than 16 of 64 happens once in ~15,000 runs. With one socket shared
+# 32 on average, and fewer than 16 of 64 happens once in ~40,000 bursts. With one socket shared
 # by the workers, a burst of connections went to whichever woke first (16/0 of 16: finding 18).
 FAIR_SHARE = CONNECTIONS // 4
 

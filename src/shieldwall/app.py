@@ -254,7 +254,7 @@ def serving_app(settings: Settings | None = None) -> FastAPI:
     own). The objects made so far (the modules, routes, compiled templates: most of the
     process's heap) are then moved out of the garbage collector's sight (``gc.freeze``): a full
     collection, which holds the interpreter and so every request of the worker, went over
-    them all, 130–150 ms of CPU each, once in some thousand requests, every request in flight
+    them all, 132–154 ms of CPU each, once in about a thousand requests, every request in flight
     waiting for it; 18–23 ms frozen (benchmarks/api_load.py, finding 22). The garbage left by
     start-up is collected first, not frozen with the rest. Not in ``create_app``: a test process
     builds many apps, and what it freezes is never collected."""
