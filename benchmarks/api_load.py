@@ -569,6 +569,17 @@ was 16/0) and 3549 → 4527. Issue 13's targets are still not met: ratios 0.17 a
 (SQLite), 0.09 and 0.05 (PostgreSQL) at 16 clients, p99 133–257 ms at this load (≤ 100 ms
 asked; round 3's quiet run had 103 ms on SQLite). The server's CPU per request is what bounds
 the ratio: 1.9–4.8 ms against the bare endpoint's 0.3.
+
+A second pair, the same commands, 23:30–23:36 UTC (load 5.7 at the start, 6–18 during), split
+by split. Main split its connections 16/0 (SQLite summary, offer page), 15/1 and 14/2 at 16
+clients, 63/1, 64/0 and 61/3 at 64; this branch 8/8 to 11/5 and 32/32 to 41/23. Where main
+had one worker serving, the gain is the second core: SQLite summary 365 → 548 requests/s (p99
+196 → 92 ms: the only run of this round under issue 13's 100 ms), offer page 88 → 135 (p99
+409 → 274 ms); at 64 clients the summary's p99 821 → 386 ms and the offer page 67 → 128
+requests/s. Where main's split was even already the two are alike within the load's spread
+(SQLite offers list 326 → 291, p99 161 → 135 ms; PostgreSQL summary 480 → 699, p99 239 → 338
+ms; offers list 173 → 241, p99 268 → 208 ms). Ratios to the bare endpoint (4420 and 4624
+requests/s) at 16 clients: 0.12 and 0.07 (SQLite), 0.15 and 0.05 (PostgreSQL).
 """
 
 from __future__ import annotations
