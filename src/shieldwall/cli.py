@@ -7,6 +7,7 @@ import io
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Iterable, Iterator
@@ -19,6 +20,7 @@ import uvicorn
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import func, select
+from uvicorn.supervisors import Multiprocess
 
 from shieldwall.access.model import Role
 from shieldwall.access.service import AccessService
@@ -56,7 +58,7 @@ from shieldwall.notifications import queries as notification_queries
 from shieldwall.notifications.mail import deliver
 from shieldwall.notifications.service import NotificationService
 from shieldwall.scheduler import JOBS, Round, SchedulerThread, run_forever, run_jobs
-from shieldwall.serving import SocketPerWorker, listening_sockets
+from shieldwall.serving import SOCKET_PER_WORKER, SocketPerWorker, listening_sockets
 
 app = typer.Typer(
     help="Shieldwall: requests, offers, commitments and deliveries of a security partnership.",
@@ -158,12 +160,14 @@ def _serve(url: str, host: str, port: int, workers: int = 1) -> None:
     from shieldwall.app import serving_app
 
     settings = Settings(database_url=url)
-    if workers > 1:
+    sockets: list[socket.socket] = []
+    if workers > 1 and SOCKET_PER_WORKER:
         try:
             sockets = listening_sockets(host, port, workers, BACKLOG)
         except OSError as exc:
             fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
             return
+    if workers > 1:
         # Each worker builds its app with ``serving_app()``, reading its settings from the
         # environment it inherits: the database is the one named here.
         os.environ["SHIELDWALL_DATABASE_URL"] = url
@@ -207,7 +211,10 @@ def _serve(url: str, host: str, port: int, workers: int = 1) -> None:
                 access_log=False,
             )
             try:
-                SocketPerWorker(config, sockets).run()
+                if sockets:
+                    SocketPerWorker(config, sockets).run()
+                else:  # not on Linux: uvicorn's one shared socket
+                    Multiprocess(config, [config.bind_socket()]).run()
             finally:
                 for sock in sockets:
                     sock.close()

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -27,6 +28,11 @@ from uvicorn import Config
 from uvicorn.supervisors import Multiprocess
 
 logger = logging.getLogger("uvicorn.error")
+
+# Linux spreads the connections over sockets sharing a port with SO_REUSEPORT; BSD and macOS
+# give them all to one of the sockets, and Windows has no such option: there, the workers
+# share uvicorn's one socket as before.
+SOCKET_PER_WORKER = sys.platform.startswith("linux")
 
 
 def listening_sockets(host: str, port: int, count: int, backlog: int) -> list[socket.socket]:
