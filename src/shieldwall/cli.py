@@ -7,6 +7,7 @@ import io
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Iterable, Iterator
@@ -19,6 +20,7 @@ import uvicorn
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import func, select
+from uvicorn.supervisors import Multiprocess
 
 from shieldwall.access.model import Role
 from shieldwall.access.service import AccessService
@@ -56,6 +58,7 @@ from shieldwall.notifications import queries as notification_queries
 from shieldwall.notifications.mail import deliver
 from shieldwall.notifications.service import NotificationService
 from shieldwall.scheduler import JOBS, Round, SchedulerThread, run_forever, run_jobs
+from shieldwall.serving import SOCKET_PER_WORKER, SocketPerWorker, listening_sockets
 
 app = typer.Typer(
     help="Shieldwall: requests, offers, commitments and deliveries of a security partnership.",
@@ -144,25 +147,34 @@ def demo(
 
 
 WORKER_HEALTHCHECK_SECONDS = 60
+BACKLOG = 2048  # uvicorn's: connections waiting for a worker to accept them
 
 
 def _serve(url: str, host: str, port: int, workers: int = 1) -> None:
     """Serve the app on ``url``'s database; with ``workers`` > 1, in that many processes that
-    uvicorn starts, watches and restarts (each with its own connection pool), while this
+    uvicorn's supervisor starts, watches and restarts (each with its own connection pool and
+    its own listening socket, so that each accepts its share of the connections), while this
     process runs the one scheduler."""
     # Imported here, not at the top: the web app's routes and pages take about a second to
     # import, which every other command (each a process of its own) would pay for nothing.
-    from shieldwall.app import create_app
+    from shieldwall.app import serving_app
 
     settings = Settings(database_url=url)
+    sockets: list[socket.socket] = []
+    if workers > 1 and SOCKET_PER_WORKER:
+        try:
+            sockets = listening_sockets(host, port, workers, BACKLOG)
+        except OSError as exc:
+            fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+            return
     if workers > 1:
-        # Each worker builds its app with ``create_app()``, reading its settings from the
+        # Each worker builds its app with ``serving_app()``, reading its settings from the
         # environment it inherits: the database is the one named here.
         os.environ["SHIELDWALL_DATABASE_URL"] = url
         platform = open_platform(url)
-        target: Any = "shieldwall.app:create_app"
+        target: Any = "shieldwall.app:serving_app"
     else:
-        application = create_app(settings)
+        application = serving_app(settings)
         platform = application.state.platform
         target = application
     scheduler = None
@@ -180,19 +192,34 @@ def _serve(url: str, host: str, port: int, workers: int = 1) -> None:
     processes = f"{workers} worker processes" if workers > 1 else "1 process"
     out.print(f"Serving Shieldwall on {where}  ({processes}; {with_scheduler}; Ctrl+C to stop)")
     try:
-        uvicorn.run(
-            target,
-            host=host,
-            port=port,
-            workers=workers if workers > 1 else None,
-            factory=workers > 1,
-            # How long a worker may take to answer the parent's health check before it is
-            # killed and replaced: uvicorn's 5 s killed busy workers under load (their requests'
-            # threads held the interpreter), dropping every connection they served.
-            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
-            log_level="warning",
-            access_log=False,
-        )
+        if workers > 1:
+            # uvicorn's supervisor, each worker on a listening socket of its own (SO_REUSEPORT):
+            # with one shared socket, a burst of connections went to whichever worker woke
+            # first (shieldwall.serving).
+            config = uvicorn.Config(
+                target,
+                host=host,
+                port=port,
+                workers=workers,
+                factory=True,
+                # How long a worker may take to answer the parent's health check before it is
+                # killed and replaced: uvicorn's 5 s killed busy workers under load (their
+                # requests' threads held the interpreter), dropping every connection they served.
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+                backlog=BACKLOG,
+                log_level="warning",
+                access_log=False,
+            )
+            try:
+                if sockets:
+                    SocketPerWorker(config, sockets).run()
+                else:  # not on Linux: uvicorn's one shared socket
+                    Multiprocess(config, [config.bind_socket()]).run()
+            finally:
+                for sock in sockets:
+                    sock.close()
+        else:
+            uvicorn.run(target, host=host, port=port, log_level="warning", access_log=False)
     finally:
         if scheduler is not None:
             scheduler.stop()
@@ -208,7 +235,10 @@ def serve(
     workers: Annotated[
         int | None,
         typer.Option(
-            min=1, max=64, help="Processes answering requests [default: SHIELDWALL_WORKERS]"
+            min=1,
+            max=64,
+            help="Processes answering requests, each accepting its share of the connections "
+            "(its own listening socket: SO_REUSEPORT) [default: SHIELDWALL_WORKERS]",
         ),
     ] = None,
 ) -> None:
