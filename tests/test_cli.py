@@ -7,8 +7,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import signal
+import socket
+import subprocess
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import create_engine, text
@@ -133,13 +139,48 @@ def test_export_entries_and_summaries(ledger_db: str, tmp_path: Path) -> None:
     assert refused.returncode == 1 and "XLSX" in refused.stderr
 
 
-def test_demo_builds_without_serving(tmp_path: Path) -> None:
-    db = tmp_path / "demo.db"
-    result = run("demo", "--db", str(db), "--no-serve")
-    assert result.returncode == 0, result.stderr
-    assert "Demo built" in result.stdout
-    assert "Council: 30 real meetings" in result.stdout
-    assert "Guarantees: the 29 security agreements of 2024" in result.stdout
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _healthy(url: str) -> bool:
+    """The server answers 200 (uvicorn binds its socket just after the line is printed)."""
+    for _attempt in range(200):
+        try:
+            return httpx.get(url, timeout=5).status_code == 200
+        except httpx.ConnectError:
+            time.sleep(0.05)
+    return False
+
+
+def test_the_demo_builds_and_serves_where_the_environment_says(tmp_path: Path) -> None:
+    """`make demo` runs `shieldwall demo`: with port 8000 taken, SHIELDWALL_PORT (the README's
+    configuration) moves it, as it moves `shieldwall serve` (the demo served on 8000 regardless)."""
+    db, port = tmp_path / "demo.db", _free_port()
+    env = {**os.environ, "COLUMNS": "200", "SHIELDWALL_PORT": str(port)}
+    env["SHIELDWALL_RUN_SCHEDULER"] = "false"
+    with subprocess.Popen(
+        [*INSTALLED, "demo", "--db", str(db)], env=env, stdout=subprocess.PIPE, text=True
+    ) as demo:
+        assert demo.stdout is not None
+        try:
+            lines = []
+            for line in demo.stdout:  # the server starts listening once this line is printed
+                lines.append(line)
+                if line.startswith("Serving Shieldwall on"):
+                    break
+            assert lines and f"on http://127.0.0.1:{port}/ " in lines[-1], lines
+            assert _healthy(f"http://127.0.0.1:{port}/healthz")
+        finally:
+            demo.send_signal(signal.SIGINT)
+            demo.wait(timeout=30)
+    printed = "".join(lines)
+    assert "Demo built" in printed
+    assert "Council: 30 real meetings" in printed
+    assert "Guarantees: the 29 security agreements of 2024" in printed
     report = run("report", "--group-by", "member", "--format", "json", "--db", str(db))
     members = {r["member"] for r in json.loads(report.stdout)}
     assert {"DEU", "USA", "SWE", "GBR"} <= members

@@ -94,8 +94,8 @@ def demo(
     db: Annotated[Path, typer.Option("--db", help="SQLite file for the demo")] = Path(
         "var/demo.db"
     ),
-    host: Annotated[str, typer.Option(help="Address to serve on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to serve on")] = 8000,
+    host: Annotated[str | None, typer.Option(help="Address [default: SHIELDWALL_HOST]")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [default: SHIELDWALL_PORT]")] = None,
     serve_after: Annotated[
         bool, typer.Option("--serve/--no-serve", help="Serve the web app after building")
     ] = True,
@@ -140,7 +140,8 @@ def demo(
     )
     ctx.engine.dispose()
     if serve_after:
-        _serve(url, host, port)
+        settings = get_settings()  # as ``serve``: `make demo` may be moved off a port in use
+        _serve(url, host or settings.host, port or settings.port)
 
 
 WORKER_HEALTHCHECK_SECONDS = 60
