@@ -245,3 +245,61 @@ def test_upgrading_fills_the_rollups_from_the_entries_already_written(ledger_db:
     assert rows == [("arm", 100, 100, 40), ("train", 4, 0, 0)]
     checked = run("ledger", "check", "--db", db)
     assert checked.returncode == 0, checked.stdout
+
+
+# Every command that names a record by its id, given an id beyond any the platform gives (the
+# database's integers end at 2^63 - 1, the API's ids at 2^62), and the name its error gives it.
+TOO_LARGE = "99999999999999999999"
+BY_ID: list[tuple[str, tuple[str, ...]]] = [
+    (
+        "meeting",
+        (
+            "council",
+            "schedule",
+            TOO_LARGE,
+            "--as",
+            "sec",
+            "--at",
+            "2026-12-02T09:00Z",
+            "--place",
+            "HQ",
+        ),
+    ),
+    ("meeting", ("council", "hold", TOO_LARGE, "--as", "sec", "--attended", "UKR=Ambassador")),
+    ("meeting", ("council", "close", TOO_LARGE, "--as", "sec")),
+    (
+        "meeting",
+        ("council", "table", "--as", "deu", "--title", "T", "--text", "x", "--meeting", TOO_LARGE),
+    ),
+    ("proposal", ("council", "position", TOO_LARGE, "--as", "usa", "--stance", "support")),
+    (
+        "proposal",
+        ("council", "circulate", TOO_LARGE, "--as", "sec", "--deadline", "2026-12-05T12:00Z"),
+    ),
+    ("proposal", ("council", "consensus", TOO_LARGE, "--as", "sec")),
+    ("instrument", ("guarantees", "show", TOO_LARGE)),
+    ("instrument", ("guarantees", "notice", TOO_LARGE, "--as", "ukr", "--given-on", "2024-03-31")),
+    ("offer", ("guarantees", "link", TOO_LARGE, "--as", "deu", "--unlink")),
+    ("instrument", ("guarantees", "link", "1", "--as", "deu", "--instrument", TOO_LARGE)),
+    (
+        "offer",
+        ("envelope", "plan", TOO_LARGE, "--as", "deu", "--quantity", "1", "--on", "2026-05-01"),
+    ),
+    ("tranche", ("envelope", "slip", TOO_LARGE, "--as", "deu", "--months", "1", "--reason", "x")),
+    ("line", ("match", "withdraw", TOO_LARGE, "--as", "deu")),
+    ("run", ("match", "proposals", "--run", TOO_LARGE)),
+    ("run", ("match", "send", TOO_LARGE, "--as", "sec")),
+    ("proposal", ("match", "confirm", TOO_LARGE, "--as", "ukr")),
+    ("trigger", ("obligations", "list", "--trigger", TOO_LARGE)),
+    ("obligation", ("obligations", "met", TOO_LARGE, "--as", "deu", "--evidence", "x")),
+]
+
+
+def test_an_id_out_of_range_is_one_line_naming_it(database_url: str) -> None:
+    """Each of these printed the database driver's overflow with its stack trace."""
+    for name, args in BY_ID:
+        refused = run(*args, "--db", database_url)
+        assert (refused.returncode, refused.stderr) == (
+            1,
+            f"error: {name}: ids run from 1 to 4,611,686,018,427,387,904 (2^62)\n",
+        ), args
