@@ -303,3 +303,27 @@ def test_an_id_out_of_range_is_one_line_naming_it(database_url: str) -> None:
             1,
             f"error: {name}: ids run from 1 to 4,611,686,018,427,387,904 (2^62)\n",
         ), args
+
+
+def test_a_file_that_cannot_be_written_is_one_line_naming_it(
+    seeded_sqlite_url: str, tmp_path: Path
+) -> None:
+    """Each printed the OSError's stack trace: a folder that does not exist, a folder where the
+    file should be, a file where the templates' folder should be."""
+    missing = tmp_path / "no-such-folder" / "entries.csv"
+    a_file = tmp_path / "a-file.txt"
+    a_file.write_text("not a folder\n", encoding="utf-8")
+    for args, expected in (
+        (
+            ("export", str(missing), "--db", seeded_sqlite_url),
+            f"{missing}: cannot write there (No such file or directory)",
+        ),
+        (
+            ("export", str(tmp_path), "--format", "xlsx", "--db", seeded_sqlite_url),
+            f"{tmp_path}: cannot write there (Is a directory)",
+        ),
+        (("import", "template", str(a_file)), f"{a_file}: cannot write there (File exists)"),
+    ):
+        refused = run(*args)
+        assert (refused.returncode, refused.stderr) == (1, f"error: {expected}\n"), args
+    assert not missing.parent.exists()

@@ -37,6 +37,7 @@ from shieldwall.cli_common import (
     plain,
     ready_context,
     write_rows,
+    writing_to,
 )
 from shieldwall.cli_council import council_app
 from shieldwall.cli_envelope import envelope_app
@@ -305,7 +306,8 @@ def export(
                 total = s.scalar(select(func.count()).select_from(LedgerEntry)) or 0
                 rows = queries.iter_entries(s, OPERATOR, queries.EntryFilter())
                 columns = list(queries.ENTRY_COLUMNS)
-            written = _export(rows, columns, fmt, output, total)
+            with writing_to(output):
+                written = _export(rows, columns, fmt, output, total)
     except DomainError as exc:
         fail(str(exc))
         return
@@ -344,7 +346,9 @@ def _export(
     with progress:
         task = progress.add_task("export", total=total)
         if fmt == ExportFormat.xlsx:
-            write_xlsx(counted(rows), columns, output)
+            # Opened first: a file that cannot be written is refused before the workbook is built.
+            with output.open("wb") as book:
+                write_xlsx(counted(rows), columns, book)
             return count
         writer = csv_lines if fmt == ExportFormat.csv else json_lines
         handle: io.TextIOBase | Any

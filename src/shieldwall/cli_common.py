@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -47,6 +50,16 @@ def fail(message: str, code: int = 1) -> None:
     # One line, however narrow the terminal: an error message is never wrapped.
     err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+@contextmanager
+def writing_to(path: Path) -> Iterator[None]:
+    """A file or folder the user named that cannot be written (no such folder, a folder where a
+    file should be, no permission): one line naming it and why, not the trace of the OSError."""
+    try:
+        yield
+    except OSError as exc:
+        fail(f"{path}: cannot write there ({exc.strerror or exc})")
 
 
 def record_id(parameter: typer.CallbackParam, value: int | None) -> int | None:
