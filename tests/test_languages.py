@@ -18,7 +18,7 @@ from shieldwall.kit.i18n import (
     negotiate,
     using_locale,
 )
-from tests.conftest import TLS
+from tests.conftest import TLS, Delegations
 from tests.liveserver import LiveServer
 from tests.test_council_pages import Browser
 
@@ -97,3 +97,27 @@ def test_numbers_amounts_and_times_are_written_for_the_locale() -> None:
         assert format_moment(moment) == "2024-07-11 12:30 UTC"
     with using_locale("uk"):
         assert format_eur(16_000_000) == f"16{NBSP}млн{NBSP}EUR"
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "french"),
+    [
+        (b"{bad json", "body", "le corps n'est pas du JSON valide"),
+        (b'{"title": "\\ud800"}', "title", "donnez du texte : ce n'est pas de l'Unicode"),
+        (b"[" * 100_000 + b"]" * 100_000, None, "le corps n'a pas pu être lu comme du JSON"),
+    ],
+    ids=["not-json", "lone-surrogate", "nested-too-deep"],
+)
+def test_an_unreadable_body_is_refused_in_the_language_of_the_exchange(
+    api: Delegations, body: bytes, field: str | None, french: str
+) -> None:
+    """A body that is not JSON named a field "1"; a lone surrogate and a body nested past the
+    parser's depth were refused in Pydantic's and Starlette's English."""
+    refused = api.as_("deu").post(
+        "/api/v1/meetings",
+        content=body,
+        headers={"Content-Type": "application/json", "Accept-Language": "fr"},
+    )
+    problem = refused.json()
+    assert refused.status_code == (422 if field else 400), problem
+    assert problem["detail"].startswith(f"{field}: {french}" if field else french), problem
