@@ -327,3 +327,21 @@ def test_a_file_that_cannot_be_written_is_one_line_naming_it(
         refused = run(*args)
         assert (refused.returncode, refused.stderr) == (1, f"error: {expected}\n"), args
     assert not missing.parent.exists()
+
+
+def test_skip_bad_with_no_good_row_does_not_advise_skip_bad(
+    seeded_sqlite_url: str, tmp_path: Path
+) -> None:
+    """With --skip-bad and every row bad, the command said "fix them, or apply the good rows
+    with --skip-bad": the option just given, with no good row to apply."""
+    deliveries = tmp_path / "deliveries.csv"
+    deliveries.write_text(
+        "key,offer_key,quantity,delivered_on\nD-1,#999,1,2024-01-02\n", encoding="utf-8"
+    )
+    refused = run("import", "table", str(deliveries), "--skip-bad", "--db", seeded_sqlite_url)
+    assert refused.returncode == 1
+    assert refused.stderr.endswith(
+        "deliveries.csv: 1 rows read, 0 applied, 0 already there, 1 rejected\n"
+        "error: nothing applied: no row is good (1 bad rows, see above)\n"
+    ), refused.stderr
+    assert (tmp_path / "deliveries.rejects.csv").read_text(encoding="utf-8").count("\n") == 2

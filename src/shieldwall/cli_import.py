@@ -99,11 +99,14 @@ def report_outcome(outcome: ImportOutcome, rejects: Path | None = None) -> None:
         f"{outcome.unchanged:,} already there, {len(outcome.rejected):,} rejected"
     )
     err.print(summary, highlight=False, soft_wrap=True)
-    if outcome.stopped or (outcome.rejected and outcome.applied == 0 and outcome.unchanged == 0):
+    if outcome.stopped:
         fail(
             f"nothing applied: {len(outcome.rejected):,} bad rows (see above); "
             "fix them, or apply the good rows with --skip-bad"
         )
+    if outcome.rejected and outcome.applied == 0 and outcome.unchanged == 0:
+        # --skip-bad was given, and found no good row to apply: fixing the rows is what is left.
+        fail(f"nothing applied: no row is good ({len(outcome.rejected):,} bad rows, see above)")
 
 
 def _in_one_transaction(
