@@ -10,6 +10,7 @@ the request's language."""
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -20,7 +21,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shieldwall.kit.errors import DomainError
-from shieldwall.kit.i18n import N_
+from shieldwall.kit.i18n import N_, format_number
 from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.templating import TEMPLATES
 
@@ -182,6 +183,14 @@ VALIDATION_MESSAGES: dict[str, str] = {
 }
 
 
+def _limit(value: Any) -> str:
+    """A limit Pydantic reports, as the reader's language writes numbers: "8,760" / "8 760",
+    not the float "8760.0" of a ``le=24 * 365`` on a field of hours."""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return format_number(value)
+    return str(value)
+
+
 def validation_message(error: Any) -> str:
     """One request-validation error in the request's language: ours as we wrote it (our
     validators write in the request's language), Pydantic's common ones in our words."""
@@ -191,7 +200,7 @@ def validation_message(error: Any) -> str:
         return str(context["error"])  # our ValueError, without Pydantic's "Value error, "
     if kind in VALIDATION_MESSAGES:
         try:
-            return _(VALIDATION_MESSAGES[kind]).format(**{k: str(v) for k, v in context.items()})
+            return _(VALIDATION_MESSAGES[kind]).format(**{k: _limit(v) for k, v in context.items()})
         except (KeyError, IndexError, ValueError):
             pass  # a limit the message names is missing: Pydantic's own words below
     return str(error.get("msg", _("invalid")))
