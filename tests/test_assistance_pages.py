@@ -16,6 +16,7 @@ import httpx
 from shieldwall.assistance import words
 from shieldwall.kit.i18n import using_locale
 from tests.conftest import Delegations, actor, problem_of
+from tests.liveserver import LiveServer
 from tests.platform import TestPlatform as Context
 from tests.test_council_pages import Browser
 
@@ -303,3 +304,34 @@ def test_units_are_counted_in_english_french_and_ukrainian() -> None:
         assert words.quantity_text(5, "missile") == "5 ракет"
         assert words.quantity_text(21, "missile") == "21 ракета"
         assert words.quantity_text(11, "missile") == "11 ракет"
+
+
+def test_an_offer_reads_its_quantity_apart_from_its_value(
+    server: LiveServer, seeded: Context
+) -> None:
+    """An offer of a capability area has no unit: its page said "100, 298,89 M € le …" in
+    French and "100, 298,89 млн EUR, …" in Ukrainian, the comma of the list read as a decimal
+    comma (one number, "100,298,89")."""
+    offer = seeded.assistance.make_offer(
+        actor(seeded, "deu"),
+        member="DEU",
+        kind="arm",
+        area="demining",
+        quantity=100,
+        value_cents=298_890_000_00,
+    )
+    day = seeded.clock.now().date().isoformat()
+    deu = Browser(server, "deu")
+    try:
+        for language, expected in (
+            ("en", f"100 (€298.89M) on {day}"),
+            ("fr", f"100 (298,89\u00a0M\u00a0€) le {day}"),
+            ("uk", f"100 (298,89\u00a0млн\u00a0EUR), {day}"),
+        ):
+            deu.client.headers["Accept-Language"] = language
+            page = deu.get(f"/offers/{offer}")
+            offered = re.search(r'<dd id="offered">(.*?)</dd>', page.text, re.S)
+            assert offered is not None, page.text[:2000]
+            assert html.unescape(offered.group(1)) == expected
+    finally:
+        deu.client.close()

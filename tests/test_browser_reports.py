@@ -109,3 +109,22 @@ def test_the_audit_page_in_french(phone: Page, demo_url: str) -> None:
     phone.goto(f"{demo_url}/audit?action=offer.commit")
     expect(phone).to_have_title(re.compile("Journal d'audit"))
     expect(phone.locator("#audit-history .what").first).to_contain_text("a engagé l'offre n°")
+
+
+# The whole page, text included: a figure that will not wrap (nowrap) runs out of its card
+# without making any element wider, so only the document's own width shows it.
+PAGE_WIDER_THAN_SCREEN = """() =>
+  document.documentElement.scrollWidth > document.documentElement.clientWidth + 1"""
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "uk"])
+def test_the_cards_figures_fit_a_phone_in_every_language(
+    phone: Page, demo_url: str, language: str
+) -> None:
+    # Ukrainian writes the dashboard's committed total as "21,45 млрд EUR": wider than a
+    # half-width card at 390 px, it pushed the whole page sideways.
+    _sign_in(phone, demo_url, "ukr")
+    phone.context.set_extra_http_headers({"Accept-Language": language})
+    for path in ("/", "/burden-sharing", "/public"):
+        phone.goto(demo_url + path)
+        assert phone.evaluate(PAGE_WIDER_THAN_SCREEN) is False, (language, path)

@@ -7,8 +7,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import signal
+import socket
+import subprocess
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import create_engine, text
@@ -133,13 +139,48 @@ def test_export_entries_and_summaries(ledger_db: str, tmp_path: Path) -> None:
     assert refused.returncode == 1 and "XLSX" in refused.stderr
 
 
-def test_demo_builds_without_serving(tmp_path: Path) -> None:
-    db = tmp_path / "demo.db"
-    result = run("demo", "--db", str(db), "--no-serve")
-    assert result.returncode == 0, result.stderr
-    assert "Demo built" in result.stdout
-    assert "Council: 30 real meetings" in result.stdout
-    assert "Guarantees: the 29 security agreements of 2024" in result.stdout
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _healthy(url: str) -> bool:
+    """The server answers 200 (uvicorn binds its socket just after the line is printed)."""
+    for _attempt in range(200):
+        try:
+            return httpx.get(url, timeout=5).status_code == 200
+        except httpx.ConnectError:
+            time.sleep(0.05)
+    return False
+
+
+def test_the_demo_builds_and_serves_where_the_environment_says(tmp_path: Path) -> None:
+    """`make demo` runs `shieldwall demo`: with port 8000 taken, SHIELDWALL_PORT (the README's
+    configuration) moves it, as it moves `shieldwall serve` (the demo served on 8000 regardless)."""
+    db, port = tmp_path / "demo.db", _free_port()
+    env = {**os.environ, "COLUMNS": "200", "SHIELDWALL_PORT": str(port)}
+    env["SHIELDWALL_RUN_SCHEDULER"] = "false"
+    with subprocess.Popen(
+        [*INSTALLED, "demo", "--db", str(db)], env=env, stdout=subprocess.PIPE, text=True
+    ) as demo:
+        assert demo.stdout is not None
+        try:
+            lines = []
+            for line in demo.stdout:  # the server starts listening once this line is printed
+                lines.append(line)
+                if line.startswith("Serving Shieldwall on"):
+                    break
+            assert lines and f"on http://127.0.0.1:{port}/ " in lines[-1], lines
+            assert _healthy(f"http://127.0.0.1:{port}/healthz")
+        finally:
+            demo.send_signal(signal.SIGINT)
+            demo.wait(timeout=30)
+    printed = "".join(lines)
+    assert "Demo built" in printed
+    assert "Council: 30 real meetings" in printed
+    assert "Guarantees: the 29 security agreements of 2024" in printed
     report = run("report", "--group-by", "member", "--format", "json", "--db", str(db))
     members = {r["member"] for r in json.loads(report.stdout)}
     assert {"DEU", "USA", "SWE", "GBR"} <= members
@@ -204,3 +245,103 @@ def test_upgrading_fills_the_rollups_from_the_entries_already_written(ledger_db:
     assert rows == [("arm", 100, 100, 40), ("train", 4, 0, 0)]
     checked = run("ledger", "check", "--db", db)
     assert checked.returncode == 0, checked.stdout
+
+
+# Every command that names a record by its id, given an id beyond any the platform gives (the
+# database's integers end at 2^63 - 1, the API's ids at 2^62), and the name its error gives it.
+TOO_LARGE = "99999999999999999999"
+BY_ID: list[tuple[str, tuple[str, ...]]] = [
+    (
+        "meeting",
+        (
+            "council",
+            "schedule",
+            TOO_LARGE,
+            "--as",
+            "sec",
+            "--at",
+            "2026-12-02T09:00Z",
+            "--place",
+            "HQ",
+        ),
+    ),
+    ("meeting", ("council", "hold", TOO_LARGE, "--as", "sec", "--attended", "UKR=Ambassador")),
+    ("meeting", ("council", "close", TOO_LARGE, "--as", "sec")),
+    (
+        "meeting",
+        ("council", "table", "--as", "deu", "--title", "T", "--text", "x", "--meeting", TOO_LARGE),
+    ),
+    ("proposal", ("council", "position", TOO_LARGE, "--as", "usa", "--stance", "support")),
+    (
+        "proposal",
+        ("council", "circulate", TOO_LARGE, "--as", "sec", "--deadline", "2026-12-05T12:00Z"),
+    ),
+    ("proposal", ("council", "consensus", TOO_LARGE, "--as", "sec")),
+    ("instrument", ("guarantees", "show", TOO_LARGE)),
+    ("instrument", ("guarantees", "notice", TOO_LARGE, "--as", "ukr", "--given-on", "2024-03-31")),
+    ("offer", ("guarantees", "link", TOO_LARGE, "--as", "deu", "--unlink")),
+    ("instrument", ("guarantees", "link", "1", "--as", "deu", "--instrument", TOO_LARGE)),
+    (
+        "offer",
+        ("envelope", "plan", TOO_LARGE, "--as", "deu", "--quantity", "1", "--on", "2026-05-01"),
+    ),
+    ("tranche", ("envelope", "slip", TOO_LARGE, "--as", "deu", "--months", "1", "--reason", "x")),
+    ("line", ("match", "withdraw", TOO_LARGE, "--as", "deu")),
+    ("run", ("match", "proposals", "--run", TOO_LARGE)),
+    ("run", ("match", "send", TOO_LARGE, "--as", "sec")),
+    ("proposal", ("match", "confirm", TOO_LARGE, "--as", "ukr")),
+    ("trigger", ("obligations", "list", "--trigger", TOO_LARGE)),
+    ("obligation", ("obligations", "met", TOO_LARGE, "--as", "deu", "--evidence", "x")),
+]
+
+
+def test_an_id_out_of_range_is_one_line_naming_it(database_url: str) -> None:
+    """Each of these printed the database driver's overflow with its stack trace."""
+    for name, args in BY_ID:
+        refused = run(*args, "--db", database_url)
+        assert (refused.returncode, refused.stderr) == (
+            1,
+            f"error: {name}: ids run from 1 to 4,611,686,018,427,387,904 (2^62)\n",
+        ), args
+
+
+def test_a_file_that_cannot_be_written_is_one_line_naming_it(
+    seeded_sqlite_url: str, tmp_path: Path
+) -> None:
+    """Each printed the OSError's stack trace: a folder that does not exist, a folder where the
+    file should be, a file where the templates' folder should be."""
+    missing = tmp_path / "no-such-folder" / "entries.csv"
+    a_file = tmp_path / "a-file.txt"
+    a_file.write_text("not a folder\n", encoding="utf-8")
+    for args, expected in (
+        (
+            ("export", str(missing), "--db", seeded_sqlite_url),
+            f"{missing}: cannot write there (No such file or directory)",
+        ),
+        (
+            ("export", str(tmp_path), "--format", "xlsx", "--db", seeded_sqlite_url),
+            f"{tmp_path}: cannot write there (Is a directory)",
+        ),
+        (("import", "template", str(a_file)), f"{a_file}: cannot write there (File exists)"),
+    ):
+        refused = run(*args)
+        assert (refused.returncode, refused.stderr) == (1, f"error: {expected}\n"), args
+    assert not missing.parent.exists()
+
+
+def test_skip_bad_with_no_good_row_does_not_advise_skip_bad(
+    seeded_sqlite_url: str, tmp_path: Path
+) -> None:
+    """With --skip-bad and every row bad, the command said "fix them, or apply the good rows
+    with --skip-bad": the option just given, with no good row to apply."""
+    deliveries = tmp_path / "deliveries.csv"
+    deliveries.write_text(
+        "key,offer_key,quantity,delivered_on\nD-1,#999,1,2024-01-02\n", encoding="utf-8"
+    )
+    refused = run("import", "table", str(deliveries), "--skip-bad", "--db", seeded_sqlite_url)
+    assert refused.returncode == 1
+    assert refused.stderr.endswith(
+        "deliveries.csv: 1 rows read, 0 applied, 0 already there, 1 rejected\n"
+        "error: nothing applied: no row is good (1 bad rows, see above)\n"
+    ), refused.stderr
+    assert (tmp_path / "deliveries.rejects.csv").read_text(encoding="utf-8").count("\n") == 2

@@ -541,3 +541,23 @@ def test_a_recorded_meeting_shows_its_sources_and_what_is_illustrative(
     assert "Minutes illustrative These minutes are written for the demo" in words
     assert "This meeting is invented for the demo" not in words
     assert "Level unstated" in words
+
+
+def test_a_time_limit_out_of_range_is_refused_by_the_rule_it_breaks(
+    browsers: dict[str, Browser],
+) -> None:
+    """The refusal said "from 1 minute to a year" while the rule takes any time above 0 (a
+    minute is not its floor): it now says the rule as it is, in the reader's language."""
+    ukr = browsers["ukr"]
+    typed = {"title": "Strikes", "level": "ambassadors", "crisis": "yes", "reason": "missiles"}
+    for language, hours, expected in (
+        ("en", "9000", "Time limit in hours: give more than 0 hours, at most 8,760 (a year)"),
+        ("fr", "0", "Délai en heures: indiquez plus de 0 heure, au plus 8\u202f760 (un an)"),
+        ("uk", "-1", "Строк у годинах: вкажіть більше ніж 0 годин, щонайбільше 8\u00a0760 (рік)"),
+    ):
+        ukr.client.headers["Accept-Language"] = language
+        page = ukr.post("/meetings/new", {**typed, "hold_within_hours": hours})
+        assert page.status_code == 422
+        said = [html.unescape(e) for e in re.findall(r'class="error"[^>]*>([^<]*)', page.text)]
+        assert said == [expected], language
+    assert "Strikes" not in _text(ukr.get("/meetings"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -301,3 +302,25 @@ def test_the_clearing_house_is_not_empty_in_the_demo(
     }
     counts = demo_template.counts
     assert (counts["illustrative_availability"], counts["matching_proposals"]) == (3, 3)
+
+
+# ---- the README's tour -----------------------------------------------------------------------
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_the_offers_the_readme_names_are_the_demos(sec: httpx.Client) -> None:
+    """A newcomer opens the offer the README names: it must be that member's offer of that
+    item and quantity ("Netherlands: offer #59 of PAC-3 MSE interceptor" was Denmark's IFVs)."""
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    named = re.findall(r"(\w+): offer #(\d+) of ([^,]+), (\d+) ", text) + [
+        (member, number, item, quantity)
+        for number, member, item, quantity in re.findall(
+            r"offer #(\d+) \((\w+): ([^,]+), (\d+) ", text
+        )
+    ]
+    assert len(named) == 2, named
+    for member, number, item, quantity in named:
+        offer = _get(sec, f"/api/v1/offers/{number}")
+        found = (offer["member_name"], offer["item_name"], str(offer["quantity"]))
+        assert found == (member, item, quantity), number

@@ -18,7 +18,7 @@ from shieldwall.kit.i18n import (
     negotiate,
     using_locale,
 )
-from tests.conftest import TLS
+from tests.conftest import TLS, Delegations
 from tests.liveserver import LiveServer
 from tests.test_council_pages import Browser
 
@@ -97,3 +97,47 @@ def test_numbers_amounts_and_times_are_written_for_the_locale() -> None:
         assert format_moment(moment) == "2024-07-11 12:30 UTC"
     with using_locale("uk"):
         assert format_eur(16_000_000) == f"16{NBSP}млн{NBSP}EUR"
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "french"),
+    [
+        (b"{bad json", "body", "le corps n'est pas du JSON valide"),
+        (b'{"title": "\\ud800"}', "title", "donnez du texte : ce n'est pas de l'Unicode"),
+        (b"[" * 100_000 + b"]" * 100_000, None, "le corps n'a pas pu être lu comme du JSON"),
+    ],
+    ids=["not-json", "lone-surrogate", "nested-too-deep"],
+)
+def test_an_unreadable_body_is_refused_in_the_language_of_the_exchange(
+    api: Delegations, body: bytes, field: str | None, french: str
+) -> None:
+    """A body that is not JSON named a field "1"; a lone surrogate and a body nested past the
+    parser's depth were refused in Pydantic's and Starlette's English."""
+    refused = api.as_("deu").post(
+        "/api/v1/meetings",
+        content=body,
+        headers={"Content-Type": "application/json", "Accept-Language": "fr"},
+    )
+    problem = refused.json()
+    assert refused.status_code == (422 if field else 400), problem
+    assert problem["detail"].startswith(f"{field}: {french}" if field else french), problem
+
+
+def test_a_limit_is_written_as_the_readers_language_writes_numbers(api: Delegations) -> None:
+    """A limit of the API's schema was written as Python writes it: "give at most 8760.0" for
+    a crisis consultation's hours, "4611686018427387904" for an id, in every language."""
+    deu = api.as_("deu")
+    crisis = {"title": "x", "level": "summit", "crisis": True, "reason": "r"}
+    for language, expected in (
+        ("en", "hold_within_hours: give at most 8,760"),
+        ("fr", "hold_within_hours: indiquez au plus 8\u202f760"),
+        ("uk", "hold_within_hours: вкажіть щонайбільше 8\u00a0760"),
+    ):
+        refused = deu.post(
+            "/api/v1/meetings",
+            json={**crisis, "hold_within_hours": 9000},
+            headers={"Accept-Language": language},
+        )
+        assert (refused.status_code, refused.json()["detail"]) == (422, expected)
+    too_far = deu.get("/api/v1/offers", params={"request_id": 2**62 + 1})
+    assert too_far.json()["detail"] == "request_id: give at most 4,611,686,018,427,387,904"

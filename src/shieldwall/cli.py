@@ -39,6 +39,7 @@ from shieldwall.cli_common import (
     plain,
     ready_context,
     write_rows,
+    writing_to,
 )
 from shieldwall.cli_council import council_app
 from shieldwall.cli_envelope import envelope_app
@@ -97,8 +98,8 @@ def demo(
     db: Annotated[Path, typer.Option("--db", help="SQLite file for the demo")] = Path(
         "var/demo.db"
     ),
-    host: Annotated[str, typer.Option(help="Address to serve on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to serve on")] = 8000,
+    host: Annotated[str | None, typer.Option(help="Address [default: SHIELDWALL_HOST]")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [default: SHIELDWALL_PORT]")] = None,
     serve_after: Annotated[
         bool, typer.Option("--serve/--no-serve", help="Serve the web app after building")
     ] = True,
@@ -143,7 +144,8 @@ def demo(
     )
     ctx.engine.dispose()
     if serve_after:
-        _serve(url, host, port)
+        settings = get_settings()  # as ``serve``: `make demo` may be moved off a port in use
+        _serve(url, host or settings.host, port or settings.port)
 
 
 WORKER_HEALTHCHECK_SECONDS = 60
@@ -334,7 +336,8 @@ def export(
                 total = s.scalar(select(func.count()).select_from(LedgerEntry)) or 0
                 rows = queries.iter_entries(s, OPERATOR, queries.EntryFilter())
                 columns = list(queries.ENTRY_COLUMNS)
-            written = _export(rows, columns, fmt, output, total)
+            with writing_to(output):
+                written = _export(rows, columns, fmt, output, total)
     except DomainError as exc:
         fail(str(exc))
         return
@@ -373,7 +376,9 @@ def _export(
     with progress:
         task = progress.add_task("export", total=total)
         if fmt == ExportFormat.xlsx:
-            write_xlsx(counted(rows), columns, output)
+            # Opened first: a file that cannot be written is refused before the workbook is built.
+            with output.open("wb") as book:
+                write_xlsx(counted(rows), columns, book)
             return count
         writer = csv_lines if fmt == ExportFormat.csv else json_lines
         handle: io.TextIOBase | Any

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -17,6 +20,7 @@ from shieldwall.context import open_platform
 from shieldwall.kit.db import database_status
 from shieldwall.kit.errors import DomainError
 from shieldwall.kit.exports import csv_lines
+from shieldwall.kit.params import parse_record_id
 from shieldwall.kit.settings import get_settings
 from shieldwall.kit.text import check_text
 from shieldwall.kit.uow import Platform
@@ -46,6 +50,31 @@ def fail(message: str, code: int = 1) -> None:
     # One line, however narrow the terminal: an error message is never wrapped.
     err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+@contextmanager
+def writing_to(path: Path) -> Iterator[None]:
+    """A file or folder the user named that cannot be written (no such folder, a folder where a
+    file should be, no permission): one line naming it and why, not the trace of the OSError."""
+    try:
+        yield
+    except OSError as exc:
+        fail(f"{path}: cannot write there ({exc.strerror or exc})")
+
+
+def record_id(parameter: typer.CallbackParam, value: int | None) -> int | None:
+    """An id given on the command line is held to the API's range (``kit.params``): out of it,
+    a one-line error naming the argument, not the database driver's overflow and its trace."""
+    if value is not None:
+        try:
+            parse_record_id(parameter.name or "id", str(value))
+        except DomainError as exc:
+            fail(exc.detail)
+    return value
+
+
+# A record's id as a command's argument: ``meeting: RecordId``.
+RecordId = Annotated[int, typer.Argument(callback=record_id)]
 
 
 def plain(values: dict[str, str | None]) -> None:

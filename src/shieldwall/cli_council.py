@@ -126,7 +126,7 @@ def convene(
 
 @council_app.command("schedule")
 def schedule(
-    meeting: int,
+    meeting: cli.RecordId,
     as_user: AsUser,
     at: Annotated[str, typer.Option(help="When it starts, ISO 8601 (UTC unless an offset)")],
     place: Annotated[str, typer.Option(help="Where")],
@@ -149,7 +149,7 @@ def schedule(
 
 @council_app.command("hold")
 def hold(
-    meeting: int,
+    meeting: cli.RecordId,
     as_user: AsUser,
     attended: Annotated[list[str], typer.Option(help="CODE or CODE=who represented it")],
     db: Db = None,
@@ -163,7 +163,7 @@ def hold(
 
 @council_app.command("close")
 def close(
-    meeting: int,
+    meeting: cli.RecordId,
     as_user: AsUser,
     minutes: Annotated[str | None, typer.Option(help="Record these minutes first")] = None,
     outcome: Annotated[
@@ -194,7 +194,9 @@ def table(
     title: Annotated[str, typer.Option(help="Short title")],
     text: Annotated[str, typer.Option(help="The draft decision or statement")],
     kind: Annotated[str, typer.Option(help="decision or statement")] = "decision",
-    meeting: Annotated[int | None, typer.Option(help="Put it on this meeting's agenda")] = None,
+    meeting: Annotated[
+        int | None, typer.Option(help="Put it on this meeting's agenda", callback=cli.record_id)
+    ] = None,
     db: Db = None,
 ) -> None:
     """Table a proposal for discussion."""
@@ -209,7 +211,7 @@ def table(
 
 @council_app.command("position")
 def position(
-    proposal: int,
+    proposal: cli.RecordId,
     as_user: AsUser,
     stance: Annotated[str, typer.Option(help="support, abstain or object")],
     reason: Annotated[str, typer.Option(help="Why; required for an objection")] = "",
@@ -223,7 +225,7 @@ def position(
 
 @council_app.command("circulate")
 def circulate(
-    proposal: int,
+    proposal: cli.RecordId,
     as_user: AsUser,
     deadline: Annotated[str, typer.Option(help="Silence deadline, ISO 8601")],
     db: Db = None,
@@ -236,7 +238,7 @@ def circulate(
 
 @council_app.command("consensus")
 def consensus(
-    proposal: int,
+    proposal: cli.RecordId,
     as_user: AsUser,
     review_on: Annotated[str | None, typer.Option(help="Review date, YYYY-MM-DD")] = None,
     db: Db = None,

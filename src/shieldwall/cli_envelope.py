@@ -186,7 +186,7 @@ def package(
 
 @envelope_app.command("plan")
 def plan(
-    offer: Annotated[int, typer.Argument(help="The committed offer")],
+    offer: Annotated[int, typer.Argument(help="The committed offer", callback=cli.record_id)],
     as_user: AsUser,
     quantity: Annotated[int, typer.Option(min=1, help="How many in this tranche")],
     on: Annotated[str, typer.Option("--on", help="Expected on, YYYY-MM-DD")],
@@ -209,7 +209,7 @@ def plan(
 
 @envelope_app.command("slip")
 def slip(
-    tranche: Annotated[int, typer.Argument(help="The planned tranche")],
+    tranche: Annotated[int, typer.Argument(help="The planned tranche", callback=cli.record_id)],
     as_user: AsUser,
     reason: Annotated[str, typer.Option(help="Why it slips")],
     months: Annotated[int | None, typer.Option(min=1, max=120, help="Later by months")] = None,

@@ -118,7 +118,7 @@ def instruments(
 
 
 @guarantees_app.command("show")
-def show(instrument: int, db: Db = None) -> None:
+def show(instrument: cli.RecordId, db: Db = None) -> None:
     """An instrument: its terms, amounts, obligations, linked offers, fulfilment per year."""
     i = _read(
         db,
@@ -232,7 +232,7 @@ def create(
 
 @guarantees_app.command("amount")
 def amount(
-    instrument: int,
+    instrument: cli.RecordId,
     as_user: AsUser,
     year: Annotated[int, typer.Option(help="The year it is promised for")],
     category: Annotated[str, typer.Option(help="air defence, training, … or 'not broken down'")],
@@ -264,7 +264,7 @@ def amount(
 
 @guarantees_app.command("obligation")
 def obligation(
-    instrument: int,
+    instrument: cli.RecordId,
     as_user: AsUser,
     trigger: Annotated[str, typer.Option(help="armed attack, threat of attack or year end")],
     action: Annotated[str, typer.Option(help="consult or report")],
@@ -291,7 +291,7 @@ def obligation(
 
 @guarantees_app.command("notice")
 def notice(
-    instrument: int,
+    instrument: cli.RecordId,
     as_user: AsUser,
     given_on: Annotated[str, typer.Option(help="YYYY-MM-DD")],
     by: Annotated[str | None, typer.Option(help="The party (for the secretariat)")] = None,
@@ -311,9 +311,11 @@ def notice(
 
 @guarantees_app.command("link")
 def link(
-    offer: int,
+    offer: cli.RecordId,
     as_user: AsUser,
-    instrument: Annotated[int | None, typer.Option(help="The instrument it fulfils")] = None,
+    instrument: Annotated[
+        int | None, typer.Option(help="The instrument it fulfils", callback=cli.record_id)
+    ] = None,
     year: Annotated[int | None, typer.Option(help="The year it counts toward")] = None,
     unlink: Annotated[bool, typer.Option(help="Unlink it instead")] = False,
     db: Db = None,

@@ -22,7 +22,15 @@ from rich.table import Table
 
 from shieldwall.assistance.imports import import_fts, import_kiel
 from shieldwall.assistance.table_imports import import_table
-from shieldwall.cli_common import OPERATOR, DbOption, err, fail, plain, ready_context
+from shieldwall.cli_common import (
+    OPERATOR,
+    DbOption,
+    err,
+    fail,
+    plain,
+    ready_context,
+    writing_to,
+)
 from shieldwall.guarantees.queries import rates_of
 from shieldwall.importers.common import ImportOutcome, sha256_of, write_rejects
 from shieldwall.importers.fts import read_flows
@@ -91,11 +99,14 @@ def report_outcome(outcome: ImportOutcome, rejects: Path | None = None) -> None:
         f"{outcome.unchanged:,} already there, {len(outcome.rejected):,} rejected"
     )
     err.print(summary, highlight=False, soft_wrap=True)
-    if outcome.stopped or (outcome.rejected and outcome.applied == 0 and outcome.unchanged == 0):
+    if outcome.stopped:
         fail(
             f"nothing applied: {len(outcome.rejected):,} bad rows (see above); "
             "fix them, or apply the good rows with --skip-bad"
         )
+    if outcome.rejected and outcome.applied == 0 and outcome.unchanged == 0:
+        # --skip-bad was given, and found no good row to apply: fixing the rows is what is left.
+        fail(f"nothing applied: no row is good ({len(outcome.rejected):,} bad rows, see above)")
 
 
 def _in_one_transaction(
@@ -255,5 +266,7 @@ def import_template(
 ) -> None:
     """Write the templates: requests.csv, offers.csv, deliveries.csv (a header and one
     example row each) and shieldwall-import.xlsx (a sheet per record type)."""
-    for path in write_templates(directory):
+    with writing_to(directory):
+        written = write_templates(directory)
+    for path in written:
         err.print(f"Wrote {path}", highlight=False, soft_wrap=True)

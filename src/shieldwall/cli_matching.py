@@ -153,7 +153,9 @@ def declare(
 
 @match_app.command("withdraw")
 def withdraw(
-    line: Annotated[int, typer.Argument(help="The availability line to withdraw")],
+    line: Annotated[
+        int, typer.Argument(help="The availability line to withdraw", callback=cli.record_id)
+    ],
     username: AsUser,
     reason: Annotated[str, typer.Option("--reason", help="Why (optional)")] = "",
     db: Db = None,
@@ -174,7 +176,7 @@ def withdraw(
 def proposals(
     db: Db = None,
     username: Reader = None,
-    run: Annotated[int | None, typer.Option("--run")] = None,
+    run: Annotated[int | None, typer.Option("--run", callback=cli.record_id)] = None,
     fmt: Fmt = "table",
 ) -> None:
     """The proposals you may see (the secretariat: all; a member: those sent to it)."""
@@ -203,7 +205,9 @@ def proposals(
 
 @match_app.command("send")
 def send(
-    run: Annotated[int, typer.Argument(help="The run whose proposals to send")],
+    run: Annotated[
+        int, typer.Argument(help="The run whose proposals to send", callback=cli.record_id)
+    ],
     username: AsUser,
     db: Db = None,
 ) -> None:
@@ -213,7 +217,7 @@ def send(
 
 
 @match_app.command("confirm")
-def confirm(proposal: Annotated[int, typer.Argument()], username: AsUser, db: Db = None) -> None:
+def confirm(proposal: cli.RecordId, username: AsUser, db: Db = None) -> None:
     """Confirm a proposal sent to your delegation: it becomes your offer."""
     offer = _act(db, username, lambda s, who: s.confirm(who, proposal))
     cli.out.print(
@@ -223,7 +227,7 @@ def confirm(proposal: Annotated[int, typer.Argument()], username: AsUser, db: Db
 
 @match_app.command("decline")
 def decline(
-    proposal: Annotated[int, typer.Argument()],
+    proposal: cli.RecordId,
     reason: Annotated[str, typer.Option("--reason")],
     username: AsUser,
     db: Db = None,

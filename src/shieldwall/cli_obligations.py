@@ -115,7 +115,9 @@ def triggers(fmt: Fmt = "table", db: Db = None) -> None:
 def list_obligations(
     state: Annotated[str | None, typer.Option(help="open, met, overdue or met late")] = None,
     member: Annotated[str | None, typer.Option(help="A member's code")] = None,
-    trigger: Annotated[int | None, typer.Option(help="Those a declared event opened")] = None,
+    trigger: Annotated[
+        int | None, typer.Option(help="Those a declared event opened", callback=cli.record_id)
+    ] = None,
     fmt: Fmt = "table",
     db: Db = None,
 ) -> None:
@@ -139,7 +141,7 @@ def list_obligations(
 
 @obligations_app.command("met")
 def met(
-    obligation: int,
+    obligation: cli.RecordId,
     as_user: AsUser,
     evidence: Annotated[str, typer.Option(help="How it was met")],
     db: Db = None,

@@ -58,7 +58,7 @@ from shieldwall.kit.errors import (
     NotFound,
     RuleViolation,
 )
-from shieldwall.kit.i18n import N_, format_moment, term
+from shieldwall.kit.i18n import N_, format_moment, format_number, term
 from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.uow import UnitOfWork
 from shieldwall.notifications.service import NotificationService
@@ -247,8 +247,12 @@ class CouncilService:
         if hours is None:
             hours = self.uow.settings.crisis_consultation_hours
         if not 0 < hours <= 24 * 365:
+            # The rule is (0, a year]: "from 1 minute" named a floor the rule does not keep.
             raise InvalidInput(
-                "hold_within_hours", _("give a number of hours from 1 minute to a year")
+                "hold_within_hours",
+                _("give more than 0 hours, at most {largest} (a year)").format(
+                    largest=format_number(24 * 365)
+                ),
             )
         return model.crisis_deadline(now, dt.timedelta(hours=hours))
 

@@ -10,6 +10,7 @@ the request's language."""
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -20,7 +21,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shieldwall.kit.errors import DomainError
-from shieldwall.kit.i18n import N_
+from shieldwall.kit.i18n import N_, format_number
 from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.templating import TEMPLATES
 
@@ -129,6 +130,21 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "request"
 
 
+def _field(error: Any) -> str:
+    """The field an error names; a body that is not JSON is the body's (Pydantic locates it at
+    the character where parsing failed, which named a field "1")."""
+    if error.get("type") == "json_invalid":
+        return "body"
+    return _location(error.get("loc", ()))
+
+
+# Starlette's and FastAPI's own details for the errors they raise before a route runs, in the
+# platform's words (a body nested past the parser's depth is FastAPI's 400).
+HTTP_DETAILS: dict[str, str] = {
+    "There was an error parsing the body": N_("the body could not be read as JSON"),
+}
+
+
 # Pydantic's own messages for the errors a client meets most, in the platform's words (with
 # the limits Pydantic reports in ``ctx``); any other is passed on as Pydantic wrote it.
 VALIDATION_MESSAGES: dict[str, str] = {
@@ -160,10 +176,19 @@ VALIDATION_MESSAGES: dict[str, str] = {
     "date_parsing": N_("give a date as YYYY-MM-DD"),
     "date_from_datetime_parsing": N_("give a date as YYYY-MM-DD"),
     "json_invalid": N_("the body is not valid JSON"),
+    "string_unicode": N_("give text: this is not Unicode (an unpaired surrogate)"),
     "model_attributes_type": N_("give an object of the documented fields"),
     "dict_type": N_("give an object of the documented fields"),
     "list_type": N_("give a list"),
 }
+
+
+def _limit(value: Any) -> str:
+    """A limit Pydantic reports, as the reader's language writes numbers: "8,760" / "8 760",
+    not the float "8760.0" of a ``le=24 * 365`` on a field of hours."""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return format_number(value)
+    return str(value)
 
 
 def validation_message(error: Any) -> str:
@@ -175,7 +200,7 @@ def validation_message(error: Any) -> str:
         return str(context["error"])  # our ValueError, without Pydantic's "Value error, "
     if kind in VALIDATION_MESSAGES:
         try:
-            return _(VALIDATION_MESSAGES[kind]).format(**{k: str(v) for k, v in context.items()})
+            return _(VALIDATION_MESSAGES[kind]).format(**{k: _limit(v) for k, v in context.items()})
         except (KeyError, IndexError, ValueError):
             pass  # a limit the message names is missing: Pydantic's own words below
     return str(error.get("msg", _("invalid")))
@@ -193,10 +218,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        errors = [
-            {"field": _location(e.get("loc", ())), "message": validation_message(e)}
-            for e in exc.errors()
-        ]
+        errors = [{"field": _field(e), "message": validation_message(e)} for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return answer(request, 422, _("Invalid input"), detail, errors=errors)
 
@@ -210,7 +232,8 @@ def install(app: FastAPI) -> None:
                 method=request.method, path=request.url.path
             )
         else:
-            detail = str(exc.detail)
+            known = HTTP_DETAILS.get(str(exc.detail))
+            detail = _(known) if known else str(exc.detail)
         response = answer(request, exc.status_code, title, detail)
         if exc.headers:
             response.headers.update(exc.headers)
