@@ -10,6 +10,7 @@ the request's language."""
 from __future__ import annotations
 
 import logging
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -183,9 +184,17 @@ VALIDATION_MESSAGES: dict[str, str] = {
 }
 
 
+# pydantic-core reports a Decimal field's limit as the text of its repr.
+_DECIMAL_REPR = re.compile(r"Decimal\('(-?[0-9]+(?:\.[0-9]+)?)'\)")
+
+
 def _limit(value: Any) -> str:
     """A limit Pydantic reports, as the reader's language writes numbers: "8,760" / "8 760",
-    not the float "8760.0" of a ``le=24 * 365`` on a field of hours."""
+    not the float "8760.0" of a ``le=24 * 365`` on a field of hours, nor
+    "Decimal('1000000000000')" for the euros' largest amount."""
+    decimal = _DECIMAL_REPR.fullmatch(value) if isinstance(value, str) else None
+    if decimal is not None:
+        value = Decimal(decimal.group(1))
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         return format_number(value)
     return str(value)
