@@ -461,3 +461,24 @@ def test_healthz_reports_the_database(api: Delegations) -> None:
     assert body["status"] == "ok"
     assert body["database"]["schema_revision"] == schema_head()
     assert body["database"]["backend"] in ("sqlite", "postgresql")
+
+
+def test_a_query_parameter_the_request_does_not_take_is_refused_naming_it(
+    api: Delegations,
+) -> None:
+    # A misspelt filter must not read as the whole ledger: the parameter is offer_id.
+    sec = api.as_("sec")
+    body = problem_of(sec.get("/api/v1/ledger/entries", params={"offer": "9"}), 422)
+    assert body["errors"][0]["field"] == "offer"
+    assert "offer_id" in body["detail"] and "not a parameter of this request" in body["detail"]
+    assert sec.get("/api/v1/ledger/entries", params={"offer_id": "9"}).status_code == 200
+    # A dependency's parameters are taken too (offset and limit of every list).
+    assert sec.get("/api/v1/offers", params={"offset": "0", "limit": "5"}).status_code == 200
+    body = problem_of(sec.get("/api/v1/offers", params={"memebr": "DEU"}), 422)
+    assert body["errors"][0]["field"] == "memebr"
+    # In the language of the exchange.
+    body = problem_of(
+        sec.get("/api/v1/offers", params={"memebr": "DEU"}, headers={"Accept-Language": "fr"}),
+        422,
+    )
+    assert "not a parameter" not in body["detail"]

@@ -7,10 +7,11 @@ the API addresses them from 1 to MAX_ID = 2^62, in paths, query filters, bodies 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Header, Path, Query, Request
-from pydantic import BeforeValidator, Field
+from fastapi.dependencies.models import Dependant
+from pydantic import BaseModel, BeforeValidator, Field
 
 from shieldwall.kit.errors import InvalidInput
 from shieldwall.kit.i18n import format_number
@@ -68,3 +69,54 @@ async def plain_query(request: Request) -> None:
         problem = control_character_problem(value) or control_character_problem(name)
         if problem is not None:
             raise InvalidInput(name if name.isprintable() else "query", problem)
+    route = request.scope.get("route")
+    if route is not None and getattr(route, "path", "").startswith(API_PATHS):
+        taken = _query_parameters(route)
+        for name in request.query_params:
+            if name not in taken:
+                raise InvalidInput(name, _unknown_parameter(taken))
+
+
+# The JSON API refuses a query parameter it does not take: a misspelt filter
+# (``?offer=9`` for ``?offer_id=9``) would otherwise be ignored, and the answer — the whole
+# ledger — read as the filtered one. Pages keep theirs loose: their listings read the query
+# themselves, and a browser's link may carry what a page does not use.
+API_PATHS = "/api/"
+
+
+# Per route, by what makes it the same route in every app this process builds (a route is
+# not hashable, and its endpoint function is shared by all).
+_TAKEN: dict[tuple[str, frozenset[str], Any], frozenset[str]] = {}
+
+
+def _query_parameters(route: Any) -> frozenset[str]:
+    """The names (aliases) of the query parameters ``route`` declares, its dependencies' too
+    (a parameter model's fields each)."""
+    key = (route.path, frozenset(route.methods), route.endpoint)
+    taken = _TAKEN.get(key)
+    if taken is None:
+        taken = _TAKEN[key] = _declared_query(route.dependant)
+    return taken
+
+
+def _declared_query(top: Dependant) -> frozenset[str]:
+    names: set[str] = set()
+    dependants: list[Dependant] = [top]
+    while dependants:
+        dependant = dependants.pop()
+        dependants.extend(dependant.dependencies)
+        for field in dependant.query_params:
+            model = field.field_info.annotation
+            if isinstance(model, type) and issubclass(model, BaseModel):
+                names.update(f.alias or n for n, f in model.model_fields.items())
+            else:
+                names.add(field.alias)
+    return frozenset(names)
+
+
+def _unknown_parameter(taken: frozenset[str]) -> str:
+    if not taken:
+        return _("this request takes no query parameter")
+    return _("not a parameter of this request; it takes: {names}").format(
+        names=", ".join(sorted(taken))
+    )
