@@ -9,10 +9,8 @@ import csv
 import datetime as dt
 import gc
 import html
-import os
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,6 +38,7 @@ from shieldwall.importers.tables import _DAYS, RecordType, check_delivery, sheet
 from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.errors import DomainError, Forbidden
 from shieldwall.kit.settings import Settings
+from tests.cli import run as run_command
 from tests.conftest import SETUP, actor
 from tests.liveserver import LiveServer
 from tests.platform import TestPlatform as Context
@@ -415,17 +414,9 @@ def test_a_workbook_imports_its_three_sheets_in_order(seeded: Context, tmp_path:
 
 # ---- the command line ------------------------------------------------------------------------
 
-SHIELDWALL = [sys.executable, "-m", "shieldwall"]
-
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*SHIELDWALL, *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "COLUMNS": "250"},
-    )
+    return run_command(*args, env={"COLUMNS": "250"})  # in this process
 
 
 def test_the_command_line_writes_templates_and_imports_with_skip_bad(

@@ -7,13 +7,13 @@ import datetime as dt
 import logging
 import re
 import subprocess
-import sys
 
 import httpx
 import pytest
 from sqlalchemy import text
 
 from shieldwall.kit.clock import FixedClock
+from tests.cli import run
 from tests.conftest import PASSWORD, TLS, Delegations, actor
 from tests.platform import TestPlatform as Context
 from tests.platform import open_test_platform
@@ -160,13 +160,7 @@ def test_audit_log_for_the_secretariat_only(api: Delegations, seeded: Context) -
 
 def test_user_commands(seeded_sqlite_url: str) -> None:
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "shieldwall", *args, "--db", seeded_sqlite_url],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            stdin=subprocess.DEVNULL,
-        )
+        return run(*args, "--db", seeded_sqlite_url)  # in this process, stdin empty
 
     added = cli(
         "user",

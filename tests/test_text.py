@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.cli import run
 from tests.conftest import PASSWORD, TLS, Delegations, actor, problem_of
 from tests.platform import TestPlatform as Context
 
@@ -185,12 +185,7 @@ def test_sign_in_refuses_control_characters(api: Delegations) -> None:
 
 def test_the_cli_refuses_control_characters(seeded_sqlite_url: str) -> None:
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "shieldwall", *args, "--db", seeded_sqlite_url],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        return run(*args, "--db", seeded_sqlite_url)  # in this process
 
     for args in (
         ("report", "--member", "DE\x01U"),

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import subprocess
-import sys
 
 import httpx
 import pytest
@@ -16,6 +14,7 @@ from sqlalchemy import text
 from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.errors import InvalidInput
 from shieldwall.kit.settings import Settings
+from tests.cli import run
 from tests.conftest import NOW, PASSWORD, SETUP, TLS, Delegations, actor, problem_of
 from tests.platform import TestPlatform as Context
 from tests.platform import open_test_platform
@@ -71,12 +70,7 @@ def test_the_cli_reset_says_what_it_revoked(api: Delegations, seeded: Context) -
     token = api.as_("nor").post("/api/v1/auth/tokens", json={"name": "ci"}).json()["token"]
     url = seeded.engine.url.render_as_string(hide_password=False)
     command = ["user", "reset-password", "nor", "--password", "another-long-password"]
-    result = subprocess.run(
-        [sys.executable, "-m", "shieldwall", *command, "--db", url],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run(*command, "--db", url)  # in this process
     assert result.returncode == 0, result.stderr
     assert "tokens revoked" in result.stdout
     assert bearer(api, token).get("/api/v1/auth/me").status_code == 401
