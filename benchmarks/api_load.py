@@ -580,6 +580,65 @@ requests/s. Where main's split was even already the two are alike within the loa
 (SQLite offers list 326 → 291, p99 161 → 135 ms; PostgreSQL summary 480 → 699, p99 239 → 338
 ms; offers list 173 → 241, p99 268 → 208 ms). Ratios to the bare endpoint (4420 and 4624
 requests/s) at 16 clients: 0.12 and 0.07 (SQLite), 0.15 and 0.05 (PostgreSQL).
+
+The merged work (main with this round, the tryout fixes and the query-parameter check), one
+full run when the other engineers had stopped, 00:11–00:14 UTC on 1 December 2026 (load 4.2 at
+its start; the run's own servers and PostgreSQL took it to 8). At 16 clients p99 ≤ 100 ms is
+met for the summary on both databases (34 and 60 ms) and the offers list on SQLite (75 ms;
+PostgreSQL 115 ms); the throughput ratios are 0.16 / 0.08 (SQLite) and 0.08 / 0.04
+(PostgreSQL), against the 0.5 asked:
+
+    .venv/bin/python benchmarks/api_load.py --seconds 5
+
+    == SQLite: 2 workers, 5 s per run, raw driver, load average 4.16, 4.19, 5.36
+    bare FastAPI endpoint                       16 clients     6372 req/s  p50    2.4 ms  p99    5.3 ms  server CPU   0.2 ms/request  driver  0.0  connections 9/7
+      throughput ratio 1.00
+    SQLite /api/v1/ledger/summary               16 clients     1034 req/s  p50   14.3 ms  p99   34.3 ms  server CPU   1.7 ms/request  driver  0.1  connections 8/8
+      throughput ratio 0.16
+    SQLite /api/v1/offers                       16 clients      539 req/s  p50   26.8 ms  p99   75.2 ms  server CPU   3.4 ms/request  driver  0.1  connections 9/7
+      throughput ratio 0.08
+    SQLite /offers/4                            16 clients      189 req/s  p50   57.3 ms  p99  232.2 ms  server CPU   9.1 ms/request  driver  0.1  connections 13/3
+      throughput ratio 0.03
+    SQLite /                                    16 clients       76 req/s  p50  200.9 ms  p99  390.5 ms  server CPU  24.9 ms/request  driver  0.2  connections 9/7
+      throughput ratio 0.01
+      (load average 5.85, 4.57, 5.45)
+    bare FastAPI endpoint                       64 clients     6565 req/s  p50    8.4 ms  p99   52.6 ms  server CPU   0.2 ms/request  driver  0.0  connections 33/31
+      throughput ratio 1.00
+    SQLite /api/v1/ledger/summary               64 clients      760 req/s  p50   75.5 ms  p99  173.3 ms  server CPU   2.3 ms/request  driver  0.1  connections 33/31
+      throughput ratio 0.12
+    SQLite /api/v1/offers                       64 clients      431 req/s  p50  133.3 ms  p99  335.0 ms  server CPU   4.2 ms/request  driver  0.1  connections 34/30
+      throughput ratio 0.07
+    SQLite /offers/4                            64 clients      196 req/s  p50  307.2 ms  p99  631.5 ms  server CPU   9.2 ms/request  driver  0.1  connections 36/28
+      throughput ratio 0.03
+    SQLite /                                    64 clients       64 req/s  p50  927.5 ms  p99 1483.8 ms  server CPU  28.2 ms/request  driver  0.2  connections 39/25
+      throughput ratio 0.01
+      (load average 7.07, 5.02, 5.57)
+
+    == PostgreSQL: 2 workers, 5 s per run, raw driver, load average 6.29, 4.92, 5.53
+    bare FastAPI endpoint                       16 clients     6430 req/s  p50    2.3 ms  p99    5.3 ms  server CPU   0.2 ms/request  driver  0.0  connections 10/6
+      throughput ratio 1.00
+    PostgreSQL /api/v1/ledger/summary           16 clients      524 req/s  p50   28.2 ms  p99   59.6 ms  server CPU   2.6 ms/request  driver  0.1  database  0.7  connections 10/6
+      throughput ratio 0.08
+    PostgreSQL /api/v1/offers                   16 clients      281 req/s  p50   55.2 ms  p99  115.4 ms  server CPU   4.4 ms/request  driver  0.1  database  1.9  connections 8/8
+      throughput ratio 0.04
+    PostgreSQL /offers/4                        16 clients      131 req/s  p50  123.7 ms  p99  250.0 ms  server CPU  11.4 ms/request  driver  0.1  database  2.9  connections 12/4
+      throughput ratio 0.02
+    PostgreSQL /                                16 clients       42 req/s  p50  377.2 ms  p99  515.2 ms  server CPU  34.1 ms/request  driver  0.2  database  9.5  connections 8/8
+      throughput ratio 0.01
+      (load average 6.58, 5.09, 5.56)
+    bare FastAPI endpoint                       64 clients     6587 req/s  p50    8.4 ms  p99   50.2 ms  server CPU   0.2 ms/request  driver  0.0  connections 34/30
+      throughput ratio 1.00
+    PostgreSQL /api/v1/ledger/summary           64 clients      326 req/s  p50  185.7 ms  p99  460.3 ms  server CPU   3.1 ms/request  driver  0.1  database  2.6  connections 35/29
+      throughput ratio 0.05
+    PostgreSQL /api/v1/offers                   64 clients      175 req/s  p50  346.1 ms  p99  675.3 ms  server CPU   5.3 ms/request  driver  0.1  database  5.5  connections 34/30
+      throughput ratio 0.03
+    PostgreSQL /offers/4                        64 clients       84 req/s  p50  721.4 ms  p99 1232.5 ms  server CPU  15.4 ms/request  driver  0.2  database  5.1  connections 34/30
+      throughput ratio 0.01
+    PostgreSQL /                                64 clients       34 req/s  p50 1763.5 ms  p99 2985.9 ms  server CPU  38.7 ms/request  driver  0.2  database 14.1  connections 35/29
+      throughput ratio 0.01
+      (load average 8.25, 5.67, 5.74)
+
+    load average 8.25, 5.67, 5.74
 """
 
 from __future__ import annotations
