@@ -3,15 +3,16 @@ served by uvicorn on 127.0.0.1; Debian's Chromium for the browser tests."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import itertools
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -32,6 +33,8 @@ from tests.platform import TestPlatform as Context
 from tests.platform import open_test_platform
 from tests.scheduling import LongestFirst
 from tests.smtpserver import SmtpServer
+
+T = TypeVar("T")
 
 CHROMIUM = os.environ.get("SHIELDWALL_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -387,6 +390,13 @@ def schema_head() -> str:
     head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
     assert head is not None
     return head
+
+
+def run_async(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """``asyncio.run(main())`` in a thread of its own: Playwright's sync API (the browser
+    tests) leaves an event loop running in the main thread for the rest of the session."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(main())).result()
 
 
 def problem_of(response: httpx.Response, status: int) -> dict[str, Any]:

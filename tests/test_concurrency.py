@@ -12,8 +12,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Coroutine, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -31,7 +30,7 @@ from shieldwall.audit.tables import AuditRecord
 from shieldwall.delegations.tables import Delegation
 from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.settings import Settings
-from tests.conftest import PASSWORD, Delegations, actor, problem_of
+from tests.conftest import PASSWORD, Delegations, actor, problem_of, run_async
 from tests.liveserver import LiveServer
 from tests.platform import TestPlatform as Context
 
@@ -48,13 +47,6 @@ class Call:
     body: dict[str, Any] | None = None
     headers: dict[str, str] | None = None
     method: str = "POST"
-
-
-def run_async(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """``asyncio.run(main())`` in a thread of its own: Playwright's sync API (the browser
-    tests) leaves an event loop running in the main thread for the rest of the session."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(lambda: asyncio.run(main())).result()
 
 
 def race(api: Delegations, calls: Sequence[Call]) -> list[httpx.Response]:

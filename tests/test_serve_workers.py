@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import TLS
+from tests.conftest import TLS, run_async
 from tests.platform import TestPlatform as Context
 from tests.smtpserver import free_port
 
@@ -132,7 +132,7 @@ def burst(port: int, server: int) -> dict[int, int]:
             for writer in writers:
                 writer.close()
 
-    return asyncio.run(clients())
+    return run_async(clients)
 
 
 def test_serve_with_two_workers_spreads_connections_and_replaces_a_dead_worker(

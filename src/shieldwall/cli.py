@@ -20,7 +20,6 @@ import uvicorn
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import func, select
-from uvicorn.supervisors import Multiprocess
 
 from shieldwall.access.model import Role
 from shieldwall.access.service import AccessService
@@ -59,7 +58,7 @@ from shieldwall.notifications import queries as notification_queries
 from shieldwall.notifications.mail import deliver
 from shieldwall.notifications.service import NotificationService
 from shieldwall.scheduler import JOBS, Round, SchedulerThread, run_forever, run_jobs
-from shieldwall.serving import SOCKET_PER_WORKER, SocketPerWorker, listening_sockets
+from shieldwall.serving import SOCKET_PER_WORKER, listening_sockets, serve_workers
 
 app = typer.Typer(
     help="Shieldwall: requests, offers, commitments and deliveries of a security partnership.",
@@ -195,31 +194,7 @@ def _serve(url: str, host: str, port: int, workers: int = 1) -> None:
     out.print(f"Serving Shieldwall on {where}  ({processes}; {with_scheduler}; Ctrl+C to stop)")
     try:
         if workers > 1:
-            # uvicorn's supervisor, each worker on a listening socket of its own (SO_REUSEPORT):
-            # with one shared socket, a burst of connections went to whichever worker woke
-            # first (shieldwall.serving).
-            config = uvicorn.Config(
-                target,
-                host=host,
-                port=port,
-                workers=workers,
-                factory=True,
-                # How long a worker may take to answer the parent's health check before it is
-                # killed and replaced: uvicorn's 5 s killed busy workers under load (their
-                # requests' threads held the interpreter), dropping every connection they served.
-                timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
-                backlog=BACKLOG,
-                log_level="warning",
-                access_log=False,
-            )
-            try:
-                if sockets:
-                    SocketPerWorker(config, sockets).run()
-                else:  # not on Linux: uvicorn's one shared socket
-                    Multiprocess(config, [config.bind_socket()]).run()
-            finally:
-                for sock in sockets:
-                    sock.close()
+            serve_workers(target, host, port, workers, sockets, WORKER_HEALTHCHECK_SECONDS, BACKLOG)
         else:
             uvicorn.run(target, host=host, port=port, log_level="warning", access_log=False)
     finally:

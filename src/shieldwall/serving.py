@@ -117,3 +117,39 @@ class SocketPerWorker(Multiprocess):
 
     def handle_ttou(self) -> None:
         logger.warning("Received SIGTTOU: the number of workers is set by --workers at the start.")
+
+
+def serve_workers(
+    target: str,
+    host: str,
+    port: int,
+    workers: int,
+    sockets: list[socket.socket],
+    healthcheck_seconds: int,
+    backlog: int,
+) -> None:
+    """Serve the app factory ``target`` in ``workers`` processes under uvicorn's supervisor,
+    each on its socket of ``sockets`` (``listening_sockets``; none: uvicorn's one shared
+    socket, where ``SO_REUSEPORT`` does not spread connections), until SIGINT or SIGTERM."""
+    config = Config(
+        target,
+        host=host,
+        port=port,
+        workers=workers,
+        factory=True,
+        # How long a worker may take to answer the parent's health check before it is killed
+        # and replaced: uvicorn's 5 s killed busy workers under load (their requests' threads
+        # held the interpreter), dropping every connection they served.
+        timeout_worker_healthcheck=healthcheck_seconds,
+        backlog=backlog,
+        log_level="warning",
+        access_log=False,
+    )
+    try:
+        if sockets:
+            SocketPerWorker(config, sockets).run()
+        else:
+            Multiprocess(config, [config.bind_socket()]).run()
+    finally:
+        for sock in sockets:
+            sock.close()
