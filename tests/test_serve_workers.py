@@ -44,16 +44,21 @@ def answering(url: str, deadline: float) -> httpx.Response:
             time.sleep(0.1)
 
 
-def test_serve_with_two_workers_answers_and_stops(seeded: Context) -> None:
-    url = seeded.engine.url.render_as_string(hide_password=False)
-    port = free_port()
-    server = subprocess.Popen(
+def serving_two_workers(url: str, port: int) -> subprocess.Popen[str]:
+    """``shieldwall serve --workers 2`` on ``url``'s database, in a process of its own."""
+    return subprocess.Popen(
         [*SHIELDWALL, "serve", "--db", url, "--port", str(port), "--workers", "2"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "COLUMNS": "200", "SHIELDWALL_RUN_SCHEDULER": "false"},
     )
+
+
+def test_serve_with_two_workers_answers_and_stops(seeded: Context) -> None:
+    url = seeded.engine.url.render_as_string(hide_password=False)
+    port = free_port()
+    server = serving_two_workers(url, port)
     workers: list[int] = []
     try:
         base = f"http://127.0.0.1:{port}"
@@ -139,13 +144,7 @@ def test_serve_with_two_workers_spreads_connections_and_replaces_a_dead_worker(
     sqlite_url: str,
 ) -> None:
     port = free_port()
-    server = subprocess.Popen(
-        [*SHIELDWALL, "serve", "--db", sqlite_url, "--port", str(port), "--workers", "2"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "COLUMNS": "200", "SHIELDWALL_RUN_SCHEDULER": "false"},
-    )
+    server = serving_two_workers(sqlite_url, port)
     workers: list[int] = []
     try:
         answering(f"http://127.0.0.1:{port}/healthz", time.monotonic() + 90)
