@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from uvicorn import Config
@@ -98,19 +98,19 @@ class SocketPerWorker(Multiprocess):
             with self._one_worker(index):
                 super().init_processes()
 
-    def keep_subprocess_alive(self) -> None:
+    def _each_worker(self, supervise: Callable[[], None]) -> None:
+        """uvicorn's ``supervise`` run for each worker in turn, until the supervisor stops."""
         for index in range(len(self.own_sockets)):
             if self.should_exit.is_set():
                 return
             with self._one_worker(index):
-                super().keep_subprocess_alive()
+                supervise()
+
+    def keep_subprocess_alive(self) -> None:
+        self._each_worker(super().keep_subprocess_alive)
 
     def restart_all(self) -> None:
-        for index in range(len(self.own_sockets)):
-            if self.should_exit.is_set():
-                return
-            with self._one_worker(index):
-                super().restart_all()
+        self._each_worker(super().restart_all)
 
     def handle_ttin(self) -> None:
         logger.warning("Received SIGTTIN: the number of workers is set by --workers at the start.")
