@@ -89,6 +89,10 @@ def meeting_level(field: str, text: str, *, on_record: bool = False) -> MeetingL
     return level
 
 
+# The longest time limit a crisis consultation may be given: a year, in hours.
+LONGEST_CRISIS_HOURS = 24 * 365
+
+
 def crisis_deadline(requested_at: dt.datetime, within: dt.timedelta) -> dt.datetime:
     """A crisis consultation must be held within the council's time limit of the request."""
     return requested_at + within

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from shieldwall.access.model import Releasability
-from shieldwall.council.model import MeetingLevel, ProposalKind, Stance
+from shieldwall.council.model import LONGEST_CRISIS_HOURS, MeetingLevel, ProposalKind, Stance
 from shieldwall.kit.dates import Instant, IsoDate
 from shieldwall.kit.params import RecordIdField as RecordId
 from shieldwall.kit.text import MultiLine, SingleLine
@@ -45,7 +45,9 @@ class MeetingIn(Strict):
     )
     agenda: list[AgendaItemIn] = Field(default_factory=list, max_length=100)
     # strict: JSON's true is no number of hours (lax mode read it as 1.0)
-    hold_within_hours: Annotated[float, Field(strict=True, gt=0, le=24 * 365)] | None = Field(
+    hold_within_hours: (
+        Annotated[float, Field(strict=True, gt=0, le=LONGEST_CRISIS_HOURS)] | None
+    ) = Field(
         None,
         description="A crisis consultation's time limit; the council's setting if omitted",
     )

@@ -246,12 +246,12 @@ class CouncilService:
             return None
         if hours is None:
             hours = self.uow.settings.crisis_consultation_hours
-        if not 0 < hours <= 24 * 365:
+        if not 0 < hours <= model.LONGEST_CRISIS_HOURS:
             # The rule is (0, a year]: "from 1 minute" named a floor the rule does not keep.
             raise InvalidInput(
                 "hold_within_hours",
                 _("give more than 0 hours, at most {largest} (a year)").format(
-                    largest=format_number(24 * 365)
+                    largest=format_number(model.LONGEST_CRISIS_HOURS)
                 ),
             )
         return model.crisis_deadline(now, dt.timedelta(hours=hours))
