@@ -60,7 +60,7 @@ from shieldwall.kit import idempotency
 from shieldwall.kit.amounts import check_delta
 from shieldwall.kit.errors import IllegalTransition, InvalidInput, NotFound, RuleViolation
 from shieldwall.kit.i18n import gettext as _
-from shieldwall.kit.uow import UnitOfWork
+from shieldwall.kit.uow import UnitOfWork, readable_for_update
 
 
 def area_by_code(session: Session, code: str, field: str = "area") -> CapabilityArea:
@@ -583,12 +583,8 @@ class AssistanceService:
     def _load_offer(self, actor: Actor, offer_id: int) -> Offer:
         """The offer, locked for this transaction; 404 if it does not exist or is not
         visible to ``actor`` (existence is not disclosed)."""
-        offer = self.s.scalar(
-            select(Offer).where(Offer.id == offer_id, readable_offers(actor)).with_for_update()
-        )
-        if offer is None:
-            raise NotFound(_("offer {id} does not exist").format(id=offer_id))
-        return offer
+        missing = _("offer {id} does not exist").format(id=offer_id)
+        return readable_for_update(self.s, Offer, offer_id, readable_offers(actor), missing)
 
     def _offer_for(
         self, actor: Actor, offer_id: int, permission: Action, record: str = ""
@@ -606,14 +602,10 @@ class AssistanceService:
         return offer
 
     def _load_request(self, actor: Actor, request_id: int) -> AssistanceRequest:
-        request = self.s.scalar(
-            select(AssistanceRequest)
-            .where(AssistanceRequest.id == request_id, readable_requests(actor))
-            .with_for_update()
+        missing = _("request {id} does not exist").format(id=request_id)
+        return readable_for_update(
+            self.s, AssistanceRequest, request_id, readable_requests(actor), missing
         )
-        if request is None:
-            raise NotFound(_("request {id} does not exist").format(id=request_id))
-        return request
 
     def _act(
         self,

@@ -60,7 +60,7 @@ from shieldwall.kit.errors import (
 )
 from shieldwall.kit.i18n import N_, format_moment, format_number, term
 from shieldwall.kit.i18n import gettext as _
-from shieldwall.kit.uow import UnitOfWork
+from shieldwall.kit.uow import UnitOfWork, readable_for_update
 from shieldwall.notifications.service import NotificationService
 
 
@@ -455,14 +455,8 @@ class CouncilService:
     def load_meeting(self, actor: Actor, meeting_id: int) -> Meeting:
         """The meeting, locked for this transaction; 404 if it does not exist or ``actor``
         may not see it (existence is not disclosed)."""
-        meeting = self.s.scalar(
-            select(Meeting)
-            .where(Meeting.id == meeting_id, readable_meetings(actor))
-            .with_for_update()
-        )
-        if meeting is None:
-            raise NotFound(_("meeting {id} does not exist").format(id=meeting_id))
-        return meeting
+        missing = _("meeting {id} does not exist").format(id=meeting_id)
+        return readable_for_update(self.s, Meeting, meeting_id, readable_meetings(actor), missing)
 
     def _meeting_for(self, actor: Actor, meeting_id: int, permission: Action) -> Meeting:
         meeting = self.load_meeting(actor, meeting_id)
@@ -774,16 +768,10 @@ class CouncilService:
     def load_proposal(self, actor: Actor, proposal_id: int, field: str | None = None) -> Proposal:
         """The proposal, locked for this transaction; 404 (or an error naming ``field``) if
         it does not exist or ``actor`` may not see it."""
-        proposal = self.s.scalar(
-            select(Proposal)
-            .where(Proposal.id == proposal_id, readable_proposals(actor))
-            .with_for_update()
+        missing = _("proposal {id} does not exist").format(id=proposal_id)
+        return readable_for_update(
+            self.s, Proposal, proposal_id, readable_proposals(actor), missing, field
         )
-        if proposal is None:
-            if field:
-                raise InvalidInput(field, _("proposal {id} does not exist").format(id=proposal_id))
-            raise NotFound(_("proposal {id} does not exist").format(id=proposal_id))
-        return proposal
 
     def _proposal_for(self, actor: Actor, proposal_id: int, permission: Action) -> Proposal:
         proposal = self.load_proposal(actor, proposal_id)

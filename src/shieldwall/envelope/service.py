@@ -39,7 +39,7 @@ from shieldwall.kit.i18n import N_
 from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.locks import lock_name
 from shieldwall.kit.text import check_text
-from shieldwall.kit.uow import UnitOfWork
+from shieldwall.kit.uow import UnitOfWork, readable_for_update
 
 CODE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -305,25 +305,17 @@ class EnvelopeService:
     def _offer_for(self, actor: Actor, offer_id: int, field: str | None = None) -> Offer:
         """The offer, locked; 404 (or an error naming ``field``) if ``actor`` may not see it;
         403 unless ``actor`` may plan its deliveries."""
-        offer = self.s.scalar(
-            select(Offer).where(Offer.id == offer_id, readable_offers(actor)).with_for_update()
-        )
-        if offer is None:
-            if field:
-                raise InvalidInput(field, _("offer {id} does not exist").format(id=offer_id))
-            raise NotFound(_("offer {id} does not exist").format(id=offer_id))
+        missing = _("offer {id} does not exist").format(id=offer_id)
+        offer = readable_for_update(self.s, Offer, offer_id, readable_offers(actor), missing, field)
         record = _("offer {id}").format(id=offer_id)
         require(actor, Action.PLAN_DELIVERY, owner_id=offer.member_id, record=record)
         return offer
 
     def _tranche_for(self, actor: Actor, tranche_id: int) -> tuple[PlannedDelivery, Offer]:
-        tranche = self.s.scalar(
-            select(PlannedDelivery)
-            .where(PlannedDelivery.id == tranche_id, readable_tranches(actor))
-            .with_for_update()
+        missing = _("planned delivery {id} does not exist").format(id=tranche_id)
+        tranche = readable_for_update(
+            self.s, PlannedDelivery, tranche_id, readable_tranches(actor), missing
         )
-        if tranche is None:
-            raise NotFound(_("planned delivery {id} does not exist").format(id=tranche_id))
         offer = self._offer_for(actor, tranche.offer_id)
         return tranche, offer
 

@@ -50,7 +50,7 @@ from shieldwall.kit.i18n import format_number, term
 from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.locks import lock_name
 from shieldwall.kit.text import check_text
-from shieldwall.kit.uow import UnitOfWork
+from shieldwall.kit.uow import UnitOfWork, readable_for_update
 
 EUR = "EUR"
 
@@ -476,11 +476,8 @@ class GuaranteesService:
     # ---- offers that fulfil instruments --------------------------------------------------
 
     def _linkable_offer(self, actor: Actor, offer_id: int) -> Offer:
-        offer = self.s.scalar(
-            select(Offer).where(Offer.id == offer_id, readable_offers(actor)).with_for_update()
-        )
-        if offer is None:
-            raise NotFound(_("offer {offer_id} does not exist").format(offer_id=offer_id))
+        missing = _("offer {offer_id} does not exist").format(offer_id=offer_id)
+        offer = readable_for_update(self.s, Offer, offer_id, readable_offers(actor), missing)
         require(
             actor,
             Action.LINK_OFFER,
@@ -591,18 +588,10 @@ class GuaranteesService:
         return step.id
 
     def load_step(self, actor: Actor, step_id: int, field: str = "") -> PathwayStep:
-        step = self.s.scalar(
-            select(PathwayStep)
-            .where(PathwayStep.id == step_id, readable_pathway(actor))
-            .with_for_update()
+        missing = _("pathway step {step_id} does not exist").format(step_id=step_id)
+        return readable_for_update(
+            self.s, PathwayStep, step_id, readable_pathway(actor), missing, field
         )
-        if step is None:
-            if field:
-                raise InvalidInput(
-                    field, _("pathway step {step_id} does not exist").format(step_id=step_id)
-                )
-            raise NotFound(_("pathway step {step_id} does not exist").format(step_id=step_id))
-        return step
 
     def update_step(
         self,

@@ -15,15 +15,15 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import ColumnElement, Engine, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shieldwall.kit.clock import Clock
 from shieldwall.kit.db import is_busy, make_session_factory
-from shieldwall.kit.errors import Busy
+from shieldwall.kit.errors import Busy, InvalidInput, NotFound
 from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.settings import Settings
 
@@ -152,3 +152,28 @@ def end_reading(session: Session, *, finished: bool) -> None:
     else:
         session.rollback()
     session.close()
+
+
+Record = TypeVar("Record")
+
+
+def readable_for_update(
+    session: Session,
+    model: type[Record],
+    record_id: int,
+    readable: ColumnElement[bool],
+    missing: str,
+    field: str | None = None,
+) -> Record:
+    """The record ``model`` with id ``record_id``, locked for this transaction, if the reader's
+    ``readable`` condition lets them see it; otherwise ``missing`` is raised as not found (or as
+    an error naming ``field``, when the id came from a field of a form or body). A record the
+    reader may not see is answered exactly as one that does not exist: its existence is not
+    disclosed; the filter is in the query (DESIGN rule 4)."""
+    statement = select(model).where(model.id == record_id, readable)  # type: ignore[attr-defined]
+    record = session.scalar(statement.with_for_update())
+    if record is None:
+        if field:
+            raise InvalidInput(field, missing)
+        raise NotFound(missing)
+    return record

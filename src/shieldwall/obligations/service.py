@@ -27,11 +27,11 @@ from shieldwall.delegations.tables import Delegation
 from shieldwall.guarantees.model import ObligationAction, Trigger
 from shieldwall.guarantees.tables import Instrument, Obligation
 from shieldwall.kit import idempotency
-from shieldwall.kit.errors import InvalidInput, NotFound, RuleViolation
+from shieldwall.kit.errors import InvalidInput, RuleViolation
 from shieldwall.kit.i18n import format_moment, term
 from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.scheduling import leased
-from shieldwall.kit.uow import UnitOfWork
+from shieldwall.kit.uow import UnitOfWork, readable_for_update
 from shieldwall.notifications.service import NotificationService
 from shieldwall.obligations import model
 from shieldwall.obligations.model import DueState, Standing
@@ -403,16 +403,8 @@ class ObligationsService:
     def load_due_item(self, actor: Actor, due_item_id: int) -> DueItem:
         """The due item, locked for this transaction; 404 if it does not exist or ``actor``
         may not see it (existence is not disclosed)."""
-        item = self.s.scalar(
-            select(DueItem)
-            .where(DueItem.id == due_item_id, readable_due_items(actor))
-            .with_for_update()
-        )
-        if item is None:
-            raise NotFound(
-                _("obligation {due_item_id} does not exist").format(due_item_id=due_item_id)
-            )
-        return item
+        missing = _("obligation {due_item_id} does not exist").format(due_item_id=due_item_id)
+        return readable_for_update(self.s, DueItem, due_item_id, readable_due_items(actor), missing)
 
 
 def _snap(item: DueItem) -> dict[str, Any]:
