@@ -287,7 +287,8 @@ def test_serve_runs_the_scheduler_and_stops_it(seeded: Context, smtp: SmtpServer
     server = serve(seeded, port, env)
     try:
         assert wait_for(lambda: len(smtp.collector.messages()) == 1), "no mail from serve"
-        assert answers(port)
+        # The scheduler starts before the server listens: its first mail can come first.
+        assert wait_for(lambda: answers(port)), "serve does not answer"
     finally:
         server.send_signal(signal.SIGINT)
         out, err = server.communicate(timeout=30)
