@@ -12,13 +12,17 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+import typer.main
 from openpyxl import load_workbook
 from sqlalchemy import create_engine, text
 
+from shieldwall.cli import app
 from shieldwall.kit.clock import FixedClock
 from tests.cli import INSTALLED, run, run_process
 from tests.conftest import NOW, actor, schema_head
@@ -345,3 +349,23 @@ def test_skip_bad_with_no_good_row_does_not_advise_skip_bad(
         "error: nothing applied: no row is good (1 bad rows, see above)\n"
     ), refused.stderr
     assert (tmp_path / "deliveries.rejects.csv").read_text(encoding="utf-8").count("\n") == 2
+
+
+def test_every_option_says_its_default_where_help_shows_it() -> None:
+    # Rich reads "[…]" in a help text as markup and drops it: "Port [default: SHIELDWALL_PORT]"
+    # was shown as "Port". A default that is not a value is given as ``show_default`` instead.
+    # typer builds its commands with a click of its own (typer._click): read them by shape.
+    def options(command: Any, path: tuple[str, ...]) -> Iterator[tuple[str, Any]]:
+        for param in command.params:
+            yield " ".join(("shieldwall", *path, param.name)), param
+        for name, sub in getattr(command, "commands", {}).items():
+            yield from options(sub, (*path, name))
+
+    seen = dict(options(typer.main.get_command(app), ()))
+    assert "shieldwall import kiel partner" in seen and len(seen) > 100
+    for where, param in seen.items():
+        assert "[" not in (param.help or ""), f"{where}: {param.help!r}"
+    shown = run("serve", "--help").stdout
+    assert "[default: (SHIELDWALL_PORT)]" in shown
+    assert "[default: (SHIELDWALL_DATABASE_URL)]" in shown
+    assert "[default: (the one seated)]" in run("import", "kiel", "--help").stdout

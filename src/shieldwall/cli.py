@@ -97,8 +97,10 @@ def demo(
     db: Annotated[Path, typer.Option("--db", help="SQLite file for the demo")] = Path(
         "var/demo.db"
     ),
-    host: Annotated[str | None, typer.Option(help="Address [default: SHIELDWALL_HOST]")] = None,
-    port: Annotated[int | None, typer.Option(help="Port [default: SHIELDWALL_PORT]")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Address", show_default="SHIELDWALL_HOST")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port", show_default="SHIELDWALL_PORT")] = None,
     serve_after: Annotated[
         bool, typer.Option("--serve/--no-serve", help="Serve the web app after building")
     ] = True,
@@ -207,15 +209,18 @@ def _serve(url: str, host: str, port: int, workers: int = 1) -> None:
 @app.command()
 def serve(
     db: DbOption = None,
-    host: Annotated[str | None, typer.Option(help="Address [default: SHIELDWALL_HOST]")] = None,
-    port: Annotated[int | None, typer.Option(help="Port [default: SHIELDWALL_PORT]")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Address", show_default="SHIELDWALL_HOST")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port", show_default="SHIELDWALL_PORT")] = None,
     workers: Annotated[
         int | None,
         typer.Option(
             min=1,
             max=64,
             help="Processes answering requests, each accepting its share of the connections "
-            "(its own listening socket: SO_REUSEPORT) [default: SHIELDWALL_WORKERS]",
+            "(its own listening socket: SO_REUSEPORT)",
+            show_default="SHIELDWALL_WORKERS",
         ),
     ] = None,
 ) -> None:
@@ -404,7 +409,7 @@ def audit_anchor(
     db: DbOption = None,
     file: Annotated[
         Path | None,
-        typer.Option("--file", help="Anchor file [default: SHIELDWALL_AUDIT_ANCHOR_FILE]"),
+        typer.Option("--file", help="Anchor file", show_default="SHIELDWALL_AUDIT_ANCHOR_FILE"),
     ] = None,
 ) -> None:
     """Append the chain's head (sequence, hash, time) to a file outside the database."""
@@ -605,7 +610,9 @@ def worker(
     interval: Annotated[
         float | None,
         typer.Option(
-            min=0.1, help="Seconds between rounds [default: SHIELDWALL_SCHEDULER_INTERVAL_SECONDS]"
+            min=0.1,
+            help="Seconds between rounds",
+            show_default="SHIELDWALL_SCHEDULER_INTERVAL_SECONDS",
         ),
     ] = None,
     db: DbOption = None,

@@ -35,7 +35,7 @@ OPERATOR = Actor("system:cli", system=True)
 DbOption = Annotated[
     str | None,
     typer.Option(
-        "--db", help="Database URL or SQLite file path [default: SHIELDWALL_DATABASE_URL]"
+        "--db", help="Database URL or SQLite file path", show_default="SHIELDWALL_DATABASE_URL"
     ),
 ]
 

@@ -36,7 +36,7 @@ Db = Annotated[str | None, typer.Option("--db", help="Database URL or SQLite fil
 Fmt = Annotated[str, typer.Option("--format", help="table, csv or json")]
 AsUser = Annotated[str, typer.Option("--as", help="The user acting (their permissions apply)")]
 Reader = Annotated[
-    str | None, typer.Option("--as", help="Count only what this user may see [default: all]")
+    str | None, typer.Option("--as", help="Count only what this user may see", show_default="all")
 ]
 
 
@@ -99,7 +99,7 @@ def _json(value: Any) -> None:
 @envelope_app.callback(invoke_without_command=True)
 def envelope(
     context: typer.Context,
-    as_of: Annotated[str | None, typer.Option(help="YYYY-MM-DD [default: today]")] = None,
+    as_of: Annotated[str | None, typer.Option(help="YYYY-MM-DD", show_default="today")] = None,
     months_ahead: Annotated[int, typer.Option(min=0, max=60, help="Months projected")] = 12,
     as_user: Reader = None,
     fmt: Fmt = "table",

@@ -55,7 +55,7 @@ SkipBad = Annotated[
 Rejects = Annotated[
     Path | None,
     typer.Option(
-        "--rejects", help="Where --skip-bad writes the bad rows [default: FILE.rejects.csv]"
+        "--rejects", help="Where --skip-bad writes the bad rows", show_default="FILE.rejects.csv"
     ),
 ]
 SHOWN_REJECTIONS = 50
@@ -138,7 +138,7 @@ def _data_rows(path: Path) -> int:
 def kiel(
     folder: Annotated[Path, typer.Argument(help="A Kiel release folder (data_explorer.csv …)")],
     partner: Annotated[
-        str | None, typer.Option(help="The partner the aid went to [default: the one seated]")
+        str | None, typer.Option(help="The partner the aid went to", show_default="the one seated")
     ] = None,
     dry_run: DryRun = False,
     db: DbOption = None,
@@ -220,7 +220,7 @@ def import_table_file(
     file: Annotated[Path, typer.Argument(help="A CSV file, or an XLSX workbook")],
     record_type: Annotated[
         RecordType | None,
-        typer.Option("--type", help="What the rows are [default: told by the header]"),
+        typer.Option("--type", help="What the rows are", show_default="told by the header"),
     ] = None,
     dry_run: DryRun = False,
     skip_bad: SkipBad = False,

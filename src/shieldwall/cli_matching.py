@@ -37,7 +37,7 @@ Db = cli.DbOption
 Fmt = Annotated[str, typer.Option("--format", help="table, csv or json")]
 AsUser = Annotated[str, typer.Option("--as", help="The user acting (their permissions apply)")]
 Reader = Annotated[
-    str | None, typer.Option("--as", help="Act or read as this user [default: the operator]")
+    str | None, typer.Option("--as", help="Act or read as this user", show_default="the operator")
 ]
 
 
@@ -78,7 +78,7 @@ def match(
     username: Reader = None,
     time_limit: Annotated[
         float | None,
-        typer.Option("--time-limit", help="Seconds the solver may search [default: setting]"),
+        typer.Option("--time-limit", help="Seconds the solver may search", show_default="setting"),
     ] = None,
     fmt: Fmt = "table",
 ) -> None:
