@@ -351,7 +351,7 @@ def test_skip_bad_with_no_good_row_does_not_advise_skip_bad(
     assert (tmp_path / "deliveries.rejects.csv").read_text(encoding="utf-8").count("\n") == 2
 
 
-def test_every_option_says_its_default_where_help_shows_it() -> None:
+def test_help_shows_every_default_and_reflows_each_summary() -> None:
     # Rich reads "[…]" in a help text as markup and drops it: "Port [default: SHIELDWALL_PORT]"
     # was shown as "Port". A default that is not a value is given as ``show_default`` instead.
     # typer builds its commands with a click of its own (typer._click): read them by shape.
@@ -369,3 +369,7 @@ def test_every_option_says_its_default_where_help_shows_it() -> None:
     assert "[default: (SHIELDWALL_PORT)]" in shown
     assert "[default: (SHIELDWALL_DATABASE_URL)]" in shown
     assert "[default: (the one seated)]" in run("import", "kiel", "--help").stdout
+    # A command's summary in its group's list is its docstring's first paragraph reflowed,
+    # not broken where the source's lines break.
+    listed = run("import", "--help").stdout
+    assert "data explorer (release_info.csv and data_explorer.csv): each donor's" in listed

@@ -61,6 +61,9 @@ from shieldwall.scheduler import JOBS, Round, SchedulerThread, run_forever, run_
 from shieldwall.serving import SOCKET_PER_WORKER, listening_sockets, serve_workers
 
 app = typer.Typer(
+    # Markdown joins a docstring's lines into one paragraph in the commands' lists (Rich's
+    # markup keeps the source's line breaks there); the sub-apps inherit it.
+    rich_markup_mode="markdown",
     help="Shieldwall: requests, offers, commitments and deliveries of a security partnership.",
     no_args_is_help=True,
     add_completion=False,
