@@ -373,3 +373,39 @@ def test_help_shows_every_default_and_reflows_each_summary() -> None:
     # not broken where the source's lines break.
     listed = run("import", "--help").stdout
     assert "data explorer (release_info.csv and data_explorer.csv): each donor's" in listed
+
+
+def test_a_rejects_file_that_cannot_be_written_is_refused_before_anything_is_applied(
+    seeded_sqlite_url: str, tmp_path: Path
+) -> None:
+    """``--skip-bad --rejects FOLDER`` applied the good rows, then printed the OSError's stack
+    trace: the rows left out were listed nowhere. Now checked first, and nothing is applied."""
+    offers = tmp_path / "offers.csv"
+    offers.write_text(
+        "key,member,partner,kind,item,quantity,offered_on\n"
+        "O-1,DEU,UKR,arm,155mm-round,10,2024-03-05\n"
+        "O-2,DEU,UKR,arm,155mm-round,ten,2024-03-05\n",
+        encoding="utf-8",
+    )
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    missing = tmp_path / "no-such-folder" / "rejects.csv"
+    for command, rejects, why in (
+        ("table", folder, "it is a folder"),
+        ("table", missing, f"no such folder {missing.parent}"),
+        ("fts", folder, "it is a folder"),
+    ):
+        refused = run(
+            "import", command, str(offers), "--skip-bad", "--rejects", str(rejects),
+            "--db", seeded_sqlite_url,
+        )  # fmt: skip
+        assert (refused.returncode, refused.stderr) == (
+            1,
+            f"error: {rejects}: cannot write there ({why})\n",
+        ), command
+    applied = run("import", "table", str(offers), "--skip-bad", "--db", seeded_sqlite_url)
+    assert "offers.csv: 2 rows read, 1 applied, 0 already there, 1 rejected" in applied.stderr
+    # --rejects without --skip-bad lists the bad rows too (the README's words).
+    run("import", "table", str(offers), "--rejects", str(tmp_path / "r.csv"),
+        "--db", seeded_sqlite_url)  # fmt: skip
+    assert "O-2" in (tmp_path / "r.csv").read_text(encoding="utf-8")

@@ -4,6 +4,7 @@ deliveries. Every import checks the whole file, then applies it in one transacti
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -75,6 +76,22 @@ def progress(label: str) -> Progress:
     )
 
 
+def rejects_file(file: Path, rejects: Path | None, skip_bad: bool) -> Path | None:
+    """Where the bad rows are written: ``--rejects PATH`` if given, else ``FILE.rejects.csv``
+    with ``--skip-bad``, else nowhere. Checked before anything is applied: good rows applied
+    and their rejects then unwritable would leave no list of what was left out."""
+    path = rejects or (file.with_name(f"{file.stem}.rejects.csv") if skip_bad else None)
+    if path is None:
+        return None
+    if path.is_dir():
+        fail(f"{path}: cannot write there (it is a folder)")
+    if not path.parent.is_dir():
+        fail(f"{path}: cannot write there (no such folder {path.parent})")
+    if not os.access(path if path.exists() else path.parent, os.W_OK):
+        fail(f"{path}: cannot write there (permission denied)")
+    return path
+
+
 def report_outcome(outcome: ImportOutcome, rejects: Path | None = None) -> None:
     """Print what the import did; every bad row (the first ``SHOWN_REJECTIONS`` on screen,
     all of them in the rejects file if one is named). Exit 1 if a bad row stopped the
@@ -92,7 +109,8 @@ def report_outcome(outcome: ImportOutcome, rejects: Path | None = None) -> None:
         if len(outcome.rejected) > SHOWN_REJECTIONS:
             err.print(f"… and {len(outcome.rejected) - SHOWN_REJECTIONS:,} more")
     if rejects is not None and outcome.rejected:
-        written = write_rejects(rejects, outcome.rejected)
+        with writing_to(rejects):
+            written = write_rejects(rejects, outcome.rejected)
         err.print(f"Wrote {written:,} rejected rows to {rejects}")
     summary = (
         f"{outcome.file_name}: {outcome.rows_read:,} rows read, {outcome.applied:,} {verb}, "
@@ -188,6 +206,7 @@ def fts(
     original currency kept, its value in euros at the USD rate recorded on or before its date."""
     if not file.is_file():
         fail(f"{file}: no such file")
+    rejects = rejects_file(file, rejects, skip_bad)
     try:
         flows = read_flows(file)
     except DomainError as exc:
@@ -209,7 +228,7 @@ def fts(
             )
 
     done = _in_one_transaction(db, work)
-    report_outcome(done, (rejects or file.with_suffix(".rejects.csv")) if skip_bad else None)
+    report_outcome(done, rejects)
 
 
 # ---- tables: requests, offers, deliveries
@@ -232,6 +251,7 @@ def import_table_file(
     The whole file is checked; one bad row applies nothing unless --skip-bad."""
     if not file.is_file():
         fail(f"{file}: no such file")
+    rejects = rejects_file(file, rejects, skip_bad)
     digest = sha256_of(file)
 
     def work(uow: UnitOfWork) -> ImportOutcome:
@@ -254,10 +274,7 @@ def import_table_file(
                 on_rows=lambda n: bar.advance(task, n),
             )
 
-    outcome = _in_one_transaction(db, work)
-    if skip_bad and rejects is None:
-        rejects = file.with_name(f"{file.stem}.rejects.csv")
-    report_outcome(outcome, rejects)
+    report_outcome(_in_one_transaction(db, work), rejects)
 
 
 @import_app.command("template")
