@@ -433,6 +433,10 @@ def test_summary_groups_and_totals_match_entries(api: Delegations) -> None:
         "/api/v1/ledger/summary", params={"group_by": "member", "kind": "train"}
     ).json()["rows"]
     assert [r["member"] for r in filtered] == ["USA"]
+    # Rows come in the order of the codes they show, not of the seating (DEU, USA, FRA).
+    make_offer(api, member="FRA", item="155mm-round", quantity=10)
+    by_member = sec.get("/api/v1/ledger/summary", params={"group_by": "member,kind"}).json()
+    assert [r["member"] for r in by_member["rows"]] == ["DEU", "FRA", "USA", "USA"]
 
 
 def test_entries_are_paged_and_filtered(api: Delegations) -> None:

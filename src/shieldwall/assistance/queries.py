@@ -392,21 +392,23 @@ _CODED_KEYS: dict[str, Any] = {
 
 def _with_codes(summary: Select[Any], keys: Sequence[str]) -> Select[Any]:
     """The summary's rows with the codes of their members, partners, areas and items in
-    place of their ids, joined in the same statement (no query of the names after it), in
-    the summary's order."""
+    place of their ids, joined in the same statement (no query of the names after it),
+    ordered by what is shown: the codes (by id, "CZE, DNK, EST, FRA, DEU" read as unsorted)."""
     grouped = summary.order_by(None).subquery("summary")
     joined: Any = grouped
     columns: list[Any] = []
+    order: list[Any] = []
     for key in keys:
         if key in _CODED_KEYS:
             named = _CODED_KEYS[key].alias(f"{key}_named")
             joined = joined.outerjoin(named, named.c.id == grouped.c[key])
             columns.append(named.c.code.label(key))
+            order.append(named.c.code)
         else:
             columns.append(grouped.c[key])
+            order.append(grouped.c[key])
     sums = [c for c in grouped.c if c.key not in keys]
-    stmt = select(*columns, *sums).select_from(joined)
-    return stmt.order_by(*[grouped.c[k] for k in keys]) if keys else stmt
+    return select(*columns, *sums).select_from(joined).order_by(*order)
 
 
 def _cents_at(columns: list[str], label: str) -> tuple[int, ...]:
