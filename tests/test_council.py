@@ -354,6 +354,34 @@ def test_consensus_in_a_meeting_needs_no_standing_objection(
     assert closed.status_code == 409
 
 
+def test_consensus_is_recorded_at_a_meeting_only_once_it_was_held(
+    api: Delegations, seeded: Context, clock: FixedClock
+) -> None:
+    """A decision "reached at" a meeting that has not taken place would be a false record."""
+    meeting = _crisis(api, seeded)
+    proposal = _proposal(api, meeting_id=meeting["id"])
+    path = f"/api/v1/proposals/{proposal}"
+    sec = api.as_("sec")
+    for step in ("requested", "scheduled"):
+        if step == "scheduled":
+            sec.post(
+                f"/api/v1/meetings/{meeting['id']}/schedule",
+                json={"starts_at": _iso(NOW + DAY), "place": "NATO HQ"},
+            )
+        refused = sec.post(f"{path}/consensus", json={"meeting_id": meeting["id"]})
+        assert refused.status_code == 409, refused.text
+        assert problem_of(refused, 409)["detail"] == (
+            f"cannot record a decision reached at meeting {meeting['id']}: it is {step}"
+        )
+        assert api.as_("deu").get(path).json()["state"] == "in discussion"
+    clock.advance(DAY)
+    attendance = [{"delegation": "UKR", "represented_by": "ambassador"}]
+    sec.post(f"/api/v1/meetings/{meeting['id']}/hold", json={"attendance": attendance})
+    adopted = sec.post(f"{path}/consensus", json={"meeting_id": meeting["id"]}).json()
+    assert adopted["state"] == "adopted"
+    assert adopted["outcome"]["meeting_id"] == meeting["id"]
+
+
 def test_who_states_positions(api: Delegations) -> None:
     proposal = _proposal(api)
     path = f"/api/v1/proposals/{proposal}/positions"

@@ -65,6 +65,24 @@ def test_meeting_transition(
         assert model.meeting_transition(state, action, "meeting 7") == after
 
 
+@pytest.mark.parametrize(
+    ("state", "held"),
+    [
+        (MeetingState.REQUESTED, False),
+        (MeetingState.SCHEDULED, False),
+        (MeetingState.HELD, True),
+        (MeetingState.CLOSED, True),
+    ],
+)
+def test_a_decision_is_reached_only_at_a_meeting_held(state: MeetingState, held: bool) -> None:
+    if held:
+        model.require_held(state, "meeting 7")
+    else:
+        refused = "cannot record a decision reached at meeting 7"
+        with pytest.raises(IllegalTransition, match=refused):
+            model.require_held(state, "meeting 7")
+
+
 def test_every_meeting_step_is_in_the_table() -> None:
     assert {(s, a) for s, a, _ in MEETING_STEPS} >= {
         (s, a) for a in MeetingAction for s in (MeetingState.SCHEDULED, MeetingState.HELD)

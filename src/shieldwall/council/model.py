@@ -76,6 +76,16 @@ def meeting_transition(state: MeetingState, action: MeetingAction, meeting: str)
     return to or state
 
 
+# The states of a meeting that has taken place.
+MET = frozenset({MeetingState.HELD, MeetingState.CLOSED})
+
+
+def require_held(state: MeetingState, meeting: str) -> None:
+    """A decision is recorded as reached at a meeting only once that meeting was held."""
+    if state not in MET:
+        raise IllegalTransition(meeting, state.value, N_("record a decision reached at"))
+
+
 def meeting_level(field: str, text: str, *, on_record: bool = False) -> MeetingLevel:
     """The level of a meeting: one of the council's levels. "unstated" is only for the record
     of a past meeting whose level no source states (``on_record``), never for a new one."""

@@ -662,7 +662,8 @@ class CouncilService:
             model.current_positions(position_history(self.s, proposal.id)).values()
         )
         if meeting_id is not None:
-            self.load_meeting(actor, meeting_id)
+            meeting = self.load_meeting(actor, meeting_id)
+            model.require_held(MeetingState(meeting.state), meeting_name(meeting_id))
         now = self.uow.clock.now()
         return self._adopt(
             actor, proposal, Procedure.MEETING, now, adopted_text, review_on, meeting_id
