@@ -382,6 +382,25 @@ def test_consensus_is_recorded_at_a_meeting_only_once_it_was_held(
     assert adopted["outcome"]["meeting_id"] == meeting["id"]
 
 
+def test_a_proposal_is_not_circulated_under_silence_over_a_standing_objection(
+    api: Delegations, seeded: Context, clock: FixedClock
+) -> None:
+    """Silence held to its deadline adopts "by no objection": an objection still standing
+    from the discussion (or from silence broken before) must first be withdrawn."""
+    proposal = _proposal(api)
+    path = f"/api/v1/proposals/{proposal}"
+    _circulate(api, proposal, NOW + DAY)
+    api.as_("deu").post(f"{path}/positions", json={"stance": "object", "reason": "wording"})
+    again = api.as_("sec").post(f"{path}/silence", json={"deadline": _iso(NOW + 2 * DAY)})
+    assert again.status_code == 409, again.text
+    assert problem_of(again, 409)["detail"] == "no consensus: DEU object"
+    clock.set(NOW + 3 * DAY)
+    assert scheduled.adopt_silences(seeded) == 0
+    assert api.as_("deu").get(path).json()["state"] == "in discussion"
+    api.as_("deu").post(f"{path}/positions", json={"stance": "abstain"})
+    assert _circulate(api, proposal, NOW + 4 * DAY)["state"] == "under silence"
+
+
 def test_who_states_positions(api: Delegations) -> None:
     proposal = _proposal(api)
     path = f"/api/v1/proposals/{proposal}/positions"

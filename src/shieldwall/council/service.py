@@ -624,6 +624,10 @@ class CouncilService:
                 proposal_name(proposal_id), proposal.state, N_("circulate under silence")
             )
         model.require_future_deadline(deadline, now)
+        # Silence that holds adopts "by no objection": one still standing is withdrawn first.
+        model.require_consensus(
+            model.current_positions(position_history(self.s, proposal.id)).values()
+        )
         before = _psnap(proposal)
         if text is not None and text.strip():
             proposal.text = text.strip()
