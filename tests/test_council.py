@@ -271,7 +271,7 @@ def test_an_objection_one_second_after_the_deadline_is_refused(
     )
     assert late.status_code == 409
     assert problem_of(late, late.status_code)["detail"].startswith(
-        "the silence procedure ended at 2024-04-04T12:00:00"
+        "the silence procedure ended at 2024-04-04 12:00 UTC"
     )
     assert scheduled.adopt_silences(seeded) == 1
     assert api.as_("fra").get(f"/api/v1/proposals/{proposal}").json()["state"] == "adopted"

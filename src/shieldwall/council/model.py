@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from shieldwall.kit.errors import IllegalTransition, InvalidInput, RuleViolation
-from shieldwall.kit.i18n import N_
+from shieldwall.kit.i18n import N_, format_moment
 from shieldwall.kit.i18n import gettext as _
 
 
@@ -247,7 +247,7 @@ def require_silence_open(deadline: dt.datetime, at: dt.datetime) -> None:
             _(
                 "the silence procedure ended at {deadline}: "
                 "an objection must be lodged before the deadline"
-            ).format(deadline=deadline.isoformat()),
+            ).format(deadline=format_moment(deadline)),
             rule="silence is broken only before its deadline",
         )
 
