@@ -318,6 +318,26 @@ def test_forms_refuse_quantities_the_api_refuses(typed: str) -> None:
     assert parse_quantity("quantity", str(MAX_QUANTITY)) == MAX_QUANTITY
 
 
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("ten", "quantity: give a whole number, like 3"),
+        ("1.5", "quantity: give a whole number, like 3"),
+        ("0", "quantity: give at least 1"),
+        # a negative number is a whole number: its sign is what is wrong (it read "give a
+        # whole number, like 3")
+        ("-10", "quantity: give at least 1"),
+        (" -0 ", "quantity: give at least 1"),
+    ],
+)
+def test_a_refused_quantity_says_what_is_wrong_with_it(typed: str, message: str) -> None:
+    from shieldwall.kit.amounts import parse_quantity
+
+    with pytest.raises(InvalidInput) as refused:
+        parse_quantity("quantity", typed)
+    assert refused.value.detail == message
+
+
 def test_page_forms_answer_422_not_500_beyond_the_maxima(api: Delegations) -> None:
     offer = api.as_("deu").post(
         "/api/v1/offers", json={"member": "DEU", "kind": "arm", "item": "patriot", "quantity": 1}

@@ -271,7 +271,7 @@ def test_an_objection_one_second_after_the_deadline_is_refused(
     )
     assert late.status_code == 409
     assert problem_of(late, late.status_code)["detail"].startswith(
-        "the silence procedure ended at 2024-04-04T12:00:00"
+        "the silence procedure ended at 2024-04-04 12:00 UTC"
     )
     assert scheduled.adopt_silences(seeded) == 1
     assert api.as_("fra").get(f"/api/v1/proposals/{proposal}").json()["state"] == "adopted"
@@ -352,6 +352,53 @@ def test_consensus_in_a_meeting_needs_no_standing_objection(
     assert adopted["awaiting"] == ["FRA", "NOR", "SWE", "UKR"]
     closed = api.as_("fra").post(f"{path}/positions", json={"stance": "support"})
     assert closed.status_code == 409
+
+
+def test_consensus_is_recorded_at_a_meeting_only_once_it_was_held(
+    api: Delegations, seeded: Context, clock: FixedClock
+) -> None:
+    """A decision "reached at" a meeting that has not taken place would be a false record."""
+    meeting = _crisis(api, seeded)
+    proposal = _proposal(api, meeting_id=meeting["id"])
+    path = f"/api/v1/proposals/{proposal}"
+    sec = api.as_("sec")
+    for step in ("requested", "scheduled"):
+        if step == "scheduled":
+            sec.post(
+                f"/api/v1/meetings/{meeting['id']}/schedule",
+                json={"starts_at": _iso(NOW + DAY), "place": "NATO HQ"},
+            )
+        refused = sec.post(f"{path}/consensus", json={"meeting_id": meeting["id"]})
+        assert refused.status_code == 409, refused.text
+        assert problem_of(refused, 409)["detail"] == (
+            f"cannot record a decision reached at meeting {meeting['id']}: it is {step}"
+        )
+        assert api.as_("deu").get(path).json()["state"] == "in discussion"
+    clock.advance(DAY)
+    attendance = [{"delegation": "UKR", "represented_by": "ambassador"}]
+    sec.post(f"/api/v1/meetings/{meeting['id']}/hold", json={"attendance": attendance})
+    adopted = sec.post(f"{path}/consensus", json={"meeting_id": meeting["id"]}).json()
+    assert adopted["state"] == "adopted"
+    assert adopted["outcome"]["meeting_id"] == meeting["id"]
+
+
+def test_a_proposal_is_not_circulated_under_silence_over_a_standing_objection(
+    api: Delegations, seeded: Context, clock: FixedClock
+) -> None:
+    """Silence held to its deadline adopts "by no objection": an objection still standing
+    from the discussion (or from silence broken before) must first be withdrawn."""
+    proposal = _proposal(api)
+    path = f"/api/v1/proposals/{proposal}"
+    _circulate(api, proposal, NOW + DAY)
+    api.as_("deu").post(f"{path}/positions", json={"stance": "object", "reason": "wording"})
+    again = api.as_("sec").post(f"{path}/silence", json={"deadline": _iso(NOW + 2 * DAY)})
+    assert again.status_code == 409, again.text
+    assert problem_of(again, 409)["detail"] == "no consensus: DEU object"
+    clock.set(NOW + 3 * DAY)
+    assert scheduled.adopt_silences(seeded) == 0
+    assert api.as_("deu").get(path).json()["state"] == "in discussion"
+    api.as_("deu").post(f"{path}/positions", json={"stance": "abstain"})
+    assert _circulate(api, proposal, NOW + 4 * DAY)["state"] == "under silence"
 
 
 def test_who_states_positions(api: Delegations) -> None:

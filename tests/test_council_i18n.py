@@ -231,7 +231,9 @@ def test_breaking_silence_is_confirmed_first(server: LiveServer, seeded: Context
     assert done.status_code == 303
     page = _text(fra.get(done.headers["location"]))
     assert "Returned to discussion because FRA broke silence: Not yet." in page
-    # Support under silence changes nothing irreversible: no confirmation.
+    # Support under silence changes nothing irreversible: no confirmation. (FRA lifts its
+    # objection first: silence is not circulated over one standing.)
+    seeded.council.state_position(actor(seeded, "fra"), proposal, stance="abstain")
     seeded.council.circulate(sec, proposal, deadline=NOW + 2 * DAY)
     supported = fra.post(f"/proposals/{proposal}/act", {"action": "position", "stance": "support"})
     assert supported.status_code == 303

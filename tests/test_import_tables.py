@@ -217,9 +217,16 @@ BAD_FILES = [
     pytest.param(
         b"key,partner,priority,justification\r\nR-1,UKR,high,Caf\xe9 strikes\r\n",
         None,
-        "requests.csv: the file is not UTF-8 text (first bad byte after line 1): save it as "
-        "“CSV UTF-8” and import it again",
+        "requests.csv: the file is not UTF-8 text (a byte that is not UTF-8 on line 2): "
+        "save it as “CSV UTF-8” and import it again",
         id="wrong-encoding",
+    ),
+    pytest.param(  # on the header's line: it read "after line 0"
+        b"key,partner,priority,justification\xff\r\nR-1,UKR,high,strikes\r\n",
+        None,
+        "requests.csv: the file is not UTF-8 text (a byte that is not UTF-8 on line 1): "
+        "save it as “CSV UTF-8” and import it again",
+        id="wrong-encoding-in-the-header",
     ),
     pytest.param(
         "key,partner,title,priority\r\nR-1,UKR,Shells,high\r\n",

@@ -195,11 +195,19 @@ def test_check_balances(balances: Balances, broken: str | None) -> None:
 
 
 def test_a_broken_balance_is_reported_in_full() -> None:
+    """In units and in euros to the cent, as the reader writes them (they read "values in
+    cents 100, 50, 7")."""
     with pytest.raises(RuleViolation) as refused:
         model.check_balances(Balances(A(4, 100), A(5, 50), A(1, 7)))
     assert refused.value.detail == (
         "offered would fall below what it must cover (offered 4, committed 5, delivered 1; "
-        "values in cents 100, 50, 7)"
+        "in value €1.00, €0.50, €0.07)"
+    )
+    with using_locale("fr"), pytest.raises(RuleViolation) as refused:
+        model.check_balances(Balances(A(3, 10_000), A(3, 10_000), A(180_000, 6_667)))
+    assert refused.value.detail.endswith(
+        "(offert 3, engagé 3, livré 180\u202f000 ; en valeur 100,00\u00a0€, 100,00\u00a0€, "
+        "66,67\u00a0€)"
     )
 
 

@@ -23,6 +23,7 @@ from shieldwall.council.model import (
 from shieldwall.council.policy import Action
 from shieldwall.delegations.model import DelegationKind
 from shieldwall.kit.errors import Forbidden, IllegalTransition, InvalidInput, RuleViolation
+from shieldwall.kit.i18n import using_locale
 
 T0 = dt.datetime(2024, 4, 2, 12, 0, tzinfo=dt.UTC)
 SECOND = dt.timedelta(seconds=1)
@@ -63,6 +64,24 @@ def test_meeting_transition(
             model.meeting_transition(state, action, "meeting 7")
     else:
         assert model.meeting_transition(state, action, "meeting 7") == after
+
+
+@pytest.mark.parametrize(
+    ("state", "held"),
+    [
+        (MeetingState.REQUESTED, False),
+        (MeetingState.SCHEDULED, False),
+        (MeetingState.HELD, True),
+        (MeetingState.CLOSED, True),
+    ],
+)
+def test_a_decision_is_reached_only_at_a_meeting_held(state: MeetingState, held: bool) -> None:
+    if held:
+        model.require_held(state, "meeting 7")
+    else:
+        refused = "cannot record a decision reached at meeting 7"
+        with pytest.raises(IllegalTransition, match=refused):
+            model.require_held(state, "meeting 7")
 
 
 def test_every_meeting_step_is_in_the_table() -> None:
@@ -217,7 +236,7 @@ def test_silence_is_open_strictly_before_its_deadline(at: dt.datetime, open_: bo
     if open_:
         model.require_silence_open(T0, at)
     else:
-        with pytest.raises(RuleViolation, match="ended at 2024-04-02T12:00:00"):
+        with pytest.raises(RuleViolation, match="ended at 2024-04-02 12:00 UTC"):
             model.require_silence_open(T0, at)
 
 
@@ -404,10 +423,14 @@ def test_refusals_say_the_state_the_rule_and_who_may() -> None:
     assert future.value.detail == "held_at: a meeting cannot be recorded as held in the future"
     with pytest.raises(RuleViolation) as ended:
         model.require_silence_open(T0, T0)
+    # The deadline as every moment is shown: in the reader's time zone, named.
     assert ended.value.detail == (
-        "the silence procedure ended at 2024-04-02T12:00:00+00:00: "
+        "the silence procedure ended at 2024-04-02 12:00 UTC: "
         "an objection must be lodged before the deadline"
     )
+    with using_locale("en", "Europe/Kyiv"), pytest.raises(RuleViolation) as in_kyiv:
+        model.require_silence_open(T0, T0)
+    assert in_kyiv.value.detail.startswith("the silence procedure ended at 2024-04-02 15:00 EEST:")
     assert ended.value.extra == {"rule": "silence is broken only before its deadline"}
 
 

@@ -198,16 +198,16 @@ def check_balances(b: Balances, pending_quantity: int = 0) -> None:
             raise RuleViolation(
                 _(
                     "{balance} would fall below what it must cover (offered {offered}, "
-                    "committed {committed}, delivered {delivered}; values in cents "
-                    "{offered_cents}, {committed_cents}, {delivered_cents})"
+                    "committed {committed}, delivered {delivered}; in value "
+                    "{offered_value}, {committed_value}, {delivered_value})"
                 ).format(
                     balance=_(label),
-                    offered=b.offered.quantity,
-                    committed=b.committed.quantity,
-                    delivered=b.delivered.quantity,
-                    offered_cents=b.offered.value_cents,
-                    committed_cents=b.committed.value_cents,
-                    delivered_cents=b.delivered.value_cents,
+                    offered=format_number(b.offered.quantity),
+                    committed=format_number(b.committed.quantity),
+                    delivered=format_number(b.delivered.quantity),
+                    offered_value=money_text(b.offered.value_cents),
+                    committed_value=money_text(b.committed.value_cents),
+                    delivered_value=money_text(b.delivered.value_cents),
                 ),
                 rule="delivered ≤ committed ≤ offered",
             )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from shieldwall.kit.errors import IllegalTransition, InvalidInput, RuleViolation
-from shieldwall.kit.i18n import N_
+from shieldwall.kit.i18n import N_, format_moment
 from shieldwall.kit.i18n import gettext as _
 
 
@@ -74,6 +74,16 @@ def meeting_transition(state: MeetingState, action: MeetingAction, meeting: str)
     if state not in allowed_from:
         raise IllegalTransition(meeting, state.value, action.value)
     return to or state
+
+
+# The states of a meeting that has taken place.
+MET = frozenset({MeetingState.HELD, MeetingState.CLOSED})
+
+
+def require_held(state: MeetingState, meeting: str) -> None:
+    """A decision is recorded as reached at a meeting only once that meeting was held."""
+    if state not in MET:
+        raise IllegalTransition(meeting, state.value, N_("record a decision reached at"))
 
 
 def meeting_level(field: str, text: str, *, on_record: bool = False) -> MeetingLevel:
@@ -237,7 +247,7 @@ def require_silence_open(deadline: dt.datetime, at: dt.datetime) -> None:
             _(
                 "the silence procedure ended at {deadline}: "
                 "an objection must be lodged before the deadline"
-            ).format(deadline=deadline.isoformat()),
+            ).format(deadline=format_moment(deadline)),
             rule="silence is broken only before its deadline",
         )
 

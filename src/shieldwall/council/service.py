@@ -618,6 +618,10 @@ class CouncilService:
                 proposal_name(proposal_id), proposal.state, N_("circulate under silence")
             )
         model.require_future_deadline(deadline, now)
+        # Silence that holds adopts "by no objection": one still standing is withdrawn first.
+        model.require_consensus(
+            model.current_positions(position_history(self.s, proposal.id)).values()
+        )
         before = _psnap(proposal)
         if text is not None and text.strip():
             proposal.text = text.strip()
@@ -656,7 +660,8 @@ class CouncilService:
             model.current_positions(position_history(self.s, proposal.id)).values()
         )
         if meeting_id is not None:
-            self.load_meeting(actor, meeting_id)
+            meeting = self.load_meeting(actor, meeting_id)
+            model.require_held(MeetingState(meeting.state), meeting_name(meeting_id))
         now = self.uow.clock.now()
         return self._adopt(
             actor, proposal, Procedure.MEETING, now, adopted_text, review_on, meeting_id

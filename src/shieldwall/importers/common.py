@@ -127,9 +127,9 @@ class TextFile:
                     raise InvalidInput(
                         self.name,
                         _(
-                            "the file is not UTF-8 text (first bad byte after line {line}): "
-                            "save it as “CSV UTF-8” and import it again"
-                        ).format(line=number - 1),
+                            "the file is not UTF-8 text (a byte that is not UTF-8 on line "
+                            "{line}): save it as “CSV UTF-8” and import it again"
+                        ).format(line=number),
                     ) from None
                 yield line.removeprefix("\ufeff") if number == 1 else line
 

@@ -155,6 +155,10 @@ def _too_much(amount: str) -> str:
 def parse_quantity(field: str, text: str) -> int:
     """A quantity typed in a form or given to the CLI: digits only, within the maxima."""
     digits = text.strip()
+    unsigned = digits.removeprefix("-")
+    if unsigned != digits and unsigned.isascii() and unsigned.isdigit():
+        # A negative number is a whole number: what is wrong is its sign.
+        raise InvalidInput(field, _("give at least {minimum}").format(minimum=1))
     if not digits.isascii() or not digits.isdigit():
         raise InvalidInput(field, _("give a whole number, like 3"))
     if len(digits) > len(str(MAX_QUANTITY)):
