@@ -268,23 +268,20 @@ def test_percent_fulfilled(delivered: int, promised: int, answer: float | None) 
 
 
 @pytest.mark.parametrize(
-    ("parts", "answer"),
+    ("part", "whole", "answer"),
     [
-        ([1, 3], [25.0, 75.0]),
-        ([2, 1], [66.7, 33.3]),
-        ([1, 1, 1], [33.4, 33.3, 33.3]),  # the tenth left goes to the earliest of a tie
-        # one by one these round to 10.5, 10.5, 10.5 and 68.6: 100.1
-        ([1046, 1046, 1046, 6862], [10.5, 10.5, 10.4, 68.6]),
-        ([1495, 8505], [15.0, 85.0]),  # 14.95 and 85.05: a tie, to the earlier
-        ([1], [100.0]),  # a total of one cent is a total
-        ([0, 4], [0.0, 100.0]),
-        ([0, 0], [None, None]),
-        ([3, -5], [None, None]),
-        ([], []),
+        (1, 4, 25.0),
+        (1, 3, 33.3),
+        (2, 3, 66.7),
+        (4, 4, 100.0),
+        (1, 1, 100.0),  # a total of one cent is a total
+        (0, 4, 0.0),
+        (3, 0, None),
     ],
 )
-def test_shares_percent_add_up_to_100(parts: list[int], answer: list[float | None]) -> None:
-    assert model.shares_percent(parts) == answer
+def test_share_percent(part: int, whole: int, answer: float | None) -> None:
+    assert model.share_percent(part, whole) == answer
+    assert model.share_percent(part, -whole if whole else -1) is None
 
 
 @pytest.mark.parametrize(

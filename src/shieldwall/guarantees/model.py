@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import math
-from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
-from fractions import Fraction
 
 from shieldwall.council.model import ProposalState
 from shieldwall.kit.errors import InvalidInput, RuleViolation
@@ -306,20 +303,11 @@ def require_notice_may_be_given(
 # ---- shares --------------------------------------------------------------------------------
 
 
-def shares_percent(parts_cents: Sequence[int]) -> list[float | None]:
-    """Each part as a share of their sum, in percent to one decimal, adding up to exactly 100
-    (shares rounded one by one added up to 99.9 or 100.2): each is rounded down to a tenth and
-    the tenths left go to the parts that lost most (largest remainder; ties to the earlier);
-    None for each where the sum is not positive."""
-    whole = sum(parts_cents)
-    if whole <= 0:
-        return [None] * len(parts_cents)
-    exact = [Fraction(1000 * part, whole) for part in parts_cents]
-    tenths = [math.floor(share) for share in exact]
-    lost_most = sorted(range(len(exact)), key=lambda i: (tenths[i] - exact[i], i))
-    for i in lost_most[: 1000 - sum(tenths)]:
-        tenths[i] += 1
-    return [t / 10 for t in tenths]
+def share_percent(part_cents: int, total_cents: int) -> float | None:
+    """``part`` as a share of ``total``, in percent to one decimal; None with no total."""
+    if total_cents <= 0:
+        return None
+    return round(100 * part_cents / total_cents, 1)
 
 
 def share_of_gdp(cents: int, gdp_eur_billion: Decimal | None) -> Decimal | None:

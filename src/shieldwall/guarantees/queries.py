@@ -648,14 +648,9 @@ def burden_sharing(session: Session, reader: Actor, *, year: int | None = None) 
                 sources.add(d.gdp_source)
     committed = sum(r.committed_eur_cents for r in rows)
     delivered = sum(r.delivered_eur_cents for r in rows)
-    shares = zip(
-        rows,
-        model.shares_percent([r.committed_eur_cents for r in rows]),
-        model.shares_percent([r.delivered_eur_cents for r in rows]),
-        strict=True,
-    )
-    for r, committed_share, delivered_share in shares:
-        r.committed_share, r.delivered_share = committed_share, delivered_share
+    for r in rows:
+        r.committed_share = model.share_percent(r.committed_eur_cents, committed)
+        r.delivered_share = model.share_percent(r.delivered_eur_cents, delivered)
     rows.sort(key=lambda r: (-r.committed_eur_cents, -r.promised_eur_cents, r.member))
     promised_total = sum(r.promised_eur_cents for r in rows)
     return BurdenSharing(
