@@ -286,6 +286,9 @@ def test_compliance_and_burden_downloads(
     answer = deu.get("/api/v1/burden-sharing").json()["rows"]
     header, burden = same_in_every_format(deu.get, "/api/v1/burden-sharing")
     assert header[:4] == ["Member", "Name", "Kind", "Committed (EUR)"]
+    # Its shares are per cent (the README: a share is a fraction unless its label ends in "%").
+    assert (header[4], header[6]) == ("Share of the committed, %", "Share of the delivered, %")
+    assert [r[4] for r in burden if r[0] == "DEU"] == [100.0]
     assert [(r[0], r[3], r[5]) for r in burden] == [
         (a["member"], a["committed_eur"], a["delivered_eur"]) for a in answer
     ]
