@@ -65,40 +65,34 @@ def _session(request: Request) -> SessionInfo | None:
     return info
 
 
-def _token_actor(request: Request, secret: str) -> tuple[Actor | None, bool]:
-    """The token's user (None if unknown, expired or revoked), and whether its last use, as
-    recorded, is a minute old: a lookup that takes no write lock."""
+def _token_actor(request: Request, secret: str) -> Actor | None:
+    """The token's user (None if unknown, expired or revoked), its last use noted when the one
+    recorded is a minute old: a lookup that takes no write lock, then, rarely, a write that may
+    wait for it (a busy database skips the note: the next request makes it)."""
     with platform(request).unit_of_work(writes=False) as uow:
-        return AccessService(uow).token_actor(secret)
-
-
-def _note_token_use(request: Request, secret: str) -> None:
-    """A write that may wait for the lock (a busy database skips the note: the next request
-    makes it)."""
-    try:
-        with platform(request).unit_of_work() as uow:
-            AccessService(uow).record_token_use(secret)
-    except Busy:
-        pass
+        actor, stale = AccessService(uow).token_actor(secret)
+    if actor is not None and stale:
+        try:
+            with platform(request).unit_of_work() as uow:
+                AccessService(uow).record_token_use(secret)
+        except Busy:
+            pass
+    return actor
 
 
 async def current_actor(request: Request) -> Actor:
     """The bearer token's user, else the session cookie's, else the public.
 
-    ``async`` (at most one hand-off to the thread pool, not one per dependency that asks). A
-    token is looked up as ``Platform.lookup`` says: on PostgreSQL in the pool (the lookup
-    waits for the server: on the loop it would hold every other request of the worker,
-    benchmarks/api_load.py, finding 15), in place on SQLite; noting its use, a write, always
-    in the pool. A session cookie is looked up in the pool."""
+    ``async`` (one hand-off to the thread pool, not one per dependency that asks), and the
+    credential is looked up in the pool, never on the event loop: on PostgreSQL the lookup
+    waits for the server, and any lookup may wait for a pooled connection — on the loop, that
+    wait would hold every other request of the worker (benchmarks/api_load.py, finding 15)."""
     header = request.headers.get("authorization")
     if header:
         scheme, _space, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise NotAuthenticated(_("send the token as 'Authorization: Bearer <token>'"))
-        secret = token.strip()
-        actor, stale = await platform(request).lookup(_token_actor, request, secret)
-        if actor is not None and stale:
-            await run_in_threadpool(_note_token_use, request, secret)
+        actor = await run_in_threadpool(_token_actor, request, token.strip())
         if actor is None:
             raise NotAuthenticated(_("the token is unknown, expired or revoked"))
         return actor

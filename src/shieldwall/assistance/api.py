@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import Response, StreamingResponse
-from starlette.concurrency import run_in_threadpool
 
-from shieldwall.access.model import Actor
 from shieldwall.access.web import Ctx, Reader
 from shieldwall.assistance import listings, queries
 from shieldwall.assistance.model import (
@@ -44,7 +42,6 @@ from shieldwall.kit.listing import DOWNLOAD_RESPONSES, DownloadFormat
 from shieldwall.kit.pagination import Page, page_response
 from shieldwall.kit.params import IdempotencyKey, Limit, Offset, RecordId, RecordIdFilter
 from shieldwall.kit.problems import problem_responses
-from shieldwall.kit.uow import Platform
 
 router = APIRouter(prefix="/api/v1")
 
@@ -168,7 +165,7 @@ def close_request(request_id: Id, body: ReasonIn, ctx: Ctx, who: Reader) -> obje
 @router.get(
     "/offers", response_model=Page[OfferOut], tags=["offers"], responses=problem_responses()
 )
-async def list_offers(
+def list_offers(
     ctx: Ctx,
     who: Reader,
     member: Code = None,
@@ -178,25 +175,20 @@ async def list_offers(
     offset: Offset = 0,
     limit: Limit = 100,
 ) -> Response:
-    # Read where ``Platform.lookup`` says: the thread pool on PostgreSQL (its statements wait
-    # for the server), in place on SQLite (benchmarks/api_load.py measured both).
-    total, items = await ctx.lookup(
-        _offers_page,
-        ctx,
-        who,
-        member=member,
-        state=state.value if state else None,
-        request_id=request_id,
-        kind=kind.value if kind else None,
-        offset=offset,
-        limit=limit,
-    )
-    return page_response(OfferOut, total, offset, limit, items)
-
-
-def _offers_page(ctx: Platform, who: Actor, **filters: Any) -> tuple[int, list[dict[str, Any]]]:
+    # A plain ``def`` (the thread pool): on PostgreSQL its statements wait for the server, and
+    # the worker's other requests go on meanwhile (benchmarks/api_load.py measured both).
     with ctx.reading() as s:
-        return queries.list_offers(s, who, **filters)
+        total, items = queries.list_offers(
+            s,
+            who,
+            member=member,
+            state=state.value if state else None,
+            request_id=request_id,
+            kind=kind.value if kind else None,
+            offset=offset,
+            limit=limit,
+        )
+    return page_response(OfferOut, total, offset, limit, items)
 
 
 @router.post(
@@ -446,7 +438,7 @@ def correct_ledger(body: CorrectionIn, ctx: Ctx, who: Reader, key: IdempotencyKe
     tags=["ledger"],
     responses={**problem_responses(), **DOWNLOAD_RESPONSES},
 )
-async def ledger_summary(
+def ledger_summary(
     ctx: Ctx,
     who: Reader,
     where: Filter,
@@ -461,25 +453,14 @@ async def ledger_summary(
 ) -> object:
     """Offered, committed and delivered over the entries you may see, grouped by the keys;
     ``format=csv|xlsx|json`` gives the same rows as a file."""
-    # Read as ``list_offers`` reads; a download (a file of any size) in the thread pool.
+    # A plain ``def``, as ``list_offers``: on PostgreSQL the worker's other requests go on
+    # while this one waits for the server.
     keys = queries.parse_group_by(group_by)
-    if format is not None:
-        return await run_in_threadpool(_summary_download, ctx, who, keys, where, format)
-    return {"group_by": keys, "rows": await ctx.lookup(_summary_rows, ctx, who, keys, where)}
-
-
-def _summary_download(
-    ctx: Platform, who: Actor, keys: list[str], where: queries.EntryFilter, format: str
-) -> Response:
-    rows = _summary_rows(ctx, who, keys, where)
-    return listings.ledger_summary_table(keys).download(rows, format)
-
-
-def _summary_rows(
-    ctx: Platform, who: Actor, keys: list[str], where: queries.EntryFilter
-) -> list[dict[str, Any]]:
     with ctx.reading() as s:
-        return queries.ledger_summary(s, who, keys, where)
+        rows = queries.ledger_summary(s, who, keys, where)
+    if format is not None:
+        return listings.ledger_summary_table(keys).download(rows, format)
+    return {"group_by": keys, "rows": rows}
 
 
 @router.post(

@@ -12,15 +12,14 @@ that an audit trail exists; the audit feature supplies it when the platform is a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, ParamSpec, Protocol, TypeVar
+from typing import Any, Protocol
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
 
 from shieldwall.kit.answers import READ_ONLY
 from shieldwall.kit.clock import Clock
@@ -28,9 +27,6 @@ from shieldwall.kit.db import is_busy, make_session_factory
 from shieldwall.kit.errors import Busy
 from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.settings import Settings
-
-P = ParamSpec("P")
-T = TypeVar("T")
 
 
 class Author(Protocol):
@@ -124,17 +120,6 @@ class Platform:
             raise
         finally:
             session.close()
-
-    async def lookup(self, read: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """``read(*args)`` for a request (a credential's lookup, a hot read): in the thread
-        pool when reads wait for a database server (PostgreSQL: meanwhile the worker's other
-        requests go on), in place on SQLite, whose reads wait for nothing but the CPU (WAL
-        readers never wait for a writer) and where the hand-off to the pool and back cost more
-        than a small read (benchmarks/api_load.py, findings 9 and 25). Only for what reads:
-        what may wait for a lock (a write) or runs long (a download) goes to the pool."""
-        if self.engine.dialect.name == "sqlite":
-            return read(*args, **kwargs)
-        return await run_in_threadpool(read, *args, **kwargs)
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
