@@ -35,7 +35,8 @@ from sqlalchemy.pool import Pool
 
 T = TypeVar("T")
 
-# How many answers a process keeps per database: a page of 100 offers is ~100 kB.
+# How many answers a process keeps per database: a page of 100 offers is ~220 KiB (the demo
+# database), so at most ~56 MiB; on SQLite an answer is kept per connection of the pool.
 KEPT_ANSWERS = 256
 
 # The mark, in a session's ``info``, of a session that only reads one snapshot (``reading``).
