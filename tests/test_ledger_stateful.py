@@ -5,7 +5,9 @@ consolidated summary equals the sum of the entries; a refused operation changed 
 the maintained roll-ups and offer balances (issue 13) equal a GROUP BY over the entries written
 here. The operations include requests, releasability widened, table imports and bursts of
 writers in threads on separate connections; at random points a reader's summary is compared
-with a GROUP BY, written here, over the entries that reader may see (DESIGN's releasability).
+with a GROUP BY, written here, over the entries that reader may see (DESIGN's releasability),
+and its offers list with one read afresh: both may be answers kept from an earlier read while
+the database was unchanged (``kit.answers``), and must never be staler than a read.
 """
 
 from __future__ import annotations
@@ -300,11 +302,17 @@ class LedgerMachine(RuleBasedStateMachine):
     def a_reader_sees_what_the_entries_give(
         self, reader: tuple[str | None, DelegationKind | None], keys: list[str]
     ) -> None:
+        """Also the reader's offers list: a reading session's summary and list may be answers
+        kept from an earlier read (``kit.answers``), so each must equal a read made afresh
+        after every write before it, the concurrent writers' included."""
         with self.ctx.reading() as s:
             who = _reader(s, *reader)
             got = queries.ledger_summary(s, who, keys)
             expected = _hand_written_summary(s, who, keys)
+            offers = queries.list_offers(s, who, limit=1000)
         assert _as_cents(got, keys) == expected
+        with self.ctx.unit_of_work(writes=False) as uow:  # a session that keeps no answer
+            assert offers == queries.list_offers(uow.session, who, limit=1000)
 
     @rule(offer_id=offer_ids())
     def accept(self, offer_id: int) -> None:

@@ -46,11 +46,11 @@ from shieldwall.assistance.visibility import (
 from shieldwall.audit.tables import AuditRecord
 from shieldwall.delegations.tables import Delegation
 from shieldwall.kit.amounts import SPLIT_BITS, cents_sums, quantity_sums, total
+from shieldwall.kit.answers import READ_ONLY, kept
 from shieldwall.kit.errors import InvalidInput, NotFound
 from shieldwall.kit.i18n import N_, format_eur_exact
 from shieldwall.kit.i18n import gettext as _
 from shieldwall.kit.inbox import Waiting
-from shieldwall.kit.uow import READ_ONLY
 
 # The dimensions a summary may be grouped by, and the entry column behind each.
 GROUP_KEYS: dict[str, Any] = {
@@ -210,9 +210,9 @@ class Names:
     def load(cls, session: Session) -> Names:
         # A session that only reads sees one snapshot (``Platform.reading``): what it read once
         # it may keep. One that writes may add an item or a delegation meanwhile: read again.
-        kept: Names | None = session.info.get(_NAMES)
-        if kept is not None:
-            return kept
+        found: Names | None = session.info.get(_NAMES)
+        if found is not None:
+            return found
         names = cls(session)
         if session.info.get(READ_ONLY):
             session.info[_NAMES] = names
@@ -352,9 +352,21 @@ def ledger_summary(
     where: EntryFilter | None = None,
 ) -> list[dict[str, Any]]:
     """Offered, committed and delivered (EUR and quantity) grouped by any of GROUP_KEYS,
-    over the entries ``reader`` may see."""
+    over the entries ``reader`` may see (kept while the database is unchanged: a reader's
+    answer depends on its seat, the keys and the filters only)."""
     keys = parse_group_by(group_by)
     where = where or EntryFilter()
+    rows = kept(
+        session,
+        ("ledger_summary", seat(reader), tuple(keys), tuple(vars(where).values())),
+        lambda: _read_summary(session, reader, keys, where),
+    )
+    return [dict(row) for row in rows]  # the kept rows stay as they were read
+
+
+def _read_summary(
+    session: Session, reader: Actor, keys: list[str], where: EntryFilter
+) -> list[dict[str, Any]]:
     if where == EntryFilter():
         stmt = _unfiltered_summary(seat(reader), tuple(keys))
     else:
@@ -778,6 +790,26 @@ def list_offers(
     kind: str | None = None,
     offset: int = 0,
     limit: int = 100,
+) -> tuple[int, list[dict[str, Any]]]:
+    """A page of the offers ``reader`` may see, and how many there are (kept while the
+    database is unchanged, as ``ledger_summary``)."""
+    total, rows = kept(
+        session,
+        ("offers", seat(reader), member, state, request_id, kind, offset, limit),
+        lambda: _read_offers(session, reader, member, state, request_id, kind, offset, limit),
+    )
+    return total, [dict(row) for row in rows]  # the kept views stay as they were read
+
+
+def _read_offers(
+    session: Session,
+    reader: Actor,
+    member: str | None,
+    state: str | None,
+    request_id: int | None,
+    kind: str | None,
+    offset: int,
+    limit: int,
 ) -> tuple[int, list[dict[str, Any]]]:
     values: dict[str, Any] = {}
     if member:

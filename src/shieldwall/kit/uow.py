@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, Engine, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from shieldwall.kit.answers import READ_ONLY
 from shieldwall.kit.clock import Clock
 from shieldwall.kit.db import is_busy, make_session_factory
 from shieldwall.kit.errors import Busy, InvalidInput, NotFound
@@ -52,10 +53,6 @@ class AuditTrail(Protocol):
     ) -> None:
         """Append one record of a state change, in ``session``'s transaction."""
         ...
-
-
-# The mark, in a session's ``info``, of a session that only reads one snapshot (``reading``).
-READ_ONLY = "shieldwall_read_only"
 
 
 @dataclass
