@@ -4,7 +4,9 @@ French and Ukrainian), and the header's skip link, language link and glossary li
 
 from __future__ import annotations
 
+import gc
 import re
+import weakref
 from collections.abc import Iterator
 
 import httpx
@@ -135,3 +137,15 @@ def test_every_page_starts_with_a_skip_link_and_links_the_glossary(client: httpx
         assert '<main id="content"' in page, path
         assert 'href="/glossary"' in page, path
         assert re.search(r'<a href="/settings" id="nav-settings"[^>]*>.*English</a>', page), path
+
+
+def test_an_app_no_longer_used_is_freed(sqlite_url: str) -> None:
+    """A test process builds an app per test: nothing of the package's may keep one alive once
+    it is dropped (FastAPI keeps the endpoints it has classified in module-level caches, so a
+    page that closed over its app kept the whole app, one per test, to the end of the run)."""
+    app = create_app(Settings(database_url=sqlite_url))
+    app.state.platform.engine.dispose()
+    freed = weakref.ref(app)
+    del app
+    gc.collect()
+    assert freed() is None

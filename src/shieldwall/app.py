@@ -154,10 +154,10 @@ def _documentation(app: FastAPI) -> None:
     installed package, so that no request leaves this server."""
 
     @app.get("/docs", include_in_schema=False)
-    def swagger_ui() -> HTMLResponse:
+    def swagger_ui(request: Request) -> HTMLResponse:
         page = get_swagger_ui_html(
             openapi_url="/openapi.json",
-            title=f"{app.title} API",
+            title=f"{request.app.title} API",
             swagger_js_url="/static/docs/swagger-ui-bundle.js",
             swagger_css_url="/static/docs/swagger-ui.css",
             swagger_favicon_url="/static/favicon.svg",
@@ -173,10 +173,10 @@ def _documentation(app: FastAPI) -> None:
         return get_swagger_ui_oauth2_redirect_html()
 
     @app.get("/redoc", include_in_schema=False)
-    def redoc() -> HTMLResponse:
+    def redoc(request: Request) -> HTMLResponse:
         page = get_redoc_html(
             openapi_url="/openapi.json",
-            title=f"{app.title} API",
+            title=f"{request.app.title} API",
             redoc_js_url="/static/docs/redoc.standalone.js",
             redoc_favicon_url="/static/favicon.svg",
             with_google_fonts=False,
