@@ -64,6 +64,17 @@ class Reads:
         assert response.status_code == 200, response.text
         return response.json(), len(self.selects) - 1
 
+    def again(self, path: str) -> Any:
+        """The answer of ``path`` once it is answered from the kept one (the state read, and
+        nothing else). On PostgreSQL a commit anywhere in the cluster (another test's database,
+        autovacuum's ANALYZE) moves every database's snapshot, and the next read rightly reads
+        afresh: it is asked again, up to five times."""
+        for _ in range(5):
+            answer, read = self.get(path)
+            if read == 1:
+                return answer
+        pytest.fail(f"{path}: never answered from a kept answer")
+
 
 @pytest.fixture
 def reads(seeded: Context, database_url: str, clock: FixedClock) -> Iterator[Reads]:
@@ -81,13 +92,11 @@ def _offered(summary: dict[str, Any], member: str, kind: str) -> int:
 
 def test_an_unchanged_database_is_answered_from_the_kept_answer(reads: Reads) -> None:
     first, read = reads.get(SUMMARY)
-    again, kept = reads.get(SUMMARY)
-    assert again == first
-    assert (read, kept) == (2, 1)  # the state and the summary; then the state only
+    assert read == 2  # the state and the summary; then the state only:
+    assert reads.again(SUMMARY) == first
     page, read = reads.get("/api/v1/offers")
-    page_again, kept = reads.get("/api/v1/offers")
-    assert page_again == page
-    assert (read, kept) == (3, 1)  # the state, the count and the page; then the state only
+    assert read == 3  # the state, the count and the page; then the state only:
+    assert reads.again("/api/v1/offers") == page
     # Other parameters are another answer.
     assert reads.get("/api/v1/offers?limit=1")[1] == 3
 
@@ -97,7 +106,7 @@ def test_a_write_by_another_process_is_seen_by_the_next_read(
 ) -> None:
     before, _read = reads.get(SUMMARY)
     page, _read = reads.get("/api/v1/offers")
-    assert reads.get(SUMMARY)[1] == 1  # kept
+    reads.again(SUMMARY)  # kept
     subprocess.run([sys.executable, "-c", ANOTHER_PROCESS, database_url], check=True)
     after, read = reads.get(SUMMARY)
     assert read == 2
@@ -132,13 +141,13 @@ def test_what_a_reader_may_see_is_part_of_the_key(reads: Reads, seeded: Context)
     reads.client.get("/api/v1/auth/me")  # the token's first use is noted (a write)
     reads.client.headers["Authorization"] = as_deu
     deu, read = reads.get(SUMMARY)
-    assert read == 2 and reads.get(SUMMARY) == (deu, 1)
+    assert read == 2 and reads.again(SUMMARY) == deu
     reads.client.headers["Authorization"] = as_ukr
     partner, read = reads.get(SUMMARY)
     assert read == 2  # read for the partner's seat: not the member's kept answer
-    assert reads.get(SUMMARY) == (partner, 1)
+    assert reads.again(SUMMARY) == partner
     reads.client.headers["Authorization"] = as_deu
-    assert reads.get(SUMMARY) == (deu, 1)
+    assert reads.again(SUMMARY) == deu
     with seeded.unit_of_work(writes=False) as uow:
         for got, who in ((deu, actor(seeded, "deu")), (partner, ukr)):
             expected = queries.ledger_summary(uow.session, who, ["member", "kind"])
