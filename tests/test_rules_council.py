@@ -80,8 +80,9 @@ def test_a_decision_is_reached_only_at_a_meeting_held(state: MeetingState, held:
         model.require_held(state, "meeting 7")
     else:
         refused = "cannot record a decision reached at meeting 7"
-        with pytest.raises(IllegalTransition, match=refused):
+        with pytest.raises(IllegalTransition, match=refused) as raised:
             model.require_held(state, "meeting 7")
+        assert raised.value.extra["current_state"] == state.value  # the API's current_state
 
 
 def test_every_meeting_step_is_in_the_table() -> None:
