@@ -619,9 +619,7 @@ class CouncilService:
             )
         model.require_future_deadline(deadline, now)
         # Silence that holds adopts "by no objection": one still standing is withdrawn first.
-        model.require_consensus(
-            model.current_positions(position_history(self.s, proposal.id)).values()
-        )
+        self._require_consensus(proposal)
         before = _psnap(proposal)
         if text is not None and text.strip():
             proposal.text = text.strip()
@@ -656,9 +654,7 @@ class CouncilService:
             raise IllegalTransition(
                 proposal_name(proposal_id), proposal.state, N_("record consensus on")
             )
-        model.require_consensus(
-            model.current_positions(position_history(self.s, proposal.id)).values()
-        )
+        self._require_consensus(proposal)
         if meeting_id is not None:
             meeting = self.load_meeting(actor, meeting_id)
             model.require_held(MeetingState(meeting.state), meeting_name(meeting_id))
@@ -776,6 +772,12 @@ class CouncilService:
         missing = _("proposal {id} does not exist").format(id=proposal_id)
         return readable_for_update(
             self.s, Proposal, proposal_id, readable_proposals(actor), missing, field
+        )
+
+    def _require_consensus(self, proposal: Proposal) -> None:
+        """No objection stands among the delegations' current positions on ``proposal``."""
+        model.require_consensus(
+            model.current_positions(position_history(self.s, proposal.id)).values()
         )
 
     def _proposal_for(self, actor: Actor, proposal_id: int, permission: Action) -> Proposal:
