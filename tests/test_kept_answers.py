@@ -2,7 +2,9 @@
 without reading them while the database is unchanged, and never once another connection or
 process, or the reader's own connection, has committed a change. On SQLite and PostgreSQL,
 through the app over HTTP with a pool of one connection (so that, on SQLite, where an answer is
-kept per connection, every read uses the same one)."""
+kept per connection, every read uses the same one), signed in with a browser session: the
+answers kept whole for a bearer token (``kit.kept_responses``) are tested in
+``test_kept_responses.py``."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
+from shieldwall.access.web import SESSION_COOKIE
 from shieldwall.app import create_app
 from shieldwall.assistance import queries
 from shieldwall.kit.clock import FixedClock
@@ -40,16 +43,15 @@ ANOTHER_PROCESS = textwrap.dedent(
 
 
 class Reads:
-    """The app with a pool of one connection, signed in as ``deu``, and the SELECTs it sends."""
+    """The app with a pool of one connection, signed in as ``deu`` in a browser session, and
+    the SELECTs it sends."""
 
     def __init__(self, seeded: Context, database_url: str, clock: FixedClock) -> None:
-        member = actor(seeded, "deu")
-        secret, _info = seeded.access.issue_token(
-            member, kind="personal", name="t", scopes=member.scopes, expires_in=None
-        )
+        secret, info = seeded.access.start_session(actor(seeded, "deu"))
         settings = Settings(database_url=database_url, pool_size=1, max_overflow=0)
         self.app = create_app(settings, clock)
-        self.client = TestClient(self.app, headers={"Authorization": f"Bearer {secret}"})
+        self.client = TestClient(self.app, headers={"X-CSRF-Token": info.csrf_token})
+        self.client.cookies.set(SESSION_COOKIE, secret)
         self.selects: list[str] = []
         event.listen(self.app.state.platform.engine, "before_cursor_execute", self._note)
 
@@ -58,7 +60,8 @@ class Reads:
             self.selects.append(statement)
 
     def get(self, path: str) -> tuple[Any, int]:
-        """The answer's JSON, and how many SELECTs the route sent (the token's not counted)."""
+        """The answer's JSON, and how many SELECTs the route sent (the session's lookup not
+        counted)."""
         self.selects.clear()
         response = self.client.get(path)
         assert response.status_code == 200, response.text
@@ -80,7 +83,6 @@ class Reads:
 def reads(seeded: Context, database_url: str, clock: FixedClock) -> Iterator[Reads]:
     found = Reads(seeded, database_url, clock)
     with found.client:
-        found.client.get("/api/v1/auth/me")  # the token's first use is noted (a write)
         yield found
     found.app.state.platform.engine.dispose()
 
@@ -132,21 +134,15 @@ def test_what_a_reader_may_see_is_part_of_the_key(reads: Reads, seeded: Context)
     offer is released to the partner (its default), not to Germany."""
     seeded.assistance.make_offer(SETUP, member="POL", kind="arm", quantity=3, item="patriot")
     ukr = actor(seeded, "ukr")
-    secret, _info = seeded.access.issue_token(
-        ukr, kind="personal", name="t", scopes=ukr.scopes, expires_in=None
-    )
-    as_deu = reads.client.headers["Authorization"]
-    as_ukr = f"Bearer {secret}"
-    reads.client.headers["Authorization"] = as_ukr
-    reads.client.get("/api/v1/auth/me")  # the token's first use is noted (a write)
-    reads.client.headers["Authorization"] = as_deu
+    as_ukr, _info = seeded.access.start_session(ukr)
+    as_deu = reads.client.cookies[SESSION_COOKIE]
     deu, read = reads.get(SUMMARY)
     assert read == 2 and reads.again(SUMMARY) == deu
-    reads.client.headers["Authorization"] = as_ukr
+    reads.client.cookies.set(SESSION_COOKIE, as_ukr)
     partner, read = reads.get(SUMMARY)
     assert read == 2  # read for the partner's seat: not the member's kept answer
     assert reads.again(SUMMARY) == partner
-    reads.client.headers["Authorization"] = as_deu
+    reads.client.cookies.set(SESSION_COOKIE, as_deu)
     assert reads.again(SUMMARY) == deu
     with seeded.unit_of_work(writes=False) as uow:
         for got, who in ((deu, actor(seeded, "deu")), (partner, ukr)):

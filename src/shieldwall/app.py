@@ -42,6 +42,7 @@ from shieldwall.guarantees import pages as guarantees_pages
 from shieldwall.kit import problems
 from shieldwall.kit.clock import Clock
 from shieldwall.kit.db import database_status
+from shieldwall.kit.kept_responses import KeptResponses
 from shieldwall.kit.middleware import BodyLimit, LocaleMiddleware, NoStore
 from shieldwall.kit.params import plain_query
 from shieldwall.kit.settings import Settings, get_settings
@@ -73,11 +74,18 @@ REDOC_LOGO = b"https://cdn.redoc.ly/redoc/logo-mini.svg"
 ICON = STATIC / "favicon.svg"
 
 
-def _exchange_rules(app: FastAPI, settings: Settings) -> None:
+def _exchange_rules(app: FastAPI, settings: Settings, platform: Platform) -> None:
     """What holds for every exchange: no body passes its limit (413), and no answer to a
     request with credentials is stored (``Cache-Control: no-store``; outermost, so on 413s
     too), and every one is in the viewer's language (``LocaleMiddleware``). (No query
-    parameter carries a control character: ``plain_query``, on every route.)"""
+    parameter carries a control character: ``plain_query``, on every route.) Innermost, so
+    that all of these hold for them too: the hot reads' kept answers (``KeptResponses``)."""
+    app.add_middleware(
+        KeptResponses,
+        engine=platform.engine,
+        clock=platform.clock,
+        paths=assistance_api.KEPT_READS,
+    )
     app.add_middleware(
         BodyLimit,
         max_body_bytes=settings.max_body_bytes,
@@ -207,7 +215,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.platform = open_platform(settings.database_url, clock, settings)
     audit_records.install()  # the audit page names the features' records
     problems.install(app)
-    _exchange_rules(app, settings)
+    _exchange_rules(app, settings, app.state.platform)
 
     @app.exception_handler(LoginRequired)
     async def login_required(_request: Request, exc: LoginRequired) -> RedirectResponse:

@@ -7,7 +7,7 @@ import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -39,6 +39,14 @@ from shieldwall.kit.uow import Platform, UnitOfWork
 # per request (each took the database's write lock).
 LAST_USE_PRECISION = dt.timedelta(minutes=1)
 HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+class TokenCheck(NamedTuple):
+    """What a bearer token's check found (``AccessService.token_actor``)."""
+
+    actor: Actor | None  # None: unknown, revoked, expired, or its user disabled
+    stale: bool  # its last use is a minute old or more: record this one
+    holds_until: dt.datetime | None  # the same answer until then, the database unchanged
 
 
 @functools.cache
@@ -527,24 +535,28 @@ class AccessService:
             "revoked_at": t.revoked_at,
         }
 
-    def token_actor(self, secret: str) -> tuple[Actor | None, bool]:
-        """The live token's actor (None when unknown, revoked, expired or its user disabled),
-        and whether its last use is older than ``LAST_USE_PRECISION`` (then the caller records
-        this one with ``record_token_use``, in a unit of work that writes). Only reads: every
-        API request asks this, and taking the write lock for each serialised them all."""
+    def token_actor(self, secret: str) -> TokenCheck:
+        """The live token's actor (None when unknown, revoked, expired or its user disabled);
+        whether its last use is older than ``LAST_USE_PRECISION`` (then the caller records
+        this one with ``record_token_use``, in a unit of work that writes); and until when, the
+        database unchanged, the same check would give the same answer without a write. Only
+        reads: every API request asks this, and taking the write lock for each serialised them
+        all."""
         s = self.uow.session
         token = _holder(s, ApiToken, secret)
         if token is None:
-            return None, False
+            return TokenCheck(None, False, None)
         now = self.uow.clock.now()
         if token.ended_at is not None or token.disabled:  # revoked, or its user disabled
-            return None, False
+            return TokenCheck(None, False, None)
         # A token made before every token had an expiry lives as long as a new one may.
         expires_at = token.expires_at or token.created_at + self._lifetime(token.kind, None)
         if expires_at <= now:
-            return None, False
-        stale = token.last_used_at is None or now - token.last_used_at >= LAST_USE_PRECISION
-        return _actor_of(token, parse_scopes(token.scopes)), stale
+            return TokenCheck(None, False, None)
+        if token.last_used_at is None or now - token.last_used_at >= LAST_USE_PRECISION:
+            return TokenCheck(_actor_of(token, parse_scopes(token.scopes)), True, None)
+        holds_until = min(expires_at, token.last_used_at + LAST_USE_PRECISION)
+        return TokenCheck(_actor_of(token, parse_scopes(token.scopes)), False, holds_until)
 
     def record_token_use(self, secret: str) -> None:
         """The token's last use is now (the token list shows it to its holder)."""

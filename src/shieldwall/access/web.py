@@ -13,6 +13,7 @@ from shieldwall.access.model import PUBLIC, Actor, Scope
 from shieldwall.access.service import AccessService, SessionInfo
 from shieldwall.kit.errors import Busy, Forbidden, NotAuthenticated
 from shieldwall.kit.i18n import gettext as _
+from shieldwall.kit.kept_responses import keep_until
 from shieldwall.kit.templating import add_to_every_page
 from shieldwall.kit.uow import Platform
 
@@ -68,16 +69,19 @@ def _session(request: Request) -> SessionInfo | None:
 def _token_actor(request: Request, secret: str) -> Actor | None:
     """The token's user (None if unknown, expired or revoked), its last use noted when the one
     recorded is a minute old: a lookup that takes no write lock, then, rarely, a write that may
-    wait for it (a busy database skips the note: the next request makes it)."""
+    wait for it (a busy database skips the note: the next request makes it). Until the check
+    would answer otherwise, the answer of a kept read may be given again (``keep_until``)."""
     with platform(request).unit_of_work(writes=False) as uow:
-        actor, stale = AccessService(uow).token_actor(secret)
-    if actor is not None and stale:
+        check = AccessService(uow).token_actor(secret)
+    if check.actor is not None and check.stale:
         try:
             with platform(request).unit_of_work() as uow:
                 AccessService(uow).record_token_use(secret)
         except Busy:
             pass
-    return actor
+    if check.holds_until is not None:
+        keep_until(request.state, check.holds_until)
+    return check.actor
 
 
 async def current_actor(request: Request) -> Actor:

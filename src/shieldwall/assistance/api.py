@@ -44,6 +44,10 @@ from shieldwall.kit.params import IdempotencyKey, Limit, Offset, RecordId, Recor
 from shieldwall.kit.problems import problem_responses
 
 router = APIRouter(prefix="/api/v1")
+# The reads whose whole answer is given again to the same credential while the database is
+# unchanged (``kit.kept_responses``): each depends on the reader's seat, its query and the
+# database only — never on the clock.
+KEPT_READS = (f"{router.prefix}/ledger/summary", f"{router.prefix}/offers")
 
 Id = RecordId
 Code = Annotated[str | None, Query(max_length=80)]

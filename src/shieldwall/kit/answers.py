@@ -45,11 +45,12 @@ READ_ONLY = "shieldwall_read_only"
 
 _IDENTITY = "shieldwall_identity"  # which SQLite connection: ids of closed ones are reused
 _identities = itertools.count()
-_MISSING = object()
+MISSING = object()
 
 
-class _Kept:
-    """The kept answers of one database (its connection pool), least recently used first."""
+class Kept:
+    """Kept answers, least recently used first, at most ``size`` of them (``get`` gives
+    ``MISSING`` for a key not kept)."""
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -58,8 +59,8 @@ class _Kept:
 
     def get(self, key: Hashable) -> Any:
         with self.lock:
-            found = self.answers.get(key, _MISSING)
-            if found is not _MISSING:
+            found = self.answers.get(key, MISSING)
+            if found is not MISSING:
                 self.answers.move_to_end(key)
             return found
 
@@ -71,7 +72,7 @@ class _Kept:
                 self.answers.popitem(last=False)
 
 
-_kept: weakref.WeakKeyDictionary[Pool, _Kept] = weakref.WeakKeyDictionary()
+_kept: weakref.WeakKeyDictionary[Pool, Kept] = weakref.WeakKeyDictionary()
 _kept_lock = threading.Lock()
 
 
@@ -103,16 +104,16 @@ def kept(session: Session, key: Hashable, read: Callable[[], T]) -> T:
     answers = _answers(connection.engine.pool)
     full_key = (key, state)
     found = answers.get(full_key)
-    if found is not _MISSING:
+    if found is not MISSING:
         return found  # type: ignore[no-any-return]
     answer = read()
     answers.put(full_key, answer)
     return answer
 
 
-def _answers(pool: Pool) -> _Kept:
+def _answers(pool: Pool) -> Kept:
     found = _kept.get(pool)
     if found is None:
         with _kept_lock:
-            found = _kept.setdefault(pool, _Kept(KEPT_ANSWERS))
+            found = _kept.setdefault(pool, Kept(KEPT_ANSWERS))
     return found
