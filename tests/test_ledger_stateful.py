@@ -7,7 +7,10 @@ here. The operations include requests, releasability widened, table imports and 
 writers in threads on separate connections; at random points a reader's summary is compared
 with a GROUP BY, written here, over the entries that reader may see (DESIGN's releasability),
 and its offers list with one read afresh: both may be answers kept from an earlier read while
-the database was unchanged (``kit.answers``), and must never be staler than a read.
+the database was unchanged (``kit.answers``), and must never be staler than a read. The same
+through the API with bearer tokens (signed-in users of each kind of seat), whose whole answers
+are kept while the database and the token's clock allow (``kit.kept_responses``): read between
+and during the writers' bursts, while time passes (a token's last use is noted each minute).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Concatenate, ParamSpec, TypeAlias, TypeVar
 
 import pytest
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -37,6 +41,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from shieldwall.access.model import PUBLIC, Actor, Role
+from shieldwall.app import create_app
 from shieldwall.assistance import queries
 from shieldwall.assistance.table_imports import import_table
 from shieldwall.assistance.tables import Delivery, LedgerEntry, Offer
@@ -45,6 +50,7 @@ from shieldwall.delegations.model import DelegationKind
 from shieldwall.importers.tables import Sheet, sheets
 from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.errors import DomainError
+from shieldwall.kit.settings import Settings
 from tests.conftest import NOW, SETUP, SeededCopies
 from tests.pgcluster import Cluster
 from tests.platform import open_test_platform
@@ -84,6 +90,8 @@ READERS = [
     (None, None),
     ("SEC", DelegationKind.SECRETARIAT),
 ]
+# Readers through the API, signed in with a bearer token: users of the seeded council.
+API_READERS = ["deu", "nor", "ukr", "euu", "sec"]
 
 
 def offer_ids() -> st.SearchStrategy[int]:
@@ -103,11 +111,29 @@ class LedgerMachine(RuleBasedStateMachine):
         self.ctx = open_test_platform(url, FixedClock(NOW))
         self.refusals = 0
         self.imports = itertools.count()
+        self.app = create_app(Settings(database_url=url), self.ctx.clock)
+        self.client = TestClient(self.app)
+        self.tokens = {name: self._token(name) for name in API_READERS}
+
+    def _token(self, username: str) -> str:
+        who = self.ctx.access.actor_for(username)
+        secret, _info = self.ctx.access.issue_token(
+            who, kind="personal", name="stateful", scopes=who.scopes, expires_in=None
+        )
+        return secret
 
     def teardown(self) -> None:
         if hasattr(self, "ctx"):
+            self.app.state.platform.engine.dispose()
             self.ctx.engine.dispose()
             self.cleanup()
+
+    def api_get(self, username: str, path: str) -> Any:
+        response = self.client.get(
+            path, headers={"Authorization": f"Bearer {self.tokens[username]}"}
+        )
+        assert response.status_code == 200, response.text
+        return response.json()
 
     # -- the fingerprint of everything an operation could change --
 
@@ -274,7 +300,6 @@ class LedgerMachine(RuleBasedStateMachine):
     def concurrent_writers(self, members: list[str], widen_to: str | None) -> None:
         """Writers at once, each in a thread on its own connection: each makes an offer, has it
         accepted and committed, and maybe widens it; the roll-ups they share must add up."""
-        start = threading.Barrier(len(members))
         failures: list[BaseException] = []
 
         def write(member: str) -> None:
@@ -291,7 +316,17 @@ class LedgerMachine(RuleBasedStateMachine):
             except BaseException as exc:  # reported in the test's own thread
                 failures.append(exc)
 
+        def read(username: str) -> None:
+            try:
+                start.wait()
+                for _ in range(4):
+                    self.api_get(username, "/api/v1/ledger/summary?group_by=member,kind")
+            except BaseException as exc:  # reported in the test's own thread
+                failures.append(exc)
+
         threads = [threading.Thread(target=write, args=(m,)) for m in members]
+        threads += [threading.Thread(target=read, args=(u,)) for u in ("deu", "ukr")]
+        start = threading.Barrier(len(threads))
         for t in threads:
             t.start()
         for t in threads:
@@ -313,6 +348,26 @@ class LedgerMachine(RuleBasedStateMachine):
         assert _as_cents(got, keys) == expected
         with self.ctx.unit_of_work(writes=False) as uow:  # a session that keeps no answer
             assert offers == queries.list_offers(uow.session, who, limit=1000)
+
+    @rule(username=st.sampled_from(API_READERS), keys=st.sampled_from(GROUPINGS))
+    def an_api_reader_sees_what_the_entries_give(self, username: str, keys: list[str]) -> None:
+        """Its summary and offers list through the API, which may be whole answers kept from
+        an earlier request, equal the hand-written GROUP BY and a read afresh."""
+        summary = self.api_get(username, f"/api/v1/ledger/summary?group_by={','.join(keys)}")
+        page = self.api_get(username, "/api/v1/offers?limit=1000")
+        with self.ctx.unit_of_work(writes=False) as uow:  # a session that keeps no answer
+            who = self.ctx.access.actor_for(username)
+            assert _as_cents(summary["rows"], keys) == _hand_written_summary(uow.session, who, keys)
+            total, offers = queries.list_offers(uow.session, who, limit=1000)
+        assert page["total"] == total
+        assert [_offer_line(o) for o in page["items"]] == [_offer_line(o) for o in offers]
+
+    @rule(seconds=st.integers(min_value=0, max_value=90))
+    def time_passes(self, seconds: int) -> None:
+        """Past a minute, a token's next use is noted (a write); a kept answer does not
+        outlive its token's minute."""
+        assert isinstance(self.ctx.clock, FixedClock)
+        self.ctx.clock.advance(dt.timedelta(seconds=seconds))
 
     @rule(offer_id=offer_ids())
     def accept(self, offer_id: int) -> None:
@@ -584,6 +639,14 @@ def _hand_written_summary(s: Session, reader: Actor, keys: list[str]) -> dict[An
         measure, q, c = r[len(keys) :]
         out.setdefault(key, {})[measure] = (int(q), int(c))
     return _nonzero(out)
+
+
+def _offer_line(offer: dict[str, Any]) -> tuple[Any, ...]:
+    """What an offers list says of an offer, in the JSON's types."""
+    return tuple(
+        offer[k]
+        for k in ("id", "member", "state", "quantity", "committed_quantity", "delivered_quantity")
+    )
 
 
 def _as_cents(rows: list[dict[str, Any]], keys: list[str]) -> dict[Any, Any]:
