@@ -10,10 +10,11 @@ what it kept for that very request (the credential, the path, the query, the lan
 for) while two things hold:
 
 - The database is in the same state: read first, on a connection of the process's own
-  (``DatabaseWatch``), outside any transaction. An answer is kept under the state read before
-  the app computed it, so a commit in between only makes the next request miss; nothing is
-  served that is staler than the read itself would have been. A credential's revocation, its
-  user's disabling, any change to what the reader may see are commits, and so misses.
+  (``SqliteWatch``, ``PostgresWatch``), outside any transaction. An answer is kept under the
+  state read before the app computed it, so a commit in between only makes the next request
+  miss; nothing is served that is staler than the read itself would have been. A credential's
+  revocation, its user's disabling, any change to what the reader may see are commits, and so
+  misses.
 - The credential's own clock: the app marks the answer with the moment until which the same
   credential would be answered the same without writing anything (``keep_until``: the token's
   expiry, and the minute after its recorded last use, when the next request notes its use).
@@ -26,14 +27,17 @@ never answered from here.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import hashlib
 import threading
+import weakref
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from sqlalchemy import Engine, event
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -52,54 +56,37 @@ def keep_until(state: Any, until: dt.datetime) -> None:
     setattr(state, KEEP_UNTIL, until)
 
 
-class DatabaseWatch:
+class SqliteWatch:
     """The database's state, read on a connection of the watch's own, outside any
-    transaction (one statement, not through the engine's events): equal states mean that no
-    other connection, of any process, committed in between.
-
-    - SQLite: ``data_version`` changes when another connection commits (this one never
-      writes), ``schema_version`` when the schema does.
-    - PostgreSQL: ``pg_current_snapshot()``, as ``kit.answers`` (autocommit: no transaction
-      holds back the server's clean-up).
+    transaction (one statement, not through the engine's events): ``data_version`` changes
+    when another connection, of any process, commits (this one never writes),
+    ``schema_version`` when the schema does. Read on the event loop: a read of the file's
+    header, microseconds, cheaper than a hand-off to the thread pool and back.
 
     A state that cannot be read is a new one each time: the request goes through the app,
     which reports the failure as it does for any read."""
+
+    STATEMENT = "SELECT * FROM pragma_data_version(), pragma_schema_version()"
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.lock = threading.Lock()  # a test's clients may share an app across threads
         self.connection: Any = None
-        self.statement = (
-            "SELECT pg_current_snapshot()::text"
-            if engine.dialect.name == "postgresql"
-            else "SELECT * FROM pragma_data_version(), pragma_schema_version()"
-        )
-        event.listen(engine, "engine_disposed", self._close)
+        event.listen(engine, "engine_disposed", self.close)
 
-    def state(self) -> Hashable:
+    async def state(self) -> Hashable:
         with self.lock:
             try:
                 if self.connection is None:
-                    self.connection = self._open()
-                cursor = self.connection.cursor()
-                cursor.execute(self.statement)
-                found = tuple(cursor.fetchone())
-                cursor.close()
-                return found
+                    pooled = self.engine.raw_connection()
+                    pooled.detach()  # the watch's own: closed by it, never back in the pool
+                    self.connection = pooled.dbapi_connection
+                return tuple(self.connection.execute(self.STATEMENT).fetchone())
             except Exception:  # the driver's or SQLAlchemy's: the app reports it
                 self._close_now()
                 return object()
 
-    def _open(self) -> Any:
-        pooled = self.engine.raw_connection()
-        pooled.detach()  # the watch's own: closed by the watch, never back in the pool
-        connection: Any = pooled.dbapi_connection
-        if self.engine.dialect.name == "postgresql":
-            connection.rollback()
-            connection.autocommit = True
-        return connection
-
-    def _close(self, _engine: Engine | None = None) -> None:
+    def close(self, _engine: Engine | None = None) -> None:
         with self.lock:
             self._close_now()
 
@@ -108,6 +95,82 @@ class DatabaseWatch:
         if connection is not None:
             with contextlib.suppress(Exception):  # already gone: nothing to release
                 connection.close()
+
+
+class PostgresWatch:
+    """PostgreSQL's ``pg_current_snapshot()`` (as ``kit.answers``: equal snapshots mean that
+    no transaction committed in between), read on an async connection of the watch's own per
+    event loop, in autocommit (no transaction holds back the server's clean-up), so that the
+    worker's other requests go on during the round trip. The requests that arrive while a read
+    is under way share the next one: each read starts after all the requests it answers
+    arrived, so none is given a state older than itself, and under load one round trip
+    answers many."""
+
+    def __init__(self, engine: Engine) -> None:
+        _args, params = engine.dialect.create_connect_args(engine.url)
+        self.params = {k: v for k, v in params.items() if k != "context"}
+        self.loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Snapshots] = (
+            weakref.WeakKeyDictionary()
+        )
+        event.listen(engine, "engine_disposed", self.close)
+
+    async def state(self) -> Hashable:
+        loop = asyncio.get_running_loop()
+        snapshots = self.loops.get(loop)
+        if snapshots is None:
+            snapshots = self.loops.setdefault(loop, _Snapshots(self.params))
+        return await snapshots.state()
+
+    def close(self, _engine: Engine | None = None) -> None:
+        for snapshots in list(self.loops.values()):
+            snapshots.close()
+
+
+class _Snapshots:
+    """``PostgresWatch``'s reads for the requests of one event loop."""
+
+    def __init__(self, params: dict[str, Any]) -> None:
+        self.params = params
+        self.connection: psycopg.AsyncConnection[Any] | None = None
+        self.lock = asyncio.Lock()
+        self.next: asyncio.Future[Hashable] | None = None
+        self.reading: set[asyncio.Task[None]] = set()  # a running task must be referenced
+
+    async def state(self) -> Hashable:
+        if self.next is None:
+            self.next = asyncio.get_running_loop().create_future()
+            task = asyncio.create_task(self._read())
+            self.reading.add(task)
+            task.add_done_callback(self.reading.discard)
+        return await asyncio.shield(self.next)
+
+    async def _read(self) -> None:
+        async with self.lock:  # one read at a time; requests gather for the next meanwhile
+            future, self.next = self.next, None
+            assert future is not None
+            try:
+                if self.connection is None:
+                    self.connection = await psycopg.AsyncConnection.connect(
+                        autocommit=True, **self.params
+                    )
+                cursor = await self.connection.execute("SELECT pg_current_snapshot()::text")
+                found: Hashable = tuple(await cursor.fetchone() or ())
+            except Exception:  # the server gone, say: the app reports it
+                self.close()
+                found = object()
+            future.set_result(found)
+
+    def close(self) -> None:
+        """Close the connection from any thread (its loop may have ended): libpq's own."""
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                connection.pgconn.finish()
+
+
+def watch(engine: Engine) -> SqliteWatch | PostgresWatch:
+    """The watch of ``engine``'s database."""
+    return PostgresWatch(engine) if engine.dialect.name == "postgresql" else SqliteWatch(engine)
 
 
 @dataclass(frozen=True)
@@ -130,7 +193,7 @@ class KeptResponses:
         self.app = app
         self.clock = clock
         self.paths = frozenset(paths)
-        self.watch = DatabaseWatch(engine)
+        self.watch = watch(engine)
         self.kept = Kept(KEPT_ANSWERS)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -138,9 +201,7 @@ class KeptResponses:
         if key is None:
             await self.app(scope, receive, send)
             return
-        # On the event loop: on SQLite a read of the file's header (microseconds), on
-        # PostgreSQL one round trip, cheaper than a hand-off to the thread pool and back.
-        key = (key, self.watch.state())
+        key = (key, await self.watch.state())
         now = self.clock.now()
         found = self.kept.get(key)
         if isinstance(found, KeptResponse) and now < found.until:
