@@ -871,12 +871,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import itertools
 import os
 import re
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -910,6 +912,7 @@ class Credentials:
     token: str  # a bearer token (the API)
     session: str  # a browser session's cookie (the pages)
     offer_id: int  # one of the member's own offers
+    members: list[str]  # a bearer token of each member's user (``every member``)
 
 
 def build(url: str) -> Credentials:
@@ -943,9 +946,24 @@ def build(url: str) -> Credentials:
             .order_by(Offer.id)
         )
         assert uow.session.scalar(select(UserAccount.id).where(UserAccount.username == MEMBER))
+        members = [
+            service.issue_token(
+                (each := service.actor_for(name)),
+                kind="oauth",
+                name="load",
+                scopes=each.scopes,
+                expires_in=None,
+            )[0]
+            for name in uow.session.scalars(
+                select(UserAccount.username)
+                .join(Delegation, Delegation.id == UserAccount.delegation_id)
+                .where(Delegation.kind == "member")
+                .order_by(UserAccount.username)
+            )
+        ]
     ctx.engine.dispose()
     assert offer_id is not None
-    return Credentials(token, session, offer_id)
+    return Credentials(token, session, offer_id, members)
 
 
 def cpu_seconds(group: int | None = None, parent: int | None = None) -> float:
@@ -1039,6 +1057,15 @@ class Target:
     path: str
     headers: dict[str, str]
     database_pid: int | None  # the PostgreSQL server's postmaster, when it serves the app
+    # Each client's own headers, in turn (raw driver): client i signs in as ``seats[i % n]``.
+    seats: list[dict[str, str]] | None = None
+
+    def request(self, client: int) -> bytes:
+        """The bytes of ``client``'s request, built once."""
+        headers = self.seats[client % len(self.seats)] if self.seats else self.headers
+        head = f"GET {self.path} HTTP/1.1\r\nHost: {self.server.host}:{self.server.port}\r\n"
+        head += "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        return (head + "\r\n").encode()
 
 
 class Closed(Exception):
@@ -1085,14 +1112,11 @@ async def drive_raw(target: Target, clients: int, seconds: float) -> Result:
     driver's own cost per request is a small fraction of httpx's (the bare endpoint was bound
     by it: finding 19), checked as httpx's is (status 200, the body read whole)."""
     server = target.server
-    head = f"GET {target.path} HTTP/1.1\r\nHost: {server.host}:{server.port}\r\n"
-    head += "".join(f"{name}: {value}\r\n" for name, value in target.headers.items())
-    request = (head + "\r\n").encode()
     latencies: list[float] = []
     errors: Counter[str] = Counter()
     stop = float("inf")
 
-    async def one_client(warm_up: asyncio.Barrier) -> None:
+    async def one_client(warm_up: asyncio.Barrier, request: bytes) -> None:
         reader, writer = await asyncio.open_connection(server.host, server.port)
         try:
             try:
@@ -1118,7 +1142,7 @@ async def drive_raw(target: Target, clients: int, seconds: float) -> Result:
             writer.close()
 
     warm_up = asyncio.Barrier(clients + 1)
-    tasks = [asyncio.create_task(one_client(warm_up)) for _ in range(clients)]
+    tasks = [asyncio.create_task(one_client(warm_up, target.request(i))) for i in range(clients)]
     await warm_up.wait()
     stop = time.perf_counter() + seconds
     return await _timed(target, tasks, latencies, errors)
@@ -1172,6 +1196,36 @@ async def _timed(
 
 
 DRIVERS = {"raw": drive_raw, "httpx": drive_httpx}
+
+# What the writer makes, again and again: an offer of the member's (``--writes``).
+OFFER = {"kind": "arm", "member": MEMBER.upper(), "item": "155mm-round", "quantity": 1}
+
+
+@contextmanager
+def writing(server: Server, token: str, per_second: float) -> Iterator[Counter[str]]:
+    """A writer making an offer through the API ``per_second`` times a second (a thread of
+    the driver's process; one after another, so fewer when each takes longer) until the block
+    ends, and how each was answered: every write changes the database, so every kept answer is
+    read afresh after it."""
+    answered: Counter[str] = Counter()
+    stop = threading.Event()
+
+    def write() -> None:
+        auth = {"Authorization": f"Bearer {token}"}
+        began = time.monotonic()
+        with httpx.Client(base_url=server.base, headers=auth, timeout=60) as client:
+            for n in itertools.count(1):
+                if stop.wait(max(0.0, began + n / per_second - time.monotonic())):
+                    return
+                answered[str(client.post("/api/v1/offers", json=OFFER).status_code)] += 1
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    try:
+        yield answered
+    finally:
+        stop.set()
+        thread.join()
 
 
 def connections_per_worker(server: Server) -> list[int]:
@@ -1261,6 +1315,21 @@ def run(label: str, url: str, args: argparse.Namespace, database_pid: int | None
                 target = Target(app_server, path, headers, database_pid)
                 result = asyncio.run(drive(target, clients, args.seconds))
                 report(f"{label} {path.split('?')[0]}", clients, result, bare_result.rate)
+            if args.driver == "raw":
+                seats = [{"Authorization": f"Bearer {token}"} for token in creds.members]
+                for path, headers in endpoints[:2]:
+                    target = Target(app_server, path, headers, database_pid, seats)
+                    result = asyncio.run(drive(target, clients, args.seconds))
+                    name = f"{label} {path.split('?')[0]}, every member"
+                    report(name, clients, result, bare_result.rate)
+            for path, headers in endpoints[:2]:
+                target = Target(app_server, path, headers, database_pid)
+                with writing(app_server, creds.token, args.writes) as written:
+                    result = asyncio.run(drive(target, clients, args.seconds))
+                name = f"{label} {path.split('?')[0]}, {args.writes:g} writes/s"
+                report(name, clients, result, bare_result.rate)
+                made = sum(written.values()) / args.seconds
+                print(f"  writes answered {dict(written)} ({made:.1f}/s)", flush=True)
             print(f"  ({load_average()})", flush=True)
 
 
@@ -1292,6 +1361,7 @@ def main() -> None:
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--driver", choices=sorted(DRIVERS), default="raw")
+    parser.add_argument("--writes", type=float, default=10.0, help="offers made per second")
     args = parser.parse_args()
     if args.serve_bare:
         serve_bare(args.serve_bare, args.workers)
