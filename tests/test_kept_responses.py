@@ -18,10 +18,13 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import event
 
 from shieldwall.access.web import SESSION_COOKIE
 from shieldwall.app import create_app
+from shieldwall.kit.answers import MISSING, Kept
 from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.middleware import LOCALE_COOKIE
 from shieldwall.kit.settings import Settings
@@ -231,3 +234,20 @@ def test_a_refused_request_is_not_kept(api: Api, seeded: Context) -> None:
     for _ in range(3):
         refused, sent = api.get(OFFERS + "?limit=0", secret)
         assert refused.status_code == 422 and sent >= 1  # the token checked each time
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 9), st.integers(0, 1000), st.integers(1, 60)), max_size=60)
+)
+def test_what_is_kept_stays_within_its_budget(puts: list[tuple[int, int, int]]) -> None:
+    """Answers of up to 60 bytes each in a budget of 100: what is kept weighs at most 100, the
+    newest answer is always kept, and each key gives its newest answer or none."""
+    kept = Kept(100)
+    newest: dict[int, int] = {}
+    for key, answer, weight in puts:
+        kept.put(key, answer, weight=weight)
+        newest[key] = answer
+        assert kept.get(key) == answer
+        held = {k: kept.get(k) for k in range(10)}
+        assert all(v in (MISSING, newest.get(k)) for k, v in held.items())
+        assert sum(w for _a, w in kept.answers.values()) == kept.weight <= 100

@@ -49,27 +49,31 @@ MISSING = object()
 
 
 class Kept:
-    """Kept answers, least recently used first, at most ``size`` of them (``get`` gives
-    ``MISSING`` for a key not kept)."""
+    """Kept answers, least recently used first, their weights (1 each unless said) adding up
+    to at most ``budget`` (``get`` gives ``MISSING`` for a key not kept)."""
 
-    def __init__(self, size: int) -> None:
-        self.size = size
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
         self.lock = threading.Lock()
-        self.answers: OrderedDict[Hashable, Any] = OrderedDict()
+        self.answers: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+        self.weight = 0
 
     def get(self, key: Hashable) -> Any:
         with self.lock:
-            found = self.answers.get(key, MISSING)
-            if found is not MISSING:
-                self.answers.move_to_end(key)
-            return found
-
-    def put(self, key: Hashable, answer: Any) -> None:
-        with self.lock:
-            self.answers[key] = answer
+            found = self.answers.get(key)
+            if found is None:
+                return MISSING
             self.answers.move_to_end(key)
-            while len(self.answers) > self.size:
-                self.answers.popitem(last=False)
+            return found[0]
+
+    def put(self, key: Hashable, answer: Any, weight: int = 1) -> None:
+        with self.lock:
+            replaced = self.answers.pop(key, None)
+            self.weight += weight - (replaced[1] if replaced else 0)
+            self.answers[key] = (answer, weight)
+            while self.weight > self.budget:
+                _answer, dropped = self.answers.popitem(last=False)[1]
+                self.weight -= dropped
 
 
 _kept: weakref.WeakKeyDictionary[Pool, Kept] = weakref.WeakKeyDictionary()

@@ -41,13 +41,16 @@ import psycopg
 from sqlalchemy import Engine, event
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shieldwall.kit.answers import KEPT_ANSWERS, Kept
+from shieldwall.kit.answers import Kept
 from shieldwall.kit.clock import Clock
 
 # Where, in the request's state (``request.state``), the credential's check says until when
 # the answer may be given again to the same credential; unset, the answer is not kept.
 KEEP_UNTIL = "shieldwall_keep_until"
-# The largest answer kept (a page of 100 offers is ~60 KiB of JSON).
+# What a process keeps per database, in bytes of the answers' bodies (a page of 100 offers is
+# ~80 KiB of JSON on the demo database, a summary by member and kind 4 KiB), and the largest
+# answer kept.
+KEPT_BYTES = 32 * 1024 * 1024
 LARGEST_KEPT = 1024 * 1024
 
 
@@ -194,7 +197,7 @@ class KeptResponses:
         self.clock = clock
         self.paths = frozenset(paths)
         self.watch = watch(engine)
-        self.kept = Kept(KEPT_ANSWERS)
+        self.kept = Kept(KEPT_BYTES)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = self._key(scope)
@@ -249,4 +252,4 @@ class KeptResponses:
         if start is None or start["status"] != 200 or until is None or until <= now:
             return
         if size <= LARGEST_KEPT:
-            self.kept.put(key, KeptResponse(start, b"".join(chunks), until))
+            self.kept.put(key, KeptResponse(start, b"".join(chunks), until), weight=size)
