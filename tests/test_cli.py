@@ -128,7 +128,7 @@ def test_export_entries_and_summaries(ledger_db: str, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(out.open()))
     assert [r["entry_type"] for r in rows] == ["offered", "committed", "delivered", "offered"]
-    assert rows[2]["value_eur"] == "140000.0" and rows[2]["member"] == "DEU"
+    assert rows[2]["value_eur"] == "140000.00" and rows[2]["member"] == "DEU"
     as_json = run("export", "-", "--format", "json", "--db", db)
     assert len(json.loads(as_json.stdout)) == 4
     summary = run(

@@ -53,6 +53,7 @@ from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.db import migrate
 from shieldwall.kit.errors import DomainError
 from shieldwall.kit.exports import csv_lines, json_lines, write_xlsx
+from shieldwall.kit.listing import in_euros
 from shieldwall.kit.settings import Settings, get_settings
 from shieldwall.notifications import queries as notification_queries
 from shieldwall.notifications.mail import deliver
@@ -310,7 +311,7 @@ def export(
             if what == ExportWhat.summary:
                 keys = queries.parse_group_by(group_by)
                 rows: Iterable[dict[str, Any]] = queries.ledger_summary(s, OPERATOR, keys)
-                columns = keys + list(queries.MEASURE_COLUMNS)
+                columns = list(listings.ledger_summary_table(keys).columns)
                 total = None
             elif what.value in listings.LISTS:
                 columns, rows = listings.list_download(s, OPERATOR, what.value)
@@ -318,9 +319,11 @@ def export(
             else:
                 total = s.scalar(select(func.count()).select_from(LedgerEntry)) or 0
                 rows = queries.iter_entries(s, OPERATOR, queries.EntryFilter())
-                columns = list(queries.ENTRY_COLUMNS)
+                columns = list(listings.ENTRY_COLUMNS)
             with writing_to(output):
-                written = _export(rows, columns, fmt, output, total)
+                written = _export(
+                    in_euros(columns, rows), [c.key for c in columns], fmt, output, total
+                )
     except DomainError as exc:
         fail(str(exc))
         return

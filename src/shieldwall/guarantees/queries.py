@@ -263,8 +263,8 @@ def instruments_listing(
             Column("term_ends", N_("Term ends"), Instrument.valid_until, shown=False),
             Column("ends", N_("Ends")),
             Column("in_force", N_("In force")),
-            Column("promised", N_("Promised this year (EUR)"), numeric=True),
-            Column("delivered", N_("Delivered this year (EUR)"), numeric=True),
+            Column("promised", N_("Promised this year (EUR)"), numeric=True, euros=True),
+            Column("delivered", N_("Delivered this year (EUR)"), numeric=True, euros=True),
             Column("fulfilled", N_("Fulfilled"), numeric=True),
         ),
         filters=(

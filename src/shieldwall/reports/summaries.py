@@ -3,8 +3,8 @@
 figures it shows, read by the same query and inside the same releasability, and the API's
 summaries take ``format=csv|xlsx|json`` for the same files.
 
-Amounts are in EUR (numbers, not text), shares are fractions (0.25 for the 25 % shown), a
-member is named by its code as the pages show it.
+Amounts are in EUR (numbers, not text, to the cent: ``Column.euros``), shares are fractions
+(0.25 for the 25 % shown), a member is named by its code as the pages show it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from shieldwall.kit.listing import Column, SummaryTable
 
 
 def _eur(key: str, label: str) -> Column:
-    return Column(key, label, numeric=True)
+    return Column(key, label, numeric=True, euros=True)
 
 
 TOTALS = ledger_summary_table([], name="totals")
