@@ -162,7 +162,7 @@ MEMBERS_HEADER = [
     "Committed (EUR)",
     "Delivered (EUR)",
     "Gap (EUR)",
-    "Delivered share",
+    "Delivered share, %",
 ]
 
 
@@ -176,8 +176,8 @@ def test_the_dashboards_tables_download_as_shown(server: LiveServer, scene: Scen
     # O1 €1bn committed and delivered; O3 €21m committed, 3,000 of 6,000 rounds delivered;
     # O2 and O4 only offered.
     assert by_first(members) == {
-        "DEU": [1e9, 1e9, 1e9, 0.0, 1.0],
-        "USA": [21e6, 21e6, 10.5e6, 10.5e6, 0.5],
+        "DEU": [1e9, 1e9, 1e9, 0.0, 100.0],
+        "USA": [21e6, 21e6, 10.5e6, 10.5e6, 50.0],
         "FRA": [14e6, 0.0, 0.0, 0.0, None],
         "POL": [400_000.0, 0.0, 0.0, 0.0, None],
     }
@@ -209,7 +209,7 @@ def test_the_dashboards_tables_download_as_shown(server: LiveServer, scene: Scen
         "Engagé (EUR)",
         "Livré (EUR)",
         "Écart (EUR)",
-        "Part livrée",
+        "Part livrée, %",
     ]
     # A table that is not one is named.
     wrong = fra.get("/?table=colour&format=csv")
@@ -219,14 +219,37 @@ def test_the_dashboards_tables_download_as_shown(server: LiveServer, scene: Scen
     fra.client.close()
 
 
+def test_the_dashboards_delivered_share_is_per_cent_in_every_language(
+    server: LiveServer, scene: Scene
+) -> None:
+    # USA: €21m committed, €10.5m delivered: 50 %, as burden-sharing writes its shares (the
+    # page's cell with its sign, the download's label ending in "%", the figure in per cent).
+    ukr = Browser(server, "ukr")
+    for language, label, cell in (
+        ("en", "Delivered share, %", "50%"),
+        ("fr", "Part livrée, %", "50 %"),
+        ("uk", "Частка поставленого, %", "50%"),
+    ):
+        asked = {"Accept-Language": language}
+        page = ukr.client.get("/", headers=asked).text
+        row = re.search(r'<th scope="row">USA</th>(.*?)</tr>', page, flags=re.S)
+        assert row is not None, page[:500]
+        cells = re.findall(r'<td class="num">([^<]*)</td>', row.group(1))
+        assert cells[-1].replace("\u202f", " ").replace("\xa0", " ") == cell, cells
+        body = ukr.client.get("/?table=members&format=json", headers=asked).json()
+        assert body["columns"][-1] == {"key": "delivered_share", "label": label}
+        assert {r["member"]: r["delivered_share"] for r in body["rows"]}["USA"] == 50.0
+    ukr.client.close()
+
+
 def test_the_public_page_downloads_only_public_figures(server: LiveServer, scene: Scene) -> None:
     with httpx.Client(verify=TLS, base_url=server.url, timeout=30) as visitor:
         page = visitor.get("/public").text
         assert 'href="/public?table=members&amp;format=csv" download' in page
         header, members = same_in_every_format(visitor.get, "/public?table=members")
         # Only O3 is public: USA, €21m committed, half delivered.
-        assert header == ["Member", "Committed (EUR)", "Delivered (EUR)", "Delivered share"]
-        assert members == [["USA", 21e6, 10.5e6, 0.5]]
+        assert header == ["Member", "Committed (EUR)", "Delivered (EUR)", "Delivered share, %"]
+        assert members == [["USA", 21e6, 10.5e6, 50.0]]
         _h, totals = same_in_every_format(visitor.get, "/public?table=totals")
         assert totals == [[21e6, 21e6, 10.5e6, 6000.0, 6000.0, 3000.0]]
         # The API's public summary: the same rows as its JSON, in each format.
