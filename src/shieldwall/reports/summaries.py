@@ -10,7 +10,6 @@ its code as the pages show it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from shieldwall.assistance.listings import ledger_summary_table
@@ -116,19 +115,3 @@ COMPLIANCE_INSTRUMENTS = SummaryTable(
     ),
 )
 COMPLIANCE = (COMPLIANCE_MEMBERS, COMPLIANCE_INSTRUMENTS)
-
-
-def compliance_row(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A compliance row (``Compliance.as_dict``) with its cents as EUR and its promise as
-    the text states it ("GBP 2500000000.00; …")."""
-    stated = "; ".join(
-        f"{currency} {minor / 100:.2f}"
-        for currency, minor in sorted(row["promised_by_currency"].items())
-    )
-    return {
-        **row,
-        "promised_eur": row["promised_eur_cents"] / 100,
-        "committed_eur": row["committed_eur_cents"] / 100,
-        "delivered_eur": row["delivered_eur_cents"] / 100,
-        "promised_as_stated": stated,
-    }
