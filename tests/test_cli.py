@@ -299,6 +299,30 @@ BY_ID: list[tuple[str, tuple[str, ...]]] = [
 ]
 
 
+def test_a_bad_choice_is_one_line_naming_the_option_and_its_choices(ledger_db: str) -> None:
+    """Typer's own message read "Value error, 'xml' is not one of …" in a box; the commands
+    whose --format took any text stopped on a stack trace."""
+    db = ledger_db.removeprefix("sqlite:///")
+    refusals = {
+        ("export", "-", "--format", "xml"): "--format: 'xml' is not a choice: use one of csv, "
+        "json, xlsx",
+        ("export", "-", "--what", "nothing"): "--what: 'nothing' is not a choice: use one of "
+        "requests, offers, deliveries, entries, summary",
+        ("report", "--format", "xml"): "--format: 'xml' is not a choice: use one of table, csv, "
+        "json",
+        ("council", "meetings", "--format", "xml"): "--format: 'xml' is not a choice: use one "
+        "of table, csv, json",
+        ("obligations", "list", "--format", "pdf"): "--format: 'pdf' is not a choice: use one "
+        "of table, csv, json",
+        ("import", "table", db, "--type", "cats"): "--type: 'cats' is not a choice: use one of "
+        "requests, offers, deliveries",
+    }
+    for args, message in refusals.items():
+        refused = run(*args, "--db", db)
+        assert (refused.returncode, refused.stderr) == (1, f"error: {message}\n"), args
+    assert run("report", "--format", "csv", "--db", db).returncode == 0
+
+
 def test_an_id_out_of_range_is_one_line_naming_it(database_url: str) -> None:
     """Each of these printed the database driver's overflow with its stack trace."""
     for name, args in BY_ID:

@@ -31,9 +31,11 @@ from shieldwall.cli_common import (
     OPERATOR,
     DbOption,
     Format,
+    FormatOption,
     database_url,
     err,
     fail,
+    one_of,
     out,
     plain,
     ready_context,
@@ -246,7 +248,7 @@ GroupBy = Annotated[
 @app.command()
 def report(
     group_by: GroupBy = "member,kind",
-    fmt: Annotated[Format, typer.Option("--format", help="table, csv or json")] = Format.table,
+    fmt: FormatOption = Format.table,
     member: Annotated[str | None, typer.Option(help="Only this member (code)")] = None,
     kind: Annotated[
         str | None, typer.Option(help="Only this kind: arm, train, equip, finance")
@@ -292,10 +294,15 @@ class ExportFormat(StrEnum):
 def export(
     output: Annotated[Path, typer.Argument(help="File to write (use - for standard output)")],
     what: Annotated[
-        ExportWhat, typer.Option(help="requests, offers, deliveries, entries or summary")
+        ExportWhat,
+        typer.Option(
+            parser=one_of(ExportWhat, "--what"),
+            help="requests, offers, deliveries, entries or summary",
+        ),
     ] = ExportWhat.entries,
     fmt: Annotated[
-        ExportFormat, typer.Option("--format", help="csv, json or xlsx")
+        ExportFormat,
+        typer.Option("--format", parser=one_of(ExportFormat, "--format"), help="csv, json or xlsx"),
     ] = ExportFormat.csv,
     group_by: GroupBy = "member,kind",
     db: DbOption = None,
