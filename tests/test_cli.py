@@ -102,6 +102,14 @@ def test_report_formats(ledger_db: str) -> None:
         "delivered_quantity",
     ]
     assert table[1][:2] == ["DEU", "arm"] and len(table) == 3
+    # Euros to the cent, as every download writes them (the figures printed 350000.0).
+    assert table[1][2:5] == ["350000.00", "350000.00", "140000.00"]
+    exact = json.loads(as_json.stdout, parse_float=str)[0]
+    assert [exact[k] for k in ("offered_eur", "committed_eur", "delivered_eur")] == [
+        "350000.00",
+        "350000.00",
+        "140000.00",
+    ]
     as_table = run("report", "--group-by", "area", "--db", db)
     assert as_table.returncode == 0
     assert "artillery" in as_table.stdout and "350,000" in as_table.stdout

@@ -3,7 +3,6 @@ text arguments, and tables written as a table, CSV or JSON."""
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,8 +18,9 @@ from shieldwall.access.model import Actor
 from shieldwall.context import open_platform
 from shieldwall.kit.db import database_status
 from shieldwall.kit.errors import DomainError, InvalidInput
-from shieldwall.kit.exports import csv_lines
+from shieldwall.kit.exports import csv_lines, json_lines
 from shieldwall.kit.i18n import gettext as _
+from shieldwall.kit.listing import Column, in_euros
 from shieldwall.kit.params import parse_record_id
 from shieldwall.kit.settings import get_settings
 from shieldwall.kit.text import check_text
@@ -132,10 +132,13 @@ FormatOption = Annotated[
 
 
 def write_rows(rows: list[dict[str, Any]], columns: list[str], fmt: Format, title: str) -> None:
+    keys = list(rows[0]) if rows else columns
+    # An amount in EUR (its key ends in "_eur") to the cent, as every download writes it.
+    exact = list(in_euros([Column(k, k, euros=k.endswith("_eur")) for k in keys], rows))
     if fmt == Format.json:
-        sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
+        sys.stdout.writelines(json_lines(exact, keys))
     elif fmt == Format.csv:
-        sys.stdout.writelines(csv_lines(rows, columns))
+        sys.stdout.writelines(csv_lines(exact, columns))
     else:
         # Figures are never cut: a narrow terminal folds a cell rather than elide it, and
         # piped output is not held to a terminal's width.
