@@ -102,6 +102,14 @@ def test_report_formats(ledger_db: str) -> None:
         "delivered_quantity",
     ]
     assert table[1][:2] == ["DEU", "arm"] and len(table) == 3
+    # Euros to the cent, as every download writes them (the figures printed 350000.0).
+    assert table[1][2:5] == ["350000.00", "350000.00", "140000.00"]
+    exact = json.loads(as_json.stdout, parse_float=str)[0]
+    assert [exact[k] for k in ("offered_eur", "committed_eur", "delivered_eur")] == [
+        "350000.00",
+        "350000.00",
+        "140000.00",
+    ]
     as_table = run("report", "--group-by", "area", "--db", db)
     assert as_table.returncode == 0
     assert "artillery" in as_table.stdout and "350,000" in as_table.stdout
@@ -128,7 +136,7 @@ def test_export_entries_and_summaries(ledger_db: str, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(out.open()))
     assert [r["entry_type"] for r in rows] == ["offered", "committed", "delivered", "offered"]
-    assert rows[2]["value_eur"] == "140000.0" and rows[2]["member"] == "DEU"
+    assert rows[2]["value_eur"] == "140000.00" and rows[2]["member"] == "DEU"
     as_json = run("export", "-", "--format", "json", "--db", db)
     assert len(json.loads(as_json.stdout)) == 4
     summary = run(
@@ -297,6 +305,30 @@ BY_ID: list[tuple[str, tuple[str, ...]]] = [
     ("trigger", ("obligations", "list", "--trigger", TOO_LARGE)),
     ("obligation", ("obligations", "met", TOO_LARGE, "--as", "deu", "--evidence", "x")),
 ]
+
+
+def test_a_bad_choice_is_one_line_naming_the_option_and_its_choices(ledger_db: str) -> None:
+    """Typer's own message read "Value error, 'xml' is not one of …" in a box; the commands
+    whose --format took any text stopped on a stack trace."""
+    db = ledger_db.removeprefix("sqlite:///")
+    refusals = {
+        ("export", "-", "--format", "xml"): "--format: 'xml' is not a choice: use one of csv, "
+        "json, xlsx",
+        ("export", "-", "--what", "nothing"): "--what: 'nothing' is not a choice: use one of "
+        "requests, offers, deliveries, entries, summary",
+        ("report", "--format", "xml"): "--format: 'xml' is not a choice: use one of table, csv, "
+        "json",
+        ("council", "meetings", "--format", "xml"): "--format: 'xml' is not a choice: use one "
+        "of table, csv, json",
+        ("obligations", "list", "--format", "pdf"): "--format: 'pdf' is not a choice: use one "
+        "of table, csv, json",
+        ("import", "table", db, "--type", "cats"): "--type: 'cats' is not a choice: use one of "
+        "requests, offers, deliveries",
+    }
+    for args, message in refusals.items():
+        refused = run(*args, "--db", db)
+        assert (refused.returncode, refused.stderr) == (1, f"error: {message}\n"), args
+    assert run("report", "--format", "csv", "--db", db).returncode == 0
 
 
 def test_an_id_out_of_range_is_one_line_naming_it(database_url: str) -> None:

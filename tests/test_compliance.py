@@ -74,17 +74,18 @@ def _story(seeded: Context, clock: FixedClock) -> tuple[int, int]:
 
 
 def _row(
-    member: str, instrument: int, title: str, year: int, promised: int, **rest: Any
+    member: str, instrument: int, title: str, year: int, promised: float, **rest: Any
 ) -> dict[str, Any]:
+    """A row as the API answers it: in EUR, as every summary (promised per currency too)."""
     return {
         "member": member,
         "instrument_id": instrument,
         "instrument": title,
         "year": year,
-        "promised_eur_cents": promised,
-        "promised_by_currency": rest.pop("currencies", {"EUR": promised}),
-        "committed_eur_cents": rest.pop("committed", 0),
-        "delivered_eur_cents": rest.pop("delivered", 0),
+        "promised_eur": promised,
+        "promised": rest.pop("currencies", [{"currency": "EUR", "amount": promised}]),
+        "committed_eur": rest.pop("committed", 0.0),
+        "delivered_eur": rest.pop("delivered", 0.0),
         "percent_fulfilled": rest.pop("percent", 0.0),
         "met": rest.pop("met", 0),
         "overdue": rest.pop("overdue", 0),
@@ -99,13 +100,12 @@ def test_compliance_per_instrument_year_and_member(
 ) -> None:
     germany, france = _story(seeded, clock)
     deu_2024 = _row(
-        "DEU", germany, GERMANY, 2024, 10_000_000_00,
-        committed=3_500_000_00, delivered=1_400_000_00, percent=14.0, met=1, overdue=1,
+        "DEU", germany, GERMANY, 2024, 10_000_000.0,
+        committed=3_500_000.0, delivered=1_400_000.0, percent=14.0, met=1, overdue=1,
     )  # fmt: skip
-    deu_2025 = _row("DEU", germany, GERMANY, 2025, 5_000_000_00, delivered=700_000_00, percent=14.0)
-    fra_2024 = _row(
-        "FRA", france, FRANCE, 2024, 2_352_941_18, currencies={"GBP": 2_000_000_00}, overdue=1
-    )
+    deu_2025 = _row("DEU", germany, GERMANY, 2025, 5_000_000.0, delivered=700_000.0, percent=14.0)
+    gbp = [{"currency": "GBP", "amount": 2_000_000.0}]
+    fra_2024 = _row("FRA", france, FRANCE, 2024, 2_352_941.18, currencies=gbp, overdue=1)
     sec = api.as_("sec")
     assert sec.get("/api/v1/compliance").json() == [deu_2024, deu_2025, fra_2024]
     assert sec.get("/api/v1/compliance", params={"year": 2025}).json() == [deu_2025]
@@ -119,10 +119,10 @@ def test_compliance_per_instrument_year_and_member(
         {
             "member": "DEU",
             "instruments": 1,
-            "promised_eur_cents": 15_000_000_00,
-            "promised_by_currency": {"EUR": 15_000_000_00},
-            "committed_eur_cents": 3_500_000_00,
-            "delivered_eur_cents": 2_100_000_00,
+            "promised_eur": 15_000_000.0,
+            "promised": [{"currency": "EUR", "amount": 15_000_000.0}],
+            "committed_eur": 3_500_000.0,
+            "delivered_eur": 2_100_000.0,
             "percent_fulfilled": 14.0,
             "met": 1,
             "overdue": 1,
@@ -132,10 +132,10 @@ def test_compliance_per_instrument_year_and_member(
         {
             "member": "FRA",
             "instruments": 1,
-            "promised_eur_cents": 2_352_941_18,
-            "promised_by_currency": {"GBP": 2_000_000_00},
-            "committed_eur_cents": 0,
-            "delivered_eur_cents": 0,
+            "promised_eur": 2_352_941.18,
+            "promised": [{"currency": "GBP", "amount": 2_000_000.0}],
+            "committed_eur": 0.0,
+            "delivered_eur": 0.0,
             "percent_fulfilled": 0.0,
             "met": 0,
             "overdue": 1,
@@ -156,8 +156,7 @@ def test_compliance_counts_only_what_its_reader_may_see(
     ]
     seen_by_france = api.as_("fra").get("/api/v1/compliance").json()
     assert [
-        (r["member"], r["year"], r["committed_eur_cents"], r["delivered_eur_cents"])
-        for r in seen_by_france
+        (r["member"], r["year"], r["committed_eur"], r["delivered_eur"]) for r in seen_by_france
     ] == [("DEU", 2024, 0, 0), ("DEU", 2025, 0, 0), ("FRA", 2024, 0, 0)]
     bad = api.as_("sec").get("/api/v1/compliance", params={"member": "XYZ"})
     assert bad.status_code == 422 and "member" in bad.text

@@ -325,8 +325,8 @@ def test_downloads_are_the_filtered_view(server: LiveServer, scene: Scene) -> No
     rows = _csv(ukr, view + "&format=csv")
     assert rows[0][:4] == ["Offer", "Member", "Member code", "Kind"]
     assert [(r[0], r[1], r[2], r[11]) for r in rows[1:]] == [
-        (str(s.o1), "Germany", "DEU", "1000000000.0"),
-        (str(s.o3), "United States", "USA", "21000000.0"),
+        (str(s.o1), "Germany", "DEU", "1000000000.00"),
+        (str(s.o3), "United States", "USA", "21000000.00"),
     ]
     sheet = _xlsx(ukr, view + "&format=xlsx")
     assert sheet[0][0] == "Offer" and sheet[0][11] == "Value (EUR)"

@@ -27,7 +27,9 @@ from shieldwall.obligations import scheduled
 from shieldwall.obligations.tables import DueItem, TriggerEvent
 from tests.conftest import NOW, Delegations, actor, problem_of
 from tests.guarantees_fixtures import CONSULT_24H, instrument_with_obligation
+from tests.liveserver import LiveServer
 from tests.platform import TestPlatform as Context
+from tests.test_council_pages import Browser
 
 HOUR = dt.timedelta(hours=1)
 SECOND = dt.timedelta(seconds=1)
@@ -418,6 +420,36 @@ def test_obligations_are_seen_through_their_instrument(api: Delegations, seeded:
         "trigger 999 does not exist"
     )
     assert problem_of(api.as_("deu").get("/api/v1/obligations?state=late"), 422)
+
+
+def test_no_id_of_an_event_or_meeting_its_reader_may_not_see(
+    api: Delegations, seeded: Context, server: LiveServer
+) -> None:
+    """The European Union, a contributor outside the council, sees its own duty to consult
+    (through its instrument) but neither the event (the council's) nor the consultation: the
+    duty names neither by its id, on the API, on its page or in the list's download; Germany,
+    seated, sees both."""
+    instrument_with_obligation(seeded, "DEU")
+    instrument_with_obligation(seeded, "EUU", releasability="own")
+    t = _declare(api)
+    meeting = t["meeting"]["id"]
+    euu = api.as_("euu")
+    assert euu.get(f"/api/v1/triggers/{t['id']}").status_code == 404
+    assert euu.get(f"/api/v1/meetings/{meeting}").status_code == 404
+    [mine] = euu.get("/api/v1/obligations").json()["items"]
+    assert (mine["member"], mine["trigger"]) == ("EUU", "armed attack")
+    assert (mine["trigger_id"], mine["meeting_id"]) == (None, None)
+    alone = euu.get(f"/api/v1/obligations/{mine['id']}").json()
+    assert (alone["trigger_id"], alone["meeting_id"]) == (None, None)
+    [germanys] = api.as_("deu").get("/api/v1/obligations").json()["items"]
+    assert (germanys["trigger_id"], germanys["meeting_id"]) == (t["id"], meeting)
+    page = Browser(server, "euu")
+    shown = page.get(f"/obligations/{mine['id']}").text
+    assert f"/triggers/{t['id']}" not in shown and f"/meetings/{meeting}" not in shown
+    assert "Started by" in shown and "armed attack" in shown
+    listed = page.get("/obligations?format=csv").text
+    assert "armed attack" in listed and "year end" not in listed
+    page.client.close()
 
 
 def test_a_years_report_opens_on_1_january_and_is_met_or_overdue(

@@ -91,6 +91,14 @@ def test_the_burden_chart_shows_shares_in_percent_and_says_when_it_is_the_top_20
     assert figure["data"][1]["customdata"][0] == "4% of everything delivered; — of GDP"
 
 
+def test_a_share_in_per_cent_is_written_as_rounded() -> None:
+    # 24.6 / 100 as a float is 0.24600000000000002: the burden page wrote "24.600000000000002%".
+    assert charts.percent_text(24.6) == "24.6%"
+    assert charts.percent_text(0.07000000000000001, 2) == "0.07%"
+    with using_locale("fr"):
+        assert charts.percent_text(2.7999999999999997) == "2,8\xa0%"
+
+
 def _text(page: str) -> str:
     page = re.sub(r"<(script|style|select).*?</\1>", " ", page, flags=re.S)
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))

@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -161,7 +162,7 @@ MEMBERS_HEADER = [
     "Committed (EUR)",
     "Delivered (EUR)",
     "Gap (EUR)",
-    "Delivered share",
+    "Delivered share, %",
 ]
 
 
@@ -175,8 +176,8 @@ def test_the_dashboards_tables_download_as_shown(server: LiveServer, scene: Scen
     # O1 €1bn committed and delivered; O3 €21m committed, 3,000 of 6,000 rounds delivered;
     # O2 and O4 only offered.
     assert by_first(members) == {
-        "DEU": [1e9, 1e9, 1e9, 0.0, 1.0],
-        "USA": [21e6, 21e6, 10.5e6, 10.5e6, 0.5],
+        "DEU": [1e9, 1e9, 1e9, 0.0, 100.0],
+        "USA": [21e6, 21e6, 10.5e6, 10.5e6, 50.0],
         "FRA": [14e6, 0.0, 0.0, 0.0, None],
         "POL": [400_000.0, 0.0, 0.0, 0.0, None],
     }
@@ -208,7 +209,7 @@ def test_the_dashboards_tables_download_as_shown(server: LiveServer, scene: Scen
         "Engagé (EUR)",
         "Livré (EUR)",
         "Écart (EUR)",
-        "Part livrée",
+        "Part livrée, %",
     ]
     # A table that is not one is named.
     wrong = fra.get("/?table=colour&format=csv")
@@ -218,14 +219,37 @@ def test_the_dashboards_tables_download_as_shown(server: LiveServer, scene: Scen
     fra.client.close()
 
 
+def test_the_dashboards_delivered_share_is_per_cent_in_every_language(
+    server: LiveServer, scene: Scene
+) -> None:
+    # USA: €21m committed, €10.5m delivered: 50 %, as burden-sharing writes its shares (the
+    # page's cell with its sign, the download's label ending in "%", the figure in per cent).
+    ukr = Browser(server, "ukr")
+    for language, label, cell in (
+        ("en", "Delivered share, %", "50%"),
+        ("fr", "Part livrée, %", "50 %"),
+        ("uk", "Частка поставленого, %", "50%"),
+    ):
+        asked = {"Accept-Language": language}
+        page = ukr.client.get("/", headers=asked).text
+        row = re.search(r'<th scope="row">USA</th>(.*?)</tr>', page, flags=re.S)
+        assert row is not None, page[:500]
+        cells = re.findall(r'<td class="num">([^<]*)</td>', row.group(1))
+        assert cells[-1].replace("\u202f", " ").replace("\xa0", " ") == cell, cells
+        body = ukr.client.get("/?table=members&format=json", headers=asked).json()
+        assert body["columns"][-1] == {"key": "delivered_share", "label": label}
+        assert {r["member"]: r["delivered_share"] for r in body["rows"]}["USA"] == 50.0
+    ukr.client.close()
+
+
 def test_the_public_page_downloads_only_public_figures(server: LiveServer, scene: Scene) -> None:
     with httpx.Client(verify=TLS, base_url=server.url, timeout=30) as visitor:
         page = visitor.get("/public").text
         assert 'href="/public?table=members&amp;format=csv" download' in page
         header, members = same_in_every_format(visitor.get, "/public?table=members")
         # Only O3 is public: USA, €21m committed, half delivered.
-        assert header == ["Member", "Committed (EUR)", "Delivered (EUR)", "Delivered share"]
-        assert members == [["USA", 21e6, 10.5e6, 0.5]]
+        assert header == ["Member", "Committed (EUR)", "Delivered (EUR)", "Delivered share, %"]
+        assert members == [["USA", 21e6, 10.5e6, 50.0]]
         _h, totals = same_in_every_format(visitor.get, "/public?table=totals")
         assert totals == [[21e6, 21e6, 10.5e6, 6000.0, 6000.0, 3000.0]]
         # The API's public summary: the same rows as its JSON, in each format.
@@ -369,3 +393,113 @@ def test_the_cli_exports_the_lists(seeded: Context, scene: Scene, tmp_path: Path
     assert done.exit_code == 0, done.output
     sheet = openpyxl.load_workbook(out).worksheets[0]
     assert [r[5] for r in sheet.iter_rows(min_row=2, values_only=True)] == [1000, 2000, 1]
+
+
+# ---- money: every download writes euros to the cent -------------------------------------------
+
+CENTS = re.compile(r"-?\d+\.\d\d")
+
+
+def euro_cells(response: httpx.Response, fmt: str) -> dict[str, list[Any]]:
+    """The cells of a download's amounts in EUR (its columns labelled "… (EUR)", or keyed
+    "…_eur" where the keys head the file), by label, as the file holds them: CSV's text,
+    JSON's number as written, XLSX's cell."""
+    assert response.status_code == 200, response.text[:2000]
+    if fmt == "csv":
+        lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        heads, rows = lines[0], lines[1:]
+    elif fmt == "json":
+        body = json.loads(response.content, parse_float=str)
+        heads = [c["key"] if c["key"].endswith("_eur") else c["label"] for c in body["columns"]]
+        rows = [list(r.values()) for r in body["rows"]]
+    else:
+        book = openpyxl.load_workbook(io.BytesIO(response.content))
+        found = list(book.worksheets[0].iter_rows())
+        heads, rows = [str(c.value) for c in found[0]], [list(r) for r in found[1:]]
+    money = [i for i, h in enumerate(heads) if h.endswith(("(EUR)", "_eur"))]
+    assert money, heads
+    return {heads[i]: [r[i] for r in rows] for i in money}
+
+
+def assert_to_the_cent(response: httpx.Response, fmt: str) -> dict[str, list[Any]]:
+    cells = euro_cells(response, fmt)
+    for label, column in cells.items():
+        for cell in column:
+            if fmt == "xlsx":
+                if cell.value is not None:
+                    assert isinstance(cell.value, int | float), (label, cell.value)
+                    assert cell.number_format == "#,##0.00", (label, cell.number_format)
+            elif cell not in ("", None):
+                assert isinstance(cell, str) and CENTS.fullmatch(cell), (label, cell)
+    return cells
+
+
+def test_every_download_writes_euros_to_the_cent(
+    api: Delegations, seeded: Context, clock: FixedClock, server: LiveServer, tmp_path: Path
+) -> None:
+    # The compliance story: DEU offers and commits 1,000 rounds (€3,500,000: two entries) and
+    # delivers 400 and 200 (€1,400,000 and €700,000) toward its €10m for 2024; France
+    # promises £2m, €2,352,941.18.
+    germany, _france = _story(seeded, clock)
+    sec = Browser(server, "sec")
+    pages = (
+        "/offers",
+        "/deliveries",
+        "/?table=totals",
+        "/?table=coverage",
+        "/?table=members",
+        "/compliance?table=compliance",
+        "/compliance?table=compliance-members",
+        "/burden-sharing",
+        "/instruments",
+        f"/instruments/{germany}?table=fulfilment",
+        "/api/v1/ledger/summary?group_by=member",
+        "/api/v1/compliance",
+        "/api/v1/compliance/members",
+        "/api/v1/burden-sharing",
+    )
+    by_api = api.as_("sec")
+    for path in pages:
+        get = by_api.get if path.startswith("/api/") else sec.get
+        sep = "&" if "?" in path else "?"
+        for fmt in FORMATS:
+            assert_to_the_cent(get(f"{path}{sep}format={fmt}"), fmt)
+    members = assert_to_the_cent(sec.get("/compliance?table=compliance-members&format=csv"), "csv")
+    assert members["Promised (EUR)"] == ["15000000.00", "2352941.18"]
+    summary = assert_to_the_cent(by_api.get("/api/v1/ledger/summary?format=json"), "json")
+    assert summary == {
+        "offered_eur": ["3500000.00"],
+        "committed_eur": ["3500000.00"],
+        "delivered_eur": ["2100000.00"],
+    }
+    entries = assert_to_the_cent(by_api.get("/api/v1/ledger/export.csv"), "csv")
+    assert entries["value_eur"] == ["3500000.00", "3500000.00", "1400000.00", "700000.00"]
+    sec.client.close()
+    # The CLI's files, headed by the columns' keys: the same rule.
+    from shieldwall.cli import app
+
+    db = seeded.engine.url.render_as_string(False)
+    for what in ("entries", "summary", "offers", "deliveries"):
+        for fmt in ("csv", "json"):
+            done = CliRunner().invoke(
+                app, ["export", "-", "--what", what, "--format", fmt, "--db", db]
+            )
+            assert done.exit_code == 0, done.output
+            if fmt == "json":  # the bare array of rows
+                rows = json.loads(done.stdout, parse_float=str)
+            else:
+                rows = list(csv.DictReader(io.StringIO(done.stdout)))
+            amounts = [r[k] for r in rows for k in r if k.endswith("_eur") or k == "value"]
+            assert amounts, (what, rows)
+            assert all(isinstance(a, str) and CENTS.fullmatch(a) for a in amounts), amounts
+        out = tmp_path / f"{what}.xlsx"
+        done = CliRunner().invoke(
+            app, ["export", str(out), "--what", what, "--format", "xlsx", "--db", db]
+        )
+        assert done.exit_code == 0, done.output
+        sheet = openpyxl.load_workbook(out).worksheets[0]
+        head = [str(c.value) for c in next(sheet.iter_rows())]
+        money = [i for i, h in enumerate(head) if h.endswith("_eur") or h == "value"]
+        assert money, head
+        for row in sheet.iter_rows(min_row=2):
+            assert all(row[i].number_format == "#,##0.00" for i in money), (what, head)

@@ -31,9 +31,11 @@ from shieldwall.cli_common import (
     OPERATOR,
     DbOption,
     Format,
+    FormatOption,
     database_url,
     err,
     fail,
+    one_of,
     out,
     plain,
     ready_context,
@@ -53,6 +55,7 @@ from shieldwall.kit.clock import FixedClock
 from shieldwall.kit.db import migrate
 from shieldwall.kit.errors import DomainError
 from shieldwall.kit.exports import csv_lines, json_lines, write_xlsx
+from shieldwall.kit.listing import in_euros
 from shieldwall.kit.settings import Settings, get_settings
 from shieldwall.notifications import queries as notification_queries
 from shieldwall.notifications.mail import deliver
@@ -245,7 +248,7 @@ GroupBy = Annotated[
 @app.command()
 def report(
     group_by: GroupBy = "member,kind",
-    fmt: Annotated[Format, typer.Option("--format", help="table, csv or json")] = Format.table,
+    fmt: FormatOption = Format.table,
     member: Annotated[str | None, typer.Option(help="Only this member (code)")] = None,
     kind: Annotated[
         str | None, typer.Option(help="Only this kind: arm, train, equip, finance")
@@ -291,10 +294,15 @@ class ExportFormat(StrEnum):
 def export(
     output: Annotated[Path, typer.Argument(help="File to write (use - for standard output)")],
     what: Annotated[
-        ExportWhat, typer.Option(help="requests, offers, deliveries, entries or summary")
+        ExportWhat,
+        typer.Option(
+            parser=one_of(ExportWhat, "--what"),
+            help="requests, offers, deliveries, entries or summary",
+        ),
     ] = ExportWhat.entries,
     fmt: Annotated[
-        ExportFormat, typer.Option("--format", help="csv, json or xlsx")
+        ExportFormat,
+        typer.Option("--format", parser=one_of(ExportFormat, "--format"), help="csv, json or xlsx"),
     ] = ExportFormat.csv,
     group_by: GroupBy = "member,kind",
     db: DbOption = None,
@@ -310,7 +318,7 @@ def export(
             if what == ExportWhat.summary:
                 keys = queries.parse_group_by(group_by)
                 rows: Iterable[dict[str, Any]] = queries.ledger_summary(s, OPERATOR, keys)
-                columns = keys + list(queries.MEASURE_COLUMNS)
+                columns = list(listings.ledger_summary_table(keys).columns)
                 total = None
             elif what.value in listings.LISTS:
                 columns, rows = listings.list_download(s, OPERATOR, what.value)
@@ -318,9 +326,11 @@ def export(
             else:
                 total = s.scalar(select(func.count()).select_from(LedgerEntry)) or 0
                 rows = queries.iter_entries(s, OPERATOR, queries.EntryFilter())
-                columns = list(queries.ENTRY_COLUMNS)
+                columns = list(listings.ENTRY_COLUMNS)
             with writing_to(output):
-                written = _export(rows, columns, fmt, output, total)
+                written = _export(
+                    in_euros(columns, rows), [c.key for c in columns], fmt, output, total
+                )
     except DomainError as exc:
         fail(str(exc))
         return

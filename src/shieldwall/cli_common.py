@@ -3,13 +3,12 @@ text arguments, and tables written as a table, CSV or JSON."""
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -18,12 +17,16 @@ from rich.table import Table
 from shieldwall.access.model import Actor
 from shieldwall.context import open_platform
 from shieldwall.kit.db import database_status
-from shieldwall.kit.errors import DomainError
-from shieldwall.kit.exports import csv_lines
+from shieldwall.kit.errors import DomainError, InvalidInput
+from shieldwall.kit.exports import csv_lines, json_lines
+from shieldwall.kit.i18n import gettext as _
+from shieldwall.kit.listing import Column, in_euros
 from shieldwall.kit.params import parse_record_id
 from shieldwall.kit.settings import get_settings
 from shieldwall.kit.text import check_text
 from shieldwall.kit.uow import Platform
+
+Choice = TypeVar("Choice", bound=StrEnum)
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)  # one line per message, however long
@@ -99,17 +102,43 @@ def ready_context(db: str | None) -> Platform:
     return ctx
 
 
+def one_of(kind: type[Choice], option: str) -> Callable[[str], Choice]:
+    """Reads an option's value as one of ``kind``'s: any other is refused in one line naming
+    the option and listing its choices, as the CLI's other errors are (Typer's own message is
+    "Value error, 'xml' is not one of …" in a box)."""
+
+    def parse(value: str) -> Choice:
+        try:
+            return kind(value)
+        except ValueError:
+            choices = ", ".join(kind)
+            problem = _("{value} is not a choice: use one of {choices}")
+            fail(str(InvalidInput(option, problem.format(value=repr(value), choices=choices))))
+            raise  # not reached: fail exits
+
+    return parse
+
+
 class Format(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
 
 
+# ``--format`` of the commands that print rows.
+FormatOption = Annotated[
+    Format, typer.Option("--format", parser=one_of(Format, "--format"), help="table, csv or json")
+]
+
+
 def write_rows(rows: list[dict[str, Any]], columns: list[str], fmt: Format, title: str) -> None:
+    keys = list(rows[0]) if rows else columns
+    # An amount in EUR (its key ends in "_eur") to the cent, as every download writes it.
+    exact = list(in_euros([Column(k, k, euros=k.endswith("_eur")) for k in keys], rows))
     if fmt == Format.json:
-        sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
+        sys.stdout.writelines(json_lines(exact, keys))
     elif fmt == Format.csv:
-        sys.stdout.writelines(csv_lines(rows, columns))
+        sys.stdout.writelines(csv_lines(exact, columns))
     else:
         # Figures are never cut: a narrow terminal folds a cell rather than elide it, and
         # piped output is not held to a terminal's width.

@@ -59,14 +59,14 @@ def _instant(option: str, text: str) -> dt.datetime:
 
 
 Db = Annotated[str | None, typer.Option("--db", help="Database URL or SQLite file path")]
-Fmt = Annotated[str, typer.Option("--format", help="table, csv or json")]
+Fmt = cli.FormatOption
 
 
 @council_app.command("meetings")
 def meetings(
     state: Annotated[str | None, typer.Option(help="requested, scheduled, held, closed")] = None,
     crisis: Annotated[bool | None, typer.Option("--crisis/--regular", help="Only these")] = None,
-    fmt: Fmt = "table",
+    fmt: Fmt = cli.Format.table,
     db: Db = None,
 ) -> None:
     """List the council's meetings, newest first."""
@@ -77,13 +77,13 @@ def meetings(
         ),
     )
     columns = ["id", "state", "level", "crisis", "convened_by", "starts_at", "late", "title"]
-    cli.write_rows(rows, columns, cli.Format(fmt), "Meetings of the council")
+    cli.write_rows(rows, columns, fmt, "Meetings of the council")
 
 
 @council_app.command("proposals")
 def proposals(
     state: Annotated[str | None, typer.Option(help="in discussion, under silence, …")] = None,
-    fmt: Fmt = "table",
+    fmt: Fmt = cli.Format.table,
     db: Db = None,
 ) -> None:
     """List the proposals, newest first."""
@@ -91,7 +91,7 @@ def proposals(
         db, lambda uow: queries.list_proposals(uow.session, cli.OPERATOR, state=state, limit=1000)
     )
     columns = ["id", "state", "tabled_by", "silence_deadline", "title"]
-    cli.write_rows(rows, columns, cli.Format(fmt), "Proposals")
+    cli.write_rows(rows, columns, fmt, "Proposals")
 
 
 @council_app.command("convene")

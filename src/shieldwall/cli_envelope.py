@@ -33,7 +33,7 @@ envelope_app = typer.Typer(
 )
 
 Db = Annotated[str | None, typer.Option("--db", help="Database URL or SQLite file path")]
-Fmt = Annotated[str, typer.Option("--format", help="table, csv or json")]
+Fmt = cli.FormatOption
 AsUser = Annotated[str, typer.Option("--as", help="The user acting (their permissions apply)")]
 Reader = Annotated[
     str | None, typer.Option("--as", help="Count only what this user may see", show_default="all")
@@ -102,7 +102,7 @@ def envelope(
     as_of: Annotated[str | None, typer.Option(help="YYYY-MM-DD", show_default="today")] = None,
     months_ahead: Annotated[int, typer.Option(min=0, max=60, help="Months projected")] = 12,
     as_user: Reader = None,
-    fmt: Fmt = "table",
+    fmt: Fmt = cli.Format.table,
     db: Db = None,
 ) -> None:
     """Readiness per capability area and package as of a date (projected after today)."""
@@ -116,30 +116,28 @@ def envelope(
             uow.session, who, today=uow.clock.now().date(), as_of=on, months_ahead=months_ahead
         ),
     )
-    if cli.Format(fmt) == cli.Format.json:
+    if fmt == cli.Format.json:
         _json(view)
         return
     title = f"Readiness on {view['as_of']}{' (projected)' if view['projected'] else ''}"
-    if cli.Format(fmt) == cli.Format.table:
+    if fmt == cli.Format.table:
         areas = [{"area": a["name"], "readiness": _percent(a["readiness"])} for a in view["areas"]]
         cli.write_rows(areas, ["area", "readiness"], cli.Format.table, title)
-    cli.write_rows(
-        _package_rows(view["packages"]), PACKAGE_COLUMNS, cli.Format(fmt), "Capability packages"
-    )
+    cli.write_rows(_package_rows(view["packages"]), PACKAGE_COLUMNS, fmt, "Capability packages")
 
 
 @envelope_app.command("packages")
-def packages(as_user: Reader = None, fmt: Fmt = "table", db: Db = None) -> None:
+def packages(as_user: Reader = None, fmt: Fmt = cli.Format.table, db: Db = None) -> None:
     """List the capability packages with their readiness today."""
     found = _read(
         db,
         as_user,
         lambda uow, who: queries.list_packages(uow.session, who, uow.clock.now().date()),
     )
-    if cli.Format(fmt) == cli.Format.json:
+    if fmt == cli.Format.json:
         _json(found)
         return
-    cli.write_rows(_package_rows(found), PACKAGE_COLUMNS, cli.Format(fmt), "Capability packages")
+    cli.write_rows(_package_rows(found), PACKAGE_COLUMNS, fmt, "Capability packages")
 
 
 def _package_id(uow: UnitOfWork, key: str) -> int:
@@ -156,7 +154,7 @@ def _package_id(uow: UnitOfWork, key: str) -> int:
 def package(
     key: Annotated[str, typer.Argument(help="The package's id or code")],
     as_user: Reader = None,
-    fmt: Fmt = "table",
+    fmt: Fmt = cli.Format.table,
     db: Db = None,
 ) -> None:
     """One package: its components, how far each is covered today, and its readiness."""
@@ -168,7 +166,7 @@ def package(
             uow.session, who, _package_id(uow, key), uow.clock.now().date()
         ),
     )
-    if cli.Format(fmt) == cli.Format.json:
+    if fmt == cli.Format.json:
         _json(found)
         return
     rows = [
@@ -181,7 +179,7 @@ def package(
         f"{found['units_needed']} units ready; {limited}"
     )
     columns = ["kind", "item", "quantity_per_unit", "per_month", "need", "covered", "coverage"]
-    cli.write_rows(rows, columns, cli.Format(fmt), title)
+    cli.write_rows(rows, columns, fmt, title)
 
 
 @envelope_app.command("plan")

@@ -33,7 +33,7 @@ guarantees_app = typer.Typer(
 
 AsUser = Annotated[str, typer.Option("--as", help="The user acting (their permissions apply)")]
 Db = Annotated[str | None, typer.Option("--db", help="Database URL or SQLite file path")]
-Fmt = Annotated[str, typer.Option("--format", help="table, csv or json")]
+Fmt = cli.FormatOption
 
 
 def _act(db: str | None, username: str, change: Callable[[GuaranteesService, Actor], Any]) -> Any:
@@ -96,7 +96,7 @@ def _print(table: Table) -> None:
 def instruments(
     member: Annotated[str | None, typer.Option(help="Only this signatory's (a code)")] = None,
     in_force_on: Annotated[str | None, typer.Option(help="Only those binding that day")] = None,
-    fmt: Fmt = "table",
+    fmt: Fmt = cli.Format.table,
     db: Db = None,
 ) -> None:
     """List the instruments, by signing date."""
@@ -114,7 +114,7 @@ def instruments(
         ),
     )
     columns = ["id", "member", "signed_on", "ends_on", "in_force", "title"]
-    cli.write_rows(rows, columns, cli.Format(fmt), "Instruments")
+    cli.write_rows(rows, columns, fmt, "Instruments")
 
 
 @guarantees_app.command("show")
@@ -336,14 +336,14 @@ def link(
 @guarantees_app.command("rates")
 def rates(
     currency: Annotated[str | None, typer.Option(help="Only this currency")] = None,
-    fmt: Fmt = "table",
+    fmt: Fmt = cli.Format.table,
     db: Db = None,
 ) -> None:
     """List the dated exchange rates."""
     cli.plain({"--currency": currency})
     rows = _read(db, lambda uow: queries.list_rates(uow.session, currency))
     columns = ["currency", "rate_on", "units_per_eur", "source"]
-    cli.write_rows(rows, columns, cli.Format(fmt), "Exchange rates")
+    cli.write_rows(rows, columns, fmt, "Exchange rates")
 
 
 @guarantees_app.command("rate")
@@ -372,7 +372,7 @@ def rate(
 @guarantees_app.command("burden")
 def burden(
     year: Annotated[int | None, typer.Option(help="Only this year")] = None,
-    fmt: Fmt = "table",
+    fmt: Fmt = cli.Format.table,
     db: Db = None,
 ) -> None:
     """Burden-sharing: committed and delivered per member, shares, % of GDP, promised."""
@@ -388,6 +388,6 @@ def burden(
         "promised_eur",
         "delivered_of_promised",
     ]
-    cli.write_rows(rows, columns, cli.Format(fmt), f"Burden-sharing, {year or 'all years'}")
-    if cli.Format(fmt) == cli.Format.table:
+    cli.write_rows(rows, columns, fmt, f"Burden-sharing, {year or 'all years'}")
+    if fmt == cli.Format.table:
         cli.out.print(f"GDP: {shared.gdp_source}", highlight=False)

@@ -28,6 +28,7 @@ from shieldwall.cli_common import (
     DbOption,
     err,
     fail,
+    one_of,
     plain,
     ready_context,
     writing_to,
@@ -239,7 +240,12 @@ def import_table_file(
     file: Annotated[Path, typer.Argument(help="A CSV file, or an XLSX workbook")],
     record_type: Annotated[
         RecordType | None,
-        typer.Option("--type", help="What the rows are", show_default="told by the header"),
+        typer.Option(
+            "--type",
+            parser=one_of(RecordType, "--type"),
+            help="What the rows are",
+            show_default="told by the header",
+        ),
     ] = None,
     dry_run: DryRun = False,
     skip_bad: SkipBad = False,

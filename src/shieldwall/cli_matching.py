@@ -34,7 +34,7 @@ match_app = typer.Typer(
 )
 
 Db = cli.DbOption
-Fmt = Annotated[str, typer.Option("--format", help="table, csv or json")]
+Fmt = cli.FormatOption
 AsUser = Annotated[str, typer.Option("--as", help="The user acting (their permissions apply)")]
 Reader = Annotated[
     str | None, typer.Option("--as", help="Act or read as this user", show_default="the operator")
@@ -80,7 +80,7 @@ def match(
         float | None,
         typer.Option("--time-limit", help="Seconds the solver may search", show_default="setting"),
     ] = None,
-    fmt: Fmt = "table",
+    fmt: Fmt = cli.Format.table,
 ) -> None:
     """Run the clearing house over the open requests and the declared availability."""
     if typer_ctx.invoked_subcommand is not None:
@@ -177,7 +177,7 @@ def proposals(
     db: Db = None,
     username: Reader = None,
     run: Annotated[int | None, typer.Option("--run", callback=cli.record_id)] = None,
-    fmt: Fmt = "table",
+    fmt: Fmt = cli.Format.table,
 ) -> None:
     """The proposals you may see (the secretariat: all; a member: those sent to it)."""
     ctx = cli.ready_context(db)
@@ -200,7 +200,7 @@ def proposals(
         "state",
         "why",
     ]
-    cli.write_rows(rows, columns, cli.Format(fmt), _("Matching proposals"))
+    cli.write_rows(rows, columns, fmt, _("Matching proposals"))
 
 
 @match_app.command("send")

@@ -29,7 +29,7 @@ obligations_app = typer.Typer(
 
 AsUser = Annotated[str, typer.Option("--as", help="The user acting (their permissions apply)")]
 Db = Annotated[str | None, typer.Option("--db", help="Database URL or SQLite file path")]
-Fmt = Annotated[str, typer.Option("--format", help="table, csv or json")]
+Fmt = cli.FormatOption
 
 
 def _act(db: str | None, username: str, change: Callable[[UnitOfWork, Actor], Any]) -> Any:
@@ -101,14 +101,14 @@ def declare(
 
 
 @obligations_app.command("triggers")
-def triggers(fmt: Fmt = "table", db: Db = None) -> None:
+def triggers(fmt: Fmt = cli.Format.table, db: Db = None) -> None:
     """List the declared events, the latest first."""
     _n, rows = _read(db, lambda uow: queries.list_triggers(uow.session, cli.OPERATOR, limit=1000))
     for r in rows:
         r.update({f"{k}_items": v for k, v in r.pop("counts").items()})
     columns = ["id", "kind", "partner", "occurred_at", "declared_by", "meeting_id", "exercise"]
     columns += ["open_items", "met_items", "overdue_items", "met_late_items"]
-    cli.write_rows(rows, columns, cli.Format(fmt), "Declared events")
+    cli.write_rows(rows, columns, fmt, "Declared events")
 
 
 @obligations_app.command("list")
@@ -118,7 +118,7 @@ def list_obligations(
     trigger: Annotated[
         int | None, typer.Option(help="Those a declared event opened", callback=cli.record_id)
     ] = None,
-    fmt: Fmt = "table",
+    fmt: Fmt = cli.Format.table,
     db: Db = None,
 ) -> None:
     """List the obligations' due items, overdue first."""
@@ -136,7 +136,7 @@ def list_obligations(
         ),
     )
     columns = ["id", "member", "instrument", "duty", "trigger_id", "due_at", "state", "met_at"]
-    cli.write_rows(rows, columns, cli.Format(fmt), "Obligations")
+    cli.write_rows(rows, columns, fmt, "Obligations")
 
 
 @obligations_app.command("met")

@@ -38,7 +38,7 @@ from shieldwall.kit.amounts import to_cents
 from shieldwall.kit.dates import MONTH_PATTERN
 from shieldwall.kit.errors import InvalidInput
 from shieldwall.kit.exports import csv_lines
-from shieldwall.kit.listing import DOWNLOAD_RESPONSES, DownloadFormat
+from shieldwall.kit.listing import DOWNLOAD_RESPONSES, DownloadFormat, in_euros
 from shieldwall.kit.pagination import Page, page_response
 from shieldwall.kit.params import IdempotencyKey, Limit, Offset, RecordId, RecordIdFilter
 from shieldwall.kit.problems import problem_responses
@@ -512,7 +512,8 @@ def export_entries(ctx: Ctx, who: Reader, where: Filter) -> StreamingResponse:
 
     def lines() -> Iterator[str]:
         with ctx.reading() as s:
-            yield from csv_lines(queries.iter_entries(s, who, where), list(queries.ENTRY_COLUMNS))
+            entries = in_euros(listings.ENTRY_COLUMNS, queries.iter_entries(s, who, where))
+            yield from csv_lines(entries, list(queries.ENTRY_COLUMNS))
 
     return StreamingResponse(
         lines(),

@@ -260,7 +260,7 @@ def offers_listing(reader: Actor) -> tuple[Listing, Select[Any]]:
             Column(
                 "delivered", N_("Delivered"), _offer_balance(model.Measure.DELIVERED), numeric=True
             ),
-            Column("value", N_("Value (EUR)"), Offer.value_cents, numeric=True),
+            Column("value", N_("Value (EUR)"), Offer.value_cents, numeric=True, euros=True),
             Column("offered_on", N_("Offered on"), Offer.offered_at),
         ),
         filters=(
@@ -332,7 +332,7 @@ def deliveries_listing(reader: Actor) -> tuple[Listing, Select[Any]]:
             Column("area", N_("Capability area"), CapabilityArea.name, shown=False),
             Column("quantity", N_("Quantity"), LedgerEntry.quantity, numeric=True),
             Column("unit", N_("Unit"), shown=False),
-            Column("value", N_("Value (EUR)"), LedgerEntry.value_cents, numeric=True),
+            Column("value", N_("Value (EUR)"), LedgerEntry.value_cents, numeric=True, euros=True),
             Column("offer", N_("Offer"), LedgerEntry.offer_id, numeric=True),
             Column("request", N_("Request"), LedgerEntry.request_id, numeric=True),
             Column("entry", N_("Ledger entry"), LedgerEntry.id, numeric=True, shown=False),
@@ -435,7 +435,7 @@ LISTS = ("requests", "offers", "deliveries")
 
 def list_download(
     session: Session, reader: Actor, name: str
-) -> tuple[list[str], Iterator[dict[str, Any]]]:
+) -> tuple[list[Column], Iterator[dict[str, Any]]]:
     """The columns and every row of the list ``name`` (one of ``LISTS``) that ``reader`` may
     see, as the page's download gives them (the same statement, shaping and columns), in its
     default order: for the CLI's ``shieldwall export --what``."""
@@ -455,7 +455,7 @@ def list_download(
         listing, stmt = deliveries_listing(reader)
         view = listing.parse({})
         rows = (delivery_row(r) for r in view.all(session, stmt))
-    return [c.key for c in listing.columns if c.exported], rows
+    return [c for c in listing.columns if c.exported], rows
 
 
 def _shaper(
@@ -495,6 +495,15 @@ def ledger_summary_table(keys: list[str], name: str = "ledger-summary") -> Summa
         name,
         (
             *(Column(k, GROUP_LABELS[k]) for k in keys),
-            *(Column(m, MEASURE_LABELS[m], numeric=True) for m in queries.MEASURE_COLUMNS),
+            *(_measure(m) for m in queries.MEASURE_COLUMNS),
         ),
     )
+
+
+def _measure(key: str) -> Column:
+    return Column(key, MEASURE_LABELS[key], numeric=True, euros=key.endswith("_eur"))
+
+
+# The ledger's entries as ``shieldwall export`` and ``GET /ledger/export.csv`` write them,
+# headed by their keys.
+ENTRY_COLUMNS = tuple(Column(k, k, euros=k == "value_eur") for k in queries.ENTRY_COLUMNS)

@@ -1044,13 +1044,10 @@ def area_coverage(session: Session, reader: Actor) -> list[dict[str, Any]]:
 
 
 def member_gaps(session: Session, reader: Actor) -> list[dict[str, Any]]:
-    """Per member: committed vs delivered (EUR), the gap between them, and the delivered share."""
+    """Per member: committed vs delivered (EUR) and the gap between them (its delivered share
+    in per cent: ``reports.summaries.member_shares``)."""
     rows = ledger_summary(session, reader, ["member"])
-    out = []
-    for r in rows:
-        gap = round(r["committed_eur"] - r["delivered_eur"], 2)
-        share = r["delivered_eur"] / r["committed_eur"] if r["committed_eur"] else None
-        out.append({**r, "gap_eur": gap, "delivered_share": share})
+    out = [{**r, "gap_eur": round(r["committed_eur"] - r["delivered_eur"], 2)} for r in rows]
     return sorted(out, key=lambda r: -r["committed_eur"])
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import ColumnElement, Select, extract, func, select
 from sqlalchemy.orm import Session, aliased
@@ -143,9 +143,26 @@ def fulfilment(
     return sorted(rows.values(), key=lambda f: (f.member, f.instrument_id, f.year))
 
 
+class PromiseFigures(Protocol):
+    """What was promised toward a year (in EUR cents, and per currency in hundredths) and what
+    was committed and delivered toward it: an instrument's year, or compliance's rows."""
+
+    promised_eur_cents: int
+    promised_by_currency: dict[str, int]
+    committed_eur_cents: int
+    delivered_eur_cents: int
+
+    @property
+    def percent_fulfilled(self) -> float | None: ...
+
+
 def fulfilment_dict(f: Fulfilment) -> dict[str, Any]:
+    return {"year": f.year, **promise_figures(f)}
+
+
+def promise_figures(f: PromiseFigures) -> dict[str, Any]:
+    """The figures as the API answers them, in EUR as every summary does."""
     return {
-        "year": f.year,
         "promised_eur": cents_to_eur(f.promised_eur_cents),
         "promised": [
             {"currency": c, "amount": cents_to_eur(minor)}
@@ -263,8 +280,8 @@ def instruments_listing(
             Column("term_ends", N_("Term ends"), Instrument.valid_until, shown=False),
             Column("ends", N_("Ends")),
             Column("in_force", N_("In force")),
-            Column("promised", N_("Promised this year (EUR)"), numeric=True),
-            Column("delivered", N_("Delivered this year (EUR)"), numeric=True),
+            Column("promised", N_("Promised this year (EUR)"), numeric=True, euros=True),
+            Column("delivered", N_("Delivered this year (EUR)"), numeric=True, euros=True),
             Column("fulfilled", N_("Fulfilled"), numeric=True),
         ),
         filters=(

@@ -110,6 +110,20 @@ def money_text(cents: int) -> str:
     return format_eur_exact(Decimal(cents) / 100)
 
 
+CENT = Decimal("0.01")
+
+
+def exact_euros(euros: float | Decimal | None) -> Decimal | None:
+    """An amount in euros as every file writes it: exact, to the cent, with its two decimals
+    (``516317.0`` → ``Decimal("516317.00")``, written ``516317.00``). The figures hold euros as
+    the nearest float to their cents, whose shortest text is those cents up to 10^13 euros
+    (ten times the largest record), so nothing is rounded on the way."""
+    if euros is None:
+        return None
+    amount = Decimal(str(euros)).quantize(CENT)
+    return amount.copy_abs() if amount.is_zero() else amount  # no "-0.00"
+
+
 def to_cents(euros: Decimal | None) -> int | None:
     return None if euros is None else int((euros * 100).to_integral_value())
 

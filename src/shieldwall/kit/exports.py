@@ -4,7 +4,9 @@ Text that a spreadsheet would run is never written as something it runs (OWASP, 
 injection"): in CSV, a text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
 return gets a leading ``'``, OWASP's rule, so that a spreadsheet reads it as text; in XLSX,
 every text cell is written as a string cell, so a reason like ``=HYPERLINK(…)`` stays text.
-Numbers, dates and instants are written as themselves.
+Numbers, dates and instants are written as themselves; a decimal (an amount in euros,
+``amounts.exact_euros``) as it is, digit for digit: ``516317.00`` in CSV and in JSON, a number
+shown with its two decimals in XLSX.
 """
 
 from __future__ import annotations
@@ -56,7 +58,8 @@ def json_lines(rows: Iterable[dict[str, Any]], columns: list[str]) -> Iterator[s
     yield "["
     first = True
     for row in rows:
-        yield ("\n" if first else ",\n") + json.dumps({c: row[c] for c in columns}, default=str)
+        line = json_object(row, columns, default=str, ensure_ascii=True)
+        yield ("\n" if first else ",\n") + line
         first = False
     yield "\n]\n"
 
@@ -71,6 +74,27 @@ def json_value(value: Any) -> Any:
     return str(value)
 
 
+def json_object(
+    row: dict[str, Any], columns: Sequence[str], default: Any, ensure_ascii: bool
+) -> str:
+    """One row as a JSON object of ``columns``; a decimal written as the number it is, digit
+    for digit (``516317.00``), where ``json`` would write a float's text (``516317.0``)."""
+    values = {c: row[c] for c in columns}
+    if not any(isinstance(v, Decimal) for v in values.values()):
+        return json.dumps(values, default=default, ensure_ascii=ensure_ascii)
+    members = (
+        json.dumps(c, ensure_ascii=ensure_ascii)
+        + ": "
+        + (
+            format(v, "f")
+            if isinstance(v, Decimal) and v.is_finite()
+            else json.dumps(v, default=default, ensure_ascii=ensure_ascii)
+        )
+        for c, v in values.items()
+    )
+    return "{" + ", ".join(members) + "}"
+
+
 def json_document(
     rows: Iterable[dict[str, Any]], columns: Sequence[str], labels: Sequence[str]
 ) -> Iterator[str]:
@@ -82,7 +106,7 @@ def json_document(
     yield '{"columns": ' + json.dumps(heading, ensure_ascii=False) + ', "rows": ['
     first = True
     for row in rows:
-        line = json.dumps({c: row[c] for c in columns}, default=json_value, ensure_ascii=False)
+        line = json_object(row, columns, default=json_value, ensure_ascii=False)
         yield ("\n" if first else ",\n") + line
         first = False
     yield "\n]}\n"
@@ -92,13 +116,20 @@ def _xlsx_cell(sheet: Any, value: Any) -> Any:
     # Spreadsheets hold no time zone: instants are written as naive UTC.
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).replace(tzinfo=None)
-    if isinstance(value, str):
+    if isinstance(value, str) or _in_cents(value):
         from openpyxl.cell import WriteOnlyCell  # loaded when a workbook is written (see below)
 
         cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"  # text, whatever it starts with: never a formula
+        if isinstance(value, str):
+            cell.data_type = "s"  # text, whatever it starts with: never a formula
+        else:
+            cell.number_format = "#,##0.00"  # an amount to the cent: shown with its cents
         return cell
     return value
+
+
+def _in_cents(value: Any) -> bool:
+    return isinstance(value, Decimal) and value.as_tuple().exponent == -2
 
 
 def write_xlsx(

@@ -81,6 +81,7 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from sqlalchemy import ColumnElement, DateTime, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from shieldwall.kit.amounts import exact_euros
 from shieldwall.kit.errors import DomainError
 from shieldwall.kit.exports import csv_lines, json_document, write_xlsx
 from shieldwall.kit.i18n import N_, gettext
@@ -128,7 +129,8 @@ class FilterKind(StrEnum):
 @dataclass(frozen=True)
 class Column:
     """A column of the list. ``sort`` is the SQL expression it sorts by (None: not sortable);
-    ``numeric`` right-aligns it; ``shown`` / ``exported`` say where it appears."""
+    ``numeric`` right-aligns it; ``shown`` / ``exported`` say where it appears; ``euros``: it
+    holds amounts in EUR, which every download writes to the cent (``in_euros``)."""
 
     key: str
     label: str
@@ -136,6 +138,7 @@ class Column:
     numeric: bool = False
     shown: bool = True
     exported: bool = True
+    euros: bool = False
 
     @property
     def sortable(self) -> bool:
@@ -502,6 +505,16 @@ def export_response(
     return download_response(filename or view.listing.name, columns, rows, fmt)
 
 
+def in_euros(
+    columns: Sequence[Column], rows: Iterable[Mapping[str, Any]]
+) -> Iterator[dict[str, Any]]:
+    """The rows with their ``euros`` columns exact to the cent (``amounts.exact_euros``): the
+    one way every download — page, API or CLI, CSV, XLSX or JSON — writes money."""
+    money = [c.key for c in columns if c.euros]
+    for row in rows:
+        yield {**row, **{k: exact_euros(row[k]) for k in money}}
+
+
 def download_response(
     name: str, columns: Sequence[Column], rows: Iterable[Mapping[str, Any]], fmt: str
 ) -> Response:
@@ -513,6 +526,7 @@ def download_response(
     language; numbers and dates stay numbers and dates."""
     keys = [c.key for c in columns]
     labels = [gettext(c.label) for c in columns]
+    rows = in_euros(columns, rows)
     disposition = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
 
     def relabelled() -> Iterator[dict[str, Any]]:

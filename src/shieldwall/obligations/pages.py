@@ -334,7 +334,7 @@ def obligations_page(request: Request, ctx: Ctx, who: PageActor) -> Response:
         listing=listing,
         statement=lambda _chosen: stmt,
         rows=lambda s, found: [
-            _with_deadline(i, now) for i in queries.due_item_rows(s, found, now)
+            _with_deadline(i, now) for i in queries.due_item_rows(s, who, found, now)
         ],
         export=queries.due_item_export,
     )

@@ -156,6 +156,30 @@ def due_select() -> Select[DueItem, Obligation, Instrument, TriggerEvent]:
     )
 
 
+@dataclass(frozen=True)
+class SeenLinks:
+    """The events and consultations a reader may open, among those some due items link to."""
+
+    triggers: frozenset[int] = frozenset()
+    meetings: frozenset[int] = frozenset()
+
+
+def seen_links(session: Session, reader: Actor, rows: Iterable[Any]) -> SeenLinks:
+    """Which of ``rows``' events and consultations ``reader`` may see, each by its own
+    feature's rule (``readable_triggers``, ``readable_meetings``): a due item is seen through
+    its instrument, and must not show the id of an event or meeting its reader may not open."""
+    events = [r[3] for r in rows if r[3] is not None]
+    triggers = {e.id for e in events}
+    meetings = {e.meeting_id for e in events if e.meeting_id is not None}
+    seen_triggers = session.scalars(
+        select(TriggerEvent.id).where(TriggerEvent.id.in_(triggers), readable_triggers(reader))
+    )
+    seen_meetings = session.scalars(
+        select(Meeting.id).where(Meeting.id.in_(meetings), readable_meetings(reader))
+    )
+    return SeenLinks(frozenset(seen_triggers), frozenset(seen_meetings))
+
+
 def due_item_dict(
     item: DueItem,
     obligation: Obligation,
@@ -163,8 +187,10 @@ def due_item_dict(
     event: TriggerEvent | None,
     codes: dict[int, str],
     now: dt.datetime,
+    seen: SeenLinks,
 ) -> dict[str, Any]:
     action = ObligationAction(obligation.action)
+    meeting = None if event is None else event.meeting_id
     return {
         "id": item.id,
         "member": codes[item.member_id],
@@ -176,8 +202,8 @@ def due_item_dict(
         "duty": model.duty(action, item.period_year),
         "trigger": obligation.trigger,
         "within_hours": obligation.within_hours,
-        "trigger_id": item.trigger_event_id,
-        "meeting_id": None if event is None else event.meeting_id,
+        "trigger_id": item.trigger_event_id if item.trigger_event_id in seen.triggers else None,
+        "meeting_id": meeting if meeting in seen.meetings else None,
         "period_year": item.period_year,
         "year": _year(item, event),
         "opened_at": item.opened_at,
@@ -252,12 +278,15 @@ def list_due_items(
     ordered = stmt.order_by(URGENCY, DueItem.due_at, DueItem.id).offset(offset).limit(limit)
     codes = _codes(session)
     rows = session.execute(ordered).all()
-    return int(total), [_as_dict(row, codes, now) for row in rows]
+    seen = seen_links(session, reader, rows)
+    return int(total), [_as_dict(row, codes, now, seen) for row in rows]
 
 
-def _as_dict(row: _DueRow, codes: dict[int, str], now: dt.datetime) -> dict[str, Any]:
+def _as_dict(
+    row: _DueRow, codes: dict[int, str], now: dt.datetime, seen: SeenLinks
+) -> dict[str, Any]:
     item, obligation, instrument, event = row
-    return due_item_dict(item, obligation, instrument, event, codes, now)
+    return due_item_dict(item, obligation, instrument, event, codes, now, seen)
 
 
 def members_with_obligations(session: Session, reader: Actor) -> list[str]:
@@ -280,7 +309,7 @@ def get_due_item(
     ).one_or_none()
     if row is None:
         raise NotFound(_("obligation {due_item_id} does not exist").format(due_item_id=due_item_id))
-    return _as_dict(row, _codes(session), now)
+    return _as_dict(row, _codes(session), now, seen_links(session, reader, [row]))
 
 
 # ---- compliance --------------------------------------------------------------------------------
@@ -548,16 +577,19 @@ def due_items_listing(session: Session, reader: Actor) -> tuple[Listing, Select[
     return listing, stmt
 
 
-def due_item_rows(session: Session, rows: Iterable[Any], now: dt.datetime) -> list[dict[str, Any]]:
-    codes = _codes(session)
-    return [_as_dict((r[0], r[1], r[2], r[3]), codes, now) for r in rows]
+def due_item_rows(
+    session: Session, reader: Actor, rows: Iterable[Any], now: dt.datetime
+) -> list[dict[str, Any]]:
+    codes, found = _codes(session), list(rows)
+    seen = seen_links(session, reader, found)
+    return [_as_dict((r[0], r[1], r[2], r[3]), codes, now, seen) for r in found]
 
 
 def due_item_export(item: dict[str, Any]) -> dict[str, Any]:
     """A due item as a download's row, in the viewer's language; moments in UTC."""
     started = (
         term(item["trigger"])
-        if item["trigger_id"]
+        if item["period_year"] is None
         else _("year end {year}").format(year=item["period_year"])
     )
     return {

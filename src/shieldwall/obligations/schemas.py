@@ -59,8 +59,13 @@ class DueItemOut(BaseModel):
     duty: str = Field(description="What the obligation asks, in words")
     trigger: str = Field(description="What starts its clock: armed attack, year end, …")
     within_hours: int
-    trigger_id: int | None = Field(description="The declared event that opened it")
-    meeting_id: int | None = Field(description="The crisis consultation convened for it")
+    trigger_id: int | None = Field(
+        description="The declared event that opened it; none for a year's duty, or where you "
+        "may not see the event"
+    )
+    meeting_id: int | None = Field(
+        description="The crisis consultation convened for it; none where you may not see it"
+    )
     period_year: int | None = Field(description="The year a year-end item reports on")
     year: int = Field(description="The year it counts toward in compliance")
     opened_at: dt.datetime

@@ -14,6 +14,7 @@ import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import plotly.io as pio
@@ -85,9 +86,9 @@ def percent_text(value: float | None, digits: int = 1) -> str:
     with up to ``digits`` decimals: the tables and the charts write shares with this."""
     if value is None:
         return "—"
-    return numbers.format_percent(
-        round(value, digits) / 100, locale=current_locale(), decimal_quantization=False
-    )
+    # Through the decimal of the rounded figure: 24.6 / 100 as a float writes "24.600000000000002%".
+    fraction = Decimal(str(round(value, digits))) / 100
+    return numbers.format_percent(fraction, locale=current_locale(), decimal_quantization=False)
 
 
 def _top(shown: int, of: int) -> str:

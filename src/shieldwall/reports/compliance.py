@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from shieldwall.access.model import Actor
 from shieldwall.access.web import Ctx, PageActor, Reader
 from shieldwall.guarantees.model import percent_fulfilled
-from shieldwall.guarantees.queries import fulfilment
+from shieldwall.guarantees.queries import fulfilment, promise_figures
+from shieldwall.guarantees.summaries import fulfilment_row
 from shieldwall.kit.i18n import current_locale
 from shieldwall.kit.listing import DOWNLOAD_RESPONSES, DownloadFormat, summary_download
 from shieldwall.kit.params import RecordIdFilter
@@ -68,6 +69,15 @@ class Compliance:
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "percent_fulfilled": self.percent_fulfilled}
+
+    def as_api(self) -> dict[str, Any]:
+        """As the API answers it: in EUR, as every summary (``promise_figures``)."""
+        counts = ("member", "year", "instrument_id", "instrument", "instruments")
+        return {
+            **{k: getattr(self, k) for k in counts},
+            **promise_figures(self),
+            **{k: getattr(self, k) for k in ("met", "overdue", "met_late", "open")},
+        }
 
 
 def by_instrument_and_year(
@@ -144,14 +154,14 @@ def compliance_api(
     year: Year = None,
     format: DownloadFormat = None,
 ) -> object:
-    """Per instrument and year: promised (EUR cents, and per currency in hundredths),
-    committed and delivered (EUR cents), % fulfilled, obligations met, overdue and open;
-    ``format=csv|xlsx|json`` gives them as a file (in EUR)."""
+    """Per instrument and year: promised (EUR, and per currency as the text states it),
+    committed and delivered (EUR), % fulfilled, obligations met, overdue and open;
+    ``format=csv|xlsx|json`` gives them as a file."""
     with ctx.reading() as s:
         rows = by_instrument_and_year(s, who, member=member, instrument_id=instrument_id, year=year)
-    found = [r.as_dict() for r in rows]
+    found = [r.as_api() for r in rows]
     if format is not None:
-        shaped = [summaries.compliance_row(r) for r in found]
+        shaped = [fulfilment_row(r) for r in found]
         return summaries.COMPLIANCE_INSTRUMENTS.download(shaped, format)
     return found
 
@@ -172,9 +182,9 @@ def compliance_members_api(
     ``format=csv|xlsx|json`` gives them as a file (in EUR)."""
     with ctx.reading() as s:
         rows = by_member(by_instrument_and_year(s, who, year=year))
-    found = [r.as_dict() for r in rows]
+    found = [r.as_api() for r in rows]
     if format is not None:
-        shaped = [summaries.compliance_row(r) for r in found]
+        shaped = [fulfilment_row(r) for r in found]
         return summaries.COMPLIANCE_MEMBERS.download(shaped, format)
     return found
 
@@ -193,11 +203,12 @@ def compliance_page(
     shown = int(year) if year and year.isdigit() and 1900 <= int(year) <= 2199 else None
     with ctx.reading() as s:
         rows = by_instrument_and_year(s, who, year=shown)
-    members = [m.as_dict() for m in by_member(rows)]
+    in_members = by_member(rows)
+    members = [m.as_dict() for m in in_members]
     if asked is not None:
         table, fmt = asked
-        found = members if table is summaries.COMPLIANCE_MEMBERS else [r.as_dict() for r in rows]
-        return table.download([summaries.compliance_row(r) for r in found], fmt)
+        found = in_members if table is summaries.COMPLIANCE_MEMBERS else rows
+        return table.download([fulfilment_row(r.as_api()) for r in found], fmt)
     return TEMPLATES.TemplateResponse(
         request,
         "compliance.html",

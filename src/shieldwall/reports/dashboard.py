@@ -50,7 +50,7 @@ def _download(ctx: Ctx, who: PageActor, table: SummaryTable, fmt: str) -> Respon
         elif table is summaries.COVERAGE:
             rows = queries.area_coverage(s, who)
         else:
-            rows = queries.member_gaps(s, who)
+            rows = summaries.member_shares(queries.member_gaps(s, who))
     return table.download(rows, fmt)
 
 
@@ -66,7 +66,7 @@ def dashboard(request: Request, ctx: Ctx, who: PageActor) -> Response:
         needs = [line_dict(line, now) for line in needs_you_now(s, who, now)]
         totals = queries.totals(s, who)
         coverage = queries.area_coverage(s, who)
-        members = queries.member_gaps(s, who)
+        members = summaries.member_shares(queries.member_gaps(s, who))
         open_requests = [
             v.as_dict() for v in queries.list_requests(s, who) if awaits_cover(v.status)
         ]
@@ -92,5 +92,6 @@ def dashboard(request: Request, ctx: Ctx, who: PageActor) -> Response:
             ],
             "coverage_chart": charts.coverage_by_area(coverage),
             "members_chart": charts.committed_and_delivered(members),
+            "pct": charts.percent_text,
         },
     )

@@ -46,7 +46,7 @@ def transparency_page(request: Request, ctx: Ctx) -> Response:
     asked = summary_download(request.query_params, summaries.PUBLIC)
     with ctx.reading() as s:
         totals = queries.totals(s, PUBLIC)
-        members = queries.member_gaps(s, PUBLIC)
+        members = summaries.member_shares(queries.member_gaps(s, PUBLIC))
         by_kind = queries.ledger_summary(s, PUBLIC, ["kind"])
     if asked is not None:
         table, fmt = asked
@@ -59,6 +59,7 @@ def transparency_page(request: Request, ctx: Ctx) -> Response:
             "members": members,
             "by_kind": by_kind,
             "members_chart": charts.committed_and_delivered(members),
+            "pct": charts.percent_text,
             "session": page_session(request),
         },
     )

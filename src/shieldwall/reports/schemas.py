@@ -6,6 +6,8 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
+from shieldwall.guarantees.schemas import PromisedOut
+
 
 class InboxLineOut(BaseModel):
     """One line of "Needs you now": something that waits for the reader's delegation."""
@@ -29,12 +31,10 @@ class InboxLineOut(BaseModel):
 
 class _Compliance(BaseModel):
     member: str
-    promised_eur_cents: int
-    promised_by_currency: dict[str, int] = Field(
-        description="What the texts state, per currency, in hundredths (e.g. GBP pence)"
-    )
-    committed_eur_cents: int
-    delivered_eur_cents: int
+    promised_eur: float
+    promised: list[PromisedOut] = Field(description="What the texts state, per currency")
+    committed_eur: float
+    delivered_eur: float
     percent_fulfilled: float | None = Field(
         description="Delivered as a share of the promise, in percent; none without a promise"
     )

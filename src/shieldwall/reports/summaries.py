@@ -3,16 +3,18 @@
 figures it shows, read by the same query and inside the same releasability, and the API's
 summaries take ``format=csv|xlsx|json`` for the same files.
 
-Amounts are in EUR (numbers, not text), shares are fractions (0.25 for the 25 % shown), a
-member is named by its code as the pages show it.
+Amounts are in EUR (numbers, not text, to the cent: ``Column.euros``); a share is a fraction
+(0.25 for the 25 % shown) unless its label ends in "%" (per cent, 25.0); a member is named by
+its code as the pages show it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from shieldwall.assistance.listings import ledger_summary_table
+from shieldwall.guarantees.model import share_percent
+from shieldwall.kit.amounts import exact_euros, to_cents
 from shieldwall.kit.i18n import N_
 from shieldwall.kit.listing import Column, SummaryTable
 
@@ -20,7 +22,7 @@ from shieldwall.kit.listing import Column, SummaryTable
 
 
 def _eur(key: str, label: str) -> Column:
-    return Column(key, label, numeric=True)
+    return Column(key, label, numeric=True, euros=True)
 
 
 TOTALS = ledger_summary_table([], name="totals")
@@ -44,7 +46,7 @@ MEMBERS = SummaryTable(
         _eur("committed_eur", N_("Committed (EUR)")),
         _eur("delivered_eur", N_("Delivered (EUR)")),
         _eur("gap_eur", N_("Gap (EUR)")),
-        Column("delivered_share", N_("Delivered share"), numeric=True),
+        Column("delivered_share", N_("Delivered share, %"), numeric=True),
     ),
 )
 DASHBOARD = (TOTALS, COVERAGE, MEMBERS)
@@ -54,10 +56,32 @@ PUBLIC_MEMBERS = SummaryTable(
         Column("member", N_("Member")),
         _eur("committed_eur", N_("Committed (EUR)")),
         _eur("delivered_eur", N_("Delivered (EUR)")),
-        Column("delivered_share", N_("Delivered share"), numeric=True),
+        Column("delivered_share", N_("Delivered share, %"), numeric=True),
     ),
 )
 PUBLIC = (TOTALS, PUBLIC_MEMBERS)
+
+
+def member_shares(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The members of ``queries.member_gaps`` as the dashboard and the public page show and
+    download them: each one's delivered share of its committed in per cent, to one decimal,
+    as burden-sharing gives its shares (``share_percent``)."""
+    return [
+        {
+            **r,
+            "delivered_share": share_percent(
+                _cents(r["delivered_eur"]), _cents(r["committed_eur"])
+            ),
+        }
+        for r in rows
+    ]
+
+
+def _cents(euros: float) -> int:
+    cents = to_cents(exact_euros(euros))
+    assert cents is not None
+    return cents
+
 
 # ---- compliance (burden-sharing: guarantees.summaries) ---------------------------------------
 
@@ -91,19 +115,3 @@ COMPLIANCE_INSTRUMENTS = SummaryTable(
     ),
 )
 COMPLIANCE = (COMPLIANCE_MEMBERS, COMPLIANCE_INSTRUMENTS)
-
-
-def compliance_row(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A compliance row (``Compliance.as_dict``) with its cents as EUR and its promise as
-    the text states it ("GBP 2500000000.00; …")."""
-    stated = "; ".join(
-        f"{currency} {minor / 100:.2f}"
-        for currency, minor in sorted(row["promised_by_currency"].items())
-    )
-    return {
-        **row,
-        "promised_eur": row["promised_eur_cents"] / 100,
-        "committed_eur": row["committed_eur_cents"] / 100,
-        "delivered_eur": row["delivered_eur_cents"] / 100,
-        "promised_as_stated": stated,
-    }
