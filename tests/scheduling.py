@@ -14,8 +14,12 @@ from xdist.workermanage import WorkerController
 # Every file of 50 s or more is here, so that what is left for the end is files of seconds. A file
 # missing here is only handed out after them, in xdist's order.
 LONGEST_FIRST = (
-    "tests/test_browser_pages.py",  # 439 s: 4 walks (a reader each, both widths), by test
+    # The schema test before the all-pages walk, although shorter: the walks need the demo,
+    # built once per run (conftest.demo_template), and with the walks first both workers
+    # started on one, one building the demo and the other waiting for it (40 s idle, under
+    # load); so one worker starts on the chair's schema run while the other builds it.
     "tests/test_api_schema.py",  # 209 s: the chair's run the longest, deu's and ukr's ~40 %
+    "tests/test_browser_pages.py",  # 439 s: 4 walks (a reader each, both widths), by test
     "tests/test_access_policy.py",  # 159 s: 120 tests of 1 to 4 s, by test
     "tests/test_serve_workers.py",  # 110 s: real serve --workers processes
     "tests/test_browser_council.py",  # 110 s
