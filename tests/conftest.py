@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import fcntl
 import gc
 import itertools
+import json
 import os
 import shutil
 from collections.abc import Callable, Coroutine, Iterator
@@ -154,15 +156,31 @@ class BuiltDemo:
         return _sqlite_copy(self.path, directory)
 
 
+def _run_directory(factory: pytest.TempPathFactory) -> Path:
+    """A directory all the test processes of this run share: xdist gives each worker its own
+    under the run's, which is fresh for each run."""
+    base = factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="session")
 def demo_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> BuiltDemo:
-    """The whole demo, built once per session (it takes half a minute) at ``DEMO_NOW``."""
-    path = tmp_path_factory.mktemp("demo-template") / "demo.db"
-    shutil.copy(sqlite_template, path)
-    context = open_test_platform(f"sqlite:///{path}", FixedClock(COUNCIL_SEATED))
-    counts = build_demo(context, progress=False, now=DEMO_NOW)
-    context.engine.dispose()
-    return BuiltDemo(path, counts)
+    """The whole demo at ``DEMO_NOW``, built once per run (half a minute of CPU; each of the
+    two workers built its own) by the first process that needs it; the other waits on the lock
+    and reads the same file."""
+    shared = _run_directory(tmp_path_factory)
+    path, counted = shared / "demo.db", shared / "demo-counts.json"
+    with (shared / "demo.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not counted.exists():  # a build that failed left none: the next one tries again
+            building = shared / "demo-building.db"
+            shutil.copy(sqlite_template, building)
+            context = open_test_platform(f"sqlite:///{building}", FixedClock(COUNCIL_SEATED))
+            counts = build_demo(context, progress=False, now=DEMO_NOW)
+            context.engine.dispose()
+            building.replace(path)
+            counted.write_text(json.dumps(counts), encoding="utf-8")
+    return BuiltDemo(path, json.loads(counted.read_text(encoding="utf-8")))
 
 
 @pytest.fixture

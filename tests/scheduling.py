@@ -5,31 +5,48 @@ from __future__ import annotations
 from xdist.scheduler import LoadFileScheduling
 from xdist.workermanage import WorkerController
 
-# The files that take longest, longest first, as measured (junit times summed per file under
-# `pytest -n 2 --dist loadfile`). xdist's loadfile otherwise hands out the files with the most
-# tests first, which are the quick rule tests, and leaves these few-test, long files for the end:
-# one worker then ran the schema test alone for minutes while the other sat idle. A file missing
-# here is only handed out after them, in xdist's order. (The CLI files left this list when their
-# commands came to run in the test's process: each now takes seconds.)
+# The files that take longest, longest first, as measured: each file's tests' times summed, over
+# both workers, in a whole `pytest -n 2 --dist loadfile` run (shared machine, load 7-9, so about
+# twice what a quiet machine takes; the order is what counts). xdist's loadfile otherwise hands out
+# the files with the most tests first, which are the quick rule tests, and leaves few-test, long
+# files for the end: one worker then ran the last long file alone while the other sat idle (the
+# serve --workers file, missing here, 110 s at the very end: the other worker idle for 37 s).
+# Every file of 50 s or more is here, so that what is left for the end is files of seconds. A file
+# missing here is only handed out after them, in xdist's order.
 LONGEST_FIRST = (
-    "tests/test_api_schema.py",  # 3 tests: the chair's the longest, deu's and ukr's about half
-    "tests/test_browser_pages.py",  # 4 walks (a reader each, both widths)
-    "tests/test_access_policy.py",  # 120 tests of 1 to 4 s
-    "tests/test_ledger_stateful.py",  # the ledger machine: 1 minute on SQLite, 1/2 on PostgreSQL
-    "tests/test_find_pages.py",
-    "tests/test_browser_council.py",
-    "tests/test_scheduler.py",
-    "tests/test_browser_assistance.py",
-    "tests/test_browser_guarantees_i18n.py",
-    "tests/test_envelope.py",
-    "tests/test_concurrency.py",
-    "tests/test_api_ledger.py",
-    "tests/test_browser_envelope.py",
-    "tests/test_browser_obligations.py",
-    "tests/test_browser_guarantees.py",
-    "tests/test_council.py",
-    "tests/test_obligations.py",
-    "tests/test_summary_downloads.py",
+    # The schema test before the all-pages walk, although shorter: the walks need the demo,
+    # built once per run (conftest.demo_template), and with the walks first both workers
+    # started on one, one building the demo and the other waiting for it (40 s idle, under
+    # load); so one worker starts on the chair's schema run while the other builds it.
+    "tests/test_api_schema.py",  # 209 s: the chair's run the longest, deu's and ukr's ~40 %
+    "tests/test_browser_pages.py",  # 439 s: 4 walks (a reader each, both widths), by test
+    "tests/test_access_policy.py",  # 159 s: 120 tests of 1 to 4 s, by test
+    "tests/test_serve_workers.py",  # 110 s: real serve --workers processes
+    "tests/test_browser_council.py",  # 110 s
+    "tests/test_obligations.py",  # 108 s
+    "tests/test_find_pages.py",  # 106 s
+    "tests/test_cli.py",  # 101 s: the installed `shieldwall demo` builds the demo (66 s)
+    "tests/test_assistance_pages.py",  # 86 s
+    "tests/test_inbox.py",  # 84 s
+    "tests/test_obligations_pages.py",  # 84 s
+    "tests/test_council_pages.py",  # 82 s
+    "tests/test_envelope_i18n.py",  # 81 s
+    "tests/test_ledger_stateful.py",  # 77 s: the ledger machine, by test
+    "tests/test_browser.py",  # 76 s
+    "tests/test_envelope.py",  # 73 s
+    "tests/test_browser_obligations.py",  # 72 s
+    "tests/test_council.py",  # 69 s
+    "tests/test_summary_downloads.py",  # 65 s
+    "tests/test_browser_guarantees.py",  # 63 s
+    "tests/test_sessions.py",  # 62 s
+    "tests/test_browser_envelope.py",  # 61 s
+    "tests/test_scheduler.py",  # 59 s
+    "tests/test_envelope_pages.py",  # 59 s
+    "tests/test_concurrency.py",  # 59 s
+    "tests/test_browser_reports.py",  # 58 s
+    "tests/test_amounts.py",  # 56 s
+    "tests/test_browser_assistance.py",  # 52 s
+    "tests/test_text.py",  # 51 s
 )
 # Files whose tests go to either worker one by one (their fixtures are per test or cheap):
 # one such file would otherwise bound the whole run, or be the last one left to one worker.
