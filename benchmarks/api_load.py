@@ -903,6 +903,105 @@ Sixth round: whole answers kept in front of the routes
     as another member, summary 0.86 and offers list 0.65 of the bare endpoint (SQLite), 0.94
     and 0.76 (PostgreSQL); with the writer, 0.39 and 0.34 (SQLite), 0.59 and 0.27 (PostgreSQL),
     p99 90–170 ms.
+
+The merged work, when the other engineers had stopped (06:31–06:35 UTC, load 1.2 at its
+start, 10 at its end from the run's own servers and PostgreSQL). At 16 clients the summary and
+the offers list pass the bare endpoint (2.18 and 1.94 on SQLite, 1.90 and 1.66 on PostgreSQL;
+p99 3.3–4.2 ms): a kept answer costs 0.1 ms of server CPU, the bare endpoint 0.3 (a plain
+``def``: the thread pool, FastAPI's validation and serialisation). With ten writes a second:
+1.36 and 0.56 (SQLite), 0.64 and 0.29 (PostgreSQL) at 16 clients, p99 30–95 ms; at 64 clients
+0.48 and 0.32, 0.16 and 0.12, p99 210–566 ms (the writer, one write after another, made 3.4–7.8
+a second there):
+
+    .venv/bin/python benchmarks/api_load.py --seconds 5
+
+    == SQLite: 2 workers, 5 s per run, raw driver, load average 1.16, 3.21, 4.71
+    bare FastAPI endpoint                       16 clients     5705 req/s  p50    2.5 ms  p99    6.9 ms  server CPU   0.3 ms/request  driver  0.0  connections 9/7
+      throughput ratio 1.00
+    SQLite /api/v1/ledger/summary               16 clients    12457 req/s  p50    1.1 ms  p99    3.3 ms  server CPU   0.1 ms/request  driver  0.0  connections 9/7
+      throughput ratio 2.18
+    SQLite /api/v1/offers                       16 clients    11045 req/s  p50    1.4 ms  p99    3.5 ms  server CPU   0.1 ms/request  driver  0.0  connections 9/7
+      throughput ratio 1.94
+    SQLite /offers/4                            16 clients      163 req/s  p50   91.3 ms  p99  205.7 ms  server CPU  11.2 ms/request  driver  0.1  connections 10/6
+      throughput ratio 0.03
+    SQLite /                                    16 clients       61 req/s  p50  255.4 ms  p99  464.3 ms  server CPU  31.8 ms/request  driver  0.2  connections 9/7
+      throughput ratio 0.01
+    SQLite /api/v1/ledger/summary, every member  16 clients    12282 req/s  p50    1.2 ms  p99    3.7 ms  server CPU   0.1 ms/request  driver  0.0  connections 10/6
+      throughput ratio 2.15
+    SQLite /api/v1/offers, every member         16 clients    10200 req/s  p50    1.4 ms  p99    4.1 ms  server CPU   0.1 ms/request  driver  0.1  connections 9/7
+      throughput ratio 1.79
+    SQLite /api/v1/ledger/summary, 10 writes/s  16 clients     7762 req/s  p50    1.1 ms  p99   30.0 ms  server CPU   0.2 ms/request  driver  0.0  connections 11/5
+      throughput ratio 1.36
+      writes answered {'201': 51} (10.2/s)
+    SQLite /api/v1/offers, 10 writes/s          16 clients     3202 req/s  p50    1.7 ms  p99   69.2 ms  server CPU   0.5 ms/request  driver  0.1  connections 9/8
+      throughput ratio 0.56
+      writes answered {'201': 52} (10.4/s)
+      (load average 2.87, 3.37, 4.68)
+    bare FastAPI endpoint                       64 clients     5845 req/s  p50    9.3 ms  p99   59.5 ms  server CPU   0.3 ms/request  driver  0.0  connections 33/31
+      throughput ratio 1.00
+    SQLite /api/v1/ledger/summary               64 clients    15423 req/s  p50    3.9 ms  p99    9.7 ms  server CPU   0.1 ms/request  driver  0.0  connections 37/27
+      throughput ratio 2.64
+    SQLite /api/v1/offers                       64 clients    10061 req/s  p50    6.7 ms  p99   14.7 ms  server CPU   0.1 ms/request  driver  0.1  connections 32/32
+      throughput ratio 1.72
+    SQLite /offers/4                            64 clients      136 req/s  p50  452.9 ms  p99  745.2 ms  server CPU  13.2 ms/request  driver  0.1  connections 33/31
+      throughput ratio 0.02
+    SQLite /                                    64 clients       48 req/s  p50 1251.4 ms  p99 1922.1 ms  server CPU  38.9 ms/request  driver  0.2  connections 33/31
+      throughput ratio 0.01
+    SQLite /api/v1/ledger/summary, every member  64 clients    12880 req/s  p50    4.4 ms  p99   12.0 ms  server CPU   0.1 ms/request  driver  0.0  connections 34/30
+      throughput ratio 2.20
+    SQLite /api/v1/offers, every member         64 clients     9688 req/s  p50    5.0 ms  p99   16.5 ms  server CPU   0.1 ms/request  driver  0.0  connections 39/25
+      throughput ratio 1.66
+    SQLite /api/v1/ledger/summary, 10 writes/s  64 clients     2794 req/s  p50    5.1 ms  p99  210.4 ms  server CPU   0.6 ms/request  driver  0.1  connections 38/26
+      throughput ratio 0.48
+      writes answered {'201': 39} (7.8/s)
+    SQLite /api/v1/offers, 10 writes/s          64 clients     1842 req/s  p50    6.2 ms  p99  300.2 ms  server CPU   0.9 ms/request  driver  0.1  connections 42/23
+      throughput ratio 0.32
+      writes answered {'201': 23} (4.6/s)
+      (load average 4.61, 3.71, 4.72)
+    == PostgreSQL: 2 workers, 5 s per run, raw driver, load average 3.81, 3.58, 4.66
+    bare FastAPI endpoint                       16 clients     5709 req/s  p50    2.6 ms  p99    6.2 ms  server CPU   0.3 ms/request  driver  0.0  connections 8/8
+      throughput ratio 1.00
+    PostgreSQL /api/v1/ledger/summary           16 clients    10821 req/s  p50    1.3 ms  p99    3.8 ms  server CPU   0.1 ms/request  driver  0.0  database  0.0  connections 9/7
+      throughput ratio 1.90
+    PostgreSQL /api/v1/offers                   16 clients     9481 req/s  p50    1.5 ms  p99    4.2 ms  server CPU   0.1 ms/request  driver  0.0  database  0.0  connections 8/8
+      throughput ratio 1.66
+    PostgreSQL /offers/4                        16 clients      101 req/s  p50  144.2 ms  p99  309.0 ms  server CPU  14.4 ms/request  driver  0.2  database  3.6  connections 11/5
+      throughput ratio 0.02
+    PostgreSQL /                                16 clients       30 req/s  p50  526.2 ms  p99  757.1 ms  server CPU  51.8 ms/request  driver  0.3  database 10.6  connections 9/7
+      throughput ratio 0.01
+    PostgreSQL /api/v1/ledger/summary, every member  16 clients    10726 req/s  p50    1.4 ms  p99    3.1 ms  server CPU   0.1 ms/request  driver  0.0  database  0.0  connections 9/7
+      throughput ratio 1.88
+    PostgreSQL /api/v1/offers, every member     16 clients     8791 req/s  p50    1.7 ms  p99    4.3 ms  server CPU   0.2 ms/request  driver  0.0  database  0.0  connections 9/7
+      throughput ratio 1.54
+    PostgreSQL /api/v1/ledger/summary, 10 writes/s  16 clients     3630 req/s  p50    1.9 ms  p99   55.9 ms  server CPU   0.4 ms/request  driver  0.1  database  0.1  connections 10/6
+      throughput ratio 0.64
+      writes answered {'201': 50} (10.0/s)
+    PostgreSQL /api/v1/offers, 10 writes/s      16 clients     1661 req/s  p50    3.0 ms  p99   95.0 ms  server CPU   0.8 ms/request  driver  0.1  database  0.2  connections 9/8
+      throughput ratio 0.29
+      writes answered {'201': 51} (10.2/s)
+      (load average 4.49, 3.75, 4.65)
+    bare FastAPI endpoint                       64 clients     4942 req/s  p50   11.0 ms  p99   74.8 ms  server CPU   0.3 ms/request  driver  0.0  connections 34/30
+      throughput ratio 1.00
+    PostgreSQL /api/v1/ledger/summary           64 clients    10499 req/s  p50    5.2 ms  p99   45.2 ms  server CPU   0.1 ms/request  driver  0.0  database  0.0  connections 33/31
+      throughput ratio 2.12
+    PostgreSQL /api/v1/offers                   64 clients     7450 req/s  p50    7.4 ms  p99   49.9 ms  server CPU   0.2 ms/request  driver  0.1  database  0.0  connections 34/30
+      throughput ratio 1.51
+    PostgreSQL /offers/4                        64 clients       54 req/s  p50 1067.7 ms  p99 2565.0 ms  server CPU  24.1 ms/request  driver  0.2  database  8.9  connections 36/28
+      throughput ratio 0.01
+    PostgreSQL /                                64 clients       24 req/s  p50 2511.7 ms  p99 4207.1 ms  server CPU  59.4 ms/request  driver  0.3  database 15.6  connections 34/30
+      throughput ratio 0.00
+    PostgreSQL /api/v1/ledger/summary, every member  64 clients     9851 req/s  p50    4.8 ms  p99   52.5 ms  server CPU   0.1 ms/request  driver  0.0  database  0.0  connections 40/24
+      throughput ratio 1.99
+    PostgreSQL /api/v1/offers, every member     64 clients     8245 req/s  p50    6.9 ms  p99   19.3 ms  server CPU   0.2 ms/request  driver  0.1  database  0.0  connections 35/29
+      throughput ratio 1.67
+    PostgreSQL /api/v1/ledger/summary, 10 writes/s  64 clients      793 req/s  p50   16.7 ms  p99  471.7 ms  server CPU   1.3 ms/request  driver  0.1  database  1.0  connections 33/32
+      throughput ratio 0.16
+      writes answered {'201': 23} (4.6/s)
+    PostgreSQL /api/v1/offers, 10 writes/s      64 clients      608 req/s  p50   22.1 ms  p99  565.5 ms  server CPU   1.7 ms/request  driver  0.1  database  1.4  connections 33/32
+      throughput ratio 0.12
+      writes answered {'201': 17} (3.4/s)
+      (load average 10.43, 5.36, 5.13)
+    load average 10.43, 5.36, 5.13
 """
 
 from __future__ import annotations
