@@ -251,3 +251,23 @@ def test_what_is_kept_stays_within_its_budget(puts: list[tuple[int, int, int]]) 
         held = {k: kept.get(k) for k in range(10)}
         assert all(v in (MISSING, newest.get(k)) for k, v in held.items())
         assert sum(w for _a, w in kept.answers.values()) == kept.weight <= 100
+
+
+def test_a_second_credential_in_the_same_request_is_never_kept(api: Api, seeded: Context) -> None:
+    """The app signs in with the first ``Authorization`` header: an answer given to a request
+    with two must never be given again to a request with only the second (here, no token)."""
+    secret = _token(seeded, "deu")
+    both = [("Authorization", f"Bearer {secret}"), ("Authorization", "Bearer not-a-token")]
+    for _ in range(3):
+        assert api.client.get(SUMMARY, headers=both).status_code == 200
+    refused, _sent = api.get(SUMMARY, "not-a-token")
+    assert refused.status_code == 401
+    # The language as the app reads it too: the first header.
+    languages = [("Accept-Language", "fr"), ("Accept-Language", "en")]
+    download = SUMMARY + "&format=csv"
+    auth = [("Authorization", f"Bearer {secret}")]
+    french = api.client.get(download, headers=auth + languages)
+    assert french.headers["content-language"] == "fr"
+    english = api.client.get(download, headers=[*auth, ("Accept-Language", "en")])
+    assert english.headers["content-language"] == "en"
+    assert _titles(english) != _titles(french)

@@ -216,11 +216,15 @@ class KeptResponses:
         """What the answer depends on besides the database, or None if it may not be kept."""
         if scope["type"] != "http" or scope["method"] != "GET" or scope["path"] not in self.paths:
             return None
-        credential = language = b""
+        # Each header as the app reads it (the first of its name); a second credential in one
+        # request, never kept: the app signs in with the first.
+        credential = language = None
         for name, value in scope["headers"]:
             if name == b"authorization":
+                if credential is not None:
+                    return None
                 credential = value
-            elif name == b"accept-language":
+            elif name == b"accept-language" and language is None:
                 language = value
             elif name == b"cookie":
                 return None
