@@ -84,17 +84,20 @@ def database_state(connection: Connection) -> Hashable:
     """The database's state as ``connection``'s transaction sees it now: equal states mean
     that nothing was committed in between (one statement, in the caller's transaction)."""
     if connection.dialect.name == "postgresql":
-        return connection.exec_driver_sql("SELECT pg_current_snapshot()::text").scalar()
+        return connection.exec_driver_sql(POSTGRES_STATE).scalar()
     pooled = connection.connection
     if _IDENTITY not in pooled.info:
         pooled.info[_IDENTITY] = next(_identities)
-    versions = connection.exec_driver_sql(_SQLITE_VERSIONS).one()
+    versions = connection.exec_driver_sql(SQLITE_STATE).one()
     sqlite = pooled.dbapi_connection
     assert sqlite is not None  # checked out: the connection is open
     return (pooled.info[_IDENTITY], *versions, sqlite.total_changes)
 
 
-_SQLITE_VERSIONS = "SELECT * FROM pragma_data_version(), pragma_schema_version()"
+# The statements that read a database's state (``database_state``; ``kit.kept_responses``
+# reads the same on a connection of its own).
+POSTGRES_STATE = "SELECT pg_current_snapshot()::text"
+SQLITE_STATE = "SELECT * FROM pragma_data_version(), pragma_schema_version()"
 
 
 def kept(session: Session, key: Hashable, read: Callable[[], T]) -> T:

@@ -41,7 +41,7 @@ import psycopg
 from sqlalchemy import Engine, event
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shieldwall.kit.answers import Kept
+from shieldwall.kit.answers import POSTGRES_STATE, SQLITE_STATE, Kept
 from shieldwall.kit.clock import Clock
 
 # Where, in the request's state (``request.state``), the credential's check says until when
@@ -69,8 +69,6 @@ class SqliteWatch:
     A state that cannot be read is a new one each time: the request goes through the app,
     which reports the failure as it does for any read."""
 
-    STATEMENT = "SELECT * FROM pragma_data_version(), pragma_schema_version()"
-
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.lock = threading.Lock()  # a test's clients may share an app across threads
@@ -84,7 +82,7 @@ class SqliteWatch:
                     pooled = self.engine.raw_connection()
                     pooled.detach()  # the watch's own: closed by it, never back in the pool
                     self.connection = pooled.dbapi_connection
-                return tuple(self.connection.execute(self.STATEMENT).fetchone())
+                return tuple(self.connection.execute(SQLITE_STATE).fetchone())
             except Exception:  # the driver's or SQLAlchemy's: the app reports it
                 self._close_now()
                 return object()
@@ -156,7 +154,7 @@ class _Snapshots:
                     self.connection = await psycopg.AsyncConnection.connect(
                         autocommit=True, **self.params
                     )
-                cursor = await self.connection.execute("SELECT pg_current_snapshot()::text")
+                cursor = await self.connection.execute(POSTGRES_STATE)
                 found: Hashable = tuple(await cursor.fetchone() or ())
             except Exception:  # the server gone, say: the app reports it
                 self.close()
