@@ -553,10 +553,10 @@ class AccessService:
         expires_at = token.expires_at or token.created_at + self._lifetime(token.kind, None)
         if expires_at <= now:
             return TokenCheck(None, False, None)
+        actor = _actor_of(token, parse_scopes(token.scopes))
         if token.last_used_at is None or now - token.last_used_at >= LAST_USE_PRECISION:
-            return TokenCheck(_actor_of(token, parse_scopes(token.scopes)), True, None)
-        holds_until = min(expires_at, token.last_used_at + LAST_USE_PRECISION)
-        return TokenCheck(_actor_of(token, parse_scopes(token.scopes)), False, holds_until)
+            return TokenCheck(actor, True, None)
+        return TokenCheck(actor, False, min(expires_at, token.last_used_at + LAST_USE_PRECISION))
 
     def record_token_use(self, secret: str) -> None:
         """The token's last use is now (the token list shows it to its holder)."""
